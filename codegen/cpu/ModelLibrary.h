@@ -1,0 +1,28 @@
+//===- ModelLibrary.h - The C header, glue and shared library ---*- C++ -*-===//
+#ifndef DLC_CODEGEN_CPU_MODELLIBRARY_H
+#define DLC_CODEGEN_CPU_MODELLIBRARY_H
+
+#include "compiler/driver/ModelSignature.h"
+#include <string>
+
+namespace dlc {
+
+/// The public header <name>.h: the runtime ABI, the model's entry points and
+/// its tensors' names, dtypes and shapes.
+std::string emitModelHeader(const ModelSignature &signature);
+
+/// The C glue linked into the library: tensor tables, <name>_info and
+/// <name>_run, which validate and call the compiled compute function.
+std::string emitModelGlue(const ModelSignature &signature);
+
+/// Links `objectPath` with the glue and the runtime into a shared library at
+/// `libraryPath`, using the system C compiler driver ($CC, else cc). Scratch
+/// files go to `scratchDir`. On failure returns false and sets `error`.
+bool linkModelLibrary(const ModelSignature &signature,
+                      const std::string &objectPath,
+                      const std::string &libraryPath,
+                      const std::string &scratchDir, std::string &error);
+
+} // namespace dlc
+
+#endif // DLC_CODEGEN_CPU_MODELLIBRARY_H

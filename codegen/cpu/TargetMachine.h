@@ -1,0 +1,41 @@
+//===- TargetMachine.h - LLVM IR to machine code for CPUs -------*- C++ -*-===//
+#ifndef DLC_CODEGEN_CPU_TARGETMACHINE_H
+#define DLC_CODEGEN_CPU_TARGETMACHINE_H
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+class raw_pwrite_stream;
+} // namespace llvm
+
+namespace mlir {
+class ModuleOp;
+} // namespace mlir
+
+namespace dlc {
+
+/// A TargetMachine for `triple`/`cpu` (empty: the host's). On failure returns
+/// null and sets `error`.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const std::string &triple, const std::string &cpu,
+                    int optLevel, std::string &error);
+
+/// Translates an LLVM-dialect module to LLVM IR for `machine` and optimizes it
+/// at `optLevel`. On failure returns null and sets `error`.
+std::unique_ptr<llvm::Module>
+translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
+                     llvm::TargetMachine &machine, int optLevel,
+                     std::string &error);
+
+/// Writes `module` as an object file (or assembly when `assembly`).
+bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,
+                     bool assembly, llvm::raw_pwrite_stream &out,
+                     std::string &error);
+
+} // namespace dlc
+
+#endif // DLC_CODEGEN_CPU_TARGETMACHINE_H

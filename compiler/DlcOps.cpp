@@ -1,0 +1,421 @@
+//===- DlcOps.cpp - dlc ops: shape inference, verifiers, folders ----------===//
+#include "compiler/DlcDialect.h"
+
+#include "mlir/Dialect/Traits.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace dlc;
+
+#include "compiler/DlcDialect.cpp.inc"
+#include "compiler/DlcInterfaces.cpp.inc"
+
+void DlcDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "compiler/DlcOps.cpp.inc"
+      >();
+}
+
+Operation *DlcDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, elements);
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType rankedOrNull(Type type) {
+  auto ranked = dyn_cast_or_null<RankedTensorType>(type);
+  return ranked && ranked.hasStaticShape() ? ranked : RankedTensorType();
+}
+
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [i, dim] : llvm::enumerate(shape))
+    text += (i ? "," : "") + std::to_string(dim);
+  return text + "]";
+}
+
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError("value type ")
+           << getValue().getType() << " differs from result type "
+           << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Broadcasting binary ops
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhs,
+                                    Value rhs,
+                                    SmallVectorImpl<Type> &inferred) {
+  auto lhsType = rankedOrNull(lhs.getType());
+  auto rhsType = rankedOrNull(rhs.getType());
+  if (!lhsType || !rhsType)
+    return emitOptionalError(loc, "operands must have static shapes");
+  SmallVector<int64_t> shape;
+  if (!OpTrait::util::getBroadcastedShape(lhsType.getShape(),
+                                          rhsType.getShape(), shape))
+    return emitOptionalError(loc, "operand shapes ",
+                             shapeString(lhsType.getShape()), " and ",
+                             shapeString(rhsType.getShape()),
+                             " do not broadcast");
+  inferred.push_back(RankedTensorType::get(shape, lhsType.getElementType()));
+  return success();
+}
+
+#define DLC_BROADCAST_INFER(OP)                                                \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
+    return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);  \
+  }
+DLC_BROADCAST_INFER(AddOp)
+DLC_BROADCAST_INFER(SubOp)
+DLC_BROADCAST_INFER(MulOp)
+DLC_BROADCAST_INFER(DivOp)
+DLC_BROADCAST_INFER(MaxOp)
+DLC_BROADCAST_INFER(MinOp)
+DLC_BROADCAST_INFER(PowOp)
+#undef DLC_BROADCAST_INFER
+
+/// True when `value` is a constant splat equal to `expected`.
+static bool isSplatOf(Attribute value, double expected) {
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(value);
+  if (!splat)
+    return false;
+  Type elementType = splat.getElementType();
+  if (isa<FloatType>(elementType))
+    return splat.getSplatValue<APFloat>().convertToDouble() == expected;
+  if (isa<IntegerType>(elementType))
+    return splat.getSplatValue<APInt>().getSExtValue() == expected;
+  return false;
+}
+
+// x + 0 -> x and x * 1 -> x, when the constant does not broadcast x.
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (getLhs().getType() == getType() && isSplatOf(adaptor.getRhs(), 0.0))
+    return getLhs();
+  if (getRhs().getType() == getType() && isSplatOf(adaptor.getLhs(), 0.0))
+    return getRhs();
+  return {};
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (getLhs().getType() == getType() && isSplatOf(adaptor.getRhs(), 1.0))
+    return getLhs();
+  if (getRhs().getType() == getType() && isSplatOf(adaptor.getLhs(), 1.0))
+    return getRhs();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// MatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto lhsType = rankedOrNull(adaptor.getLhs().getType());
+  auto rhsType = rankedOrNull(adaptor.getRhs().getType());
+  if (!lhsType || !rhsType)
+    return emitOptionalError(loc, "operands must have static shapes");
+  if (lhsType.getRank() < 2 || rhsType.getRank() < 2)
+    return emitOptionalError(loc, "operands must have rank 2 or more, got ",
+                             shapeString(lhsType.getShape()), " and ",
+                             shapeString(rhsType.getShape()));
+  ArrayRef<int64_t> lhs = lhsType.getShape(), rhs = rhsType.getShape();
+  int64_t m = lhs[lhs.size() - 2], k = lhs.back();
+  int64_t rhsK = rhs[rhs.size() - 2], n = rhs.back();
+  if (k != rhsK)
+    return emitOptionalError(loc, "contraction dimensions differ: ",
+                             shapeString(lhs), " x ", shapeString(rhs));
+  SmallVector<int64_t> batch;
+  if (!OpTrait::util::getBroadcastedShape(lhs.drop_back(2), rhs.drop_back(2),
+                                          batch))
+    return emitOptionalError(loc, "batch dimensions do not broadcast: ",
+                             shapeString(lhs), " x ", shapeString(rhs));
+  batch.push_back(m);
+  batch.push_back(n);
+  inferred.push_back(RankedTensorType::get(batch, lhsType.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// Output size of a sliding window along one spatial dimension.
+static int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride,
+                                int64_t dilation, int64_t padBegin,
+                                int64_t padEnd, bool ceilMode) {
+  int64_t span = (kernel - 1) * dilation + 1;
+  int64_t room = input + padBegin + padEnd - span;
+  if (room < 0)
+    return 0;
+  int64_t out = (ceilMode ? (room + stride - 1) / stride : room / stride) + 1;
+  // A window may not start inside the end padding only.
+  if (ceilMode && (out - 1) * stride >= input + padBegin)
+    --out;
+  return out;
+}
+
+/// Checks the window attributes of a conv or pool over `spatialRank` dims.
+static LogicalResult checkWindowAttrs(std::optional<Location> loc,
+                                      size_t spatialRank,
+                                      ArrayRef<int64_t> strides,
+                                      ArrayRef<int64_t> dilations,
+                                      ArrayRef<int64_t> pads) {
+  if (strides.size() != spatialRank || dilations.size() != spatialRank ||
+      pads.size() != 2 * spatialRank)
+    return emitOptionalError(
+        loc, "expected ", spatialRank, " strides, ", spatialRank,
+        " dilations and ", 2 * spatialRank, " pads, got ", strides.size(),
+        ", ", dilations.size(), " and ", pads.size());
+  for (size_t i = 0; i < spatialRank; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1)
+      return emitOptionalError(loc, "strides and dilations must be >= 1");
+    if (pads[i] < 0 || pads[i + spatialRank] < 0)
+      return emitOptionalError(loc, "pads must be >= 0");
+  }
+  return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto filterType = rankedOrNull(adaptor.getFilter().getType());
+  if (!inputType || !filterType)
+    return emitOptionalError(loc, "operands must have static shapes");
+  ArrayRef<int64_t> input = inputType.getShape(),
+                    filter = filterType.getShape();
+  if (input.size() < 3 || input.size() != filter.size())
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter),
+                             " must have the same rank, 3 or more");
+  size_t spatialRank = input.size() - 2;
+  ArrayRef<int64_t> strides = adaptor.getStrides(),
+                    dilations = adaptor.getDilations(),
+                    pads = adaptor.getPads();
+  if (failed(checkWindowAttrs(loc, spatialRank, strides, dilations, pads)))
+    return failure();
+  int64_t group = adaptor.getGroup();
+  if (group < 1 || input[1] != filter[1] * group || filter[0] % group != 0)
+    return emitOptionalError(loc, "input ", shapeString(input), ", filter ",
+                             shapeString(filter), " and group ", group,
+                             " do not agree on channels");
+  SmallVector<int64_t> shape = {input[0], filter[0]};
+  for (size_t i = 0; i < spatialRank; ++i)
+    shape.push_back(windowOutputSize(input[i + 2], filter[i + 2], strides[i],
+                                     dilations[i], pads[i],
+                                     pads[i + spatialRank], false));
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+template <typename Adaptor>
+static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
+                               SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType || inputType.getRank() < 3)
+    return emitOptionalError(loc, "input must have a static shape of rank 3 "
+                                  "or more");
+  ArrayRef<int64_t> input = inputType.getShape();
+  size_t spatialRank = input.size() - 2;
+  ArrayRef<int64_t> kernel = adaptor.getKernelShape();
+  if (kernel.size() != spatialRank)
+    return emitOptionalError(loc, "expected ", spatialRank,
+                             " kernel dimensions, got ", kernel.size());
+  if (failed(checkWindowAttrs(loc, spatialRank, adaptor.getStrides(),
+                              adaptor.getDilations(), adaptor.getPads())))
+    return failure();
+  SmallVector<int64_t> shape = {input[0], input[1]};
+  for (size_t i = 0; i < spatialRank; ++i)
+    shape.push_back(windowOutputSize(
+        input[i + 2], kernel[i], adaptor.getStrides()[i],
+        adaptor.getDilations()[i], adaptor.getPads()[i],
+        adaptor.getPads()[i + spatialRank], adaptor.getCeilMode()));
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  return inferPool(loc, adaptor, inferred);
+}
+
+LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  return inferPool(loc, adaptor, inferred);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and softmax
+//===----------------------------------------------------------------------===//
+
+template <typename Adaptor>
+static LogicalResult inferReduce(std::optional<Location> loc, Adaptor adaptor,
+                                 SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType)
+    return emitOptionalError(loc, "input must have a static shape");
+  int64_t rank = inputType.getRank();
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t axis : adaptor.getAxes()) {
+    int64_t normalized = normalizeAxis(axis, rank);
+    if (normalized < 0)
+      return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                               rank);
+    reduced[normalized] = true;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!reduced[i])
+      shape.push_back(inputType.getDimSize(i));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+#define DLC_REDUCE_INFER(OP)                                                   \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
+    return inferReduce(loc, adaptor, inferred);                                \
+  }
+DLC_REDUCE_INFER(ReduceSumOp)
+DLC_REDUCE_INFER(ReduceMeanOp)
+DLC_REDUCE_INFER(ReduceMaxOp)
+DLC_REDUCE_INFER(ReduceMinOp)
+#undef DLC_REDUCE_INFER
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getType().getRank();
+  if (normalizeAxis(getAxis(), rank) < 0)
+    return emitOpError("axis ") << static_cast<int64_t>(getAxis()) << " is out of range for rank "
+                                << rank;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType)
+    return emitOptionalError(loc, "input must have a static shape");
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  int64_t rank = inputType.getRank();
+  SmallVector<bool> seen(rank, false);
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return emitOptionalError(loc, "perm has ", perm.size(),
+                             " entries for rank ", rank);
+  SmallVector<int64_t> shape;
+  for (int64_t dim : perm) {
+    if (dim < 0 || dim >= rank || seen[dim])
+      return emitOptionalError(loc, "perm is not a permutation of 0..",
+                               rank - 1);
+    seen[dim] = true;
+    shape.push_back(inputType.getDimSize(dim));
+  }
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto inputType = getInput().getType();
+  auto resultType = getType();
+  if (inputType.getElementType() != resultType.getElementType())
+    return emitOpError("changes the element type");
+  if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
+    return emitOpError("needs static shapes");
+  if (inputType.getNumElements() != resultType.getNumElements())
+    return emitOpError("cannot reshape ")
+           << shapeString(inputType.getShape()) << " ("
+           << inputType.getNumElements() << " elements) to "
+           << shapeString(resultType.getShape()) << " ("
+           << resultType.getNumElements() << " elements)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // reshape(reshape(x)) -> reshape(x)
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getType());
+  return {};
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "needs at least one input");
+  auto firstType = rankedOrNull(adaptor.getInputs().front().getType());
+  if (!firstType)
+    return emitOptionalError(loc, "inputs must have static shapes");
+  int64_t rank = firstType.getRank();
+  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
+  if (axis < 0)
+    return emitOptionalError(loc, "axis ",
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             " is out of range for rank ", rank);
+  SmallVector<int64_t> shape(firstType.getShape());
+  shape[axis] = 0;
+  for (Value input : adaptor.getInputs()) {
+    auto type = rankedOrNull(input.getType());
+    if (!type || type.getRank() != rank ||
+        type.getElementType() != firstType.getElementType())
+      return emitOptionalError(loc, "inputs must share rank and element type");
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && type.getDimSize(d) != shape[d])
+        return emitOptionalError(loc, "input shapes ",
+                                 shapeString(firstType.getShape()), " and ",
+                                 shapeString(type.getShape()),
+                                 " differ outside axis ", axis);
+    shape[axis] += type.getDimSize(axis);
+  }
+  inferred.push_back(RankedTensorType::get(shape, firstType.getElementType()));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "compiler/DlcOps.cpp.inc"

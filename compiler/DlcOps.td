@@ -1,0 +1,230 @@
+//===- DlcOps.td - The dlc graph dialect -------------------*- tablegen -*-===//
+//
+// A compact set of canonical tensor ops with static shapes. Frontends map
+// their ops onto these (decomposing composite ones); every op infers its result
+// type and declares its op-pattern kind for fusion.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_OPS_TD
+#define DLC_OPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "compiler/DlcInterfaces.td"
+
+def Dlc_Dialect : Dialect {
+  let name = "dlc";
+  let cppNamespace = "::dlc";
+  let summary = "The dlc graph dialect: canonical tensor ops with static shapes";
+  let description = [{
+    Graph-level IR of the dlc compiler. Values are ranked tensors with static
+    shapes; ops are pure. Every op declares an op-pattern kind
+    (PatternKindInterface) that operator fusion reads.
+  }];
+  let hasConstantMaterializer = 1;
+}
+
+class Dlc_Op<string mnemonic, string kind, list<Trait> traits = []>
+    : Op<Dlc_Dialect, mnemonic,
+         !listconcat([Pure, Dlc_PatternKindInterface], traits)> {
+  code patternKindDecl = "static ::dlc::PatternKind getPatternKind() { "
+                         "return ::dlc::PatternKind::" # kind # "; }";
+  let extraClassDeclaration = patternKindDecl;
+}
+
+def Dlc_Tensor : RankedTensorOf<[AnyType]>;
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def Dlc_ConstantOp : Dlc_Op<"constant", "Opaque", [ConstantLike,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "A constant tensor (a weight, a bias, a shape)";
+  let description = [{
+    ```mlir
+    %w = dlc.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let builders = [
+    OpBuilder<(ins "::mlir::ElementsAttr":$value), [{
+      build($_builder, $_state, value.getType(), value);
+    }]>
+  ];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Dlc_UnaryOp<string mnemonic, string summaryText>
+    : Dlc_Op<mnemonic, "Elementwise", [SameOperandsAndResultType]> {
+  let summary = summaryText;
+  let arguments = (ins Dlc_Tensor:$input);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Dlc_ReluOp : Dlc_UnaryOp<"relu", "max(x, 0)">;
+def Dlc_SigmoidOp : Dlc_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Dlc_TanhOp : Dlc_UnaryOp<"tanh", "Hyperbolic tangent">;
+def Dlc_ExpOp : Dlc_UnaryOp<"exp", "Natural exponential">;
+def Dlc_LogOp : Dlc_UnaryOp<"log", "Natural logarithm">;
+def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", "Square root">;
+def Dlc_NegOp : Dlc_UnaryOp<"neg", "Negation">;
+def Dlc_AbsOp : Dlc_UnaryOp<"abs", "Absolute value">;
+def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function">;
+def Dlc_ReciprocalOp : Dlc_UnaryOp<"reciprocal", "1 / x">;
+
+def Dlc_ClipOp : Dlc_Op<"clip", "Elementwise", [SameOperandsAndResultType]> {
+  let summary = "min(max(x, min), max) with constant bounds";
+  let arguments = (ins Dlc_Tensor:$input, F64Attr:$min, F64Attr:$max);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+class Dlc_BinaryOp<string mnemonic, string summaryText>
+    : Dlc_Op<mnemonic, "Broadcast", [SameOperandsElementType,
+                                     InferTypeOpAdaptor]> {
+  let summary = summaryText;
+  let description = [{
+    Elementwise with numpy-style (multidirectional) broadcasting.
+  }];
+  let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dlc_AddOp : Dlc_BinaryOp<"add", "lhs + rhs"> { let hasFolder = 1; }
+def Dlc_SubOp : Dlc_BinaryOp<"sub", "lhs - rhs">;
+def Dlc_MulOp : Dlc_BinaryOp<"mul", "lhs * rhs"> { let hasFolder = 1; }
+def Dlc_DivOp : Dlc_BinaryOp<"div", "lhs / rhs">;
+def Dlc_MaxOp : Dlc_BinaryOp<"max", "max(lhs, rhs)">;
+def Dlc_MinOp : Dlc_BinaryOp<"min", "min(lhs, rhs)">;
+def Dlc_PowOp : Dlc_BinaryOp<"pow", "lhs ^ rhs">;
+
+//===----------------------------------------------------------------------===//
+// Matrix products, convolution, pooling
+//===----------------------------------------------------------------------===//
+
+def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptor,
+                                                          SameOperandsElementType]> {
+  let summary = "Batched matrix product with broadcast batch dimensions";
+  let description = [{
+    lhs [..., M, K] x rhs [..., K, N] -> [..., M, N]; both operands have rank
+    2 or more and their batch dimensions broadcast as in numpy.
+  }];
+  let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptor,
+                                                      SameOperandsElementType]> {
+  let summary = "N-d grouped convolution, channels first (NC...)";
+  let description = [{
+    input [N, C, D1..Dk] with filter [F, C/group, K1..Kk] gives
+    [N, F, O1..Ok]. `pads` holds k begin pads then k end pads (ONNX order).
+    Bias is a separate broadcast add.
+
+    ```mlir
+    %y = dlc.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64,
+                          pads = array<i64: 1, 1, 1, 1>,
+                          strides = array<i64: 1, 1>}
+        : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$filter,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads, I64Attr:$group);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+class Dlc_PoolOp<string mnemonic, string summaryText, dag extraArgs>
+    : Dlc_Op<mnemonic, "OutEWiseFusable", [InferTypeOpAdaptor]> {
+  let summary = summaryText;
+  let arguments = !con((ins Dlc_Tensor:$input,
+                        DenseI64ArrayAttr:$kernel_shape,
+                        DenseI64ArrayAttr:$strides,
+                        DenseI64ArrayAttr:$dilations,
+                        DenseI64ArrayAttr:$pads, BoolAttr:$ceil_mode),
+                       extraArgs);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Dlc_MaxPoolOp : Dlc_PoolOp<"max_pool", "N-d max pooling, channels first",
+                               (ins)>;
+def Dlc_AvgPoolOp : Dlc_PoolOp<"avg_pool", "N-d average pooling, channels first",
+                               (ins BoolAttr:$count_include_pad)>;
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalization
+//===----------------------------------------------------------------------===//
+
+class Dlc_ReduceOp<string mnemonic, string summaryText>
+    : Dlc_Op<mnemonic, "Reduction", [InferTypeOpAdaptor]> {
+  let summary = summaryText;
+  let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$axes,
+                   BoolAttr:$keepdims);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Dlc_ReduceSumOp : Dlc_ReduceOp<"reduce_sum", "Sum over `axes`">;
+def Dlc_ReduceMeanOp : Dlc_ReduceOp<"reduce_mean", "Mean over `axes`">;
+def Dlc_ReduceMaxOp : Dlc_ReduceOp<"reduce_max", "Maximum over `axes`">;
+def Dlc_ReduceMinOp : Dlc_ReduceOp<"reduce_min", "Minimum over `axes`">;
+
+def Dlc_SoftmaxOp : Dlc_Op<"softmax", "Opaque", [SameOperandsAndResultType]> {
+  let summary = "exp(x - max) / sum(exp(x - max)) along one axis";
+  let arguments = (ins Dlc_Tensor:$input, I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective", [InferTypeOpAdaptor]> {
+  let summary = "Permutes dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
+  let summary = "Same elements in row-major order, new static shape";
+  let arguments = (ins Dlc_Tensor:$input);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Dlc_ConcatOp : Dlc_Op<"concat", "Injective", [InferTypeOpAdaptor]> {
+  let summary = "Joins tensors along `axis`";
+  let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+}
+
+#endif // DLC_OPS_TD

@@ -1,0 +1,25 @@
+//===- CompileOptions.h - What `dlc compile` was asked to do ----*- C++ -*-===//
+#ifndef DLC_COMPILER_DRIVER_COMPILEOPTIONS_H
+#define DLC_COMPILER_DRIVER_COMPILEOPTIONS_H
+
+#include <set>
+#include <string>
+
+namespace dlc {
+
+/// Artifacts `dlc compile --emit=` can write into the output folder.
+enum class EmitKind { Graph, Loops, LLVM, Asm, Obj, Lib };
+
+struct CompileOptions {
+  std::string modelName;   // C identifier used in file and symbol names
+  std::string outputDir;
+  int optLevel = 3;        // 0: no graph optimization, LLVM -O0
+  std::string cpu;         // empty: the host CPU
+  std::string triple;      // empty: the host triple
+  std::set<EmitKind> emit = {EmitKind::Lib};
+  bool verbose = false;    // progress on stderr
+};
+
+} // namespace dlc
+
+#endif // DLC_COMPILER_DRIVER_COMPILEOPTIONS_H

@@ -1,0 +1,405 @@
+//===- Compiler.cpp - From a dlc-dialect module to artifacts --------------===//
+#include "compiler/driver/Compiler.h"
+#include "codegen/cpu/ModelLibrary.h"
+#include "codegen/cpu/TargetMachine.h"
+#include "compiler/DlcDialect.h"
+#include "compiler/driver/Pipeline.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <chrono>
+#include <unistd.h>
+
+using namespace mlir;
+
+namespace dlc {
+
+void registerCompilerDialects(DialectRegistry &registry) {
+  // The bufferization and lowering passes need the external models of many
+  // upstream dialects; registering them all keeps the pipeline honest.
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<DlcDialect>();
+}
+
+bool isValidModelName(const std::string &name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    return false;
+  return llvm::all_of(name, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::string sanitizeModelName(const std::string &stem) {
+  std::string name;
+  for (char c : stem)
+    name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    name = "model_" + name;
+  return name;
+}
+
+//===----------------------------------------------------------------------===//
+// Signature
+//===----------------------------------------------------------------------===//
+
+static bool describeElementType(Type type, TensorSpec &spec) {
+  struct Known {
+    int dtype;
+    const char *name, *cType;
+  };
+  Known known;
+  if (type.isF32())
+    known = {1, "float32", "float"};
+  else if (type.isF64())
+    known = {11, "float64", "double"};
+  else if (type.isF16())
+    known = {10, "float16", "uint16_t"};
+  else if (type.isInteger(1))
+    known = {9, "bool", "uint8_t"};
+  else if (type.isInteger(8))
+    known = {3, "int8", "int8_t"};
+  else if (type.isInteger(16))
+    known = {5, "int16", "int16_t"};
+  else if (type.isInteger(32))
+    known = {6, "int32", "int32_t"};
+  else if (type.isInteger(64))
+    known = {7, "int64", "int64_t"};
+  else
+    return false;
+  spec.dtype = known.dtype;
+  spec.dtypeName = known.name;
+  spec.cType = known.cType;
+  return true;
+}
+
+static func::FuncOp findEntry(ModuleOp module, std::string &error) {
+  func::FuncOp entry;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || func.isPrivate())
+      continue;
+    if (entry) {
+      error = "the module has more than one public function ('" +
+              entry.getName().str() + "', '" + func.getName().str() +
+              "'); keep one as the model's entry";
+      return {};
+    }
+    entry = func;
+  }
+  if (!entry)
+    error = "the module has no public function to compile";
+  return entry;
+}
+
+static bool describeTensor(Type type, const std::string &name,
+                           TensorSpec &spec, std::string &error) {
+  spec.name = name;
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape()) {
+    std::string text;
+    llvm::raw_string_ostream(text) << type;
+    error = "tensor '" + name + "' has type " + text +
+            "; only tensors with static shapes are supported";
+    return false;
+  }
+  if (!describeElementType(tensor.getElementType(), spec)) {
+    std::string text;
+    llvm::raw_string_ostream(text) << tensor.getElementType();
+    error = "tensor '" + name + "' has unsupported element type " + text;
+    return false;
+  }
+  spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  return true;
+}
+
+bool extractSignature(ModuleOp module, const std::string &modelName,
+                      ModelSignature &signature, std::string &error) {
+  func::FuncOp entry = findEntry(module, error);
+  if (!entry)
+    return false;
+  signature.name = modelName;
+  FunctionType type = entry.getFunctionType();
+  auto nameOf = [](DictionaryAttr attrs, const std::string &fallback) {
+    if (attrs)
+      if (auto name = attrs.getAs<StringAttr>("dlc.name"))
+        return name.str();
+    return fallback;
+  };
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    TensorSpec spec;
+    if (!describeTensor(type.getInput(i),
+                        nameOf(entry.getArgAttrDict(i),
+                               "input" + std::to_string(i)),
+                        spec, error))
+      return false;
+    signature.inputs.push_back(spec);
+  }
+  for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    TensorSpec spec;
+    if (!describeTensor(type.getResult(i),
+                        nameOf(entry.getResultAttrDict(i),
+                               "output" + std::to_string(i)),
+                        spec, error))
+      return false;
+    signature.outputs.push_back(spec);
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Staged output: nothing lands in the output folder unless all of it does.
+//===----------------------------------------------------------------------===//
+
+namespace {
+class StagingArea {
+public:
+  bool open(const std::string &outputDir, std::string &error) {
+    outDir = outputDir;
+    if (!llvm::sys::fs::exists(outDir)) {
+      if (std::error_code code = llvm::sys::fs::create_directories(outDir)) {
+        error = "cannot create output folder " + outDir + ": " +
+                code.message();
+        return false;
+      }
+      createdOutDir = true;
+    } else if (!llvm::sys::fs::is_directory(outDir)) {
+      error = outDir + " exists and is not a folder";
+      return false;
+    }
+    llvm::SmallString<256> model(outDir);
+    llvm::sys::path::append(model, ".dlc-staging-%%%%%%");
+    llvm::SmallString<256> created;
+    if (std::error_code code =
+            llvm::sys::fs::createUniqueDirectory(model, created)) {
+      error = "cannot write into " + outDir + ": " + code.message();
+      return false;
+    }
+    // createUniqueDirectory appends its own suffix to the model path.
+    stagingDir = std::string(created);
+    return true;
+  }
+
+  std::string path(const std::string &file) const {
+    llvm::SmallString<256> result(stagingDir);
+    llvm::sys::path::append(result, file);
+    return std::string(result);
+  }
+
+  void keep(const std::string &file) { kept.push_back(file); }
+
+  bool commit(std::string &error) {
+    for (const std::string &file : kept) {
+      llvm::SmallString<256> target(outDir);
+      llvm::sys::path::append(target, file);
+      if (std::error_code code = llvm::sys::fs::rename(path(file), target)) {
+        error = "cannot move " + file + " into " + outDir + ": " +
+                code.message();
+        return false;
+      }
+    }
+    committed = true;
+    return true;
+  }
+
+  ~StagingArea() {
+    if (!stagingDir.empty())
+      llvm::sys::fs::remove_directories(stagingDir);
+    if (!committed && createdOutDir)
+      llvm::sys::fs::remove(outDir); // only removes it while empty
+  }
+
+private:
+  std::string outDir, stagingDir;
+  std::vector<std::string> kept;
+  bool createdOutDir = false, committed = false;
+};
+
+/// Prints "[dlc] stage... 1.23 s" on stderr when enabled.
+class Progress {
+public:
+  explicit Progress(bool enabled) : enabled(enabled) {}
+  void start(const char *stage) {
+    if (!enabled)
+      return;
+    llvm::errs() << "[dlc] " << stage << "...";
+    llvm::errs().flush();
+    begin = std::chrono::steady_clock::now();
+  }
+  void done() {
+    if (!enabled)
+      return;
+    std::chrono::duration<double> elapsed =
+        std::chrono::steady_clock::now() - begin;
+    llvm::errs() << llvm::format(" %.2f s\n", elapsed.count());
+  }
+
+private:
+  bool enabled;
+  std::chrono::steady_clock::time_point begin;
+};
+
+bool writeText(const std::string &path, llvm::function_ref<void(
+                                            llvm::raw_ostream &)> print,
+               std::string &error) {
+  std::error_code code;
+  llvm::raw_fd_ostream out(path, code);
+  if (code) {
+    error = "cannot write " + path + ": " + code.message();
+    return false;
+  }
+  print(out);
+  return true;
+}
+
+bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
+               const char *stage, std::string &error) {
+  PassManager pm(module.getContext());
+  add(pm);
+  if (failed(pm.run(module))) {
+    error = std::string(stage) + " failed";
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+bool compileModule(ModuleOp module, const CompileOptions &options,
+                   std::string &error) {
+  const std::string &name = options.modelName;
+  auto emits = [&](EmitKind kind) { return options.emit.count(kind) != 0; };
+  Progress progress(options.verbose);
+
+  ModelSignature signature;
+  if (!extractSignature(module, name, signature, error))
+    return false;
+  std::string targetError;
+  auto machine = createTargetMachine(options.triple, options.cpu,
+                                     options.optLevel, targetError);
+  if (!machine) {
+    error = targetError;
+    return false;
+  }
+
+  StagingArea staging;
+  if (!staging.open(options.outputDir, error))
+    return false;
+
+  progress.start("graph optimization");
+  if (!runPasses(module, [&](OpPassManager &pm) {
+        addGraphPipeline(pm, options.optLevel);
+      }, "graph optimization", error))
+    return false;
+  progress.done();
+  if (emits(EmitKind::Graph)) {
+    if (!writeText(staging.path(name + ".graph.mlir"),
+                   [&](llvm::raw_ostream &os) { module.print(os); }, error))
+      return false;
+    staging.keep(name + ".graph.mlir");
+  }
+
+  // Name the compute function for the glue; it is reached only through it.
+  std::string entryError;
+  func::FuncOp entry = findEntry(module, entryError);
+  entry.setName(computeSymbol(name));
+
+  progress.start("lowering to loops");
+  if (!runPasses(module, [&](OpPassManager &pm) {
+        addLoopPipeline(pm, options.optLevel);
+      }, "lowering to loops", error))
+    return false;
+  progress.done();
+  if (emits(EmitKind::Loops)) {
+    if (!writeText(staging.path(name + ".loops.mlir"),
+                   [&](llvm::raw_ostream &os) { module.print(os); }, error))
+      return false;
+    staging.keep(name + ".loops.mlir");
+  }
+
+  bool needsMachineCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
+                          emits(EmitKind::Obj) || emits(EmitKind::Lib);
+  if (needsMachineCode) {
+    progress.start("lowering to LLVM");
+    if (!runPasses(module, addLLVMDialectPipeline, "lowering to LLVM", error))
+      return false;
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
+        module, llvmContext, *machine, options.optLevel, error);
+    if (!llvmModule)
+      return false;
+    progress.done();
+    if (emits(EmitKind::LLVM)) {
+      if (!writeText(staging.path(name + ".ll"),
+                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
+                     error))
+        return false;
+      staging.keep(name + ".ll");
+    }
+    progress.start("code generation");
+    for (bool assembly : {true, false}) {
+      if (assembly && !emits(EmitKind::Asm))
+        continue;
+      if (!assembly && !emits(EmitKind::Obj) && !emits(EmitKind::Lib))
+        continue;
+      std::string file = name + (assembly ? ".s" : ".o");
+      std::error_code code;
+      llvm::raw_fd_ostream out(staging.path(file), code);
+      if (code) {
+        error = "cannot write " + file + ": " + code.message();
+        return false;
+      }
+      if (!emitMachineCode(*llvmModule, *machine, assembly, out, error))
+        return false;
+      out.close();
+      if (assembly || emits(EmitKind::Obj))
+        staging.keep(file);
+    }
+    progress.done();
+  }
+
+  if (emits(EmitKind::Lib)) {
+    progress.start("linking");
+    std::string library = "lib" + name + ".so";
+    std::string header = name + ".h";
+    llvm::SmallString<256> scratch;
+    if (std::error_code code = llvm::sys::fs::createUniqueDirectory(
+            staging.path("link"), scratch)) {
+      error = "cannot create a scratch folder: " + code.message();
+      return false;
+    }
+    if (!linkModelLibrary(signature, staging.path(name + ".o"),
+                          staging.path(library), std::string(scratch), error))
+      return false;
+    if (!writeText(staging.path(header),
+                   [&](llvm::raw_ostream &os) {
+                     os << emitModelHeader(signature);
+                   },
+                   error))
+      return false;
+    staging.keep(library);
+    staging.keep(header);
+    progress.done();
+  }
+  return staging.commit(error);
+}
+
+} // namespace dlc

@@ -1,0 +1,40 @@
+//===- Compiler.h - From a dlc-dialect module to artifacts ------*- C++ -*-===//
+#ifndef DLC_COMPILER_DRIVER_COMPILER_H
+#define DLC_COMPILER_DRIVER_COMPILER_H
+
+#include "compiler/driver/CompileOptions.h"
+#include "compiler/driver/ModelSignature.h"
+
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class ModuleOp;
+} // namespace mlir
+
+namespace dlc {
+
+/// Registers every dialect a dlc module can hold on its way to LLVM.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+/// The entry function's signature: its inputs and outputs, named by the
+/// `dlc.name` argument/result attributes (input<i>/output<i> when absent).
+/// On failure returns false and sets `error`.
+bool extractSignature(mlir::ModuleOp module, const std::string &modelName,
+                      ModelSignature &signature, std::string &error);
+
+/// Compiles a dlc-dialect module into the artifacts `options.emit` asks for,
+/// written into `options.outputDir` only once all of them are built. MLIR
+/// diagnostics go to the context's handler; other errors to `error`.
+bool compileModule(mlir::ModuleOp module, const CompileOptions &options,
+                   std::string &error);
+
+/// True when `name` is a usable model name (a C identifier).
+bool isValidModelName(const std::string &name);
+
+/// `stem` made into a C identifier (for the default model name).
+std::string sanitizeModelName(const std::string &stem);
+
+} // namespace dlc
+
+#endif // DLC_COMPILER_DRIVER_COMPILER_H

@@ -1,0 +1,45 @@
+//===- ModelSignature.h - A model's inputs and outputs ----------*- C++ -*-===//
+//
+// What a compiled library exposes: names, element types and static shapes of
+// the entry function's inputs and outputs. Plain C++: the header and glue
+// emitters and the CLI read it without touching MLIR.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_COMPILER_DRIVER_MODELSIGNATURE_H
+#define DLC_COMPILER_DRIVER_MODELSIGNATURE_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+struct TensorSpec {
+  std::string name;
+  int dtype = 0;           // a dlc_dtype value (ONNX's TensorProto codes)
+  std::string dtypeName;   // "float32", ...
+  std::string cType;       // "float", "int64_t", ...
+  std::vector<int64_t> shape;
+
+  int64_t numElements() const {
+    int64_t count = 1;
+    for (int64_t dim : shape)
+      count *= dim;
+    return count;
+  }
+};
+
+struct ModelSignature {
+  std::string name; // a C identifier; prefixes every exported symbol
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+};
+
+/// The symbol the compiled compute function gets; called only by the glue.
+inline std::string computeSymbol(const std::string &modelName) {
+  return "__dlc_" + modelName + "_compute";
+}
+
+} // namespace dlc
+
+#endif // DLC_COMPILER_DRIVER_MODELSIGNATURE_H

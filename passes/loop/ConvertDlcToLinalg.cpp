@@ -1,0 +1,381 @@
+//===- ConvertDlcToLinalg.cpp - dlc graph ops to linalg on tensors --------===//
+//
+// The pass, the shared lowering helpers, and the lowering of elementwise and
+// data-movement ops. Matrix products, convolution, pooling, reductions and
+// softmax are in LowerStructuredOps.cpp.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
+#include "passes/Passes.h"
+#include "passes/loop/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_CONVERTDLCTOLINALG
+#include "passes/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+using namespace dlc;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+AffineMap dlc::broadcastMap(RankedTensorType operandType,
+                            RankedTensorType resultType) {
+  MLIRContext *context = resultType.getContext();
+  int64_t offset = resultType.getRank() - operandType.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < operandType.getRank(); ++d) {
+    bool broadcast = operandType.getDimSize(d) == 1 &&
+                     resultType.getDimSize(d + offset) != 1;
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, context)
+                              : getAffineDimExpr(d + offset, context));
+  }
+  return AffineMap::get(resultType.getRank(), 0, exprs, context);
+}
+
+Value dlc::buildElementwise(OpBuilder &b, Location loc,
+                            RankedTensorType resultType, ValueRange inputs,
+                            const ScalarBodyBuilder &body) {
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs)
+    maps.push_back(
+        broadcastMap(cast<RankedTensorType>(input.getType()), resultType));
+  maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
+  Value init = b.create<tensor::EmptyOp>(loc, resultType.getShape(),
+                                         resultType.getElementType());
+  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, resultType, inputs, init, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result = body(nested, nestedLoc, args.drop_back());
+        nested.create<linalg::YieldOp>(nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value dlc::scalarConstant(OpBuilder &b, Location loc, Type type,
+                          double value) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(floatType, value));
+  return b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+}
+
+Value dlc::lowestValue(OpBuilder &b, Location loc, Type type) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(
+        loc, b.getFloatAttr(floatType, APFloat::getInf(
+                                           floatType.getFloatSemantics(),
+                                           /*Negative=*/true)));
+  unsigned width = type.getIntOrFloatBitWidth();
+  return b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)));
+}
+
+Value dlc::highestValue(OpBuilder &b, Location loc, Type type) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(
+        loc, b.getFloatAttr(floatType,
+                            APFloat::getInf(floatType.getFloatSemantics())));
+  unsigned width = type.getIntOrFloatBitWidth();
+  return b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(type, APInt::getSignedMaxValue(width)));
+}
+
+Value dlc::filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                        Value value) {
+  Value empty = b.create<tensor::EmptyOp>(loc, type.getShape(),
+                                          type.getElementType());
+  return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
+}
+
+Value dlc::reshapeTensor(OpBuilder &b, Location loc, Value value,
+                         RankedTensorType type) {
+  auto sourceType = cast<RankedTensorType>(value.getType());
+  if (sourceType == type)
+    return value;
+  // Collapse to 1-d (or 0-d), then expand: always valid for static shapes.
+  Value flat = value;
+  if (sourceType.getRank() > 1 || type.getRank() == 0) {
+    SmallVector<ReassociationIndices> all;
+    if (type.getRank() != 0 || sourceType.getRank() != 0) {
+      ReassociationIndices group;
+      for (int64_t d = 0; d < sourceType.getRank(); ++d)
+        group.push_back(d);
+      if (type.getRank() != 0)
+        all.push_back(group);
+    }
+    SmallVector<int64_t> flatShape;
+    if (type.getRank() != 0)
+      flatShape.push_back(sourceType.getNumElements());
+    auto flatType =
+        RankedTensorType::get(flatShape, sourceType.getElementType());
+    flat = b.create<tensor::CollapseShapeOp>(loc, flatType, value, all);
+  }
+  auto flatType = cast<RankedTensorType>(flat.getType());
+  if (flatType == type)
+    return flat;
+  SmallVector<ReassociationIndices> expand;
+  if (flatType.getRank() == 1) {
+    ReassociationIndices group;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      group.push_back(d);
+    expand.push_back(group);
+  }
+  return b.create<tensor::ExpandShapeOp>(loc, type, flat, expand);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool isFloat(Type type) { return isa<FloatType>(type); }
+
+/// Lowers a unary elementwise op with a per-element builder that may reject
+/// the element type (returning a null Value).
+template <typename OpTy>
+struct UnaryLowering : OpConversionPattern<OpTy> {
+  using ScalarFn = Value (*)(OpBuilder &, Location, Value, OpTy);
+  UnaryLowering(MLIRContext *context, ScalarFn scalarFn)
+      : OpConversionPattern<OpTy>(context), scalarFn(scalarFn) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type elementType = resultType.getElementType();
+    // Probe the element type first, so that a rejected op leaves no IR.
+    if (!supports(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), resultType, adaptor.getOperands(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return scalarFn(b, loc, args[0], op);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  static bool supports(Type elementType) {
+    if (isFloat(elementType))
+      return true;
+    return isa<IntegerType>(elementType) &&
+           (std::is_same_v<OpTy, ReluOp> || std::is_same_v<OpTy, NegOp> ||
+            std::is_same_v<OpTy, AbsOp> || std::is_same_v<OpTy, ClipOp>);
+  }
+
+  ScalarFn scalarFn;
+};
+
+/// Lowers a broadcasting binary op; `floatFn`/`intFn` build the scalar op.
+template <typename OpTy, typename FloatOp, typename IntOp>
+struct BinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type elementType = resultType.getElementType();
+    bool isInt = isa<IntegerType>(elementType);
+    if (!isFloat(elementType) && !isInt)
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), resultType, adaptor.getOperands(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          if (isInt)
+            return b.create<IntOp>(loc, args[0], args[1]);
+          return b.create<FloatOp>(loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+Value lowerRelu(OpBuilder &b, Location loc, Value x, ReluOp) {
+  Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+  if (isFloat(x.getType()))
+    return b.create<arith::MaximumFOp>(loc, x, zero);
+  return b.create<arith::MaxSIOp>(loc, x, zero);
+}
+
+Value lowerSigmoid(OpBuilder &b, Location loc, Value x, SigmoidOp) {
+  Value one = scalarConstant(b, loc, x.getType(), 1.0);
+  Value negated = b.create<arith::NegFOp>(loc, x);
+  Value exp = b.create<math::ExpOp>(loc, negated);
+  return b.create<arith::DivFOp>(loc, one,
+                                 b.create<arith::AddFOp>(loc, one, exp));
+}
+
+Value lowerTanh(OpBuilder &b, Location loc, Value x, TanhOp) {
+  return b.create<math::TanhOp>(loc, x);
+}
+Value lowerExp(OpBuilder &b, Location loc, Value x, ExpOp) {
+  return b.create<math::ExpOp>(loc, x);
+}
+Value lowerLog(OpBuilder &b, Location loc, Value x, LogOp) {
+  return b.create<math::LogOp>(loc, x);
+}
+Value lowerSqrt(OpBuilder &b, Location loc, Value x, SqrtOp) {
+  return b.create<math::SqrtOp>(loc, x);
+}
+Value lowerErf(OpBuilder &b, Location loc, Value x, ErfOp) {
+  return b.create<math::ErfOp>(loc, x);
+}
+Value lowerNeg(OpBuilder &b, Location loc, Value x, NegOp) {
+  if (isFloat(x.getType()))
+    return b.create<arith::NegFOp>(loc, x);
+  return b.create<arith::SubIOp>(loc, scalarConstant(b, loc, x.getType(), 0),
+                                 x);
+}
+Value lowerAbs(OpBuilder &b, Location loc, Value x, AbsOp) {
+  if (isFloat(x.getType()))
+    return b.create<math::AbsFOp>(loc, x);
+  return b.create<math::AbsIOp>(loc, x);
+}
+Value lowerReciprocal(OpBuilder &b, Location loc, Value x, ReciprocalOp) {
+  return b.create<arith::DivFOp>(loc, scalarConstant(b, loc, x.getType(), 1.0),
+                                 x);
+}
+Value lowerClip(OpBuilder &b, Location loc, Value x, ClipOp op) {
+  Type type = x.getType();
+  Value low = scalarConstant(b, loc, type, op.getMin().convertToDouble());
+  Value high = scalarConstant(b, loc, type, op.getMax().convertToDouble());
+  if (isFloat(type))
+    return b.create<arith::MinimumFOp>(
+        loc, b.create<arith::MaximumFOp>(loc, x, low), high);
+  return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, x, low),
+                                  high);
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement and constants
+//===----------------------------------------------------------------------===//
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = op.getType();
+    Value init = rewriter.create<tensor::EmptyOp>(
+        op.getLoc(), resultType.getShape(), resultType.getElementType());
+    auto transpose = rewriter.create<linalg::TransposeOp>(
+        op.getLoc(), adaptor.getInput(), init, op.getPerm());
+    rewriter.replaceOp(op, transpose.getResult());
+    return success();
+  }
+};
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(),
+                                         adaptor.getInput(), op.getType()));
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = op.getType();
+    int64_t rank = resultType.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), rank);
+    Value result = rewriter.create<tensor::EmptyOp>(
+        op.getLoc(), resultType.getShape(), resultType.getElementType());
+    int64_t offset = 0;
+    for (Value input : adaptor.getInputs()) {
+      auto inputType = cast<RankedTensorType>(input.getType());
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      SmallVector<OpFoldResult> sizes, strides(rank, rewriter.getIndexAttr(1));
+      for (int64_t dim : inputType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(dim));
+      result = rewriter.create<tensor::InsertSliceOp>(
+          op.getLoc(), input, result, offsets, sizes, strides);
+      offset += inputType.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void dlc::populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<UnaryLowering<ReluOp>>(context, lowerRelu);
+  patterns.add<UnaryLowering<SigmoidOp>>(context, lowerSigmoid);
+  patterns.add<UnaryLowering<TanhOp>>(context, lowerTanh);
+  patterns.add<UnaryLowering<ExpOp>>(context, lowerExp);
+  patterns.add<UnaryLowering<LogOp>>(context, lowerLog);
+  patterns.add<UnaryLowering<SqrtOp>>(context, lowerSqrt);
+  patterns.add<UnaryLowering<ErfOp>>(context, lowerErf);
+  patterns.add<UnaryLowering<NegOp>>(context, lowerNeg);
+  patterns.add<UnaryLowering<AbsOp>>(context, lowerAbs);
+  patterns.add<UnaryLowering<ReciprocalOp>>(context, lowerReciprocal);
+  patterns.add<UnaryLowering<ClipOp>>(context, lowerClip);
+  patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+               BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+               BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
+               BinaryLowering<MaxOp, arith::MaximumFOp, arith::MaxSIOp>,
+               BinaryLowering<MinOp, arith::MinimumFOp, arith::MinSIOp>,
+               BinaryLowering<PowOp, math::PowFOp, math::IPowIOp>>(context);
+  patterns.add<ConstantLowering, TransposeLowering, ReshapeLowering,
+               ConcatLowering>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct ConvertDlcToLinalgPass
+    : dlc::impl::ConvertDlcToLinalgBase<ConvertDlcToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    ConversionTarget target(*context);
+    target.addIllegalDialect<DlcDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect,
+                           func::FuncDialect>();
+    RewritePatternSet patterns(context);
+    populateElementwiseLoweringPatterns(patterns);
+    populateStructuredLoweringPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,495 @@
+//===- LowerStructuredOps.cpp - contractions, windows, reductions ---------===//
+//
+// Lowers dlc.matmul, dlc.conv, the pools, the reductions and dlc.softmax to
+// linalg on tensors. Part of the convert-dlc-to-linalg pass.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
+#include "passes/loop/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+using utils::IteratorType;
+
+bool isFloat(Type type) { return isa<FloatType>(type); }
+
+Value addScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isFloat(x.getType()))
+    return b.create<arith::AddFOp>(loc, x, y);
+  return b.create<arith::AddIOp>(loc, x, y);
+}
+
+Value mulScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isFloat(x.getType()))
+    return b.create<arith::MulFOp>(loc, x, y);
+  return b.create<arith::MulIOp>(loc, x, y);
+}
+
+Value maxScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isFloat(x.getType()))
+    return b.create<arith::MaximumFOp>(loc, x, y);
+  return b.create<arith::MaxSIOp>(loc, x, y);
+}
+
+Value minScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isFloat(x.getType()))
+    return b.create<arith::MinimumFOp>(loc, x, y);
+  return b.create<arith::MinSIOp>(loc, x, y);
+}
+
+bool isFloatOrInt(Type type) {
+  return isFloat(type) || isa<IntegerType>(type);
+}
+
+/// Pads the spatial dims (2..) of a channels-first tensor with `padValue`.
+Value padSpatial(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> padBegin, ArrayRef<int64_t> padEnd,
+                 Value padValue) {
+  bool any = llvm::any_of(padBegin, [](int64_t p) { return p != 0; }) ||
+             llvm::any_of(padEnd, [](int64_t p) { return p != 0; });
+  if (!any)
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> low = {0, 0}, high = {0, 0}, shape(type.getShape());
+  for (size_t i = 0; i < padBegin.size(); ++i) {
+    low.push_back(padBegin[i]);
+    high.push_back(padEnd[i]);
+    shape[i + 2] += padBegin[i] + padEnd[i];
+  }
+  auto paddedType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<OpFoldResult> lowValues, highValues;
+  for (auto [l, h] : llvm::zip(low, high)) {
+    lowValues.push_back(b.getIndexAttr(l));
+    highValues.push_back(b.getIndexAttr(h));
+  }
+  return b.create<tensor::PadOp>(loc, paddedType, input, lowValues, highValues,
+                                 padValue);
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul
+//===----------------------------------------------------------------------===//
+
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    auto lhsType = cast<RankedTensorType>(lhs.getType());
+    auto rhsType = cast<RankedTensorType>(rhs.getType());
+    if (lhsType.getRank() == 2 && rhsType.getRank() == 2) {
+      rewriter.replaceOp(op, rewriter
+                                 .create<linalg::MatmulOp>(
+                                     loc, ValueRange{lhs, rhs}, init)
+                                 .getResult(0));
+      return success();
+    }
+    // Batched with broadcasting: loops (batch..., m, n, k).
+    MLIRContext *context = rewriter.getContext();
+    int64_t rank = resultType.getRank(), batchRank = rank - 2;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    auto operandMap = [&](RankedTensorType type, AffineExpr row,
+                          AffineExpr col) {
+      SmallVector<AffineExpr> exprs;
+      int64_t operandBatch = type.getRank() - 2;
+      for (int64_t d = 0; d < operandBatch; ++d) {
+        int64_t loop = d + batchRank - operandBatch;
+        bool broadcast =
+            type.getDimSize(d) == 1 && resultType.getDimSize(loop) != 1;
+        exprs.push_back(broadcast ? getAffineConstantExpr(0, context)
+                                  : dim(loop));
+      }
+      exprs.push_back(row);
+      exprs.push_back(col);
+      return AffineMap::get(rank + 1, 0, exprs, context);
+    };
+    AffineExpr m = dim(batchRank), n = dim(batchRank + 1), k = dim(rank);
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      outExprs.push_back(dim(d));
+    SmallVector<AffineMap> maps = {
+        operandMap(lhsType, m, k), operandMap(rhsType, k, n),
+        AffineMap::get(rank + 1, 0, outExprs, context)};
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    iterators.push_back(IteratorType::reduction);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{lhs, rhs}, init, maps, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value product = mulScalars(b, nestedLoc, args[0], args[1]);
+          b.create<linalg::YieldOp>(nestedLoc,
+                                    addScalars(b, nestedLoc, args[2], product));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    auto filterType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    int64_t spatialRank = resultType.getRank() - 2;
+    ArrayRef<int64_t> pads = op.getPads();
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(),
+                             pads.take_front(spatialRank),
+                             pads.drop_front(spatialRank), zero);
+    // Loops: n, f, o_1..o_k (parallel), c, k_1..k_k (reduction).
+    MLIRContext *context = rewriter.getContext();
+    int64_t numLoops = 2 + spatialRank + 1 + spatialRank;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    AffineExpr n = dim(0), f = dim(1), c = dim(2 + spatialRank);
+    int64_t group = op.getGroup();
+    int64_t filtersPerGroup = filterType.getDimSize(0) / group;
+    int64_t channelsPerGroup = filterType.getDimSize(1);
+    AffineExpr inputChannel =
+        group == 1 ? c : f.floorDiv(filtersPerGroup) * channelsPerGroup + c;
+    SmallVector<AffineExpr> inputExprs = {n, inputChannel};
+    SmallVector<AffineExpr> filterExprs = {f, c};
+    SmallVector<AffineExpr> outputExprs = {n, f};
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      AffineExpr out = dim(2 + i), window = dim(3 + spatialRank + i);
+      inputExprs.push_back(out * op.getStrides()[i] +
+                           window * op.getDilations()[i]);
+      filterExprs.push_back(window);
+      outputExprs.push_back(out);
+    }
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(numLoops, 0, inputExprs, context),
+        AffineMap::get(numLoops, 0, filterExprs, context),
+        AffineMap::get(numLoops, 0, outputExprs, context)};
+    SmallVector<IteratorType> iterators(2 + spatialRank,
+                                        IteratorType::parallel);
+    iterators.append(1 + spatialRank, IteratorType::reduction);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{input, adaptor.getFilter()}, init, maps,
+        iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value product = mulScalars(b, nestedLoc, args[0], args[1]);
+          b.create<linalg::YieldOp>(nestedLoc,
+                                    addScalars(b, nestedLoc, args[2], product));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+/// End padding that makes the last window fit (ceil mode may need more than
+/// the declared pads).
+SmallVector<int64_t> effectivePadEnd(RankedTensorType inputType,
+                                     RankedTensorType resultType,
+                                     ArrayRef<int64_t> kernel,
+                                     ArrayRef<int64_t> strides,
+                                     ArrayRef<int64_t> dilations,
+                                     ArrayRef<int64_t> pads) {
+  int64_t spatialRank = kernel.size();
+  SmallVector<int64_t> padEnd;
+  for (int64_t i = 0; i < spatialRank; ++i) {
+    int64_t needed = (resultType.getDimSize(i + 2) - 1) * strides[i] +
+                     (kernel[i] - 1) * dilations[i] + 1 -
+                     (inputType.getDimSize(i + 2) + pads[i]);
+    padEnd.push_back(std::max(pads[i + spatialRank], needed));
+  }
+  return padEnd;
+}
+
+/// A window reduction over the spatial dims: loops n, c, o_1..o_k, then the
+/// window k_1..k_k (given its extent by an unused `window` operand).
+template <typename PoolOp>
+Value buildWindowReduction(OpBuilder &b, Location loc, PoolOp op,
+                           Value paddedInput, Value init,
+                           function_ref<Value(OpBuilder &, Location, Value,
+                                              Value)>
+                               combine) {
+  auto resultType = cast<RankedTensorType>(op.getType());
+  int64_t spatialRank = resultType.getRank() - 2;
+  MLIRContext *context = b.getContext();
+  int64_t numLoops = 2 + 2 * spatialRank;
+  auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+  SmallVector<AffineExpr> inputExprs = {dim(0), dim(1)};
+  SmallVector<AffineExpr> windowExprs, outputExprs = {dim(0), dim(1)};
+  for (int64_t i = 0; i < spatialRank; ++i) {
+    AffineExpr out = dim(2 + i), window = dim(2 + spatialRank + i);
+    inputExprs.push_back(out * op.getStrides()[i] +
+                         window * op.getDilations()[i]);
+    windowExprs.push_back(window);
+    outputExprs.push_back(out);
+  }
+  Value window = b.create<tensor::EmptyOp>(loc, op.getKernelShape(),
+                                           resultType.getElementType());
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(numLoops, 0, inputExprs, context),
+      AffineMap::get(numLoops, 0, windowExprs, context),
+      AffineMap::get(numLoops, 0, outputExprs, context)};
+  SmallVector<IteratorType> iterators(2 + spatialRank, IteratorType::parallel);
+  iterators.append(spatialRank, IteratorType::reduction);
+  return b
+      .create<linalg::GenericOp>(
+          loc, resultType, ValueRange{paddedInput, window}, init, maps,
+          iterators,
+          [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+            nested.create<linalg::YieldOp>(
+                nestedLoc, combine(nested, nestedLoc, args[2], args[0]));
+          })
+      .getResult(0);
+}
+
+struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MaxPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t spatialRank = resultType.getRank() - 2;
+    Value lowest = lowestValue(rewriter, loc, elementType);
+    SmallVector<int64_t> padEnd =
+        effectivePadEnd(inputType, resultType, op.getKernelShape(),
+                        op.getStrides(), op.getDilations(), op.getPads());
+    Value padded =
+        padSpatial(rewriter, loc, adaptor.getInput(),
+                   op.getPads().take_front(spatialRank), padEnd, lowest);
+    Value init = filledTensor(rewriter, loc, resultType, lowest);
+    rewriter.replaceOp(op, buildWindowReduction(rewriter, loc, op, padded,
+                                                init, maxScalars));
+    return success();
+  }
+};
+
+struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AvgPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!isFloat(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t spatialRank = resultType.getRank() - 2;
+    ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
+                      strides = op.getStrides(),
+                      dilations = op.getDilations();
+    SmallVector<int64_t> padEnd = effectivePadEnd(
+        inputType, resultType, kernel, strides, dilations, pads);
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Value padded = padSpatial(rewriter, loc, adaptor.getInput(),
+                              pads.take_front(spatialRank), padEnd, zero);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    Value sum =
+        buildWindowReduction(rewriter, loc, op, padded, init, addScalars);
+
+    // The divisor of each output position is known at compile time: the taps
+    // of its window inside the input (plus the declared pads when
+    // count_include_pad), never the extra room ceil mode adds.
+    SmallVector<int64_t> outShape(resultType.getShape().drop_front(2));
+    int64_t positions = 1;
+    for (int64_t size : outShape)
+      positions *= size;
+    SmallVector<float> counts(positions, 1.0f);
+    for (int64_t flat = 0; flat < positions; ++flat) {
+      int64_t rest = flat;
+      double count = 1;
+      for (int64_t i = spatialRank - 1; i >= 0; --i) {
+        int64_t o = rest % outShape[i];
+        rest /= outShape[i];
+        int64_t inSize = inputType.getDimSize(i + 2);
+        int64_t lo = op.getCountIncludePad() ? -pads[i] : 0;
+        int64_t hi = op.getCountIncludePad() ? inSize + pads[i + spatialRank]
+                                             : inSize;
+        int64_t start = o * strides[i] - pads[i], taps = 0;
+        for (int64_t t = 0; t < kernel[i]; ++t) {
+          int64_t at = start + t * dilations[i];
+          taps += at >= lo && at < hi;
+        }
+        count *= std::max<int64_t>(taps, 1);
+      }
+      counts[flat] = static_cast<float>(count);
+    }
+    auto countsType = RankedTensorType::get(outShape, rewriter.getF32Type());
+    bool uniform = llvm::all_equal(counts);
+    auto countsAttr =
+        uniform ? DenseElementsAttr::get(countsType, counts.front())
+                : DenseElementsAttr::get(countsType, ArrayRef<float>(counts));
+    Value divisor = rewriter.create<arith::ConstantOp>(loc, countsAttr);
+    Value average = buildElementwise(
+        rewriter, loc, resultType, ValueRange{sum, divisor},
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          Value count = args[1];
+          if (count.getType() != elementType)
+            count = b.create<arith::TruncFOp>(nestedLoc, elementType, count);
+          return b.create<arith::DivFOp>(nestedLoc, args[0], count);
+        });
+    rewriter.replaceOp(op, average);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Reductions and softmax
+//===----------------------------------------------------------------------===//
+
+enum class ReduceKind { Sum, Mean, Max, Min };
+
+/// Reduces `input` over `axes` into a tensor without those dims, combining
+/// with `kind`'s operation starting from its identity.
+Value reduceAxes(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> axes, ReduceKind kind) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type elementType = inputType.getElementType();
+  int64_t rank = inputType.getRank();
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t axis : axes)
+    reduced[axis < 0 ? axis + rank : axis] = true;
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    iterators.push_back(reduced[d] ? IteratorType::reduction
+                                   : IteratorType::parallel);
+    if (!reduced[d]) {
+      shape.push_back(inputType.getDimSize(d));
+      outExprs.push_back(b.getAffineDimExpr(d));
+    }
+  }
+  auto resultType = RankedTensorType::get(shape, elementType);
+  Value identity = kind == ReduceKind::Max   ? lowestValue(b, loc, elementType)
+                   : kind == ReduceKind::Min ? highestValue(b, loc, elementType)
+                                             : scalarConstant(b, loc,
+                                                              elementType, 0);
+  Value init = filledTensor(b, loc, resultType, identity);
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(rank),
+      AffineMap::get(rank, 0, outExprs, b.getContext())};
+  return b
+      .create<linalg::GenericOp>(
+          loc, resultType, input, init, maps, iterators,
+          [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+            Value combined =
+                kind == ReduceKind::Max
+                    ? maxScalars(nested, nestedLoc, args[1], args[0])
+                : kind == ReduceKind::Min
+                    ? minScalars(nested, nestedLoc, args[1], args[0])
+                    : addScalars(nested, nestedLoc, args[1], args[0]);
+            nested.create<linalg::YieldOp>(nestedLoc, combined);
+          })
+      .getResult(0);
+}
+
+template <typename OpTy, ReduceKind kind>
+struct ReduceLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type elementType = resultType.getElementType();
+    if (!isFloatOrInt(elementType) ||
+        (kind == ReduceKind::Mean && !isFloat(elementType)))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Value reduced =
+        reduceAxes(rewriter, loc, adaptor.getInput(), op.getAxes(), kind);
+    if (kind == ReduceKind::Mean) {
+      auto reducedType = cast<RankedTensorType>(reduced.getType());
+      int64_t count = inputType.getNumElements() /
+                      std::max<int64_t>(reducedType.getNumElements(), 1);
+      reduced = buildElementwise(
+          rewriter, loc, reducedType, reduced,
+          [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+            Value divisor =
+                scalarConstant(b, nestedLoc, elementType, double(count));
+            return b.create<arith::DivFOp>(nestedLoc, args[0], divisor);
+          });
+    }
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, reduced, resultType));
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    if (!isFloat(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    int64_t rank = type.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), rank);
+    // The reduced tensors drop `axis`; keep it as size 1 to broadcast back.
+    SmallVector<int64_t> keptShape(type.getShape());
+    keptShape[axis] = 1;
+    auto keptType = RankedTensorType::get(keptShape, type.getElementType());
+    Value input = adaptor.getInput();
+    Value max = reshapeTensor(
+        rewriter, loc, reduceAxes(rewriter, loc, input, axis, ReduceKind::Max),
+        keptType);
+    Value exps = buildElementwise(
+        rewriter, loc, type, ValueRange{input, max},
+        [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          Value shifted = b.create<arith::SubFOp>(nestedLoc, args[0], args[1]);
+          return b.create<math::ExpOp>(nestedLoc, shifted);
+        });
+    Value sum = reshapeTensor(
+        rewriter, loc, reduceAxes(rewriter, loc, exps, axis, ReduceKind::Sum),
+        keptType);
+    Value result = buildElementwise(
+        rewriter, loc, type, ValueRange{exps, sum},
+        [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          return b.create<arith::DivFOp>(nestedLoc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void dlc::populateStructuredLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatMulLowering, ConvLowering, MaxPoolLowering, AvgPoolLowering,
+               SoftmaxLowering, ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
+               ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
+               ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
+               ReduceLowering<ReduceMinOp, ReduceKind::Min>>(
+      patterns.getContext());
+}

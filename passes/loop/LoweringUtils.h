@@ -1,0 +1,54 @@
+//===- LoweringUtils.h - Helpers for lowering dlc to linalg -----*- C++ -*-===//
+#ifndef DLC_PASSES_LOOP_LOWERINGUTILS_H
+#define DLC_PASSES_LOOP_LOWERINGUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include <functional>
+
+namespace dlc {
+
+/// Builds the scalar body of an elementwise linalg.generic from its block
+/// arguments (one per input) and returns the value to yield.
+using ScalarBodyBuilder = std::function<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// The map from a result index space of rank `resultRank` to an operand of
+/// `operandType` that broadcasts numpy-style (aligned right, size-1 dims
+/// pinned to 0).
+mlir::AffineMap broadcastMap(mlir::RankedTensorType operandType,
+                             mlir::RankedTensorType resultType);
+
+/// An elementwise linalg.generic computing `resultType` from `inputs`, which
+/// broadcast to it.
+mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType resultType,
+                             mlir::ValueRange inputs,
+                             const ScalarBodyBuilder &body);
+
+/// A scalar constant of `type` (float or integer) equal to `value`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+
+/// The smallest (or largest) value of a float or integer type; -inf/+inf for
+/// floats.
+mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Type type);
+mlir::Value highestValue(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Type type);
+
+/// A tensor of `type` filled with `value`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type, mlir::Value value);
+
+/// `value` reshaped to `type` (same element count) with collapse/expand.
+mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, mlir::RankedTensorType type);
+
+void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace dlc
+
+#endif // DLC_PASSES_LOOP_LOWERINGUTILS_H

@@ -1,0 +1,106 @@
+/* dlc runtime: the C ABI shared by every library that `dlc compile` writes.
+ *
+ * Plain C, no dependency beyond libc. A compiled model library embeds the
+ * runtime; its generated header (<model>.h) repeats these declarations, so an
+ * application needs nothing but that header and the library.
+ */
+#ifndef DLC_RUNTIME_H
+#define DLC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLC_ABI_VERSION 1
+
+/* Element types. The values are those of ONNX's TensorProto.DataType. */
+typedef enum dlc_dtype {
+  DLC_DTYPE_INVALID = 0,
+  DLC_FLOAT32 = 1,
+  DLC_UINT8 = 2,
+  DLC_INT8 = 3,
+  DLC_UINT16 = 4,
+  DLC_INT16 = 5,
+  DLC_INT32 = 6,
+  DLC_INT64 = 7,
+  DLC_BOOL = 9,
+  DLC_FLOAT16 = 10,
+  DLC_FLOAT64 = 11,
+  DLC_UINT32 = 12,
+  DLC_UINT64 = 13
+} dlc_dtype;
+
+typedef enum dlc_status_code {
+  DLC_OK = 0,
+  DLC_ERROR_INVALID_ARGUMENT = 1, /* null pointer, wrong tensor count */
+  DLC_ERROR_SHAPE_MISMATCH = 2,   /* a tensor's rank or dimensions differ */
+  DLC_ERROR_DTYPE_MISMATCH = 3,   /* a tensor's element type differs */
+  DLC_ERROR_OUT_OF_MEMORY = 4,
+  DLC_ERROR_UNAVAILABLE = 5, /* e.g. no GPU driver on this machine */
+  DLC_ERROR_INTERNAL = 6
+} dlc_status_code;
+
+/* Filled by calls that fail: the code and one readable sentence naming the
+ * tensor at fault. */
+typedef struct dlc_status {
+  dlc_status_code code;
+  char message[512];
+} dlc_status;
+
+/* A tensor the application owns: dense, row-major, `data` suitably aligned
+ * for its element type. */
+typedef struct dlc_tensor {
+  void *data;
+  const int64_t *shape;
+  int32_t rank;
+  dlc_dtype dtype;
+} dlc_tensor;
+
+/* What a model expects for one of its inputs or outputs. */
+typedef struct dlc_tensor_info {
+  const char *name;
+  dlc_dtype dtype;
+  int32_t rank;
+  const int64_t *shape;
+} dlc_tensor_info;
+
+/* Describes a compiled model; returned by <model>_info(). */
+typedef struct dlc_model_info {
+  uint32_t abi_version;
+  const char *name;
+  int32_t num_inputs;
+  const dlc_tensor_info *inputs;
+  int32_t num_outputs;
+  const dlc_tensor_info *outputs;
+  /* Runs the model on already validated tensors. */
+  void (*entry)(const dlc_tensor *inputs, dlc_tensor *outputs);
+} dlc_model_info;
+
+/* Checks `inputs` and `outputs` against `model` and runs it. `status` may be
+ * NULL; when given, it is filled on failure (and its code set on success). */
+dlc_status_code dlc_model_run(const dlc_model_info *model,
+                              const dlc_tensor *inputs, int32_t num_inputs,
+                              dlc_tensor *outputs, int32_t num_outputs,
+                              dlc_status *status);
+
+/* Only the checks of dlc_model_run, without running the model. */
+dlc_status_code dlc_model_validate(const dlc_model_info *model,
+                                   const dlc_tensor *inputs,
+                                   int32_t num_inputs,
+                                   const dlc_tensor *outputs,
+                                   int32_t num_outputs, dlc_status *status);
+
+const char *dlc_status_code_name(dlc_status_code code);
+const char *dlc_dtype_name(dlc_dtype dtype);
+/* Bytes per element; 0 for an unknown dtype. */
+size_t dlc_dtype_size(dlc_dtype dtype);
+int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DLC_RUNTIME_H */

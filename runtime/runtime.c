@@ -1,0 +1,175 @@
+/* dlc runtime: validation and dispatch for compiled models. */
+#include "dlc/runtime.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static dlc_status_code fail(dlc_status *status, dlc_status_code code,
+                            const char *format, ...) {
+  if (status) {
+    va_list args;
+    va_start(args, format);
+    status->code = code;
+    vsnprintf(status->message, sizeof(status->message), format, args);
+    va_end(args);
+  }
+  return code;
+}
+
+static dlc_status_code ok(dlc_status *status) {
+  if (status) {
+    status->code = DLC_OK;
+    status->message[0] = '\0';
+  }
+  return DLC_OK;
+}
+
+const char *dlc_status_code_name(dlc_status_code code) {
+  switch (code) {
+  case DLC_OK: return "ok";
+  case DLC_ERROR_INVALID_ARGUMENT: return "invalid argument";
+  case DLC_ERROR_SHAPE_MISMATCH: return "shape mismatch";
+  case DLC_ERROR_DTYPE_MISMATCH: return "dtype mismatch";
+  case DLC_ERROR_OUT_OF_MEMORY: return "out of memory";
+  case DLC_ERROR_UNAVAILABLE: return "unavailable";
+  case DLC_ERROR_INTERNAL: return "internal error";
+  }
+  return "unknown status";
+}
+
+const char *dlc_dtype_name(dlc_dtype dtype) {
+  switch (dtype) {
+  case DLC_FLOAT32: return "float32";
+  case DLC_UINT8: return "uint8";
+  case DLC_INT8: return "int8";
+  case DLC_UINT16: return "uint16";
+  case DLC_INT16: return "int16";
+  case DLC_INT32: return "int32";
+  case DLC_INT64: return "int64";
+  case DLC_BOOL: return "bool";
+  case DLC_FLOAT16: return "float16";
+  case DLC_FLOAT64: return "float64";
+  case DLC_UINT32: return "uint32";
+  case DLC_UINT64: return "uint64";
+  case DLC_DTYPE_INVALID: break;
+  }
+  return "invalid";
+}
+
+size_t dlc_dtype_size(dlc_dtype dtype) {
+  switch (dtype) {
+  case DLC_BOOL:
+  case DLC_UINT8:
+  case DLC_INT8: return 1;
+  case DLC_UINT16:
+  case DLC_INT16:
+  case DLC_FLOAT16: return 2;
+  case DLC_FLOAT32:
+  case DLC_INT32:
+  case DLC_UINT32: return 4;
+  case DLC_INT64:
+  case DLC_UINT64:
+  case DLC_FLOAT64: return 8;
+  case DLC_DTYPE_INVALID: break;
+  }
+  return 0;
+}
+
+int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info) {
+  int64_t count = 1;
+  for (int32_t i = 0; i < info->rank; ++i)
+    count *= info->shape[i];
+  return count;
+}
+
+/* Writes "[d0,d1,...]" into `out`. */
+static void format_shape(char *out, size_t size, const int64_t *shape,
+                         int32_t rank) {
+  size_t used = (size_t)snprintf(out, size, "[");
+  for (int32_t i = 0; i < rank && used < size; ++i)
+    used += (size_t)snprintf(out + used, size - used, i ? ",%lld" : "%lld",
+                             (long long)shape[i]);
+  if (used < size)
+    snprintf(out + used, size - used, "]");
+}
+
+static dlc_status_code check_tensor(const char *role, int32_t index,
+                                    const dlc_tensor_info *expected,
+                                    const dlc_tensor *given,
+                                    dlc_status *status) {
+  if (!given->data)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "%s %d ('%s') has no data pointer", role, index,
+                expected->name);
+  if (given->dtype != expected->dtype)
+    return fail(status, DLC_ERROR_DTYPE_MISMATCH,
+                "%s %d ('%s') has dtype %s, expected %s", role, index,
+                expected->name, dlc_dtype_name(given->dtype),
+                dlc_dtype_name(expected->dtype));
+  int same = given->rank == expected->rank &&
+             (given->rank == 0 || given->shape != NULL);
+  for (int32_t d = 0; same && d < given->rank; ++d)
+    same = given->shape[d] == expected->shape[d];
+  if (!same) {
+    char want[160], got[160];
+    format_shape(want, sizeof want, expected->shape, expected->rank);
+    if (given->rank > 0 && !given->shape)
+      snprintf(got, sizeof got, "rank %d with no shape", given->rank);
+    else
+      format_shape(got, sizeof got, given->shape, given->rank);
+    return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                "%s %d ('%s') has shape %s, expected %s", role, index,
+                expected->name, got, want);
+  }
+  return DLC_OK;
+}
+
+dlc_status_code dlc_model_validate(const dlc_model_info *model,
+                                   const dlc_tensor *inputs,
+                                   int32_t num_inputs,
+                                   const dlc_tensor *outputs,
+                                   int32_t num_outputs, dlc_status *status) {
+  if (!model)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT, "model is NULL");
+  if (model->abi_version != DLC_ABI_VERSION)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "model '%s' has runtime ABI version %u, this runtime has %u",
+                model->name, model->abi_version, DLC_ABI_VERSION);
+  if (num_inputs != model->num_inputs)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "model '%s' takes %d input(s), %d given", model->name,
+                model->num_inputs, num_inputs);
+  if (num_outputs != model->num_outputs)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "model '%s' has %d output(s), %d given", model->name,
+                model->num_outputs, num_outputs);
+  if ((num_inputs > 0 && !inputs) || (num_outputs > 0 && !outputs))
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "tensor array is NULL");
+  for (int32_t i = 0; i < num_inputs; ++i) {
+    dlc_status_code code =
+        check_tensor("input", i, &model->inputs[i], &inputs[i], status);
+    if (code != DLC_OK)
+      return code;
+  }
+  for (int32_t i = 0; i < num_outputs; ++i) {
+    dlc_status_code code =
+        check_tensor("output", i, &model->outputs[i], &outputs[i], status);
+    if (code != DLC_OK)
+      return code;
+  }
+  return ok(status);
+}
+
+dlc_status_code dlc_model_run(const dlc_model_info *model,
+                              const dlc_tensor *inputs, int32_t num_inputs,
+                              dlc_tensor *outputs, int32_t num_outputs,
+                              dlc_status *status) {
+  dlc_status_code code = dlc_model_validate(model, inputs, num_inputs,
+                                            outputs, num_outputs, status);
+  if (code != DLC_OK)
+    return code;
+  model->entry(inputs, outputs);
+  return ok(status);
+}
