@@ -1,0 +1,123 @@
+//===- NodeImporter.h - What an ONNX op importer works with -----*- C++ -*-===//
+#ifndef DLC_FRONTENDS_ONNX_NODEIMPORTER_H
+#define DLC_FRONTENDS_ONNX_NODEIMPORTER_H
+
+#include "compiler/DlcDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "onnx/onnx_pb.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+/// The view one op importer has of its node: inputs as values (and as
+/// constants where known), attributes with ONNX defaults, and where to put
+/// its outputs. Errors are reported at the node's location.
+class NodeImporter {
+public:
+  NodeImporter(const onnx::NodeProto &node, int64_t opset,
+               mlir::OpBuilder &builder, mlir::Location loc,
+               std::vector<mlir::Value> inputs,
+               std::vector<mlir::ElementsAttr> constantInputs)
+      : node(node), opset(opset), builder(builder), loc(loc),
+        inputs(std::move(inputs)), constantInputs(std::move(constantInputs)),
+        outputs(node.output_size()) {}
+
+  const onnx::NodeProto &node;
+  const int64_t opset; // of the default domain
+  mlir::OpBuilder &builder;
+  const mlir::Location loc;
+
+  // Inputs. An optional input left out (absent or named "") is null.
+  size_t numInputs() const { return inputs.size(); }
+  bool hasInput(size_t i) const { return i < inputs.size() && inputs[i]; }
+  mlir::Value input(size_t i) const { return inputs[i]; }
+  mlir::RankedTensorType inputType(size_t i) const {
+    return mlir::cast<mlir::RankedTensorType>(inputs[i].getType());
+  }
+  /// The input's value when it is known at compile time.
+  mlir::ElementsAttr constantInput(size_t i) const {
+    return i < constantInputs.size() ? constantInputs[i] : nullptr;
+  }
+  /// A constant integer input (a shape, axes, ...), or nullopt.
+  std::optional<std::vector<int64_t>> constantInts(size_t i) const;
+
+  // Attributes, with the default when absent.
+  bool hasAttr(const std::string &name) const { return findAttr(name); }
+  int64_t attrInt(const std::string &name, int64_t fallback) const;
+  float attrFloat(const std::string &name, float fallback) const;
+  std::string attrString(const std::string &name,
+                         const std::string &fallback) const;
+  std::vector<int64_t> attrInts(const std::string &name,
+                                std::vector<int64_t> fallback) const;
+  const onnx::AttributeProto *findAttr(const std::string &name) const;
+
+  // Outputs.
+  size_t numOutputs() const { return outputs.size(); }
+  /// Whether the graph uses output `i` (ONNX marks unused ones with "").
+  bool wantsOutput(size_t i) const {
+    return i < static_cast<size_t>(node.output_size()) &&
+           !node.output(i).empty();
+  }
+  void setOutput(size_t i, mlir::Value value) { outputs[i] = value; }
+  const std::vector<mlir::Value> &results() const { return outputs; }
+
+  /// Reports `message` at the node and returns failure.
+  mlir::LogicalResult fail(const llvm::Twine &message) const;
+
+  // Building blocks. `build` never aborts on bad input: when an operand is
+  // null (an earlier step failed) or the op's result type cannot be inferred
+  // (the inference reports why at the node), it returns null and the node
+  // fails.
+  template <typename OpTy>
+  mlir::Value build(mlir::ValueRange operands,
+                    llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
+    return buildOp(OpTy::getOperationName(), operands, attrs);
+  }
+  mlir::NamedAttribute attr(llvm::StringRef name, mlir::Attribute value) {
+    return builder.getNamedAttr(name, value);
+  }
+  bool hadError() const { return failed; }
+  mlir::Value constant(mlir::ElementsAttr value);
+  mlir::Value reshape(mlir::Value value, llvm::ArrayRef<int64_t> shape);
+  mlir::Value scalarLike(mlir::Value like, double value);
+
+private:
+  mlir::Value buildOp(llvm::StringRef name, mlir::ValueRange operands,
+                      llvm::ArrayRef<mlir::NamedAttribute> attrs);
+
+  bool failed = false;
+  std::vector<mlir::Value> inputs;
+  std::vector<mlir::ElementsAttr> constantInputs;
+  std::vector<mlir::Value> outputs;
+};
+
+/// Imports one node; on success every wanted output is set.
+using OpImporterFn = mlir::LogicalResult (*)(NodeImporter &);
+
+struct OpImporterEntry {
+  const char *opType;
+  int64_t minOpset;  // the oldest opset whose semantics the importer knows
+  size_t minInputs;  // inputs the op requires
+  OpImporterFn import;
+};
+
+/// The table of op importers (OpImporters.cpp).
+llvm::ArrayRef<OpImporterEntry> opImporters();
+
+/// Converts an ONNX tensor's data (already read, raw or typed) to an
+/// attribute; nullptr with `error` set when its type is unsupported.
+mlir::ElementsAttr convertTensor(const onnx::TensorProto &tensor,
+                                 const std::string &rawData,
+                                 mlir::MLIRContext &context,
+                                 std::string &error);
+
+/// The MLIR element type of an ONNX data type, or null.
+mlir::Type convertElementType(int32_t dataType, mlir::MLIRContext &context);
+
+} // namespace dlc
+
+#endif // DLC_FRONTENDS_ONNX_NODEIMPORTER_H

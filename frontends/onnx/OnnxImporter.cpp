@@ -1,0 +1,401 @@
+//===- OnnxImporter.cpp - ONNX models to the dlc dialect ------------------===//
+//
+// Reads the model (and its external data), maps graph inputs to function
+// arguments and initializers to constants, then imports each node through the
+// op importer table. Every node whose op is not supported is listed in one
+// error before anything is built.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/NodeImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+using namespace mlir;
+
+namespace dlc {
+
+std::vector<std::string> supportedOnnxOps() {
+  std::vector<std::string> ops;
+  for (const OpImporterEntry &entry : opImporters())
+    ops.push_back(entry.opType);
+  std::sort(ops.begin(), ops.end());
+  return ops;
+}
+
+namespace {
+
+bool isDefaultDomain(const std::string &domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+const OpImporterEntry *findImporter(const std::string &opType) {
+  for (const OpImporterEntry &entry : opImporters())
+    if (opType == entry.opType)
+      return &entry;
+  return nullptr;
+}
+
+/// Reads a file into `contents`; false with `error` set on failure.
+bool readFile(const std::string &path, std::string &contents,
+              std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot read '" + path + "': " + buffer.getError().message();
+    return false;
+  }
+  contents = (*buffer)->getBuffer().str();
+  return true;
+}
+
+/// Reads the bytes of a tensor stored in an external-data file, which must lie
+/// inside the model's folder.
+bool readExternalData(const onnx::TensorProto &tensor,
+                      const std::string &modelDir, std::string &bytes,
+                      std::string &error) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : tensor.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset")
+      offset = std::atoll(entry.value().c_str());
+    else if (entry.key() == "length")
+      length = std::atoll(entry.value().c_str());
+  }
+  std::string what = "external data of tensor '" + tensor.name() + "'";
+  if (location.empty()) {
+    error = what + " has no location";
+    return false;
+  }
+  if (llvm::sys::path::is_absolute(location)) {
+    error = what + " has an absolute location '" + location +
+            "'; it must be relative to the model's folder";
+    return false;
+  }
+  llvm::SmallString<256> path(modelDir);
+  llvm::sys::path::append(path, location);
+  llvm::SmallString<256> realDir, realFile;
+  if (llvm::sys::fs::real_path(modelDir, realDir) ||
+      llvm::sys::fs::real_path(path, realFile)) {
+    error = "cannot open " + what + " at '" + std::string(path) + "'";
+    return false;
+  }
+  llvm::StringRef file = realFile, dir = realDir;
+  if (!file.starts_with(dir) || file.size() <= dir.size() ||
+      !llvm::sys::path::is_separator(file[dir.size()])) {
+    error = what + " at '" + location + "' lies outside the model's folder";
+    return false;
+  }
+  std::string contents;
+  if (!readFile(std::string(realFile), contents, error))
+    return false;
+  if (offset < 0 || offset > static_cast<int64_t>(contents.size()) ||
+      (length >= 0 &&
+       offset + length > static_cast<int64_t>(contents.size()))) {
+    error = what + " (offset " + std::to_string(offset) + ", length " +
+            std::to_string(length) + ") runs past the end of '" + location +
+            "'";
+    return false;
+  }
+  bytes = contents.substr(offset, length < 0 ? std::string::npos : length);
+  return true;
+}
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, const onnx::ModelProto &model,
+                std::string modelDir, const OnnxImportOptions &options,
+                std::string &error)
+      : context(context), model(model), modelDir(std::move(modelDir)),
+        options(options), error(error), builder(&context) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  bool readOpset();
+  bool checkSupported();
+  bool importInitializers();
+  bool declareInputs(SmallVectorImpl<Type> &types,
+                     SmallVectorImpl<std::string> &names);
+  bool importNode(const onnx::NodeProto &node, size_t index);
+  Location nodeLoc(const onnx::NodeProto &node, size_t index);
+
+  MLIRContext &context;
+  const onnx::ModelProto &model;
+  std::string modelDir;
+  const OnnxImportOptions &options;
+  std::string &error;
+  OpBuilder builder;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<ElementsAttr> constants;
+};
+
+bool GraphImporter::readOpset() {
+  for (const auto &entry : model.opset_import())
+    if (isDefaultDomain(entry.domain()))
+      opset = entry.version();
+  if (opset == 0) {
+    error = "the model imports no opset of the default ONNX domain";
+    return false;
+  }
+  if (opset < 7) {
+    error = "the model uses opset " + std::to_string(opset) +
+            "; dlc supports opsets 7 and newer";
+    return false;
+  }
+  return true;
+}
+
+bool GraphImporter::checkSupported() {
+  std::string unsupported;
+  int count = 0;
+  for (int i = 0; i < model.graph().node_size(); ++i) {
+    const onnx::NodeProto &node = model.graph().node(i);
+    const OpImporterEntry *entry =
+        isDefaultDomain(node.domain()) ? findImporter(node.op_type()) : nullptr;
+    if (entry && opset >= entry->minOpset)
+      continue;
+    ++count;
+    std::string name = node.name().empty()
+                           ? "#" + std::to_string(i) + " (unnamed)"
+                           : "'" + node.name() + "'";
+    std::string domain =
+        isDefaultDomain(node.domain()) ? "" : node.domain() + ".";
+    unsupported += "\n  node " + name + ": " + domain + node.op_type() +
+                   ", opset " + std::to_string(opset);
+  }
+  if (count == 0)
+    return true;
+  error = std::to_string(count) + " node(s) use ops dlc does not support:" +
+          unsupported;
+  return false;
+}
+
+bool GraphImporter::importInitializers() {
+  for (const onnx::TensorProto &tensor : model.graph().initializer()) {
+    std::string raw;
+    if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+      if (!readExternalData(tensor, modelDir, raw, error))
+        return false;
+    } else {
+      raw = tensor.raw_data();
+    }
+    std::string tensorError;
+    ElementsAttr value = convertTensor(tensor, raw, context, tensorError);
+    if (!value) {
+      error = "initializer '" + tensor.name() + "': " + tensorError;
+      return false;
+    }
+    constants[tensor.name()] = value;
+  }
+  return true;
+}
+
+bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
+                                  SmallVectorImpl<std::string> &names) {
+  for (const onnx::ValueInfoProto &input : model.graph().input()) {
+    // Before IR version 4, initializers are listed as inputs too.
+    if (constants.count(input.name()))
+      continue;
+    const std::string &name = input.name();
+    if (!input.type().has_tensor_type()) {
+      error = "graph input '" + name + "' is not a tensor";
+      return false;
+    }
+    const auto &tensorType = input.type().tensor_type();
+    Type elementType = convertElementType(tensorType.elem_type(), context);
+    if (!elementType) {
+      error = "graph input '" + name + "' has unsupported element type " +
+              onnx::TensorProto::DataType_Name(
+                  static_cast<onnx::TensorProto::DataType>(
+                      tensorType.elem_type()));
+      return false;
+    }
+    std::vector<int64_t> shape;
+    auto given = options.inputShapes.find(name);
+    if (given != options.inputShapes.end()) {
+      shape = given->second;
+    } else {
+      for (const auto &dim : tensorType.shape().dim()) {
+        if (!dim.has_dim_value() || dim.dim_value() < 0) {
+          error = "graph input '" + name + "' has a symbolic dimension" +
+                  (dim.has_dim_param() ? " '" + dim.dim_param() + "'" : "") +
+                  "; give its shape with --input-shape " + name + "=D0,D1,...";
+          return false;
+        }
+        shape.push_back(dim.dim_value());
+      }
+    }
+    types.push_back(RankedTensorType::get(shape, elementType));
+    names.push_back(name);
+  }
+  for (const auto &[name, shape] : options.inputShapes)
+    if (llvm::find(names, name) == names.end()) {
+      error = "--input-shape names '" + name +
+              "', which is not an input of the model";
+      return false;
+    }
+  return true;
+}
+
+Location GraphImporter::nodeLoc(const onnx::NodeProto &node, size_t index) {
+  std::string name = node.name().empty()
+                         ? node.op_type() + "#" + std::to_string(index)
+                         : node.name();
+  return NameLoc::get(StringAttr::get(&context, name));
+}
+
+bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
+  Location loc = nodeLoc(node, index);
+  std::vector<Value> inputs;
+  std::vector<ElementsAttr> constantInputs;
+  for (const std::string &name : node.input()) {
+    if (name.empty()) {
+      inputs.push_back(nullptr);
+      constantInputs.push_back(nullptr);
+      continue;
+    }
+    auto found = values.find(name);
+    if (found == values.end()) {
+      auto constant = constants.find(name);
+      if (constant == constants.end()) {
+        emitError(loc) << "input '" << name << "' of " << node.op_type()
+                       << " node is not defined before it";
+        return false;
+      }
+      // Initializers become dlc.constant where first used.
+      builder.setInsertionPointToEnd(builder.getBlock());
+      Value value = builder.create<ConstantOp>(loc, constant->second);
+      values[name] = value;
+      found = values.find(name);
+    }
+    inputs.push_back(found->second);
+    auto constant = constants.find(name);
+    constantInputs.push_back(constant == constants.end() ? nullptr
+                                                         : constant->second);
+  }
+  const OpImporterEntry *entry = findImporter(node.op_type());
+  size_t given = llvm::count_if(inputs, [](Value v) { return bool(v); });
+  if (inputs.size() < entry->minInputs ||
+      llvm::any_of(llvm::ArrayRef(inputs).take_front(entry->minInputs),
+                   [](Value v) { return !v; })) {
+    emitError(loc) << node.op_type() << " needs " << entry->minInputs
+                   << " input(s), " << given << " given";
+    return false;
+  }
+  NodeImporter importer(node, opset, builder, loc, std::move(inputs),
+                        std::move(constantInputs));
+  if (failed(entry->import(importer)) || importer.hadError())
+    return false;
+  for (size_t i = 0; i < importer.numOutputs(); ++i) {
+    if (!importer.wantsOutput(i))
+      continue;
+    Value result = importer.results()[i];
+    if (!result) {
+      emitError(loc) << node.op_type() << " output " << i << " ('"
+                     << node.output(i) << "') is not supported";
+      return false;
+    }
+    values[node.output(i)] = result;
+    if (auto constant = result.getDefiningOp<ConstantOp>())
+      constants[node.output(i)] = constant.getValue();
+  }
+  return true;
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  if (!readOpset() || !checkSupported() || !importInitializers())
+    return nullptr;
+  SmallVector<Type> inputTypes;
+  SmallVector<std::string> inputNames;
+  if (!declareInputs(inputTypes, inputNames))
+    return nullptr;
+
+  Location moduleLoc = FileLineColLoc::get(&context, model.graph().name(), 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(moduleLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = builder.create<func::FuncOp>(
+      moduleLoc, options.functionName,
+      builder.getFunctionType(inputTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(inputNames)) {
+    values[name] = body->getArgument(i);
+    func.setArgAttr(i, "dlc.name", builder.getStringAttr(name));
+  }
+  builder.setInsertionPointToEnd(body);
+  for (int i = 0; i < model.graph().node_size(); ++i)
+    if (!importNode(model.graph().node(i), i)) {
+      error = "import failed";
+      return nullptr;
+    }
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const onnx::ValueInfoProto &output : model.graph().output()) {
+    auto found = values.find(output.name());
+    if (found == values.end()) {
+      error = "graph output '" + output.name() + "' is never computed";
+      return nullptr;
+    }
+    results.push_back(found->second);
+    resultTypes.push_back(found->second.getType());
+  }
+  builder.create<func::ReturnOp>(moduleLoc, results);
+  func.setFunctionType(builder.getFunctionType(inputTypes, resultTypes));
+  for (int i = 0; i < model.graph().output_size(); ++i)
+    func.setResultAttr(i, "dlc.name",
+                       builder.getStringAttr(model.graph().output(i).name()));
+  if (failed(verify(*module))) {
+    error = "the imported graph does not verify";
+    return nullptr;
+  }
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
+                                     MLIRContext &context,
+                                     const OnnxImportOptions &options,
+                                     std::string &error) {
+  std::string bytes;
+  if (!readFile(path, bytes, error))
+    return nullptr;
+  onnx::ModelProto model;
+  google::protobuf::io::ArrayInputStream stream(bytes.data(),
+                                                static_cast<int>(bytes.size()));
+  google::protobuf::io::CodedInputStream coded(&stream);
+  coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  if (bytes.empty() || !model.ParseFromCodedStream(&coded) ||
+      !coded.ConsumedEntireMessage()) {
+    error = "'" + path + "' is not a valid ONNX model (truncated or corrupt)";
+    return nullptr;
+  }
+  if (!model.has_graph()) {
+    error = "'" + path + "' holds no graph; is it an ONNX model?";
+    return nullptr;
+  }
+  context.loadDialect<DlcDialect, func::FuncDialect>();
+  llvm::SmallString<256> modelDir(path);
+  llvm::sys::path::remove_filename(modelDir);
+  if (modelDir.empty())
+    modelDir = ".";
+  GraphImporter importer(context, model, std::string(modelDir), options,
+                         error);
+  return importer.run();
+}
+
+} // namespace dlc

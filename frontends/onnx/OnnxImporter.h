@@ -1,0 +1,36 @@
+//===- OnnxImporter.h - ONNX models to the dlc dialect ----------*- C++ -*-===//
+#ifndef DLC_FRONTENDS_ONNX_ONNXIMPORTER_H
+#define DLC_FRONTENDS_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+struct OnnxImportOptions {
+  /// Name of the entry function (the model name).
+  std::string functionName = "main";
+  /// Shapes for graph inputs, overriding (and fixing symbolic dims of) the
+  /// shapes the model declares.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+/// Reads an .onnx file (external-data files must lie inside its folder) and
+/// builds a module with one function in the dlc dialect. On failure returns
+/// null; the reason is in `error` (or was reported as an MLIR diagnostic at a
+/// node's location, in which case `error` says so).
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxFile(const std::string &path, mlir::MLIRContext &context,
+               const OnnxImportOptions &options, std::string &error);
+
+/// The ONNX op types the importer handles, sorted.
+std::vector<std::string> supportedOnnxOps();
+
+} // namespace dlc
+
+#endif // DLC_FRONTENDS_ONNX_ONNXIMPORTER_H

@@ -1,0 +1,610 @@
+//===- OpImporters.cpp - One importer per ONNX op -------------------------===//
+//
+// Each importer maps one ONNX node onto dlc ops, opset-aware, decomposing
+// composite ops (Gemm, BatchNormalization, Flatten, ...) into canonical ones.
+// The table at the end lists them with the oldest opset each understands.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeImporter.h"
+
+#include <cmath>
+#include <numeric>
+
+using namespace mlir;
+
+namespace dlc {
+namespace {
+
+using ShapeVec = SmallVector<int64_t>;
+
+int64_t product(ArrayRef<int64_t> dims) {
+  return std::accumulate(dims.begin(), dims.end(), int64_t{1},
+                         std::multiplies<int64_t>());
+}
+
+LogicalResult requireSameElementType(NodeImporter &n, Value a, Value b) {
+  if (cast<RankedTensorType>(a.getType()).getElementType() !=
+      cast<RankedTensorType>(b.getType()).getElementType())
+    return n.fail("inputs have different element types");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy> LogicalResult importUnary(NodeImporter &n) {
+  n.setOutput(0, n.build<OpTy>(n.input(0)));
+  return success();
+}
+
+template <typename OpTy> LogicalResult importBinary(NodeImporter &n) {
+  if (failed(requireSameElementType(n, n.input(0), n.input(1))))
+    return failure();
+  n.setOutput(0, n.build<OpTy>({n.input(0), n.input(1)}));
+  return success();
+}
+
+/// Max, Min, Sum, Mean: any number of inputs, folded left.
+template <typename OpTy> LogicalResult importVariadic(NodeImporter &n) {
+  if (n.numInputs() == 0 || !n.hasInput(0))
+    return n.fail("needs at least one input");
+  Value result = n.input(0);
+  for (size_t i = 1; i < n.numInputs(); ++i) {
+    if (failed(requireSameElementType(n, result, n.input(i))))
+      return failure();
+    result = n.build<OpTy>({result, n.input(i)});
+  }
+  n.setOutput(0, result);
+  return success();
+}
+
+LogicalResult importMean(NodeImporter &n) {
+  if (failed(importVariadic<AddOp>(n)))
+    return failure();
+  Value sum = n.results()[0];
+  n.setOutput(0, n.build<DivOp>({sum, n.scalarLike(sum, n.numInputs())}));
+  return success();
+}
+
+LogicalResult importLeakyRelu(NodeImporter &n) {
+  // max(x, alpha * x) for alpha <= 1; min(...) otherwise.
+  Value x = n.input(0);
+  float alpha = n.attrFloat("alpha", 0.01f);
+  Value scaled = n.build<MulOp>({x, n.scalarLike(x, alpha)});
+  n.setOutput(0, alpha <= 1 ? n.build<MaxOp>({x, scaled})
+                            : n.build<MinOp>({x, scaled}));
+  return success();
+}
+
+LogicalResult importClip(NodeImporter &n) {
+  double low = -INFINITY, high = INFINITY;
+  if (n.opset < 11) {
+    low = n.attrFloat("min", -INFINITY);
+    high = n.attrFloat("max", INFINITY);
+  } else {
+    for (size_t i : {1, 2}) {
+      if (!n.hasInput(i))
+        continue;
+      auto bound = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(i));
+      if (!bound || !bound.isSplat())
+        return n.fail("min and max must be constants");
+      double value =
+          isa<FloatType>(bound.getElementType())
+              ? bound.getSplatValue<APFloat>().convertToDouble()
+              : double(bound.getSplatValue<APInt>().getSExtValue());
+      (i == 1 ? low : high) = value;
+    }
+  }
+  Value x = n.input(0);
+  n.setOutput(0, n.build<ClipOp>(
+                     x, {n.attr("min", n.builder.getF64FloatAttr(low)),
+                         n.attr("max", n.builder.getF64FloatAttr(high))}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix products
+//===----------------------------------------------------------------------===//
+
+LogicalResult importMatMul(NodeImporter &n) {
+  Value lhs = n.input(0), rhs = n.input(1);
+  if (failed(requireSameElementType(n, lhs, rhs)))
+    return failure();
+  auto lhsShape = n.inputType(0).getShape(), rhsShape = n.inputType(1).getShape();
+  if (lhsShape.empty() || rhsShape.empty())
+    return n.fail("inputs must have rank 1 or more");
+  // numpy semantics for 1-d operands: promote, multiply, drop the added dim.
+  bool lhsVector = lhsShape.size() == 1, rhsVector = rhsShape.size() == 1;
+  if (lhsVector)
+    lhs = n.reshape(lhs, {1, lhsShape[0]});
+  if (rhsVector)
+    rhs = n.reshape(rhs, {rhsShape[0], 1});
+  Value product = n.build<MatMulOp>({lhs, rhs});
+  if (!product)
+    return failure();
+  if (lhsVector || rhsVector) {
+    auto shape = cast<RankedTensorType>(product.getType()).getShape();
+    ShapeVec squeezed(shape.drop_back(2));
+    if (!lhsVector)
+      squeezed.push_back(shape[shape.size() - 2]);
+    if (!rhsVector)
+      squeezed.push_back(shape.back());
+    product = n.reshape(product, squeezed);
+  }
+  n.setOutput(0, product);
+  return success();
+}
+
+LogicalResult importGemm(NodeImporter &n) {
+  Value a = n.input(0), b = n.input(1);
+  if (n.inputType(0).getRank() != 2 || n.inputType(1).getRank() != 2)
+    return n.fail("A and B must be matrices");
+  if (n.attrInt("transA", 0))
+    a = n.build<TransposeOp>(a, n.attr("perm", n.builder.getDenseI64ArrayAttr({1, 0})));
+  if (n.attrInt("transB", 0))
+    b = n.build<TransposeOp>(b, n.attr("perm", n.builder.getDenseI64ArrayAttr({1, 0})));
+  Value y = n.build<MatMulOp>({a, b});
+  float alpha = n.attrFloat("alpha", 1.0f), beta = n.attrFloat("beta", 1.0f);
+  if (alpha != 1.0f)
+    y = n.build<MulOp>({y, n.scalarLike(y, alpha)});
+  if (n.hasInput(2) && beta != 0.0f) {
+    Value c = n.input(2);
+    if (beta != 1.0f)
+      c = n.build<MulOp>({c, n.scalarLike(c, beta)});
+    y = n.build<AddOp>({y, c});
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// Strides, dilations and pads of a sliding window, with auto_pad resolved.
+struct Window {
+  SmallVector<int64_t> strides, dilations, pads;
+};
+
+FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> inputShape,
+                             ArrayRef<int64_t> kernel) {
+  size_t rank = kernel.size();
+  Window w;
+  auto strides = n.attrInts("strides", std::vector<int64_t>(rank, 1));
+  auto dilations = n.attrInts("dilations", std::vector<int64_t>(rank, 1));
+  auto pads = n.attrInts("pads", std::vector<int64_t>(2 * rank, 0));
+  if (strides.size() != rank || dilations.size() != rank ||
+      pads.size() != 2 * rank)
+    return n.fail("strides, dilations or pads do not match the kernel rank " +
+                  std::to_string(rank));
+  w.strides.assign(strides.begin(), strides.end());
+  w.dilations.assign(dilations.begin(), dilations.end());
+  w.pads.assign(pads.begin(), pads.end());
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    std::fill(w.pads.begin(), w.pads.end(), 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t in = inputShape[i + 2], s = w.strides[i];
+      int64_t out = (in + s - 1) / s;
+      int64_t span = (kernel[i] - 1) * w.dilations[i] + 1;
+      int64_t total = std::max<int64_t>((out - 1) * s + span - in, 0);
+      int64_t small = total / 2, large = total - small;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      w.pads[i + rank] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    return n.fail("unknown auto_pad '" + autoPad + "'");
+  }
+  return w;
+}
+
+LogicalResult importConv(NodeImporter &n) {
+  Value x = n.input(0), w = n.input(1);
+  auto xType = n.inputType(0), wType = n.inputType(1);
+  if (xType.getRank() < 3 || wType.getRank() != xType.getRank())
+    return n.fail("X and W must have the same rank, 3 or more");
+  auto window = readWindow(n, xType.getShape(), wType.getShape().drop_front(2));
+  if (failed(window))
+    return failure();
+  auto &b = n.builder;
+  Value y = n.build<ConvOp>(
+      {x, w},
+      {n.attr("strides", b.getDenseI64ArrayAttr(window->strides)),
+       n.attr("dilations", b.getDenseI64ArrayAttr(window->dilations)),
+       n.attr("pads", b.getDenseI64ArrayAttr(window->pads)),
+       n.attr("group", b.getI64IntegerAttr(n.attrInt("group", 1)))});
+  if (!y)
+    return failure();
+  if (n.hasInput(2)) {
+    // Bias [F] broadcast over [N, F, spatial...].
+    ShapeVec biasShape = {wType.getDimSize(0)};
+    biasShape.append(xType.getRank() - 2, 1);
+    if (n.inputType(2).getNumElements() != wType.getDimSize(0))
+      return n.fail("B must have one value per output channel");
+    y = n.build<AddOp>({y, n.reshape(n.input(2), biasShape)});
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+template <typename PoolOp> LogicalResult importPool(NodeImporter &n) {
+  auto xType = n.inputType(0);
+  auto kernel = n.attrInts("kernel_shape", {});
+  if (kernel.empty() || xType.getRank() != static_cast<int64_t>(kernel.size()) + 2)
+    return n.fail("kernel_shape must give one size per spatial dimension");
+  if (n.attrInt("storage_order", 0) != 0)
+    return n.fail("storage_order=1 is not supported");
+  auto window = readWindow(n, xType.getShape(), kernel);
+  if (failed(window))
+    return failure();
+  auto &b = n.builder;
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("kernel_shape", b.getDenseI64ArrayAttr(kernel)),
+      b.getNamedAttr("strides", b.getDenseI64ArrayAttr(window->strides)),
+      b.getNamedAttr("dilations", b.getDenseI64ArrayAttr(window->dilations)),
+      b.getNamedAttr("pads", b.getDenseI64ArrayAttr(window->pads)),
+      b.getNamedAttr("ceil_mode", b.getBoolAttr(n.attrInt("ceil_mode", 0)))};
+  if constexpr (std::is_same_v<PoolOp, AvgPoolOp>)
+    attrs.push_back(b.getNamedAttr(
+        "count_include_pad", b.getBoolAttr(n.attrInt("count_include_pad", 0))));
+  n.setOutput(0, n.build<PoolOp>(n.input(0), attrs));
+  return success();
+}
+
+template <typename ReduceOp> LogicalResult importGlobalPool(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  if (rank < 3)
+    return n.fail("input must have rank 3 or more");
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  n.setOutput(0, n.build<ReduceOp>(
+                     n.input(0),
+                     {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+                      n.attr("keepdims", n.builder.getBoolAttr(true))}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization, reductions, softmax
+//===----------------------------------------------------------------------===//
+
+LogicalResult importBatchNorm(NodeImporter &n) {
+  if (n.attrInt("training_mode", 0) != 0)
+    return n.fail("training_mode=1 is not supported (inference only)");
+  for (size_t i = 1; i < n.numOutputs(); ++i)
+    if (n.wantsOutput(i))
+      return n.fail("the running statistics outputs are training-only");
+  Value x = n.input(0);
+  auto xType = n.inputType(0);
+  if (xType.getRank() < 2)
+    return n.fail("X must have rank 2 or more");
+  float epsilon = n.attrFloat("epsilon", 1e-5f);
+  int64_t channels = xType.getDimSize(1);
+  ShapeVec paramShape = {channels};
+  paramShape.append(xType.getRank() - 2, 1);
+  for (size_t i = 1; i <= 4; ++i)
+    if (n.inputType(i).getNumElements() != channels)
+      return n.fail("scale, bias, mean and var must have one value per channel");
+  // y = x * s + t with s = scale / sqrt(var + eps), t = bias - mean * s.
+  auto asFloats = [&](size_t i) -> std::optional<std::vector<float>> {
+    auto dense = dyn_cast_or_null<DenseFPElementsAttr>(n.constantInput(i));
+    if (!dense || !dense.getElementType().isF32())
+      return std::nullopt;
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  };
+  auto scale = asFloats(1), bias = asFloats(2), mean = asFloats(3),
+       var = asFloats(4);
+  Value s, t;
+  if (scale && bias && mean && var) {
+    std::vector<float> sv(channels), tv(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      sv[c] = (*scale)[c] / std::sqrt((*var)[c] + epsilon);
+      tv[c] = (*bias)[c] - (*mean)[c] * sv[c];
+    }
+    auto type = RankedTensorType::get(paramShape, xType.getElementType());
+    s = n.constant(DenseElementsAttr::get(type, llvm::ArrayRef(sv)));
+    t = n.constant(DenseElementsAttr::get(type, llvm::ArrayRef(tv)));
+  } else {
+    auto param = [&](size_t i) { return n.reshape(n.input(i), paramShape); };
+    Value stddev =
+        n.build<SqrtOp>(n.build<AddOp>({param(4), n.scalarLike(x, epsilon)}));
+    s = n.build<DivOp>({param(1), stddev});
+    t = n.build<SubOp>({param(2), n.build<MulOp>({param(3), s})});
+  }
+  n.setOutput(0, n.build<AddOp>({n.build<MulOp>({x, s}), t}));
+  return success();
+}
+
+LogicalResult importSoftmax(NodeImporter &n) {
+  Value x = n.input(0);
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t axis = n.attrInt("axis", n.opset >= 13 ? -1 : 1);
+  if (axis < -rank || axis >= rank)
+    return n.fail("axis " + std::to_string(axis) + " is out of range");
+  if (axis < 0)
+    axis += rank;
+  if (n.opset >= 13) {
+    n.setOutput(0, n.build<SoftmaxOp>(
+                       x, n.attr("axis", n.builder.getI64IntegerAttr(axis))));
+    return success();
+  }
+  // Before opset 13: softmax of the input flattened to 2-d at `axis`.
+  auto shape = type.getShape();
+  Value flat = n.reshape(x, {product(shape.take_front(axis)),
+                             product(shape.drop_front(axis))});
+  Value result = n.build<SoftmaxOp>(
+      flat, n.attr("axis", n.builder.getI64IntegerAttr(1)));
+  n.setOutput(0, n.reshape(result, shape));
+  return success();
+}
+
+template <typename ReduceOp> LogicalResult importReduce(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  std::vector<int64_t> axes;
+  // ReduceSum took axes as an input from opset 13, the others from 18.
+  bool axesAsInput = n.opset >= (std::is_same_v<ReduceOp, ReduceSumOp> ? 13 : 18);
+  if (axesAsInput && n.hasInput(1)) {
+    auto constant = n.constantInts(1);
+    if (!constant)
+      return n.fail("axes must be a constant");
+    axes = *constant;
+  } else if (!axesAsInput) {
+    axes = n.attrInts("axes", {});
+  }
+  if (axes.empty()) {
+    if (n.attrInt("noop_with_empty_axes", 0)) {
+      n.setOutput(0, n.input(0));
+      return success();
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  n.setOutput(0, n.build<ReduceOp>(
+                     n.input(0),
+                     {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+                      n.attr("keepdims",
+                             n.builder.getBoolAttr(n.attrInt("keepdims", 1)))}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes and data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult importFlatten(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size(), axis = n.attrInt("axis", 1);
+  if (axis < -rank || axis > rank)
+    return n.fail("axis " + std::to_string(axis) + " is out of range");
+  if (axis < 0)
+    axis += rank;
+  n.setOutput(0, n.reshape(n.input(0), {product(shape.take_front(axis)),
+                                        product(shape.drop_front(axis))}));
+  return success();
+}
+
+LogicalResult importReshape(NodeImporter &n) {
+  auto requested = n.constantInts(1);
+  if (!requested)
+    return n.fail("the target shape must be a constant");
+  auto inputShape = n.inputType(0).getShape();
+  bool allowZero = n.attrInt("allowzero", 0);
+  ShapeVec shape;
+  int64_t inferred = -1, known = 1;
+  for (auto [i, dim] : llvm::enumerate(*requested)) {
+    if (dim == 0 && !allowZero) {
+      if (i >= inputShape.size())
+        return n.fail("0 in the shape copies a dimension the input lacks");
+      dim = inputShape[i];
+    }
+    if (dim == -1) {
+      if (inferred >= 0)
+        return n.fail("the shape has more than one -1");
+      inferred = i;
+      shape.push_back(1);
+      continue;
+    }
+    if (dim < 0)
+      return n.fail("the shape has a negative dimension");
+    known *= dim;
+    shape.push_back(dim);
+  }
+  int64_t total = product(inputShape);
+  if (inferred >= 0) {
+    if (known == 0 || total % known != 0)
+      return n.fail("cannot infer the -1 dimension");
+    shape[inferred] = total / known;
+  }
+  if (product(shape) != total)
+    return n.fail("cannot reshape " + std::to_string(total) +
+                  " elements to the requested shape");
+  n.setOutput(0, n.reshape(n.input(0), shape));
+  return success();
+}
+
+LogicalResult importTranspose(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  std::vector<int64_t> reversed(rank);
+  for (int64_t d = 0; d < rank; ++d)
+    reversed[d] = rank - 1 - d;
+  auto perm = n.attrInts("perm", reversed);
+  Value y = n.build<TransposeOp>(
+      n.input(0), n.attr("perm", n.builder.getDenseI64ArrayAttr(perm)));
+  if (!y)
+    return failure();
+  n.setOutput(0, y);
+  return success();
+}
+
+LogicalResult importConcat(NodeImporter &n) {
+  SmallVector<Value> inputs;
+  for (size_t i = 0; i < n.numInputs(); ++i)
+    if (n.hasInput(i))
+      inputs.push_back(n.input(i));
+  n.setOutput(0, n.build<ConcatOp>(
+                     inputs, n.attr("axis", n.builder.getI64IntegerAttr(
+                                              n.attrInt("axis", 0)))));
+  return success();
+}
+
+LogicalResult importSqueezeOrUnsqueeze(NodeImporter &n, bool squeeze) {
+  auto shape = n.inputType(0).getShape();
+  std::vector<int64_t> axes;
+  if (n.opset >= 13) {
+    if (n.hasInput(1)) {
+      auto constant = n.constantInts(1);
+      if (!constant)
+        return n.fail("axes must be a constant");
+      axes = *constant;
+    }
+  } else {
+    axes = n.attrInts("axes", {});
+  }
+  int64_t outRank = shape.size() + (squeeze ? 0 : axes.size());
+  SmallVector<bool> marked(squeeze ? shape.size() : outRank, false);
+  for (int64_t axis : axes) {
+    int64_t rank = marked.size();
+    if (axis < -rank || axis >= rank)
+      return n.fail("axis " + std::to_string(axis) + " is out of range");
+    marked[axis < 0 ? axis + rank : axis] = true;
+  }
+  ShapeVec result;
+  if (squeeze) {
+    for (auto [d, dim] : llvm::enumerate(shape)) {
+      bool drop = axes.empty() ? dim == 1 : marked[d];
+      if (drop && dim != 1)
+        return n.fail("cannot squeeze dimension " + std::to_string(d) +
+                      " of size " + std::to_string(dim));
+      if (!drop)
+        result.push_back(dim);
+    }
+  } else {
+    size_t next = 0;
+    for (int64_t d = 0; d < outRank; ++d)
+      result.push_back(marked[d] ? 1 : shape[next++]);
+  }
+  n.setOutput(0, n.reshape(n.input(0), result));
+  return success();
+}
+
+LogicalResult importSqueeze(NodeImporter &n) {
+  return importSqueezeOrUnsqueeze(n, true);
+}
+LogicalResult importUnsqueeze(NodeImporter &n) {
+  return importSqueezeOrUnsqueeze(n, false);
+}
+
+LogicalResult importIdentity(NodeImporter &n) {
+  n.setOutput(0, n.input(0));
+  return success();
+}
+
+LogicalResult importDropout(NodeImporter &n) {
+  // Inference: the identity; the mask, when asked for, is all true.
+  if (n.opset >= 12 && n.hasInput(2)) {
+    auto training = n.constantInts(2);
+    if (!training)
+      return n.fail("training_mode must be a constant");
+    if (!training->empty() && (*training)[0])
+      return n.fail("training_mode=true is not supported (inference only)");
+  }
+  n.setOutput(0, n.input(0));
+  if (n.wantsOutput(1)) {
+    auto type = RankedTensorType::get(n.inputType(0).getShape(),
+                                      n.builder.getI1Type());
+    n.setOutput(1, n.constant(DenseElementsAttr::get(type, true)));
+  }
+  return success();
+}
+
+LogicalResult importConstant(NodeImporter &n) {
+  auto &b = n.builder;
+  ElementsAttr value;
+  if (const onnx::AttributeProto *attr = n.findAttr("value")) {
+    if (attr->t().data_location() == onnx::TensorProto::EXTERNAL)
+      return n.fail("a Constant with external data is not supported");
+    std::string error;
+    value = convertTensor(attr->t(), attr->t().raw_data(), *b.getContext(),
+                          error);
+    if (!value)
+      return n.fail(error);
+  } else if (const onnx::AttributeProto *attr = n.findAttr("value_float")) {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                   attr->f());
+  } else if (const onnx::AttributeProto *attr = n.findAttr("value_floats")) {
+    std::vector<float> v(attr->floats().begin(), attr->floats().end());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)v.size()}, b.getF32Type()),
+        llvm::ArrayRef(v));
+  } else if (const onnx::AttributeProto *attr = n.findAttr("value_int")) {
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({}, b.getI64Type()), attr->i());
+  } else if (const onnx::AttributeProto *attr = n.findAttr("value_ints")) {
+    std::vector<int64_t> v(attr->ints().begin(), attr->ints().end());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)v.size()}, b.getI64Type()),
+        llvm::ArrayRef(v));
+  } else {
+    return n.fail("only tensor, float and int values are supported");
+  }
+  n.setOutput(0, n.constant(value));
+  return success();
+}
+
+} // namespace
+
+llvm::ArrayRef<OpImporterEntry> opImporters() {
+  static const OpImporterEntry table[] = {
+      {"Abs", 6, 1, importUnary<AbsOp>},
+      {"Add", 7, 2, importBinary<AddOp>},
+      {"AveragePool", 7, 1, importPool<AvgPoolOp>},
+      {"BatchNormalization", 7, 5, importBatchNorm},
+      {"Clip", 6, 1, importClip},
+      {"Concat", 4, 1, importConcat},
+      {"Constant", 1, 0, importConstant},
+      {"Conv", 1, 2, importConv},
+      {"Div", 7, 2, importBinary<DivOp>},
+      {"Dropout", 7, 1, importDropout},
+      {"Erf", 9, 1, importUnary<ErfOp>},
+      {"Exp", 6, 1, importUnary<ExpOp>},
+      {"Flatten", 1, 1, importFlatten},
+      {"Gemm", 7, 2, importGemm},
+      {"GlobalAveragePool", 1, 1, importGlobalPool<ReduceMeanOp>},
+      {"GlobalMaxPool", 1, 1, importGlobalPool<ReduceMaxOp>},
+      {"Identity", 1, 1, importIdentity},
+      {"LeakyRelu", 6, 1, importLeakyRelu},
+      {"Log", 6, 1, importUnary<LogOp>},
+      {"MatMul", 1, 2, importMatMul},
+      {"Max", 8, 1, importVariadic<MaxOp>},
+      {"MaxPool", 8, 1, importPool<MaxPoolOp>},
+      {"Mean", 8, 1, importMean},
+      {"Min", 8, 1, importVariadic<MinOp>},
+      {"Mul", 7, 2, importBinary<MulOp>},
+      {"Neg", 6, 1, importUnary<NegOp>},
+      {"Pow", 7, 2, importBinary<PowOp>},
+      {"Reciprocal", 6, 1, importUnary<ReciprocalOp>},
+      {"ReduceMax", 1, 1, importReduce<ReduceMaxOp>},
+      {"ReduceMean", 1, 1, importReduce<ReduceMeanOp>},
+      {"ReduceMin", 1, 1, importReduce<ReduceMinOp>},
+      {"ReduceSum", 1, 1, importReduce<ReduceSumOp>},
+      {"Relu", 6, 1, importUnary<ReluOp>},
+      {"Reshape", 5, 2, importReshape},
+      {"Sigmoid", 6, 1, importUnary<SigmoidOp>},
+      {"Softmax", 1, 1, importSoftmax},
+      {"Sqrt", 6, 1, importUnary<SqrtOp>},
+      {"Squeeze", 1, 1, importSqueeze},
+      {"Sub", 7, 2, importBinary<SubOp>},
+      {"Sum", 8, 1, importVariadic<AddOp>},
+      {"Tanh", 6, 1, importUnary<TanhOp>},
+      {"Transpose", 1, 1, importTranspose},
+      {"Unsqueeze", 1, 1, importUnsqueeze},
+  };
+  return table;
+}
+
+} // namespace dlc

@@ -1,0 +1,110 @@
+"""Small ONNX models built with onnx.helper and seeded random weights.
+
+Used by the end-to-end tests (reference outputs come from onnxruntime) and by
+tools/example.sh. Every builder takes an opset so that the importer's
+opset-specific paths are exercised.
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+class GraphMaker:
+    def __init__(self, seed):
+        self.rng = np.random.RandomState(seed)
+        self.nodes, self.inits = [], []
+        self.count = 0
+
+    def weight(self, shape, scale=None, positive=False):
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+        scale = scale if scale is not None else 1.0 / np.sqrt(max(fan_in, 1))
+        values = (self.rng.randn(*shape) * scale).astype(np.float32)
+        if positive:
+            values = np.abs(values) + np.float32(0.5)
+        name = "w%d" % len(self.inits)
+        self.inits.append(numpy_helper.from_array(values, name))
+        return name
+
+    def ints(self, values):
+        name = "c%d" % len(self.inits)
+        self.inits.append(numpy_helper.from_array(np.array(values, dtype=np.int64), name))
+        return name
+
+    def node(self, op, inputs, outputs=1, **attrs):
+        self.count += 1
+        names = ["%s_%d_out%d" % (op.lower(), self.count, i) for i in range(outputs)]
+        self.nodes.append(helper.make_node(op, inputs, names, name="%s_%d" % (op.lower(), self.count), **attrs))
+        return names[0] if outputs == 1 else names
+
+    def conv_bn_relu(self, x, cin, cout, k=3, stride=1, relu=True):
+        w = self.weight([cout, cin, k, k])
+        b = self.weight([cout], scale=0.1)
+        y = self.node("Conv", [x, w, b], kernel_shape=[k, k], strides=[stride, stride],
+                      pads=[k // 2] * 4)
+        y = self.node("BatchNormalization",
+                      [y, self.weight([cout], positive=True), self.weight([cout], scale=0.1),
+                       self.weight([cout], scale=0.1), self.weight([cout], positive=True)],
+                      epsilon=1e-5)
+        return self.node("Relu", [y]) if relu else y
+
+    def model(self, name, inputs, outputs, opset):
+        graph = helper.make_graph(self.nodes, name, inputs, outputs, self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                                  producer_name="dlc-tests")
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        return model
+
+
+def small_cnn(opset=13, seed=0, channels=8, size=16, classes=10):
+    """conv-bn-relu, maxpool, conv-relu, conv + residual add + relu, global pool, gemm."""
+    g = GraphMaker(seed)
+    x = g.conv_bn_relu("input", 3, channels)
+    x = g.node("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    skip = x
+    y = g.conv_bn_relu(x, channels, channels)
+    y = g.conv_bn_relu(y, channels, channels, relu=False)
+    y = g.node("Relu", [g.node("Add", [y, skip])])
+    y = g.node("AveragePool", [y], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1])
+    y = g.node("GlobalAveragePool", [y])
+    y = g.node("Flatten", [y], axis=1)
+    y = g.node("Gemm", [y, g.weight([classes, channels]), g.weight([classes], scale=0.1)],
+               transB=1)
+    g.nodes[-1].output[0] = "logits"
+    probs = g.node("Softmax", ["logits"], axis=1)
+    g.nodes[-1].output[0] = "probs"
+    return g.model("small_cnn",
+                   [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes]),
+                    helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, classes])],
+                   opset)
+
+
+def mlp(opset=13, seed=1, batch=4, features=32, hidden=64, classes=10):
+    """MatMul + Add + activations, Gemm, Dropout, Reshape, Softmax."""
+    g = GraphMaker(seed)
+    x = g.node("MatMul", ["input", g.weight([features, hidden])])
+    x = g.node("Add", [x, g.weight([hidden], scale=0.1)])
+    x = g.node("Relu", [x])
+    x = g.node("Dropout", [x])
+    x = g.node("Gemm", [x, g.weight([hidden, hidden])], alpha=0.5, beta=1.0)
+    x = g.node("Tanh", [x])
+    x = g.node("Reshape", [x, g.ints([batch, 2, hidden // 2])])
+    x = g.node("Transpose", [x], perm=[0, 2, 1])
+    x = g.node("Reshape", [x, g.ints([0, -1])])
+    x = g.node("Sigmoid", [x])
+    x = g.node("Concat", [x, x], axis=1)
+    x = g.node("Sub", [x, g.weight([1], scale=0.1)])
+    x = g.node("Div", [x, g.weight([2 * hidden], positive=True)])
+    x = g.node("Mul", [x, g.weight([2 * hidden])])
+    x = g.node("Gemm", [x, g.weight([2 * hidden, classes]), g.weight([1, classes], scale=0.1)])
+    x = g.node("Identity", [x])
+    x = g.node("Softmax", [x], axis=-1 if opset >= 13 else 1)
+    g.nodes[-1].output[0] = "output"
+    return g.model("mlp",
+                   [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, features])],
+                   [helper.make_tensor_value_info("output", TensorProto.FLOAT, [batch, classes])],
+                   opset)
+
+
+MODELS = {"small_cnn": small_cnn, "mlp": mlp}

@@ -1,0 +1,223 @@
+//===- CompileCommand.cpp - dlc compile -----------------------------------===//
+#include "compiler/DlcDialect.h"
+#include "compiler/driver/Compiler.h"
+#include "frontends/onnx/OnnxImporter.h"
+#include "tools/dlc/Commands.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+
+namespace dlc {
+
+static const char kCompileHelp[] =
+    "usage: dlc compile MODEL -o OUTDIR [options]\n"
+    "\n"
+    "Compiles MODEL (.onnx, or .mlir in the dlc dialect) into OUTDIR/lib<N>.so\n"
+    "(weights and runtime inside) and OUTDIR/<N>.h. Nothing is written into\n"
+    "OUTDIR unless the whole compilation succeeds.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR          output folder (created if missing)\n"
+    "  --name N                  model name, a C identifier (default: the\n"
+    "                            file's stem); prefixes every exported symbol\n"
+    "  -O0 .. -O3                optimization level (default -O3); -O0 runs no\n"
+    "                            graph optimization\n"
+    "  --mcpu CPU                target CPU (default: the host's, e.g. znver5)\n"
+    "  --mtriple TRIPLE          target triple (default: the host's)\n"
+    "  --emit=K[,K...]           what to write: graph (N.graph.mlir), loops\n"
+    "                            (N.loops.mlir), llvm (N.ll), asm (N.s), obj\n"
+    "                            (N.o), lib (libN.so + N.h; the default)\n"
+    "  --input-shape NAME=D0,D1,...\n"
+    "                            fix the shape of an ONNX input (for symbolic\n"
+    "                            dimensions); may be repeated\n"
+    "  -v, --verbose             print each stage and its time on stderr\n";
+
+int reportError(const std::string &message) {
+  std::fprintf(stderr, "dlc: error: %s\n", message.c_str());
+  return 1;
+}
+
+static bool parseEmit(const std::string &list, std::set<EmitKind> &emit,
+                      std::string &error) {
+  emit.clear();
+  llvm::SmallVector<llvm::StringRef> kinds;
+  llvm::StringRef(list).split(kinds, ',');
+  for (llvm::StringRef kind : kinds) {
+    if (kind == "graph") emit.insert(EmitKind::Graph);
+    else if (kind == "loops") emit.insert(EmitKind::Loops);
+    else if (kind == "llvm") emit.insert(EmitKind::LLVM);
+    else if (kind == "asm") emit.insert(EmitKind::Asm);
+    else if (kind == "obj") emit.insert(EmitKind::Obj);
+    else if (kind == "lib") emit.insert(EmitKind::Lib);
+    else {
+      error = "unknown --emit kind '" + kind.str() +
+              "' (expected graph, loops, llvm, asm, obj or lib)";
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool parseShape(const std::string &spec, std::string &name,
+                       std::vector<int64_t> &shape) {
+  size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    return false;
+  name = spec.substr(0, eq);
+  llvm::SmallVector<llvm::StringRef> dims;
+  llvm::StringRef(spec).substr(eq + 1).split(dims, ',');
+  for (llvm::StringRef dim : dims) {
+    int64_t value;
+    if (dim.trim().getAsInteger(10, value) || value < 0)
+      return false;
+    shape.push_back(value);
+  }
+  return true;
+}
+
+int runCompileCommand(const Args &args) {
+  CompileOptions options;
+  OnnxImportOptions importOptions;
+  std::string model, emitList;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &arg = args[i];
+    auto value = [&](const char *flag) -> const std::string * {
+      if (i + 1 >= args.size()) {
+        reportError(std::string(flag) + " needs a value");
+        return nullptr;
+      }
+      return &args[++i];
+    };
+    auto inlineValue = [&](const char *prefix) -> std::optional<std::string> {
+      size_t length = std::strlen(prefix);
+      if (arg.compare(0, length, prefix) == 0)
+        return arg.substr(length);
+      return std::nullopt;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kCompileHelp, stdout);
+      return 0;
+    } else if (arg == "-o" || arg == "--output") {
+      const std::string *v = value("-o");
+      if (!v)
+        return 2;
+      options.outputDir = *v;
+    } else if (arg == "--name") {
+      const std::string *v = value("--name");
+      if (!v)
+        return 2;
+      options.modelName = *v;
+    } else if (arg.size() == 3 && arg[0] == '-' && arg[1] == 'O' &&
+               arg[2] >= '0' && arg[2] <= '3') {
+      options.optLevel = arg[2] - '0';
+    } else if (arg == "--mcpu" || arg == "--mtriple" || arg == "--emit" ||
+               arg == "--input-shape") {
+      const std::string *v = value(arg.c_str());
+      if (!v)
+        return 2;
+      if (arg == "--mcpu")
+        options.cpu = *v;
+      else if (arg == "--mtriple")
+        options.triple = *v;
+      else if (arg == "--emit")
+        emitList = *v;
+      else {
+        std::string name;
+        std::vector<int64_t> shape;
+        if (!parseShape(*v, name, shape)) {
+          reportError("--input-shape expects NAME=D0,D1,..., got '" + *v + "'");
+          return 2;
+        }
+        importOptions.inputShapes[name] = shape;
+      }
+    } else if (auto v = inlineValue("--mcpu=")) {
+      options.cpu = *v;
+    } else if (auto v = inlineValue("--mtriple=")) {
+      options.triple = *v;
+    } else if (auto v = inlineValue("--emit=")) {
+      emitList = *v;
+    } else if (arg == "-v" || arg == "--verbose") {
+      options.verbose = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      reportError("unknown option '" + arg + "' (see dlc compile --help)");
+      return 2;
+    } else if (model.empty()) {
+      model = arg;
+    } else {
+      reportError("more than one model given ('" + model + "', '" + arg + "')");
+      return 2;
+    }
+  }
+  if (model.empty() || options.outputDir.empty()) {
+    std::fputs(kCompileHelp, stderr);
+    return 2;
+  }
+  std::string error;
+  if (!emitList.empty() && !parseEmit(emitList, options.emit, error)) {
+    reportError(error);
+    return 2;
+  }
+  if (options.modelName.empty())
+    options.modelName = sanitizeModelName(llvm::sys::path::stem(model).str());
+  if (!isValidModelName(options.modelName)) {
+    reportError("--name '" + options.modelName +
+                "' is not a C identifier (letters, digits, _)");
+    return 2;
+  }
+
+  mlir::DialectRegistry registry;
+  registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
+  // One line per diagnostic, naming the node (the op's location).
+  int diagnostics = 0;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
+      return mlir::success();
+    ++diagnostics;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (auto node = mlir::dyn_cast<mlir::NameLoc>(diag.getLocation()))
+      os << "node '" << node.getName().getValue() << "': " << diag;
+    else
+      os << diag.getLocation() << ": " << diag;
+    reportError(text);
+    return mlir::success();
+  });
+
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (llvm::StringRef(model).ends_with(".onnx")) {
+    importOptions.functionName = options.modelName;
+    module = importOnnxFile(model, context, importOptions, error);
+  } else if (llvm::StringRef(model).ends_with(".mlir")) {
+    if (!importOptions.inputShapes.empty())
+      return reportError("--input-shape applies to ONNX models only");
+    llvm::SourceMgr sources;
+    auto buffer = llvm::MemoryBuffer::getFile(model);
+    if (!buffer)
+      return reportError("cannot read '" + model + "': " +
+                         buffer.getError().message());
+    sources.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sources, &context);
+    if (!module)
+      error = "cannot parse '" + model + "'";
+  } else {
+    return reportError("'" + model + "': expected an .onnx or .mlir file");
+  }
+  // Where diagnostics were printed, they already name the node at fault and
+  // `error` only says which stage stopped.
+  if (!module || !compileModule(*module, options, error)) {
+    if (diagnostics == 0)
+      reportError(error.empty() ? "compilation failed" : error);
+    return 1;
+  }
+  return 0;
+}
+
+} // namespace dlc

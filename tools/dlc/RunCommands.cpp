@@ -1,0 +1,344 @@
+//===- RunCommands.cpp - dlc run and dlc bench ----------------------------===//
+#include "tools/dlc/Commands.h"
+#include "tools/dlc/TensorIO.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace dlc {
+namespace {
+
+using InfoFn = const dlc_model_info *(*)(void);
+using RunFn = dlc_status_code (*)(const dlc_tensor *, int32_t, dlc_tensor *,
+                                  int32_t, dlc_status *);
+
+/// A compiled model library opened with dlopen.
+struct LoadedModel {
+  void *handle = nullptr;
+  const dlc_model_info *info = nullptr;
+  RunFn run = nullptr;
+  ~LoadedModel() {
+    if (handle)
+      dlclose(handle);
+  }
+};
+
+/// The model name of lib<name>.so.
+std::string nameFromLibraryPath(const std::string &path) {
+  std::string file = path.substr(path.find_last_of('/') + 1);
+  if (file.compare(0, 3, "lib") == 0)
+    file = file.substr(3);
+  size_t dot = file.find('.');
+  return dot == std::string::npos ? file : file.substr(0, dot);
+}
+
+bool loadModel(const std::string &path, const std::string &givenName,
+               LoadedModel &model, std::string &error) {
+  // dlopen searches the library path for names without a slash.
+  std::string openPath = path.find('/') == std::string::npos ? "./" + path : path;
+  model.handle = dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model.handle) {
+    const char *reason = dlerror();
+    error = "cannot load '" + path + "': " + (reason ? reason : "unknown");
+    return false;
+  }
+  std::string name = givenName.empty() ? nameFromLibraryPath(path) : givenName;
+  auto info = reinterpret_cast<InfoFn>(dlsym(model.handle, (name + "_info").c_str()));
+  model.run = reinterpret_cast<RunFn>(dlsym(model.handle, (name + "_run").c_str()));
+  if (!info || !model.run) {
+    error = "'" + path + "' has no symbols " + name + "_info/" + name +
+            "_run; is it a dlc model library? (give its name with --name)";
+    return false;
+  }
+  model.info = info();
+  if (!model.info || model.info->abi_version != DLC_ABI_VERSION) {
+    error = "'" + path + "' was built for another dlc runtime ABI version";
+    return false;
+  }
+  return true;
+}
+
+std::vector<int64_t> shapeOf(const dlc_tensor_info &info) {
+  return std::vector<int64_t>(info.shape, info.shape + info.rank);
+}
+
+HostTensor allocateFor(const dlc_tensor_info &info) {
+  HostTensor tensor;
+  tensor.dtype = info.dtype;
+  tensor.shape = shapeOf(info);
+  tensor.bytes.assign(tensor.numElements() * dlc_dtype_size(info.dtype), 0);
+  return tensor;
+}
+
+/// Runs the model; false with the runtime's message in `error`.
+bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
+            std::vector<HostTensor> &outputs, std::string &error) {
+  std::vector<dlc_tensor> in, out;
+  for (HostTensor &t : inputs)
+    in.push_back(t.view());
+  for (HostTensor &t : outputs)
+    out.push_back(t.view());
+  dlc_status status;
+  if (model.run(in.data(), static_cast<int32_t>(in.size()), out.data(),
+                static_cast<int32_t>(out.size()), &status) != DLC_OK) {
+    error = status.message;
+    return false;
+  }
+  return true;
+}
+
+/// Parses NAME=FILE pairs; returns false (after reporting) on a bad one.
+bool parseInputSpec(const std::string &spec,
+                    std::map<std::string, std::string> &files) {
+  size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+    reportError("--input expects NAME=FILE, got '" + spec + "'");
+    return false;
+  }
+  files[spec.substr(0, eq)] = spec.substr(eq + 1);
+  return true;
+}
+
+/// Reads the --input files in the model's input order, checking names.
+bool readInputs(const LoadedModel &model,
+                const std::map<std::string, std::string> &files,
+                bool randomForMissing, std::vector<HostTensor> &inputs,
+                std::string &error) {
+  for (const auto &[name, file] : files) {
+    bool known = false;
+    for (int32_t i = 0; i < model.info->num_inputs; ++i)
+      known |= name == model.info->inputs[i].name;
+    if (!known) {
+      error = "the model has no input named '" + name + "' (its inputs:";
+      for (int32_t i = 0; i < model.info->num_inputs; ++i)
+        error += std::string(" '") + model.info->inputs[i].name + "'";
+      error += ")";
+      return false;
+    }
+  }
+  std::mt19937 random(42);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (int32_t i = 0; i < model.info->num_inputs; ++i) {
+    const dlc_tensor_info &info = model.info->inputs[i];
+    auto file = files.find(info.name);
+    if (file != files.end()) {
+      HostTensor tensor;
+      if (!readTensorFile(file->second, tensor, error))
+        return false;
+      inputs.push_back(std::move(tensor));
+      continue;
+    }
+    if (!randomForMissing) {
+      error = std::string("no file given for input '") + info.name +
+              "' (--input " + info.name + "=FILE)";
+      return false;
+    }
+    HostTensor tensor = allocateFor(info);
+    if (info.dtype == DLC_FLOAT32) {
+      float *values = reinterpret_cast<float *>(tensor.bytes.data());
+      for (int64_t k = 0; k < tensor.numElements(); ++k)
+        values[k] = uniform(random);
+    }
+    inputs.push_back(std::move(tensor));
+  }
+  return true;
+}
+
+/// A file name for an output tensor name (which may hold any character).
+std::string outputFileName(const std::string &name) {
+  std::string file;
+  for (char c : name)
+    file += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+             c == '-' || c == '.')
+                ? c
+                : '_';
+  if (file.empty() || file[0] == '.')
+    file = "_" + file;
+  return file + ".npy";
+}
+
+const char kRunHelp[] =
+    "usage: dlc run LIB --input NAME=FILE ... --output-dir DIR [--name N]\n"
+    "\n"
+    "Runs the model in LIB (lib<N>.so from dlc compile) on inputs read from\n"
+    ".npy or ONNX TensorProto .pb files, and writes DIR/<output name>.npy for\n"
+    "every output. A wrong input count, shape or dtype is reported and nothing\n"
+    "is written.\n"
+    "\n"
+    "options:\n"
+    "  --input NAME=FILE   one per model input\n"
+    "  --output-dir DIR    where the outputs go (created if missing)\n"
+    "  --name N            the model's name, when LIB is not named lib<N>.so\n";
+
+const char kBenchHelp[] =
+    "usage: dlc bench LIB [--input NAME=FILE ...] [--warmup K] [--iters N]\n"
+    "                 [--threads T] [--name N]\n"
+    "\n"
+    "Times the model in LIB: K untimed runs, then N timed runs; prints the\n"
+    "median, min and max latency. Inputs not given are filled with\n"
+    "uniform random values in [-1, 1) (floats) or zeros.\n"
+    "\n"
+    "options:\n"
+    "  --warmup K    untimed runs first (default 10)\n"
+    "  --iters N     timed runs (default 100)\n"
+    "  --threads T   threads to use; this runtime runs models on one thread,\n"
+    "                so only T=1 is accepted for now\n";
+
+} // namespace
+
+int runRunCommand(const Args &args) {
+  std::string library, outputDir, name;
+  std::map<std::string, std::string> files;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &arg = args[i];
+    bool hasValue = i + 1 < args.size();
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kRunHelp, stdout);
+      return 0;
+    } else if ((arg == "--input" || arg == "-i") && hasValue) {
+      if (!parseInputSpec(args[++i], files))
+        return 2;
+    } else if (arg == "--output-dir" && hasValue) {
+      outputDir = args[++i];
+    } else if (arg == "--name" && hasValue) {
+      name = args[++i];
+    } else if (!arg.empty() && arg[0] == '-') {
+      reportError("unknown option or missing value: '" + arg +
+                  "' (see dlc run --help)");
+      return 2;
+    } else if (library.empty()) {
+      library = arg;
+    } else {
+      reportError("more than one library given");
+      return 2;
+    }
+  }
+  if (library.empty() || outputDir.empty()) {
+    std::fputs(kRunHelp, stderr);
+    return 2;
+  }
+  std::string error;
+  LoadedModel model;
+  std::vector<HostTensor> inputs, outputs;
+  if (!loadModel(library, name, model, error) ||
+      !readInputs(model, files, false, inputs, error))
+    return reportError(error);
+  for (int32_t i = 0; i < model.info->num_outputs; ++i)
+    outputs.push_back(allocateFor(model.info->outputs[i]));
+  if (!invoke(model, inputs, outputs, error))
+    return reportError(error);
+
+  // Outputs are written under temporary names, then renamed: all or none.
+  mkdir(outputDir.c_str(), 0755);
+  std::vector<std::pair<std::string, std::string>> written;
+  bool ok = true;
+  for (int32_t i = 0; ok && i < model.info->num_outputs; ++i) {
+    std::string final = outputDir + "/" + outputFileName(model.info->outputs[i].name);
+    std::string temporary = final + ".dlc-partial";
+    ok = writeNpy(temporary, outputs[i], error);
+    written.emplace_back(temporary, final);
+  }
+  for (auto &[temporary, final] : written) {
+    if (ok && std::rename(temporary.c_str(), final.c_str()) != 0) {
+      error = "cannot write '" + final + "'";
+      ok = false;
+    }
+    if (!ok)
+      std::remove(temporary.c_str());
+  }
+  return ok ? 0 : reportError(error);
+}
+
+int runBenchCommand(const Args &args) {
+  std::string library, name;
+  std::map<std::string, std::string> files;
+  long warmup = 10, iterations = 100, threads = 1;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &arg = args[i];
+    bool hasValue = i + 1 < args.size();
+    auto number = [&](long &target) {
+      char *end = nullptr;
+      const std::string &text = args[++i];
+      long value = std::strtol(text.c_str(), &end, 10);
+      if (!end || *end || value < 0) {
+        reportError(arg + " expects a non-negative integer, got '" + text + "'");
+        return false;
+      }
+      target = value;
+      return true;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kBenchHelp, stdout);
+      return 0;
+    } else if (arg == "--input" && hasValue) {
+      if (!parseInputSpec(args[++i], files))
+        return 2;
+    } else if (arg == "--warmup" && hasValue) {
+      if (!number(warmup))
+        return 2;
+    } else if (arg == "--iters" && hasValue) {
+      if (!number(iterations))
+        return 2;
+    } else if (arg == "--threads" && hasValue) {
+      if (!number(threads))
+        return 2;
+    } else if (arg == "--name" && hasValue) {
+      name = args[++i];
+    } else if (!arg.empty() && arg[0] == '-') {
+      reportError("unknown option or missing value: '" + arg +
+                  "' (see dlc bench --help)");
+      return 2;
+    } else if (library.empty()) {
+      library = arg;
+    } else {
+      reportError("more than one library given");
+      return 2;
+    }
+  }
+  if (library.empty()) {
+    std::fputs(kBenchHelp, stderr);
+    return 2;
+  }
+  if (threads != 1)
+    return reportError("--threads " + std::to_string(threads) +
+                       ": this runtime runs models on one thread");
+  if (iterations < 1)
+    return reportError("--iters must be at least 1");
+  std::string error;
+  LoadedModel model;
+  std::vector<HostTensor> inputs, outputs;
+  if (!loadModel(library, name, model, error) ||
+      !readInputs(model, files, true, inputs, error))
+    return reportError(error);
+  for (int32_t i = 0; i < model.info->num_outputs; ++i)
+    outputs.push_back(allocateFor(model.info->outputs[i]));
+  for (long i = 0; i < warmup; ++i)
+    if (!invoke(model, inputs, outputs, error))
+      return reportError(error);
+  std::vector<double> times;
+  for (long i = 0; i < iterations; ++i) {
+    auto begin = std::chrono::steady_clock::now();
+    if (!invoke(model, inputs, outputs, error))
+      return reportError(error);
+    std::chrono::duration<double, std::milli> elapsed =
+        std::chrono::steady_clock::now() - begin;
+    times.push_back(elapsed.count());
+  }
+  std::sort(times.begin(), times.end());
+  size_t mid = times.size() / 2;
+  double median = times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  std::printf("model: %s (%ld runs after %ld warmup, %ld thread)\n",
+              model.info->name, iterations, warmup, threads);
+  std::printf("median: %.4f ms\n", median);
+  std::printf("min: %.4f ms\nmax: %.4f ms\n", times.front(), times.back());
+  return 0;
+}
+
+} // namespace dlc

@@ -1,0 +1,250 @@
+//===- TensorIO.cpp - .npy and ONNX .pb tensor files ----------------------===//
+#include "tools/dlc/TensorIO.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace dlc {
+
+int64_t HostTensor::numElements() const {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
+dlc_tensor HostTensor::view() {
+  dlc_tensor t;
+  t.data = bytes.data();
+  t.shape = shape.data();
+  t.rank = static_cast<int32_t>(shape.size());
+  t.dtype = dtype;
+  return t;
+}
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? "," : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+static bool endsWith(const std::string &text, const std::string &suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+static bool readAll(const std::string &path, std::string &contents,
+                    std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read '" + path + "'";
+    return false;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  contents = buffer.str();
+  return true;
+}
+
+struct NpyType {
+  const char *descr;
+  dlc_dtype dtype;
+};
+static const NpyType kNpyTypes[] = {
+    {"<f4", DLC_FLOAT32}, {"<f8", DLC_FLOAT64}, {"<f2", DLC_FLOAT16},
+    {"|i1", DLC_INT8},    {"<i2", DLC_INT16},   {"<i4", DLC_INT32},
+    {"<i8", DLC_INT64},   {"|b1", DLC_BOOL},    {"|u1", DLC_UINT8},
+    {"<u2", DLC_UINT16},  {"<u4", DLC_UINT32},  {"<u8", DLC_UINT64},
+};
+
+static bool readNpy(const std::string &path, const std::string &contents,
+                    HostTensor &tensor, std::string &error) {
+  const std::string bad = "'" + path + "' is not a valid .npy file";
+  if (contents.size() < 10 || contents.compare(0, 6, "\x93NUMPY") != 0) {
+    error = bad;
+    return false;
+  }
+  int major = static_cast<uint8_t>(contents[6]);
+  size_t headerLength, headerStart;
+  if (major == 1) {
+    headerLength = static_cast<uint8_t>(contents[8]) |
+                   (static_cast<uint8_t>(contents[9]) << 8);
+    headerStart = 10;
+  } else {
+    if (contents.size() < 12) {
+      error = bad;
+      return false;
+    }
+    headerLength = 0;
+    for (int i = 3; i >= 0; --i)
+      headerLength = (headerLength << 8) | static_cast<uint8_t>(contents[8 + i]);
+    headerStart = 12;
+  }
+  if (headerStart + headerLength > contents.size()) {
+    error = bad;
+    return false;
+  }
+  std::string header = contents.substr(headerStart, headerLength);
+  std::smatch match;
+  if (!std::regex_search(header, match,
+                         std::regex("'descr':\\s*'([^']*)'"))) {
+    error = bad + " (no descr)";
+    return false;
+  }
+  std::string descr = match[1];
+  if (descr.size() == 3 && descr[0] == '=')
+    descr[0] = '<';
+  tensor.dtype = DLC_DTYPE_INVALID;
+  for (const NpyType &type : kNpyTypes)
+    if (descr == type.descr)
+      tensor.dtype = type.dtype;
+  if (tensor.dtype == DLC_DTYPE_INVALID) {
+    error = "'" + path + "' has unsupported numpy dtype '" + descr + "'";
+    return false;
+  }
+  if (std::regex_search(header, std::regex("'fortran_order':\\s*True"))) {
+    error = "'" + path + "' is in Fortran order; save it in C order";
+    return false;
+  }
+  if (!std::regex_search(header, match, std::regex("'shape':\\s*\\(([^)]*)\\)"))) {
+    error = bad + " (no shape)";
+    return false;
+  }
+  tensor.shape.clear();
+  std::string dims = match[1];
+  std::regex number("[0-9]+");
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
+       it != std::sregex_iterator(); ++it)
+    tensor.shape.push_back(std::stoll(it->str()));
+  size_t expected = tensor.numElements() * dlc_dtype_size(tensor.dtype);
+  size_t dataStart = headerStart + headerLength;
+  if (contents.size() - dataStart != expected) {
+    error = "'" + path + "' holds " + std::to_string(contents.size() - dataStart) +
+            " data bytes, its header promises " + std::to_string(expected);
+    return false;
+  }
+  tensor.bytes.assign(contents.begin() + dataStart, contents.end());
+  return true;
+}
+
+template <typename T, typename Field>
+static void copyTyped(const Field &field, HostTensor &tensor) {
+  tensor.bytes.resize(field.size() * sizeof(T));
+  T *out = reinterpret_cast<T *>(tensor.bytes.data());
+  for (int i = 0; i < field.size(); ++i)
+    out[i] = static_cast<T>(field.Get(i));
+}
+
+static bool readPb(const std::string &path, const std::string &contents,
+                   HostTensor &tensor, std::string &error) {
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(contents)) {
+    error = "'" + path + "' is not a valid ONNX TensorProto file";
+    return false;
+  }
+  tensor.dtype = static_cast<dlc_dtype>(proto.data_type());
+  size_t elementSize = dlc_dtype_size(tensor.dtype);
+  if (elementSize == 0) {
+    error = "'" + path + "' has unsupported data type " +
+            std::to_string(proto.data_type());
+    return false;
+  }
+  tensor.shape.assign(proto.dims().begin(), proto.dims().end());
+  if (proto.has_raw_data()) {
+    tensor.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
+  } else {
+    switch (tensor.dtype) {
+    case DLC_FLOAT32: copyTyped<float>(proto.float_data(), tensor); break;
+    case DLC_FLOAT64: copyTyped<double>(proto.double_data(), tensor); break;
+    case DLC_INT64: copyTyped<int64_t>(proto.int64_data(), tensor); break;
+    case DLC_UINT64:
+    case DLC_UINT32: copyTyped<uint64_t>(proto.uint64_data(), tensor); break;
+    case DLC_INT32: copyTyped<int32_t>(proto.int32_data(), tensor); break;
+    case DLC_INT16: copyTyped<int16_t>(proto.int32_data(), tensor); break;
+    case DLC_UINT16:
+    case DLC_FLOAT16: copyTyped<uint16_t>(proto.int32_data(), tensor); break;
+    case DLC_INT8: copyTyped<int8_t>(proto.int32_data(), tensor); break;
+    case DLC_UINT8:
+    case DLC_BOOL: copyTyped<uint8_t>(proto.int32_data(), tensor); break;
+    default: break;
+    }
+    if (tensor.dtype == DLC_UINT32) { // uint32 travels in uint64_data
+      std::vector<uint8_t> narrowed(proto.uint64_data_size() * 4);
+      for (int i = 0; i < proto.uint64_data_size(); ++i) {
+        uint32_t v = static_cast<uint32_t>(proto.uint64_data(i));
+        std::memcpy(&narrowed[i * 4], &v, 4);
+      }
+      tensor.bytes = narrowed;
+    }
+  }
+  if (tensor.bytes.size() != tensor.numElements() * elementSize) {
+    error = "'" + path + "' holds " + std::to_string(tensor.bytes.size()) +
+            " data bytes for shape " + formatShape(tensor.shape);
+    return false;
+  }
+  return true;
+}
+
+bool readTensorFile(const std::string &path, HostTensor &tensor,
+                    std::string &error) {
+  std::string contents;
+  if (!readAll(path, contents, error))
+    return false;
+  if (endsWith(path, ".npy"))
+    return readNpy(path, contents, tensor, error);
+  if (endsWith(path, ".pb"))
+    return readPb(path, contents, tensor, error);
+  error = "'" + path + "': tensor files must end in .npy or .pb";
+  return false;
+}
+
+bool writeNpy(const std::string &path, const HostTensor &tensor,
+              std::string &error) {
+  const char *descr = nullptr;
+  for (const NpyType &type : kNpyTypes)
+    if (type.dtype == tensor.dtype)
+      descr = type.descr;
+  if (!descr) {
+    error = "cannot write dtype " + std::string(dlc_dtype_name(tensor.dtype)) +
+            " to .npy";
+    return false;
+  }
+  std::string shape = "(";
+  for (int64_t dim : tensor.shape)
+    shape += std::to_string(dim) + ", ";
+  if (tensor.shape.size() > 1)
+    shape.resize(shape.size() - 2);
+  else if (tensor.shape.size() == 1)
+    shape.resize(shape.size() - 1);
+  shape += ")";
+  std::string header = "{'descr': '" + std::string(descr) +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  if (!out) {
+    error = "cannot write '" + path + "'";
+    return false;
+  }
+  out.write("\x93NUMPY\x01\x00", 8);
+  uint16_t length = static_cast<uint16_t>(header.size());
+  char lengthBytes[2] = {static_cast<char>(length & 0xff),
+                         static_cast<char>(length >> 8)};
+  out.write(lengthBytes, 2);
+  out << header;
+  out.write(reinterpret_cast<const char *>(tensor.bytes.data()),
+            tensor.bytes.size());
+  if (!out) {
+    error = "cannot write '" + path + "'";
+    return false;
+  }
+  return true;
+}
+
+} // namespace dlc

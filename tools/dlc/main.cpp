@@ -1,0 +1,38 @@
+//===- main.cpp - The dlc command line ------------------------------------===//
+#include "tools/dlc/Commands.h"
+
+#include <cstdio>
+#include <cstring>
+
+static const char kUsage[] =
+    "dlc - an ahead-of-time compiler for neural networks\n"
+    "\n"
+    "usage: dlc <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  compile MODEL -o OUTDIR   compile an .onnx or .mlir model into\n"
+    "                            OUTDIR/lib<name>.so and OUTDIR/<name>.h\n"
+    "  run LIB --input NAME=FILE ... --output-dir DIR\n"
+    "                            run a compiled model on .npy/.pb inputs\n"
+    "  bench LIB                 time a compiled model\n"
+    "\n"
+    "'dlc <command> --help' describes a command's options.\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  dlc::Args args(argv + 2, argv + argc);
+  if (command == "compile")
+    return dlc::runCompileCommand(args);
+  if (command == "run")
+    return dlc::runRunCommand(args);
+  if (command == "bench")
+    return dlc::runBenchCommand(args);
+  std::fprintf(stderr, "dlc: error: unknown command '%s'\n\n%s",
+               command.c_str(), kUsage);
+  return 2;
+}
