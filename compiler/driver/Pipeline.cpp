@@ -45,8 +45,10 @@ void addLoopPipeline(OpPassManager &pm, int optLevel) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addPass(createCanonicalizerPass());
 
+  // Results become caller-provided buffers, each filled by one copy. MLIR
+  // 19's hoistStaticAllocs would write into them directly but crashes when a
+  // result is a function argument (an Identity model), so it stays off.
   bufferization::BufferResultsToOutParamsOpts outParams;
-  outParams.hoistStaticAllocs = true;
   outParams.memCpyFn = createLinalgCopy;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions deallocation;
@@ -61,6 +63,7 @@ void addLLVMDialectPipeline(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToFuncs()); // integer powers
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());

@@ -151,11 +151,6 @@ bool GraphImporter::readOpset() {
     error = "the model imports no opset of the default ONNX domain";
     return false;
   }
-  if (opset < 7) {
-    error = "the model uses opset " + std::to_string(opset) +
-            "; dlc supports opsets 7 and newer";
-    return false;
-  }
   return true;
 }
 
@@ -166,6 +161,8 @@ bool GraphImporter::checkSupported() {
     const onnx::NodeProto &node = model.graph().node(i);
     const OpImporterEntry *entry =
         isDefaultDomain(node.domain()) ? findImporter(node.op_type()) : nullptr;
+    // Each importer knows the op from some opset on (7 for most, older for
+    // ops whose semantics have not changed since).
     if (entry && opset >= entry->minOpset)
       continue;
     ++count;

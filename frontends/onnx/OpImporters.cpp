@@ -78,28 +78,23 @@ LogicalResult importLeakyRelu(NodeImporter &n) {
 }
 
 LogicalResult importClip(NodeImporter &n) {
-  double low = -INFINITY, high = INFINITY;
-  if (n.opset < 11) {
-    low = n.attrFloat("min", -INFINITY);
-    high = n.attrFloat("max", INFINITY);
-  } else {
-    for (size_t i : {1, 2}) {
-      if (!n.hasInput(i))
-        continue;
-      auto bound = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(i));
-      if (!bound || !bound.isSplat())
-        return n.fail("min and max must be constants");
-      double value =
-          isa<FloatType>(bound.getElementType())
-              ? bound.getSplatValue<APFloat>().convertToDouble()
-              : double(bound.getSplatValue<APInt>().getSExtValue());
-      (i == 1 ? low : high) = value;
-    }
-  }
   Value x = n.input(0);
-  n.setOutput(0, n.build<ClipOp>(
-                     x, {n.attr("min", n.builder.getF64FloatAttr(low)),
-                         n.attr("max", n.builder.getF64FloatAttr(high))}));
+  if (n.opset < 11) {
+    n.setOutput(0, n.build<ClipOp>(
+                       x, {n.attr("min", n.builder.getF64FloatAttr(
+                                             n.attrFloat("min", -INFINITY))),
+                           n.attr("max", n.builder.getF64FloatAttr(
+                                             n.attrFloat("max", INFINITY)))}));
+    return success();
+  }
+  // From opset 11 the bounds are optional scalar inputs: max(x, min) then
+  // min(., max), which also covers bounds known only at run time.
+  Value result = x;
+  if (n.hasInput(1))
+    result = n.build<MaxOp>({result, n.input(1)});
+  if (n.hasInput(2))
+    result = n.build<MinOp>({result, n.input(2)});
+  n.setOutput(0, result);
   return success();
 }
 

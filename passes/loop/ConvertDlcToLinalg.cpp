@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
+
 namespace dlc {
 #define GEN_PASS_DEF_CONVERTDLCTOLINALG
 #include "passes/Passes.h.inc"
@@ -250,14 +252,24 @@ Value lowerReciprocal(OpBuilder &b, Location loc, Value x, ReciprocalOp) {
                                  x);
 }
 Value lowerClip(OpBuilder &b, Location loc, Value x, ClipOp op) {
+  // An infinite bound clips nothing (and has no integer value).
   Type type = x.getType();
-  Value low = scalarConstant(b, loc, type, op.getMin().convertToDouble());
-  Value high = scalarConstant(b, loc, type, op.getMax().convertToDouble());
-  if (isFloat(type))
-    return b.create<arith::MinimumFOp>(
-        loc, b.create<arith::MaximumFOp>(loc, x, low), high);
-  return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, x, low),
-                                  high);
+  double low = op.getMin().convertToDouble();
+  double high = op.getMax().convertToDouble();
+  Value result = x;
+  if (!std::isinf(low)) {
+    Value bound = scalarConstant(b, loc, type, low);
+    result = isFloat(type)
+                 ? b.create<arith::MaximumFOp>(loc, result, bound).getResult()
+                 : b.create<arith::MaxSIOp>(loc, result, bound).getResult();
+  }
+  if (!std::isinf(high)) {
+    Value bound = scalarConstant(b, loc, type, high);
+    result = isFloat(type)
+                 ? b.create<arith::MinimumFOp>(loc, result, bound).getResult()
+                 : b.create<arith::MinSIOp>(loc, result, bound).getResult();
+  }
+  return result;
 }
 
 //===----------------------------------------------------------------------===//

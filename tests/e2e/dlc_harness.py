@@ -1,0 +1,97 @@
+"""Drives the dlc binary from the end-to-end tests: compile, run, compare."""
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+
+def dlc_binary():
+    """The dlc binary: $DLC_BIN, else Bazel's runfiles, else bazel-bin."""
+    if os.environ.get("DLC_BIN"):
+        return os.environ["DLC_BIN"]
+    srcdir = os.environ.get("TEST_SRCDIR")
+    if srcdir:
+        return os.path.join(srcdir, "dlc", "tools", "dlc", "dlc")
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "..", "..", "bazel-bin", "tools", "dlc", "dlc")
+
+
+def run_dlc(*args, check=True):
+    result = subprocess.run([dlc_binary(), *args], capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError("dlc %s failed (%d):\n%s" % (" ".join(args), result.returncode,
+                                                         result.stderr))
+    return result
+
+
+def compile_model(model_path, out_dir, name="model", extra=()):
+    run_dlc("compile", model_path, "-o", out_dir, "--name", name, *extra)
+    return os.path.join(out_dir, "lib%s.so" % name)
+
+
+def run_library(library, inputs, work_dir):
+    """Runs a compiled library on {name: array}; returns {output name: array}."""
+    args = ["run", library, "--output-dir", os.path.join(work_dir, "outputs")]
+    for i, (name, value) in enumerate(inputs.items()):
+        path = os.path.join(work_dir, "input%d.npy" % i)
+        np.save(path, value)
+        args += ["--input", "%s=%s" % (name, path)]
+    run_dlc(*args)
+    out_dir = os.path.join(work_dir, "outputs")
+    return {f[:-4]: np.load(os.path.join(out_dir, f)) for f in os.listdir(out_dir)}
+
+
+def relative_l2(expected, actual):
+    expected = np.asarray(expected, dtype=np.float64)
+    actual = np.asarray(actual, dtype=np.float64)
+    norm = np.linalg.norm(expected)
+    return np.linalg.norm(expected - actual) / (norm if norm > 0 else 1.0)
+
+
+def output_file_stem(name):
+    """How `dlc run` names the file of an output tensor."""
+    stem = "".join(c if (c.isalnum() or c in "_-.") else "_" for c in name)
+    return "_" + stem if (not stem or stem[0] == ".") else stem
+
+
+def run_node_case(case_dir, work_dir):
+    """Compiles an ONNX backend-test case and checks every test_data_set_N
+    against its expected outputs with the ONNX backend tolerances (rtol 1e-3,
+    atol 1e-7). Returns None on success, else the reason."""
+    model_path = os.path.join(case_dir, "model.onnx")
+    model = onnx.load(model_path)
+    initializers = {t.name for t in model.graph.initializer}
+    input_names = [i.name for i in model.graph.input if i.name not in initializers]
+    output_names = [o.name for o in model.graph.output]
+    result = run_dlc("compile", model_path, "-o", os.path.join(work_dir, "lib"),
+                     "--name", "case", check=False)
+    if result.returncode != 0:
+        return "compile error: " + result.stderr.strip().replace("\n", " | ")[:300]
+    library = os.path.join(work_dir, "lib", "libcase.so")
+    sets = sorted(d for d in os.listdir(case_dir) if d.startswith("test_data_set_"))
+    for data_set in sets:
+        data_dir = os.path.join(case_dir, data_set)
+        args = ["run", library, "--output-dir", os.path.join(work_dir, data_set)]
+        for i, name in enumerate(input_names):
+            args += ["--input", "%s=%s" % (name, os.path.join(data_dir, "input_%d.pb" % i))]
+        result = run_dlc(*args, check=False)
+        if result.returncode != 0:
+            return "run error: " + result.stderr.strip()[:300]
+        for k, name in enumerate(output_names):
+            expected = numpy_helper.to_array(
+                onnx.load_tensor(os.path.join(data_dir, "output_%d.pb" % k)))
+            actual = np.load(os.path.join(work_dir, data_set, output_file_stem(name) + ".npy"))
+            if expected.shape != actual.shape:
+                return "shape mismatch on output %s: %s vs %s" % (name, expected.shape,
+                                                                 actual.shape)
+            if not np.allclose(actual, expected, rtol=1e-3, atol=1e-7, equal_nan=True):
+                error = np.max(np.abs(actual.astype(np.float64) - expected))
+                return "mismatch on output %s: max abs error %g" % (name, error)
+    return None
+
+
+def new_work_dir():
+    return tempfile.mkdtemp(prefix="dlc-e2e-", dir=os.environ.get("TEST_TMPDIR"))
