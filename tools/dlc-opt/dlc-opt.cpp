@@ -1,16 +1,28 @@
 //===- dlc-opt.cpp - Runs dlc and upstream MLIR passes for lit tests ------===//
 #include "compiler/DlcDialect.h"
+#include "compiler/driver/Pipeline.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   dlc::registerDlcPasses();
+  // The stages `dlc compile` runs, for lit tests of whole lowerings.
+  mlir::PassPipelineRegistration<>(
+      "dlc-graph-pipeline", "dlc's graph-level optimizations (-O3)",
+      [](mlir::OpPassManager &pm) { dlc::addGraphPipeline(pm, 3); });
+  mlir::PassPipelineRegistration<>(
+      "dlc-loop-pipeline", "dlc -> bufferized loops with out-params (-O3)",
+      [](mlir::OpPassManager &pm) { dlc::addLoopPipeline(pm, 3); });
+  mlir::PassPipelineRegistration<>(
+      "dlc-llvm-pipeline", "loops -> the LLVM dialect, bare-pointer ABI",
+      dlc::addLLVMDialectPipeline);
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -1,0 +1,52 @@
+// RUN: dlc-opt %s | dlc-opt | FileCheck %s
+// Every dlc op prints and parses back to the same form.
+
+// CHECK-LABEL: func @elementwise
+func.func @elementwise(%x: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  // CHECK: dlc.relu %{{.*}} : tensor<2x3xf32>
+  %0 = dlc.relu %x : tensor<2x3xf32>
+  // CHECK: dlc.sigmoid
+  %1 = dlc.sigmoid %0 : tensor<2x3xf32>
+  // CHECK: dlc.tanh
+  %2 = dlc.tanh %1 : tensor<2x3xf32>
+  // CHECK: dlc.clip %{{.*}} {max = 6.000000e+00 : f64, min = 0.000000e+00 : f64} : tensor<2x3xf32>
+  %3 = dlc.clip %2 {min = 0.0 : f64, max = 6.0 : f64} : tensor<2x3xf32>
+  // CHECK: dlc.add %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %4 = dlc.add %3, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  // CHECK: dlc.pow
+  %5 = dlc.pow %4, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %5 : tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func @structured
+func.func @structured(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4xf32> {
+  // CHECK: dlc.conv %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %c = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  // CHECK: dlc.max_pool {{.*}}ceil_mode = true{{.*}} -> tensor<1x4x4x4xf32>
+  %p = dlc.max_pool %c {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = true} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  // CHECK: dlc.avg_pool {{.*}}count_include_pad = false
+  %a = dlc.avg_pool %p {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false, count_include_pad = false} : (tensor<1x4x4x4xf32>) -> tensor<1x4x2x2xf32>
+  // CHECK: dlc.reduce_mean %{{.*}} {axes = array<i64: 2, 3>, keepdims = false}
+  %r = dlc.reduce_mean %a {axes = array<i64: 2, 3>, keepdims = false} : (tensor<1x4x2x2xf32>) -> tensor<1x4xf32>
+  // CHECK: dlc.softmax %{{.*}} {axis = -1 : i64} : tensor<1x4xf32>
+  %s = dlc.softmax %r {axis = -1} : tensor<1x4xf32>
+  return %s : tensor<1x4xf32>
+}
+
+// CHECK-LABEL: func @data_movement
+func.func @data_movement(%x: tensor<2x3x4xf32>, %m: tensor<4x5xf32>) -> tensor<4x2x5xf32> {
+  // CHECK: dlc.constant dense<1.000000e+00> : tensor<2xf32>
+  %k = dlc.constant dense<1.0> : tensor<2xf32>
+  // CHECK: dlc.matmul %{{.*}}, %{{.*}} : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+  %y = dlc.matmul %x, %m : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+  // CHECK: dlc.transpose %{{.*}} {perm = array<i64: 1, 0, 2>} : (tensor<2x3x5xf32>) -> tensor<3x2x5xf32>
+  %t = dlc.transpose %y {perm = array<i64: 1, 0, 2>} : (tensor<2x3x5xf32>) -> tensor<3x2x5xf32>
+  // CHECK: dlc.reshape %{{.*}} : (tensor<3x2x5xf32>) -> tensor<3x10xf32>
+  %r = dlc.reshape %t : (tensor<3x2x5xf32>) -> tensor<3x10xf32>
+  %r2 = dlc.reshape %r : (tensor<3x10xf32>) -> tensor<3x2x5xf32>
+  %one = dlc.reshape %t : (tensor<3x2x5xf32>) -> tensor<3x2x5xf32>
+  // CHECK: dlc.concat %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<3x2x5xf32>, tensor<1x2x5xf32>) -> tensor<4x2x5xf32>
+  %s = dlc.reduce_sum %one {axes = array<i64: 0>, keepdims = true} : (tensor<3x2x5xf32>) -> tensor<1x2x5xf32>
+  %c = dlc.concat %r2, %s {axis = 0} : (tensor<3x2x5xf32>, tensor<1x2x5xf32>) -> tensor<4x2x5xf32>
+  return %c : tensor<4x2x5xf32>
+}

@@ -1,0 +1,164 @@
+// RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg | FileCheck %s
+// Each dlc op becomes linalg on tensors; ops of other dialects are left alone.
+
+// Broadcasting pins nothing here: [3] aligns with the last dim of [2,3].
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @add_broadcast
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x3xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%arg0, %arg1 : tensor<2x3xf32>, tensor<3xf32>) outs(%[[E]] : tensor<2x3xf32>)
+// CHECK: arith.addf
+// CHECK-NOT: dlc.
+func.func @add_broadcast(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = dlc.add %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// A size-1 dim that broadcasts is read at index 0.
+// CHECK-DAG: #[[PIN:.*]] = affine_map<(d0, d1, d2) -> (0, d1, d2)>
+// CHECK-LABEL: func @mul_size_one
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, #[[PIN]], {{.*}}]
+// CHECK: arith.muli
+func.func @mul_size_one(%a: tensor<4x2x3xi32>, %b: tensor<1x2x3xi32>) -> tensor<4x2x3xi32> {
+  %0 = dlc.mul %a, %b : (tensor<4x2x3xi32>, tensor<1x2x3xi32>) -> tensor<4x2x3xi32>
+  return %0 : tensor<4x2x3xi32>
+}
+
+// -----
+
+// Grouped, strided, padded convolution: zero padding, then one contraction
+// whose input channel comes from the output channel's group.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 2 + d4, d2 * 2 + d5, d3 * 2 + d6)>
+// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+// CHECK-LABEL: func @conv_grouped
+// CHECK: tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @conv_grouped(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %0 = dlc.conv %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 2} : (tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// Without pads there is no tensor.pad.
+// CHECK-LABEL: func @conv_unpadded
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.generic
+func.func @conv_unpadded(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32> {
+  %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+// 2-d matmul uses the named op; batched matmul a generic with a k loop.
+// CHECK-LABEL: func @matmul_2d
+// CHECK: linalg.matmul ins(%arg0, %arg1 : tensor<2x3xf32>, tensor<3x4xf32>)
+func.func @matmul_2d(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %0 = dlc.matmul %a, %b : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-LABEL: func @matmul_batched
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, #[[RHS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+func.func @matmul_batched(%a: tensor<5x2x3xf32>, %b: tensor<3x4xf32>) -> tensor<5x2x4xf32> {
+  %0 = dlc.matmul %a, %b : (tensor<5x2x3xf32>, tensor<3x4xf32>) -> tensor<5x2x4xf32>
+  return %0 : tensor<5x2x4xf32>
+}
+
+// -----
+
+// Max pooling pads with -inf and starts from -inf.
+// CHECK-LABEL: func @max_pool
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: tensor.pad {{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.yield %[[NEGINF]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK: arith.maximumf
+func.func @max_pool(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  %0 = dlc.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, ceil_mode = false} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+  return %0 : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// Average pooling without count_include_pad divides each position by the
+// taps inside the input: 4 at the corner, 6 at the edges, 9 inside.
+// CHECK-LABEL: func @avg_pool_exclude_pad
+// CHECK: arith.constant dense<{{\[}}[4.000000e+00, 6.000000e+00, 4.000000e+00], [6.000000e+00, 9.000000e+00, 6.000000e+00], [4.000000e+00, 6.000000e+00, 4.000000e+00]]> : tensor<3x3xf32>
+// CHECK: arith.divf
+func.func @avg_pool_exclude_pad(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> {
+  %0 = dlc.avg_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, ceil_mode = false, count_include_pad = false} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  return %0 : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// With count_include_pad every window counts 9.
+// CHECK-LABEL: func @avg_pool_include_pad
+// CHECK: arith.constant dense<9.000000e+00> : tensor<3x3xf32>
+func.func @avg_pool_include_pad(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> {
+  %0 = dlc.avg_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, ceil_mode = false, count_include_pad = true} : (tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  return %0 : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// Mean with keepdims: sum-reduce, divide by the count, expand back.
+// CHECK-LABEL: func @reduce_mean_keepdims
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK: arith.addf
+// CHECK: arith.constant 1.600000e+01 : f32
+// CHECK: arith.divf
+// CHECK: tensor.expand_shape {{.*}} : tensor<2xf32> into tensor<1x2x1x1xf32>
+func.func @reduce_mean_keepdims(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x1x1xf32> {
+  %0 = dlc.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = true} : (tensor<1x2x4x4xf32>) -> tensor<1x2x1x1xf32>
+  return %0 : tensor<1x2x1x1xf32>
+}
+
+// -----
+
+// Softmax: max, exp(x - max), sum, divide.
+// CHECK-LABEL: func @softmax
+// CHECK: arith.maximumf
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %0 = dlc.softmax %x {axis = 1} : tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @data_movement
+// CHECK: linalg.transpose ins(%arg0 : tensor<2x3xf32>) outs({{.*}} : tensor<3x2xf32>) permutation = [1, 0]
+// CHECK: tensor.collapse_shape {{.*}} {{\[}}[0, 1]] : tensor<3x2xf32> into tensor<6xf32>
+// CHECK: tensor.insert_slice {{.*}}[0] [6] [1] : tensor<6xf32> into tensor<8xf32>
+// CHECK: tensor.insert_slice {{.*}}[6] [2] [1] : tensor<2xf32> into tensor<8xf32>
+func.func @data_movement(%x: tensor<2x3xf32>, %y: tensor<2xf32>) -> tensor<8xf32> {
+  %t = dlc.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %r = dlc.reshape %t : (tensor<3x2xf32>) -> tensor<6xf32>
+  %c = dlc.concat %r, %y {axis = 0} : (tensor<6xf32>, tensor<2xf32>) -> tensor<8xf32>
+  return %c : tensor<8xf32>
+}
+
+// -----
+
+// Ops of other dialects are not touched.
+// CHECK-LABEL: func @foreign_ops
+// CHECK: arith.addf %arg0, %arg0 : f32
+func.func @foreign_ops(%x: f32) -> f32 {
+  %0 = arith.addf %x, %x : f32
+  return %0 : f32
+}

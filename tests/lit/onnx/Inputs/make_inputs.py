@@ -1,0 +1,47 @@
+"""Writes the small ONNX models the importer's lit tests read.
+
+Run with the test venv's python from this folder: python make_inputs.py
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def save(name, nodes, inputs, outputs, inits=(), opset=13):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.save(model, name + ".onnx")
+
+
+def f32(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def const(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.float32), name)
+
+
+save("gemm", [helper.make_node("Gemm", ["a", "b", "c"], ["y"], name="fc", transB=1, alpha=0.5)],
+     [f32("a", [2, 3]), f32("b", [4, 3]), f32("c", [4])], [f32("y", [2, 4])])
+
+save("conv_bn", [
+    helper.make_node("Conv", ["x", "w", "bias"], ["c"], name="conv1", pads=[1, 1, 1, 1]),
+    helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["y"], name="bn1")],
+    [f32("x", [1, 2, 4, 4])], [f32("y", [1, 2, 4, 4])],
+    [const("w", np.ones([2, 2, 3, 3])), const("bias", [0.5, -0.5]), const("s", [1.0, 2.0]),
+     const("b", [0.0, 1.0]), const("m", [0.0, 0.0]), const("v", [1.0, 4.0])])
+
+for opset in (11, 13):
+    save("softmax_opset%d" % opset, [helper.make_node("Softmax", ["x"], ["y"], name="sm")],
+         [f32("x", [2, 3, 4])], [f32("y", [2, 3, 4])], opset=opset)
+
+save("unsupported", [
+    helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
+    helper.make_node("NonZero", ["r"], ["nz"], name="find_nonzero"),
+    helper.make_node("Hardmax", ["r"], ["y"], name="pick_max")],
+    [f32("x", [2, 3])], [helper.make_tensor_value_info("nz", TensorProto.INT64, None),
+                         f32("y", [2, 3])])
+
+save("bad_shapes", [helper.make_node("Add", ["x", "z"], ["y"], name="mismatched_add")],
+     [f32("x", [2, 3]), f32("z", [4])], [f32("y", [2, 3])])

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, runs `bazel test //...`
+# (GoogleTest units, the lit suite, the end-to-end tests) and ends with one
+# line "N passed, N failed", counted over the individual test cases.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+tools/install.sh || { echo "install failed"; echo "0 passed, 1 failed"; exit 1; }
+VENV="${DLC_VENV:-$HOME/.cache/dlc/venv}"
+
+tools/bazel.sh test //... --test_env=DLC_VENV="$VENV" "$@"
+status=$?
+
+# Bazel exits 1 when something did not build, 3 when tests failed.
+"$VENV/bin/python" tools/count_test_results.py bazel-testlogs "$status"
