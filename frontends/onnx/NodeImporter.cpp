@@ -1,5 +1,6 @@
 //===- NodeImporter.cpp - Node context and tensor conversion --------------===//
 #include "frontends/onnx/NodeImporter.h"
+#include "compiler/DlcBuild.h"
 
 #include "mlir/IR/Diagnostics.h"
 
@@ -177,31 +178,9 @@ LogicalResult NodeImporter::fail(const llvm::Twine &message) const {
 
 Value NodeImporter::buildOp(StringRef name, ValueRange operands,
                             ArrayRef<NamedAttribute> attrs) {
-  if (llvm::any_of(operands, [](Value v) { return !v; })) {
-    failed = true;
-    return nullptr;
-  }
-  // Create with a placeholder result type, then infer the real one from the
-  // op itself (its properties are set up by then); ODS's inferring builders
-  // would abort the process on a failed inference instead.
-  OperationState state(loc, name, operands, {builder.getNoneType()}, attrs);
-  Operation *op = builder.create(state);
-  SmallVector<Type> types;
-  if (auto inferring = dyn_cast<InferTypeOpInterface>(op)) {
-    if (mlir::failed(inferring.inferReturnTypes(
-            builder.getContext(), loc, op->getOperands(),
-            op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-            op->getRegions(), types))) {
-      op->erase();
-      failed = true;
-      return nullptr;
-    }
-  } else {
-    // The remaining ops keep their operand's type (SameOperandsAndResultType).
-    types.push_back(operands.front().getType());
-  }
-  op->getResult(0).setType(types.front());
-  return op->getResult(0);
+  Value result = buildInferredOp(builder, loc, name, operands, attrs);
+  failed |= !result;
+  return result;
 }
 
 Value NodeImporter::constant(ElementsAttr value) {

@@ -1,0 +1,180 @@
+// The ONNX importer on models built here with the ONNX protobuf API:
+// external data (and its confinement to the model's folder), unsupported ops
+// and unreadable files.
+#include "compiler/DlcDialect.h"
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "onnx/onnx_pb.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+namespace {
+
+std::string tempDir(const std::string &name) {
+  const char *tmp = std::getenv("TEST_TMPDIR");
+  std::string dir = std::string(tmp ? tmp : "/tmp") + "/" + name;
+  mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+void writeBytes(const std::string &path, const std::string &bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// y = x + w, with w [4] stored according to `setWeight`.
+onnx::ModelProto addModel(const std::function<void(onnx::TensorProto &)> &setWeight) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto *graph = model.mutable_graph();
+  graph->set_name("add");
+  onnx::NodeProto *node = graph->add_node();
+  node->set_op_type("Add");
+  node->set_name("add_weights");
+  node->add_input("x");
+  node->add_input("w");
+  node->add_output("y");
+  for (const char *name : {"x", "y"}) {
+    onnx::ValueInfoProto *info =
+        name[0] == 'x' ? graph->add_input() : graph->add_output();
+    info->set_name(name);
+    auto *tensor = info->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(onnx::TensorProto::FLOAT);
+    tensor->mutable_shape()->add_dim()->set_dim_value(4);
+  }
+  onnx::TensorProto *weight = graph->add_initializer();
+  weight->set_name("w");
+  weight->set_data_type(onnx::TensorProto::FLOAT);
+  weight->add_dims(4);
+  setWeight(*weight);
+  return model;
+}
+
+void setExternal(onnx::TensorProto &tensor, const std::string &location,
+                 int64_t offset) {
+  tensor.set_data_location(onnx::TensorProto::EXTERNAL);
+  auto *entry = tensor.add_external_data();
+  entry->set_key("location");
+  entry->set_value(location);
+  entry = tensor.add_external_data();
+  entry->set_key("offset");
+  entry->set_value(std::to_string(offset));
+  entry = tensor.add_external_data();
+  entry->set_key("length");
+  entry->set_value("16");
+}
+
+struct Imported {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::string error;
+  Imported(const std::string &path) {
+    module = dlc::importOnnxFile(path, context, {}, error);
+  }
+};
+
+const float kWeights[4] = {1.5f, -2.0f, 0.25f, 8.0f};
+
+TEST(OnnxImporter, ReadsExternalDataInsideTheModelFolder) {
+  std::string dir = tempDir("external_ok");
+  // 8 bytes of padding, then the weights: the offset must be honoured.
+  writeBytes(dir + "/weights.bin",
+             std::string(8, 'x') +
+                 std::string(reinterpret_cast<const char *>(kWeights), 16));
+  auto model = addModel([](onnx::TensorProto &t) { setExternal(t, "weights.bin", 8); });
+  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  Imported imported(dir + "/model.onnx");
+  ASSERT_TRUE(imported.module) << imported.error;
+  dlc::ConstantOp constant;
+  imported.module->walk([&](dlc::ConstantOp op) { constant = op; });
+  ASSERT_TRUE(constant);
+  auto values = mlir::cast<mlir::DenseElementsAttr>(constant.getValue())
+                    .getValues<float>();
+  EXPECT_EQ(std::vector<float>(values.begin(), values.end()),
+            std::vector<float>(kWeights, kWeights + 4));
+}
+
+TEST(OnnxImporter, RefusesExternalDataOutsideTheModelFolder) {
+  std::string dir = tempDir("external_escape");
+  writeBytes(tempDir("external_secret") + "/secret.bin",
+             std::string(reinterpret_cast<const char *>(kWeights), 16));
+  auto model = addModel([](onnx::TensorProto &t) {
+    setExternal(t, "../external_secret/secret.bin", 0);
+  });
+  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  Imported imported(dir + "/model.onnx");
+  EXPECT_FALSE(imported.module);
+  EXPECT_EQ(imported.error, "external data of tensor 'w' at "
+                            "'../external_secret/secret.bin' lies outside the "
+                            "model's folder");
+
+  auto absolute = addModel([](onnx::TensorProto &t) {
+    setExternal(t, "/etc/passwd", 0);
+  });
+  std::ofstream(dir + "/model.onnx", std::ios::binary) << absolute.SerializeAsString();
+  Imported second(dir + "/model.onnx");
+  EXPECT_FALSE(second.module);
+  EXPECT_NE(second.error.find("absolute location"), std::string::npos);
+}
+
+TEST(OnnxImporter, RefusesShortExternalData) {
+  std::string dir = tempDir("external_short");
+  writeBytes(dir + "/weights.bin", std::string(10, '\0'));
+  auto model = addModel([](onnx::TensorProto &t) { setExternal(t, "weights.bin", 0); });
+  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  Imported imported(dir + "/model.onnx");
+  EXPECT_FALSE(imported.module);
+  EXPECT_NE(imported.error.find("runs past the end of 'weights.bin'"),
+            std::string::npos)
+      << imported.error;
+}
+
+TEST(OnnxImporter, RefusesMissingAndCorruptFiles) {
+  std::string dir = tempDir("corrupt");
+  Imported missing(dir + "/nothing.onnx");
+  EXPECT_FALSE(missing.module);
+  EXPECT_NE(missing.error.find("cannot read"), std::string::npos);
+
+  auto model = addModel([](onnx::TensorProto &t) {
+    for (float v : kWeights)
+      t.add_float_data(v);
+  });
+  std::string bytes = model.SerializeAsString();
+  writeBytes(dir + "/truncated.onnx", bytes.substr(0, bytes.size() / 2));
+  Imported truncated(dir + "/truncated.onnx");
+  EXPECT_FALSE(truncated.module);
+  EXPECT_NE(truncated.error.find("truncated or corrupt"), std::string::npos)
+      << truncated.error;
+
+  writeBytes(dir + "/model.onnx", bytes);
+  Imported good(dir + "/model.onnx");
+  EXPECT_TRUE(good.module) << good.error;
+}
+
+TEST(OnnxImporter, ListsEveryUnsupportedNode) {
+  std::string dir = tempDir("unsupported");
+  auto model = addModel([](onnx::TensorProto &t) {
+    for (float v : kWeights)
+      t.add_float_data(v);
+  });
+  for (const char *op : {"NonZero", "Hardmax"}) {
+    onnx::NodeProto *node = model.mutable_graph()->add_node();
+    node->set_op_type(op);
+    node->set_name(std::string("my_") + op);
+    node->add_input("y");
+    node->add_output(std::string("out_") + op);
+  }
+  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  Imported imported(dir + "/model.onnx");
+  EXPECT_FALSE(imported.module);
+  EXPECT_EQ(imported.error, "2 node(s) use ops dlc does not support:\n"
+                            "  node 'my_NonZero': NonZero, opset 13\n"
+                            "  node 'my_Hardmax': Hardmax, opset 13");
+}
+
+} // namespace

@@ -1,0 +1,108 @@
+// The runtime's checks: every wrong call is refused with a message naming
+// the tensor, and the model runs only on valid tensors.
+#include "dlc/runtime.h"
+
+#include <gtest/gtest.h>
+#include <string>
+
+namespace {
+
+const int64_t kInputShape[] = {2, 3};
+const int64_t kOutputShape[] = {2};
+const dlc_tensor_info kInputs[] = {{"x", DLC_FLOAT32, 2, kInputShape}};
+const dlc_tensor_info kOutputs[] = {{"sum", DLC_FLOAT32, 1, kOutputShape}};
+
+// Row sums of a 2x3 matrix: a stand-in for compiled code.
+void rowSums(const dlc_tensor *inputs, dlc_tensor *outputs) {
+  const float *x = static_cast<const float *>(inputs[0].data);
+  float *y = static_cast<float *>(outputs[0].data);
+  for (int r = 0; r < 2; ++r)
+    y[r] = x[3 * r] + x[3 * r + 1] + x[3 * r + 2];
+}
+
+const dlc_model_info kModel = {DLC_ABI_VERSION, "rows", 1, kInputs,
+                               1, kOutputs, rowSums};
+
+struct Call {
+  float x[6] = {1, 2, 3, 4, 5, 6};
+  float y[2] = {0, 0};
+  int64_t inShape[2] = {2, 3};
+  int64_t outShape[1] = {2};
+  dlc_tensor input = {x, inShape, 2, DLC_FLOAT32};
+  dlc_tensor output = {y, outShape, 1, DLC_FLOAT32};
+  dlc_status status;
+  dlc_status_code run(int32_t numInputs = 1, int32_t numOutputs = 1) {
+    return dlc_model_run(&kModel, &input, numInputs, &output, numOutputs,
+                         &status);
+  }
+};
+
+TEST(Runtime, RunsValidCall) {
+  Call call;
+  ASSERT_EQ(call.run(), DLC_OK) << call.status.message;
+  EXPECT_EQ(call.y[0], 6.0f);
+  EXPECT_EQ(call.y[1], 15.0f);
+}
+
+TEST(Runtime, RejectsWrongInputCount) {
+  Call call;
+  EXPECT_EQ(call.run(0, 1), DLC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(call.status.message, "model 'rows' takes 1 input(s), 0 given");
+  EXPECT_EQ(call.y[0], 0.0f) << "the model must not run";
+}
+
+TEST(Runtime, RejectsWrongOutputCount) {
+  Call call;
+  EXPECT_EQ(call.run(1, 2), DLC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(call.status.message, "model 'rows' has 1 output(s), 2 given");
+}
+
+TEST(Runtime, RejectsWrongShapeNamingTheTensor) {
+  Call call;
+  call.inShape[1] = 4;
+  EXPECT_EQ(call.run(), DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(call.status.message,
+               "input 0 ('x') has shape [2,4], expected [2,3]");
+}
+
+TEST(Runtime, RejectsWrongRank) {
+  Call call;
+  call.output.rank = 2;
+  EXPECT_EQ(call.run(), DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_NE(std::string(call.status.message).find("output 0 ('sum')"),
+            std::string::npos);
+}
+
+TEST(Runtime, RejectsWrongDtype) {
+  Call call;
+  call.input.dtype = DLC_INT64;
+  EXPECT_EQ(call.run(), DLC_ERROR_DTYPE_MISMATCH);
+  EXPECT_STREQ(call.status.message,
+               "input 0 ('x') has dtype int64, expected float32");
+}
+
+TEST(Runtime, RejectsNullData) {
+  Call call;
+  call.output.data = nullptr;
+  EXPECT_EQ(call.run(), DLC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(call.status.message, "output 0 ('sum') has no data pointer");
+}
+
+TEST(Runtime, RejectsNullModelAndToleratesNullStatus) {
+  Call call;
+  EXPECT_EQ(dlc_model_run(nullptr, &call.input, 1, &call.output, 1, nullptr),
+            DLC_ERROR_INVALID_ARGUMENT);
+  call.inShape[0] = 9;
+  EXPECT_EQ(dlc_model_run(&kModel, &call.input, 1, &call.output, 1, nullptr),
+            DLC_ERROR_SHAPE_MISMATCH);
+}
+
+TEST(Runtime, DescribesDtypes) {
+  EXPECT_EQ(dlc_dtype_size(DLC_FLOAT32), 4u);
+  EXPECT_EQ(dlc_dtype_size(DLC_INT64), 8u);
+  EXPECT_EQ(dlc_dtype_size(DLC_DTYPE_INVALID), 0u);
+  EXPECT_STREQ(dlc_dtype_name(DLC_BOOL), "bool");
+  EXPECT_EQ(dlc_tensor_info_num_elements(&kInputs[0]), 6);
+}
+
+} // namespace
