@@ -174,7 +174,13 @@ namespace {
 class StagingArea {
 public:
   bool open(const std::string &outputDir, std::string &error) {
-    outDir = outputDir;
+    // Absolute: LLVM puts unique names for relative paths under /tmp.
+    llvm::SmallString<256> absolute(outputDir);
+    if (std::error_code code = llvm::sys::fs::make_absolute(absolute)) {
+      error = "cannot resolve " + outputDir + ": " + code.message();
+      return false;
+    }
+    outDir = std::string(absolute);
     if (!llvm::sys::fs::exists(outDir)) {
       if (std::error_code code = llvm::sys::fs::create_directories(outDir)) {
         error = "cannot create output folder " + outDir + ": " +
