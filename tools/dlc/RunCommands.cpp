@@ -164,6 +164,36 @@ std::string outputFileName(const std::string &name) {
   return file + ".npy";
 }
 
+/// An argument no option claimed: the library path, or a usage error.
+bool acceptLibraryArgument(const std::string &arg, const char *command,
+                           std::string &library) {
+  if (!arg.empty() && arg[0] == '-') {
+    reportError("unknown option or missing value: '" + arg + "' (see dlc " +
+                command + " --help)");
+    return false;
+  }
+  if (!library.empty()) {
+    reportError("more than one library given");
+    return false;
+  }
+  library = arg;
+  return true;
+}
+
+/// Loads the library, reads its inputs and allocates its outputs.
+bool prepareRun(const std::string &library, const std::string &name,
+                const std::map<std::string, std::string> &files,
+                bool randomForMissing, LoadedModel &model,
+                std::vector<HostTensor> &inputs,
+                std::vector<HostTensor> &outputs, std::string &error) {
+  if (!loadModel(library, name, model, error) ||
+      !readInputs(model, files, randomForMissing, inputs, error))
+    return false;
+  for (int32_t i = 0; i < model.info->num_outputs; ++i)
+    outputs.push_back(allocateFor(model.info->outputs[i]));
+  return true;
+}
+
 const char kRunHelp[] =
     "usage: dlc run LIB --input NAME=FILE ... --output-dir DIR [--name N]\n"
     "\n"
@@ -209,14 +239,7 @@ int runRunCommand(const Args &args) {
       outputDir = args[++i];
     } else if (arg == "--name" && hasValue) {
       name = args[++i];
-    } else if (!arg.empty() && arg[0] == '-') {
-      reportError("unknown option or missing value: '" + arg +
-                  "' (see dlc run --help)");
-      return 2;
-    } else if (library.empty()) {
-      library = arg;
-    } else {
-      reportError("more than one library given");
+    } else if (!acceptLibraryArgument(arg, "run", library)) {
       return 2;
     }
   }
@@ -227,12 +250,8 @@ int runRunCommand(const Args &args) {
   std::string error;
   LoadedModel model;
   std::vector<HostTensor> inputs, outputs;
-  if (!loadModel(library, name, model, error) ||
-      !readInputs(model, files, false, inputs, error))
-    return reportError(error);
-  for (int32_t i = 0; i < model.info->num_outputs; ++i)
-    outputs.push_back(allocateFor(model.info->outputs[i]));
-  if (!invoke(model, inputs, outputs, error))
+  if (!prepareRun(library, name, files, false, model, inputs, outputs, error) ||
+      !invoke(model, inputs, outputs, error))
     return reportError(error);
 
   // Outputs are written under temporary names, then renamed: all or none.
@@ -291,14 +310,7 @@ int runBenchCommand(const Args &args) {
         return 2;
     } else if (arg == "--name" && hasValue) {
       name = args[++i];
-    } else if (!arg.empty() && arg[0] == '-') {
-      reportError("unknown option or missing value: '" + arg +
-                  "' (see dlc bench --help)");
-      return 2;
-    } else if (library.empty()) {
-      library = arg;
-    } else {
-      reportError("more than one library given");
+    } else if (!acceptLibraryArgument(arg, "bench", library)) {
       return 2;
     }
   }
@@ -314,11 +326,8 @@ int runBenchCommand(const Args &args) {
   std::string error;
   LoadedModel model;
   std::vector<HostTensor> inputs, outputs;
-  if (!loadModel(library, name, model, error) ||
-      !readInputs(model, files, true, inputs, error))
+  if (!prepareRun(library, name, files, true, model, inputs, outputs, error))
     return reportError(error);
-  for (int32_t i = 0; i < model.info->num_outputs; ++i)
-    outputs.push_back(allocateFor(model.info->outputs[i]));
   for (long i = 0; i < warmup; ++i)
     if (!invoke(model, inputs, outputs, error))
       return reportError(error);
