@@ -46,7 +46,6 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
   return text + "]";
 }
 
-
 //===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
@@ -56,8 +55,7 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 LogicalResult ConstantOp::verify() {
   if (getValue().getType() != getType())
     return emitOpError("value type ")
-           << getValue().getType() << " differs from result type "
-           << getType();
+           << getValue().getType() << " differs from result type " << getType();
   return success();
 }
 
@@ -75,10 +73,9 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhs,
   SmallVector<int64_t> shape;
   if (!OpTrait::util::getBroadcastedShape(lhsType.getShape(),
                                           rhsType.getShape(), shape))
-    return emitOptionalError(loc, "operand shapes ",
-                             shapeString(lhsType.getShape()), " and ",
-                             shapeString(rhsType.getShape()),
-                             " do not broadcast");
+    return emitOptionalError(
+        loc, "operand shapes ", shapeString(lhsType.getShape()), " and ",
+        shapeString(rhsType.getShape()), " do not broadcast");
   inferred.push_back(RankedTensorType::get(shape, lhsType.getElementType()));
   return success();
 }
@@ -188,10 +185,10 @@ static LogicalResult checkWindowAttrs(std::optional<Location> loc,
                                       ArrayRef<int64_t> pads) {
   if (strides.size() != spatialRank || dilations.size() != spatialRank ||
       pads.size() != 2 * spatialRank)
-    return emitOptionalError(
-        loc, "expected ", spatialRank, " strides, ", spatialRank,
-        " dilations and ", 2 * spatialRank, " pads, got ", strides.size(),
-        ", ", dilations.size(), " and ", pads.size());
+    return emitOptionalError(loc, "expected ", spatialRank, " strides, ",
+                             spatialRank, " dilations and ", 2 * spatialRank,
+                             " pads, got ", strides.size(), ", ",
+                             dilations.size(), " and ", pads.size());
   for (size_t i = 0; i < spatialRank; ++i) {
     if (strides[i] < 1 || dilations[i] < 1)
       return emitOptionalError(loc, "strides and dilations must be >= 1");
@@ -320,8 +317,8 @@ DLC_REDUCE_INFER(ReduceMinOp)
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getType().getRank();
   if (normalizeAxis(getAxis(), rank) < 0)
-    return emitOpError("axis ") << static_cast<int64_t>(getAxis()) << " is out of range for rank "
-                                << rank;
+    return emitOpError("axis ") << static_cast<int64_t>(getAxis())
+                                << " is out of range for rank " << rank;
   return success();
 }
 
@@ -407,10 +404,9 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
       return emitOptionalError(loc, "inputs must share rank and element type");
     for (int64_t d = 0; d < rank; ++d)
       if (d != axis && type.getDimSize(d) != shape[d])
-        return emitOptionalError(loc, "input shapes ",
-                                 shapeString(firstType.getShape()), " and ",
-                                 shapeString(type.getShape()),
-                                 " differ outside axis ", axis);
+        return emitOptionalError(
+            loc, "input shapes ", shapeString(firstType.getShape()), " and ",
+            shapeString(type.getShape()), " differ outside axis ", axis);
     shape[axis] += type.getDimSize(axis);
   }
   inferred.push_back(RankedTensorType::get(shape, firstType.getElementType()));

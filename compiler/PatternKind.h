@@ -23,12 +23,18 @@ enum class PatternKind {
 
 inline llvm::StringRef stringifyPatternKind(PatternKind kind) {
   switch (kind) {
-  case PatternKind::Elementwise: return "elementwise";
-  case PatternKind::Broadcast: return "broadcast";
-  case PatternKind::Injective: return "injective";
-  case PatternKind::Reduction: return "reduction";
-  case PatternKind::OutEWiseFusable: return "out-elementwise-fusable";
-  case PatternKind::Opaque: return "opaque";
+  case PatternKind::Elementwise:
+    return "elementwise";
+  case PatternKind::Broadcast:
+    return "broadcast";
+  case PatternKind::Injective:
+    return "injective";
+  case PatternKind::Reduction:
+    return "reduction";
+  case PatternKind::OutEWiseFusable:
+    return "out-elementwise-fusable";
+  case PatternKind::Opaque:
+    return "opaque";
   }
   return "unknown";
 }

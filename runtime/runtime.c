@@ -27,32 +27,52 @@ static dlc_status_code ok(dlc_status *status) {
 
 const char *dlc_status_code_name(dlc_status_code code) {
   switch (code) {
-  case DLC_OK: return "ok";
-  case DLC_ERROR_INVALID_ARGUMENT: return "invalid argument";
-  case DLC_ERROR_SHAPE_MISMATCH: return "shape mismatch";
-  case DLC_ERROR_DTYPE_MISMATCH: return "dtype mismatch";
-  case DLC_ERROR_OUT_OF_MEMORY: return "out of memory";
-  case DLC_ERROR_UNAVAILABLE: return "unavailable";
-  case DLC_ERROR_INTERNAL: return "internal error";
+  case DLC_OK:
+    return "ok";
+  case DLC_ERROR_INVALID_ARGUMENT:
+    return "invalid argument";
+  case DLC_ERROR_SHAPE_MISMATCH:
+    return "shape mismatch";
+  case DLC_ERROR_DTYPE_MISMATCH:
+    return "dtype mismatch";
+  case DLC_ERROR_OUT_OF_MEMORY:
+    return "out of memory";
+  case DLC_ERROR_UNAVAILABLE:
+    return "unavailable";
+  case DLC_ERROR_INTERNAL:
+    return "internal error";
   }
   return "unknown status";
 }
 
 const char *dlc_dtype_name(dlc_dtype dtype) {
   switch (dtype) {
-  case DLC_FLOAT32: return "float32";
-  case DLC_UINT8: return "uint8";
-  case DLC_INT8: return "int8";
-  case DLC_UINT16: return "uint16";
-  case DLC_INT16: return "int16";
-  case DLC_INT32: return "int32";
-  case DLC_INT64: return "int64";
-  case DLC_BOOL: return "bool";
-  case DLC_FLOAT16: return "float16";
-  case DLC_FLOAT64: return "float64";
-  case DLC_UINT32: return "uint32";
-  case DLC_UINT64: return "uint64";
-  case DLC_DTYPE_INVALID: break;
+  case DLC_FLOAT32:
+    return "float32";
+  case DLC_UINT8:
+    return "uint8";
+  case DLC_INT8:
+    return "int8";
+  case DLC_UINT16:
+    return "uint16";
+  case DLC_INT16:
+    return "int16";
+  case DLC_INT32:
+    return "int32";
+  case DLC_INT64:
+    return "int64";
+  case DLC_BOOL:
+    return "bool";
+  case DLC_FLOAT16:
+    return "float16";
+  case DLC_FLOAT64:
+    return "float64";
+  case DLC_UINT32:
+    return "uint32";
+  case DLC_UINT64:
+    return "uint64";
+  case DLC_DTYPE_INVALID:
+    break;
   }
   return "invalid";
 }
@@ -61,17 +81,22 @@ size_t dlc_dtype_size(dlc_dtype dtype) {
   switch (dtype) {
   case DLC_BOOL:
   case DLC_UINT8:
-  case DLC_INT8: return 1;
+  case DLC_INT8:
+    return 1;
   case DLC_UINT16:
   case DLC_INT16:
-  case DLC_FLOAT16: return 2;
+  case DLC_FLOAT16:
+    return 2;
   case DLC_FLOAT32:
   case DLC_INT32:
-  case DLC_UINT32: return 4;
+  case DLC_UINT32:
+    return 4;
   case DLC_INT64:
   case DLC_UINT64:
-  case DLC_FLOAT64: return 8;
-  case DLC_DTYPE_INVALID: break;
+  case DLC_FLOAT64:
+    return 8;
+  case DLC_DTYPE_INVALID:
+    break;
   }
   return 0;
 }
@@ -126,8 +151,7 @@ static dlc_status_code check_tensor(const char *role, int32_t index,
 }
 
 dlc_status_code dlc_model_validate(const dlc_model_info *model,
-                                   const dlc_tensor *inputs,
-                                   int32_t num_inputs,
+                                   const dlc_tensor *inputs, int32_t num_inputs,
                                    const dlc_tensor *outputs,
                                    int32_t num_outputs, dlc_status *status) {
   if (!model)
@@ -145,8 +169,7 @@ dlc_status_code dlc_model_validate(const dlc_model_info *model,
                 "model '%s' has %d output(s), %d given", model->name,
                 model->num_outputs, num_outputs);
   if ((num_inputs > 0 && !inputs) || (num_outputs > 0 && !outputs))
-    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
-                "tensor array is NULL");
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT, "tensor array is NULL");
   for (int32_t i = 0; i < num_inputs; ++i) {
     dlc_status_code code =
         check_tensor("input", i, &model->inputs[i], &inputs[i], status);
@@ -166,8 +189,8 @@ dlc_status_code dlc_model_run(const dlc_model_info *model,
                               const dlc_tensor *inputs, int32_t num_inputs,
                               dlc_tensor *outputs, int32_t num_outputs,
                               dlc_status *status) {
-  dlc_status_code code = dlc_model_validate(model, inputs, num_inputs,
-                                            outputs, num_outputs, status);
+  dlc_status_code code = dlc_model_validate(model, inputs, num_inputs, outputs,
+                                            num_outputs, status);
   if (code != DLC_OK)
     return code;
   model->entry(inputs, outputs);

@@ -58,14 +58,12 @@ std::string emitModelHeader(const ModelSignature &signature) {
     for (size_t i = 0; i < list.size(); ++i) {
       const TensorSpec &t = list[i];
       std::string prefix = upper + "_" + role + std::to_string(i);
-      os << "/* " << role << " " << i << ": '" << t.name << "', "
-         << t.dtypeName << " [" << shapeList(t) << "] (" << t.cType
-         << " elements) */\n"
+      os << "/* " << role << " " << i << ": '" << t.name << "', " << t.dtypeName
+         << " [" << shapeList(t) << "] (" << t.cType << " elements) */\n"
          << "#define " << prefix << "_NAME " << cString(t.name) << "\n"
          << "#define " << prefix << "_DTYPE " << t.dtype << "\n"
          << "#define " << prefix << "_RANK " << t.shape.size() << "\n"
-         << "#define " << prefix << "_NUM_ELEMENTS " << t.numElements()
-         << "\n";
+         << "#define " << prefix << "_NUM_ELEMENTS " << t.numElements() << "\n";
       if (!t.shape.empty())
         os << "#define " << prefix << "_SHAPE {" << shapeList(t) << "}\n";
       os << "\n";
@@ -182,9 +180,8 @@ bool linkModelLibrary(const ModelSignature &signature,
   std::string linkLog = scratch("link.log");
   // Only the model's own entry points are exported, so that several model
   // libraries can live in one process without their runtimes colliding.
-  std::string exports = "{\n  global:\n    " + signature.name +
-                        "_info;\n    " + signature.name +
-                        "_run;\n  local: *;\n};\n";
+  std::string exports = "{\n  global:\n    " + signature.name + "_info;\n    " +
+                        signature.name + "_run;\n  local: *;\n};\n";
   if (std::error_code code =
           llvm::sys::fs::create_directories(includeDir + "/dlc")) {
     error = "cannot create " + includeDir + ": " + code.message();
@@ -219,8 +216,7 @@ bool linkModelLibrary(const ModelSignature &signature,
                                    "-Wl,-z,noexecstack",
                                    "-lm"};
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, linkLog,
-                                                linkLog};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, linkLog, linkLog};
   std::string execError;
   int rc = llvm::sys::ExecuteAndWait(*compiler, argRefs, std::nullopt,
                                      redirects, 0, 0, &execError);

@@ -54,24 +54,24 @@ createTargetMachine(const std::string &triple, const std::string &cpu,
                                     ? llvm::CodeGenOptLevel::Default
                                     : llvm::CodeGenOptLevel::Aggressive;
   llvm::TargetOptions options;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      targetTriple, cpuName, features, options, llvm::Reloc::PIC_,
-      std::nullopt, level));
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(targetTriple, cpuName, features, options,
+                                  llvm::Reloc::PIC_, std::nullopt, level));
   if (!machine)
     error = "cannot create a target machine for '" + targetTriple +
             "' and CPU '" + cpuName + "'";
-  else if (!host &&
-           !machine->getMCSubtargetInfo()->isCPUStringValid(cpuName)) {
+  else if (!host && !machine->getMCSubtargetInfo()->isCPUStringValid(cpuName)) {
     error = "unknown CPU '" + cpuName + "' for target '" + targetTriple + "'";
     return nullptr;
   }
   return machine;
 }
 
-std::unique_ptr<llvm::Module>
-translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
-                     llvm::TargetMachine &machine, int optLevel,
-                     std::string &error) {
+std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &context,
+                                                   llvm::TargetMachine &machine,
+                                                   int optLevel,
+                                                   std::string &error) {
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);

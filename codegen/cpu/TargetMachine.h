@@ -26,10 +26,11 @@ createTargetMachine(const std::string &triple, const std::string &cpu,
 
 /// Translates an LLVM-dialect module to LLVM IR for `machine` and optimizes it
 /// at `optLevel`. On failure returns null and sets `error`.
-std::unique_ptr<llvm::Module>
-translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
-                     llvm::TargetMachine &machine, int optLevel,
-                     std::string &error);
+std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &context,
+                                                   llvm::TargetMachine &machine,
+                                                   int optLevel,
+                                                   std::string &error);
 
 /// Writes `module` as an object file (or assembly when `assembly`).
 bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,

@@ -11,13 +11,13 @@ namespace dlc {
 enum class EmitKind { Graph, Loops, LLVM, Asm, Obj, Lib };
 
 struct CompileOptions {
-  std::string modelName;   // C identifier used in file and symbol names
+  std::string modelName; // C identifier used in file and symbol names
   std::string outputDir;
-  int optLevel = 3;        // 0: no graph optimization, LLVM -O0
-  std::string cpu;         // empty: the host CPU
-  std::string triple;      // empty: the host triple
+  int optLevel = 3;   // 0: no graph optimization, LLVM -O0
+  std::string cpu;    // empty: the host CPU
+  std::string triple; // empty: the host triple
   std::set<EmitKind> emit = {EmitKind::Lib};
-  bool verbose = false;    // progress on stderr
+  bool verbose = false; // progress on stderr
 };
 
 } // namespace dlc

@@ -111,8 +111,8 @@ static func::FuncOp findEntry(ModuleOp module, std::string &error) {
   return entry;
 }
 
-static bool describeTensor(Type type, const std::string &name,
-                           TensorSpec &spec, std::string &error) {
+static bool describeTensor(Type type, const std::string &name, TensorSpec &spec,
+                           std::string &error) {
   spec.name = name;
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape()) {
@@ -147,19 +147,19 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
   };
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     TensorSpec spec;
-    if (!describeTensor(type.getInput(i),
-                        nameOf(entry.getArgAttrDict(i),
-                               "input" + std::to_string(i)),
-                        spec, error))
+    if (!describeTensor(
+            type.getInput(i),
+            nameOf(entry.getArgAttrDict(i), "input" + std::to_string(i)), spec,
+            error))
       return false;
     signature.inputs.push_back(spec);
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     TensorSpec spec;
-    if (!describeTensor(type.getResult(i),
-                        nameOf(entry.getResultAttrDict(i),
-                               "output" + std::to_string(i)),
-                        spec, error))
+    if (!describeTensor(
+            type.getResult(i),
+            nameOf(entry.getResultAttrDict(i), "output" + std::to_string(i)),
+            spec, error))
       return false;
     signature.outputs.push_back(spec);
   }
@@ -183,8 +183,7 @@ public:
     outDir = std::string(absolute);
     if (!llvm::sys::fs::exists(outDir)) {
       if (std::error_code code = llvm::sys::fs::create_directories(outDir)) {
-        error = "cannot create output folder " + outDir + ": " +
-                code.message();
+        error = "cannot create output folder " + outDir + ": " + code.message();
         return false;
       }
       createdOutDir = true;
@@ -218,8 +217,8 @@ public:
       llvm::SmallString<256> target(outDir);
       llvm::sys::path::append(target, file);
       if (std::error_code code = llvm::sys::fs::rename(path(file), target)) {
-        error = "cannot move " + file + " into " + outDir + ": " +
-                code.message();
+        error =
+            "cannot move " + file + " into " + outDir + ": " + code.message();
         return false;
       }
     }
@@ -264,8 +263,8 @@ private:
   std::chrono::steady_clock::time_point begin;
 };
 
-bool writeText(const std::string &path, llvm::function_ref<void(
-                                            llvm::raw_ostream &)> print,
+bool writeText(const std::string &path,
+               llvm::function_ref<void(llvm::raw_ostream &)> print,
                std::string &error) {
   std::error_code code;
   llvm::raw_fd_ostream out(path, code);
@@ -311,14 +310,16 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     return false;
 
   progress.start("graph optimization");
-  if (!runPasses(module, [&](OpPassManager &pm) {
-        addGraphPipeline(pm, options.optLevel);
-      }, "graph optimization", error))
+  if (!runPasses(
+          module,
+          [&](OpPassManager &pm) { addGraphPipeline(pm, options.optLevel); },
+          "graph optimization", error))
     return false;
   progress.done();
   if (emits(EmitKind::Graph)) {
-    if (!writeText(staging.path(name + ".graph.mlir"),
-                   [&](llvm::raw_ostream &os) { module.print(os); }, error))
+    if (!writeText(
+            staging.path(name + ".graph.mlir"),
+            [&](llvm::raw_ostream &os) { module.print(os); }, error))
       return false;
     staging.keep(name + ".graph.mlir");
   }
@@ -329,14 +330,16 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   entry.setName(computeSymbol(name));
 
   progress.start("lowering to loops");
-  if (!runPasses(module, [&](OpPassManager &pm) {
-        addLoopPipeline(pm, options.optLevel);
-      }, "lowering to loops", error))
+  if (!runPasses(
+          module,
+          [&](OpPassManager &pm) { addLoopPipeline(pm, options.optLevel); },
+          "lowering to loops", error))
     return false;
   progress.done();
   if (emits(EmitKind::Loops)) {
-    if (!writeText(staging.path(name + ".loops.mlir"),
-                   [&](llvm::raw_ostream &os) { module.print(os); }, error))
+    if (!writeText(
+            staging.path(name + ".loops.mlir"),
+            [&](llvm::raw_ostream &os) { module.print(os); }, error))
       return false;
     staging.keep(name + ".loops.mlir");
   }
@@ -354,9 +357,10 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       return false;
     progress.done();
     if (emits(EmitKind::LLVM)) {
-      if (!writeText(staging.path(name + ".ll"),
-                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
-                     error))
+      if (!writeText(
+              staging.path(name + ".ll"),
+              [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
+              error))
         return false;
       staging.keep(name + ".ll");
     }
@@ -395,11 +399,10 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     if (!linkModelLibrary(signature, staging.path(name + ".o"),
                           staging.path(library), std::string(scratch), error))
       return false;
-    if (!writeText(staging.path(header),
-                   [&](llvm::raw_ostream &os) {
-                     os << emitModelHeader(signature);
-                   },
-                   error))
+    if (!writeText(
+            staging.path(header),
+            [&](llvm::raw_ostream &os) { os << emitModelHeader(signature); },
+            error))
       return false;
     staging.keep(library);
     staging.keep(header);

@@ -27,8 +27,8 @@ GraphBuilder::GraphBuilder(MLIRContext &context, StringRef name)
 Value GraphBuilder::build(StringRef opName, ValueRange operands,
                           ArrayRef<NamedAttribute> attrs) {
   // Each op is located at "<op>#<n>", so diagnostics say which call failed.
-  std::string where = opName.drop_front(4).str() + "#" +
-                      std::to_string(opCount++);
+  std::string where =
+      opName.drop_front(4).str() + "#" + std::to_string(opCount++);
   Location loc = NameLoc::get(builder.getStringAttr(where));
   std::string message;
   ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
@@ -44,8 +44,8 @@ Value GraphBuilder::build(StringRef opName, ValueRange operands,
 
 Value GraphBuilder::input(StringRef name, ArrayRef<int64_t> shape,
                           Type elementType) {
-  auto type = RankedTensorType::get(
-      shape, elementType ? elementType : builder.getF32Type());
+  auto type = RankedTensorType::get(shape, elementType ? elementType
+                                                       : builder.getF32Type());
   inputNames.push_back(name.str());
   return body->addArgument(type, function->getLoc());
 }
@@ -81,13 +81,12 @@ Value GraphBuilder::matmul(Value l, Value r) {
 
 Value GraphBuilder::conv2d(Value x, Value filter, ArrayRef<int64_t> strides,
                            ArrayRef<int64_t> pads, int64_t group) {
-  return build("dlc.conv", {x, filter},
-               {builder.getNamedAttr("strides",
-                                     builder.getDenseI64ArrayAttr(strides)),
-                builder.getNamedAttr("dilations",
-                                     builder.getDenseI64ArrayAttr({1, 1})),
-                builder.getNamedAttr("pads", builder.getDenseI64ArrayAttr(pads)),
-                builder.getNamedAttr("group", builder.getI64IntegerAttr(group))});
+  return build(
+      "dlc.conv", {x, filter},
+      {builder.getNamedAttr("strides", builder.getDenseI64ArrayAttr(strides)),
+       builder.getNamedAttr("dilations", builder.getDenseI64ArrayAttr({1, 1})),
+       builder.getNamedAttr("pads", builder.getDenseI64ArrayAttr(pads)),
+       builder.getNamedAttr("group", builder.getI64IntegerAttr(group))});
 }
 
 Value GraphBuilder::maxPool2d(Value x, ArrayRef<int64_t> kernel,
@@ -95,7 +94,8 @@ Value GraphBuilder::maxPool2d(Value x, ArrayRef<int64_t> kernel,
                               ArrayRef<int64_t> pads) {
   return build(
       "dlc.max_pool", x,
-      {builder.getNamedAttr("kernel_shape", builder.getDenseI64ArrayAttr(kernel)),
+      {builder.getNamedAttr("kernel_shape",
+                            builder.getDenseI64ArrayAttr(kernel)),
        builder.getNamedAttr("strides", builder.getDenseI64ArrayAttr(strides)),
        builder.getNamedAttr("dilations", builder.getDenseI64ArrayAttr({1, 1})),
        builder.getNamedAttr("pads", builder.getDenseI64ArrayAttr(pads)),
@@ -103,9 +103,10 @@ Value GraphBuilder::maxPool2d(Value x, ArrayRef<int64_t> kernel,
 }
 
 Value GraphBuilder::globalAveragePool(Value x) {
-  return build("dlc.reduce_mean", x,
-               {builder.getNamedAttr("axes", builder.getDenseI64ArrayAttr({2, 3})),
-                builder.getNamedAttr("keepdims", builder.getBoolAttr(true))});
+  return build(
+      "dlc.reduce_mean", x,
+      {builder.getNamedAttr("axes", builder.getDenseI64ArrayAttr({2, 3})),
+       builder.getNamedAttr("keepdims", builder.getBoolAttr(true))});
 }
 
 Value GraphBuilder::softmax(Value x, int64_t axis) {
@@ -127,8 +128,9 @@ Value GraphBuilder::reshape(Value x, ArrayRef<int64_t> shape) {
 }
 
 Value GraphBuilder::transpose(Value x, ArrayRef<int64_t> perm) {
-  return build("dlc.transpose", x,
-               builder.getNamedAttr("perm", builder.getDenseI64ArrayAttr(perm)));
+  return build(
+      "dlc.transpose", x,
+      builder.getNamedAttr("perm", builder.getDenseI64ArrayAttr(perm)));
 }
 
 Value GraphBuilder::concat(ArrayRef<Value> inputs, int64_t axis) {

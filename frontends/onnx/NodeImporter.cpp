@@ -13,15 +13,24 @@ namespace dlc {
 Type convertElementType(int32_t dataType, MLIRContext &context) {
   Builder b(&context);
   switch (dataType) {
-  case onnx::TensorProto::FLOAT: return b.getF32Type();
-  case onnx::TensorProto::DOUBLE: return b.getF64Type();
-  case onnx::TensorProto::FLOAT16: return b.getF16Type();
-  case onnx::TensorProto::INT8: return b.getIntegerType(8);
-  case onnx::TensorProto::INT16: return b.getIntegerType(16);
-  case onnx::TensorProto::INT32: return b.getIntegerType(32);
-  case onnx::TensorProto::INT64: return b.getIntegerType(64);
-  case onnx::TensorProto::BOOL: return b.getIntegerType(1);
-  default: return nullptr; // unsigned, strings, complex, bfloat16: not yet
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::INT8:
+    return b.getIntegerType(8);
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT32:
+    return b.getIntegerType(32);
+  case onnx::TensorProto::INT64:
+    return b.getIntegerType(64);
+  case onnx::TensorProto::BOOL:
+    return b.getIntegerType(1);
+  default:
+    return nullptr; // unsigned, strings, complex, bfloat16: not yet
   }
 }
 
@@ -164,8 +173,9 @@ std::string NodeImporter::attrString(const std::string &name,
   return attr ? attr->s() : fallback;
 }
 
-std::vector<int64_t> NodeImporter::attrInts(const std::string &name,
-                                            std::vector<int64_t> fallback) const {
+std::vector<int64_t>
+NodeImporter::attrInts(const std::string &name,
+                       std::vector<int64_t> fallback) const {
   const onnx::AttributeProto *attr = findAttr(name);
   if (!attr)
     return fallback;
@@ -206,11 +216,10 @@ Value NodeImporter::scalarLike(Value like, double value) {
   }
   Type elementType = cast<RankedTensorType>(like.getType()).getElementType();
   auto type = RankedTensorType::get({}, elementType);
-  Attribute scalar =
-      isa<FloatType>(elementType)
-          ? Attribute(builder.getFloatAttr(elementType, value))
-          : Attribute(builder.getIntegerAttr(elementType,
-                                             static_cast<int64_t>(value)));
+  Attribute scalar = isa<FloatType>(elementType)
+                         ? Attribute(builder.getFloatAttr(elementType, value))
+                         : Attribute(builder.getIntegerAttr(
+                               elementType, static_cast<int64_t>(value)));
   return constant(DenseElementsAttr::get(type, scalar));
 }
 

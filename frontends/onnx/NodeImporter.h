@@ -100,8 +100,8 @@ using OpImporterFn = mlir::LogicalResult (*)(NodeImporter &);
 
 struct OpImporterEntry {
   const char *opType;
-  int64_t minOpset;  // the oldest opset whose semantics the importer knows
-  size_t minInputs;  // inputs the op requires
+  int64_t minOpset; // the oldest opset whose semantics the importer knows
+  size_t minInputs; // inputs the op requires
   OpImporterFn import;
 };
 

@@ -176,8 +176,8 @@ bool GraphImporter::checkSupported() {
   }
   if (count == 0)
     return true;
-  error = std::to_string(count) + " node(s) use ops dlc does not support:" +
-          unsupported;
+  error = std::to_string(count) +
+          " node(s) use ops dlc does not support:" + unsupported;
   return false;
 }
 
@@ -215,10 +215,10 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
     const auto &tensorType = input.type().tensor_type();
     Type elementType = convertElementType(tensorType.elem_type(), context);
     if (!elementType) {
-      error = "graph input '" + name + "' has unsupported element type " +
-              onnx::TensorProto::DataType_Name(
-                  static_cast<onnx::TensorProto::DataType>(
-                      tensorType.elem_type()));
+      error =
+          "graph input '" + name + "' has unsupported element type " +
+          onnx::TensorProto::DataType_Name(
+              static_cast<onnx::TensorProto::DataType>(tensorType.elem_type()));
       return false;
     }
     std::vector<int64_t> shape;
@@ -321,12 +321,12 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   if (!declareInputs(inputTypes, inputNames))
     return nullptr;
 
-  Location moduleLoc = FileLineColLoc::get(&context, model.graph().name(), 0, 0);
+  Location moduleLoc =
+      FileLineColLoc::get(&context, model.graph().name(), 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(moduleLoc);
   builder.setInsertionPointToEnd(module->getBody());
   auto func = builder.create<func::FuncOp>(
-      moduleLoc, options.functionName,
-      builder.getFunctionType(inputTypes, {}));
+      moduleLoc, options.functionName, builder.getFunctionType(inputTypes, {}));
   Block *body = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(inputNames)) {
     values[name] = body->getArgument(i);
@@ -390,8 +390,7 @@ OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
   llvm::sys::path::remove_filename(modelDir);
   if (modelDir.empty())
     modelDir = ".";
-  GraphImporter importer(context, model, std::string(modelDir), options,
-                         error);
+  GraphImporter importer(context, model, std::string(modelDir), options, error);
   return importer.run();
 }
 

@@ -106,7 +106,8 @@ LogicalResult importMatMul(NodeImporter &n) {
   Value lhs = n.input(0), rhs = n.input(1);
   if (failed(requireSameElementType(n, lhs, rhs)))
     return failure();
-  auto lhsShape = n.inputType(0).getShape(), rhsShape = n.inputType(1).getShape();
+  auto lhsShape = n.inputType(0).getShape(),
+       rhsShape = n.inputType(1).getShape();
   if (lhsShape.empty() || rhsShape.empty())
     return n.fail("inputs must have rank 1 or more");
   // numpy semantics for 1-d operands: promote, multiply, drop the added dim.
@@ -136,9 +137,11 @@ LogicalResult importGemm(NodeImporter &n) {
   if (n.inputType(0).getRank() != 2 || n.inputType(1).getRank() != 2)
     return n.fail("A and B must be matrices");
   if (n.attrInt("transA", 0))
-    a = n.build<TransposeOp>(a, n.attr("perm", n.builder.getDenseI64ArrayAttr({1, 0})));
+    a = n.build<TransposeOp>(
+        a, n.attr("perm", n.builder.getDenseI64ArrayAttr({1, 0})));
   if (n.attrInt("transB", 0))
-    b = n.build<TransposeOp>(b, n.attr("perm", n.builder.getDenseI64ArrayAttr({1, 0})));
+    b = n.build<TransposeOp>(
+        b, n.attr("perm", n.builder.getDenseI64ArrayAttr({1, 0})));
   Value y = n.build<MatMulOp>({a, b});
   float alpha = n.attrFloat("alpha", 1.0f), beta = n.attrFloat("beta", 1.0f);
   if (alpha != 1.0f)
@@ -205,11 +208,10 @@ LogicalResult importConv(NodeImporter &n) {
     return failure();
   auto &b = n.builder;
   Value y = n.build<ConvOp>(
-      {x, w},
-      {n.attr("strides", b.getDenseI64ArrayAttr(window->strides)),
-       n.attr("dilations", b.getDenseI64ArrayAttr(window->dilations)),
-       n.attr("pads", b.getDenseI64ArrayAttr(window->pads)),
-       n.attr("group", b.getI64IntegerAttr(n.attrInt("group", 1)))});
+      {x, w}, {n.attr("strides", b.getDenseI64ArrayAttr(window->strides)),
+               n.attr("dilations", b.getDenseI64ArrayAttr(window->dilations)),
+               n.attr("pads", b.getDenseI64ArrayAttr(window->pads)),
+               n.attr("group", b.getI64IntegerAttr(n.attrInt("group", 1)))});
   if (!y)
     return failure();
   if (n.hasInput(2)) {
@@ -227,7 +229,8 @@ LogicalResult importConv(NodeImporter &n) {
 template <typename PoolOp> LogicalResult importPool(NodeImporter &n) {
   auto xType = n.inputType(0);
   auto kernel = n.attrInts("kernel_shape", {});
-  if (kernel.empty() || xType.getRank() != static_cast<int64_t>(kernel.size()) + 2)
+  if (kernel.empty() ||
+      xType.getRank() != static_cast<int64_t>(kernel.size()) + 2)
     return n.fail("kernel_shape must give one size per spatial dimension");
   if (n.attrInt("storage_order", 0) != 0)
     return n.fail("storage_order=1 is not supported");
@@ -255,10 +258,10 @@ template <typename ReduceOp> LogicalResult importGlobalPool(NodeImporter &n) {
   SmallVector<int64_t> axes;
   for (int64_t d = 2; d < rank; ++d)
     axes.push_back(d);
-  n.setOutput(0, n.build<ReduceOp>(
-                     n.input(0),
-                     {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
-                      n.attr("keepdims", n.builder.getBoolAttr(true))}));
+  n.setOutput(
+      0, n.build<ReduceOp>(
+             n.input(0), {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+                          n.attr("keepdims", n.builder.getBoolAttr(true))}));
   return success();
 }
 
@@ -282,7 +285,8 @@ LogicalResult importBatchNorm(NodeImporter &n) {
   paramShape.append(xType.getRank() - 2, 1);
   for (size_t i = 1; i <= 4; ++i)
     if (n.inputType(i).getNumElements() != channels)
-      return n.fail("scale, bias, mean and var must have one value per channel");
+      return n.fail(
+          "scale, bias, mean and var must have one value per channel");
   // y = x * s + t with s = scale / sqrt(var + eps), t = bias - mean * s.
   auto asFloats = [&](size_t i) -> std::optional<std::vector<float>> {
     auto dense = dyn_cast_or_null<DenseFPElementsAttr>(n.constantInput(i));
@@ -330,10 +334,10 @@ LogicalResult importSoftmax(NodeImporter &n) {
   }
   // Before opset 13: softmax of the input flattened to 2-d at `axis`.
   auto shape = type.getShape();
-  Value flat = n.reshape(x, {product(shape.take_front(axis)),
-                             product(shape.drop_front(axis))});
-  Value result = n.build<SoftmaxOp>(
-      flat, n.attr("axis", n.builder.getI64IntegerAttr(1)));
+  Value flat = n.reshape(
+      x, {product(shape.take_front(axis)), product(shape.drop_front(axis))});
+  Value result =
+      n.build<SoftmaxOp>(flat, n.attr("axis", n.builder.getI64IntegerAttr(1)));
   n.setOutput(0, n.reshape(result, shape));
   return success();
 }
@@ -342,7 +346,8 @@ template <typename ReduceOp> LogicalResult importReduce(NodeImporter &n) {
   int64_t rank = n.inputType(0).getRank();
   std::vector<int64_t> axes;
   // ReduceSum took axes as an input from opset 13, the others from 18.
-  bool axesAsInput = n.opset >= (std::is_same_v<ReduceOp, ReduceSumOp> ? 13 : 18);
+  bool axesAsInput =
+      n.opset >= (std::is_same_v<ReduceOp, ReduceSumOp> ? 13 : 18);
   if (axesAsInput && n.hasInput(1)) {
     auto constant = n.constantInts(1);
     if (!constant)
@@ -359,11 +364,11 @@ template <typename ReduceOp> LogicalResult importReduce(NodeImporter &n) {
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
   }
-  n.setOutput(0, n.build<ReduceOp>(
-                     n.input(0),
-                     {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
-                      n.attr("keepdims",
-                             n.builder.getBoolAttr(n.attrInt("keepdims", 1)))}));
+  n.setOutput(
+      0, n.build<ReduceOp>(
+             n.input(0), {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+                          n.attr("keepdims", n.builder.getBoolAttr(
+                                                 n.attrInt("keepdims", 1)))}));
   return success();
 }
 
@@ -441,9 +446,9 @@ LogicalResult importConcat(NodeImporter &n) {
   for (size_t i = 0; i < n.numInputs(); ++i)
     if (n.hasInput(i))
       inputs.push_back(n.input(i));
-  n.setOutput(0, n.build<ConcatOp>(
-                     inputs, n.attr("axis", n.builder.getI64IntegerAttr(
-                                              n.attrInt("axis", 0)))));
+  n.setOutput(
+      0, n.build<ConcatOp>(inputs, n.attr("axis", n.builder.getI64IntegerAttr(
+                                                      n.attrInt("axis", 0)))));
   return success();
 }
 
@@ -510,8 +515,8 @@ LogicalResult importDropout(NodeImporter &n) {
   }
   n.setOutput(0, n.input(0));
   if (n.wantsOutput(1)) {
-    auto type = RankedTensorType::get(n.inputType(0).getShape(),
-                                      n.builder.getI1Type());
+    auto type =
+        RankedTensorType::get(n.inputType(0).getShape(), n.builder.getI1Type());
     n.setOutput(1, n.constant(DenseElementsAttr::get(type, true)));
   }
   return success();
@@ -524,8 +529,8 @@ LogicalResult importConstant(NodeImporter &n) {
     if (attr->t().data_location() == onnx::TensorProto::EXTERNAL)
       return n.fail("a Constant with external data is not supported");
     std::string error;
-    value = convertTensor(attr->t(), attr->t().raw_data(), *b.getContext(),
-                          error);
+    value =
+        convertTensor(attr->t(), attr->t().raw_data(), *b.getContext(), error);
     if (!value)
       return n.fail(error);
   } else if (const onnx::AttributeProto *attr = n.findAttr("value_float")) {
@@ -537,8 +542,8 @@ LogicalResult importConstant(NodeImporter &n) {
         RankedTensorType::get({(int64_t)v.size()}, b.getF32Type()),
         llvm::ArrayRef(v));
   } else if (const onnx::AttributeProto *attr = n.findAttr("value_int")) {
-    value = DenseElementsAttr::get(
-        RankedTensorType::get({}, b.getI64Type()), attr->i());
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                                   attr->i());
   } else if (const onnx::AttributeProto *attr = n.findAttr("value_ints")) {
     std::vector<int64_t> v(attr->ints().begin(), attr->ints().end());
     value = DenseElementsAttr::get(

@@ -65,8 +65,7 @@ Value dlc::buildElementwise(OpBuilder &b, Location loc,
   return generic.getResult(0);
 }
 
-Value dlc::scalarConstant(OpBuilder &b, Location loc, Type type,
-                          double value) {
+Value dlc::scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return b.create<arith::ConstantOp>(loc, b.getFloatAttr(floatType, value));
   return b.create<arith::ConstantOp>(
@@ -76,9 +75,9 @@ Value dlc::scalarConstant(OpBuilder &b, Location loc, Type type,
 Value dlc::lowestValue(OpBuilder &b, Location loc, Type type) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return b.create<arith::ConstantOp>(
-        loc, b.getFloatAttr(floatType, APFloat::getInf(
-                                           floatType.getFloatSemantics(),
-                                           /*Negative=*/true)));
+        loc,
+        b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
+                                                  /*Negative=*/true)));
   unsigned width = type.getIntOrFloatBitWidth();
   return b.create<arith::ConstantOp>(
       loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)));
@@ -96,8 +95,8 @@ Value dlc::highestValue(OpBuilder &b, Location loc, Type type) {
 
 Value dlc::filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
                         Value value) {
-  Value empty = b.create<tensor::EmptyOp>(loc, type.getShape(),
-                                          type.getElementType());
+  Value empty =
+      b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
   return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
 }
 
@@ -147,8 +146,7 @@ bool isFloat(Type type) { return isa<FloatType>(type); }
 
 /// Lowers a unary elementwise op with a per-element builder that may reject
 /// the element type (returning a null Value).
-template <typename OpTy>
-struct UnaryLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
   using ScalarFn = Value (*)(OpBuilder &, Location, Value, OpTy);
   UnaryLowering(MLIRContext *context, ScalarFn scalarFn)
       : OpConversionPattern<OpTy>(context), scalarFn(scalarFn) {}

@@ -46,9 +46,7 @@ Value minScalars(OpBuilder &b, Location loc, Value x, Value y) {
   return b.create<arith::MinSIOp>(loc, x, y);
 }
 
-bool isFloatOrInt(Type type) {
-  return isFloat(type) || isa<IntegerType>(type);
-}
+bool isFloatOrInt(Type type) { return isFloat(type) || isa<IntegerType>(type); }
 
 /// Pads the spatial dims (2..) of a channels-first tensor with `padValue`.
 Value padSpatial(OpBuilder &b, Location loc, Value input,
@@ -95,10 +93,9 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     auto lhsType = cast<RankedTensorType>(lhs.getType());
     auto rhsType = cast<RankedTensorType>(rhs.getType());
     if (lhsType.getRank() == 2 && rhsType.getRank() == 2) {
-      rewriter.replaceOp(op, rewriter
-                                 .create<linalg::MatmulOp>(
-                                     loc, ValueRange{lhs, rhs}, init)
-                                 .getResult(0));
+      rewriter.replaceOp(
+          op, rewriter.create<linalg::MatmulOp>(loc, ValueRange{lhs, rhs}, init)
+                  .getResult(0));
       return success();
     }
     // Batched with broadcasting: loops (batch..., m, n, k).
@@ -208,12 +205,10 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
 
 /// End padding that makes the last window fit (ceil mode may need more than
 /// the declared pads).
-SmallVector<int64_t> effectivePadEnd(RankedTensorType inputType,
-                                     RankedTensorType resultType,
-                                     ArrayRef<int64_t> kernel,
-                                     ArrayRef<int64_t> strides,
-                                     ArrayRef<int64_t> dilations,
-                                     ArrayRef<int64_t> pads) {
+SmallVector<int64_t>
+effectivePadEnd(RankedTensorType inputType, RankedTensorType resultType,
+                ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
   int64_t spatialRank = kernel.size();
   SmallVector<int64_t> padEnd;
   for (int64_t i = 0; i < spatialRank; ++i) {
@@ -228,11 +223,9 @@ SmallVector<int64_t> effectivePadEnd(RankedTensorType inputType,
 /// A window reduction over the spatial dims: loops n, c, o_1..o_k, then the
 /// window k_1..k_k (given its extent by an unused `window` operand).
 template <typename PoolOp>
-Value buildWindowReduction(OpBuilder &b, Location loc, PoolOp op,
-                           Value paddedInput, Value init,
-                           function_ref<Value(OpBuilder &, Location, Value,
-                                              Value)>
-                               combine) {
+Value buildWindowReduction(
+    OpBuilder &b, Location loc, PoolOp op, Value paddedInput, Value init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t spatialRank = resultType.getRank() - 2;
   MLIRContext *context = b.getContext();
@@ -286,8 +279,8 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
         padSpatial(rewriter, loc, adaptor.getInput(),
                    op.getPads().take_front(spatialRank), padEnd, lowest);
     Value init = filledTensor(rewriter, loc, resultType, lowest);
-    rewriter.replaceOp(op, buildWindowReduction(rewriter, loc, op, padded,
-                                                init, maxScalars));
+    rewriter.replaceOp(
+        op, buildWindowReduction(rewriter, loc, op, padded, init, maxScalars));
     return success();
   }
 };
@@ -305,10 +298,9 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     int64_t spatialRank = resultType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
-                      strides = op.getStrides(),
-                      dilations = op.getDilations();
-    SmallVector<int64_t> padEnd = effectivePadEnd(
-        inputType, resultType, kernel, strides, dilations, pads);
+                      strides = op.getStrides(), dilations = op.getDilations();
+    SmallVector<int64_t> padEnd = effectivePadEnd(inputType, resultType, kernel,
+                                                  strides, dilations, pads);
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
     Value padded = padSpatial(rewriter, loc, adaptor.getInput(),
                               pads.take_front(spatialRank), padEnd, zero);
@@ -332,8 +324,8 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
         rest /= outShape[i];
         int64_t inSize = inputType.getDimSize(i + 2);
         int64_t lo = op.getCountIncludePad() ? -pads[i] : 0;
-        int64_t hi = op.getCountIncludePad() ? inSize + pads[i + spatialRank]
-                                             : inSize;
+        int64_t hi =
+            op.getCountIncludePad() ? inSize + pads[i + spatialRank] : inSize;
         int64_t start = o * strides[i] - pads[i], taps = 0;
         for (int64_t t = 0; t < kernel[i]; ++t) {
           int64_t at = start + t * dilations[i];
@@ -390,10 +382,10 @@ Value reduceAxes(OpBuilder &b, Location loc, Value input,
     }
   }
   auto resultType = RankedTensorType::get(shape, elementType);
-  Value identity = kind == ReduceKind::Max   ? lowestValue(b, loc, elementType)
-                   : kind == ReduceKind::Min ? highestValue(b, loc, elementType)
-                                             : scalarConstant(b, loc,
-                                                              elementType, 0);
+  Value identity = kind == ReduceKind::Max ? lowestValue(b, loc, elementType)
+                   : kind == ReduceKind::Min
+                       ? highestValue(b, loc, elementType)
+                       : scalarConstant(b, loc, elementType, 0);
   Value init = filledTensor(b, loc, resultType, identity);
   SmallVector<AffineMap> maps = {
       b.getMultiDimIdentityMap(rank),

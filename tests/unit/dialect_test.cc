@@ -20,8 +20,8 @@ protected:
     context.loadDialect<dlc::DlcDialect, func::FuncDialect>();
     module = ModuleOp::create(builder.getUnknownLoc());
     builder.setInsertionPointToEnd(module->getBody());
-    auto func = builder.create<func::FuncOp>(
-        builder.getUnknownLoc(), "f", builder.getFunctionType({}, {}));
+    auto func = builder.create<func::FuncOp>(builder.getUnknownLoc(), "f",
+                                             builder.getFunctionType({}, {}));
     body = func.addEntryBlock();
     builder.setInsertionPointToEnd(body);
   }
@@ -57,12 +57,12 @@ TEST_F(DialectTest, PatternKindsComeFromTheInterface) {
                          builder.getNamedAttr(
                              "perm", builder.getDenseI64ArrayAttr({1, 0})))),
             dlc::PatternKind::Injective);
-  EXPECT_EQ(kindOf(build("dlc.reduce_sum", x,
-                         {builder.getNamedAttr(
-                              "axes", builder.getDenseI64ArrayAttr({1})),
-                          builder.getNamedAttr("keepdims",
-                                               builder.getBoolAttr(false))})),
-            dlc::PatternKind::Reduction);
+  EXPECT_EQ(
+      kindOf(build(
+          "dlc.reduce_sum", x,
+          {builder.getNamedAttr("axes", builder.getDenseI64ArrayAttr({1})),
+           builder.getNamedAttr("keepdims", builder.getBoolAttr(false))})),
+      dlc::PatternKind::Reduction);
   EXPECT_EQ(dlc::stringifyPatternKind(dlc::PatternKind::OutEWiseFusable),
             "out-elementwise-fusable");
 }
@@ -77,7 +77,8 @@ TEST_F(DialectTest, InfersShapes) {
   Value image = argument({1, 2, 7, 7});
   Value pooled = build(
       "dlc.max_pool", image,
-      {builder.getNamedAttr("kernel_shape", builder.getDenseI64ArrayAttr({3, 3})),
+      {builder.getNamedAttr("kernel_shape",
+                            builder.getDenseI64ArrayAttr({3, 3})),
        builder.getNamedAttr("strides", builder.getDenseI64ArrayAttr({2, 2})),
        builder.getNamedAttr("dilations", builder.getDenseI64ArrayAttr({1, 1})),
        builder.getNamedAttr("pads", builder.getDenseI64ArrayAttr({0, 0, 0, 0})),

@@ -42,7 +42,8 @@ std::vector<float> reference(const std::vector<float> &x,
             for (int v = 0; v < 3; ++v) {
               int r = i + u - 1, s = j + v - 1;
               if (r >= 0 && r < H && s >= 0 && s < H)
-                sum += x[(c * H + r) * H + s] * w[((f * C + c) * 3 + u) * 3 + v];
+                sum +=
+                    x[(c * H + r) * H + s] * w[((f * C + c) * 3 + u) * 3 + v];
             }
         conv[(f * H + i) * H + j] = std::max(0.0, sum);
       }
@@ -77,8 +78,8 @@ TEST(GraphBuilder, CompiledGraphMatchesNaiveReference) {
   mlir::MLIRContext context(registry);
   dlc::GraphBuilder g(context, "tiny_cnn");
   mlir::Value input = g.input("image", {1, 2, 6, 6});
-  mlir::Value y = g.conv2d(input, g.constant({3, 2, 3, 3}, w), {1, 1},
-                           {1, 1, 1, 1});
+  mlir::Value y =
+      g.conv2d(input, g.constant({3, 2, 3, 3}, w), {1, 1}, {1, 1, 1, 1});
   y = g.relu(g.add(y, g.constant({3, 1, 1}, bias)));
   y = g.maxPool2d(y, {2, 2}, {2, 2}, {0, 0, 0, 0});
   y = g.matmul(g.reshape(y, {1, 27}), g.constant({27, 4}, fc));

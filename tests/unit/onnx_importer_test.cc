@@ -27,7 +27,8 @@ void writeBytes(const std::string &path, const std::string &bytes) {
 }
 
 // y = x + w, with w [4] stored according to `setWeight`.
-onnx::ModelProto addModel(const std::function<void(onnx::TensorProto &)> &setWeight) {
+onnx::ModelProto
+addModel(const std::function<void(onnx::TensorProto &)> &setWeight) {
   onnx::ModelProto model;
   model.set_ir_version(8);
   model.add_opset_import()->set_version(13);
@@ -86,8 +87,10 @@ TEST(OnnxImporter, ReadsExternalDataInsideTheModelFolder) {
   writeBytes(dir + "/weights.bin",
              std::string(8, 'x') +
                  std::string(reinterpret_cast<const char *>(kWeights), 16));
-  auto model = addModel([](onnx::TensorProto &t) { setExternal(t, "weights.bin", 8); });
-  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  auto model =
+      addModel([](onnx::TensorProto &t) { setExternal(t, "weights.bin", 8); });
+  std::ofstream(dir + "/model.onnx", std::ios::binary)
+      << model.SerializeAsString();
   Imported imported(dir + "/model.onnx");
   ASSERT_TRUE(imported.module) << imported.error;
   dlc::ConstantOp constant;
@@ -106,17 +109,18 @@ TEST(OnnxImporter, RefusesExternalDataOutsideTheModelFolder) {
   auto model = addModel([](onnx::TensorProto &t) {
     setExternal(t, "../external_secret/secret.bin", 0);
   });
-  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  std::ofstream(dir + "/model.onnx", std::ios::binary)
+      << model.SerializeAsString();
   Imported imported(dir + "/model.onnx");
   EXPECT_FALSE(imported.module);
   EXPECT_EQ(imported.error, "external data of tensor 'w' at "
                             "'../external_secret/secret.bin' lies outside the "
                             "model's folder");
 
-  auto absolute = addModel([](onnx::TensorProto &t) {
-    setExternal(t, "/etc/passwd", 0);
-  });
-  std::ofstream(dir + "/model.onnx", std::ios::binary) << absolute.SerializeAsString();
+  auto absolute =
+      addModel([](onnx::TensorProto &t) { setExternal(t, "/etc/passwd", 0); });
+  std::ofstream(dir + "/model.onnx", std::ios::binary)
+      << absolute.SerializeAsString();
   Imported second(dir + "/model.onnx");
   EXPECT_FALSE(second.module);
   EXPECT_NE(second.error.find("absolute location"), std::string::npos);
@@ -125,8 +129,10 @@ TEST(OnnxImporter, RefusesExternalDataOutsideTheModelFolder) {
 TEST(OnnxImporter, RefusesShortExternalData) {
   std::string dir = tempDir("external_short");
   writeBytes(dir + "/weights.bin", std::string(10, '\0'));
-  auto model = addModel([](onnx::TensorProto &t) { setExternal(t, "weights.bin", 0); });
-  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  auto model =
+      addModel([](onnx::TensorProto &t) { setExternal(t, "weights.bin", 0); });
+  std::ofstream(dir + "/model.onnx", std::ios::binary)
+      << model.SerializeAsString();
   Imported imported(dir + "/model.onnx");
   EXPECT_FALSE(imported.module);
   EXPECT_NE(imported.error.find("runs past the end of 'weights.bin'"),
@@ -169,7 +175,8 @@ TEST(OnnxImporter, ListsEveryUnsupportedNode) {
     node->add_input("y");
     node->add_output(std::string("out_") + op);
   }
-  std::ofstream(dir + "/model.onnx", std::ios::binary) << model.SerializeAsString();
+  std::ofstream(dir + "/model.onnx", std::ios::binary)
+      << model.SerializeAsString();
   Imported imported(dir + "/model.onnx");
   EXPECT_FALSE(imported.module);
   EXPECT_EQ(imported.error, "2 node(s) use ops dlc does not support:\n"

@@ -20,8 +20,8 @@ void rowSums(const dlc_tensor *inputs, dlc_tensor *outputs) {
     y[r] = x[3 * r] + x[3 * r + 1] + x[3 * r + 2];
 }
 
-const dlc_model_info kModel = {DLC_ABI_VERSION, "rows", 1, kInputs,
-                               1, kOutputs, rowSums};
+const dlc_model_info kModel = {DLC_ABI_VERSION, "rows", 1, kInputs, 1,
+                               kOutputs,        rowSums};
 
 struct Call {
   float x[6] = {1, 2, 3, 4, 5, 6};

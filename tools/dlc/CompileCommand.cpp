@@ -19,7 +19,8 @@ namespace dlc {
 static const char kCompileHelp[] =
     "usage: dlc compile MODEL -o OUTDIR [options]\n"
     "\n"
-    "Compiles MODEL (.onnx, or .mlir in the dlc dialect) into OUTDIR/lib<N>.so\n"
+    "Compiles MODEL (.onnx, or .mlir in the dlc dialect) into "
+    "OUTDIR/lib<N>.so\n"
     "(weights and runtime inside) and OUTDIR/<N>.h. Nothing is written into\n"
     "OUTDIR unless the whole compilation succeeds.\n"
     "\n"
@@ -27,9 +28,11 @@ static const char kCompileHelp[] =
     "  -o, --output DIR          output folder (created if missing)\n"
     "  --name N                  model name, a C identifier (default: the\n"
     "                            file's stem); prefixes every exported symbol\n"
-    "  -O0 .. -O3                optimization level (default -O3); -O0 runs no\n"
+    "  -O0 .. -O3                optimization level (default -O3); -O0 runs "
+    "no\n"
     "                            graph optimization\n"
-    "  --mcpu CPU                target CPU (default: the host's, e.g. znver5)\n"
+    "  --mcpu CPU                target CPU (default: the host's, e.g. "
+    "znver5)\n"
     "  --mtriple TRIPLE          target triple (default: the host's)\n"
     "  --emit=K[,K...]           what to write: graph (N.graph.mlir), loops\n"
     "                            (N.loops.mlir), llvm (N.ll), asm (N.s), obj\n"
@@ -50,12 +53,18 @@ static bool parseEmit(const std::string &list, std::set<EmitKind> &emit,
   llvm::SmallVector<llvm::StringRef> kinds;
   llvm::StringRef(list).split(kinds, ',');
   for (llvm::StringRef kind : kinds) {
-    if (kind == "graph") emit.insert(EmitKind::Graph);
-    else if (kind == "loops") emit.insert(EmitKind::Loops);
-    else if (kind == "llvm") emit.insert(EmitKind::LLVM);
-    else if (kind == "asm") emit.insert(EmitKind::Asm);
-    else if (kind == "obj") emit.insert(EmitKind::Obj);
-    else if (kind == "lib") emit.insert(EmitKind::Lib);
+    if (kind == "graph")
+      emit.insert(EmitKind::Graph);
+    else if (kind == "loops")
+      emit.insert(EmitKind::Loops);
+    else if (kind == "llvm")
+      emit.insert(EmitKind::LLVM);
+    else if (kind == "asm")
+      emit.insert(EmitKind::Asm);
+    else if (kind == "obj")
+      emit.insert(EmitKind::Obj);
+    else if (kind == "lib")
+      emit.insert(EmitKind::Lib);
     else {
       error = "unknown --emit kind '" + kind.str() +
               "' (expected graph, loops, llvm, asm, obj or lib)";
@@ -201,8 +210,8 @@ int runCompileCommand(const Args &args) {
     llvm::SourceMgr sources;
     auto buffer = llvm::MemoryBuffer::getFile(model);
     if (!buffer)
-      return reportError("cannot read '" + model + "': " +
-                         buffer.getError().message());
+      return reportError("cannot read '" + model +
+                         "': " + buffer.getError().message());
     sources.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
     module = mlir::parseSourceFile<mlir::ModuleOp>(sources, &context);
     if (!module)

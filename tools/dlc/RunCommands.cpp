@@ -42,7 +42,8 @@ std::string nameFromLibraryPath(const std::string &path) {
 bool loadModel(const std::string &path, const std::string &givenName,
                LoadedModel &model, std::string &error) {
   // dlopen searches the library path for names without a slash.
-  std::string openPath = path.find('/') == std::string::npos ? "./" + path : path;
+  std::string openPath =
+      path.find('/') == std::string::npos ? "./" + path : path;
   model.handle = dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model.handle) {
     const char *reason = dlerror();
@@ -50,8 +51,10 @@ bool loadModel(const std::string &path, const std::string &givenName,
     return false;
   }
   std::string name = givenName.empty() ? nameFromLibraryPath(path) : givenName;
-  auto info = reinterpret_cast<InfoFn>(dlsym(model.handle, (name + "_info").c_str()));
-  model.run = reinterpret_cast<RunFn>(dlsym(model.handle, (name + "_run").c_str()));
+  auto info =
+      reinterpret_cast<InfoFn>(dlsym(model.handle, (name + "_info").c_str()));
+  model.run =
+      reinterpret_cast<RunFn>(dlsym(model.handle, (name + "_run").c_str()));
   if (!info || !model.run) {
     error = "'" + path + "' has no symbols " + name + "_info/" + name +
             "_run; is it a dlc model library? (give its name with --name)";
@@ -199,7 +202,8 @@ const char kRunHelp[] =
     "\n"
     "Runs the model in LIB (lib<N>.so from dlc compile) on inputs read from\n"
     ".npy or ONNX TensorProto .pb files, and writes DIR/<output name>.npy for\n"
-    "every output. A wrong input count, shape or dtype is reported and nothing\n"
+    "every output. A wrong input count, shape or dtype is reported and "
+    "nothing\n"
     "is written.\n"
     "\n"
     "options:\n"
@@ -259,7 +263,8 @@ int runRunCommand(const Args &args) {
   std::vector<std::pair<std::string, std::string>> written;
   bool ok = true;
   for (int32_t i = 0; ok && i < model.info->num_outputs; ++i) {
-    std::string final = outputDir + "/" + outputFileName(model.info->outputs[i].name);
+    std::string final =
+        outputDir + "/" + outputFileName(model.info->outputs[i].name);
     std::string temporary = final + ".dlc-partial";
     ok = writeNpy(temporary, outputs[i], error);
     written.emplace_back(temporary, final);
@@ -287,7 +292,8 @@ int runBenchCommand(const Args &args) {
       const std::string &text = args[++i];
       long value = std::strtol(text.c_str(), &end, 10);
       if (!end || *end || value < 0) {
-        reportError(arg + " expects a non-negative integer, got '" + text + "'");
+        reportError(arg + " expects a non-negative integer, got '" + text +
+                    "'");
         return false;
       }
       target = value;
@@ -342,7 +348,8 @@ int runBenchCommand(const Args &args) {
   }
   std::sort(times.begin(), times.end());
   size_t mid = times.size() / 2;
-  double median = times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  double median =
+      times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   std::printf("model: %s (%ld runs after %ld warmup, %ld thread)\n",
               model.info->name, iterations, warmup, threads);
   std::printf("median: %.4f ms\n", median);

@@ -82,7 +82,8 @@ static bool readNpy(const std::string &path, const std::string &contents,
     }
     headerLength = 0;
     for (int i = 3; i >= 0; --i)
-      headerLength = (headerLength << 8) | static_cast<uint8_t>(contents[8 + i]);
+      headerLength =
+          (headerLength << 8) | static_cast<uint8_t>(contents[8 + i]);
     headerStart = 12;
   }
   if (headerStart + headerLength > contents.size()) {
@@ -91,8 +92,7 @@ static bool readNpy(const std::string &path, const std::string &contents,
   }
   std::string header = contents.substr(headerStart, headerLength);
   std::smatch match;
-  if (!std::regex_search(header, match,
-                         std::regex("'descr':\\s*'([^']*)'"))) {
+  if (!std::regex_search(header, match, std::regex("'descr':\\s*'([^']*)'"))) {
     error = bad + " (no descr)";
     return false;
   }
@@ -111,7 +111,8 @@ static bool readNpy(const std::string &path, const std::string &contents,
     error = "'" + path + "' is in Fortran order; save it in C order";
     return false;
   }
-  if (!std::regex_search(header, match, std::regex("'shape':\\s*\\(([^)]*)\\)"))) {
+  if (!std::regex_search(header, match,
+                         std::regex("'shape':\\s*\\(([^)]*)\\)"))) {
     error = bad + " (no shape)";
     return false;
   }
@@ -124,7 +125,8 @@ static bool readNpy(const std::string &path, const std::string &contents,
   size_t expected = tensor.numElements() * dlc_dtype_size(tensor.dtype);
   size_t dataStart = headerStart + headerLength;
   if (contents.size() - dataStart != expected) {
-    error = "'" + path + "' holds " + std::to_string(contents.size() - dataStart) +
+    error = "'" + path + "' holds " +
+            std::to_string(contents.size() - dataStart) +
             " data bytes, its header promises " + std::to_string(expected);
     return false;
   }
@@ -159,19 +161,38 @@ static bool readPb(const std::string &path, const std::string &contents,
     tensor.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
   } else {
     switch (tensor.dtype) {
-    case DLC_FLOAT32: copyTyped<float>(proto.float_data(), tensor); break;
-    case DLC_FLOAT64: copyTyped<double>(proto.double_data(), tensor); break;
-    case DLC_INT64: copyTyped<int64_t>(proto.int64_data(), tensor); break;
+    case DLC_FLOAT32:
+      copyTyped<float>(proto.float_data(), tensor);
+      break;
+    case DLC_FLOAT64:
+      copyTyped<double>(proto.double_data(), tensor);
+      break;
+    case DLC_INT64:
+      copyTyped<int64_t>(proto.int64_data(), tensor);
+      break;
     case DLC_UINT64:
-    case DLC_UINT32: copyTyped<uint64_t>(proto.uint64_data(), tensor); break;
-    case DLC_INT32: copyTyped<int32_t>(proto.int32_data(), tensor); break;
-    case DLC_INT16: copyTyped<int16_t>(proto.int32_data(), tensor); break;
+    case DLC_UINT32:
+      copyTyped<uint64_t>(proto.uint64_data(), tensor);
+      break;
+    case DLC_INT32:
+      copyTyped<int32_t>(proto.int32_data(), tensor);
+      break;
+    case DLC_INT16:
+      copyTyped<int16_t>(proto.int32_data(), tensor);
+      break;
     case DLC_UINT16:
-    case DLC_FLOAT16: copyTyped<uint16_t>(proto.int32_data(), tensor); break;
-    case DLC_INT8: copyTyped<int8_t>(proto.int32_data(), tensor); break;
+    case DLC_FLOAT16:
+      copyTyped<uint16_t>(proto.int32_data(), tensor);
+      break;
+    case DLC_INT8:
+      copyTyped<int8_t>(proto.int32_data(), tensor);
+      break;
     case DLC_UINT8:
-    case DLC_BOOL: copyTyped<uint8_t>(proto.int32_data(), tensor); break;
-    default: break;
+    case DLC_BOOL:
+      copyTyped<uint8_t>(proto.int32_data(), tensor);
+      break;
+    default:
+      break;
     }
     if (tensor.dtype == DLC_UINT32) { // uint32 travels in uint64_data
       std::vector<uint8_t> narrowed(proto.uint64_data_size() * 4);

@@ -88,8 +88,7 @@ dlc_status_code dlc_model_run(const dlc_model_info *model,
 
 /* Only the checks of dlc_model_run, without running the model. */
 dlc_status_code dlc_model_validate(const dlc_model_info *model,
-                                   const dlc_tensor *inputs,
-                                   int32_t num_inputs,
+                                   const dlc_tensor *inputs, int32_t num_inputs,
                                    const dlc_tensor *outputs,
                                    int32_t num_outputs, dlc_status *status);
 
