@@ -114,8 +114,7 @@ ElementsAttr convertTensor(const onnx::TensorProto &tensor,
   case onnx::TensorProto::BOOL: {
     std::vector<uint8_t> bytes;
     if ((ok = readValues(raw, tensor.int32_data(), count, bytes))) {
-      std::vector<bool> v(bytes.begin(), bytes.end());
-      SmallVector<bool> flags(v.begin(), v.end());
+      SmallVector<bool> flags(bytes.begin(), bytes.end());
       result = DenseElementsAttr::get(type, llvm::ArrayRef<bool>(flags));
     }
     break;

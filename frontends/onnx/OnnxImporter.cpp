@@ -265,24 +265,24 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
       constantInputs.push_back(nullptr);
       continue;
     }
+    auto constant = constants.find(name);
+    ElementsAttr constantValue =
+        constant == constants.end() ? nullptr : constant->second;
     auto found = values.find(name);
     if (found == values.end()) {
-      auto constant = constants.find(name);
-      if (constant == constants.end()) {
+      if (!constantValue) {
         emitError(loc) << "input '" << name << "' of " << node.op_type()
                        << " node is not defined before it";
         return false;
       }
       // Initializers become dlc.constant where first used.
-      builder.setInsertionPointToEnd(builder.getBlock());
-      Value value = builder.create<ConstantOp>(loc, constant->second);
-      values[name] = value;
-      found = values.find(name);
+      found =
+          values
+              .try_emplace(name, builder.create<ConstantOp>(loc, constantValue))
+              .first;
     }
     inputs.push_back(found->second);
-    auto constant = constants.find(name);
-    constantInputs.push_back(constant == constants.end() ? nullptr
-                                                         : constant->second);
+    constantInputs.push_back(constantValue);
   }
   const OpImporterEntry *entry = findImporter(node.op_type());
   size_t given = llvm::count_if(inputs, [](Value v) { return bool(v); });

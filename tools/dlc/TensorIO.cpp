@@ -171,8 +171,10 @@ static bool readPb(const std::string &path, const std::string &contents,
       copyTyped<int64_t>(proto.int64_data(), tensor);
       break;
     case DLC_UINT64:
-    case DLC_UINT32:
       copyTyped<uint64_t>(proto.uint64_data(), tensor);
+      break;
+    case DLC_UINT32: // travels in uint64_data
+      copyTyped<uint32_t>(proto.uint64_data(), tensor);
       break;
     case DLC_INT32:
       copyTyped<int32_t>(proto.int32_data(), tensor);
@@ -193,14 +195,6 @@ static bool readPb(const std::string &path, const std::string &contents,
       break;
     default:
       break;
-    }
-    if (tensor.dtype == DLC_UINT32) { // uint32 travels in uint64_data
-      std::vector<uint8_t> narrowed(proto.uint64_data_size() * 4);
-      for (int i = 0; i < proto.uint64_data_size(); ++i) {
-        uint32_t v = static_cast<uint32_t>(proto.uint64_data(i));
-        std::memcpy(&narrowed[i * 4], &v, 4);
-      }
-      tensor.bytes = narrowed;
     }
   }
   if (tensor.bytes.size() != tensor.numElements() * elementSize) {
