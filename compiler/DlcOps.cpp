@@ -8,6 +8,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace dlc;
@@ -35,16 +36,57 @@ Operation *DlcDialect::materializeConstant(OpBuilder &builder, Attribute value,
 //===----------------------------------------------------------------------===//
 
 static RankedTensorType rankedOrNull(Type type) {
-  auto ranked = dyn_cast_or_null<RankedTensorType>(type);
-  return ranked && ranked.hasStaticShape() ? ranked : RankedTensorType();
+  return dyn_cast_or_null<RankedTensorType>(type);
 }
+
+static bool isDynamic(int64_t dim) { return ShapedType::isDynamic(dim); }
 
 static std::string shapeString(ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (auto [i, dim] : llvm::enumerate(shape))
-    text += (i ? "," : "") + std::to_string(dim);
+    text += (i ? "," : "") + (isDynamic(dim) ? "?" : std::to_string(dim));
   return text + "]";
 }
+
+/// A declared result type agrees with the inferred one when the element types
+/// are equal and every dimension that both know is the same: a dynamic
+/// dimension is refined later by dlc-shape-inference.
+static bool compatibleTypes(TypeRange declared, TypeRange inferred) {
+  if (declared.size() != inferred.size())
+    return false;
+  for (auto [lhs, rhs] : llvm::zip(declared, inferred)) {
+    auto lhsType = dyn_cast<RankedTensorType>(lhs);
+    auto rhsType = dyn_cast<RankedTensorType>(rhs);
+    if (!lhsType || !rhsType ||
+        lhsType.getElementType() != rhsType.getElementType() ||
+        failed(verifyCompatibleShape(lhsType, rhsType)))
+      return false;
+  }
+  return true;
+}
+
+#define DLC_COMPATIBLE_RETURN_TYPES(OP)                                        \
+  bool OP::isCompatibleReturnTypes(TypeRange declared, TypeRange inferred) {   \
+    return compatibleTypes(declared, inferred);                                \
+  }
+DLC_COMPATIBLE_RETURN_TYPES(AddOp)
+DLC_COMPATIBLE_RETURN_TYPES(SubOp)
+DLC_COMPATIBLE_RETURN_TYPES(MulOp)
+DLC_COMPATIBLE_RETURN_TYPES(DivOp)
+DLC_COMPATIBLE_RETURN_TYPES(MaxOp)
+DLC_COMPATIBLE_RETURN_TYPES(MinOp)
+DLC_COMPATIBLE_RETURN_TYPES(PowOp)
+DLC_COMPATIBLE_RETURN_TYPES(MatMulOp)
+DLC_COMPATIBLE_RETURN_TYPES(ConvOp)
+DLC_COMPATIBLE_RETURN_TYPES(MaxPoolOp)
+DLC_COMPATIBLE_RETURN_TYPES(AvgPoolOp)
+DLC_COMPATIBLE_RETURN_TYPES(ReduceSumOp)
+DLC_COMPATIBLE_RETURN_TYPES(ReduceMeanOp)
+DLC_COMPATIBLE_RETURN_TYPES(ReduceMaxOp)
+DLC_COMPATIBLE_RETURN_TYPES(ReduceMinOp)
+DLC_COMPATIBLE_RETURN_TYPES(TransposeOp)
+DLC_COMPATIBLE_RETURN_TYPES(ConcatOp)
+#undef DLC_COMPATIBLE_RETURN_TYPES
 
 //===----------------------------------------------------------------------===//
 // ConstantOp
@@ -69,7 +111,7 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhs,
   auto lhsType = rankedOrNull(lhs.getType());
   auto rhsType = rankedOrNull(rhs.getType());
   if (!lhsType || !rhsType)
-    return emitOptionalError(loc, "operands must have static shapes");
+    return emitOptionalError(loc, "operands must be ranked tensors");
   SmallVector<int64_t> shape;
   if (!OpTrait::util::getBroadcastedShape(lhsType.getShape(),
                                           rhsType.getShape(), shape))
@@ -136,7 +178,7 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   auto lhsType = rankedOrNull(adaptor.getLhs().getType());
   auto rhsType = rankedOrNull(adaptor.getRhs().getType());
   if (!lhsType || !rhsType)
-    return emitOptionalError(loc, "operands must have static shapes");
+    return emitOptionalError(loc, "operands must be ranked tensors");
   if (lhsType.getRank() < 2 || rhsType.getRank() < 2)
     return emitOptionalError(loc, "operands must have rank 2 or more, got ",
                              shapeString(lhsType.getShape()), " and ",
@@ -144,7 +186,7 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   ArrayRef<int64_t> lhs = lhsType.getShape(), rhs = rhsType.getShape();
   int64_t m = lhs[lhs.size() - 2], k = lhs.back();
   int64_t rhsK = rhs[rhs.size() - 2], n = rhs.back();
-  if (k != rhsK)
+  if (k != rhsK && !isDynamic(k) && !isDynamic(rhsK))
     return emitOptionalError(loc, "contraction dimensions differ: ",
                              shapeString(lhs), " x ", shapeString(rhs));
   SmallVector<int64_t> batch;
@@ -166,6 +208,8 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
 static int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride,
                                 int64_t dilation, int64_t padBegin,
                                 int64_t padEnd, bool ceilMode) {
+  if (isDynamic(input) || isDynamic(kernel))
+    return ShapedType::kDynamic;
   int64_t span = (kernel - 1) * dilation + 1;
   int64_t room = input + padBegin + padEnd - span;
   if (room < 0)
@@ -205,7 +249,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   auto inputType = rankedOrNull(adaptor.getInput().getType());
   auto filterType = rankedOrNull(adaptor.getFilter().getType());
   if (!inputType || !filterType)
-    return emitOptionalError(loc, "operands must have static shapes");
+    return emitOptionalError(loc, "operands must be ranked tensors");
   ArrayRef<int64_t> input = inputType.getShape(),
                     filter = filterType.getShape();
   if (input.size() < 3 || input.size() != filter.size())
@@ -219,7 +263,10 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   if (failed(checkWindowAttrs(loc, spatialRank, strides, dilations, pads)))
     return failure();
   int64_t group = adaptor.getGroup();
-  if (group < 1 || input[1] != filter[1] * group || filter[0] % group != 0)
+  bool channelsKnown =
+      !isDynamic(input[1]) && !isDynamic(filter[1]) && !isDynamic(filter[0]);
+  if (group < 1 || (channelsKnown &&
+                    (input[1] != filter[1] * group || filter[0] % group != 0)))
     return emitOptionalError(loc, "input ", shapeString(input), ", filter ",
                              shapeString(filter), " and group ", group,
                              " do not agree on channels");
@@ -237,7 +284,7 @@ static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
                                SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedOrNull(adaptor.getInput().getType());
   if (!inputType || inputType.getRank() < 3)
-    return emitOptionalError(loc, "input must have a static shape of rank 3 "
+    return emitOptionalError(loc, "input must be a ranked tensor of rank 3 "
                                   "or more");
   ArrayRef<int64_t> input = inputType.getShape();
   size_t spatialRank = input.size() - 2;
@@ -281,7 +328,7 @@ static LogicalResult inferReduce(std::optional<Location> loc, Adaptor adaptor,
                                  SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedOrNull(adaptor.getInput().getType());
   if (!inputType)
-    return emitOptionalError(loc, "input must have a static shape");
+    return emitOptionalError(loc, "input must be a ranked tensor");
   int64_t rank = inputType.getRank();
   SmallVector<bool> reduced(rank, false);
   for (int64_t axis : adaptor.getAxes()) {
@@ -332,7 +379,7 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedOrNull(adaptor.getInput().getType());
   if (!inputType)
-    return emitOptionalError(loc, "input must have a static shape");
+    return emitOptionalError(loc, "input must be a ranked tensor");
   ArrayRef<int64_t> perm = adaptor.getPerm();
   int64_t rank = inputType.getRank();
   SmallVector<bool> seen(rank, false);
@@ -356,8 +403,10 @@ LogicalResult ReshapeOp::verify() {
   auto resultType = getType();
   if (inputType.getElementType() != resultType.getElementType())
     return emitOpError("changes the element type");
+  if (resultType.getNumDynamicDims() > 1)
+    return emitOpError("may leave at most one result dimension dynamic");
   if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
-    return emitOpError("needs static shapes");
+    return success(); // checked again once shape inference made it static
   if (inputType.getNumElements() != resultType.getNumElements())
     return emitOpError("cannot reshape ")
            << shapeString(inputType.getShape()) << " ("
@@ -368,6 +417,8 @@ LogicalResult ReshapeOp::verify() {
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (!getType().hasStaticShape())
+    return {};
   if (getInput().getType() == getType())
     return getInput();
   // reshape(reshape(x)) -> reshape(x)
@@ -388,7 +439,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "needs at least one input");
   auto firstType = rankedOrNull(adaptor.getInputs().front().getType());
   if (!firstType)
-    return emitOptionalError(loc, "inputs must have static shapes");
+    return emitOptionalError(loc, "inputs must be ranked tensors");
   int64_t rank = firstType.getRank();
   int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
   if (axis < 0)
@@ -402,15 +453,99 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     if (!type || type.getRank() != rank ||
         type.getElementType() != firstType.getElementType())
       return emitOptionalError(loc, "inputs must share rank and element type");
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && type.getDimSize(d) != shape[d])
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis)
+        continue;
+      if (isDynamic(shape[d]))
+        shape[d] = type.getDimSize(d);
+      else if (!isDynamic(type.getDimSize(d)) && type.getDimSize(d) != shape[d])
         return emitOptionalError(
             loc, "input shapes ", shapeString(firstType.getShape()), " and ",
             shapeString(type.getShape()), " differ outside axis ", axis);
-    shape[axis] += type.getDimSize(axis);
+    }
+    if (isDynamic(shape[axis]) || isDynamic(type.getDimSize(axis)))
+      shape[axis] = ShapedType::kDynamic;
+    else
+      shape[axis] += type.getDimSize(axis);
   }
   inferred.push_back(RankedTensorType::get(shape, firstType.getElementType()));
   return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  auto isIdentity = [](ArrayRef<int64_t> order) {
+    for (auto [i, dim] : llvm::enumerate(order))
+      if (dim != static_cast<int64_t>(i))
+        return false;
+    return true;
+  };
+  if (isIdentity(perm))
+    return getInput();
+  // transpose(transpose(x, p), q) -> transpose(x, p o q), or x when identity.
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t dim : perm)
+      composed.push_back(producer.getPerm()[dim]);
+    if (isIdentity(composed) && producer.getInput().getType() == getType())
+      return producer.getInput();
+    getInputMutable().assign(producer.getInput());
+    setPerm(composed);
+    return getResult();
+  }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// FusedOp
+//===----------------------------------------------------------------------===//
+
+void FusedOp::build(OpBuilder &builder, OperationState &state, Type resultType,
+                    ValueRange inputs) {
+  state.addOperands(inputs);
+  state.addTypes(resultType);
+  Region *body = state.addRegion();
+  Block *block = new Block();
+  body->push_back(block);
+  for (Value input : inputs)
+    block->addArgument(input.getType(), input.getLoc());
+}
+
+LogicalResult FusedOp::verify() {
+  Block &block = getBody().front();
+  if (block.getNumArguments() != getInputs().size())
+    return emitOpError("has ") << getInputs().size() << " inputs but "
+                               << block.getNumArguments() << " block arguments";
+  // Types agree where both are known; shape inference makes them equal.
+  for (auto [input, argument] : llvm::zip(getInputs(), block.getArguments()))
+    if (!compatibleTypes(input.getType(), argument.getType()))
+      return emitOpError("block argument type ")
+             << argument.getType() << " differs from input type "
+             << input.getType();
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return emitOpError("must end with dlc.yield");
+  if (!compatibleTypes(yield.getValue().getType(), getType()))
+    return emitOpError("yields ")
+           << yield.getValue().getType() << " but returns " << getType();
+  return success();
+}
+
+Operation *FusedOp::getRoot() {
+  auto yield = cast<YieldOp>(getBody().front().getTerminator());
+  return yield.getValue().getDefiningOp();
+}
+
+Operation *FusedOp::getAnchor() {
+  for (Operation &member : getBody().front().without_terminator()) {
+    auto kindOp = dyn_cast<PatternKindInterface>(&member);
+    if (!kindOp)
+      continue;
+    PatternKind kind = kindOp.getPatternKind();
+    if (kind == PatternKind::OutEWiseFusable || kind == PatternKind::Reduction)
+      return &member;
+  }
+  return nullptr;
 }
 
 #define GET_OP_CLASSES

@@ -14,6 +14,7 @@ include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "compiler/DlcInterfaces.td"
 
 def Dlc_Dialect : Dialect {
@@ -21,8 +22,9 @@ def Dlc_Dialect : Dialect {
   let cppNamespace = "::dlc";
   let summary = "The dlc graph dialect: canonical tensor ops with static shapes";
   let description = [{
-    Graph-level IR of the dlc compiler. Values are ranked tensors with static
-    shapes; ops are pure. Every op declares an op-pattern kind
+    Graph-level IR of the dlc compiler. Values are ranked tensors; a dimension
+    may be dynamic (`?`) until shape inference (dlc-shape-inference) makes it
+    static, which lowering requires. Ops are pure. Every op declares an op-pattern kind
     (PatternKindInterface) that operator fusion reads.
   }];
   let hasConstantMaterializer = 1;
@@ -94,7 +96,7 @@ def Dlc_ClipOp : Dlc_Op<"clip", "Elementwise", [SameOperandsAndResultType]> {
 
 class Dlc_BinaryOp<string mnemonic, string summaryText>
     : Dlc_Op<mnemonic, "Broadcast", [SameOperandsElementType,
-                                     InferTypeOpAdaptor]> {
+                                     InferTypeOpAdaptorWithIsCompatible]> {
   let summary = summaryText;
   let description = [{
     Elementwise with numpy-style (multidirectional) broadcasting.
@@ -118,7 +120,7 @@ def Dlc_PowOp : Dlc_BinaryOp<"pow", "lhs ^ rhs">;
 // Matrix products, convolution, pooling
 //===----------------------------------------------------------------------===//
 
-def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptor,
+def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,
                                                           SameOperandsElementType]> {
   let summary = "Batched matrix product with broadcast batch dimensions";
   let description = [{
@@ -132,7 +134,7 @@ def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptor,
   }];
 }
 
-def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptor,
+def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,
                                                       SameOperandsElementType]> {
   let summary = "N-d grouped convolution, channels first (NC...)";
   let description = [{
@@ -157,7 +159,7 @@ def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptor,
 }
 
 class Dlc_PoolOp<string mnemonic, string summaryText, dag extraArgs>
-    : Dlc_Op<mnemonic, "OutEWiseFusable", [InferTypeOpAdaptor]> {
+    : Dlc_Op<mnemonic, "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = summaryText;
   let arguments = !con((ins Dlc_Tensor:$input,
                         DenseI64ArrayAttr:$kernel_shape,
@@ -179,7 +181,7 @@ def Dlc_AvgPoolOp : Dlc_PoolOp<"avg_pool", "N-d average pooling, channels first"
 //===----------------------------------------------------------------------===//
 
 class Dlc_ReduceOp<string mnemonic, string summaryText>
-    : Dlc_Op<mnemonic, "Reduction", [InferTypeOpAdaptor]> {
+    : Dlc_Op<mnemonic, "Reduction", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = summaryText;
   let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$axes,
                    BoolAttr:$keepdims);
@@ -204,15 +206,20 @@ def Dlc_SoftmaxOp : Dlc_Op<"softmax", "Opaque", [SameOperandsAndResultType]> {
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective", [InferTypeOpAdaptor]> {
+def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Permutes dimensions: result dim i is input dim perm[i]";
+  let hasFolder = 1;
   let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
 def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
-  let summary = "Same elements in row-major order, new static shape";
+  let summary = "Same elements in row-major order, new shape";
+  let description = [{
+    At most one result dimension may be dynamic (`?`, as ONNX's -1): shape
+    inference computes it from the element count.
+  }];
   let arguments = (ins Dlc_Tensor:$input);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
@@ -220,11 +227,60 @@ def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
   let hasFolder = 1;
 }
 
-def Dlc_ConcatOp : Dlc_Op<"concat", "Injective", [InferTypeOpAdaptor]> {
+def Dlc_ConcatOp : Dlc_Op<"concat", "Injective", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Joins tensors along `axis`";
   let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Fused groups
+//===----------------------------------------------------------------------===//
+
+def Dlc_FusedOp : Dlc_Op<"fused", "Opaque", [IsolatedFromAbove, SingleBlock]> {
+  let summary = "A group of ops that runs as one kernel";
+  let description = [{
+    Made by operator fusion (dlc-fuse-ops). The region computes the group's one
+    result from the block arguments, which are the group's inputs; no value
+    inside is used outside it. Lowering turns a group into one loop nest with
+    no intermediate buffer between its members.
+
+    ```mlir
+    %y = dlc.fused %x, %w, %b : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>,
+                                 tensor<4x1x1xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x3x8x8xf32>, %f: tensor<4x3x3x3xf32>, %c: tensor<4x1x1xf32>):
+      %0 = dlc.conv %a, %f {...} : ...
+      %1 = dlc.add %0, %c : ...
+      %2 = dlc.relu %1 : tensor<1x4x8x8xf32>
+      dlc.yield %2 : tensor<1x4x8x8xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Dlc_Tensor>:$inputs);
+  let results = (outs Dlc_Tensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, results) $body
+  }];
+  let hasVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$resultType, "::mlir::ValueRange":$inputs)>
+  ];
+  let extraClassDeclaration = patternKindDecl # [{
+    /// The op whose result the group yields.
+    ::mlir::Operation *getRoot();
+    /// The group's conv/matmul/pool/reduction, or null.
+    ::mlir::Operation *getAnchor();
+  }];
+}
+
+def Dlc_YieldOp : Op<Dlc_Dialect, "yield", [Pure, Terminator, ReturnLike,
+                                             HasParent<"FusedOp">]> {
+  let summary = "Ends a fused group, naming its result";
+  let arguments = (ins Dlc_Tensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
 #endif // DLC_OPS_TD

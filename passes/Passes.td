@@ -22,4 +22,97 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Graph level (passes/graph)
+//===----------------------------------------------------------------------===//
+
+def ShapeInference : Pass<"dlc-shape-inference", "mlir::func::FuncOp"> {
+  let summary = "Make every value's shape static by propagating from the inputs";
+  let description = [{
+    Walks the function in order and re-infers each dlc op's result type from
+    its operands (broadcasting, matmul, conv, pooling, reductions, transpose,
+    concat, and ops whose result type is their operand's). A dynamic
+    dimension (`?`) is replaced by the inferred size; a reshape's one dynamic
+    dimension (ONNX's -1) is computed from the element count. A declared size
+    that contradicts the inferred one is an error naming the node. The
+    function's result types follow the returned values.
+  }];
+}
+
+def FoldConstants : Pass<"dlc-fold-constants", "mlir::func::FuncOp"> {
+  let summary = "Evaluate ops whose inputs are all constants at compile time";
+  let description = [{
+    Elementwise and broadcasting ops, clip, transpose, reshape, concat,
+    reductions, matmul and softmax with constant operands are computed at
+    compile time and replaced by a dlc.constant. Results larger than
+    `max-elements` are left alone (they would bloat the library).
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", "1 << 24",
+           "Largest result (in elements) to fold">,
+  ];
+}
+
+def FoldBatchNorm : Pass<"dlc-fold-batchnorm", "mlir::func::FuncOp"> {
+  let summary = "Fold per-channel scale and shift (inference BatchNorm) into "
+                "the preceding conv or matmul";
+  let description = [{
+    BatchNormalization is imported as y = x * s + t with per-channel
+    constants. When x comes from a conv (or matmul) with constant weights,
+    the scale is multiplied into the weights (output channel f of the filter,
+    or column n of the matmul's right operand) and the shifts are summed into
+    one bias add: conv -> add(b) -> mul(s) -> add(t) becomes
+    conv(W * s) -> add(b * s + t). Scales that vary along any other axis, or
+    a conv whose result has other users, are left alone.
+  }];
+}
+
+def FuseOps : Pass<"dlc-fuse-ops", "mlir::func::FuncOp"> {
+  let summary = "Group ops by op-pattern kind into dlc.fused kernels";
+  let description = [{
+    TVM's fusion rules, read from each op's PatternKindInterface (never its
+    name): a conv, matmul or pool (out-elementwise-fusable) absorbs the
+    elementwise and broadcast ops that follow it; elementwise ops fuse with
+    each other; injective ops fuse with each other; a reduction ends its
+    group; opaque ops stand alone; two out-elementwise-fusable ops never share
+    a group. An op joins its producer's group only when it is the producer's
+    only user and has the producer's shape, so every group has one output.
+    Groups of two or more ops become dlc.fused.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Loop level (passes/loop)
+//===----------------------------------------------------------------------===//
+
+def TileFusedGroups : Pass<"dlc-tile-fused-groups", "mlir::func::FuncOp"> {
+  let summary = "Make each lowered fused group one loop nest";
+  let description = [{
+    A fused group lowers to its anchor (conv, matmul, pool, reduction) and one
+    elementwise linalg.generic that updates the anchor's result in place,
+    marked `dlc.fusion_root`. This pass tiles that root over its outer
+    dimensions (all but the innermost, tile size 1) and fuses into the tile
+    loop the anchor and the ops the anchor lowered into (its fill, its
+    reduction steps: the ops at the anchor's location), so the group runs as
+    one loop nest and its epilogue works on a tile still in cache.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
+def PlanMemory : Pass<"dlc-plan-memory", "mlir::func::FuncOp"> {
+  let summary = "Place all intermediate buffers in one arena, reused by liveness";
+  let description = [{
+    Runs on bufferized code. A buffer that is only copied into a result
+    (out-param) at the end is replaced by that result. Every other static
+    top-level memref.alloc becomes a memref.view into one 64-byte aligned
+    arena; buffers whose lifetimes do not overlap share bytes (greedy by size,
+    first fit). The function gets `dlc.arena_bytes` and `dlc.naive_bytes`
+    (the sum of the planned buffers) attributes for `dlc compile --report`.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", "64",
+           "Byte alignment of every buffer in the arena">,
+  ];
+}
+
 #endif // DLC_PASSES_TD

@@ -17,7 +17,11 @@ struct CompileOptions {
   std::string cpu;    // empty: the host CPU
   std::string triple; // empty: the host triple
   std::set<EmitKind> emit = {EmitKind::Lib};
-  bool verbose = false; // progress on stderr
+  bool verbose = false;                 // progress on stderr
+  std::set<std::string> disabledPasses; // --disable-pass
+  bool printIRAfterAll = false;         // --print-ir-after-all
+  std::set<std::string> printIRAfter;   // --print-ir-after=PASS
+  bool report = false;                  // --report
 };
 
 } // namespace dlc

@@ -18,6 +18,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/IR/LLVMContext.h"
@@ -277,9 +279,24 @@ bool writeText(const std::string &path,
 }
 
 bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
-               const char *stage, std::string &error) {
+               const char *stage, std::string &error,
+               const CompileOptions *printing = nullptr) {
   PassManager pm(module.getContext());
   add(pm);
+  if (printing &&
+      (printing->printIRAfterAll || !printing->printIRAfter.empty())) {
+    // Printing the whole module after a nested pass needs one thread.
+    module.getContext()->disableMultithreading();
+    auto after = [printing](Pass *pass, Operation *) {
+      return printing->printIRAfterAll ||
+             printing->printIRAfter.count(pass->getArgument().str());
+    };
+    pm.enableIRPrinting([](Pass *, Operation *) { return false; }, after,
+                        /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false,
+                        /*printAfterOnlyOnFailure=*/false, llvm::errs(),
+                        OpPrintingFlags().elideLargeElementsAttrs(16));
+  }
   if (failed(pm.run(module))) {
     error = std::string(stage) + " failed";
     return false;
@@ -288,11 +305,29 @@ bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
 }
 } // namespace
 
-bool compileModule(ModuleOp module, const CompileOptions &options,
+/// Top-level loop nests (and any op left that would run as one) in `entry`.
+static int64_t countKernels(func::FuncOp entry) {
+  int64_t kernels = 0;
+  for (Operation &op : entry.getBody().front())
+    if (isa<LoopLikeOpInterface, linalg::LinalgOp, memref::CopyOp>(op))
+      ++kernels;
+  return kernels;
+}
+
+bool optimizeGraph(ModuleOp module, const CompileOptions &options,
                    std::string &error) {
+  PipelineOptions pipeline{options.optLevel, options.disabledPasses};
+  return runPasses(
+      module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
+      "graph optimization", error, &options);
+}
+
+bool compileModule(ModuleOp module, const CompileOptions &options,
+                   std::string &error, CompileStats *stats) {
   const std::string &name = options.modelName;
   auto emits = [&](EmitKind kind) { return options.emit.count(kind) != 0; };
   Progress progress(options.verbose);
+  PipelineOptions pipeline{options.optLevel, options.disabledPasses};
 
   ModelSignature signature;
   if (!extractSignature(module, name, signature, error))
@@ -311,11 +346,14 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
 
   progress.start("graph optimization");
   if (!runPasses(
-          module,
-          [&](OpPassManager &pm) { addGraphPipeline(pm, options.optLevel); },
-          "graph optimization", error))
+          module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
+          "graph optimization", error, &options))
     return false;
   progress.done();
+  if (stats) {
+    stats->fusedGroups = 0;
+    module.walk([&](FusedOp) { ++stats->fusedGroups; });
+  }
   if (emits(EmitKind::Graph)) {
     if (!writeText(
             staging.path(name + ".graph.mlir"),
@@ -331,11 +369,17 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
 
   progress.start("lowering to loops");
   if (!runPasses(
-          module,
-          [&](OpPassManager &pm) { addLoopPipeline(pm, options.optLevel); },
-          "lowering to loops", error))
+          module, [&](OpPassManager &pm) { addLoopPipeline(pm, pipeline); },
+          "lowering to loops", error, &options))
     return false;
   progress.done();
+  if (stats) {
+    stats->kernels = countKernels(entry);
+    if (auto arena = entry->getAttrOfType<IntegerAttr>("dlc.arena_bytes"))
+      stats->arenaBytes = arena.getInt();
+    if (auto naive = entry->getAttrOfType<IntegerAttr>("dlc.naive_bytes"))
+      stats->naiveBytes = naive.getInt();
+  }
   if (emits(EmitKind::Loops)) {
     if (!writeText(
             staging.path(name + ".loops.mlir"),
@@ -348,7 +392,8 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
                           emits(EmitKind::Obj) || emits(EmitKind::Lib);
   if (needsMachineCode) {
     progress.start("lowering to LLVM");
-    if (!runPasses(module, addLLVMDialectPipeline, "lowering to LLVM", error))
+    if (!runPasses(module, addLLVMDialectPipeline, "lowering to LLVM", error,
+                   &options))
       return false;
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(

@@ -23,10 +23,22 @@ void registerCompilerDialects(mlir::DialectRegistry &registry);
 bool extractSignature(mlir::ModuleOp module, const std::string &modelName,
                       ModelSignature &signature, std::string &error);
 
+/// What `dlc compile --report` prints.
+struct CompileStats {
+  int64_t fusedGroups = 0; // dlc.fused ops after graph optimization
+  int64_t kernels = 0;     // top-level loop nests the compute function runs
+  int64_t arenaBytes = 0;  // the planned arena of intermediates
+  int64_t naiveBytes = 0;  // one buffer per intermediate, no reuse
+};
+
 /// Compiles a dlc-dialect module into the artifacts `options.emit` asks for,
 /// written into `options.outputDir` only once all of them are built. MLIR
 /// diagnostics go to the context's handler; other errors to `error`.
 bool compileModule(mlir::ModuleOp module, const CompileOptions &options,
+                   std::string &error, CompileStats *stats = nullptr);
+
+/// Runs only the graph-level pipeline (what `dlc inspect` shows).
+bool optimizeGraph(mlir::ModuleOp module, const CompileOptions &options,
                    std::string &error);
 
 /// True when `name` is a usable model name (a C identifier).

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -24,18 +25,44 @@ static LogicalResult createLinalgCopy(OpBuilder &b, Location loc, Value from,
   return success();
 }
 
-void addGraphPipeline(OpPassManager &pm, int optLevel) {
-  if (optLevel == 0)
-    return;
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+const std::vector<OptionalPass> &optionalPasses() {
+  static const std::vector<OptionalPass> passes = {
+      {"canonicalize", 1},       {"cse", 1},
+      {"dlc-fold-constants", 1}, {"dlc-fold-batchnorm", 2},
+      {"dlc-fuse-ops", 2},       {"dlc-tile-fused-groups", 2},
+      {"dlc-plan-memory", 2},
+  };
+  return passes;
 }
 
-void addLoopPipeline(OpPassManager &pm, int optLevel) {
+void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  auto enabled = [&](const char *name, int level) {
+    return options.enabled(name, level);
+  };
+  OpPassManager &function = pm.nest<func::FuncOp>();
+  // Lowering needs static shapes: inference is not an optimization.
+  function.addPass(createShapeInference());
+  if (enabled("canonicalize", 1))
+    function.addPass(createCanonicalizerPass());
+  if (enabled("dlc-fold-constants", 1))
+    function.addPass(createFoldConstants());
+  if (enabled("dlc-fold-batchnorm", 2))
+    function.addPass(createFoldBatchNorm());
+  if (enabled("canonicalize", 1))
+    function.addPass(createCanonicalizerPass()); // drops dead constants
+  if (enabled("cse", 1))
+    function.addPass(createCSEPass());
+  if (enabled("dlc-fuse-ops", 2))
+    function.addPass(createFuseOps());
+}
+
+void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createConvertDlcToLinalg());
   pm.addPass(createCanonicalizerPass());
-  if (optLevel > 0)
-    pm.addPass(createLinalgElementwiseOpFusionPass());
+  if (options.enabled("dlc-tile-fused-groups", 2)) {
+    pm.addNestedPass<func::FuncOp>(createTileFusedGroups());
+    pm.addPass(createCanonicalizerPass());
+  }
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
@@ -51,6 +78,8 @@ void addLoopPipeline(OpPassManager &pm, int optLevel) {
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.memCpyFn = createLinalgCopy;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  if (options.enabled("dlc-plan-memory", 2))
+    pm.addNestedPass<func::FuncOp>(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   pm.addPass(createConvertLinalgToLoopsPass());

@@ -2,18 +2,43 @@
 #ifndef DLC_COMPILER_DRIVER_PIPELINE_H
 #define DLC_COMPILER_DRIVER_PIPELINE_H
 
+#include <set>
+#include <string>
+#include <vector>
+
 namespace mlir {
 class OpPassManager;
 } // namespace mlir
 
 namespace dlc {
 
-/// Graph level, on the dlc dialect: simplification (none at -O0).
-void addGraphPipeline(mlir::OpPassManager &pm, int optLevel);
+/// Which optional passes run: by -O level, minus those named by
+/// --disable-pass (their pass arguments, e.g. "dlc-fuse-ops").
+struct PipelineOptions {
+  int optLevel = 3;
+  std::set<std::string> disabledPasses;
+  /// Whether the optional pass `name` runs from level `minLevel` on.
+  bool enabled(const std::string &name, int minLevel) const {
+    return optLevel >= minLevel && !disabledPasses.count(name);
+  }
+};
+
+/// The optional passes of the pipelines, for --disable-pass checks and
+/// documentation: pass argument and the lowest -O level that runs it.
+struct OptionalPass {
+  const char *name;
+  int minLevel;
+};
+const std::vector<OptionalPass> &optionalPasses();
+
+/// Graph level, on the dlc dialect: shape inference always; folding and
+/// simplification from -O1; BatchNorm folding and fusion from -O2.
+void addGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// dlc -> linalg on tensors -> bufferized loops (scf + memref) with the
-/// results turned into caller-provided output buffers.
-void addLoopPipeline(mlir::OpPassManager &pm, int optLevel);
+/// results turned into caller-provided output buffers. Kernel tiling and
+/// memory planning from -O2.
+void addLoopPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Loops -> the LLVM dialect, with the bare-pointer calling convention for
 /// the entry function.

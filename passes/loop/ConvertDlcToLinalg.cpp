@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
 
@@ -61,6 +62,26 @@ Value dlc::buildElementwise(OpBuilder &b, Location loc,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         Value result = body(nested, nestedLoc, args.drop_back());
         nested.create<linalg::YieldOp>(nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value dlc::buildInPlaceElementwise(OpBuilder &b, Location loc, Value dest,
+                                   ValueRange inputs,
+                                   const ScalarBodyBuilder &body) {
+  auto resultType = cast<RankedTensorType>(dest.getType());
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs)
+    maps.push_back(
+        broadcastMap(cast<RankedTensorType>(input.getType()), resultType));
+  maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
+  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, resultType, inputs, dest, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        nested.create<linalg::YieldOp>(nestedLoc,
+                                       body(nested, nestedLoc, args));
       });
   return generic.getResult(0);
 }
@@ -144,66 +165,6 @@ namespace {
 
 bool isFloat(Type type) { return isa<FloatType>(type); }
 
-/// Lowers a unary elementwise op with a per-element builder that may reject
-/// the element type (returning a null Value).
-template <typename OpTy> struct UnaryLowering : OpConversionPattern<OpTy> {
-  using ScalarFn = Value (*)(OpBuilder &, Location, Value, OpTy);
-  UnaryLowering(MLIRContext *context, ScalarFn scalarFn)
-      : OpConversionPattern<OpTy>(context), scalarFn(scalarFn) {}
-
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto resultType = cast<RankedTensorType>(op.getType());
-    Type elementType = resultType.getElementType();
-    // Probe the element type first, so that a rejected op leaves no IR.
-    if (!supports(elementType))
-      return rewriter.notifyMatchFailure(op, "unsupported element type");
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), resultType, adaptor.getOperands(),
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return scalarFn(b, loc, args[0], op);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-
-  static bool supports(Type elementType) {
-    if (isFloat(elementType))
-      return true;
-    return isa<IntegerType>(elementType) &&
-           (std::is_same_v<OpTy, ReluOp> || std::is_same_v<OpTy, NegOp> ||
-            std::is_same_v<OpTy, AbsOp> || std::is_same_v<OpTy, ClipOp>);
-  }
-
-  ScalarFn scalarFn;
-};
-
-/// Lowers a broadcasting binary op; `floatFn`/`intFn` build the scalar op.
-template <typename OpTy, typename FloatOp, typename IntOp>
-struct BinaryLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto resultType = cast<RankedTensorType>(op.getType());
-    Type elementType = resultType.getElementType();
-    bool isInt = isa<IntegerType>(elementType);
-    if (!isFloat(elementType) && !isInt)
-      return rewriter.notifyMatchFailure(op, "unsupported element type");
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), resultType, adaptor.getOperands(),
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          if (isInt)
-            return b.create<IntOp>(loc, args[0], args[1]);
-          return b.create<FloatOp>(loc, args[0], args[1]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
 Value lowerRelu(OpBuilder &b, Location loc, Value x, ReluOp) {
   Value zero = scalarConstant(b, loc, x.getType(), 0.0);
   if (isFloat(x.getType()))
@@ -269,6 +230,81 @@ Value lowerClip(OpBuilder &b, Location loc, Value x, ClipOp op) {
   }
   return result;
 }
+
+} // namespace
+
+bool dlc::supportsScalarOp(Operation *op) {
+  auto kindOp = dyn_cast<PatternKindInterface>(op);
+  if (!kindOp || op->getNumResults() != 1 ||
+      (kindOp.getPatternKind() != PatternKind::Elementwise &&
+       kindOp.getPatternKind() != PatternKind::Broadcast))
+    return false;
+  Type type =
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  if (isFloat(type))
+    return true;
+  if (!isa<IntegerType>(type))
+    return false;
+  return isa<ReluOp, NegOp, AbsOp, ClipOp, AddOp, SubOp, MulOp, DivOp, MaxOp,
+             MinOp, PowOp>(op);
+}
+
+Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
+                         ValueRange args) {
+  bool isInt = isa<IntegerType>(args[0].getType());
+  auto binary = [&](auto floatOp, auto intOp) -> Value {
+    using FloatOp = decltype(floatOp);
+    using IntOp = decltype(intOp);
+    if (isInt)
+      return b.create<IntOp>(loc, args[0], args[1]);
+    return b.create<FloatOp>(loc, args[0], args[1]);
+  };
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](ReluOp o) { return lowerRelu(b, loc, args[0], o); })
+      .Case([&](SigmoidOp o) { return lowerSigmoid(b, loc, args[0], o); })
+      .Case([&](TanhOp o) { return lowerTanh(b, loc, args[0], o); })
+      .Case([&](ExpOp o) { return lowerExp(b, loc, args[0], o); })
+      .Case([&](LogOp o) { return lowerLog(b, loc, args[0], o); })
+      .Case([&](SqrtOp o) { return lowerSqrt(b, loc, args[0], o); })
+      .Case([&](ErfOp o) { return lowerErf(b, loc, args[0], o); })
+      .Case([&](NegOp o) { return lowerNeg(b, loc, args[0], o); })
+      .Case([&](AbsOp o) { return lowerAbs(b, loc, args[0], o); })
+      .Case([&](ReciprocalOp o) { return lowerReciprocal(b, loc, args[0], o); })
+      .Case([&](ClipOp o) { return lowerClip(b, loc, args[0], o); })
+      .Case([&](AddOp) { return binary(arith::AddFOp(), arith::AddIOp()); })
+      .Case([&](SubOp) { return binary(arith::SubFOp(), arith::SubIOp()); })
+      .Case([&](MulOp) { return binary(arith::MulFOp(), arith::MulIOp()); })
+      .Case([&](DivOp) { return binary(arith::DivFOp(), arith::DivSIOp()); })
+      .Case(
+          [&](MaxOp) { return binary(arith::MaximumFOp(), arith::MaxSIOp()); })
+      .Case(
+          [&](MinOp) { return binary(arith::MinimumFOp(), arith::MinSIOp()); })
+      .Case([&](PowOp) { return binary(math::PowFOp(), math::IPowIOp()); })
+      .Default([](Operation *) { return Value(); });
+}
+
+namespace {
+
+/// Lowers any elementwise or broadcasting op to one linalg.generic.
+struct ElementwiseLowering : ConversionPattern {
+  ElementwiseLowering(MLIRContext *context)
+      : ConversionPattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!supportsScalarOp(op))
+      return rewriter.notifyMatchFailure(op, "not a supported elementwise op");
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    Value result =
+        buildElementwise(rewriter, op->getLoc(), resultType, operands,
+                         [&](OpBuilder &b, Location loc, ValueRange args) {
+                           return buildScalarOp(b, loc, op, args);
+                         });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
 
 //===----------------------------------------------------------------------===//
 // Data movement and constants
@@ -344,24 +380,7 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
 
 void dlc::populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<UnaryLowering<ReluOp>>(context, lowerRelu);
-  patterns.add<UnaryLowering<SigmoidOp>>(context, lowerSigmoid);
-  patterns.add<UnaryLowering<TanhOp>>(context, lowerTanh);
-  patterns.add<UnaryLowering<ExpOp>>(context, lowerExp);
-  patterns.add<UnaryLowering<LogOp>>(context, lowerLog);
-  patterns.add<UnaryLowering<SqrtOp>>(context, lowerSqrt);
-  patterns.add<UnaryLowering<ErfOp>>(context, lowerErf);
-  patterns.add<UnaryLowering<NegOp>>(context, lowerNeg);
-  patterns.add<UnaryLowering<AbsOp>>(context, lowerAbs);
-  patterns.add<UnaryLowering<ReciprocalOp>>(context, lowerReciprocal);
-  patterns.add<UnaryLowering<ClipOp>>(context, lowerClip);
-  patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
-               BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
-               BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
-               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
-               BinaryLowering<MaxOp, arith::MaximumFOp, arith::MaxSIOp>,
-               BinaryLowering<MinOp, arith::MinimumFOp, arith::MinSIOp>,
-               BinaryLowering<PowOp, math::PowFOp, math::IPowIOp>>(context);
+  patterns.add<ElementwiseLowering>(context);
   patterns.add<ConstantLowering, TransposeLowering, ReshapeLowering,
                ConcatLowering>(context);
 }
@@ -383,6 +402,7 @@ struct ConvertDlcToLinalgPass
     RewritePatternSet patterns(context);
     populateElementwiseLoweringPatterns(patterns);
     populateStructuredLoweringPatterns(patterns);
+    populateFusedLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

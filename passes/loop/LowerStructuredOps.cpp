@@ -48,29 +48,47 @@ Value minScalars(OpBuilder &b, Location loc, Value x, Value y) {
 
 bool isFloatOrInt(Type type) { return isFloat(type) || isa<IntegerType>(type); }
 
-/// Pads the spatial dims (2..) of a channels-first tensor with `padValue`.
-Value padSpatial(OpBuilder &b, Location loc, Value input,
-                 ArrayRef<int64_t> padBegin, ArrayRef<int64_t> padEnd,
-                 Value padValue) {
-  bool any = llvm::any_of(padBegin, [](int64_t p) { return p != 0; }) ||
-             llvm::any_of(padEnd, [](int64_t p) { return p != 0; });
-  if (!any)
-    return input;
+bool anyNonZero(ArrayRef<int64_t> values) {
+  return llvm::any_of(values, [](int64_t v) { return v != 0; });
+}
+
+/// Reads input[n, channel, positions - padBegin] inside a generic's body,
+/// giving `padValue` where that falls outside the input. Padded windows read
+/// this way instead of through a padded copy, so a conv or pool stays one
+/// loop nest with no buffer besides its result.
+Value readPaddedInput(OpBuilder &b, Location loc, Value input, Value batch,
+                      Value channel, ArrayRef<Value> positions,
+                      ArrayRef<int64_t> padBegin, Value padValue) {
   auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<int64_t> low = {0, 0}, high = {0, 0}, shape(type.getShape());
-  for (size_t i = 0; i < padBegin.size(); ++i) {
-    low.push_back(padBegin[i]);
-    high.push_back(padEnd[i]);
-    shape[i + 2] += padBegin[i] + padEnd[i];
+  SmallVector<Value> indices = {batch, channel};
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value inside;
+  for (auto [i, position] : llvm::enumerate(positions)) {
+    Value at = b.create<arith::SubIOp>(
+        loc, position, b.create<arith::ConstantIndexOp>(loc, padBegin[i]));
+    Value size = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(i + 2));
+    Value low =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, at, zero);
+    Value high =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, at, size);
+    Value ok = b.create<arith::AndIOp>(loc, low, high);
+    inside = inside ? b.create<arith::AndIOp>(loc, inside, ok).getResult() : ok;
+    indices.push_back(b.create<arith::SelectOp>(loc, ok, at, zero));
   }
-  auto paddedType = RankedTensorType::get(shape, type.getElementType());
-  SmallVector<OpFoldResult> lowValues, highValues;
-  for (auto [l, h] : llvm::zip(low, high)) {
-    lowValues.push_back(b.getIndexAttr(l));
-    highValues.push_back(b.getIndexAttr(h));
-  }
-  return b.create<tensor::PadOp>(loc, paddedType, input, lowValues, highValues,
-                                 padValue);
+  Value element = b.create<tensor::ExtractOp>(loc, input, indices);
+  return b.create<arith::SelectOp>(loc, inside, element, padValue);
+}
+
+/// `out * stride + window * dilation` from the generic's loop indices.
+Value windowPosition(OpBuilder &b, Location loc, int64_t outDim,
+                     int64_t windowDim, int64_t stride, int64_t dilation) {
+  Value out = b.create<linalg::IndexOp>(loc, outDim);
+  Value window = b.create<linalg::IndexOp>(loc, windowDim);
+  Value scaledOut = b.create<arith::MulIOp>(
+      loc, out, b.create<arith::ConstantIndexOp>(loc, stride));
+  Value scaledWindow = b.create<arith::MulIOp>(
+      loc, window, b.create<arith::ConstantIndexOp>(loc, dilation));
+  return b.create<arith::AddIOp>(loc, scaledOut, scaledWindow);
 }
 
 //===----------------------------------------------------------------------===//
@@ -156,9 +174,8 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     int64_t spatialRank = resultType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
-    Value input = padSpatial(rewriter, loc, adaptor.getInput(),
-                             pads.take_front(spatialRank),
-                             pads.drop_front(spatialRank), zero);
+    Value input = adaptor.getInput();
+    bool padded = anyNonZero(pads);
     // Loops: n, f, o_1..o_k (parallel), c, k_1..k_k (reduction).
     MLIRContext *context = rewriter.getContext();
     int64_t numLoops = 2 + spatialRank + 1 + spatialRank;
@@ -180,19 +197,51 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       outputExprs.push_back(out);
     }
     SmallVector<AffineMap> maps = {
-        AffineMap::get(numLoops, 0, inputExprs, context),
         AffineMap::get(numLoops, 0, filterExprs, context),
         AffineMap::get(numLoops, 0, outputExprs, context)};
+    SmallVector<Value> inputs = {adaptor.getFilter()};
+    if (!padded) {
+      maps.insert(maps.begin(),
+                  AffineMap::get(numLoops, 0, inputExprs, context));
+      inputs.insert(inputs.begin(), input);
+    }
     SmallVector<IteratorType> iterators(2 + spatialRank,
                                         IteratorType::parallel);
     iterators.append(1 + spatialRank, IteratorType::reduction);
     Value init = filledTensor(rewriter, loc, resultType, zero);
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, resultType, ValueRange{input, adaptor.getFilter()}, init, maps,
-        iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value product = mulScalars(b, nestedLoc, args[0], args[1]);
+        loc, resultType, inputs, init, maps, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value x, w = args[args.size() - 2], acc = args.back();
+          if (padded) {
+            Value batch = b.create<linalg::IndexOp>(nestedLoc, 0);
+            Value channel =
+                b.create<linalg::IndexOp>(nestedLoc, 2 + spatialRank);
+            if (group != 1) {
+              Value filterIndex = b.create<linalg::IndexOp>(nestedLoc, 1);
+              Value groupIndex = b.create<arith::DivUIOp>(
+                  nestedLoc, filterIndex,
+                  b.create<arith::ConstantIndexOp>(nestedLoc, filtersPerGroup));
+              channel = b.create<arith::AddIOp>(
+                  nestedLoc,
+                  b.create<arith::MulIOp>(nestedLoc, groupIndex,
+                                          b.create<arith::ConstantIndexOp>(
+                                              nestedLoc, channelsPerGroup)),
+                  channel);
+            }
+            SmallVector<Value> positions;
+            for (int64_t i = 0; i < spatialRank; ++i)
+              positions.push_back(
+                  windowPosition(b, nestedLoc, 2 + i, 3 + spatialRank + i,
+                                 op.getStrides()[i], op.getDilations()[i]));
+            x = readPaddedInput(b, nestedLoc, input, batch, channel, positions,
+                                pads.take_front(spatialRank), zero);
+          } else {
+            x = args[0];
+          }
+          Value product = mulScalars(b, nestedLoc, x, w);
           b.create<linalg::YieldOp>(nestedLoc,
-                                    addScalars(b, nestedLoc, args[2], product));
+                                    addScalars(b, nestedLoc, acc, product));
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
@@ -224,7 +273,8 @@ effectivePadEnd(RankedTensorType inputType, RankedTensorType resultType,
 /// window k_1..k_k (given its extent by an unused `window` operand).
 template <typename PoolOp>
 Value buildWindowReduction(
-    OpBuilder &b, Location loc, PoolOp op, Value paddedInput, Value init,
+    OpBuilder &b, Location loc, PoolOp op, Value input, Value padValue,
+    Value init,
     function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto resultType = cast<RankedTensorType>(op.getType());
   int64_t spatialRank = resultType.getRank() - 2;
@@ -242,19 +292,44 @@ Value buildWindowReduction(
   }
   Value window = b.create<tensor::EmptyOp>(loc, op.getKernelShape(),
                                            resultType.getElementType());
+  // Ceil mode may reach past the declared end pads: the in-body read covers
+  // it, so any padding at all takes that path.
+  auto inputType = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> padEnd =
+      effectivePadEnd(inputType, resultType, op.getKernelShape(),
+                      op.getStrides(), op.getDilations(), op.getPads());
+  ArrayRef<int64_t> padBegin = op.getPads().take_front(spatialRank);
+  bool padded = anyNonZero(padBegin) || anyNonZero(padEnd);
   SmallVector<AffineMap> maps = {
-      AffineMap::get(numLoops, 0, inputExprs, context),
       AffineMap::get(numLoops, 0, windowExprs, context),
       AffineMap::get(numLoops, 0, outputExprs, context)};
+  SmallVector<Value> inputs = {window};
+  if (!padded) {
+    maps.insert(maps.begin(), AffineMap::get(numLoops, 0, inputExprs, context));
+    inputs.insert(inputs.begin(), input);
+  }
   SmallVector<IteratorType> iterators(2 + spatialRank, IteratorType::parallel);
   iterators.append(spatialRank, IteratorType::reduction);
   return b
       .create<linalg::GenericOp>(
-          loc, resultType, ValueRange{paddedInput, window}, init, maps,
-          iterators,
+          loc, resultType, inputs, init, maps, iterators,
           [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+            Value x;
+            if (padded) {
+              SmallVector<Value> positions;
+              for (int64_t i = 0; i < spatialRank; ++i)
+                positions.push_back(windowPosition(
+                    nested, nestedLoc, 2 + i, 2 + spatialRank + i,
+                    op.getStrides()[i], op.getDilations()[i]));
+              x = readPaddedInput(nested, nestedLoc, input,
+                                  nested.create<linalg::IndexOp>(nestedLoc, 0),
+                                  nested.create<linalg::IndexOp>(nestedLoc, 1),
+                                  positions, padBegin, padValue);
+            } else {
+              x = args[0];
+            }
             nested.create<linalg::YieldOp>(
-                nestedLoc, combine(nested, nestedLoc, args[2], args[0]));
+                nestedLoc, combine(nested, nestedLoc, args.back(), x));
           })
       .getResult(0);
 }
@@ -269,18 +344,11 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
     Type elementType = resultType.getElementType();
     if (!isFloatOrInt(elementType))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
-    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
-    int64_t spatialRank = resultType.getRank() - 2;
     Value lowest = lowestValue(rewriter, loc, elementType);
-    SmallVector<int64_t> padEnd =
-        effectivePadEnd(inputType, resultType, op.getKernelShape(),
-                        op.getStrides(), op.getDilations(), op.getPads());
-    Value padded =
-        padSpatial(rewriter, loc, adaptor.getInput(),
-                   op.getPads().take_front(spatialRank), padEnd, lowest);
     Value init = filledTensor(rewriter, loc, resultType, lowest);
-    rewriter.replaceOp(
-        op, buildWindowReduction(rewriter, loc, op, padded, init, maxScalars));
+    rewriter.replaceOp(op, buildWindowReduction(rewriter, loc, op,
+                                                adaptor.getInput(), lowest,
+                                                init, maxScalars));
     return success();
   }
 };
@@ -299,14 +367,10 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
     int64_t spatialRank = resultType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
                       strides = op.getStrides(), dilations = op.getDilations();
-    SmallVector<int64_t> padEnd = effectivePadEnd(inputType, resultType, kernel,
-                                                  strides, dilations, pads);
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
-    Value padded = padSpatial(rewriter, loc, adaptor.getInput(),
-                              pads.take_front(spatialRank), padEnd, zero);
     Value init = filledTensor(rewriter, loc, resultType, zero);
-    Value sum =
-        buildWindowReduction(rewriter, loc, op, padded, init, addScalars);
+    Value sum = buildWindowReduction(rewriter, loc, op, adaptor.getInput(),
+                                     zero, init, addScalars);
 
     // The divisor of each output position is known at compile time: the taps
     // of its window inside the input (plus the declared pads when
@@ -341,13 +405,13 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
         uniform ? DenseElementsAttr::get(countsType, counts.front())
                 : DenseElementsAttr::get(countsType, ArrayRef<float>(counts));
     Value divisor = rewriter.create<arith::ConstantOp>(loc, countsAttr);
-    Value average = buildElementwise(
-        rewriter, loc, resultType, ValueRange{sum, divisor},
+    Value average = buildInPlaceElementwise(
+        rewriter, loc, sum, ValueRange{divisor},
         [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          Value count = args[1];
+          Value count = args[0];
           if (count.getType() != elementType)
             count = b.create<arith::TruncFOp>(nestedLoc, elementType, count);
-          return b.create<arith::DivFOp>(nestedLoc, args[0], count);
+          return b.create<arith::DivFOp>(nestedLoc, args[1], count);
         });
     rewriter.replaceOp(op, average);
     return success();
@@ -421,11 +485,12 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
     Value reduced =
         reduceAxes(rewriter, loc, adaptor.getInput(), op.getAxes(), kind);
     if (kind == ReduceKind::Mean) {
-      auto reducedType = cast<RankedTensorType>(reduced.getType());
-      int64_t count = inputType.getNumElements() /
-                      std::max<int64_t>(reducedType.getNumElements(), 1);
-      reduced = buildElementwise(
-          rewriter, loc, reducedType, reduced,
+      int64_t count =
+          inputType.getNumElements() /
+          std::max<int64_t>(
+              cast<RankedTensorType>(reduced.getType()).getNumElements(), 1);
+      reduced = buildInPlaceElementwise(
+          rewriter, loc, reduced, ValueRange{},
           [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
             Value divisor =
                 scalarConstant(b, nestedLoc, elementType, double(count));

@@ -27,6 +27,21 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::ValueRange inputs,
                              const ScalarBodyBuilder &body);
 
+/// An elementwise linalg.generic that updates `dest` in place (its init):
+/// `body` gets the scalars of `inputs` (broadcast to dest) then dest's.
+/// Writing into the producer's result keeps one buffer for both.
+mlir::Value buildInPlaceElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value dest, mlir::ValueRange inputs,
+                                    const ScalarBodyBuilder &body);
+
+/// The scalar computation of elementwise/broadcast dlc op `op` on `args`
+/// (one scalar per operand); null when its element type is not supported.
+mlir::Value buildScalarOp(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Operation *op, mlir::ValueRange args);
+
+/// Whether buildScalarOp supports `op` (checked before any IR is built).
+bool supportsScalarOp(mlir::Operation *op);
+
 /// A scalar constant of `type` (float or integer) equal to `value`.
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double value);
@@ -48,6 +63,7 @@ mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
 
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateFusedLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace dlc
 

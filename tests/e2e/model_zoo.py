@@ -36,10 +36,10 @@ class GraphMaker:
         self.nodes.append(helper.make_node(op, inputs, names, name="%s_%d" % (op.lower(), self.count), **attrs))
         return names[0] if outputs == 1 else names
 
-    def conv_bn_relu(self, x, cin, cout, k=3, stride=1, relu=True):
+    def conv_bn_relu(self, x, cin, cout, k=3, stride=1, relu=True, bias=True):
         w = self.weight([cout, cin, k, k])
-        b = self.weight([cout], scale=0.1)
-        y = self.node("Conv", [x, w, b], kernel_shape=[k, k], strides=[stride, stride],
+        inputs = [x, w, self.weight([cout], scale=0.1)] if bias else [x, w]
+        y = self.node("Conv", inputs, kernel_shape=[k, k], strides=[stride, stride],
                       pads=[k // 2] * 4)
         y = self.node("BatchNormalization",
                       [y, self.weight([cout], positive=True), self.weight([cout], scale=0.1),
@@ -56,7 +56,7 @@ class GraphMaker:
         return model
 
 
-def small_cnn(opset=13, seed=0, channels=8, size=16, classes=10):
+def small_cnn(opset=13, seed=0, channels=8, size=16, classes=10, softmax=True):
     """conv-bn-relu, maxpool, conv-relu, conv + residual add + relu, global pool, gemm."""
     g = GraphMaker(seed)
     x = g.conv_bn_relu("input", 3, channels)
@@ -71,13 +71,14 @@ def small_cnn(opset=13, seed=0, channels=8, size=16, classes=10):
     y = g.node("Gemm", [y, g.weight([classes, channels]), g.weight([classes], scale=0.1)],
                transB=1)
     g.nodes[-1].output[0] = "logits"
-    probs = g.node("Softmax", ["logits"], axis=1)
-    g.nodes[-1].output[0] = "probs"
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])]
+    if softmax:
+        g.node("Softmax", ["logits"], axis=1)
+        g.nodes[-1].output[0] = "probs"
+        outputs.append(helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, classes]))
     return g.model("small_cnn",
                    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
-                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes]),
-                    helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, classes])],
-                   opset)
+                   outputs, opset)
 
 
 def mlp(opset=13, seed=1, batch=4, features=32, hidden=64, classes=10):
@@ -104,6 +105,35 @@ def mlp(opset=13, seed=1, batch=4, features=32, hidden=64, classes=10):
     return g.model("mlp",
                    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, features])],
                    [helper.make_tensor_value_info("output", TensorProto.FLOAT, [batch, classes])],
+                   opset)
+
+
+def resnet50(opset=13, seed=2, size=224, classes=1000):
+    """The ResNet-50 v1.5 architecture (bottlenecks [3, 4, 6, 3], stride on the
+    3x3 conv), BatchNorm after every conv, random weights."""
+    g = GraphMaker(seed)
+    x = g.conv_bn_relu("input", 3, 64, k=7, stride=2, bias=False)
+    x = g.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    cin = 64
+    for stage, (blocks, width) in enumerate(zip([3, 4, 6, 3], [64, 128, 256, 512])):
+        for block in range(blocks):
+            stride = 2 if block == 0 and stage > 0 else 1
+            y = g.conv_bn_relu(x, cin, width, k=1, bias=False)
+            y = g.conv_bn_relu(y, width, width, k=3, stride=stride, bias=False)
+            y = g.conv_bn_relu(y, width, width * 4, k=1, relu=False, bias=False)
+            skip = x
+            if block == 0:
+                skip = g.conv_bn_relu(x, cin, width * 4, k=1, stride=stride, relu=False,
+                                      bias=False)
+            x = g.node("Relu", [g.node("Add", [y, skip])])
+            cin = width * 4
+    x = g.node("GlobalAveragePool", [x])
+    x = g.node("Flatten", [x], axis=1)
+    x = g.node("Gemm", [x, g.weight([classes, cin]), g.weight([classes], scale=0.1)], transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g.model("resnet50",
+                   [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
                    opset)
 
 

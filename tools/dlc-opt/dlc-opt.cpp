@@ -16,10 +16,10 @@ int main(int argc, char **argv) {
   // The stages `dlc compile` runs, for lit tests of whole lowerings.
   mlir::PassPipelineRegistration<>(
       "dlc-graph-pipeline", "dlc's graph-level optimizations (-O3)",
-      [](mlir::OpPassManager &pm) { dlc::addGraphPipeline(pm, 3); });
+      [](mlir::OpPassManager &pm) { dlc::addGraphPipeline(pm, {}); });
   mlir::PassPipelineRegistration<>(
       "dlc-loop-pipeline", "dlc -> bufferized loops with out-params (-O3)",
-      [](mlir::OpPassManager &pm) { dlc::addLoopPipeline(pm, 3); });
+      [](mlir::OpPassManager &pm) { dlc::addLoopPipeline(pm, {}); });
   mlir::PassPipelineRegistration<>(
       "dlc-llvm-pipeline", "loops -> the LLVM dialect, bare-pointer ABI",
       dlc::addLLVMDialectPipeline);

@@ -2,6 +2,13 @@
 #ifndef DLC_TOOLS_DLC_COMMANDS_H
 #define DLC_TOOLS_DLC_COMMANDS_H
 
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +19,24 @@ using Args = std::vector<std::string>;
 int runCompileCommand(const Args &args);
 int runRunCommand(const Args &args);
 int runBenchCommand(const Args &args);
+int runInspectCommand(const Args &args);
+
+/// Loads an .onnx model (imported as function `modelName`) or a dlc-dialect
+/// .mlir file; null with `error` set (or diagnostics printed) on failure.
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(const std::string &model,
+                                            mlir::MLIRContext &context,
+                                            OnnxImportOptions importOptions,
+                                            const std::string &modelName,
+                                            std::string &error);
+
+/// A diagnostic handler printing each error on one line, naming its node;
+/// counts them in `errors`.
+std::function<mlir::LogicalResult(mlir::Diagnostic &)>
+makeDiagnosticPrinter(int &errors);
+
+/// Whether `name` is a pass --disable-pass accepts; the list of those.
+bool isOptionalPass(const std::string &name);
+std::string optionalPassList();
 
 /// Prints "dlc: error: <message>" on stderr and returns exit code 1.
 int reportError(const std::string &message);

@@ -1,6 +1,7 @@
 //===- CompileCommand.cpp - dlc compile -----------------------------------===//
 #include "compiler/DlcDialect.h"
 #include "compiler/driver/Compiler.h"
+#include "compiler/driver/Pipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "tools/dlc/Commands.h"
 
@@ -40,6 +41,16 @@ static const char kCompileHelp[] =
     "  --input-shape NAME=D0,D1,...\n"
     "                            fix the shape of an ONNX input (for symbolic\n"
     "                            dimensions); may be repeated\n"
+    "  --report                  print what was built: fused groups, kernels\n"
+    "                            (loop nests run) and the arena of\n"
+    "                            intermediates against the naive sum\n"
+    "  --disable-pass=PASS       skip an optional pass (may be repeated):\n"
+    "                            canonicalize, cse, dlc-fold-constants,\n"
+    "                            dlc-fold-batchnorm, dlc-fuse-ops,\n"
+    "                            dlc-tile-fused-groups, dlc-plan-memory\n"
+    "  --print-ir-after-all      print the module after every pass (stderr)\n"
+    "  --print-ir-after=PASS     print the module after each run of PASS\n"
+    "                            (a pass argument, e.g. dlc-fuse-ops)\n"
     "  -v, --verbose             print each stage and its time on stderr\n";
 
 int reportError(const std::string &message) {
@@ -154,6 +165,19 @@ int runCompileCommand(const Args &args) {
       emitList = *v;
     } else if (arg == "-v" || arg == "--verbose") {
       options.verbose = true;
+    } else if (arg == "--report") {
+      options.report = true;
+    } else if (arg == "--print-ir-after-all") {
+      options.printIRAfterAll = true;
+    } else if (auto v = inlineValue("--print-ir-after=")) {
+      options.printIRAfter.insert(*v);
+    } else if (auto v = inlineValue("--disable-pass=")) {
+      if (!isOptionalPass(*v)) {
+        reportError("--disable-pass: '" + *v + "' is not an optional pass (" +
+                    optionalPassList() + ")");
+        return 2;
+      }
+      options.disabledPasses.insert(*v);
     } else if (!arg.empty() && arg[0] == '-') {
       reportError("unknown option '" + arg + "' (see dlc compile --help)");
       return 2;
@@ -184,12 +208,49 @@ int runCompileCommand(const Args &args) {
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);
-  // One line per diagnostic, naming the node (the op's location).
   int diagnostics = 0;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
+  mlir::ScopedDiagnosticHandler handler(&context,
+                                        makeDiagnosticPrinter(diagnostics));
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loadModel(model, context, importOptions, options.modelName, error);
+  // Where diagnostics were printed, they already name the node at fault and
+  // `error` only says which stage stopped.
+  CompileStats stats;
+  if (!module || !compileModule(*module, options, error, &stats)) {
+    if (diagnostics == 0)
+      reportError(error.empty() ? "compilation failed" : error);
+    return 1;
+  }
+  if (options.report) {
+    std::printf("fused groups: %lld\n", (long long)stats.fusedGroups);
+    std::printf("kernels: %lld\n", (long long)stats.kernels);
+    std::printf("arena: %lld bytes (naive %lld bytes)\n",
+                (long long)stats.arenaBytes, (long long)stats.naiveBytes);
+  }
+  return 0;
+}
+
+bool isOptionalPass(const std::string &name) {
+  for (const OptionalPass &pass : optionalPasses())
+    if (name == pass.name)
+      return true;
+  return false;
+}
+
+std::string optionalPassList() {
+  std::string list;
+  for (const OptionalPass &pass : optionalPasses())
+    list += (list.empty() ? "" : ", ") + std::string(pass.name);
+  return list;
+}
+
+std::function<mlir::LogicalResult(mlir::Diagnostic &)>
+makeDiagnosticPrinter(int &errors) {
+  // One line per error, naming the node (the op's location).
+  return [&errors](mlir::Diagnostic &diag) {
     if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
       return mlir::success();
-    ++diagnostics;
+    ++errors;
     std::string text;
     llvm::raw_string_ostream os(text);
     if (auto node = mlir::dyn_cast<mlir::NameLoc>(diag.getLocation()))
@@ -198,35 +259,37 @@ int runCompileCommand(const Args &args) {
       os << diag.getLocation() << ": " << diag;
     reportError(text);
     return mlir::success();
-  });
+  };
+}
 
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(const std::string &model,
+                                            mlir::MLIRContext &context,
+                                            OnnxImportOptions importOptions,
+                                            const std::string &modelName,
+                                            std::string &error) {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (llvm::StringRef(model).ends_with(".onnx")) {
-    importOptions.functionName = options.modelName;
+    importOptions.functionName = modelName;
     module = importOnnxFile(model, context, importOptions, error);
   } else if (llvm::StringRef(model).ends_with(".mlir")) {
-    if (!importOptions.inputShapes.empty())
-      return reportError("--input-shape applies to ONNX models only");
+    if (!importOptions.inputShapes.empty()) {
+      error = "--input-shape applies to ONNX models only";
+      return nullptr;
+    }
     llvm::SourceMgr sources;
     auto buffer = llvm::MemoryBuffer::getFile(model);
-    if (!buffer)
-      return reportError("cannot read '" + model +
-                         "': " + buffer.getError().message());
+    if (!buffer) {
+      error = "cannot read '" + model + "': " + buffer.getError().message();
+      return nullptr;
+    }
     sources.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
     module = mlir::parseSourceFile<mlir::ModuleOp>(sources, &context);
     if (!module)
       error = "cannot parse '" + model + "'";
   } else {
-    return reportError("'" + model + "': expected an .onnx or .mlir file");
+    error = "'" + model + "': expected an .onnx or .mlir file";
   }
-  // Where diagnostics were printed, they already name the node at fault and
-  // `error` only says which stage stopped.
-  if (!module || !compileModule(*module, options, error)) {
-    if (diagnostics == 0)
-      reportError(error.empty() ? "compilation failed" : error);
-    return 1;
-  }
-  return 0;
+  return module;
 }
 
 } // namespace dlc

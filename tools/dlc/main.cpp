@@ -15,6 +15,9 @@ static const char kUsage[] =
     "  run LIB --input NAME=FILE ... --output-dir DIR\n"
     "                            run a compiled model on .npy/.pb inputs\n"
     "  bench LIB                 time a compiled model\n"
+    "  inspect MODEL [--dot FILE]\n"
+    "                            show the kernels (fused groups) a model\n"
+    "                            compiles into\n"
     "\n"
     "'dlc <command> --help' describes a command's options.\n";
 
@@ -32,6 +35,8 @@ int main(int argc, char **argv) {
     return dlc::runRunCommand(args);
   if (command == "bench")
     return dlc::runBenchCommand(args);
+  if (command == "inspect")
+    return dlc::runInspectCommand(args);
   std::fprintf(stderr, "dlc: error: unknown command '%s'\n\n%s",
                command.c_str(), kUsage);
   return 2;

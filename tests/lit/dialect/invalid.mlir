@@ -94,3 +94,36 @@ func.func @constant_type(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = "dlc.constant"() {value = dense<1.0> : tensor<3xf32>} : () -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+func.func @fused_wrong_yield(%a: tensor<4xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{yields 'tensor<4xf32>' but returns 'tensor<3xf32>'}}
+  %0 = dlc.fused %a : (tensor<4xf32>) -> tensor<3xf32> {
+  ^bb0(%x: tensor<4xf32>):
+    dlc.yield %x : tensor<4xf32>
+  }
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @fused_argument_count(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{has 1 inputs but 2 block arguments}}
+  %0 = dlc.fused %a : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
+    dlc.yield %x : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @fused_captures(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %0 = dlc.fused : () -> tensor<4xf32> {
+    // expected-error @+1 {{using value defined outside the region}}
+    dlc.yield %a : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}

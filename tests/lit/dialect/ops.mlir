@@ -50,3 +50,19 @@ func.func @data_movement(%x: tensor<2x3x4xf32>, %m: tensor<4x5xf32>) -> tensor<4
   %c = dlc.concat %r2, %s {axis = 0} : (tensor<3x2x5xf32>, tensor<1x2x5xf32>) -> tensor<4x2x5xf32>
   return %c : tensor<4x2x5xf32>
 }
+
+// A fused group with its block arguments and terminator.
+// CHECK-LABEL: func @fused
+// CHECK: %[[G:.*]] = dlc.fused %arg0, %arg1 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+// CHECK-NEXT: ^bb0(%[[A:.*]]: tensor<4xf32>, %[[B:.*]]: tensor<4xf32>):
+// CHECK-NEXT: %[[S:.*]] = dlc.add %[[A]], %[[B]]
+// CHECK-NEXT: dlc.yield %[[S]] : tensor<4xf32>
+// CHECK-NEXT: }
+func.func @fused(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = dlc.fused %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
+    %1 = dlc.add %x, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    dlc.yield %1 : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}

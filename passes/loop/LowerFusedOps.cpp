@@ -1,0 +1,107 @@
+//===- LowerFusedOps.cpp - dlc.fused groups to linalg on tensors ----------===//
+//
+// Part of the convert-dlc-to-linalg pass. A group lowers to its anchor (the
+// conv, matmul, pool or reduction, lowered by its own pattern) followed by one
+// linalg.generic that computes every elementwise member per element and writes
+// into the anchor's result (no intermediate tensor). That generic is marked
+// `dlc.fusion_root`; dlc-tile-fused-groups then makes the pair one loop nest.
+// A group of elementwise ops only becomes that one generic.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
+#include "passes/loop/LoweringUtils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+struct FusedLowering : OpConversionPattern<FusedOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(FusedOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    IRMapping outside; // block arguments -> the group's inputs
+    for (auto [argument, input] :
+         llvm::zip(body.getArguments(), adaptor.getInputs()))
+      outside.map(argument, input);
+
+    Operation *anchor = op.getAnchor();
+    auto rootType = op.getType();
+    SmallVector<Operation *> epilogue;
+    bool composable = !anchor || anchor->getResult(0).getType() == rootType;
+    for (Operation &member : body.without_terminator()) {
+      if (&member == anchor)
+        continue;
+      composable &= supportsScalarOp(&member) &&
+                    member.getResult(0).getType() == rootType;
+      epilogue.push_back(&member);
+    }
+
+    if (!composable) {
+      // Injective groups (and anything else): lower member by member.
+      for (Operation &member : body.without_terminator())
+        rewriter.clone(member, outside);
+      auto yield = cast<YieldOp>(body.getTerminator());
+      rewriter.replaceOp(op, outside.lookup(yield.getValue()));
+      return success();
+    }
+
+    Location loc = op.getLoc();
+    Value dest;
+    if (anchor)
+      dest = rewriter.clone(*anchor, outside)->getResult(0);
+    else
+      dest = rewriter.create<tensor::EmptyOp>(loc, rootType.getShape(),
+                                              rootType.getElementType());
+    if (epilogue.empty()) {
+      rewriter.replaceOp(op, dest);
+      return success();
+    }
+
+    // The epilogue reads the group's inputs that its members use.
+    llvm::SetVector<Value> arguments;
+    for (Operation *member : epilogue)
+      for (Value operand : member->getOperands())
+        if (isa<BlockArgument>(operand))
+          arguments.insert(operand);
+    SmallVector<Value> inputs;
+    for (Value argument : arguments)
+      inputs.push_back(outside.lookup(argument));
+
+    Value result = buildInPlaceElementwise(
+        rewriter, loc, dest, inputs,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange scalars) -> Value {
+          IRMapping scalarOf; // group values -> their scalar in the body
+          for (auto [argument, scalar] : llvm::zip(arguments, scalars))
+            scalarOf.map(argument, scalar);
+          if (anchor)
+            scalarOf.map(anchor->getResult(0), scalars.back());
+          for (Operation *member : epilogue) {
+            SmallVector<Value> operands;
+            for (Value operand : member->getOperands())
+              operands.push_back(scalarOf.lookup(operand));
+            scalarOf.map(member->getResult(0),
+                         buildScalarOp(b, member->getLoc(), member, operands));
+          }
+          return scalarOf.lookup(
+              cast<YieldOp>(body.getTerminator()).getValue());
+        });
+    result.getDefiningOp()->setAttr("dlc.fusion_root", rewriter.getUnitAttr());
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void dlc::populateFusedLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<FusedLowering>(patterns.getContext());
+}

@@ -1,0 +1,112 @@
+"""Graph and loop passes: what --report shows, and that no pass changes what
+a model computes (outputs against onnxruntime and against the build without
+that pass)."""
+import collections
+import os
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+
+import dlc_harness as h
+import model_zoo
+
+# The passes `dlc compile --disable-pass` accepts (as `dlc compile --help`
+# lists them).
+OPTIONAL_PASSES = ["canonicalize", "cse", "dlc-fold-constants", "dlc-fold-batchnorm",
+                   "dlc-fuse-ops", "dlc-tile-fused-groups", "dlc-plan-memory"]
+
+
+def reference(model_path, inputs):
+    session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(None, inputs)))
+
+
+def compile_with_report(path, out_dir, name, extra=()):
+    result = h.run_dlc("compile", path, "-o", out_dir, "--name", name, "--report", *extra)
+    report = {}
+    for line in result.stdout.splitlines():
+        key, _, value = line.partition(": ")
+        report[key] = value
+    kernels = int(report["kernels"])
+    arena, naive = report["arena"].replace("(naive ", "").replace(" bytes)", "").split(" bytes ")
+    return os.path.join(out_dir, "lib%s.so" % name), kernels, int(arena), int(naive)
+
+
+def kernels_expected(model):
+    """One kernel per conv, pool and gemm: every other op is absorbed."""
+    counts = collections.Counter(node.op_type for node in model.graph.node)
+    return sum(counts[op] for op in ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+                                     "Gemm"))
+
+
+def check_model(model, name, work, max_arena_ratio):
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    x = np.random.RandomState(7).randn(*shape).astype(np.float32)
+    library, kernels, arena, naive = compile_with_report(path, os.path.join(work, "lib"), name)
+    assert kernels == kernels_expected(model)
+    assert 0 < arena <= naive * max_arena_ratio
+    expected = reference(path, {"input": x})
+    actual = h.run_library(library, {"input": x}, work)
+    for output, value in expected.items():
+        assert h.relative_l2(value, actual[output]) < 1e-4, output
+
+
+def test_residual_block_one_kernel_per_conv_pool_gemm():
+    """conv-bn-relu, maxpool, conv-relu, conv + residual add + relu, pools, gemm."""
+    check_model(model_zoo.small_cnn(softmax=False), "block", h.new_work_dir(), 1.0)
+
+
+@pytest.fixture(scope="module")
+def baselines():
+    """Each model compiled with every pass, its inputs and outputs."""
+    work = h.new_work_dir()
+    result = {}
+    for name in ("small_cnn", "mlp"):
+        model = model_zoo.MODELS[name]()
+        path = os.path.join(work, name + ".onnx")
+        onnx.save(model, path)
+        shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+        x = np.random.RandomState(3).randn(*shape).astype(np.float32)
+        library = h.compile_model(path, os.path.join(work, name), name=name)
+        result[name] = (path, x, h.run_library(library, {"input": x}, os.path.join(work, name)))
+    return result
+
+
+@pytest.mark.parametrize("model_name", ["small_cnn", "mlp"])
+@pytest.mark.parametrize("disabled", OPTIONAL_PASSES)
+def test_pass_does_not_change_outputs(baselines, model_name, disabled):
+    path, x, full = baselines[model_name]
+    work = h.new_work_dir()
+    library = h.compile_model(path, os.path.join(work, "lib"), name=model_name,
+                              extra=("--disable-pass=" + disabled,))
+    without = h.run_library(library, {"input": x}, work)
+    assert sorted(without) == sorted(full)
+    for output, value in full.items():
+        assert h.relative_l2(without[output], value) < 1e-5, output
+
+
+def test_dlc_optimizations_match_O0(baselines):
+    """-O0 (no graph optimization) computes the same as -O3."""
+    path, x, full = baselines["small_cnn"]
+    work = h.new_work_dir()
+    library = h.compile_model(path, os.path.join(work, "lib"), name="small_cnn", extra=("-O0",))
+    plain = h.run_library(library, {"input": x}, work)
+    for output, value in full.items():
+        assert h.relative_l2(plain[output], value) < 1e-5, output
+
+
+def test_inspect_dot_draws_groups_as_clusters():
+    work = h.new_work_dir()
+    path = os.path.join(work, "block.onnx")
+    onnx.save(model_zoo.small_cnn(), path)
+    dot = os.path.join(work, "block.dot")
+    result = h.run_dlc("inspect", path, "--dot", dot)
+    assert "fused conv+add+relu" in result.stdout
+    text = open(dot).read()
+    assert text.startswith("digraph")
+    assert text.count("subgraph cluster_") == result.stdout.count("] fused ")

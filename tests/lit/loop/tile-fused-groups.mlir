@@ -1,0 +1,54 @@
+// RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg -dlc-tile-fused-groups -canonicalize | FileCheck %s
+// Each kernel becomes one loop nest: the epilogue is tiled over the outer
+// parallel loops and the anchor and its fill are computed inside the tile.
+
+// CHECK-LABEL: func @conv_relu
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x4x6x6xf32>
+// CHECK: scf.for %[[F:.*]] = %c0 to %c4 step %c1 iter_args(%[[ACC0:.*]] = %[[E]])
+// CHECK: scf.for %[[H:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC1:.*]] = %[[ACC0]])
+// CHECK: %[[TILE:.*]] = tensor.extract_slice %[[ACC1]][0, %[[F]], %[[H]], 0] [1, 1, 1, 6]
+// CHECK: %[[FILL:.*]] = linalg.fill {{.*}} outs(%[[TILE]] : tensor<1x1x1x6xf32>)
+// CHECK: %[[CONV:.*]] = linalg.generic {{.*}} outs(%[[FILL]] : tensor<1x1x1x6xf32>)
+// CHECK: %[[EPI:.*]] = linalg.generic {{.*}} outs(%[[CONV]] : tensor<1x1x1x6xf32>) attrs = {dlc.fusion_root}
+// CHECK: tensor.insert_slice %[[EPI]] into %[[ACC1]]
+// CHECK-NOT: linalg.generic
+func.func @conv_relu(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = dlc.fused %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  ^bb0(%a: tensor<1x3x8x8xf32>, %f: tensor<4x3x3x3xf32>):
+    %1 = dlc.conv %a, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+    %2 = dlc.relu %1 : tensor<1x4x6x6xf32>
+    dlc.yield %2 : tensor<1x4x6x6xf32>
+  }
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// A lone reduce_mean (fill, sum, in-place division) is one nest too; with a
+// [1, N] result the loop runs over N.
+// CHECK-LABEL: func @mean
+// CHECK: scf.for
+// CHECK: linalg.fill
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK: scf.yield
+// CHECK-NOT: linalg.generic
+func.func @mean(%x: tensor<1x8x4x4xf32>) -> tensor<1x8xf32> {
+  %0 = dlc.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = false} : (tensor<1x8x4x4xf32>) -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+// Left alone: an elementwise op (nothing to fuse) and a kernel with a single
+// loop of extent > 1 to run.
+// CHECK-LABEL: func @left_alone
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK-NOT: scf.for
+func.func @left_alone(%x: tensor<2x3xf32>, %v: tensor<5xf32>) -> (tensor<2x3xf32>, tensor<f32>) {
+  %0 = dlc.exp %x : tensor<2x3xf32>
+  %1 = dlc.reduce_sum %v {axes = array<i64: 0>, keepdims = false} : (tensor<5xf32>) -> tensor<f32>
+  return %0, %1 : tensor<2x3xf32>, tensor<f32>
+}

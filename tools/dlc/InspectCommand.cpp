@@ -1,0 +1,277 @@
+//===- InspectCommand.cpp - dlc inspect -----------------------------------===//
+//
+// Shows a model after graph optimization: its inputs and outputs, and each
+// kernel (a fused group or a lone op) with its members, result shape and the
+// ONNX nodes it came from. --dot draws the graph with fused groups as
+// clusters.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
+#include "compiler/driver/Compiler.h"
+#include "tools/dlc/Commands.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+
+namespace dlc {
+
+static const char kInspectHelp[] =
+    "usage: dlc inspect MODEL [options]\n"
+    "\n"
+    "Prints MODEL's kernels after graph optimization: each fused group or\n"
+    "lone op, its members, result shape and source nodes.\n"
+    "\n"
+    "options:\n"
+    "  --dot FILE                also write the graph in Graphviz DOT, fused\n"
+    "                            groups as clusters (dot -Tsvg FILE)\n"
+    "  -O0 .. -O3                optimization level (default -O3)\n"
+    "  --disable-pass=PASS       as for dlc compile\n"
+    "  --input-shape NAME=D0,D1,...\n"
+    "                            fix the shape of an ONNX input\n";
+
+namespace {
+
+std::string typeText(mlir::Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (auto tensor = mlir::dyn_cast<mlir::RankedTensorType>(type)) {
+    for (int64_t dim : tensor.getShape())
+      os << dim << "x";
+    os << tensor.getElementType();
+  } else {
+    os << type;
+  }
+  return text;
+}
+
+/// The ONNX node names behind `loc` (a NameLoc or a fusion of them).
+void nodeNames(mlir::Location loc, llvm::SmallVectorImpl<std::string> &names) {
+  if (auto name = mlir::dyn_cast<mlir::NameLoc>(loc))
+    names.push_back(name.getName().str());
+  else if (auto fused = mlir::dyn_cast<mlir::FusedLoc>(loc))
+    for (mlir::Location inner : fused.getLocations())
+      nodeNames(inner, names);
+}
+
+std::string opName(mlir::Operation *op) {
+  return op->getName().stripDialect().str();
+}
+
+std::string escape(const std::string &text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+/// Writes the DOT graph of `entry`.
+void writeDot(mlir::func::FuncOp entry, llvm::raw_ostream &os) {
+  llvm::DenseMap<mlir::Value, std::string> nodeOf;
+  os << "digraph \"" << escape(entry.getName().str()) << "\" {\n"
+     << "  node [shape=box, fontname=\"monospace\", fontsize=10];\n";
+  for (auto [i, argument] : llvm::enumerate(entry.getArguments())) {
+    std::string id = "in" + std::to_string(i);
+    nodeOf[argument] = id;
+    os << "  " << id << " [shape=ellipse, label=\"input " << i << "\\n"
+       << typeText(argument.getType()) << "\"];\n";
+  }
+  auto edgeTo = [&](mlir::Value from, const std::string &to) {
+    auto it = nodeOf.find(from);
+    if (it != nodeOf.end()) // constants are not drawn
+      os << "  " << it->second << " -> " << to << ";\n";
+  };
+  int counter = 0, groupIndex = 0;
+  for (mlir::Operation &op : entry.getBody().front()) {
+    if (mlir::isa<ConstantOp>(op))
+      continue;
+    if (auto ret = mlir::dyn_cast<mlir::func::ReturnOp>(op)) {
+      for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+        std::string id = "out" + std::to_string(i);
+        os << "  " << id << " [shape=ellipse, label=\"output " << i << "\"];\n";
+        edgeTo(value, id);
+      }
+      continue;
+    }
+    if (auto fused = mlir::dyn_cast<FusedOp>(op)) {
+      mlir::Block &body = fused.getBody().front();
+      for (auto [input, argument] :
+           llvm::zip(fused.getInputs(), body.getArguments()))
+        if (nodeOf.count(input))
+          nodeOf[argument] = nodeOf[input];
+      os << "  subgraph cluster_" << groupIndex << " {\n"
+         << "    label=\"group " << groupIndex
+         << "\"; style=rounded; color=blue;\n";
+      ++groupIndex;
+      for (mlir::Operation &member : body.without_terminator()) {
+        std::string id = "n" + std::to_string(counter++);
+        os << "    " << id << " [label=\"" << opName(&member) << "\\n"
+           << typeText(member.getResult(0).getType()) << "\"];\n";
+        for (mlir::Value operand : member.getOperands())
+          edgeTo(operand, id);
+        nodeOf[member.getResult(0)] = id;
+      }
+      os << "  }\n";
+      nodeOf[fused.getResult()] =
+          nodeOf[mlir::cast<YieldOp>(body.getTerminator()).getValue()];
+      continue;
+    }
+    std::string id = "n" + std::to_string(counter++);
+    os << "  " << id << " [label=\"" << opName(&op) << "\\n"
+       << (op.getNumResults() ? typeText(op.getResult(0).getType()) : "")
+       << "\"];\n";
+    for (mlir::Value operand : op.getOperands())
+      edgeTo(operand, id);
+    for (mlir::Value result : op.getResults())
+      nodeOf[result] = id;
+  }
+  os << "}\n";
+}
+
+} // namespace
+
+int runInspectCommand(const Args &args) {
+  CompileOptions options;
+  OnnxImportOptions importOptions;
+  std::string model, dotFile;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kInspectHelp, stdout);
+      return 0;
+    } else if (arg == "--dot") {
+      if (i + 1 >= args.size())
+        return reportError("--dot needs a value"), 2;
+      dotFile = args[++i];
+    } else if (arg.size() == 3 && arg[0] == '-' && arg[1] == 'O' &&
+               arg[2] >= '0' && arg[2] <= '3') {
+      options.optLevel = arg[2] - '0';
+    } else if (arg.rfind("--disable-pass=", 0) == 0) {
+      std::string pass = arg.substr(15);
+      if (!isOptionalPass(pass))
+        return reportError("--disable-pass: '" + pass +
+                           "' is not an optional pass (" + optionalPassList() +
+                           ")"),
+               2;
+      options.disabledPasses.insert(pass);
+    } else if (arg == "--input-shape") {
+      if (i + 1 >= args.size())
+        return reportError("--input-shape needs a value"), 2;
+      const std::string &spec = args[++i];
+      size_t eq = spec.rfind('=');
+      std::vector<int64_t> shape;
+      llvm::SmallVector<llvm::StringRef> dims;
+      llvm::StringRef(spec).substr(eq + 1).split(dims, ',');
+      bool ok = eq != std::string::npos && eq != 0;
+      for (llvm::StringRef dim : dims) {
+        int64_t value;
+        ok &= !dim.trim().getAsInteger(10, value) && value >= 0;
+        shape.push_back(ok ? value : 0);
+      }
+      if (!ok)
+        return reportError("--input-shape expects NAME=D0,D1,..., got '" +
+                           spec + "'"),
+               2;
+      importOptions.inputShapes[spec.substr(0, eq)] = shape;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return reportError("unknown option '" + arg +
+                         "' (see dlc inspect --help)"),
+             2;
+    } else if (model.empty()) {
+      model = arg;
+    } else {
+      return reportError("more than one model given"), 2;
+    }
+  }
+  if (model.empty()) {
+    std::fputs(kInspectHelp, stderr);
+    return 2;
+  }
+  std::string name = sanitizeModelName(llvm::sys::path::stem(model).str());
+
+  mlir::DialectRegistry registry;
+  registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
+  int diagnostics = 0;
+  mlir::ScopedDiagnosticHandler handler(&context,
+                                        makeDiagnosticPrinter(diagnostics));
+  std::string error;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loadModel(model, context, importOptions, name, error);
+  if (!module || !optimizeGraph(*module, options, error)) {
+    if (diagnostics == 0)
+      reportError(error.empty() ? "inspection failed" : error);
+    return 1;
+  }
+  mlir::func::FuncOp entry;
+  module->walk([&](mlir::func::FuncOp function) {
+    if (!function.isExternal() && !entry)
+      entry = function;
+  });
+  if (!entry)
+    return reportError("the model has no function");
+
+  llvm::raw_fd_ostream &os = llvm::outs();
+  os << "model: " << entry.getName() << " (-O" << options.optLevel << ")\n";
+  for (auto [i, argument] : llvm::enumerate(entry.getArguments()))
+    os << "input " << i << ": " << typeText(argument.getType()) << "\n";
+  for (auto [i, type] : llvm::enumerate(entry.getResultTypes()))
+    os << "output " << i << ": " << typeText(type) << "\n";
+  int index = 0, groups = 0, constants = 0;
+  std::string listing;
+  llvm::raw_string_ostream list(listing);
+  for (mlir::Operation &op : entry.getBody().front()) {
+    if (mlir::isa<ConstantOp>(op)) {
+      ++constants;
+      continue;
+    }
+    if (mlir::isa<mlir::func::ReturnOp>(op))
+      continue;
+    llvm::SmallVector<std::string> nodes;
+    nodeNames(op.getLoc(), nodes);
+    list << "  [" << index++ << "] ";
+    if (auto fused = mlir::dyn_cast<FusedOp>(op)) {
+      ++groups;
+      list << "fused ";
+      llvm::ListSeparator plus("+");
+      for (mlir::Operation &member :
+           fused.getBody().front().without_terminator())
+        list << plus << opName(&member);
+    } else {
+      list << opName(&op);
+    }
+    list << " -> " << typeText(op.getResult(0).getType());
+    if (!nodes.empty()) {
+      list << "  (";
+      llvm::ListSeparator comma(", ");
+      for (const std::string &node : nodes)
+        list << comma << node;
+      list << ")";
+    }
+    list << "\n";
+  }
+  os << "ops: " << index << " (" << groups << " fused groups), " << constants
+     << " constants\n"
+     << listing;
+  os.flush();
+
+  if (!dotFile.empty()) {
+    std::error_code code;
+    llvm::raw_fd_ostream dot(dotFile, code);
+    if (code)
+      return reportError("cannot write " + dotFile + ": " + code.message());
+    writeDot(entry, dot);
+  }
+  return 0;
+}
+
+} // namespace dlc
