@@ -86,6 +86,11 @@ DLC_COMPATIBLE_RETURN_TYPES(ReduceMaxOp)
 DLC_COMPATIBLE_RETURN_TYPES(ReduceMinOp)
 DLC_COMPATIBLE_RETURN_TYPES(TransposeOp)
 DLC_COMPATIBLE_RETURN_TYPES(ConcatOp)
+DLC_COMPATIBLE_RETURN_TYPES(GatherOp)
+DLC_COMPATIBLE_RETURN_TYPES(SliceOp)
+DLC_COMPATIBLE_RETURN_TYPES(ToBlockedOp)
+DLC_COMPATIBLE_RETURN_TYPES(FromBlockedOp)
+DLC_COMPATIBLE_RETURN_TYPES(BlockedConvOp)
 #undef DLC_COMPATIBLE_RETURN_TYPES
 
 //===----------------------------------------------------------------------===//
@@ -283,11 +288,12 @@ template <typename Adaptor>
 static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
                                SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedOrNull(adaptor.getInput().getType());
-  if (!inputType || inputType.getRank() < 3)
-    return emitOptionalError(loc, "input must be a ranked tensor of rank 3 "
-                                  "or more");
+  int64_t minRank = adaptor.getBlocked() ? 4 : 3;
+  if (!inputType || inputType.getRank() < minRank)
+    return emitOptionalError(loc, "input must be a ranked tensor of rank ",
+                             minRank, " or more");
   ArrayRef<int64_t> input = inputType.getShape();
-  size_t spatialRank = input.size() - 2;
+  size_t spatialRank = input.size() - (adaptor.getBlocked() ? 3 : 2);
   ArrayRef<int64_t> kernel = adaptor.getKernelShape();
   if (kernel.size() != spatialRank)
     return emitOptionalError(loc, "expected ", spatialRank,
@@ -301,6 +307,8 @@ static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
         input[i + 2], kernel[i], adaptor.getStrides()[i],
         adaptor.getDilations()[i], adaptor.getPads()[i],
         adaptor.getPads()[i + spatialRank], adaptor.getCeilMode()));
+  if (adaptor.getBlocked())
+    shape.push_back(input.back());
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();
 }
@@ -431,6 +439,64 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto indicesType = rankedOrNull(adaptor.getIndices().getType());
+  if (!inputType || !indicesType || inputType.getRank() < 1)
+    return emitOptionalError(loc, "operands must be ranked, input rank >= 1");
+  if (!isa<IntegerType>(indicesType.getElementType()))
+    return emitOptionalError(loc, "indices must be integers");
+  int64_t axis = normalizeAxis(adaptor.getAxis(), inputType.getRank());
+  if (axis < 0)
+    return emitOptionalError(loc, "axis ",
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             " is out of range for rank ",
+                             inputType.getRank());
+  ArrayRef<int64_t> input = inputType.getShape();
+  SmallVector<int64_t> shape(input.take_front(axis));
+  llvm::append_range(shape, indicesType.getShape());
+  llvm::append_range(shape, input.drop_front(axis + 1));
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType)
+    return emitOptionalError(loc, "input must be a ranked tensor");
+  ArrayRef<int64_t> starts = adaptor.getStarts(), ends = adaptor.getEnds(),
+                    steps = adaptor.getSteps();
+  int64_t rank = inputType.getRank();
+  if (static_cast<int64_t>(starts.size()) != rank ||
+      static_cast<int64_t>(ends.size()) != rank ||
+      static_cast<int64_t>(steps.size()) != rank)
+    return emitOptionalError(loc, "expected ", rank,
+                             " starts, ends and steps");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = inputType.getDimSize(d);
+    if (steps[d] < 1 || starts[d] < 0 ||
+        (!isDynamic(size) && starts[d] > size))
+      return emitOptionalError(loc, "dim ", d, ": start ", starts[d],
+                               " or step ", steps[d], " is out of range");
+    if (isDynamic(size)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t end = std::min(ends[d], size);
+    shape.push_back(
+        end <= starts[d] ? 0 : (end - starts[d] + steps[d] - 1) / steps[d]);
+  }
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -494,6 +560,86 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     return getResult();
   }
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Blocked channel layout
+//===----------------------------------------------------------------------===//
+
+LogicalResult ToBlockedOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  int64_t block = adaptor.getBlock();
+  if (!inputType || inputType.getRank() < 3)
+    return emitOptionalError(loc, "input must have rank 3 or more");
+  int64_t channels = inputType.getDimSize(1);
+  if (block < 1 || (!isDynamic(channels) && channels % block != 0))
+    return emitOptionalError(loc, "block ", block, " does not divide ",
+                             channels, " channels");
+  SmallVector<int64_t> shape(inputType.getShape());
+  shape[1] = isDynamic(channels) ? channels : channels / block;
+  shape.push_back(block);
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult FromBlockedOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType || inputType.getRank() < 4)
+    return emitOptionalError(loc, "input must have rank 4 or more");
+  SmallVector<int64_t> shape(inputType.getShape().drop_back());
+  int64_t block = inputType.getShape().back();
+  shape[1] = isDynamic(shape[1]) || isDynamic(block) ? ShapedType::kDynamic
+                                                     : shape[1] * block;
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+OpFoldResult FromBlockedOp::fold(FoldAdaptor) {
+  // from_blocked(to_blocked(x)) -> x
+  if (auto producer = getInput().getDefiningOp<ToBlockedOp>())
+    if (producer.getInput().getType() == getType())
+      return producer.getInput();
+  return {};
+}
+
+LogicalResult BlockedConvOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto filterType = rankedOrNull(adaptor.getFilter().getType());
+  if (!inputType || !filterType)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  ArrayRef<int64_t> input = inputType.getShape(),
+                    filter = filterType.getShape();
+  if (input.size() < 4 || filter.size() != input.size() + 1)
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter),
+                             " are not a blocked conv's shapes");
+  size_t spatialRank = input.size() - 3;
+  ArrayRef<int64_t> strides = adaptor.getStrides(),
+                    dilations = adaptor.getDilations(),
+                    pads = adaptor.getPads();
+  if (failed(checkWindowAttrs(loc, spatialRank, strides, dilations, pads)))
+    return failure();
+  if (input[1] != filter[1] || input.back() != filter[filter.size() - 2])
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter),
+                             " do not agree on channel blocks");
+  SmallVector<int64_t> shape = {input[0], filter[0]};
+  for (size_t i = 0; i < spatialRank; ++i)
+    shape.push_back(windowOutputSize(input[i + 2], filter[i + 2], strides[i],
+                                     dilations[i], pads[i],
+                                     pads[i + spatialRank], false));
+  shape.push_back(filter.back());
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -161,12 +161,17 @@ def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptorWithIsComp
 class Dlc_PoolOp<string mnemonic, string summaryText, dag extraArgs>
     : Dlc_Op<mnemonic, "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = summaryText;
+  let description = [{
+    Pools over the spatial dims 2.. of [N, C, D1..Dk]. With `blocked`, the
+    input is in the blocked channel layout [N, C/b, D1..Dk, b]
+    (dlc.to_blocked) and the last dim is pooled over nothing.
+  }];
   let arguments = !con((ins Dlc_Tensor:$input,
                         DenseI64ArrayAttr:$kernel_shape,
                         DenseI64ArrayAttr:$strides,
                         DenseI64ArrayAttr:$dilations,
                         DenseI64ArrayAttr:$pads, BoolAttr:$ceil_mode),
-                       extraArgs);
+                       extraArgs, (ins UnitAttr:$blocked));
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
@@ -227,11 +232,83 @@ def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
   let hasFolder = 1;
 }
 
+def Dlc_GatherOp : Dlc_Op<"gather", "Injective",
+                           [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "Picks slices along `axis` at integer `indices` (ONNX Gather)";
+  let description = [{
+    result shape = input.shape[:axis] + indices.shape + input.shape[axis+1:].
+    A negative index counts from the end; an index out of range reads the
+    nearest valid slice (ONNX leaves it undefined).
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$indices, I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dlc_SliceOp : Dlc_Op<"slice", "Injective",
+                          [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "Strided slice: starts, ends, steps given for every dim";
+  let description = [{
+    Dim d keeps indices starts[d], starts[d] + steps[d], ... below ends[d]
+    (clamped to the dim). Starts are in range and steps positive; the
+    importer normalizes ONNX's negative and out-of-range values.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$starts,
+                   DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$steps);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def Dlc_ConcatOp : Dlc_Op<"concat", "Injective", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Joins tensors along `axis`";
   let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Blocked channel layout (NCHW[x]c)
+//===----------------------------------------------------------------------===//
+
+def Dlc_ToBlockedOp : Dlc_Op<"to_blocked", "Injective",
+                              [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "[N, C, D...] -> [N, C/b, D..., b]: channels in blocks of b";
+  let description = [{
+    The blocked layout of dlc-layout-nchwc: channel c lands in block c / b at
+    position c % b, the innermost dimension, so a vector of b channels is
+    contiguous. `block` must divide C.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, I64Attr:$block);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Dlc_FromBlockedOp : Dlc_Op<"from_blocked", "Injective",
+                                [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "[N, C/b, D..., b] -> [N, C, D...]: back to channels first";
+  let arguments = (ins Dlc_Tensor:$input);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Dlc_BlockedConvOp : Dlc_Op<"conv_blocked", "OutEWiseFusable",
+    [InferTypeOpAdaptorWithIsCompatible, SameOperandsElementType]> {
+  let summary = "Convolution in the blocked channel layout";
+  let description = [{
+    input [N, C/bi, D1..Dk, bi] with filter [F/bo, C/bi, K1..Kk, bi, bo]
+    (packed at compile time by dlc-layout-nchwc) gives [N, F/bo, O1..Ok, bo].
+    Attributes as dlc.conv; no groups.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$filter,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -67,6 +67,26 @@ def FoldBatchNorm : Pass<"dlc-fold-batchnorm", "mlir::func::FuncOp"> {
   }];
 }
 
+def LayoutNCHWc : Pass<"dlc-layout-nchwc", "mlir::func::FuncOp"> {
+  let summary = "Blocked channel layout NCHW[x]c for convolution chains";
+  let description = [{
+    Each conv (group 1, constant f32 weights) becomes dlc.conv_blocked on
+    [N, C/b, H, W, b] with its filter packed at compile time into
+    [F/bo, C/bi, KH, KW, bi, bo]; b is `block` (16 floats for AVX-512, from
+    the target) or, when it does not divide the channels, their largest
+    divisor below it. Elementwise ops, per-channel broadcasts (constants
+    repacked), residual adds, pooling and spatial reductions with kept dims
+    between convs follow in the blocked layout, so dlc.to_blocked and
+    dlc.from_blocked appear only at a chain's edges. Grouped convs,
+    non-constant weights and convs whose outputs have no block (one channel)
+    are left alone.
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", "16",
+           "Channels per block (the vector width in elements)">,
+  ];
+}
+
 def FuseOps : Pass<"dlc-fuse-ops", "mlir::func::FuncOp"> {
   let summary = "Group ops by op-pattern kind into dlc.fused kernels";
   let description = [{

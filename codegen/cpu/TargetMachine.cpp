@@ -67,6 +67,17 @@ createTargetMachine(const std::string &triple, const std::string &cpu,
   return machine;
 }
 
+int64_t vectorWidthInFloats(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  if (machine.getTargetTriple().isX86() && subtarget) {
+    if (subtarget->checkFeatures("+avx512f"))
+      return 16;
+    if (subtarget->checkFeatures("+avx"))
+      return 8;
+  }
+  return 4;
+}
+
 std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
                                                    llvm::LLVMContext &context,
                                                    llvm::TargetMachine &machine,

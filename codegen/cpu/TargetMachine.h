@@ -2,6 +2,7 @@
 #ifndef DLC_CODEGEN_CPU_TARGETMACHINE_H
 #define DLC_CODEGEN_CPU_TARGETMACHINE_H
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,10 @@ namespace dlc {
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const std::string &triple, const std::string &cpu,
                     int optLevel, std::string &error);
+
+/// The vector width of `machine` in 32-bit floats (16 with AVX-512, 8 with
+/// AVX, 4 otherwise): the channel block of the NCHW[x]c layout.
+int64_t vectorWidthInFloats(const llvm::TargetMachine &machine);
 
 /// Translates an LLVM-dialect module to LLVM IR for `machine` and optimizes it
 /// at `optLevel`. On failure returns null and sets `error`.

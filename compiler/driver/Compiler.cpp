@@ -317,6 +317,11 @@ static int64_t countKernels(func::FuncOp entry) {
 bool optimizeGraph(ModuleOp module, const CompileOptions &options,
                    std::string &error) {
   PipelineOptions pipeline{options.optLevel, options.disabledPasses};
+  auto machine =
+      createTargetMachine(options.triple, options.cpu, options.optLevel, error);
+  if (!machine)
+    return false;
+  pipeline.channelBlock = vectorWidthInFloats(*machine);
   return runPasses(
       module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
       "graph optimization", error, &options);
@@ -339,6 +344,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     error = targetError;
     return false;
   }
+  pipeline.channelBlock = vectorWidthInFloats(*machine);
 
   StagingArea staging;
   if (!staging.open(options.outputDir, error))
@@ -352,7 +358,11 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   progress.done();
   if (stats) {
     stats->fusedGroups = 0;
-    module.walk([&](FusedOp) { ++stats->fusedGroups; });
+    stats->layoutChanges = 0;
+    module.walk([&](Operation *op) {
+      stats->fusedGroups += isa<FusedOp>(op);
+      stats->layoutChanges += isa<ToBlockedOp, FromBlockedOp>(op);
+    });
   }
   if (emits(EmitKind::Graph)) {
     if (!writeText(

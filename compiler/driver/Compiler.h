@@ -25,10 +25,11 @@ bool extractSignature(mlir::ModuleOp module, const std::string &modelName,
 
 /// What `dlc compile --report` prints.
 struct CompileStats {
-  int64_t fusedGroups = 0; // dlc.fused ops after graph optimization
-  int64_t kernels = 0;     // top-level loop nests the compute function runs
-  int64_t arenaBytes = 0;  // the planned arena of intermediates
-  int64_t naiveBytes = 0;  // one buffer per intermediate, no reuse
+  int64_t fusedGroups = 0;   // dlc.fused ops after graph optimization
+  int64_t layoutChanges = 0; // to/from the blocked channel layout
+  int64_t kernels = 0;       // top-level loop nests the compute function runs
+  int64_t arenaBytes = 0;    // the planned arena of intermediates
+  int64_t naiveBytes = 0;    // one buffer per intermediate, no reuse
 };
 
 /// Compiles a dlc-dialect module into the artifacts `options.emit` asks for,

@@ -27,10 +27,10 @@ static LogicalResult createLinalgCopy(OpBuilder &b, Location loc, Value from,
 
 const std::vector<OptionalPass> &optionalPasses() {
   static const std::vector<OptionalPass> passes = {
-      {"canonicalize", 1},       {"cse", 1},
-      {"dlc-fold-constants", 1}, {"dlc-fold-batchnorm", 2},
-      {"dlc-fuse-ops", 2},       {"dlc-tile-fused-groups", 2},
-      {"dlc-plan-memory", 2},
+      {"canonicalize", 1},          {"cse", 1},
+      {"dlc-fold-constants", 1},    {"dlc-fold-batchnorm", 2},
+      {"dlc-layout-nchwc", 3},      {"dlc-fuse-ops", 2},
+      {"dlc-tile-fused-groups", 2}, {"dlc-plan-memory", 2},
   };
   return passes;
 }
@@ -52,6 +52,13 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
     function.addPass(createCanonicalizerPass()); // drops dead constants
   if (enabled("cse", 1))
     function.addPass(createCSEPass());
+  if (enabled("dlc-layout-nchwc", 3)) {
+    LayoutNCHWcOptions layout;
+    layout.block = options.channelBlock;
+    function.addPass(createLayoutNCHWc(layout));
+    if (enabled("canonicalize", 1))
+      function.addPass(createCanonicalizerPass()); // packed-away weights
+  }
   if (enabled("dlc-fuse-ops", 2))
     function.addPass(createFuseOps());
 }

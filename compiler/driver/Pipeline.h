@@ -2,6 +2,7 @@
 #ifndef DLC_COMPILER_DRIVER_PIPELINE_H
 #define DLC_COMPILER_DRIVER_PIPELINE_H
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ namespace dlc {
 struct PipelineOptions {
   int optLevel = 3;
   std::set<std::string> disabledPasses;
+  /// Channels per block of the NCHW[x]c layout: the target's vector width in
+  /// floats (16 for AVX-512).
+  int64_t channelBlock = 16;
   /// Whether the optional pass `name` runs from level `minLevel` on.
   bool enabled(const std::string &name, int minLevel) const {
     return optLevel >= minLevel && !disabledPasses.count(name);

@@ -58,7 +58,8 @@ bool anyNonZero(ArrayRef<int64_t> values) {
 /// loop nest with no buffer besides its result.
 Value readPaddedInput(OpBuilder &b, Location loc, Value input, Value batch,
                       Value channel, ArrayRef<Value> positions,
-                      ArrayRef<int64_t> padBegin, Value padValue) {
+                      ArrayRef<int64_t> padBegin, Value padValue,
+                      Value channelInBlock = {}) {
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<Value> indices = {batch, channel};
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
@@ -75,6 +76,8 @@ Value readPaddedInput(OpBuilder &b, Location loc, Value input, Value batch,
     inside = inside ? b.create<arith::AndIOp>(loc, inside, ok).getResult() : ok;
     indices.push_back(b.create<arith::SelectOp>(loc, ok, at, zero));
   }
+  if (channelInBlock) // the blocked layout's innermost dim
+    indices.push_back(channelInBlock);
   Value element = b.create<tensor::ExtractOp>(loc, input, indices);
   return b.create<arith::SelectOp>(loc, inside, element, padValue);
 }
@@ -249,6 +252,123 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Blocked channel layout
+//===----------------------------------------------------------------------===//
+
+/// dlc.to_blocked / dlc.from_blocked: one generic each, the block index
+/// computed from the channel index (c = cb * b + ci).
+template <typename OpTy, bool toBlocked>
+struct BlockLayoutLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    auto blockedType =
+        toBlocked ? resultType
+                  : cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t block = blockedType.getShape().back();
+    MLIRContext *context = rewriter.getContext();
+    int64_t loops = resultType.getRank();
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    SmallVector<AffineExpr> inputExprs = {dim(0)};
+    if (toBlocked) { // (n, cb, d.., ci) -> (n, cb * b + ci, d..)
+      inputExprs.push_back(dim(1) * block + dim(loops - 1));
+      for (int64_t d = 2; d < loops - 1; ++d)
+        inputExprs.push_back(dim(d));
+    } else { // (n, c, d..) -> (n, c / b, d.., c % b)
+      inputExprs.push_back(dim(1).floorDiv(block));
+      for (int64_t d = 2; d < loops; ++d)
+        inputExprs.push_back(dim(d));
+      inputExprs.push_back(dim(1) % block);
+    }
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops, 0, inputExprs, context),
+        rewriter.getMultiDimIdentityMap(loops)};
+    Value init = rewriter.create<tensor::EmptyOp>(
+        op.getLoc(), resultType.getShape(), resultType.getElementType());
+    auto generic = rewriter.create<linalg::GenericOp>(
+        op.getLoc(), resultType, adaptor.getInput(), init, maps,
+        SmallVector<IteratorType>(loops, IteratorType::parallel),
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          b.create<linalg::YieldOp>(loc, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BlockedConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    int64_t spatialRank = resultType.getRank() - 3;
+    ArrayRef<int64_t> pads = op.getPads();
+    bool padded = anyNonZero(pads);
+    Value input = adaptor.getInput();
+    // Loops: n, fo, o_1..o_k, fi (parallel); co, k_1..k_k, ci (reduction).
+    MLIRContext *context = rewriter.getContext();
+    int64_t fi = 2 + spatialRank, co = fi + 1, ci = co + 1 + spatialRank;
+    int64_t numLoops = ci + 1;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    SmallVector<AffineExpr> inputExprs = {dim(0), dim(co)};
+    SmallVector<AffineExpr> filterExprs = {dim(1), dim(co)};
+    SmallVector<AffineExpr> outputExprs = {dim(0), dim(1)};
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      AffineExpr out = dim(2 + i), window = dim(co + 1 + i);
+      inputExprs.push_back(out * op.getStrides()[i] +
+                           window * op.getDilations()[i]);
+      filterExprs.push_back(window);
+      outputExprs.push_back(out);
+    }
+    inputExprs.push_back(dim(ci));
+    filterExprs.append({dim(ci), dim(fi)});
+    outputExprs.push_back(dim(fi));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(numLoops, 0, filterExprs, context),
+        AffineMap::get(numLoops, 0, outputExprs, context)};
+    SmallVector<Value> inputs = {adaptor.getFilter()};
+    if (!padded) {
+      maps.insert(maps.begin(),
+                  AffineMap::get(numLoops, 0, inputExprs, context));
+      inputs.insert(inputs.begin(), input);
+    }
+    SmallVector<IteratorType> iterators(co, IteratorType::parallel);
+    iterators.append(numLoops - co, IteratorType::reduction);
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, inputs, init, maps, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value x = args[0], w = args[args.size() - 2], acc = args.back();
+          if (padded) {
+            SmallVector<Value> positions;
+            for (int64_t i = 0; i < spatialRank; ++i)
+              positions.push_back(windowPosition(b, nestedLoc, 2 + i,
+                                                 co + 1 + i, op.getStrides()[i],
+                                                 op.getDilations()[i]));
+            x = readPaddedInput(b, nestedLoc, input,
+                                b.create<linalg::IndexOp>(nestedLoc, 0),
+                                b.create<linalg::IndexOp>(nestedLoc, co),
+                                positions, pads.take_front(spatialRank), zero,
+                                b.create<linalg::IndexOp>(nestedLoc, ci));
+          }
+          Value product = mulScalars(b, nestedLoc, x, w);
+          b.create<linalg::YieldOp>(nestedLoc,
+                                    addScalars(b, nestedLoc, acc, product));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
 
@@ -277,18 +397,25 @@ Value buildWindowReduction(
     Value init,
     function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto resultType = cast<RankedTensorType>(op.getType());
-  int64_t spatialRank = resultType.getRank() - 2;
+  // Loops: n, c, o_1..o_k, [c_in_block when blocked], then the window.
+  bool blocked = op.getBlocked();
+  int64_t spatialRank = resultType.getRank() - (blocked ? 3 : 2);
+  int64_t windowStart = 2 + spatialRank + (blocked ? 1 : 0);
   MLIRContext *context = b.getContext();
-  int64_t numLoops = 2 + 2 * spatialRank;
+  int64_t numLoops = windowStart + spatialRank;
   auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
   SmallVector<AffineExpr> inputExprs = {dim(0), dim(1)};
   SmallVector<AffineExpr> windowExprs, outputExprs = {dim(0), dim(1)};
   for (int64_t i = 0; i < spatialRank; ++i) {
-    AffineExpr out = dim(2 + i), window = dim(2 + spatialRank + i);
+    AffineExpr out = dim(2 + i), window = dim(windowStart + i);
     inputExprs.push_back(out * op.getStrides()[i] +
                          window * op.getDilations()[i]);
     windowExprs.push_back(window);
     outputExprs.push_back(out);
+  }
+  if (blocked) {
+    inputExprs.push_back(dim(2 + spatialRank));
+    outputExprs.push_back(dim(2 + spatialRank));
   }
   Value window = b.create<tensor::EmptyOp>(loc, op.getKernelShape(),
                                            resultType.getElementType());
@@ -308,7 +435,7 @@ Value buildWindowReduction(
     maps.insert(maps.begin(), AffineMap::get(numLoops, 0, inputExprs, context));
     inputs.insert(inputs.begin(), input);
   }
-  SmallVector<IteratorType> iterators(2 + spatialRank, IteratorType::parallel);
+  SmallVector<IteratorType> iterators(windowStart, IteratorType::parallel);
   iterators.append(spatialRank, IteratorType::reduction);
   return b
       .create<linalg::GenericOp>(
@@ -318,13 +445,19 @@ Value buildWindowReduction(
             if (padded) {
               SmallVector<Value> positions;
               for (int64_t i = 0; i < spatialRank; ++i)
-                positions.push_back(windowPosition(
-                    nested, nestedLoc, 2 + i, 2 + spatialRank + i,
-                    op.getStrides()[i], op.getDilations()[i]));
+                positions.push_back(
+                    windowPosition(nested, nestedLoc, 2 + i, windowStart + i,
+                                   op.getStrides()[i], op.getDilations()[i]));
+              Value inBlock =
+                  blocked
+                      ? nested
+                            .create<linalg::IndexOp>(nestedLoc, 2 + spatialRank)
+                            .getResult()
+                      : Value();
               x = readPaddedInput(nested, nestedLoc, input,
                                   nested.create<linalg::IndexOp>(nestedLoc, 0),
                                   nested.create<linalg::IndexOp>(nestedLoc, 1),
-                                  positions, padBegin, padValue);
+                                  positions, padBegin, padValue, inBlock);
             } else {
               x = args[0];
             }
@@ -364,7 +497,7 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
     if (!isFloat(elementType))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
-    int64_t spatialRank = resultType.getRank() - 2;
+    int64_t spatialRank = op.getKernelShape().size();
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
                       strides = op.getStrides(), dilations = op.getDilations();
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
@@ -375,7 +508,7 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
     // The divisor of each output position is known at compile time: the taps
     // of its window inside the input (plus the declared pads when
     // count_include_pad), never the extra room ceil mode adds.
-    SmallVector<int64_t> outShape(resultType.getShape().drop_front(2));
+    SmallVector<int64_t> outShape(resultType.getShape().slice(2, spatialRank));
     int64_t positions = 1;
     for (int64_t size : outShape)
       positions *= size;
@@ -399,6 +532,8 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
       }
       counts[flat] = static_cast<float>(count);
     }
+    if (op.getBlocked())
+      outShape.push_back(1); // broadcast over the channel block
     auto countsType = RankedTensorType::get(outShape, rewriter.getF32Type());
     bool uniform = llvm::all_equal(counts);
     auto countsAttr =
@@ -547,6 +682,8 @@ void dlc::populateStructuredLoweringPatterns(RewritePatternSet &patterns) {
                SoftmaxLowering, ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
                ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
-               ReduceLowering<ReduceMinOp, ReduceKind::Min>>(
+               ReduceLowering<ReduceMinOp, ReduceKind::Min>,
+               BlockedConvLowering, BlockLayoutLowering<ToBlockedOp, true>,
+               BlockLayoutLowering<FromBlockedOp, false>>(
       patterns.getContext());
 }

@@ -15,7 +15,8 @@ import model_zoo
 # The passes `dlc compile --disable-pass` accepts (as `dlc compile --help`
 # lists them).
 OPTIONAL_PASSES = ["canonicalize", "cse", "dlc-fold-constants", "dlc-fold-batchnorm",
-                   "dlc-fuse-ops", "dlc-tile-fused-groups", "dlc-plan-memory"]
+                   "dlc-layout-nchwc", "dlc-fuse-ops", "dlc-tile-fused-groups",
+                   "dlc-plan-memory"]
 
 
 def reference(model_path, inputs):
@@ -31,8 +32,10 @@ def compile_with_report(path, out_dir, name, extra=()):
         key, _, value = line.partition(": ")
         report[key] = value
     kernels = int(report["kernels"])
+    layout_changes = int(report["layout changes"])
     arena, naive = report["arena"].replace("(naive ", "").replace(" bytes)", "").split(" bytes ")
-    return os.path.join(out_dir, "lib%s.so" % name), kernels, int(arena), int(naive)
+    return (os.path.join(out_dir, "lib%s.so" % name), kernels, layout_changes, int(arena),
+            int(naive))
 
 
 def kernels_expected(model):
@@ -47,8 +50,12 @@ def check_model(model, name, work, max_arena_ratio):
     onnx.save(model, path)
     shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     x = np.random.RandomState(7).randn(*shape).astype(np.float32)
-    library, kernels, arena, naive = compile_with_report(path, os.path.join(work, "lib"), name)
-    assert kernels == kernels_expected(model)
+    library, kernels, layout_changes, arena, naive = compile_with_report(
+        path, os.path.join(work, "lib"), name)
+    # Besides, the blocked channel layout is entered once (the input) and left
+    # once (before the flatten).
+    assert layout_changes == 2
+    assert kernels == kernels_expected(model) + layout_changes
     assert 0 < arena <= naive * max_arena_ratio
     expected = reference(path, {"input": x})
     actual = h.run_library(library, {"input": x}, work)
@@ -106,7 +113,7 @@ def test_inspect_dot_draws_groups_as_clusters():
     onnx.save(model_zoo.small_cnn(), path)
     dot = os.path.join(work, "block.dot")
     result = h.run_dlc("inspect", path, "--dot", dot)
-    assert "fused conv+add+relu" in result.stdout
+    assert "+add+relu -> " in result.stdout
     text = open(dot).read()
     assert text.startswith("digraph")
     assert text.count("subgraph cluster_") == result.stdout.count("] fused ")

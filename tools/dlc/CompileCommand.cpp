@@ -46,7 +46,8 @@ static const char kCompileHelp[] =
     "                            intermediates against the naive sum\n"
     "  --disable-pass=PASS       skip an optional pass (may be repeated):\n"
     "                            canonicalize, cse, dlc-fold-constants,\n"
-    "                            dlc-fold-batchnorm, dlc-fuse-ops,\n"
+    "                            dlc-fold-batchnorm, dlc-layout-nchwc,\n"
+    "                            dlc-fuse-ops,\n"
     "                            dlc-tile-fused-groups, dlc-plan-memory\n"
     "  --print-ir-after-all      print the module after every pass (stderr)\n"
     "  --print-ir-after=PASS     print the module after each run of PASS\n"
@@ -223,6 +224,7 @@ int runCompileCommand(const Args &args) {
   }
   if (options.report) {
     std::printf("fused groups: %lld\n", (long long)stats.fusedGroups);
+    std::printf("layout changes: %lld\n", (long long)stats.layoutChanges);
     std::printf("kernels: %lld\n", (long long)stats.kernels);
     std::printf("arena: %lld bytes (naive %lld bytes)\n",
                 (long long)stats.arenaBytes, (long long)stats.naiveBytes);

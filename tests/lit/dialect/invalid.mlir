@@ -127,3 +127,21 @@ func.func @fused_captures(%a: tensor<4xf32>) -> tensor<4xf32> {
   }
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @to_blocked_indivisible(%a: tensor<1x6x2x2xf32>) -> tensor<1x1x2x2x4xf32> {
+  // expected-error @+2 {{block 4 does not divide 6 channels}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.to_blocked %a {block = 4} : (tensor<1x6x2x2xf32>) -> tensor<1x1x2x2x4xf32>
+  return %0 : tensor<1x1x2x2x4xf32>
+}
+
+// -----
+
+func.func @conv_blocked_mismatch(%x: tensor<1x2x4x4x4xf32>, %w: tensor<2x3x1x1x4x4xf32>) -> tensor<1x2x4x4x4xf32> {
+  // expected-error @+2 {{do not agree on channel blocks}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4x4xf32>, tensor<2x3x1x1x4x4xf32>) -> tensor<1x2x4x4x4xf32>
+  return %0 : tensor<1x2x4x4x4xf32>
+}

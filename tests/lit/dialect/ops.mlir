@@ -66,3 +66,18 @@ func.func @fused(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
   }
   return %0 : tensor<4xf32>
 }
+
+// The blocked channel layout ops.
+// CHECK-LABEL: func @blocked_layout
+// CHECK: dlc.to_blocked %arg0 {block = 4 : i64} : (tensor<1x8x4x4xf32>) -> tensor<1x2x4x4x4xf32>
+// CHECK: dlc.conv_blocked
+// CHECK-SAME: (tensor<1x2x4x4x4xf32>, tensor<2x2x1x1x4x4xf32>) -> tensor<1x2x4x4x4xf32>
+// CHECK: dlc.max_pool %{{.*}} {blocked,
+// CHECK: dlc.from_blocked %{{.*}} : (tensor<1x2x2x2x4xf32>) -> tensor<1x8x2x2xf32>
+func.func @blocked_layout(%x: tensor<1x8x4x4xf32>, %w: tensor<2x2x1x1x4x4xf32>) -> tensor<1x8x2x2xf32> {
+  %0 = dlc.to_blocked %x {block = 4} : (tensor<1x8x4x4xf32>) -> tensor<1x2x4x4x4xf32>
+  %1 = dlc.conv_blocked %0, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4x4xf32>, tensor<2x2x1x1x4x4xf32>) -> tensor<1x2x4x4x4xf32>
+  %2 = dlc.max_pool %1 {blocked, kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false} : (tensor<1x2x4x4x4xf32>) -> tensor<1x2x2x2x4xf32>
+  %3 = dlc.from_blocked %2 : (tensor<1x2x2x2x4xf32>) -> tensor<1x8x2x2xf32>
+  return %3 : tensor<1x8x2x2xf32>
+}

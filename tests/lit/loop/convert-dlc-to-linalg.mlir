@@ -172,3 +172,29 @@ func.func @foreign_ops(%x: f32) -> f32 {
   %0 = arith.addf %x, %x : f32
   return %0 : f32
 }
+
+// -----
+
+// The blocked channel layout: to_blocked reads channel cb * 4 + ci,
+// from_blocked reads block c / 4 at c % 4; the blocked conv runs over
+// (n, fo, oh, ow, fi | co, kh, kw, ci) with the packed filter
+// [fo, co, kh, kw, ci, fi]; a blocked pool keeps the block innermost.
+// CHECK-DAG: #[[TO:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 * 4 + d4, d2, d3)>
+// CHECK-DAG: #[[CIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d0, d5, d2 + d6, d3 + d7, d8)>
+// CHECK-DAG: #[[CW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d1, d5, d6, d7, d8, d4)>
+// CHECK-DAG: #[[COUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d0, d1, d2, d3, d4)>
+// CHECK-DAG: #[[PIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2 * 2 + d5, d3 * 2 + d6, d4)>
+// CHECK-DAG: #[[FROM:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 4, d2, d3, d1 mod 4)>
+// CHECK-LABEL: func @blocked
+// CHECK: linalg.generic {indexing_maps = [#[[TO]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+// CHECK: linalg.generic {indexing_maps = [#[[CIN]], #[[CW]], #[[COUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+// CHECK: linalg.generic {indexing_maps = [#[[PIN]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {indexing_maps = [#[[FROM]], {{.*}}]
+func.func @blocked(%x: tensor<1x8x4x4xf32>, %w: tensor<2x2x1x1x4x4xf32>) -> tensor<1x8x2x2xf32> {
+  %0 = dlc.to_blocked %x {block = 4} : (tensor<1x8x4x4xf32>) -> tensor<1x2x4x4x4xf32>
+  %1 = dlc.conv_blocked %0, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4x4xf32>, tensor<2x2x1x1x4x4xf32>) -> tensor<1x2x4x4x4xf32>
+  %2 = dlc.max_pool %1 {blocked, kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false} : (tensor<1x2x4x4x4xf32>) -> tensor<1x2x2x2x4xf32>
+  %3 = dlc.from_blocked %2 : (tensor<1x2x2x2x4xf32>) -> tensor<1x8x2x2xf32>
+  return %3 : tensor<1x8x2x2xf32>
+}

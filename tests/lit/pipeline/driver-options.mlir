@@ -1,10 +1,11 @@
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: dlc compile %s -o %t/full --report | FileCheck %s --check-prefix=REPORT
-// RUN: dlc compile %s -o %t/nofuse --report --disable-pass=dlc-fuse-ops | FileCheck %s --check-prefix=NOFUSE
+// RUN: dlc compile %s -o %t/full --report -O2 | FileCheck %s --check-prefix=REPORT
+// RUN: dlc compile %s -o %t/nofuse --report -O2 --disable-pass=dlc-fuse-ops | FileCheck %s --check-prefix=NOFUSE
+// RUN: dlc compile %s -o %t/o3 --report -O3 | FileCheck %s --check-prefix=O3
 // RUN: dlc compile %s -o %t/o0 --report -O0 | FileCheck %s --check-prefix=O0
 // RUN: dlc compile %s -o %t/print --emit=graph --print-ir-after=dlc-fuse-ops 2>&1 | FileCheck %s --check-prefix=PRINT
 // RUN: not dlc compile %s -o %t/bad --disable-pass=no-such-pass 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: dlc inspect %s --dot %t/graph.dot | FileCheck %s --check-prefix=INSPECT
+// RUN: dlc inspect %s -O2 --dot %t/graph.dot | FileCheck %s --check-prefix=INSPECT
 // RUN: FileCheck %s --check-prefix=DOT < %t/graph.dot
 // The driver's pass options on a conv-relu, conv + residual add + relu block.
 
@@ -12,16 +13,25 @@
 // conv's output would be two 1x4x8x8 buffers (naive), the first becomes the
 // arena and the second is written straight into the result.
 // REPORT: fused groups: 2
+// REPORT-NEXT: layout changes: 0
 // REPORT-NEXT: kernels: 2
 // REPORT-NEXT: arena: 1024 bytes (naive 1024 bytes)
 
 // Without fusion each op is its own kernel and needs its own buffer.
 // NOFUSE: fused groups: 0
+// NOFUSE-NEXT: layout changes: 0
 // NOFUSE-NEXT: kernels: 5
 // NOFUSE-NEXT: arena: 2048 bytes (naive 4096 bytes)
 
+// -O3 adds the blocked channel layout: the input enters it once (shared by
+// the first conv and the residual add) and the result leaves it once.
+// O3: fused groups: 2
+// O3-NEXT: layout changes: 2
+// O3-NEXT: kernels: 4
+
 // -O0: no graph optimization, no tiling, no planning.
 // O0: fused groups: 0
+// O0-NEXT: layout changes: 0
 // O0-NEXT: kernels: {{[0-9]+}}
 // O0-NEXT: arena: 0 bytes (naive 0 bytes)
 
@@ -31,7 +41,7 @@
 
 // BAD: dlc: error: --disable-pass: 'no-such-pass' is not an optional pass (canonicalize, cse,
 
-// INSPECT: model: block (-O3)
+// INSPECT: model: block (-O2)
 // INSPECT-NEXT: input 0: 1x4x8x8xf32
 // INSPECT-NEXT: output 0: 1x4x8x8xf32
 // INSPECT-NEXT: ops: 2 (2 fused groups), 1 constants

@@ -1,0 +1,255 @@
+//===- LayoutNCHWc.cpp - Blocked channel layout for convolution chains ----===//
+//
+// Convolutions move to the layout [N, C/b, H, W, b] (TVM's NCHW[x]c), where
+// b channels of one pixel are contiguous: one vector register for b = 16
+// floats on AVX-512. Weights are packed at compile time. The ops between
+// convolutions (elementwise, per-channel broadcasts, residual adds, pooling,
+// spatial reductions) follow in the blocked layout, so layout changes happen
+// only at the edges of each chain: where a plain value enters (to_blocked)
+// and where a blocked value meets an op that needs channels first
+// (from_blocked).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/DlcBuild.h"
+#include "compiler/DlcDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_LAYOUTNCHWC
+#include "passes/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
+  using LayoutNCHWcBase::LayoutNCHWcBase;
+
+  /// Plain value -> the same value in the blocked layout.
+  DenseMap<Value, Value> blockedOf;
+  /// Ops replaced by blocked versions, in program order.
+  SmallVector<Operation *> replaced;
+
+  /// The channel block for `channels`: `block` when it divides them, else
+  /// the largest divisor below it (3 for an RGB input).
+  int64_t blockFor(int64_t channels) const {
+    for (int64_t b = std::min<int64_t>(block, channels); b > 1; --b)
+      if (channels % b == 0)
+        return b;
+    return 1;
+  }
+
+  static int64_t blockOf(Value blocked) {
+    return cast<RankedTensorType>(blocked.getType()).getShape().back();
+  }
+
+  /// `value` in the blocked layout with block `b`, converting it before
+  /// `user` when it is not blocked that way yet.
+  Value toBlocked(Value value, int64_t b, Operation *user) {
+    auto it = blockedOf.find(value);
+    if (it != blockedOf.end() && blockOf(it->second) == b)
+      return it->second;
+    OpBuilder builder(user);
+    Value plain = value;
+    if (it != blockedOf.end())
+      plain = builder.create<FromBlockedOp>(user->getLoc(), it->second);
+    Value blocked = buildInferredOp(
+        builder, user->getLoc(), ToBlockedOp::getOperationName(), plain,
+        {builder.getNamedAttr("block", builder.getI64IntegerAttr(b))});
+    if (blocked && it == blockedOf.end())
+      blockedOf[value] = blocked; // later users share the conversion
+    return blocked;
+  }
+
+  /// A per-channel (or scalar) constant operand of a binary op on a result of
+  /// `plainType`, repacked for the blocked layout; null when it is not one.
+  Value repackConstant(Value value, RankedTensorType plainType, int64_t b,
+                       OpBuilder &builder) {
+    DenseElementsAttr dense;
+    if (!matchPattern(value, m_Constant(&dense)) ||
+        !dense.getElementType().isF32())
+      return {};
+    auto type = cast<RankedTensorType>(dense.getType());
+    if (llvm::all_of(type.getShape(), [](int64_t d) { return d == 1; }))
+      return value; // a scalar broadcasts in any layout
+    int64_t offset = plainType.getRank() - type.getRank();
+    int64_t channels = plainType.getDimSize(1);
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      bool isChannel = d + offset == 1;
+      if (type.getDimSize(d) != 1 &&
+          !(isChannel && type.getDimSize(d) == channels))
+        return {};
+    }
+    if (offset > 1)
+      return {};
+    // [.., C, 1, ..] -> [1, C/b, 1, .., b]
+    SmallVector<int64_t> shape(plainType.getRank() + 1, 1);
+    shape[1] = channels / b;
+    shape.back() = b;
+    // Channel c sits at (c / b) * b + c % b = c: the order stays.
+    std::vector<float> packed;
+    auto elements = dense.getValues<float>();
+    for (int64_t c = 0; c < channels; ++c)
+      packed.push_back(dense.isSplat() ? elements[0] : elements[c]);
+    auto packedType = RankedTensorType::get(shape, builder.getF32Type());
+    return builder.create<ConstantOp>(
+        value.getLoc(), DenseElementsAttr::get(packedType, ArrayRef(packed)));
+  }
+
+  /// [F, C, K..] -> [F/bo, C/bi, K.., bi, bo]
+  Value packFilter(DenseElementsAttr filter, int64_t bi, int64_t bo,
+                   OpBuilder &builder, Location loc) {
+    auto type = cast<RankedTensorType>(filter.getType());
+    ArrayRef<int64_t> shape = type.getShape();
+    int64_t f = shape[0], c = shape[1], window = 1;
+    for (int64_t k : shape.drop_front(2))
+      window *= k;
+    SmallVector<int64_t> packedShape = {f / bo, c / bi};
+    packedShape.append(shape.begin() + 2, shape.end());
+    packedShape.append({bi, bo});
+    std::vector<float> source;
+    if (filter.isSplat())
+      source.assign(type.getNumElements(), filter.getSplatValue<float>());
+    else
+      source.assign(filter.getValues<float>().begin(),
+                    filter.getValues<float>().end());
+    std::vector<float> packed(source.size());
+    for (int64_t fo = 0; fo < f; ++fo)
+      for (int64_t ci = 0; ci < c; ++ci)
+        for (int64_t k = 0; k < window; ++k) {
+          int64_t to =
+              ((((fo / bo) * (c / bi) + ci / bi) * window + k) * bi + ci % bi) *
+                  bo +
+              fo % bo;
+          packed[to] = source[(fo * c + ci) * window + k];
+        }
+    auto packedType = RankedTensorType::get(packedShape, builder.getF32Type());
+    return builder.create<ConstantOp>(
+        loc, DenseElementsAttr::get(packedType, ArrayRef(packed)));
+  }
+
+  void convertConv(ConvOp conv) {
+    DenseElementsAttr filter;
+    auto inputType = conv.getInput().getType();
+    auto resultType = conv.getType();
+    if (conv.getGroup() != 1 || !inputType.hasStaticShape() ||
+        !resultType.getElementType().isF32() ||
+        !matchPattern(conv.getFilter(), m_Constant(&filter)))
+      return;
+    int64_t bi = blockFor(inputType.getDimSize(1));
+    int64_t bo = blockFor(resultType.getDimSize(1));
+    if (bo == 1)
+      return; // nothing to vectorize over
+    Value input = toBlocked(conv.getInput(), bi, conv);
+    OpBuilder builder(conv);
+    Value packed =
+        packFilter(filter, bi, bo, builder, conv.getFilter().getLoc());
+    Value result = buildInferredOp(
+        builder, conv.getLoc(), BlockedConvOp::getOperationName(),
+        {input, packed},
+        {builder.getNamedAttr("strides", conv.getStridesAttr()),
+         builder.getNamedAttr("dilations", conv.getDilationsAttr()),
+         builder.getNamedAttr("pads", conv.getPadsAttr())});
+    if (!result)
+      return signalPassFailure();
+    blockedOf[conv.getResult()] = result;
+    replaced.push_back(conv);
+  }
+
+  /// An op whose operands may follow the blocked layout: elementwise and
+  /// broadcast ops on [N, C, ...] values, pools, spatial reductions.
+  void convertFollower(Operation *op) {
+    if (op->getNumResults() != 1)
+      return;
+    auto kind = cast<PatternKindInterface>(op).getPatternKind();
+    auto plainType = cast<RankedTensorType>(op->getResult(0).getType());
+    // The block of the blocked operand(s); all must agree.
+    int64_t b = 0;
+    for (Value operand : op->getOperands()) {
+      auto it = blockedOf.find(operand);
+      if (it == blockedOf.end())
+        continue;
+      if (b && blockOf(it->second) != b)
+        return;
+      b = blockOf(it->second);
+    }
+    if (!b)
+      return;
+    OpBuilder builder(op);
+    SmallVector<Value> operands;
+    SmallVector<NamedAttribute> attrs(op->getAttrs());
+    if (kind == PatternKind::Elementwise || kind == PatternKind::Broadcast) {
+      if (plainType.getRank() < 3 || plainType.getDimSize(1) % b != 0)
+        return;
+      for (Value operand : op->getOperands()) {
+        Value converted;
+        if (blockedOf.count(operand))
+          converted = blockedOf[operand];
+        else if (operand.getType() == plainType)
+          converted = toBlocked(operand, b, op);
+        else
+          converted = repackConstant(operand, plainType, b, builder);
+        if (!converted)
+          return;
+        operands.push_back(converted);
+      }
+    } else if (isa<MaxPoolOp, AvgPoolOp>(op)) {
+      operands.push_back(blockedOf[op->getOperand(0)]);
+      attrs.push_back(builder.getNamedAttr("blocked", builder.getUnitAttr()));
+    } else if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(op)) {
+      // Over spatial axes with kept dims: the same axes in the blocked layout.
+      auto inputType = cast<RankedTensorType>(op->getOperand(0).getType());
+      auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+      auto keep = cast<BoolAttr>(op->getAttr("keepdims")).getValue();
+      if (!keep || axes.empty() || llvm::any_of(axes, [&](int64_t axis) {
+            return normalizeAxis(axis, inputType.getRank()) < 2;
+          }))
+        return;
+      operands.push_back(blockedOf[op->getOperand(0)]);
+    } else {
+      return;
+    }
+    // Element types stay, so inference gives the blocked result.
+    Value result = buildInferredOp(
+        builder, op->getLoc(), op->getName().getStringRef(), operands, attrs);
+    if (!result)
+      return signalPassFailure();
+    blockedOf[op->getResult(0)] = result;
+    replaced.push_back(op);
+  }
+
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    if (function.isExternal() || block < 2)
+      return;
+    Block &body = function.getBody().front();
+    SmallVector<Operation *> ops;
+    for (Operation &op : body)
+      ops.push_back(&op);
+    for (Operation *op : ops) {
+      if (auto conv = dyn_cast<ConvOp>(op))
+        convertConv(conv);
+      else if (isa<PatternKindInterface>(op) && !isa<ConstantOp, FusedOp>(op))
+        convertFollower(op);
+    }
+    // The chains' exits: users that stayed channels-first get a
+    // from_blocked right after the blocked value; then the old ops go.
+    for (Operation *op : llvm::reverse(replaced)) {
+      Value old = op->getResult(0);
+      if (!old.use_empty()) {
+        Value blocked = blockedOf[old];
+        OpBuilder builder(blocked.getContext());
+        builder.setInsertionPointAfterValue(blocked);
+        Value plain = builder.create<FromBlockedOp>(op->getLoc(), blocked);
+        old.replaceAllUsesWith(plain);
+      }
+      op->erase();
+    }
+  }
+};
+
+} // namespace

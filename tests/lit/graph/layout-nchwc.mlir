@@ -1,0 +1,78 @@
+// RUN: dlc-opt %s -split-input-file -dlc-layout-nchwc=block=4 -canonicalize | FileCheck %s
+// Convolution chains move to [N, C/b, H, W, b] with packed weights; layout
+// changes stay at the chain's edges.
+
+// conv -> bias -> relu -> conv -> residual add -> relu -> max pool: one
+// to_blocked at the input (shared by the conv and the residual add), one
+// from_blocked at the end.
+// CHECK-LABEL: func @chain
+// CHECK: %[[IN:.*]] = dlc.to_blocked %arg0 {block = 4 : i64} : (tensor<1x8x6x6xf32>) -> tensor<1x2x6x6x4xf32>
+// CHECK: %[[C0:.*]] = dlc.conv_blocked %[[IN]], %{{.*}} {{.*}} : (tensor<1x2x6x6x4xf32>, tensor<2x2x3x3x4x4xf32>) -> tensor<1x2x6x6x4xf32>
+// CHECK: %[[B:.*]] = dlc.add %[[C0]], %{{.*}} : (tensor<1x2x6x6x4xf32>, tensor<1x2x1x1x4xf32>) -> tensor<1x2x6x6x4xf32>
+// CHECK: %[[R0:.*]] = dlc.relu %[[B]] : tensor<1x2x6x6x4xf32>
+// CHECK: %[[C1:.*]] = dlc.conv_blocked %[[R0]]
+// CHECK: %[[A:.*]] = dlc.add %[[C1]], %[[IN]] : (tensor<1x2x6x6x4xf32>, tensor<1x2x6x6x4xf32>)
+// CHECK: %[[R1:.*]] = dlc.relu %[[A]]
+// CHECK: %[[P:.*]] = dlc.max_pool %[[R1]] {blocked, {{.*}}} : (tensor<1x2x6x6x4xf32>) -> tensor<1x2x3x3x4xf32>
+// CHECK: %[[OUT:.*]] = dlc.from_blocked %[[P]] : (tensor<1x2x3x3x4xf32>) -> tensor<1x8x3x3xf32>
+// CHECK: return %[[OUT]]
+func.func @chain(%x: tensor<1x8x6x6xf32>) -> tensor<1x8x3x3xf32> {
+  %w = dlc.constant dense<0.1> : tensor<8x8x3x3xf32>
+  %b = dlc.constant dense<[[[1.0]], [[2.0]], [[3.0]], [[4.0]], [[5.0]], [[6.0]], [[7.0]], [[8.0]]]> : tensor<8x1x1xf32>
+  %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x8x6x6xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32>
+  %1 = dlc.add %0, %b : (tensor<1x8x6x6xf32>, tensor<8x1x1xf32>) -> tensor<1x8x6x6xf32>
+  %2 = dlc.relu %1 : tensor<1x8x6x6xf32>
+  %3 = dlc.conv %2, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x8x6x6xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32>
+  %4 = dlc.add %3, %x : (tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %5 = dlc.relu %4 : tensor<1x8x6x6xf32>
+  %6 = dlc.max_pool %5 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false} : (tensor<1x8x6x6xf32>) -> tensor<1x8x3x3xf32>
+  return %6 : tensor<1x8x3x3xf32>
+}
+
+// -----
+
+// The filter is packed [F/bo, C/bi, KH, KW, bi, bo]: element (f, c) of a 1x1
+// conv lands at [f / 4, c / 4, 0, 0, c % 4, f % 4]. With 2 input channels
+// the input block is 2. A spatial mean with kept dims stays blocked.
+// CHECK-LABEL: func @packing
+// CHECK-DAG: dlc.to_blocked %arg0 {block = 2 : i64}
+// CHECK-DAG: %[[W:.*]] = dlc.constant dense<{{\[\[\[\[\[}}[0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00], [1.000000e+00, 3.000000e+00, 5.000000e+00, 7.000000e+00]{{\]\]\]\]\]}}> : tensor<1x1x1x1x2x4xf32>
+// CHECK: dlc.conv_blocked %{{.*}}, %[[W]]
+// CHECK: dlc.reduce_mean {{.*}} : (tensor<1x1x3x3x4xf32>) -> tensor<1x1x1x1x4xf32>
+// CHECK: dlc.from_blocked
+func.func @packing(%x: tensor<1x2x3x3xf32>) -> tensor<1x4x1x1xf32> {
+  %w = dlc.constant dense<[[[[0.0]], [[1.0]]], [[[2.0]], [[3.0]]], [[[4.0]], [[5.0]]], [[[6.0]], [[7.0]]]]> : tensor<4x2x1x1xf32>
+  %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x2x3x3xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %1 = dlc.reduce_mean %0 {axes = array<i64: 2, 3>, keepdims = true} : (tensor<1x4x3x3xf32>) -> tensor<1x4x1x1xf32>
+  return %1 : tensor<1x4x1x1xf32>
+}
+
+// -----
+
+// Left alone: a grouped (depthwise) conv, a conv with weights computed at run
+// time, and a reduction over channels (its input leaves the layout).
+// CHECK-LABEL: func @left_alone
+// CHECK: dlc.conv %arg0, %{{.*}} {{{.*}}group = 8
+// CHECK: dlc.conv %arg0, %arg1
+// CHECK-NOT: dlc.conv_blocked
+// CHECK-NOT: dlc.to_blocked
+func.func @left_alone(%x: tensor<1x8x4x4xf32>, %wv: tensor<8x8x1x1xf32>) -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %dw = dlc.constant dense<1.0> : tensor<8x1x3x3xf32>
+  %0 = dlc.conv %x, %dw {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 8} : (tensor<1x8x4x4xf32>, tensor<8x1x3x3xf32>) -> tensor<1x8x4x4xf32>
+  %1 = dlc.conv %x, %wv {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  return %0, %1 : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// A reduction over channels needs channels first: the chain ends before it.
+// CHECK-LABEL: func @channel_reduction
+// CHECK: %[[C:.*]] = dlc.conv_blocked
+// CHECK: %[[P:.*]] = dlc.from_blocked %[[C]]
+// CHECK: dlc.reduce_sum %[[P]] {axes = array<i64: 1>
+func.func @channel_reduction(%x: tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %w = dlc.constant dense<1.0> : tensor<4x4x1x1xf32>
+  %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x2x2xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x2x2xf32>
+  %1 = dlc.reduce_sum %0 {axes = array<i64: 1>, keepdims = true} : (tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32>
+  return %1 : tensor<1x1x2x2xf32>
+}
