@@ -453,8 +453,7 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   if (axis < 0)
     return emitOptionalError(loc, "axis ",
                              static_cast<int64_t>(adaptor.getAxis()),
-                             " is out of range for rank ",
-                             inputType.getRank());
+                             " is out of range for rank ", inputType.getRank());
   ArrayRef<int64_t> input = inputType.getShape();
   SmallVector<int64_t> shape(input.take_front(axis));
   llvm::append_range(shape, indicesType.getShape());
@@ -476,13 +475,11 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   if (static_cast<int64_t>(starts.size()) != rank ||
       static_cast<int64_t>(ends.size()) != rank ||
       static_cast<int64_t>(steps.size()) != rank)
-    return emitOptionalError(loc, "expected ", rank,
-                             " starts, ends and steps");
+    return emitOptionalError(loc, "expected ", rank, " starts, ends and steps");
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t size = inputType.getDimSize(d);
-    if (steps[d] < 1 || starts[d] < 0 ||
-        (!isDynamic(size) && starts[d] > size))
+    if (steps[d] < 1 || starts[d] < 0 || (!isDynamic(size) && starts[d] > size))
       return emitOptionalError(loc, "dim ", d, ": start ", starts[d],
                                " or step ", steps[d], " is out of range");
     if (isDynamic(size)) {

@@ -150,6 +150,21 @@ static dlc_status_code check_tensor(const char *role, int32_t index,
   return DLC_OK;
 }
 
+/* Whether the bytes of two tensors (already checked against `a_info` and
+   `b_info`) overlap. */
+static int tensors_overlap(const dlc_tensor *a, const dlc_tensor_info *a_info,
+                           const dlc_tensor *b,
+                           const dlc_tensor_info *b_info) {
+  const char *a_begin = (const char *)a->data, *b_begin = (const char *)b->data;
+  size_t a_size = (size_t)dlc_tensor_info_num_elements(a_info) *
+                  dlc_dtype_size(a_info->dtype);
+  size_t b_size = (size_t)dlc_tensor_info_num_elements(b_info) *
+                  dlc_dtype_size(b_info->dtype);
+  if (a_size == 0 || b_size == 0)
+    return 0;
+  return a_begin < b_begin + b_size && b_begin < a_begin + a_size;
+}
+
 dlc_status_code dlc_model_validate(const dlc_model_info *model,
                                    const dlc_tensor *inputs, int32_t num_inputs,
                                    const dlc_tensor *outputs,
@@ -181,6 +196,22 @@ dlc_status_code dlc_model_validate(const dlc_model_info *model,
         check_tensor("output", i, &model->outputs[i], &outputs[i], status);
     if (code != DLC_OK)
       return code;
+  }
+  /* The model writes outputs while it still reads inputs (and its other
+     outputs), so an output may share no byte with them. */
+  for (int32_t i = 0; i < num_outputs; ++i) {
+    for (int32_t j = 0; j < num_inputs; ++j)
+      if (tensors_overlap(&outputs[i], &model->outputs[i], &inputs[j],
+                          &model->inputs[j]))
+        return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                    "output %d ('%s') overlaps input %d ('%s')", i,
+                    model->outputs[i].name, j, model->inputs[j].name);
+    for (int32_t j = 0; j < i; ++j)
+      if (tensors_overlap(&outputs[i], &model->outputs[i], &outputs[j],
+                          &model->outputs[j]))
+        return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                    "output %d ('%s') overlaps output %d ('%s')", i,
+                    model->outputs[i].name, j, model->outputs[j].name);
   }
   return ok(status);
 }

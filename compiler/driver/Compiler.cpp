@@ -30,6 +30,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <set>
 #include <unistd.h>
 
 using namespace mlir;
@@ -280,14 +281,17 @@ bool writeText(const std::string &path,
 
 bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
                const char *stage, std::string &error,
-               const CompileOptions *printing = nullptr) {
+               const CompileOptions *printing = nullptr,
+               std::set<std::string> *passesRun = nullptr) {
   PassManager pm(module.getContext());
   add(pm);
   if (printing &&
       (printing->printIRAfterAll || !printing->printIRAfter.empty())) {
     // Printing the whole module after a nested pass needs one thread.
     module.getContext()->disableMultithreading();
-    auto after = [printing](Pass *pass, Operation *) {
+    auto after = [printing, passesRun](Pass *pass, Operation *) {
+      if (passesRun)
+        passesRun->insert(pass->getArgument().str());
       return printing->printIRAfterAll ||
              printing->printIRAfter.count(pass->getArgument().str());
     };
@@ -333,6 +337,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   auto emits = [&](EmitKind kind) { return options.emit.count(kind) != 0; };
   Progress progress(options.verbose);
   PipelineOptions pipeline{options.optLevel, options.disabledPasses};
+  std::set<std::string> passesRun;
 
   ModelSignature signature;
   if (!extractSignature(module, name, signature, error))
@@ -353,7 +358,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   progress.start("graph optimization");
   if (!runPasses(
           module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
-          "graph optimization", error, &options))
+          "graph optimization", error, &options, &passesRun))
     return false;
   progress.done();
   if (stats) {
@@ -380,7 +385,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   progress.start("lowering to loops");
   if (!runPasses(
           module, [&](OpPassManager &pm) { addLoopPipeline(pm, pipeline); },
-          "lowering to loops", error, &options))
+          "lowering to loops", error, &options, &passesRun))
     return false;
   progress.done();
   if (stats) {
@@ -403,7 +408,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   if (needsMachineCode) {
     progress.start("lowering to LLVM");
     if (!runPasses(module, addLLVMDialectPipeline, "lowering to LLVM", error,
-                   &options))
+                   &options, &passesRun))
       return false;
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
@@ -463,6 +468,11 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     staging.keep(header);
     progress.done();
   }
+  // A --print-ir-after naming no pass that ran is most likely a typo.
+  for (const std::string &pass : options.printIRAfter)
+    if (!passesRun.count(pass))
+      llvm::errs() << "dlc: warning: --print-ir-after=" << pass
+                   << ": no pass '" << pass << "' ran\n";
   return staging.commit(error);
 }
 

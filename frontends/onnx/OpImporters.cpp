@@ -452,6 +452,78 @@ LogicalResult importConcat(NodeImporter &n) {
   return success();
 }
 
+LogicalResult importGather(NodeImporter &n) {
+  n.setOutput(0, n.build<GatherOp>({n.input(0), n.input(1)},
+                                   n.attr("axis", n.builder.getI64IntegerAttr(
+                                                      n.attrInt("axis", 0)))));
+  return success();
+}
+
+/// Slice: starts/ends/axes/steps as attributes (opset 1) or constant inputs
+/// (opset 10), normalized to one in-range start, end and positive step per
+/// dimension.
+LogicalResult importSlice(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (n.opset >= 10) {
+    auto input = [&](size_t i, std::vector<int64_t> &values) -> LogicalResult {
+      if (!n.hasInput(i))
+        return success();
+      auto constant = n.constantInts(i);
+      if (!constant)
+        return n.fail("starts, ends, axes and steps must be constants");
+      values = *constant;
+      return success();
+    };
+    if (failed(input(1, starts)) || failed(input(2, ends)) ||
+        failed(input(3, axes)) || failed(input(4, steps)))
+      return failure();
+  } else {
+    starts = n.attrInts("starts", {});
+    ends = n.attrInts("ends", {});
+    axes = n.attrInts("axes", {});
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (starts.size() != ends.size() || starts.size() != axes.size() ||
+      starts.size() != steps.size())
+    return n.fail("starts, ends, axes and steps differ in length");
+  std::vector<int64_t> allStarts(rank, 0), allEnds(shape.begin(), shape.end()),
+      allSteps(rank, 1);
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (axis < 0 || axis >= rank || seen[axis])
+      return n.fail("axis " + std::to_string(axes[i]) +
+                    " is out of range or repeated");
+    seen[axis] = true;
+    if (steps[i] < 1)
+      return n.fail("step " + std::to_string(steps[i]) +
+                    " is not supported (only positive steps)");
+    int64_t size = shape[axis];
+    auto clampIndex = [&](int64_t value) {
+      if (value < 0)
+        value += size;
+      return std::clamp<int64_t>(value, 0, size);
+    };
+    allStarts[axis] = clampIndex(starts[i]);
+    allEnds[axis] = clampIndex(ends[i]);
+    allSteps[axis] = steps[i];
+  }
+  auto array = [&](const std::vector<int64_t> &values) {
+    return n.builder.getDenseI64ArrayAttr(values);
+  };
+  n.setOutput(0,
+              n.build<SliceOp>(n.input(0), {n.attr("starts", array(allStarts)),
+                                            n.attr("ends", array(allEnds)),
+                                            n.attr("steps", array(allSteps))}));
+  return success();
+}
+
 LogicalResult importSqueezeOrUnsqueeze(NodeImporter &n, bool squeeze) {
   auto shape = n.inputType(0).getShape();
   std::vector<int64_t> axes;
@@ -573,6 +645,7 @@ llvm::ArrayRef<OpImporterEntry> opImporters() {
       {"Erf", 9, 1, importUnary<ErfOp>},
       {"Exp", 6, 1, importUnary<ExpOp>},
       {"Flatten", 1, 1, importFlatten},
+      {"Gather", 1, 2, importGather},
       {"Gemm", 7, 2, importGemm},
       {"GlobalAveragePool", 1, 1, importGlobalPool<ReduceMeanOp>},
       {"GlobalMaxPool", 1, 1, importGlobalPool<ReduceMaxOp>},
@@ -595,6 +668,7 @@ llvm::ArrayRef<OpImporterEntry> opImporters() {
       {"Relu", 6, 1, importUnary<ReluOp>},
       {"Reshape", 5, 2, importReshape},
       {"Sigmoid", 6, 1, importUnary<SigmoidOp>},
+      {"Slice", 1, 1, importSlice},
       {"Softmax", 1, 1, importSoftmax},
       {"Sqrt", 6, 1, importUnary<SqrtOp>},
       {"Squeeze", 1, 1, importSqueeze},

@@ -12,6 +12,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -190,6 +191,36 @@ std::optional<std::vector<double>> evaluate(Operation *op,
   }
   if (isa<ReshapeOp>(op))
     return inputs[0].data;
+  if (auto gather = dyn_cast<GatherOp>(op)) {
+    ArrayRef<int64_t> input = inputs[0].type.getShape();
+    int64_t axis = normalizeAxis(gather.getAxis(), input.size());
+    int64_t inner = stridesOf(input)[axis], size = input[axis];
+    int64_t indexCount = inputs[1].data.size();
+    int64_t i = 0;
+    for (int64_t outer = 0;
+         outer < count / std::max<int64_t>(indexCount * inner, 1); ++outer)
+      for (int64_t k = 0; k < indexCount; ++k) {
+        int64_t index = static_cast<int64_t>(inputs[1].data[k]);
+        index =
+            std::clamp<int64_t>(index < 0 ? index + size : index, 0, size - 1);
+        for (int64_t j = 0; j < inner; ++j)
+          out[i++] = inputs[0].data[(outer * size + index) * inner + j];
+      }
+    return out;
+  }
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    SmallVector<int64_t> inputStrides = stridesOf(inputs[0].type.getShape());
+    SmallVector<int64_t> resultStrides = stridesOf(shape);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t source = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        source += (slice.getStarts()[d] +
+                   ((i / resultStrides[d]) % shape[d]) * slice.getSteps()[d]) *
+                  inputStrides[d];
+      out[i] = inputs[0].data[source];
+    }
+    return out;
+  }
   if (auto concat = dyn_cast<ConcatOp>(op)) {
     int64_t axis = normalizeAxis(concat.getAxis(), shape.size());
     int64_t outer = 1;

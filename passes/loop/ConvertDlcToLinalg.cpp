@@ -349,6 +349,84 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   }
 };
 
+/// One generic over the result: the index along `axis` comes from `indices`
+/// (negative counts from the end, out of range is clamped), the data is read
+/// with tensor.extract.
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = op.getType();
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto indicesType = cast<RankedTensorType>(adaptor.getIndices().getType());
+    int64_t axis = normalizeAxis(op.getAxis(), inputType.getRank());
+    int64_t indexRank = indicesType.getRank();
+    int64_t loops = resultType.getRank();
+    MLIRContext *context = rewriter.getContext();
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t d = 0; d < indexRank; ++d)
+      indexExprs.push_back(getAffineDimExpr(axis + d, context));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops, 0, indexExprs, context),
+        rewriter.getMultiDimIdentityMap(loops)};
+    Value init = rewriter.create<tensor::EmptyOp>(
+        op.getLoc(), resultType.getShape(), resultType.getElementType());
+    Value input = adaptor.getInput();
+    int64_t size = inputType.getDimSize(axis);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        op.getLoc(), resultType, adaptor.getIndices(), init, maps,
+        SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value index =
+              b.create<arith::IndexCastOp>(loc, b.getIndexType(), args[0]);
+          Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+          Value sizeValue = b.create<arith::ConstantIndexOp>(loc, size);
+          Value negative = b.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::slt, index, zero);
+          index = b.create<arith::SelectOp>(
+              loc, negative, b.create<arith::AddIOp>(loc, index, sizeValue),
+              index);
+          index = b.create<arith::MaxSIOp>(loc, index, zero);
+          index = b.create<arith::MinSIOp>(
+              loc, index,
+              b.create<arith::ConstantIndexOp>(loc,
+                                               std::max<int64_t>(size - 1, 0)));
+          SmallVector<Value> indices;
+          for (int64_t d = 0; d < axis; ++d)
+            indices.push_back(b.create<linalg::IndexOp>(loc, d));
+          indices.push_back(index);
+          for (int64_t d = axis + 1; d < inputType.getRank(); ++d)
+            indices.push_back(
+                b.create<linalg::IndexOp>(loc, d - 1 + indexRank));
+          b.create<linalg::YieldOp>(
+              loc,
+              b.create<tensor::ExtractOp>(loc, input, indices).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = op.getType();
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (auto [start, size, step] :
+         llvm::zip(op.getStarts(), resultType.getShape(), op.getSteps())) {
+      offsets.push_back(rewriter.getIndexAttr(start));
+      sizes.push_back(rewriter.getIndexAttr(size));
+      strides.push_back(rewriter.getIndexAttr(step));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, resultType, adaptor.getInput(), offsets, sizes, strides);
+    return success();
+  }
+};
+
 struct ConcatLowering : OpConversionPattern<ConcatOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -382,7 +460,7 @@ void dlc::populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   patterns.add<ElementwiseLowering>(context);
   patterns.add<ConstantLowering, TransposeLowering, ReshapeLowering,
-               ConcatLowering>(context);
+               ConcatLowering, GatherLowering, SliceLowering>(context);
 }
 
 //===----------------------------------------------------------------------===//

@@ -108,6 +108,22 @@ def mlp(opset=13, seed=1, batch=4, features=32, hidden=64, classes=10):
                    opset)
 
 
+def gather_slice(opset=13, seed=3, rows=6, cols=10):
+    """Slice (negative, out-of-range and stepped bounds) and Gather (negative
+    and 2-d indices) with constant arguments, as shape subgraphs use them."""
+    g = GraphMaker(seed)
+    x = g.node("Slice", ["input", g.ints([1, -100]), g.ints([-1, 1 << 40]), g.ints([0, -1]),
+                         g.ints([1, 2])])                                 # [4, 5]
+    x = g.node("Gather", [x, g.ints([[0, -1], [2, 1]])], axis=1)          # [4, 2, 2]
+    x = g.node("Gather", [x, g.ints([3, 0, -2])], axis=0)                 # [3, 2, 2]
+    x = g.node("Tanh", [x])
+    g.nodes[-1].output[0] = "output"
+    return g.model("gather_slice",
+                   [helper.make_tensor_value_info("input", TensorProto.FLOAT, [rows, cols])],
+                   [helper.make_tensor_value_info("output", TensorProto.FLOAT, [3, 2, 2])],
+                   opset)
+
+
 def resnet50(opset=13, seed=2, size=224, classes=1000):
     """The ResNet-50 v1.5 architecture (bottlenecks [3, 4, 6, 3], stride on the
     3x3 conv), BatchNorm after every conv, random weights."""
@@ -137,4 +153,4 @@ def resnet50(opset=13, seed=2, size=224, classes=1000):
                    opset)
 
 
-MODELS = {"small_cnn": small_cnn, "mlp": mlp}
+MODELS = {"small_cnn": small_cnn, "mlp": mlp, "gather_slice": gather_slice}

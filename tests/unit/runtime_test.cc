@@ -57,6 +57,25 @@ TEST(Runtime, RejectsWrongOutputCount) {
   EXPECT_STREQ(call.status.message, "model 'rows' has 1 output(s), 2 given");
 }
 
+TEST(Runtime, RejectsOutputOverlappingAnInput) {
+  // Compiled models write outputs while still reading inputs.
+  Call call;
+  call.output.data = call.x + 4; // the input's last two floats
+  EXPECT_EQ(call.run(), DLC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(call.status.message, "output 0 ('sum') overlaps input 0 ('x')");
+  EXPECT_EQ(call.x[4], 5.0f) << "the model must not run";
+}
+
+TEST(Runtime, AcceptsAdjacentBuffers) {
+  float both[8] = {1, 2, 3, 4, 5, 6, 0, 0};
+  Call call;
+  call.input.data = both;
+  call.output.data = both + 6; // right after the input's last byte
+  ASSERT_EQ(call.run(), DLC_OK) << call.status.message;
+  EXPECT_EQ(both[6], 6.0f);
+  EXPECT_EQ(both[7], 15.0f);
+}
+
 TEST(Runtime, RejectsWrongShapeNamingTheTensor) {
   Call call;
   call.inShape[1] = 4;

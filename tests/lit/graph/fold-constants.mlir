@@ -65,6 +65,22 @@ func.func @concat_softmax() -> (tensor<3xf32>, tensor<2xf32>) {
 
 // -----
 
+// Gather and slice of constants (shape arithmetic in exported models).
+// CHECK-LABEL: func @gather_slice
+// CHECK-DAG: dlc.constant dense<[4, 2]> : tensor<2xi64>
+// CHECK-DAG: dlc.constant dense<[1, 3]> : tensor<2xi64>
+// CHECK-NOT: dlc.gather
+// CHECK-NOT: dlc.slice
+func.func @gather_slice() -> (tensor<2xi64>, tensor<2xi64>) {
+  %shape = dlc.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+  %i = dlc.constant dense<[-1, 1]> : tensor<2xi64>
+  %0 = dlc.gather %shape, %i {axis = 0} : (tensor<4xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %1 = dlc.slice %shape {starts = array<i64: 0>, ends = array<i64: 4>, steps = array<i64: 2>} : (tensor<4xi64>) -> tensor<2xi64>
+  return %0, %1 : tensor<2xi64>, tensor<2xi64>
+}
+
+// -----
+
 // An op with a non-constant operand stays.
 // CHECK-LABEL: func @not_constant
 // CHECK: dlc.mul %arg0

@@ -38,6 +38,19 @@ func.func @chain(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x?
 
 // -----
 
+// Gather puts the indices' shape in place of the axis; slice counts the
+// stepped indices below the (clamped) end.
+// CHECK-LABEL: func @gather_slice
+// CHECK: dlc.gather {{.*}} -> tensor<3x2x2x5xf32>
+// CHECK: dlc.slice {{.*}} -> tensor<3x1x2x2xf32>
+func.func @gather_slice(%x: tensor<3x4x5xf32>, %i: tensor<2x2xi64>) -> tensor<?x?x?x?xf32> {
+  %0 = dlc.gather %x, %i {axis = 1} : (tensor<3x4x5xf32>, tensor<2x2xi64>) -> tensor<?x?x?x?xf32>
+  %1 = dlc.slice %0 {starts = array<i64: 0, 1, 0, 1>, ends = array<i64: 3, 2, 9, 5>, steps = array<i64: 1, 1, 1, 2>} : (tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
+  return %1 : tensor<?x?x?x?xf32>
+}
+
+// -----
+
 // Inside a fused group, block arguments take their inputs' types.
 // CHECK-LABEL: func @fused_group
 // CHECK: dlc.fused %arg0 : (tensor<4xf32>) -> tensor<4xf32>

@@ -198,3 +198,23 @@ func.func @blocked(%x: tensor<1x8x4x4xf32>, %w: tensor<2x2x1x1x4x4xf32>) -> tens
   %3 = dlc.from_blocked %2 : (tensor<1x2x2x2x4xf32>) -> tensor<1x8x2x2xf32>
   return %3 : tensor<1x8x2x2xf32>
 }
+
+// -----
+
+// Gather: one generic over the result reading the indices (negative ones
+// wrapped, out-of-range ones clamped) and extracting from the data; slice is
+// a strided tensor.extract_slice.
+// CHECK-DAG: #[[IDX:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func @gather_slice
+// CHECK: linalg.generic {indexing_maps = [#[[IDX]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg1 : tensor<2x2xi64>)
+// CHECK: %[[I:.*]] = arith.index_cast
+// CHECK: arith.cmpi slt, %[[I]]
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: tensor.extract %arg0
+// CHECK: tensor.extract_slice %{{.*}}[0, 1, 0] [3, 1, 1] [1, 1, 2]
+func.func @gather_slice(%x: tensor<3x4xf32>, %i: tensor<2x2xi64>) -> tensor<3x1x1xf32> {
+  %0 = dlc.gather %x, %i {axis = 1} : (tensor<3x4xf32>, tensor<2x2xi64>) -> tensor<3x2x2xf32>
+  %1 = dlc.slice %0 {starts = array<i64: 0, 1, 0>, ends = array<i64: 3, 2, 2>, steps = array<i64: 1, 1, 2>} : (tensor<3x2x2xf32>) -> tensor<3x1x1xf32>
+  return %1 : tensor<3x1x1xf32>
+}

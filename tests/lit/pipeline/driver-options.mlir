@@ -38,6 +38,8 @@
 // PRINT: IR Dump After FuseOps (dlc-fuse-ops)
 // PRINT: dlc.fused
 // PRINT-NOT: IR Dump After
+// RUN: dlc compile %s -o %t/typo --emit=graph --print-ir-after=dlc-fuse-opz 2>&1 | FileCheck %s --check-prefix=TYPO
+// TYPO: dlc: warning: --print-ir-after=dlc-fuse-opz: no pass 'dlc-fuse-opz' ran
 
 // BAD: dlc: error: --disable-pass: 'no-such-pass' is not an optional pass (canonicalize, cse,
 
