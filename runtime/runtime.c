@@ -153,8 +153,7 @@ static dlc_status_code check_tensor(const char *role, int32_t index,
 /* Whether the bytes of two tensors (already checked against `a_info` and
    `b_info`) overlap. */
 static int tensors_overlap(const dlc_tensor *a, const dlc_tensor_info *a_info,
-                           const dlc_tensor *b,
-                           const dlc_tensor_info *b_info) {
+                           const dlc_tensor *b, const dlc_tensor_info *b_info) {
   const char *a_begin = (const char *)a->data, *b_begin = (const char *)b->data;
   size_t a_size = (size_t)dlc_tensor_info_num_elements(a_info) *
                   dlc_dtype_size(a_info->dtype);

@@ -471,8 +471,8 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   // A --print-ir-after naming no pass that ran is most likely a typo.
   for (const std::string &pass : options.printIRAfter)
     if (!passesRun.count(pass))
-      llvm::errs() << "dlc: warning: --print-ir-after=" << pass
-                   << ": no pass '" << pass << "' ran\n";
+      llvm::errs() << "dlc: warning: --print-ir-after=" << pass << ": no pass '"
+                   << pass << "' ran\n";
   return staging.commit(error);
 }
 
