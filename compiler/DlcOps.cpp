@@ -226,6 +226,20 @@ static int64_t windowOutputSize(int64_t input, int64_t kernel, int64_t stride,
   return out;
 }
 
+/// Appends the output size of each spatial dim of a window op.
+static void appendWindowOutputs(SmallVectorImpl<int64_t> &shape,
+                                ArrayRef<int64_t> input,
+                                ArrayRef<int64_t> kernel,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> dilations,
+                                ArrayRef<int64_t> pads, bool ceilMode) {
+  size_t spatialRank = kernel.size();
+  for (size_t i = 0; i < spatialRank; ++i)
+    shape.push_back(windowOutputSize(input[i], kernel[i], strides[i],
+                                     dilations[i], pads[i],
+                                     pads[i + spatialRank], ceilMode));
+}
+
 /// Checks the window attributes of a conv or pool over `spatialRank` dims.
 static LogicalResult checkWindowAttrs(std::optional<Location> loc,
                                       size_t spatialRank,
@@ -276,10 +290,9 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
                              shapeString(filter), " and group ", group,
                              " do not agree on channels");
   SmallVector<int64_t> shape = {input[0], filter[0]};
-  for (size_t i = 0; i < spatialRank; ++i)
-    shape.push_back(windowOutputSize(input[i + 2], filter[i + 2], strides[i],
-                                     dilations[i], pads[i],
-                                     pads[i + spatialRank], false));
+  appendWindowOutputs(shape, input.slice(2, spatialRank),
+                      filter.slice(2, spatialRank), strides, dilations, pads,
+                      /*ceilMode=*/false);
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();
 }
@@ -302,11 +315,9 @@ static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
                               adaptor.getDilations(), adaptor.getPads())))
     return failure();
   SmallVector<int64_t> shape = {input[0], input[1]};
-  for (size_t i = 0; i < spatialRank; ++i)
-    shape.push_back(windowOutputSize(
-        input[i + 2], kernel[i], adaptor.getStrides()[i],
-        adaptor.getDilations()[i], adaptor.getPads()[i],
-        adaptor.getPads()[i + spatialRank], adaptor.getCeilMode()));
+  appendWindowOutputs(shape, input.slice(2, spatialRank), kernel,
+                      adaptor.getStrides(), adaptor.getDilations(),
+                      adaptor.getPads(), adaptor.getCeilMode());
   if (adaptor.getBlocked())
     shape.push_back(input.back());
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
@@ -630,10 +641,9 @@ LogicalResult BlockedConvOp::inferReturnTypes(MLIRContext *,
                              shapeString(filter),
                              " do not agree on channel blocks");
   SmallVector<int64_t> shape = {input[0], filter[0]};
-  for (size_t i = 0; i < spatialRank; ++i)
-    shape.push_back(windowOutputSize(input[i + 2], filter[i + 2], strides[i],
-                                     dilations[i], pads[i],
-                                     pads[i + spatialRank], false));
+  appendWindowOutputs(shape, input.slice(2, spatialRank),
+                      filter.slice(2, spatialRank), strides, dilations, pads,
+                      /*ceilMode=*/false);
   shape.push_back(filter.back());
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();

@@ -163,6 +163,42 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
 // Convolution
 //===----------------------------------------------------------------------===//
 
+/// The contraction shared by dlc.conv and dlc.conv_blocked: acc += x * w over
+/// `numLoops` loops, the first `numParallel` of them parallel, into a
+/// zero-filled result. Without padding x comes through `inputExprs`; with
+/// padding the body reads it with `readInput` (zero outside the input).
+Value buildConvolution(
+    OpBuilder &b, Location loc, RankedTensorType resultType, Value input,
+    Value filter, int64_t numLoops, int64_t numParallel,
+    ArrayRef<AffineExpr> inputExprs, ArrayRef<AffineExpr> filterExprs,
+    ArrayRef<AffineExpr> outputExprs, bool padded,
+    function_ref<Value(OpBuilder &, Location, Value)> readInput) {
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(numLoops, 0, filterExprs, context),
+      AffineMap::get(numLoops, 0, outputExprs, context)};
+  SmallVector<Value> inputs = {filter};
+  if (!padded) {
+    maps.insert(maps.begin(), AffineMap::get(numLoops, 0, inputExprs, context));
+    inputs.insert(inputs.begin(), input);
+  }
+  SmallVector<IteratorType> iterators(numParallel, IteratorType::parallel);
+  iterators.append(numLoops - numParallel, IteratorType::reduction);
+  Value zero = scalarConstant(b, loc, resultType.getElementType(), 0.0);
+  Value init = filledTensor(b, loc, resultType, zero);
+  return b
+      .create<linalg::GenericOp>(
+          loc, resultType, inputs, init, maps, iterators,
+          [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+            Value w = args[args.size() - 2], acc = args.back();
+            Value x = padded ? readInput(nested, nestedLoc, zero) : args[0];
+            Value product = mulScalars(nested, nestedLoc, x, w);
+            nested.create<linalg::YieldOp>(
+                nestedLoc, addScalars(nested, nestedLoc, acc, product));
+          })
+      .getResult(0);
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -176,7 +212,6 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     auto filterType = cast<RankedTensorType>(adaptor.getFilter().getType());
     int64_t spatialRank = resultType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
-    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
     Value input = adaptor.getInput();
     bool padded = anyNonZero(pads);
     // Loops: n, f, o_1..o_k (parallel), c, k_1..k_k (reduction).
@@ -199,54 +234,35 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       filterExprs.push_back(window);
       outputExprs.push_back(out);
     }
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(numLoops, 0, filterExprs, context),
-        AffineMap::get(numLoops, 0, outputExprs, context)};
-    SmallVector<Value> inputs = {adaptor.getFilter()};
-    if (!padded) {
-      maps.insert(maps.begin(),
-                  AffineMap::get(numLoops, 0, inputExprs, context));
-      inputs.insert(inputs.begin(), input);
-    }
-    SmallVector<IteratorType> iterators(2 + spatialRank,
-                                        IteratorType::parallel);
-    iterators.append(1 + spatialRank, IteratorType::reduction);
-    Value init = filledTensor(rewriter, loc, resultType, zero);
-    auto generic = rewriter.create<linalg::GenericOp>(
-        loc, resultType, inputs, init, maps, iterators,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value x, w = args[args.size() - 2], acc = args.back();
-          if (padded) {
-            Value batch = b.create<linalg::IndexOp>(nestedLoc, 0);
-            Value channel =
-                b.create<linalg::IndexOp>(nestedLoc, 2 + spatialRank);
-            if (group != 1) {
-              Value filterIndex = b.create<linalg::IndexOp>(nestedLoc, 1);
-              Value groupIndex = b.create<arith::DivUIOp>(
-                  nestedLoc, filterIndex,
-                  b.create<arith::ConstantIndexOp>(nestedLoc, filtersPerGroup));
-              channel = b.create<arith::AddIOp>(
-                  nestedLoc,
-                  b.create<arith::MulIOp>(nestedLoc, groupIndex,
-                                          b.create<arith::ConstantIndexOp>(
-                                              nestedLoc, channelsPerGroup)),
-                  channel);
-            }
-            SmallVector<Value> positions;
-            for (int64_t i = 0; i < spatialRank; ++i)
-              positions.push_back(
-                  windowPosition(b, nestedLoc, 2 + i, 3 + spatialRank + i,
-                                 op.getStrides()[i], op.getDilations()[i]));
-            x = readPaddedInput(b, nestedLoc, input, batch, channel, positions,
-                                pads.take_front(spatialRank), zero);
-          } else {
-            x = args[0];
-          }
-          Value product = mulScalars(b, nestedLoc, x, w);
-          b.create<linalg::YieldOp>(nestedLoc,
-                                    addScalars(b, nestedLoc, acc, product));
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    auto readInput = [&](OpBuilder &b, Location nestedLoc,
+                         Value zero) -> Value {
+      Value batch = b.create<linalg::IndexOp>(nestedLoc, 0);
+      Value channel = b.create<linalg::IndexOp>(nestedLoc, 2 + spatialRank);
+      if (group != 1) { // (f / filtersPerGroup) * channelsPerGroup + c
+        Value filterIndex = b.create<linalg::IndexOp>(nestedLoc, 1);
+        Value groupIndex = b.create<arith::DivUIOp>(
+            nestedLoc, filterIndex,
+            b.create<arith::ConstantIndexOp>(nestedLoc, filtersPerGroup));
+        channel = b.create<arith::AddIOp>(
+            nestedLoc,
+            b.create<arith::MulIOp>(
+                nestedLoc, groupIndex,
+                b.create<arith::ConstantIndexOp>(nestedLoc, channelsPerGroup)),
+            channel);
+      }
+      SmallVector<Value> positions;
+      for (int64_t i = 0; i < spatialRank; ++i)
+        positions.push_back(
+            windowPosition(b, nestedLoc, 2 + i, 3 + spatialRank + i,
+                           op.getStrides()[i], op.getDilations()[i]));
+      return readPaddedInput(b, nestedLoc, input, batch, channel, positions,
+                             pads.take_front(spatialRank), zero);
+    };
+    Value result =
+        buildConvolution(rewriter, loc, resultType, input, adaptor.getFilter(),
+                         numLoops, 2 + spatialRank, inputExprs, filterExprs,
+                         outputExprs, padded, readInput);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -330,40 +346,23 @@ struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
     inputExprs.push_back(dim(ci));
     filterExprs.append({dim(ci), dim(fi)});
     outputExprs.push_back(dim(fi));
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(numLoops, 0, filterExprs, context),
-        AffineMap::get(numLoops, 0, outputExprs, context)};
-    SmallVector<Value> inputs = {adaptor.getFilter()};
-    if (!padded) {
-      maps.insert(maps.begin(),
-                  AffineMap::get(numLoops, 0, inputExprs, context));
-      inputs.insert(inputs.begin(), input);
-    }
-    SmallVector<IteratorType> iterators(co, IteratorType::parallel);
-    iterators.append(numLoops - co, IteratorType::reduction);
-    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
-    Value init = filledTensor(rewriter, loc, resultType, zero);
-    auto generic = rewriter.create<linalg::GenericOp>(
-        loc, resultType, inputs, init, maps, iterators,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value x = args[0], w = args[args.size() - 2], acc = args.back();
-          if (padded) {
-            SmallVector<Value> positions;
-            for (int64_t i = 0; i < spatialRank; ++i)
-              positions.push_back(windowPosition(b, nestedLoc, 2 + i,
-                                                 co + 1 + i, op.getStrides()[i],
-                                                 op.getDilations()[i]));
-            x = readPaddedInput(b, nestedLoc, input,
-                                b.create<linalg::IndexOp>(nestedLoc, 0),
-                                b.create<linalg::IndexOp>(nestedLoc, co),
-                                positions, pads.take_front(spatialRank), zero,
-                                b.create<linalg::IndexOp>(nestedLoc, ci));
-          }
-          Value product = mulScalars(b, nestedLoc, x, w);
-          b.create<linalg::YieldOp>(nestedLoc,
-                                    addScalars(b, nestedLoc, acc, product));
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    auto readInput = [&](OpBuilder &b, Location nestedLoc,
+                         Value zero) -> Value {
+      SmallVector<Value> positions;
+      for (int64_t i = 0; i < spatialRank; ++i)
+        positions.push_back(windowPosition(b, nestedLoc, 2 + i, co + 1 + i,
+                                           op.getStrides()[i],
+                                           op.getDilations()[i]));
+      return readPaddedInput(b, nestedLoc, input,
+                             b.create<linalg::IndexOp>(nestedLoc, 0),
+                             b.create<linalg::IndexOp>(nestedLoc, co),
+                             positions, pads.take_front(spatialRank), zero,
+                             b.create<linalg::IndexOp>(nestedLoc, ci));
+    };
+    Value result = buildConvolution(
+        rewriter, loc, resultType, input, adaptor.getFilter(), numLoops, co,
+        inputExprs, filterExprs, outputExprs, padded, readInput);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -73,7 +73,7 @@ def baselines():
     """Each model compiled with every pass, its inputs and outputs."""
     work = h.new_work_dir()
     result = {}
-    for name in ("small_cnn", "mlp"):
+    for name in sorted(model_zoo.MODELS):
         model = model_zoo.MODELS[name]()
         path = os.path.join(work, name + ".onnx")
         onnx.save(model, path)
@@ -84,7 +84,7 @@ def baselines():
     return result
 
 
-@pytest.mark.parametrize("model_name", ["small_cnn", "mlp"])
+@pytest.mark.parametrize("model_name", sorted(model_zoo.MODELS))
 @pytest.mark.parametrize("disabled", OPTIONAL_PASSES)
 def test_pass_does_not_change_outputs(baselines, model_name, disabled):
     path, x, full = baselines[model_name]

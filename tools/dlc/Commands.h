@@ -34,6 +34,10 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(const std::string &model,
 std::function<mlir::LogicalResult(mlir::Diagnostic &)>
 makeDiagnosticPrinter(int &errors);
 
+/// Parses --input-shape's NAME=D0,D1,...; false when malformed.
+bool parseShape(const std::string &spec, std::string &name,
+                std::vector<int64_t> &shape);
+
 /// Whether `name` is a pass --disable-pass accepts; the list of those.
 bool isOptionalPass(const std::string &name);
 std::string optionalPassList();

@@ -86,8 +86,8 @@ static bool parseEmit(const std::string &list, std::set<EmitKind> &emit,
   return true;
 }
 
-static bool parseShape(const std::string &spec, std::string &name,
-                       std::vector<int64_t> &shape) {
+bool parseShape(const std::string &spec, std::string &name,
+                std::vector<int64_t> &shape) {
   size_t eq = spec.rfind('=');
   if (eq == std::string::npos || eq == 0)
     return false;

@@ -166,22 +166,13 @@ int runInspectCommand(const Args &args) {
     } else if (arg == "--input-shape") {
       if (i + 1 >= args.size())
         return reportError("--input-shape needs a value"), 2;
-      const std::string &spec = args[++i];
-      size_t eq = spec.rfind('=');
+      std::string name;
       std::vector<int64_t> shape;
-      llvm::SmallVector<llvm::StringRef> dims;
-      llvm::StringRef(spec).substr(eq + 1).split(dims, ',');
-      bool ok = eq != std::string::npos && eq != 0;
-      for (llvm::StringRef dim : dims) {
-        int64_t value;
-        ok &= !dim.trim().getAsInteger(10, value) && value >= 0;
-        shape.push_back(ok ? value : 0);
-      }
-      if (!ok)
+      if (!parseShape(args[++i], name, shape))
         return reportError("--input-shape expects NAME=D0,D1,..., got '" +
-                           spec + "'"),
+                           args[i] + "'"),
                2;
-      importOptions.inputShapes[spec.substr(0, eq)] = shape;
+      importOptions.inputShapes[name] = shape;
     } else if (!arg.empty() && arg[0] == '-') {
       return reportError("unknown option '" + arg +
                          "' (see dlc inspect --help)"),
