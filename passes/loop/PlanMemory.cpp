@@ -73,6 +73,18 @@ bool coverUses(Value value, Block &block,
   return true;
 }
 
+/// The users of `value` and, through views, of the views of it.
+void collectUsers(Value value, SmallVectorImpl<Operation *> &users) {
+  for (OpOperand &use : value.getUses()) {
+    Operation *user = use.getOwner();
+    users.push_back(user);
+    if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+      if (view.getViewSource() == value)
+        for (Value result : user->getResults())
+          collectUsers(result, users);
+  }
+}
+
 struct PlanMemoryPass : dlc::impl::PlanMemoryBase<PlanMemoryPass> {
   using PlanMemoryBase::PlanMemoryBase;
 
@@ -174,11 +186,13 @@ struct PlanMemoryPass : dlc::impl::PlanMemoryBase<PlanMemoryPass> {
       // not be used after it.
       if (!argument.hasOneUse() || !alloc->isBeforeInBlock(copy))
         continue;
-      bool usedAfter = llvm::any_of(source.getUsers(), [&](Operation *user) {
+      SmallVector<Operation *> users;
+      collectUsers(source, users);
+      bool usedAfter = llvm::any_of(users, [&](Operation *user) {
         Operation *top = topLevel(user, block);
         return top != copy && (!top || copy->isBeforeInBlock(top));
       });
-      bool escapes = llvm::any_of(source.getUsers(), [](Operation *user) {
+      bool escapes = llvm::any_of(users, [](Operation *user) {
         return isa<func::ReturnOp, func::CallOp>(user);
       });
       if (usedAfter || escapes)

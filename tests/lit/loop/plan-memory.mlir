@@ -65,6 +65,23 @@ func.func @forward_result(%x: memref<16xf32>, %out: memref<16xf32>) {
 
 // -----
 
+// Not forwarded: a view of the buffer is read after the copy (the copy's
+// source must be dead once it has been copied).
+// CHECK-LABEL: func @read_after_copy
+// CHECK-SAME: dlc.naive_bytes = 64 : i64
+// CHECK: %[[A:.*]] = memref.view
+// CHECK: linalg.copy ins(%[[A]] : memref<16xf32>) outs(%arg1 : memref<16xf32>)
+func.func @read_after_copy(%x: memref<16xf32>, %out: memref<16xf32>, %y: memref<4x4xf32>) {
+  %a = memref.alloc() : memref<16xf32>
+  %v = memref.expand_shape %a [[0, 1]] output_shape [4, 4] : memref<16xf32> into memref<4x4xf32>
+  linalg.copy ins(%x : memref<16xf32>) outs(%a : memref<16xf32>)
+  linalg.copy ins(%a : memref<16xf32>) outs(%out : memref<16xf32>)
+  linalg.copy ins(%v : memref<4x4xf32>) outs(%y : memref<4x4xf32>)
+  return
+}
+
+// -----
+
 // Left alone: a dynamic buffer and a returned one.
 // CHECK-LABEL: func @left_alone
 // CHECK-SAME: dlc.arena_bytes = 0 : i64, dlc.naive_bytes = 0 : i64
