@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   bazel-bootstrap bazel-rules-java bazel-platforms
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler libgtest-dev
+  graphviz
 )
 VENV="${DLC_VENV:-$HOME/.cache/dlc/venv}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -106,8 +106,10 @@ void writeDot(mlir::func::FuncOp entry, llvm::raw_ostream &os) {
       mlir::Block &body = fused.getBody().front();
       for (auto [input, argument] :
            llvm::zip(fused.getInputs(), body.getArguments()))
-        if (nodeOf.count(input))
-          nodeOf[argument] = nodeOf[input];
+        if (auto it = nodeOf.find(input); it != nodeOf.end()) {
+          std::string id = it->second; // a copy: inserting may rehash
+          nodeOf[argument] = id;
+        }
       os << "  subgraph cluster_" << groupIndex << " {\n"
          << "    label=\"group " << groupIndex
          << "\"; style=rounded; color=blue;\n";
@@ -121,8 +123,9 @@ void writeDot(mlir::func::FuncOp entry, llvm::raw_ostream &os) {
         nodeOf[member.getResult(0)] = id;
       }
       os << "  }\n";
-      nodeOf[fused.getResult()] =
+      std::string root =
           nodeOf[mlir::cast<YieldOp>(body.getTerminator()).getValue()];
+      nodeOf[fused.getResult()] = root;
       continue;
     }
     std::string id = "n" + std::to_string(counter++);
