@@ -8,6 +8,11 @@
 
 namespace dlc {
 
+/// Matmuls with at least this many multiply-adds (M * N * K) take the packed
+/// micro-kernel (dlc-matmul-microkernel); dlc-tile-fused-groups leaves them
+/// to it.
+constexpr int64_t kMicrokernelMinMacs = 1 << 16;
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

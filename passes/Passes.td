@@ -116,7 +116,39 @@ def TileFusedGroups : Pass<"dlc-tile-fused-groups", "mlir::func::FuncOp"> {
     reduction steps: the ops at the anchor's location), so the group runs as
     one loop nest and its epilogue works on a tile still in cache.
   }];
+  let options = [
+    Option<"microkernel", "microkernel", "bool", "false",
+           "Leave large matmuls whole for dlc-matmul-microkernel">,
+  ];
   let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
+def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::func::FuncOp"> {
+  let summary = "Packed, register-blocked micro-kernel for f32 matmul";
+  let description = [{
+    Runs on bufferized code. A static f32 linalg.matmul with at least
+    `min-flops` multiply-adds becomes the BLIS loop nest: B packed per
+    kc-block into kc x nr panels, A per mc x kc block into mr x kc panels
+    (both zero-padded to whole tiles), and a micro-kernel that keeps an
+    mr x nr tile of C in mr * nr / lanes vector registers (nr = 2 * lanes),
+    one broadcast of A and nr / lanes vector FMAs per row and k step. Only
+    the update of C masks columns past N and skips rows past M. Smaller
+    matmuls are left to the generic lowering.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes of a vector register (16: AVX-512, 8: AVX2)">,
+    Option<"microRows", "mr", "int64_t", "12",
+           "Rows of C in the register tile">,
+    Option<"kc", "kc", "int64_t", "256", "K block (a B panel stays in L1)">,
+    Option<"mc", "mc", "int64_t", "144", "M block (an A block stays in L2)">,
+    Option<"minFlops", "min-flops", "int64_t", "dlc::kMicrokernelMinMacs",
+           "Smallest M * N * K to rewrite">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def PlanMemory : Pass<"dlc-plan-memory", "mlir::func::FuncOp"> {

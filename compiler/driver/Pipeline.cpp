@@ -27,10 +27,11 @@ static LogicalResult createLinalgCopy(OpBuilder &b, Location loc, Value from,
 
 const std::vector<OptionalPass> &optionalPasses() {
   static const std::vector<OptionalPass> passes = {
-      {"canonicalize", 1},          {"cse", 1},
-      {"dlc-fold-constants", 1},    {"dlc-fold-batchnorm", 2},
-      {"dlc-layout-nchwc", 3},      {"dlc-fuse-ops", 2},
-      {"dlc-tile-fused-groups", 2}, {"dlc-plan-memory", 2},
+      {"canonicalize", 1},           {"cse", 1},
+      {"dlc-fold-constants", 1},     {"dlc-fold-batchnorm", 2},
+      {"dlc-layout-nchwc", 3},       {"dlc-fuse-ops", 2},
+      {"dlc-tile-fused-groups", 2},  {"dlc-plan-memory", 2},
+      {"dlc-matmul-microkernel", 2},
   };
   return passes;
 }
@@ -66,8 +67,11 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createConvertDlcToLinalg());
   pm.addPass(createCanonicalizerPass());
+  bool microkernel = options.enabled("dlc-matmul-microkernel", 2);
   if (options.enabled("dlc-tile-fused-groups", 2)) {
-    pm.addNestedPass<func::FuncOp>(createTileFusedGroups());
+    TileFusedGroupsOptions tiling;
+    tiling.microkernel = microkernel;
+    pm.addNestedPass<func::FuncOp>(createTileFusedGroups(tiling));
     pm.addPass(createCanonicalizerPass());
   }
 
@@ -89,6 +93,12 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
     pm.addNestedPass<func::FuncOp>(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+  if (microkernel) {
+    MatmulMicrokernelOptions kernel;
+    kernel.vectorWidth = options.channelBlock;
+    kernel.microRows = options.channelBlock >= 16 ? 12 : 6;
+    pm.addNestedPass<func::FuncOp>(createMatmulMicrokernel(kernel));
+  }
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -96,6 +106,7 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
 void addLLVMDialectPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

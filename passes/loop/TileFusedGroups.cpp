@@ -72,19 +72,46 @@ bool feedsKernelConsumer(Operation *op) {
   return false;
 }
 
+/// A static matmul big enough for dlc-matmul-microkernel, which tiles it
+/// itself.
+bool isMicrokernelMatmul(Operation *op) {
+  auto matmul = dyn_cast_or_null<linalg::MatmulOp>(op);
+  if (!matmul)
+    return false;
+  SmallVector<int64_t> ranges = matmul.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return false;
+  return ranges[0] * ranges[1] * ranges[2] >= dlc::kMicrokernelMinMacs &&
+         ranges[0] >= 2;
+}
+
 struct TileFusedGroupsPass
     : dlc::impl::TileFusedGroupsBase<TileFusedGroupsPass> {
+  using TileFusedGroupsBase::TileFusedGroupsBase;
+
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> roots;
     for (Block &block : getOperation().getBody())
       for (Operation &op : block)
         if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op))
           if (linalgOp.hasPureTensorSemantics() && !feedsKernelConsumer(&op) &&
-              hasKernelProducer(linalgOp))
+              hasKernelProducer(linalgOp) && !leftToMicrokernel(linalgOp))
             roots.push_back(linalgOp);
     for (linalg::LinalgOp root : roots)
       if (failed(tileAndFuse(root)))
         return signalPassFailure();
+  }
+
+  /// Chains ending in (or updating in place) a large matmul keep it whole.
+  bool leftToMicrokernel(linalg::LinalgOp root) const {
+    if (!microkernel)
+      return false;
+    if (isMicrokernelMatmul(root))
+      return true;
+    for (OpOperand &init : root.getDpsInitsMutable())
+      if (isMicrokernelMatmul(init.get().getDefiningOp()))
+        return true;
+    return false;
   }
 
   LogicalResult tileAndFuse(linalg::LinalgOp root) {

@@ -25,6 +25,11 @@ class GraphMaker:
         self.inits.append(numpy_helper.from_array(values, name))
         return name
 
+    def scalar(self, value):
+        name = "s%d" % len(self.inits)
+        self.inits.append(numpy_helper.from_array(np.array(value, dtype=np.float32), name))
+        return name
+
     def ints(self, values):
         name = "c%d" % len(self.inits)
         self.inits.append(numpy_helper.from_array(np.array(values, dtype=np.int64), name))
@@ -148,6 +153,48 @@ def resnet50(opset=13, seed=2, size=224, classes=1000):
     x = g.node("Gemm", [x, g.weight([classes, cin]), g.weight([classes], scale=0.1)], transB=1)
     g.nodes[-1].output[0] = "logits"
     return g.model("resnet50",
+                   [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
+                   opset)
+
+
+def mobilenet_v2(opset=13, seed=4, size=224, classes=1000):
+    """MobileNetV2 (width 1.0): inverted residual blocks of 1x1 expansion,
+    3x3 depthwise and 1x1 projection convs with BatchNorm and ReLU6 (Clip),
+    random weights."""
+    g = GraphMaker(seed)
+
+    def conv_bn(x, cin, cout, k=1, stride=1, group=1, relu6=True):
+        w = g.weight([cout, cin // group, k, k])
+        y = g.node("Conv", [x, w], kernel_shape=[k, k], strides=[stride, stride],
+                   pads=[k // 2] * 4, group=group)
+        y = g.node("BatchNormalization",
+                   [y, g.weight([cout], positive=True), g.weight([cout], scale=0.1),
+                    g.weight([cout], scale=0.1), g.weight([cout], positive=True)],
+                   epsilon=1e-5)
+        if relu6:
+            y = g.node("Clip", [y, g.scalar(0.0), g.scalar(6.0)])
+        return y
+
+    x = conv_bn("input", 3, 32, k=3, stride=2)
+    cin = 32
+    for expand, cout, repeats, stride in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2),
+                                          (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                                          (6, 320, 1, 1)]:
+        for i in range(repeats):
+            hidden = cin * expand
+            y = conv_bn(x, cin, hidden) if expand != 1 else x
+            y = conv_bn(y, hidden, hidden, k=3, stride=stride if i == 0 else 1, group=hidden)
+            y = conv_bn(y, hidden, cout, relu6=False)
+            x = g.node("Add", [x, y]) if (i > 0 or stride == 1) and cin == cout else y
+            cin = cout
+    x = conv_bn(x, cin, 1280)
+    x = g.node("GlobalAveragePool", [x])
+    x = g.node("Flatten", [x], axis=1)
+    x = g.node("Gemm", [x, g.weight([classes, 1280]), g.weight([classes], scale=0.1)],
+               transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g.model("mobilenet_v2",
                    [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
                    opset)

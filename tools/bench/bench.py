@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""dlc against onnxruntime, side by side on this machine, in one run.
+
+Prints one table: for each fp32 GEMM (N x N x N) and model, the median
+latency of dlc and of onnxruntime (same inputs, same thread count), their
+ratio (dlc / onnxruntime: below 1 is dlc faster), and for the GEMMs GFLOP/s
+and the share of one core's measured FMA peak (tools/bench/fma_peak.c).
+It also reports ResNet-50's compile time and peak compiler memory.
+
+  tools/bench/bench.py [--iters N] [--threads T ...] [--only NAME ...]
+
+Run it after `tools/bazel.sh build //tools/dlc`; Python from the venv of
+tools/install.sh (numpy, onnx, onnxruntime).
+"""
+import argparse
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnxruntime
+from onnx import TensorProto, helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import model_zoo  # noqa: E402
+
+DLC = os.environ.get("DLC_BIN", os.path.join(ROOT, "bazel-bin", "tools", "dlc", "dlc"))
+
+
+def cpu_name():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def fma_peak(work):
+    binary = os.path.join(work, "fma_peak")
+    subprocess.run(["cc", "-O2", "-march=native", os.path.join(HERE, "fma_peak.c"), "-o",
+                    binary], check=True)
+    out = subprocess.run([binary], capture_output=True, text=True).stdout
+    return float(re.search(r"fma_peak_gflops: ([0-9.]+)", out).group(1))
+
+
+def gemm_model(n):
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["c"])], "gemm%d" % n,
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [n, n]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, [n, n])],
+        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [n, n])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def compile_dlc(path, out_dir, name):
+    """Compiles; returns (library, seconds, peak RSS of the compiler in MB)."""
+    start = time.perf_counter()
+    # A child of its own, so that its peak RSS is not mixed with others'.
+    probe = ("import resource, subprocess, sys; "
+             "r = subprocess.run(sys.argv[1:]).returncode; "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r)")
+    result = subprocess.run([sys.executable, "-c", probe, DLC, "compile", path, "-o", out_dir,
+                             "--name", name], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit("dlc compile %s failed:\n%s" % (path, result.stderr))
+    peak_mb = int(result.stdout.split()[-1]) / 1024.0
+    return os.path.join(out_dir, "lib%s.so" % name), seconds, peak_mb
+
+
+def time_dlc(library, inputs, work, iters, threads):
+    args = [DLC, "bench", library, "--iters", str(iters), "--warmup", "2",
+            "--threads", str(threads)]
+    for i, (name, value) in enumerate(inputs.items()):
+        path = os.path.join(work, "in%d.npy" % i)
+        np.save(path, value)
+        args += ["--input", "%s=%s" % (name, path)]
+    result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        return None, result.stderr.strip().splitlines()[-1]
+    return float(re.search(r"median: ([0-9.]+) ms", result.stdout).group(1)), None
+
+
+def time_ort(path, inputs, iters, threads):
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    for _ in range(2):
+        session.run(None, inputs)
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        session.run(None, inputs)
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--only", nargs="+", help="gemm512 gemm1024 gemm2048 resnet50 "
+                        "mobilenet_v2")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="dlc-bench-")
+    peak = fma_peak(work)
+    print("machine: %s, %d cores; one-core fp32 FMA peak %.1f GFLOP/s (tools/bench/fma_peak.c)"
+          % (cpu_name(), os.cpu_count(), peak))
+    print("onnxruntime %s; dlc %s; median of %d runs" % (onnxruntime.__version__, DLC, args.iters))
+
+    cases = [("gemm%d" % n, gemm_model(n), 2.0 * n ** 3) for n in (512, 1024, 2048)]
+    cases += [("resnet50", model_zoo.resnet50(), None),
+              ("mobilenet_v2", model_zoo.mobilenet_v2(), None)]
+    if args.only:
+        cases = [c for c in cases if c[0] in args.only]
+
+    rows = []
+    for name, model, flops in cases:
+        path = os.path.join(work, name + ".onnx")
+        onnx.save(model, path)
+        library, seconds, peak_mb = compile_dlc(path, os.path.join(work, name), name)
+        if name == "resnet50":
+            print("resnet50 compile: %.1f s, peak compiler memory %.0f MB" % (seconds, peak_mb))
+        rng = np.random.RandomState(0)
+        inputs = {i.name: rng.randn(*[d.dim_value for d in i.type.tensor_type.shape.dim])
+                  .astype(np.float32) for i in model.graph.input}
+        for threads in args.threads:
+            dlc_ms, why = time_dlc(library, inputs, work, args.iters, threads)
+            ort_ms = time_ort(path, inputs, args.iters, threads)
+            rows.append((name, threads, dlc_ms, ort_ms, flops, why))
+
+    print()
+    print("| case | threads | dlc ms | onnxruntime ms | dlc / ort | dlc GFLOP/s | % of 1-core peak |")
+    print("|---|---|---|---|---|---|---|")
+    for name, threads, dlc_ms, ort_ms, flops, why in rows:
+        if dlc_ms is None:
+            print("| %s | %d | - (%s) | %.3f | - | - | - |" % (name, threads, why, ort_ms))
+            continue
+        gflops = "%.1f" % (flops / dlc_ms / 1e6) if flops else "-"
+        share = "%.0f %%" % (100 * flops / dlc_ms / 1e6 / peak) if flops and threads == 1 else "-"
+        print("| %s | %d | %.3f | %.3f | %.2f | %s | %s |"
+              % (name, threads, dlc_ms, ort_ms, dlc_ms / ort_ms, gflops, share))
+
+
+if __name__ == "__main__":
+    main()
