@@ -14,11 +14,18 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     concat becomes tensor.insert_slice. A dlc op that cannot be lowered is an
     error at its location.
   }];
+  let options = [
+    Option<"convMicrokernel", "conv-microkernel", "bool", "false",
+           "Lower 2-d f32 dlc.conv_blocked (and its fused epilogue) to a "
+           "register-blocked vector micro-kernel">,
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect",
+    "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect",
+    "mlir::vector::VectorDialect",
   ];
 }
 

@@ -31,7 +31,7 @@ const std::vector<OptionalPass> &optionalPasses() {
       {"dlc-fold-constants", 1},     {"dlc-fold-batchnorm", 2},
       {"dlc-layout-nchwc", 3},       {"dlc-fuse-ops", 2},
       {"dlc-tile-fused-groups", 2},  {"dlc-plan-memory", 2},
-      {"dlc-matmul-microkernel", 2},
+      {"dlc-matmul-microkernel", 2}, {"dlc-conv-microkernel", 3},
   };
   return passes;
 }
@@ -65,7 +65,11 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 }
 
 void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  pm.addPass(createConvertDlcToLinalg());
+  ConvertDlcToLinalgOptions lowering;
+  // The blocked conv micro-kernel (an option of the lowering; blocked convs
+  // exist from -O3).
+  lowering.convMicrokernel = options.enabled("dlc-conv-microkernel", 3);
+  pm.addPass(createConvertDlcToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   bool microkernel = options.enabled("dlc-matmul-microkernel", 2);
   if (options.enabled("dlc-tile-fused-groups", 2)) {

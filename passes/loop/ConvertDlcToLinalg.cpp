@@ -13,7 +13,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -87,10 +90,15 @@ Value dlc::buildInPlaceElementwise(OpBuilder &b, Location loc, Value dest,
 }
 
 Value dlc::scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
-  if (auto floatType = dyn_cast<FloatType>(type))
-    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(floatType, value));
-  return b.create<arith::ConstantOp>(
-      loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+  Type elementType = getElementTypeOrSelf(type);
+  TypedAttr element = isa<FloatType>(elementType)
+                          ? TypedAttr(b.getFloatAttr(elementType, value))
+                          : TypedAttr(b.getIntegerAttr(
+                                elementType, static_cast<int64_t>(value)));
+  if (auto vectorType = dyn_cast<VectorType>(type)) // a splat for vector code
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(vectorType, element));
+  return b.create<arith::ConstantOp>(loc, element);
 }
 
 Value dlc::lowestValue(OpBuilder &b, Location loc, Type type) {
@@ -163,7 +171,8 @@ Value dlc::reshapeTensor(OpBuilder &b, Location loc, Value value,
 
 namespace {
 
-bool isFloat(Type type) { return isa<FloatType>(type); }
+/// Float scalars or vectors (epilogues also run on vectors).
+bool isFloat(Type type) { return isa<FloatType>(getElementTypeOrSelf(type)); }
 
 Value lowerRelu(OpBuilder &b, Location loc, Value x, ReluOp) {
   Value zero = scalarConstant(b, loc, x.getType(), 0.0);
@@ -470,17 +479,20 @@ void dlc::populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
 namespace {
 struct ConvertDlcToLinalgPass
     : dlc::impl::ConvertDlcToLinalgBase<ConvertDlcToLinalgPass> {
+  using ConvertDlcToLinalgBase::ConvertDlcToLinalgBase;
+
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<DlcDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
-                           func::FuncDialect>();
+                           func::FuncDialect, scf::SCFDialect,
+                           vector::VectorDialect>();
     RewritePatternSet patterns(context);
     populateElementwiseLoweringPatterns(patterns);
-    populateStructuredLoweringPatterns(patterns);
-    populateFusedLoweringPatterns(patterns);
+    populateStructuredLoweringPatterns(patterns, convMicrokernel);
+    populateFusedLoweringPatterns(patterns, convMicrokernel);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

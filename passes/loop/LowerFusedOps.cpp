@@ -11,8 +11,10 @@
 #include "compiler/DlcDialect.h"
 #include "passes/loop/LoweringUtils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -22,7 +24,9 @@ using namespace dlc;
 namespace {
 
 struct FusedLowering : OpConversionPattern<FusedOp> {
-  using OpConversionPattern::OpConversionPattern;
+  FusedLowering(MLIRContext *context, bool convMicrokernel)
+      : OpConversionPattern(context), convMicrokernel(convMicrokernel) {}
+  bool convMicrokernel;
 
   LogicalResult
   matchAndRewrite(FusedOp op, OpAdaptor adaptor,
@@ -55,6 +59,66 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
     }
 
     Location loc = op.getLoc();
+    // The epilogue reads the group's inputs that its members use.
+    llvm::SetVector<Value> arguments;
+    for (Operation *member : epilogue)
+      for (Value operand : member->getOperands())
+        if (isa<BlockArgument>(operand))
+          arguments.insert(operand);
+    Value yielded = cast<YieldOp>(body.getTerminator()).getValue();
+
+    // A blocked conv runs its micro-kernel with the epilogue applied to the
+    // accumulator vectors before they are stored.
+    if (convMicrokernel && isa_and_nonnull<BlockedConvOp>(anchor)) {
+      auto epilogueFn = [&](OpBuilder &b, Location at, Value acc,
+                            ValueRange indices) -> Value {
+        auto vectorType = cast<VectorType>(acc.getType());
+        int64_t lanes = vectorType.getDimSize(0);
+        IRMapping valueOf;
+        valueOf.map(anchor->getResult(0), acc);
+        for (Value argument : arguments) {
+          Value input = outside.lookup(argument);
+          auto type = cast<RankedTensorType>(input.getType());
+          int64_t offset = rootType.getRank() - type.getRank();
+          SmallVector<Value> where;
+          for (int64_t d = 0; d < type.getRank(); ++d) {
+            bool lanesDim = d + offset == rootType.getRank() - 1;
+            where.push_back(type.getDimSize(d) == 1 || lanesDim
+                                ? b.create<arith::ConstantIndexOp>(at, 0)
+                                : indices[d + offset]);
+          }
+          Value value;
+          if (type.getRank() > 0 && type.getShape().back() == lanes &&
+              offset + type.getRank() == rootType.getRank())
+            value = b.create<vector::TransferReadOp>(
+                at, vectorType, input, where,
+                b.create<arith::ConstantOp>(
+                    at, b.getZeroAttr(type.getElementType())),
+                ArrayRef<bool>{true});
+          else
+            value = b.create<vector::BroadcastOp>(
+                at, vectorType, b.create<tensor::ExtractOp>(at, input, where));
+          valueOf.map(argument, value);
+        }
+        for (Operation *member : epilogue) {
+          SmallVector<Value> operands;
+          for (Value operand : member->getOperands())
+            operands.push_back(valueOf.lookup(operand));
+          valueOf.map(member->getResult(0),
+                      buildScalarOp(b, member->getLoc(), member, operands));
+        }
+        return valueOf.lookup(yielded);
+      };
+      Operation *conv = anchor;
+      if (Value result = buildBlockedConvKernel(
+              rewriter, conv->getLoc(), conv,
+              outside.lookup(conv->getOperand(0)),
+              outside.lookup(conv->getOperand(1)), epilogueFn)) {
+        rewriter.replaceOp(op, result);
+        return success();
+      }
+    }
+
     Value dest;
     if (anchor)
       dest = rewriter.clone(*anchor, outside)->getResult(0);
@@ -66,12 +130,6 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
       return success();
     }
 
-    // The epilogue reads the group's inputs that its members use.
-    llvm::SetVector<Value> arguments;
-    for (Operation *member : epilogue)
-      for (Value operand : member->getOperands())
-        if (isa<BlockArgument>(operand))
-          arguments.insert(operand);
     SmallVector<Value> inputs;
     for (Value argument : arguments)
       inputs.push_back(outside.lookup(argument));
@@ -91,8 +149,7 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
             scalarOf.map(member->getResult(0),
                          buildScalarOp(b, member->getLoc(), member, operands));
           }
-          return scalarOf.lookup(
-              cast<YieldOp>(body.getTerminator()).getValue());
+          return scalarOf.lookup(yielded);
         });
     result.getDefiningOp()->setAttr("dlc.fusion_root", rewriter.getUnitAttr());
     rewriter.replaceOp(op, result);
@@ -102,6 +159,7 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
 
 } // namespace
 
-void dlc::populateFusedLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<FusedLowering>(patterns.getContext());
+void dlc::populateFusedLoweringPatterns(RewritePatternSet &patterns,
+                                        bool convMicrokernel) {
+  patterns.add<FusedLowering>(patterns.getContext(), convMicrokernel);
 }

@@ -10,7 +10,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
@@ -315,11 +317,21 @@ struct BlockLayoutLowering : OpConversionPattern<OpTy> {
 };
 
 struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+  BlockedConvLowering(MLIRContext *context, bool microkernel)
+      : OpConversionPattern(context), microkernel(microkernel) {}
+  bool microkernel;
+
   LogicalResult
   matchAndRewrite(BlockedConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    if (microkernel)
+      if (Value result =
+              buildBlockedConvKernel(rewriter, loc, op, adaptor.getInput(),
+                                     adaptor.getFilter(), nullptr)) {
+        rewriter.replaceOp(op, result);
+        return success();
+      }
     auto resultType = op.getType();
     Type elementType = resultType.getElementType();
     if (!isFloatOrInt(elementType))
@@ -366,6 +378,202 @@ struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
     return success();
   }
 };
+
+//===----------------------------------------------------------------------===//
+// Blocked convolution micro-kernel
+//===----------------------------------------------------------------------===//
+
+/// The largest divisor of `extent` not above `limit`.
+int64_t divisorAtMost(int64_t extent, int64_t limit) {
+  for (int64_t d = std::min(extent, limit); d > 1; --d)
+    if (extent % d == 0)
+      return d;
+  return 1;
+}
+
+} // namespace
+
+Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
+                                  Value input, Value filter,
+                                  const ConvEpilogue &epilogue) {
+  auto conv = cast<BlockedConvOp>(op);
+  auto resultType = conv.getType();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  if (resultType.getRank() != 5 || !resultType.getElementType().isF32() ||
+      !resultType.hasStaticShape() || !inputType.hasStaticShape())
+    return {};
+  ArrayRef<int64_t> out = resultType.getShape(), in = inputType.getShape(),
+                    w = filterType.getShape();
+  int64_t batches = out[0], blocks = out[1], outH = out[2], outW = out[3],
+          lanes = out[4];
+  int64_t inBlocks = in[1], inH = in[2], inW = in[3], inLanes = in[4];
+  int64_t kernelH = w[2], kernelW = w[3];
+  ArrayRef<int64_t> strides = conv.getStrides(),
+                    dilations = conv.getDilations(), pads = conv.getPads();
+  // Register tile: `pixels` outputs along ow x `pairs` channel blocks, at
+  // most 24 accumulators (AVX-512 has 32 vector registers).
+  int64_t pairs = blocks % 2 == 0 ? 2 : 1;
+  int64_t pixels = divisorAtMost(outW, pairs == 2 ? 12 : 24);
+  int64_t tile = pixels * pairs;
+  auto vectorType = VectorType::get({lanes}, b.getF32Type());
+
+  // Constants are made where they are used (LLVM hoists them).
+  auto index = [&](OpBuilder &at, int64_t v) -> Value {
+    return at.create<arith::ConstantIndexOp>(loc, v);
+  };
+  Value zero = index(b, 0), one = index(b, 1);
+  Value zeroF = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0f));
+  Value zeroVector = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  auto cmp = [&](OpBuilder &nb, arith::CmpIPredicate predicate, Value lhs,
+                 Value rhs) -> Value {
+    return nb.create<arith::CmpIOp>(loc, predicate, lhs, rhs);
+  };
+  auto affine = [&](OpBuilder &nb, Value x, int64_t scale,
+                    int64_t offset) -> Value {
+    Value scaled = nb.create<arith::MulIOp>(
+        loc, x, nb.create<arith::ConstantIndexOp>(loc, scale));
+    return nb.create<arith::AddIOp>(
+        loc, scaled, nb.create<arith::ConstantIndexOp>(loc, offset));
+  };
+
+  // The accumulation over (co, kh, kw, ci) for one tile; `checked` reads
+  // zero outside the input (border tiles).
+  auto accumulate = [&](OpBuilder &nb, Value n, Value fo, Value ih0, Value ow0,
+                        bool checked) -> SmallVector<Value> {
+    SmallVector<Value> initial(tile, zeroVector);
+    auto coLoop =
+        nb.create<scf::ForOp>(loc, zero, index(nb, inBlocks), one, initial);
+    OpBuilder cb = OpBuilder::atBlockBegin(coLoop.getBody());
+    Value co = coLoop.getInductionVar();
+    auto khLoop = cb.create<scf::ForOp>(loc, zero, index(cb, kernelH), one,
+                                        coLoop.getRegionIterArgs());
+    OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
+    Value kh = khLoop.getInductionVar();
+    Value ih =
+        hb.create<arith::AddIOp>(loc, ih0, affine(hb, kh, dilations[0], 0));
+    Value rowOk;
+    if (checked) {
+      rowOk = hb.create<arith::AndIOp>(
+          loc, cmp(hb, arith::CmpIPredicate::sge, ih, zero),
+          cmp(hb, arith::CmpIPredicate::slt, ih, index(hb, inH)));
+      ih = hb.create<arith::SelectOp>(loc, rowOk, ih, zero);
+    }
+    auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
+                                        khLoop.getRegionIterArgs());
+    OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
+    Value kw = kwLoop.getInductionVar();
+    // Input columns of the tile's pixels for this kw.
+    SmallVector<Value> columns, columnOk;
+    for (int64_t i = 0; i < pixels; ++i) {
+      Value ow = wb.create<arith::AddIOp>(loc, ow0, index(wb, i));
+      Value iw =
+          wb.create<arith::AddIOp>(loc, affine(wb, ow, strides[1], -pads[1]),
+                                   affine(wb, kw, dilations[1], 0));
+      if (checked) {
+        Value ok = wb.create<arith::AndIOp>(
+            loc, rowOk,
+            wb.create<arith::AndIOp>(
+                loc, cmp(wb, arith::CmpIPredicate::sge, iw, zero),
+                cmp(wb, arith::CmpIPredicate::slt, iw, index(wb, inW))));
+        iw = wb.create<arith::SelectOp>(loc, ok, iw, zero);
+        columnOk.push_back(ok);
+      }
+      columns.push_back(iw);
+    }
+    auto ciLoop = wb.create<scf::ForOp>(loc, zero, index(wb, inLanes), one,
+                                        kwLoop.getRegionIterArgs());
+    OpBuilder ib = OpBuilder::atBlockBegin(ciLoop.getBody());
+    Value ci = ciLoop.getInductionVar();
+    SmallVector<Value> weights;
+    for (int64_t j = 0; j < pairs; ++j) {
+      Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
+      weights.push_back(ib.create<vector::TransferReadOp>(
+          loc, vectorType, filter, ValueRange{block, co, kh, kw, ci, zero},
+          zeroF, ArrayRef<bool>{true}));
+    }
+    SmallVector<Value> next(ciLoop.getRegionIterArgs());
+    for (int64_t i = 0; i < pixels; ++i) {
+      Value x = ib.create<tensor::ExtractOp>(
+          loc, input, ValueRange{n, co, ih, columns[i], ci});
+      if (checked)
+        x = ib.create<arith::SelectOp>(loc, columnOk[i], x, zeroF);
+      Value broadcast = ib.create<vector::BroadcastOp>(loc, vectorType, x);
+      for (int64_t j = 0; j < pairs; ++j)
+        next[i * pairs + j] = ib.create<vector::FMAOp>(
+            loc, broadcast, weights[j], next[i * pairs + j]);
+    }
+    ib.create<scf::YieldOp>(loc, next);
+    wb.create<scf::YieldOp>(loc, ciLoop.getResults());
+    hb.create<scf::YieldOp>(loc, kwLoop.getResults());
+    cb.create<scf::YieldOp>(loc, khLoop.getResults());
+    return SmallVector<Value>(coLoop.getResults());
+  };
+
+  // Loops over the output tiles, carrying the result tensor.
+  Value init = b.create<tensor::EmptyOp>(loc, out, b.getF32Type());
+  auto nLoop = b.create<scf::ForOp>(loc, zero, index(b, batches), one, init);
+  OpBuilder b1 = OpBuilder::atBlockBegin(nLoop.getBody());
+  auto foLoop =
+      b1.create<scf::ForOp>(loc, zero, index(b1, blocks), index(b1, pairs),
+                            nLoop.getRegionIterArgs());
+  OpBuilder b2 = OpBuilder::atBlockBegin(foLoop.getBody());
+  auto ohLoop = b2.create<scf::ForOp>(loc, zero, index(b2, outH), one,
+                                      foLoop.getRegionIterArgs());
+  OpBuilder b3 = OpBuilder::atBlockBegin(ohLoop.getBody());
+  auto owLoop =
+      b3.create<scf::ForOp>(loc, zero, index(b3, outW), index(b3, pixels),
+                            ohLoop.getRegionIterArgs());
+  OpBuilder b4 = OpBuilder::atBlockBegin(owLoop.getBody());
+  Value n = nLoop.getInductionVar(), fo = foLoop.getInductionVar(),
+        oh = ohLoop.getInductionVar(), ow0 = owLoop.getInductionVar();
+  Value ih0 = affine(b4, oh, strides[0], -pads[0]);
+  // Interior tiles read only inside the input: no checks.
+  Value iwFirst = affine(b4, ow0, strides[1], -pads[1]);
+  Value iwLast = affine(b4, ow0, strides[1],
+                        (pixels - 1) * strides[1] - pads[1] +
+                            (kernelW - 1) * dilations[1]);
+  Value ihLast = b4.create<arith::AddIOp>(
+      loc, ih0, index(b4, (kernelH - 1) * dilations[0]));
+  Value interior = b4.create<arith::AndIOp>(
+      loc,
+      b4.create<arith::AndIOp>(
+          loc, cmp(b4, arith::CmpIPredicate::sge, ih0, zero),
+          cmp(b4, arith::CmpIPredicate::slt, ihLast, index(b4, inH))),
+      b4.create<arith::AndIOp>(
+          loc, cmp(b4, arith::CmpIPredicate::sge, iwFirst, zero),
+          cmp(b4, arith::CmpIPredicate::slt, iwLast, index(b4, inW))));
+  SmallVector<Type> accTypes(tile, vectorType);
+  auto ifOp = b4.create<scf::IfOp>(loc, accTypes, interior,
+                                   /*withElseRegion=*/true);
+  {
+    OpBuilder tb = ifOp.getThenBodyBuilder();
+    tb.create<scf::YieldOp>(loc, accumulate(tb, n, fo, ih0, ow0, false));
+    OpBuilder eb = ifOp.getElseBodyBuilder();
+    eb.create<scf::YieldOp>(loc, accumulate(eb, n, fo, ih0, ow0, true));
+  }
+  Value result = owLoop.getRegionIterArgs()[0];
+  for (int64_t i = 0; i < pixels; ++i)
+    for (int64_t j = 0; j < pairs; ++j) {
+      Value ow = b4.create<arith::AddIOp>(loc, ow0, index(b4, i));
+      Value block = b4.create<arith::AddIOp>(loc, fo, index(b4, j));
+      Value value = ifOp.getResult(i * pairs + j);
+      if (epilogue)
+        value = epilogue(b4, loc, value, ValueRange{n, block, oh, ow});
+      result = b4.create<vector::TransferWriteOp>(
+                     loc, value, result, ValueRange{n, block, oh, ow, zero},
+                     ArrayRef<bool>{true})
+                   .getResult();
+    }
+  b4.create<scf::YieldOp>(loc, result);
+  b3.create<scf::YieldOp>(loc, owLoop.getResults());
+  b2.create<scf::YieldOp>(loc, ohLoop.getResults());
+  b1.create<scf::YieldOp>(loc, foLoop.getResults());
+  return nLoop.getResult(0);
+}
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Pooling
@@ -676,13 +884,15 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
 
 } // namespace
 
-void dlc::populateStructuredLoweringPatterns(RewritePatternSet &patterns) {
+void dlc::populateStructuredLoweringPatterns(RewritePatternSet &patterns,
+                                             bool convMicrokernel) {
+  patterns.add<BlockedConvLowering>(patterns.getContext(), convMicrokernel);
   patterns.add<MatMulLowering, ConvLowering, MaxPoolLowering, AvgPoolLowering,
                SoftmaxLowering, ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
                ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
                ReduceLowering<ReduceMinOp, ReduceKind::Min>,
-               BlockedConvLowering, BlockLayoutLowering<ToBlockedOp, true>,
+               BlockLayoutLowering<ToBlockedOp, true>,
                BlockLayoutLowering<FromBlockedOp, false>>(
       patterns.getContext());
 }

@@ -61,9 +61,26 @@ mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value value, mlir::RankedTensorType type);
 
+/// The epilogue of a blocked-convolution micro-kernel: gets the accumulated
+/// vector of output channels at `indices` (n, channel block, oh, ow) and
+/// returns the vector to store there.
+using ConvEpilogue = std::function<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::ValueRange)>;
+
+/// dlc.conv_blocked (2-d, f32) as loops around a register tile of output
+/// pixels along ow x one or two channel blocks, `epilogue` applied to each
+/// vector before it is stored. Null when the op is not supported (the
+/// generic lowering then applies).
+mlir::Value buildBlockedConvKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Operation *conv, mlir::Value input,
+                                   mlir::Value filter,
+                                   const ConvEpilogue &epilogue);
+
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateFusedLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                        bool convMicrokernel);
+void populateFusedLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                   bool convMicrokernel);
 
 } // namespace dlc
 

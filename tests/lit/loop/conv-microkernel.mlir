@@ -1,0 +1,67 @@
+// RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg=conv-microkernel=true -canonicalize | FileCheck %s
+// The blocked convolution micro-kernel: loops over (n, channel-block pairs,
+// oh, tiles of ow), an interior tile without bounds checks and a border
+// tile with them, a register tile of pixels x 2 channel blocks updated by
+// broadcast-FMAs, and the fused epilogue applied to the vectors before they
+// are stored.
+
+// 36 output columns: tiles of 12 pixels x 2 blocks = 24 accumulators; the
+// middle tile is interior (no checks), the outer two read the padding.
+// CHECK-LABEL: func @conv_add_relu
+// CHECK: scf.for {{.*}} to %c4 step %c1 iter_args({{.*}}) -> (tensor<1x2x4x36x16xf32>)
+// CHECK: scf.for {{.*}} to %c36 step %c12 iter_args
+// CHECK: %[[ACC:.*]]:24 = scf.if %{{.*}} -> (vector<16xf32>
+// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<2x1x3x3x16x16xf32>, vector<16xf32>
+// CHECK: tensor.extract %arg0
+// CHECK-NOT: arith.select
+// CHECK: vector.broadcast
+// CHECK-COUNT-2: vector.fma
+// CHECK: } else {
+// CHECK: arith.select
+// CHECK: vector.fma
+// CHECK: %[[RES:.*]] = vector.transfer_read %arg2
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[RES]] : vector<16xf32>
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write %[[RELU]]
+// CHECK-NOT: linalg.generic
+func.func @conv_add_relu(%x: tensor<1x1x4x36x16xf32>, %w: tensor<2x1x3x3x16x16xf32>, %r: tensor<1x2x4x36x16xf32>) -> tensor<1x2x4x36x16xf32> {
+  %0 = dlc.fused %x, %w, %r : (tensor<1x1x4x36x16xf32>, tensor<2x1x3x3x16x16xf32>, tensor<1x2x4x36x16xf32>) -> tensor<1x2x4x36x16xf32> {
+  ^bb0(%a: tensor<1x1x4x36x16xf32>, %f: tensor<2x1x3x3x16x16xf32>, %s: tensor<1x2x4x36x16xf32>):
+    %1 = dlc.conv_blocked %a, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x36x16xf32>, tensor<2x1x3x3x16x16xf32>) -> tensor<1x2x4x36x16xf32>
+    %2 = dlc.add %1, %s : (tensor<1x2x4x36x16xf32>, tensor<1x2x4x36x16xf32>) -> tensor<1x2x4x36x16xf32>
+    %3 = dlc.relu %2 : tensor<1x2x4x36x16xf32>
+    dlc.yield %3 : tensor<1x2x4x36x16xf32>
+  }
+  return %0 : tensor<1x2x4x36x16xf32>
+}
+
+// -----
+
+// One channel block (no pair) and 7 columns: a tile of 7 pixels; no padding,
+// so every tile is interior; the per-channel bias is read as one vector per
+// block.
+// CHECK-LABEL: func @odd_blocks
+// CHECK: scf.for {{.*}} to %c7 step %c1 iter_args({{.*}}) -> (tensor<1x1x7x7x16xf32>)
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-7: vector.fma
+// CHECK: vector.transfer_read %arg2[%c0, %c0, %c0, %c0, %c0]
+func.func @odd_blocks(%x: tensor<1x1x7x7x16xf32>, %w: tensor<1x1x1x1x16x16xf32>, %b: tensor<1x1x1x1x16xf32>) -> tensor<1x1x7x7x16xf32> {
+  %0 = dlc.fused %x, %w, %b : (tensor<1x1x7x7x16xf32>, tensor<1x1x1x1x16x16xf32>, tensor<1x1x1x1x16xf32>) -> tensor<1x1x7x7x16xf32> {
+  ^bb0(%a: tensor<1x1x7x7x16xf32>, %f: tensor<1x1x1x1x16x16xf32>, %c: tensor<1x1x1x1x16xf32>):
+    %1 = dlc.conv_blocked %a, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x1x7x7x16xf32>, tensor<1x1x1x1x16x16xf32>) -> tensor<1x1x7x7x16xf32>
+    %2 = dlc.add %1, %c : (tensor<1x1x7x7x16xf32>, tensor<1x1x1x1x16xf32>) -> tensor<1x1x7x7x16xf32>
+    dlc.yield %2 : tensor<1x1x7x7x16xf32>
+  }
+  return %0 : tensor<1x1x7x7x16xf32>
+}
+
+// -----
+
+// Left to the generic lowering: a 1-d blocked conv.
+// CHECK-LABEL: func @one_d
+// CHECK: linalg.generic
+// CHECK-NOT: vector.fma
+func.func @one_d(%x: tensor<1x1x8x16xf32>, %w: tensor<1x1x3x16x16xf32>) -> tensor<1x1x6x16xf32> {
+  %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0, 0>} : (tensor<1x1x8x16xf32>, tensor<1x1x3x16x16xf32>) -> tensor<1x1x6x16xf32>
+  return %0 : tensor<1x1x6x16xf32>
+}
