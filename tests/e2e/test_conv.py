@@ -1,0 +1,63 @@
+"""Convolutions through the blocked layout and its micro-kernel (-O3) and
+through the generic lowering (-O2), over strides, pads, dilations, kernel
+sizes, channel counts and widths that leave partial and border tiles, fused
+with bias, residual add and ReLU; against onnxruntime."""
+import os
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import dlc_harness as h
+
+# (cin, cout, size, kernel, stride, pad, dilation)
+CASES = [
+    (3, 16, 17, 3, 1, 1, 1),    # RGB input: a block of 3 input channels
+    (16, 32, 14, 3, 2, 1, 1),   # strided, two output blocks (a pair)
+    (32, 48, 9, 1, 1, 0, 1),    # 1x1, three output blocks (no pair)
+    (16, 16, 13, 3, 1, 2, 2),   # dilated
+    (8, 24, 30, 5, 1, 2, 1),    # 8-channel blocks, 5x5, tiles of 10 pixels
+    (16, 16, 7, 7, 2, 3, 1),    # 7x7 stride 2, mostly border
+    (32, 64, 28, 3, 1, 1, 1),   # several interior tiles
+]
+
+
+def build(cin, cout, size, kernel, stride, pad, dilation):
+    rng = np.random.RandomState(cin * 100 + cout + size)
+    inits = [numpy_helper.from_array(
+                 (rng.randn(cout, cin, kernel, kernel) / np.sqrt(cin * kernel * kernel))
+                 .astype(np.float32), "w"),
+             numpy_helper.from_array(rng.randn(cout).astype(np.float32), "b")]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"], kernel_shape=[kernel, kernel],
+                              strides=[stride, stride], pads=[pad] * 4,
+                              dilations=[dilation, dilation]),
+             helper.make_node("Relu", ["y"], ["out"])]
+    out = (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+    outputs = [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, cout, out, out])]
+    if cin == cout and stride == 1 and out == size:
+        # A residual block: conv + skip + relu in one group.
+        nodes[-1] = helper.make_node("Add", ["y", "x"], ["sum"])
+        nodes.append(helper.make_node("Relu", ["sum"], ["out"]))
+    graph = helper.make_graph(
+        nodes, "conv", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                      [1, cin, size, size])], outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+@pytest.mark.parametrize("level", ["-O3", "-O2"])
+@pytest.mark.parametrize("case", CASES, ids=["c%d_f%d_s%d_k%d_st%d_p%d_d%d" % c for c in CASES])
+def test_conv_matches_onnxruntime(case, level):
+    work = h.new_work_dir()
+    path = os.path.join(work, "conv.onnx")
+    onnx.save(build(*case), path)
+    x = np.random.RandomState(9).randn(1, case[0], case[2], case[2]).astype(np.float32)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"x": x})[0]
+    library = h.compile_model(path, os.path.join(work, "lib"), name="conv", extra=(level,))
+    actual = h.run_library(library, {"x": x}, work)["out"]
+    assert actual.shape == expected.shape
+    assert h.relative_l2(expected, actual) < 1e-5
