@@ -158,6 +158,22 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def ParallelizeLoops : Pass<"dlc-parallelize-loops", "mlir::ModuleOp"> {
+  let summary = "Run loops marked dlc.parallel on the runtime's thread pool";
+  let description = [{
+    Runs on loops (after bufferization). The body of each outermost scf.for
+    marked `dlc.parallel` (its iterations write disjoint data) is outlined
+    into `@<function>_par<k>(buffers..., indices..., begin, end)`, marked
+    `dlc.parallel_loop = [buffers, indices]`, and the loop becomes a call to
+    the external `@<function>_par<k>_launch(buffers..., indices..., lower,
+    upper, step)` that the library's glue defines around dlc_parallel_for.
+    Constants are cloned into the body. A loop that captures anything but
+    static identity-layout memrefs and index values, or has a non-constant
+    step, stays sequential.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
+}
+
 def PlanMemory : Pass<"dlc-plan-memory", "mlir::func::FuncOp"> {
   let summary = "Place all intermediate buffers in one arena, reused by liveness";
   let description = [{

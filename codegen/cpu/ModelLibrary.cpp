@@ -15,6 +15,7 @@ namespace dlc {
 // The runtime's public header and source, embedded at build time.
 extern const char kRuntimeHeaderSource[];
 extern const char kRuntimeSource[];
+extern const char kRuntimeParallelSource[];
 
 static std::string shapeList(const TensorSpec &tensor) {
   std::string text;
@@ -82,6 +83,9 @@ std::string emitModelHeader(const ModelSignature &signature) {
      << "dlc_status_code " << n
      << "_run(const dlc_tensor *inputs, int32_t num_inputs,\n"
      << "    dlc_tensor *outputs, int32_t num_outputs, dlc_status *status);\n\n"
+     << "/* Threads the model runs on; <= 0 (the default): one per online\n"
+     << " * core. */\n"
+     << "void " << n << "_set_num_threads(int32_t threads);\n\n"
      << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n"
      << "#endif /* DLC_MODEL_" << upper << "_H */\n";
   return text;
@@ -99,6 +103,38 @@ std::string emitModelGlue(const ModelSignature &signature) {
   for (size_t i = 0; i < count; ++i)
     os << (i ? ", " : "") << "void *";
   os << (count ? "" : "void") << ");\n\n";
+  // Each parallel loop: its outlined body, and a launcher that packs the
+  // loop's operands and runs the body on the thread pool.
+  for (const ParallelLoop &loop : signature.parallelLoops) {
+    std::string params, args, fields, unpack;
+    for (int i = 0; i < loop.pointers; ++i) {
+      params += "void *p" + std::to_string(i) + ", ";
+      fields += "  void *p" + std::to_string(i) + ";\n";
+      args += "p" + std::to_string(i) + ", ";
+      unpack += "c->p" + std::to_string(i) + ", ";
+    }
+    for (int i = 0; i < loop.integers; ++i) {
+      params += "int64_t x" + std::to_string(i) + ", ";
+      fields += "  int64_t x" + std::to_string(i) + ";\n";
+      args += "x" + std::to_string(i) + ", ";
+      unpack += "c->x" + std::to_string(i) + ", ";
+    }
+    os << "extern void " << loop.body << "(" << params
+       << "int64_t begin, int64_t end);\n"
+       << "struct " << loop.body << "_context {\n"
+       << fields << "  int64_t lower, step;\n};\n"
+       << "static void " << loop.body
+       << "_task(void *context, int64_t begin, int64_t end) {\n"
+       << "  struct " << loop.body << "_context *c = context;\n"
+       << "  " << loop.body << "(" << unpack
+       << "c->lower + begin * c->step, c->lower + end * c->step);\n}\n"
+       << "void " << loop.launcher << "(" << params
+       << "int64_t lower, int64_t upper, int64_t step) {\n"
+       << "  struct " << loop.body << "_context c = {" << args
+       << "lower, step};\n"
+       << "  dlc_parallel_for((upper - lower + step - 1) / step, " << loop.body
+       << "_task, &c);\n}\n\n";
+  }
   auto tables = [&](const char *role, const std::vector<TensorSpec> &list) {
     for (size_t i = 0; i < list.size(); ++i)
       if (!list[i].shape.empty())
@@ -137,6 +173,8 @@ std::string emitModelGlue(const ModelSignature &signature) {
      << (signature.outputs.empty() ? "0" : "outputs") << ",\n"
      << "  entry,\n};\n\n"
      << "const dlc_model_info *" << n << "_info(void) { return &model; }\n\n"
+     << "void " << n << "_set_num_threads(int32_t threads) {\n"
+     << "  dlc_set_num_threads(threads);\n}\n\n"
      << "dlc_status_code " << n
      << "_run(const dlc_tensor *inputs, int32_t num_inputs,\n"
      << "    dlc_tensor *outputs, int32_t num_outputs, dlc_status *status) {\n"
@@ -175,13 +213,15 @@ bool linkModelLibrary(const ModelSignature &signature,
   std::string includeDir = scratch("include");
   std::string runtimeHeader = includeDir + "/dlc/runtime.h";
   std::string runtimeSource = scratch("dlc_runtime.c");
+  std::string parallelSource = scratch("dlc_parallel.c");
   std::string glueSource = scratch("model_glue.c");
   std::string exportsMap = scratch("exports.map");
   std::string linkLog = scratch("link.log");
   // Only the model's own entry points are exported, so that several model
   // libraries can live in one process without their runtimes colliding.
   std::string exports = "{\n  global:\n    " + signature.name + "_info;\n    " +
-                        signature.name + "_run;\n  local: *;\n};\n";
+                        signature.name + "_run;\n    " + signature.name +
+                        "_set_num_threads;\n  local: *;\n};\n";
   if (std::error_code code =
           llvm::sys::fs::create_directories(includeDir + "/dlc")) {
     error = "cannot create " + includeDir + ": " + code.message();
@@ -189,6 +229,7 @@ bool linkModelLibrary(const ModelSignature &signature,
   }
   if (!writeFile(runtimeHeader, kRuntimeHeaderSource, error) ||
       !writeFile(runtimeSource, kRuntimeSource, error) ||
+      !writeFile(parallelSource, kRuntimeParallelSource, error) ||
       !writeFile(glueSource, emitModelGlue(signature), error) ||
       !writeFile(exportsMap, exports, error))
     return false;
@@ -212,6 +253,8 @@ bool linkModelLibrary(const ModelSignature &signature,
                                    objectPath,
                                    glueSource,
                                    runtimeSource,
+                                   parallelSource,
+                                   "-pthread",
                                    "-Wl,--version-script=" + exportsMap,
                                    "-Wl,-z,noexecstack",
                                    "-lm"};

@@ -313,7 +313,8 @@ bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
 static int64_t countKernels(func::FuncOp entry) {
   int64_t kernels = 0;
   for (Operation &op : entry.getBody().front())
-    if (isa<LoopLikeOpInterface, linalg::LinalgOp, memref::CopyOp>(op))
+    if (isa<LoopLikeOpInterface, linalg::LinalgOp, memref::CopyOp,
+            func::CallOp>(op))
       ++kernels;
   return kernels;
 }
@@ -388,6 +389,14 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
           "lowering to loops", error, &options, &passesRun))
     return false;
   progress.done();
+  std::vector<ParallelLoop> loopsToLaunch;
+  module.walk([&](func::FuncOp function) {
+    if (auto counts =
+            function->getAttrOfType<DenseI64ArrayAttr>("dlc.parallel_loop"))
+      loopsToLaunch.push_back(
+          {function.getName().str(), function.getName().str() + "_launch",
+           static_cast<int>(counts[0]), static_cast<int>(counts[1])});
+  });
   if (stats) {
     stats->kernels = countKernels(entry);
     if (auto arena = entry->getAttrOfType<IntegerAttr>("dlc.arena_bytes"))
@@ -456,7 +465,11 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       error = "cannot create a scratch folder: " + code.message();
       return false;
     }
-    if (!linkModelLibrary(signature, staging.path(name + ".o"),
+    // The parallel loops' outlined bodies, for the glue's launchers.
+    ModelSignature withLoops = signature;
+    for (auto loop : loopsToLaunch)
+      withLoops.parallelLoops.push_back(loop);
+    if (!linkModelLibrary(withLoops, staging.path(name + ".o"),
                           staging.path(library), std::string(scratch), error))
       return false;
     if (!writeText(

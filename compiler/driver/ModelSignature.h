@@ -29,10 +29,21 @@ struct TensorSpec {
   }
 };
 
+/// A loop the compiled code runs on the thread pool: dlc-parallelize-loops
+/// outlined its body into `body(pointers..., integers..., begin, end)` and
+/// calls `launcher(pointers..., integers..., lower, upper, step)`, which the
+/// glue defines around dlc_parallel_for.
+struct ParallelLoop {
+  std::string body, launcher;
+  int pointers = 0; // buffers (bare pointers)
+  int integers = 0; // index values (int64_t)
+};
+
 struct ModelSignature {
   std::string name; // a C identifier; prefixes every exported symbol
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
+  std::vector<ParallelLoop> parallelLoops; // filled after lowering
 };
 
 /// The symbol the compiled compute function gets; called only by the glue.

@@ -32,6 +32,7 @@ const std::vector<OptionalPass> &optionalPasses() {
       {"dlc-layout-nchwc", 3},       {"dlc-fuse-ops", 2},
       {"dlc-tile-fused-groups", 2},  {"dlc-plan-memory", 2},
       {"dlc-matmul-microkernel", 2}, {"dlc-conv-microkernel", 3},
+      {"dlc-parallelize-loops", 2},
   };
   return passes;
 }
@@ -105,6 +106,8 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   }
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
+  if (options.enabled("dlc-parallelize-loops", 2))
+    pm.addPass(createParallelizeLoops());
 }
 
 void addLLVMDialectPipeline(OpPassManager &pm) {

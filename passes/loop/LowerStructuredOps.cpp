@@ -526,6 +526,10 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
       b3.create<scf::ForOp>(loc, zero, index(b3, outW), index(b3, pixels),
                             ohLoop.getRegionIterArgs());
   OpBuilder b4 = OpBuilder::atBlockBegin(owLoop.getBody());
+  // Threads share the channel-block pairs, or the rows when there is one
+  // pair: either way each writes its own part of the result.
+  (blocks / pairs >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
+      ->setAttr("dlc.parallel", b.getUnitAttr());
   Value n = nLoop.getInductionVar(), fo = foLoop.getInductionVar(),
         oh = ohLoop.getInductionVar(), ow0 = owLoop.getInductionVar();
   Value ih0 = affine(b4, oh, strides[0], -pads[0]);

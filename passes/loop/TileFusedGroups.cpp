@@ -155,6 +155,10 @@ struct TileFusedGroupsPass
       return root->emitError("could not tile this kernel into one loop nest");
     for (auto [original, replacement] : result->replacements)
       rewriter.replaceAllUsesWith(original, replacement);
+    // Tiles write disjoint parts of the result: the outer loop can run on
+    // several threads (dlc-parallelize-loops).
+    if (!result->loops.empty())
+      result->loops.front()->setAttr("dlc.parallel", rewriter.getUnitAttr());
     return success();
   }
 };

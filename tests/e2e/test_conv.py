@@ -61,3 +61,21 @@ def test_conv_matches_onnxruntime(case, level):
     actual = h.run_library(library, {"x": x}, work)["out"]
     assert actual.shape == expected.shape
     assert h.relative_l2(expected, actual) < 1e-5
+
+
+def test_threads_give_the_same_outputs():
+    """The parallel loops split work, not arithmetic: 1 and 2 threads give
+    bit-identical outputs."""
+    work = h.new_work_dir()
+    path = os.path.join(work, "conv.onnx")
+    onnx.save(build(*CASES[-1]), path)
+    library = h.compile_model(path, os.path.join(work, "lib"), name="conv")
+    x = np.random.RandomState(3).randn(1, 32, 28, 28).astype(np.float32)
+    np.save(os.path.join(work, "x.npy"), x)
+    results = []
+    for threads in ("1", "2"):
+        out = os.path.join(work, "out" + threads)
+        h.run_dlc("run", library, "--input", "x=" + os.path.join(work, "x.npy"),
+                  "--output-dir", out, "--threads", threads)
+        results.append(np.load(os.path.join(out, "out.npy")))
+    assert np.array_equal(results[0], results[1])

@@ -17,7 +17,8 @@ import model_zoo
 # lists them).
 OPTIONAL_PASSES = ["canonicalize", "cse", "dlc-fold-constants", "dlc-fold-batchnorm",
                    "dlc-layout-nchwc", "dlc-fuse-ops", "dlc-tile-fused-groups",
-                   "dlc-plan-memory", "dlc-matmul-microkernel"]
+                   "dlc-plan-memory", "dlc-matmul-microkernel", "dlc-conv-microkernel",
+                   "dlc-parallelize-loops"]
 
 
 def reference(model_path, inputs):

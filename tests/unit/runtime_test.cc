@@ -2,8 +2,11 @@
 // the tensor, and the model runs only on valid tensors.
 #include "dlc/runtime.h"
 
+#include <algorithm>
+#include <atomic>
 #include <gtest/gtest.h>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -114,6 +117,46 @@ TEST(Runtime, RejectsNullModelAndToleratesNullStatus) {
   call.inShape[0] = 9;
   EXPECT_EQ(dlc_model_run(&kModel, &call.input, 1, &call.output, 1, nullptr),
             DLC_ERROR_SHAPE_MISMATCH);
+}
+
+// Marks each index it is given; counts calls.
+struct Coverage {
+  std::vector<std::atomic<int>> hits;
+  std::atomic<int> calls{0};
+  explicit Coverage(int64_t count) : hits(count) {}
+};
+
+void markRange(void *context, int64_t begin, int64_t end) {
+  auto *coverage = static_cast<Coverage *>(context);
+  ++coverage->calls;
+  for (int64_t i = begin; i < end; ++i)
+    ++coverage->hits[i];
+}
+
+TEST(Runtime, ParallelForCoversEveryIndexOnce) {
+  for (int32_t threads : {1, 2, 3, 8}) {
+    dlc_set_num_threads(threads);
+    EXPECT_EQ(dlc_get_num_threads(), threads);
+    for (int64_t count : {1, 2, 5, 1000}) {
+      Coverage coverage(count);
+      dlc_parallel_for(count, markRange, &coverage);
+      for (int64_t i = 0; i < count; ++i)
+        ASSERT_EQ(coverage.hits[i].load(), 1)
+            << "index " << i << " of " << count << " with " << threads
+            << " threads";
+      // One chunk per thread, never more chunks than indices.
+      EXPECT_EQ(coverage.calls.load(),
+                static_cast<int>(std::min<int64_t>(threads, count)));
+    }
+  }
+  dlc_set_num_threads(0);
+  EXPECT_GE(dlc_get_num_threads(), 1) << "0 means one per online core";
+}
+
+TEST(Runtime, ParallelForWithNothingToDo) {
+  Coverage coverage(1);
+  dlc_parallel_for(0, markRange, &coverage);
+  EXPECT_EQ(coverage.calls.load(), 0);
 }
 
 TEST(Runtime, DescribesDtypes) {

@@ -20,10 +20,13 @@ using RunFn = dlc_status_code (*)(const dlc_tensor *, int32_t, dlc_tensor *,
                                   int32_t, dlc_status *);
 
 /// A compiled model library opened with dlopen.
+using SetThreadsFn = void (*)(int32_t);
+
 struct LoadedModel {
   void *handle = nullptr;
   const dlc_model_info *info = nullptr;
   RunFn run = nullptr;
+  SetThreadsFn setThreads = nullptr; // <name>_set_num_threads
   ~LoadedModel() {
     if (handle)
       dlclose(handle);
@@ -60,6 +63,8 @@ bool loadModel(const std::string &path, const std::string &givenName,
             "_run; is it a dlc model library? (give its name with --name)";
     return false;
   }
+  model.setThreads = reinterpret_cast<SetThreadsFn>(
+      dlsym(model.handle, (name + "_set_num_threads").c_str()));
   model.info = info();
   if (!model.info || model.info->abi_version != DLC_ABI_VERSION) {
     error = "'" + path + "' was built for another dlc runtime ABI version";
@@ -209,7 +214,9 @@ const char kRunHelp[] =
     "options:\n"
     "  --input NAME=FILE   one per model input\n"
     "  --output-dir DIR    where the outputs go (created if missing)\n"
-    "  --name N            the model's name, when LIB is not named lib<N>.so\n";
+    "  --name N            the model's name, when LIB is not named lib<N>.so\n"
+    "  --threads T         threads the model runs on (default 0: one per\n"
+    "                      online core)\n";
 
 const char kBenchHelp[] =
     "usage: dlc bench LIB [--input NAME=FILE ...] [--warmup K] [--iters N]\n"
@@ -222,13 +229,14 @@ const char kBenchHelp[] =
     "options:\n"
     "  --warmup K    untimed runs first (default 10)\n"
     "  --iters N     timed runs (default 100)\n"
-    "  --threads T   threads to use; this runtime runs models on one thread,\n"
-    "                so only T=1 is accepted for now\n";
+    "  --threads T   threads the model runs on (default 0: one per online\n"
+    "                core)\n";
 
 } // namespace
 
 int runRunCommand(const Args &args) {
   std::string library, outputDir, name;
+  long threads = 0;
   std::map<std::string, std::string> files;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
@@ -243,6 +251,13 @@ int runRunCommand(const Args &args) {
       outputDir = args[++i];
     } else if (arg == "--name" && hasValue) {
       name = args[++i];
+    } else if (arg == "--threads" && hasValue) {
+      char *end = nullptr;
+      threads = std::strtol(args[++i].c_str(), &end, 10);
+      if (!end || *end || threads < 0)
+        return reportError("--threads expects a non-negative integer, got '" +
+                           args[i] + "'"),
+               2;
     } else if (!acceptLibraryArgument(arg, "run", library)) {
       return 2;
     }
@@ -254,8 +269,11 @@ int runRunCommand(const Args &args) {
   std::string error;
   LoadedModel model;
   std::vector<HostTensor> inputs, outputs;
-  if (!prepareRun(library, name, files, false, model, inputs, outputs, error) ||
-      !invoke(model, inputs, outputs, error))
+  if (!prepareRun(library, name, files, false, model, inputs, outputs, error))
+    return reportError(error);
+  if (model.setThreads)
+    model.setThreads(static_cast<int32_t>(threads));
+  if (!invoke(model, inputs, outputs, error))
     return reportError(error);
 
   // Outputs are written under temporary names, then renamed: all or none.
@@ -283,7 +301,7 @@ int runRunCommand(const Args &args) {
 int runBenchCommand(const Args &args) {
   std::string library, name;
   std::map<std::string, std::string> files;
-  long warmup = 10, iterations = 100, threads = 1;
+  long warmup = 10, iterations = 100, threads = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     bool hasValue = i + 1 < args.size();
@@ -324,9 +342,6 @@ int runBenchCommand(const Args &args) {
     std::fputs(kBenchHelp, stderr);
     return 2;
   }
-  if (threads != 1)
-    return reportError("--threads " + std::to_string(threads) +
-                       ": this runtime runs models on one thread");
   if (iterations < 1)
     return reportError("--iters must be at least 1");
   std::string error;
@@ -334,6 +349,12 @@ int runBenchCommand(const Args &args) {
   std::vector<HostTensor> inputs, outputs;
   if (!prepareRun(library, name, files, true, model, inputs, outputs, error))
     return reportError(error);
+  if (model.setThreads)
+    model.setThreads(static_cast<int32_t>(threads));
+  else if (threads > 1)
+    return reportError("'" + library +
+                       "' predates threads: it runs on one thread");
+  long used = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
   for (long i = 0; i < warmup; ++i)
     if (!invoke(model, inputs, outputs, error))
       return reportError(error);
@@ -350,8 +371,8 @@ int runBenchCommand(const Args &args) {
   size_t mid = times.size() / 2;
   double median =
       times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  std::printf("model: %s (%ld runs after %ld warmup, %ld thread)\n",
-              model.info->name, iterations, warmup, threads);
+  std::printf("model: %s (%ld runs after %ld warmup, %ld thread%s)\n",
+              model.info->name, iterations, warmup, used, used == 1 ? "" : "s");
   std::printf("median: %.4f ms\n", median);
   std::printf("min: %.4f ms\nmax: %.4f ms\n", times.front(), times.back());
   return 0;

@@ -92,6 +92,17 @@ dlc_status_code dlc_model_validate(const dlc_model_info *model,
                                    const dlc_tensor *outputs,
                                    int32_t num_outputs, dlc_status *status);
 
+/* Threads for running models (parallel loops): `threads` <= 0 means one per
+ * online core (the default). Applies to the models of the library it is
+ * called through. */
+void dlc_set_num_threads(int32_t threads);
+int32_t dlc_get_num_threads(void);
+
+/* Runs fn(context, begin, end) over chunks covering [0, count), one chunk per
+ * thread, and returns when all are done (compiled code calls this). */
+typedef void (*dlc_task_fn)(void *context, int64_t begin, int64_t end);
+void dlc_parallel_for(int64_t count, dlc_task_fn fn, void *context);
+
 const char *dlc_status_code_name(dlc_status_code code);
 const char *dlc_dtype_name(dlc_dtype dtype);
 /* Bytes per element; 0 for an unknown dtype. */
