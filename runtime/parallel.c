@@ -3,8 +3,10 @@
  * One pool per model library, started on first use. dlc_parallel_for splits
  * [0, count) into one contiguous chunk per thread; the calling thread runs
  * the first chunk and waits for the others. Workers sleep on a condition
- * variable between loops. Plain C11 with POSIX threads (in libc on glibc
- * 2.34 and later).
+ * variable between loops. When the library is unloaded (dlclose, or the
+ * process exits) a destructor stops and joins the workers, so that no thread
+ * is left running code that is about to be unmapped. Plain C11 with POSIX
+ * threads (in libc on glibc 2.34 and later).
  */
 #define _GNU_SOURCE
 #include "dlc/runtime.h"
@@ -23,6 +25,9 @@ static pthread_mutex_t caller = PTHREAD_MUTEX_INITIALIZER;
 
 static int32_t requested = 0; /* 0: all online cores */
 static int32_t started = 0;   /* worker threads running (threads - 1) */
+static pthread_t workers[DLC_MAX_THREADS];
+static uint64_t first_generation[DLC_MAX_THREADS];
+static int stopping = 0;
 static uint64_t generation = 0;
 static int32_t pending = 0;
 
@@ -56,11 +61,16 @@ static void run_chunk(int32_t index) {
 
 static void *worker(void *argument) {
   int32_t index = (int32_t)(intptr_t)argument;
-  uint64_t seen = 0;
+  /* Loops published before this thread existed are not its business. */
+  uint64_t seen = first_generation[index];
   for (;;) {
     pthread_mutex_lock(&lock);
-    while (generation == seen)
+    while (generation == seen && !stopping)
       pthread_cond_wait(&work_ready, &lock);
+    if (stopping) {
+      pthread_mutex_unlock(&lock);
+      return NULL;
+    }
     seen = generation;
     int run = index < task_threads;
     pthread_mutex_unlock(&lock);
@@ -74,21 +84,31 @@ static void *worker(void *argument) {
   return NULL;
 }
 
-/* Starts workers up to `threads - 1`; returns how many threads can run. */
+/* Starts workers up to `threads - 1`; returns how many threads can run.
+   Called with `caller` held, so no loop is being published meanwhile. */
 static int32_t ensure_workers(int32_t threads) {
   while (started < threads - 1) {
-    pthread_t thread;
-    pthread_attr_t attributes;
-    pthread_attr_init(&attributes);
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    int failed = pthread_create(&thread, &attributes, worker,
-                                (void *)(intptr_t)(started + 1));
-    pthread_attr_destroy(&attributes);
-    if (failed)
+    int32_t index = started + 1;
+    pthread_mutex_lock(&lock);
+    first_generation[index] = generation;
+    pthread_mutex_unlock(&lock);
+    if (pthread_create(&workers[index], NULL, worker,
+                       (void *)(intptr_t)index) != 0)
       break; /* run with the threads there are */
     ++started;
   }
   return started + 1 < threads ? started + 1 : threads;
+}
+
+/* Runs when the library is unloaded or the process exits. */
+__attribute__((destructor)) static void stop_workers(void) {
+  pthread_mutex_lock(&lock);
+  stopping = 1;
+  pthread_cond_broadcast(&work_ready);
+  pthread_mutex_unlock(&lock);
+  for (int32_t index = 1; index <= started; ++index)
+    pthread_join(workers[index], NULL);
+  started = 0;
 }
 
 void dlc_parallel_for(int64_t count, dlc_task_fn fn, void *context) {

@@ -23,7 +23,11 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
 #include "mlir/Transforms/RegionUtils.h"
+#include <limits>
 
 namespace dlc {
 #define GEN_PASS_DEF_PARALLELIZELOOPS
@@ -37,6 +41,43 @@ namespace {
 bool isBarePointer(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
   return memref && memref.hasStaticShape() && memref.getLayout().isIdentity();
+}
+
+/// The buffer `value` views and its byte range there: through memref.view
+/// (arena slots at constant offsets) and shape-only views.
+struct Bytes {
+  Value root;
+  int64_t begin, end;
+};
+
+Bytes bytesOf(Value value) {
+  auto type = cast<MemRefType>(value.getType());
+  int64_t size = type.getNumElements() *
+                 std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+  Bytes bytes{value, 0, size};
+  while (Operation *producer = bytes.root.getDefiningOp()) {
+    if (auto view = dyn_cast<memref::ViewOp>(producer)) {
+      IntegerAttr offset;
+      if (!matchPattern(view.getByteShift(), m_Constant(&offset)))
+        return {view.getSource(), 0, std::numeric_limits<int64_t>::max()};
+      int64_t shift = offset.getInt();
+      int64_t unbounded = std::numeric_limits<int64_t>::max();
+      bytes = {view.getSource(), bytes.begin + shift,
+               bytes.end == unbounded ? unbounded : bytes.end + shift};
+    } else if (auto viewLike = dyn_cast<ViewLikeOpInterface>(producer)) {
+      // Shape-only or unknown views: assume the whole source.
+      bytes = {viewLike.getViewSource(), 0,
+               std::numeric_limits<int64_t>::max()};
+    } else {
+      break;
+    }
+  }
+  return bytes;
+}
+
+bool mayOverlap(Value a, Value b) {
+  Bytes x = bytesOf(a), y = bytesOf(b);
+  return x.root == y.root && x.begin < y.end && y.begin < x.end;
 }
 
 struct ParallelizeLoopsPass
@@ -99,6 +140,13 @@ struct ParallelizeLoopsPass
         "dlc.parallel_loop",
         builder.getDenseI64ArrayAttr({static_cast<int64_t>(pointers.size()),
                                       static_cast<int64_t>(integers.size())}));
+    // Buffers that share no byte are marked noalias, which lets LLVM
+    // vectorize the body as it would have in the entry function.
+    for (size_t i = 0; i < pointers.size(); ++i)
+      if (llvm::none_of(llvm::seq<size_t>(0, pointers.size()), [&](size_t j) {
+            return i != j && mayOverlap(pointers[i], pointers[j]);
+          }))
+        body.setArgAttr(i, "llvm.noalias", builder.getUnitAttr());
     Block *entry = body.addEntryBlock();
     OpBuilder inside = OpBuilder::atBlockBegin(entry);
     IRMapping mapping;

@@ -3,6 +3,7 @@ through the generic lowering (-O2), over strides, pads, dilations, kernel
 sizes, channel counts and widths that leave partial and border tiles, fused
 with bias, residual add and ReLU; against onnxruntime."""
 import os
+import subprocess
 
 import numpy as np
 import onnx
@@ -79,3 +80,22 @@ def test_threads_give_the_same_outputs():
                   "--output-dir", out, "--threads", threads)
         results.append(np.load(os.path.join(out, "out.npy")))
     assert np.array_equal(results[0], results[1])
+
+
+def test_many_runs_unload_cleanly():
+    """dlc run loads the library, runs it on 2 threads and unloads it: the
+    runtime must stop its workers before the code goes away. Many runs at
+    once make a leftover worker crash likely."""
+    work = h.new_work_dir()
+    path = os.path.join(work, "conv.onnx")
+    onnx.save(build(*CASES[1]), path)
+    library = h.compile_model(path, os.path.join(work, "lib"), name="conv")
+    x = np.random.RandomState(4).randn(1, 16, 14, 14).astype(np.float32)
+    np.save(os.path.join(work, "x.npy"), x)
+    runs = [subprocess.Popen([h.dlc_binary(), "run", library, "--input",
+                              "x=" + os.path.join(work, "x.npy"), "--output-dir",
+                              os.path.join(work, "out%d" % i), "--threads", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for i in range(24)]
+    codes = [run.wait() for run in runs]
+    assert codes == [0] * len(runs)

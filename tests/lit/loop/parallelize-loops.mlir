@@ -6,7 +6,7 @@
 // CHECK-LABEL: func @scale
 // CHECK-NOT: scf.for
 // CHECK: call @scale_par0_launch(%arg0, %arg1, %arg2, %c0, %c8, %c2) : (memref<8x4xf32>, memref<8x4xf32>, index, index, index, index) -> ()
-// CHECK: func @scale_par0(%[[IN:.*]]: memref<8x4xf32>, %[[OUT:.*]]: memref<8x4xf32>, %[[N:.*]]: index, %[[BEGIN:.*]]: index, %[[END:.*]]: index)
+// CHECK: func @scale_par0(%[[IN:.*]]: memref<8x4xf32> {llvm.noalias}, %[[OUT:.*]]: memref<8x4xf32> {llvm.noalias}, %[[N:.*]]: index, %[[BEGIN:.*]]: index, %[[END:.*]]: index)
 // CHECK-SAME: attributes {dlc.parallel_loop = array<i64: 2, 1>}
 // CHECK: %[[TWO:.*]] = arith.constant 2.0
 // CHECK: %[[STEP:.*]] = arith.constant 2 : index
@@ -24,6 +24,28 @@ func.func @scale(%in: memref<8x4xf32>, %out: memref<8x4xf32>, %n: index) {
     %x = memref.load %in[%i, %n] : memref<8x4xf32>
     %y = arith.mulf %x, %two : f32
     memref.store %y, %out[%i, %n] : memref<8x4xf32>
+  } {dlc.parallel}
+  return
+}
+
+// -----
+
+// Arena slots: disjoint ones are noalias, overlapping ones are not.
+// CHECK-LABEL: func @arena
+// CHECK: func @arena_par0(%{{.*}}: memref<4xf32> {llvm.noalias}, %{{.*}}: memref<4xf32>, %{{.*}}: memref<4xf32>, %{{.*}}: index, %{{.*}}: index)
+func.func @arena(%arena: memref<64xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %c40 = arith.constant 40 : index
+  %a = memref.view %arena[%c0][] : memref<64xi8> to memref<4xf32>
+  %b = memref.view %arena[%c32][] : memref<64xi8> to memref<4xf32>
+  %c = memref.view %arena[%c40][] : memref<64xi8> to memref<4xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %x = memref.load %a[%i] : memref<4xf32>
+    memref.store %x, %b[%i] : memref<4xf32>
+    memref.store %x, %c[%i] : memref<4xf32>
   } {dlc.parallel}
   return
 }
