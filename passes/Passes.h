@@ -13,6 +13,10 @@ namespace dlc {
 /// to it.
 constexpr int64_t kMicrokernelMinMacs = 1 << 16;
 
+/// Kernels with less work than this (iterations of their loop nest, about
+/// one multiply-add each) stay on one thread: waking the pool costs more.
+constexpr int64_t kParallelMinWork = 1 << 18;
+
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 

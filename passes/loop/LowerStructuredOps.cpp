@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/DlcDialect.h"
+#include "passes/Passes.h"
 #include "passes/loop/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -528,8 +529,11 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
   OpBuilder b4 = OpBuilder::atBlockBegin(owLoop.getBody());
   // Threads share the channel-block pairs, or the rows when there is one
   // pair: either way each writes its own part of the result.
-  (blocks / pairs >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
-      ->setAttr("dlc.parallel", b.getUnitAttr());
+  int64_t work =
+      resultType.getNumElements() * inBlocks * kernelH * kernelW * inLanes;
+  if (work >= kParallelMinWork)
+    (blocks / pairs >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
+        ->setAttr("dlc.parallel", b.getUnitAttr());
   Value n = nLoop.getInductionVar(), fo = foLoop.getInductionVar(),
         oh = ohLoop.getInductionVar(), ow0 = owLoop.getInductionVar();
   Value ih0 = affine(b4, oh, strides[0], -pads[0]);

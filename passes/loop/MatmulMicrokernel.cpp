@@ -157,7 +157,8 @@ struct MatmulMicrokernelPass
     // for jr, ir: the micro-kernel.
     auto jrLoop = b.create<scf::ForOp>(zero, index(nPanels), one);
     // Each panel of columns is a disjoint part of C: threads share them.
-    jrLoop->setAttr("dlc.parallel", b.getUnitAttr());
+    if (m * n * k >= dlc::kParallelMinWork)
+      jrLoop->setAttr("dlc.parallel", b.getUnitAttr());
     b.setInsertionPointToStart(jrLoop.getBody());
     Value jr = jrLoop.getInductionVar();
     auto irLoop = b.create<scf::ForOp>(zero, rowPanels, one);

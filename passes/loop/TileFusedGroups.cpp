@@ -114,6 +114,13 @@ struct TileFusedGroupsPass
     return false;
   }
 
+  static int64_t iterations(linalg::LinalgOp op) {
+    int64_t count = 1;
+    for (int64_t extent : op.getStaticLoopRanges())
+      count *= std::max<int64_t>(extent, 1);
+    return count;
+  }
+
   LogicalResult tileAndFuse(linalg::LinalgOp root) {
     // Tile size 1 on every parallel loop of extent > 1 but the innermost
     // such loop; when that leaves none (a [1, N] result), on the innermost.
@@ -157,7 +164,13 @@ struct TileFusedGroupsPass
       rewriter.replaceAllUsesWith(original, replacement);
     // Tiles write disjoint parts of the result: the outer loop can run on
     // several threads (dlc-parallelize-loops).
-    if (!result->loops.empty())
+    // The work of the kernel: its anchor's iterations (reductions included),
+    // or the root's when it has no anchor.
+    int64_t work = iterations(root);
+    for (OpOperand &init : root.getDpsInitsMutable())
+      if (auto anchor = init.get().getDefiningOp<linalg::LinalgOp>())
+        work = std::max(work, iterations(anchor));
+    if (!result->loops.empty() && work >= dlc::kParallelMinWork)
       result->loops.front()->setAttr("dlc.parallel", rewriter.getUnitAttr());
     return success();
   }
