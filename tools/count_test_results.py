@@ -4,6 +4,7 @@ Usage: count_test_results.py TESTLOGS_DIR BAZEL_EXIT_STATUS
 Exits non-zero when any case failed or Bazel could not build the tests.
 """
 import os
+import re
 import sys
 import xml.etree.ElementTree as ElementTree
 
@@ -11,7 +12,10 @@ import xml.etree.ElementTree as ElementTree
 def main():
     logs, status = sys.argv[1], int(sys.argv[2])
     passed = failed = skipped = 0
-    for root, _, files in os.walk(logs, followlinks=True):
+    for root, dirs, files in os.walk(logs, followlinks=True):
+        # Left over from manual --runs_per_test runs; tools/test.sh runs each
+        # test once and its results are in the test's own folder.
+        dirs[:] = [d for d in dirs if not re.fullmatch(r"run_\d+_of_\d+", d)]
         if "test.xml" not in files:
             continue
         tree = ElementTree.parse(os.path.join(root, "test.xml"))
