@@ -205,6 +205,36 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+namespace {
+/// [..., M, K] x [K, N] -> reshape([P * M, K] x [K, N]): one matrix product
+/// (which the packed micro-kernel handles) instead of P batched ones.
+struct FlattenMatMulBatch : OpRewritePattern<MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto lhsType = op.getLhs().getType();
+    auto rhsType = op.getRhs().getType();
+    auto resultType = op.getType();
+    if (lhsType.getRank() <= 2 || rhsType.getRank() != 2 ||
+        !lhsType.hasStaticShape() || !resultType.hasStaticShape())
+      return failure();
+    int64_t k = lhsType.getShape().back();
+    auto flatType = RankedTensorType::get(
+        {lhsType.getNumElements() / k, k}, lhsType.getElementType());
+    Value flat =
+        rewriter.create<ReshapeOp>(op.getLoc(), flatType, op.getLhs());
+    Value product = rewriter.create<MatMulOp>(op.getLoc(), flat, op.getRhs());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, resultType, product);
+    return success();
+  }
+};
+} // namespace
+
+void MatMulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                           MLIRContext *context) {
+  patterns.add<FlattenMatMulBatch>(context);
+}
+
 //===----------------------------------------------------------------------===//
 // Convolution and pooling
 //===----------------------------------------------------------------------===//

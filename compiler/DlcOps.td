@@ -132,6 +132,7 @@ def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptorWithIs
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
+  let hasCanonicalizer = 1;
 }
 
 def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,

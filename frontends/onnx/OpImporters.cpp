@@ -342,6 +342,41 @@ LogicalResult importSoftmax(NodeImporter &n) {
   return success();
 }
 
+/// y = (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
+/// `axis` on (opset 17), as reductions and elementwise ops; the optional
+/// outputs are the mean and 1 / sqrt(var + epsilon).
+LogicalResult importLayerNorm(NodeImporter &n) {
+  Value x = n.input(0);
+  int64_t rank = n.inputType(0).getRank();
+  int64_t axis = n.attrInt("axis", -1);
+  if (axis < -rank || axis >= rank)
+    return n.fail("axis " + std::to_string(axis) + " is out of range");
+  if (axis < 0)
+    axis += rank;
+  std::vector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  auto reduceMean = [&](Value value) {
+    return n.build<ReduceMeanOp>(
+        value, {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+                n.attr("keepdims", n.builder.getBoolAttr(true))});
+  };
+  Value mean = reduceMean(x);
+  Value centered = n.build<SubOp>({x, mean});
+  Value variance = reduceMean(n.build<MulOp>({centered, centered}));
+  Value deviation = n.build<SqrtOp>(n.build<AddOp>(
+      {variance, n.scalarLike(x, n.attrFloat("epsilon", 1e-5f))}));
+  Value y = n.build<MulOp>({n.build<DivOp>({centered, deviation}), n.input(1)});
+  if (n.hasInput(2))
+    y = n.build<AddOp>({y, n.input(2)});
+  n.setOutput(0, y);
+  if (n.wantsOutput(1))
+    n.setOutput(1, mean);
+  if (n.wantsOutput(2))
+    n.setOutput(2, n.build<ReciprocalOp>(deviation));
+  return success();
+}
+
 template <typename ReduceOp> LogicalResult importReduce(NodeImporter &n) {
   int64_t rank = n.inputType(0).getRank();
   std::vector<int64_t> axes;
@@ -650,6 +685,7 @@ llvm::ArrayRef<OpImporterEntry> opImporters() {
       {"GlobalAveragePool", 1, 1, importGlobalPool<ReduceMeanOp>},
       {"GlobalMaxPool", 1, 1, importGlobalPool<ReduceMaxOp>},
       {"Identity", 1, 1, importIdentity},
+      {"LayerNormalization", 17, 2, importLayerNorm},
       {"LeakyRelu", 6, 1, importLeakyRelu},
       {"Log", 6, 1, importUnary<LogOp>},
       {"MatMul", 1, 2, importMatMul},

@@ -200,4 +200,55 @@ def mobilenet_v2(opset=13, seed=4, size=224, classes=1000):
                    opset)
 
 
-MODELS = {"small_cnn": small_cnn, "mlp": mlp, "gather_slice": gather_slice}
+def bert_encoder(opset=17, seed=5, layers=2, hidden=64, heads=4, seq=16, inter=128):
+    """A BERT encoder over token embeddings [1, seq, hidden]: per layer,
+    multi-head self-attention (Q/K/V projections, scaled dot products,
+    softmax), output projection, residual + LayerNorm, a GELU (erf) feed
+    forward, residual + LayerNorm. BERT-base is layers=12, hidden=768,
+    heads=12, inter=3072 (seq 128 in the benchmark). LayerNormalization is
+    used from opset 17, spelled out below it."""
+    g = GraphMaker(seed)
+    head = hidden // heads
+
+    def linear(x, cin, cout):
+        y = g.node("MatMul", [x, g.weight([cin, cout])])
+        return g.node("Add", [y, g.weight([cout], scale=0.1)])
+
+    def layer_norm(x):
+        scale, bias = g.weight([hidden], positive=True), g.weight([hidden], scale=0.1)
+        if opset >= 17:
+            return g.node("LayerNormalization", [x, scale, bias], axis=-1, epsilon=1e-12)
+        mean = g.node("ReduceMean", [x], axes=[-1])
+        centered = g.node("Sub", [x, mean])
+        var = g.node("ReduceMean", [g.node("Mul", [centered, centered])], axes=[-1])
+        std = g.node("Sqrt", [g.node("Add", [var, g.scalar(1e-12)])])
+        return g.node("Add", [g.node("Mul", [g.node("Div", [centered, std]), scale]), bias])
+
+    def split_heads(x, transpose_k=False):
+        x = g.node("Reshape", [x, g.ints([1, seq, heads, head])])
+        return g.node("Transpose", [x], perm=[0, 2, 3, 1] if transpose_k else [0, 2, 1, 3])
+
+    x = "input"
+    for _ in range(layers):
+        q = split_heads(linear(x, hidden, hidden))
+        k = split_heads(linear(x, hidden, hidden), transpose_k=True)
+        v = split_heads(linear(x, hidden, hidden))
+        scores = g.node("Div", [g.node("MatMul", [q, k]), g.scalar(float(np.sqrt(head)))])
+        probs = g.node("Softmax", [scores], axis=-1)
+        context = g.node("Transpose", [g.node("MatMul", [probs, v])], perm=[0, 2, 1, 3])
+        context = g.node("Reshape", [context, g.ints([1, seq, hidden])])
+        x = layer_norm(g.node("Add", [linear(context, hidden, hidden), x]))
+        h = linear(x, hidden, inter)
+        gelu = g.node("Mul", [g.node("Mul", [h, g.scalar(0.5)]),
+                              g.node("Add", [g.node("Erf", [g.node("Div", [h, g.scalar(
+                                  float(np.sqrt(2.0)))])]), g.scalar(1.0)])])
+        x = layer_norm(g.node("Add", [linear(gelu, inter, hidden), x]))
+    g.nodes[-1].output[0] = "output"
+    return g.model("bert_encoder",
+                   [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, seq, hidden])],
+                   [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, seq, hidden])],
+                   opset)
+
+
+MODELS = {"small_cnn": small_cnn, "mlp": mlp, "gather_slice": gather_slice,
+          "bert_encoder": bert_encoder}

@@ -5,7 +5,8 @@ Prints one table: for each fp32 GEMM (N x N x N) and model, the median
 latency of dlc and of onnxruntime (same inputs, same thread count), their
 ratio (dlc / onnxruntime: below 1 is dlc faster), and for the GEMMs GFLOP/s
 and the share of one core's measured FMA peak (tools/bench/fma_peak.c).
-It also reports ResNet-50's compile time and peak compiler memory.
+It also reports the compile time and peak compiler memory of ResNet-50 and
+BERT-base (an encoder over token embeddings, batch 1, sequence 128).
 
   tools/bench/bench.py [--iters N] [--threads T ...] [--only NAME ...]
 
@@ -111,7 +112,7 @@ def main():
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--only", nargs="+", help="gemm512 gemm1024 gemm2048 resnet50 "
-                        "mobilenet_v2")
+                        "mobilenet_v2 bert_base")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="dlc-bench-")
     peak = fma_peak(work)
@@ -121,7 +122,9 @@ def main():
 
     cases = [("gemm%d" % n, gemm_model(n), 2.0 * n ** 3) for n in (512, 1024, 2048)]
     cases += [("resnet50", model_zoo.resnet50(), None),
-              ("mobilenet_v2", model_zoo.mobilenet_v2(), None)]
+              ("mobilenet_v2", model_zoo.mobilenet_v2(), None),
+              ("bert_base", model_zoo.bert_encoder(layers=12, hidden=768, heads=12, seq=128,
+                                                   inter=3072), None)]
     if args.only:
         cases = [c for c in cases if c[0] in args.only]
 
@@ -130,8 +133,8 @@ def main():
         path = os.path.join(work, name + ".onnx")
         onnx.save(model, path)
         library, seconds, peak_mb = compile_dlc(path, os.path.join(work, name), name)
-        if name == "resnet50":
-            print("resnet50 compile: %.1f s, peak compiler memory %.0f MB" % (seconds, peak_mb))
+        if name in ("resnet50", "bert_base"):
+            print("%s compile: %.1f s, peak compiler memory %.0f MB" % (name, seconds, peak_mb))
         rng = np.random.RandomState(0)
         inputs = {i.name: rng.randn(*[d.dim_value for d in i.type.tensor_type.shape.dim])
                   .astype(np.float32) for i in model.graph.input}
