@@ -70,3 +70,18 @@ func.func @left_alone(%x: tensor<3xf32>, %y: tensor<2x3xf32>) -> (tensor<2x3xf32
   %2 = dlc.mul %y, %two : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return %0, %1, %2 : tensor<2x3xf32>, tensor<3x2xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// A batched matmul with a matrix on the right is one matrix product between
+// two reshapes; with a batched right operand it stays.
+// CHECK-LABEL: func @flatten_matmul
+// CHECK: %[[FLAT:.*]] = dlc.reshape %arg0 : (tensor<2x3x4xf32>) -> tensor<6x4xf32>
+// CHECK: %[[PRODUCT:.*]] = dlc.matmul %[[FLAT]], %arg1 : (tensor<6x4xf32>, tensor<4x5xf32>) -> tensor<6x5xf32>
+// CHECK: dlc.reshape %[[PRODUCT]] : (tensor<6x5xf32>) -> tensor<2x3x5xf32>
+// CHECK: dlc.matmul %arg0, %arg2 : (tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
+func.func @flatten_matmul(%a: tensor<2x3x4xf32>, %b: tensor<4x5xf32>, %c: tensor<2x4x5xf32>) -> (tensor<2x3x5xf32>, tensor<2x3x5xf32>) {
+  %0 = dlc.matmul %a, %b : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+  %1 = dlc.matmul %a, %c : (tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
+  return %0, %1 : tensor<2x3x5xf32>, tensor<2x3x5xf32>
+}
