@@ -23,6 +23,21 @@ using namespace dlc;
 
 namespace {
 
+/// Computes the elementwise `members` in order on scalars or vectors, their
+/// operands looked up in `valueOf` (which gets their results); returns the
+/// value of `yielded`.
+Value evaluateMembers(OpBuilder &b, ArrayRef<Operation *> members,
+                      IRMapping &valueOf, Value yielded) {
+  for (Operation *member : members) {
+    SmallVector<Value> operands;
+    for (Value operand : member->getOperands())
+      operands.push_back(valueOf.lookup(operand));
+    valueOf.map(member->getResult(0),
+                buildScalarOp(b, member->getLoc(), member, operands));
+  }
+  return valueOf.lookup(yielded);
+}
+
 struct FusedLowering : OpConversionPattern<FusedOp> {
   FusedLowering(MLIRContext *context, bool convMicrokernel)
       : OpConversionPattern(context), convMicrokernel(convMicrokernel) {}
@@ -100,14 +115,7 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
                 at, vectorType, b.create<tensor::ExtractOp>(at, input, where));
           valueOf.map(argument, value);
         }
-        for (Operation *member : epilogue) {
-          SmallVector<Value> operands;
-          for (Value operand : member->getOperands())
-            operands.push_back(valueOf.lookup(operand));
-          valueOf.map(member->getResult(0),
-                      buildScalarOp(b, member->getLoc(), member, operands));
-        }
-        return valueOf.lookup(yielded);
+        return evaluateMembers(b, epilogue, valueOf, yielded);
       };
       Operation *conv = anchor;
       if (Value result = buildBlockedConvKernel(
@@ -142,14 +150,7 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
             scalarOf.map(argument, scalar);
           if (anchor)
             scalarOf.map(anchor->getResult(0), scalars.back());
-          for (Operation *member : epilogue) {
-            SmallVector<Value> operands;
-            for (Value operand : member->getOperands())
-              operands.push_back(scalarOf.lookup(operand));
-            scalarOf.map(member->getResult(0),
-                         buildScalarOp(b, member->getLoc(), member, operands));
-          }
-          return scalarOf.lookup(yielded);
+          return evaluateMembers(b, epilogue, scalarOf, yielded);
         });
     result.getDefiningOp()->setAttr("dlc.fusion_root", rewriter.getUnitAttr());
     rewriter.replaceOp(op, result);
