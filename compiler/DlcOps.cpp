@@ -91,6 +91,7 @@ DLC_COMPATIBLE_RETURN_TYPES(SliceOp)
 DLC_COMPATIBLE_RETURN_TYPES(ToBlockedOp)
 DLC_COMPATIBLE_RETURN_TYPES(FromBlockedOp)
 DLC_COMPATIBLE_RETURN_TYPES(BlockedConvOp)
+DLC_COMPATIBLE_RETURN_TYPES(BlockedDepthwiseConvOp)
 #undef DLC_COMPATIBLE_RETURN_TYPES
 
 //===----------------------------------------------------------------------===//
@@ -219,10 +220,9 @@ struct FlattenMatMulBatch : OpRewritePattern<MatMulOp> {
         !lhsType.hasStaticShape() || !resultType.hasStaticShape())
       return failure();
     int64_t k = lhsType.getShape().back();
-    auto flatType = RankedTensorType::get(
-        {lhsType.getNumElements() / k, k}, lhsType.getElementType());
-    Value flat =
-        rewriter.create<ReshapeOp>(op.getLoc(), flatType, op.getLhs());
+    auto flatType = RankedTensorType::get({lhsType.getNumElements() / k, k},
+                                          lhsType.getElementType());
+    Value flat = rewriter.create<ReshapeOp>(op.getLoc(), flatType, op.getLhs());
     Value product = rewriter.create<MatMulOp>(op.getLoc(), flat, op.getRhs());
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, resultType, product);
     return success();
@@ -675,6 +675,38 @@ LogicalResult BlockedConvOp::inferReturnTypes(MLIRContext *,
                       filter.slice(2, spatialRank), strides, dilations, pads,
                       /*ceilMode=*/false);
   shape.push_back(filter.back());
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult BlockedDepthwiseConvOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto filterType = rankedOrNull(adaptor.getFilter().getType());
+  if (!inputType || !filterType)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  ArrayRef<int64_t> input = inputType.getShape(),
+                    filter = filterType.getShape();
+  if (input.size() < 4 || filter.size() != input.size() - 1)
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter),
+                             " are not a blocked depthwise conv's shapes");
+  size_t spatialRank = input.size() - 3;
+  ArrayRef<int64_t> strides = adaptor.getStrides(),
+                    dilations = adaptor.getDilations(),
+                    pads = adaptor.getPads();
+  if (failed(checkWindowAttrs(loc, spatialRank, strides, dilations, pads)))
+    return failure();
+  if (input[1] != filter[0] || input.back() != filter.back())
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter),
+                             " do not agree on channel blocks");
+  SmallVector<int64_t> shape = {input[0], input[1]};
+  appendWindowOutputs(shape, input.slice(2, spatialRank),
+                      filter.slice(1, spatialRank), strides, dilations, pads,
+                      /*ceilMode=*/false);
+  shape.push_back(input.back());
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();
 }

@@ -312,6 +312,24 @@ def Dlc_BlockedConvOp : Dlc_Op<"conv_blocked", "OutEWiseFusable",
   }];
 }
 
+def Dlc_BlockedDepthwiseConvOp : Dlc_Op<"depthwise_conv_blocked",
+    "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,
+                        SameOperandsElementType]> {
+  let summary = "Depthwise convolution in the blocked channel layout";
+  let description = [{
+    input [N, C/b, D1..Dk, b] with filter [C/b, K1..Kk, b] (one kernel per
+    channel, packed by dlc-layout-nchwc) gives [N, C/b, O1..Ok, b]: channel c
+    of the output sees only channel c of the input.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$filter,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Fused groups
 //===----------------------------------------------------------------------===//

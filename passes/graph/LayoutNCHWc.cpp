@@ -132,10 +132,62 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
         loc, DenseElementsAttr::get(packedType, ArrayRef(packed)));
   }
 
+  /// A depthwise conv (one filter per channel) keeps a chain in the blocked
+  /// layout: channel c's kernel goes to [c / b, K.., c % b].
+  void convertDepthwise(ConvOp conv, DenseElementsAttr filter) {
+    auto inputType = conv.getInput().getType();
+    int64_t channels = inputType.getDimSize(1);
+    auto it = blockedOf.find(conv.getInput());
+    // Follow the block the input already has; otherwise pick one.
+    int64_t b =
+        it != blockedOf.end() ? blockOf(it->second) : blockFor(channels);
+    if (b == 1 || channels % b != 0)
+      return;
+    auto type = cast<RankedTensorType>(filter.getType());
+    int64_t window = type.getNumElements() / channels;
+    std::vector<float> source;
+    if (filter.isSplat())
+      source.assign(type.getNumElements(), filter.getSplatValue<float>());
+    else
+      source.assign(filter.getValues<float>().begin(),
+                    filter.getValues<float>().end());
+    std::vector<float> packed(source.size());
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t k = 0; k < window; ++k)
+        packed[((c / b) * window + k) * b + c % b] = source[c * window + k];
+    SmallVector<int64_t> packedShape = {channels / b};
+    packedShape.append(type.getShape().begin() + 2, type.getShape().end());
+    packedShape.push_back(b);
+    Value input = toBlocked(conv.getInput(), b, conv);
+    OpBuilder builder(conv);
+    Value packedFilter = builder.create<ConstantOp>(
+        conv.getFilter().getLoc(),
+        DenseElementsAttr::get(
+            RankedTensorType::get(packedShape, builder.getF32Type()),
+            ArrayRef(packed)));
+    Value result = buildInferredOp(
+        builder, conv.getLoc(), BlockedDepthwiseConvOp::getOperationName(),
+        {input, packedFilter},
+        {builder.getNamedAttr("strides", conv.getStridesAttr()),
+         builder.getNamedAttr("dilations", conv.getDilationsAttr()),
+         builder.getNamedAttr("pads", conv.getPadsAttr())});
+    if (!result)
+      return signalPassFailure();
+    blockedOf[conv.getResult()] = result;
+    replaced.push_back(conv);
+  }
+
   void convertConv(ConvOp conv) {
     DenseElementsAttr filter;
     auto inputType = conv.getInput().getType();
     auto resultType = conv.getType();
+    int64_t channels = inputType.hasStaticShape() ? inputType.getDimSize(1) : 0;
+    int64_t group = static_cast<int64_t>(conv.getGroup());
+    if (group > 1 && group == channels &&
+        resultType.getDimSize(1) == channels &&
+        resultType.getElementType().isF32() &&
+        matchPattern(conv.getFilter(), m_Constant(&filter)))
+      return convertDepthwise(conv, filter);
     if (conv.getGroup() != 1 || !inputType.hasStaticShape() ||
         !resultType.getElementType().isF32() ||
         !matchPattern(conv.getFilter(), m_Constant(&filter)))

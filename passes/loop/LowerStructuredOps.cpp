@@ -317,6 +317,79 @@ struct BlockLayoutLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// Loops (n, cb, o_1..o_k | k_1..k_k | ci): the channel lane stays the
+/// innermost loop, under the window, so that LLVM vectorizes it over the
+/// contiguous channels of a block.
+struct BlockedDepthwiseConvLowering
+    : OpConversionPattern<BlockedDepthwiseConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BlockedDepthwiseConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    if (!isFloatOrInt(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    int64_t spatialRank = resultType.getRank() - 3;
+    ArrayRef<int64_t> pads = op.getPads();
+    bool padded = anyNonZero(pads);
+    Value input = adaptor.getInput();
+    MLIRContext *context = rewriter.getContext();
+    int64_t window = 2 + spatialRank, lane = window + spatialRank;
+    int64_t numLoops = lane + 1;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    SmallVector<AffineExpr> inputExprs = {dim(0), dim(1)};
+    SmallVector<AffineExpr> filterExprs = {dim(1)};
+    SmallVector<AffineExpr> outputExprs = {dim(0), dim(1)};
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      inputExprs.push_back(dim(2 + i) * op.getStrides()[i] +
+                           dim(window + i) * op.getDilations()[i]);
+      filterExprs.push_back(dim(window + i));
+      outputExprs.push_back(dim(2 + i));
+    }
+    inputExprs.push_back(dim(lane));
+    filterExprs.push_back(dim(lane));
+    outputExprs.push_back(dim(lane));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(numLoops, 0, filterExprs, context),
+        AffineMap::get(numLoops, 0, outputExprs, context)};
+    SmallVector<Value> inputs = {adaptor.getFilter()};
+    if (!padded) {
+      maps.insert(maps.begin(),
+                  AffineMap::get(numLoops, 0, inputExprs, context));
+      inputs.insert(inputs.begin(), input);
+    }
+    SmallVector<IteratorType> iterators(window, IteratorType::parallel);
+    iterators.append(spatialRank, IteratorType::reduction);
+    iterators.push_back(IteratorType::parallel);
+    Value zero = scalarConstant(rewriter, loc, resultType.getElementType(), 0);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, inputs, init, maps, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value w = args[args.size() - 2], acc = args.back();
+          Value x = args[0];
+          if (padded) {
+            SmallVector<Value> positions;
+            for (int64_t i = 0; i < spatialRank; ++i)
+              positions.push_back(windowPosition(b, nestedLoc, 2 + i,
+                                                 window + i, op.getStrides()[i],
+                                                 op.getDilations()[i]));
+            x = readPaddedInput(b, nestedLoc, input,
+                                b.create<linalg::IndexOp>(nestedLoc, 0),
+                                b.create<linalg::IndexOp>(nestedLoc, 1),
+                                positions, pads.take_front(spatialRank), zero,
+                                b.create<linalg::IndexOp>(nestedLoc, lane));
+          }
+          b.create<linalg::YieldOp>(
+              nestedLoc,
+              addScalars(b, nestedLoc, acc, mulScalars(b, nestedLoc, x, w)));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
   BlockedConvLowering(MLIRContext *context, bool microkernel)
       : OpConversionPattern(context), microkernel(microkernel) {}
@@ -895,12 +968,12 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
 void dlc::populateStructuredLoweringPatterns(RewritePatternSet &patterns,
                                              bool convMicrokernel) {
   patterns.add<BlockedConvLowering>(patterns.getContext(), convMicrokernel);
-  patterns.add<MatMulLowering, ConvLowering, MaxPoolLowering, AvgPoolLowering,
-               SoftmaxLowering, ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
-               ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
-               ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
-               ReduceLowering<ReduceMinOp, ReduceKind::Min>,
-               BlockLayoutLowering<ToBlockedOp, true>,
-               BlockLayoutLowering<FromBlockedOp, false>>(
-      patterns.getContext());
+  patterns
+      .add<MatMulLowering, ConvLowering, MaxPoolLowering, AvgPoolLowering,
+           SoftmaxLowering, ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
+           ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
+           ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
+           ReduceLowering<ReduceMinOp, ReduceKind::Min>,
+           BlockLayoutLowering<ToBlockedOp, true>, BlockedDepthwiseConvLowering,
+           BlockLayoutLowering<FromBlockedOp, false>>(patterns.getContext());
 }

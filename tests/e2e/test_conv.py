@@ -25,15 +25,15 @@ CASES = [
 ]
 
 
-def build(cin, cout, size, kernel, stride, pad, dilation):
+def build(cin, cout, size, kernel, stride, pad, dilation, group=1):
     rng = np.random.RandomState(cin * 100 + cout + size)
     inits = [numpy_helper.from_array(
-                 (rng.randn(cout, cin, kernel, kernel) / np.sqrt(cin * kernel * kernel))
-                 .astype(np.float32), "w"),
+                 (rng.randn(cout, cin // group, kernel, kernel) /
+                  np.sqrt(cin // group * kernel * kernel)).astype(np.float32), "w"),
              numpy_helper.from_array(rng.randn(cout).astype(np.float32), "b")]
     nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"], kernel_shape=[kernel, kernel],
                               strides=[stride, stride], pads=[pad] * 4,
-                              dilations=[dilation, dilation]),
+                              dilations=[dilation, dilation], group=group),
              helper.make_node("Relu", ["y"], ["out"])]
     out = (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
     outputs = [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, cout, out, out])]
@@ -47,6 +47,28 @@ def build(cin, cout, size, kernel, stride, pad, dilation):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     return model
+
+
+# Depthwise (group = channels): (channels, size, kernel, stride, pad, dilation)
+DEPTHWISE = [(32, 15, 3, 1, 1, 1), (48, 16, 3, 2, 1, 1), (24, 9, 5, 1, 2, 1),
+             (16, 12, 3, 1, 2, 2)]
+
+
+@pytest.mark.parametrize("level", ["-O3", "-O2"])
+@pytest.mark.parametrize("case", DEPTHWISE, ids=["dw_c%d_s%d_k%d_st%d_p%d_d%d" % c
+                                                 for c in DEPTHWISE])
+def test_depthwise_matches_onnxruntime(case, level):
+    channels, size, kernel, stride, pad, dilation = case
+    work = h.new_work_dir()
+    path = os.path.join(work, "conv.onnx")
+    onnx.save(build(channels, channels, size, kernel, stride, pad, dilation,
+                    group=channels), path)
+    x = np.random.RandomState(8).randn(1, channels, size, size).astype(np.float32)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"x": x})[0]
+    library = h.compile_model(path, os.path.join(work, "lib"), name="conv", extra=(level,))
+    actual = h.run_library(library, {"x": x}, work)["out"]
+    assert h.relative_l2(expected, actual) < 1e-5
 
 
 @pytest.mark.parametrize("level", ["-O3", "-O2"])

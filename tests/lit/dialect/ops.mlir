@@ -81,3 +81,10 @@ func.func @blocked_layout(%x: tensor<1x8x4x4xf32>, %w: tensor<2x2x1x1x4x4xf32>) 
   %3 = dlc.from_blocked %2 : (tensor<1x2x2x2x4xf32>) -> tensor<1x8x2x2xf32>
   return %3 : tensor<1x8x2x2xf32>
 }
+
+// CHECK-LABEL: func @depthwise_blocked
+// CHECK: dlc.depthwise_conv_blocked %arg0, %arg1 {dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4x16xf32>, tensor<2x3x3x16xf32>) -> tensor<1x2x4x4x16xf32>
+func.func @depthwise_blocked(%x: tensor<1x2x4x4x16xf32>, %w: tensor<2x3x3x16xf32>) -> tensor<1x2x4x4x16xf32> {
+  %0 = dlc.depthwise_conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x4x4x16xf32>, tensor<2x3x3x16xf32>) -> tensor<1x2x4x4x16xf32>
+  return %0 : tensor<1x2x4x4x16xf32>
+}

@@ -49,18 +49,21 @@ func.func @packing(%x: tensor<1x2x3x3xf32>) -> tensor<1x4x1x1xf32> {
 
 // -----
 
-// Left alone: a grouped (depthwise) conv, a conv with weights computed at run
-// time, and a reduction over channels (its input leaves the layout).
-// CHECK-LABEL: func @left_alone
-// CHECK: dlc.conv %arg0, %{{.*}} {{{.*}}group = 8
+// A depthwise conv joins the layout, its kernels packed per channel block
+// ([C/b, KH, KW, b]); a grouped conv that is not depthwise and a conv with
+// weights computed at run time are left alone.
+// CHECK-LABEL: func @depthwise_and_left_alone
+// CHECK: %[[IN:.*]] = dlc.to_blocked %arg0 {block = 4 : i64}
+// CHECK: dlc.depthwise_conv_blocked %[[IN]], %{{.*}} : (tensor<1x2x4x4x4xf32>, tensor<2x3x3x4xf32>) -> tensor<1x2x4x4x4xf32>
+// CHECK: dlc.conv %arg0, %{{.*}} {{{.*}}group = 2
 // CHECK: dlc.conv %arg0, %arg1
-// CHECK-NOT: dlc.conv_blocked
-// CHECK-NOT: dlc.to_blocked
-func.func @left_alone(%x: tensor<1x8x4x4xf32>, %wv: tensor<8x8x1x1xf32>) -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+func.func @depthwise_and_left_alone(%x: tensor<1x8x4x4xf32>, %wv: tensor<8x8x1x1xf32>) -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
   %dw = dlc.constant dense<1.0> : tensor<8x1x3x3xf32>
+  %gw = dlc.constant dense<1.0> : tensor<8x4x1x1xf32>
   %0 = dlc.conv %x, %dw {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 8} : (tensor<1x8x4x4xf32>, tensor<8x1x3x3xf32>) -> tensor<1x8x4x4xf32>
-  %1 = dlc.conv %x, %wv {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
-  return %0, %1 : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+  %1 = dlc.conv %x, %gw {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 2} : (tensor<1x8x4x4xf32>, tensor<8x4x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %2 = dlc.conv %x, %wv {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  return %0, %1, %2 : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
 }
 
 // -----

@@ -218,3 +218,16 @@ func.func @gather_slice(%x: tensor<3x4xf32>, %i: tensor<2x2xi64>) -> tensor<3x1x
   %1 = dlc.slice %0 {starts = array<i64: 0, 1, 0>, ends = array<i64: 3, 2, 2>, steps = array<i64: 1, 1, 2>} : (tensor<3x2x2xf32>) -> tensor<3x1x1xf32>
   return %1 : tensor<3x1x1xf32>
 }
+
+// -----
+
+// A blocked depthwise conv: loops (n, cb, oh, ow | kh, kw | ci), the channel
+// lane innermost and parallel.
+// CHECK-DAG: #[[DIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5, d6)>
+// CHECK-DAG: #[[DW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+// CHECK-LABEL: func @depthwise_blocked
+// CHECK: linalg.generic {indexing_maps = [#[[DIN]], #[[DW]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
+func.func @depthwise_blocked(%x: tensor<1x2x5x5x4xf32>, %w: tensor<2x3x3x4xf32>) -> tensor<1x2x2x2x4xf32> {
+  %0 = dlc.depthwise_conv_blocked %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x5x5x4xf32>, tensor<2x3x3x4xf32>) -> tensor<1x2x2x2x4xf32>
+  return %0 : tensor<1x2x2x2x4xf32>
+}
