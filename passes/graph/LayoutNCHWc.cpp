@@ -26,6 +26,15 @@ using namespace dlc;
 
 namespace {
 
+/// The values of an f32 constant, splat or not.
+std::vector<float> floatsOf(DenseElementsAttr dense) {
+  if (dense.isSplat())
+    return std::vector<float>(dense.getNumElements(),
+                              dense.getSplatValue<float>());
+  auto values = dense.getValues<float>();
+  return std::vector<float>(values.begin(), values.end());
+}
+
 struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
   using LayoutNCHWcBase::LayoutNCHWcBase;
 
@@ -111,12 +120,7 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
     SmallVector<int64_t> packedShape = {f / bo, c / bi};
     packedShape.append(shape.begin() + 2, shape.end());
     packedShape.append({bi, bo});
-    std::vector<float> source;
-    if (filter.isSplat())
-      source.assign(type.getNumElements(), filter.getSplatValue<float>());
-    else
-      source.assign(filter.getValues<float>().begin(),
-                    filter.getValues<float>().end());
+    std::vector<float> source = floatsOf(filter);
     std::vector<float> packed(source.size());
     for (int64_t fo = 0; fo < f; ++fo)
       for (int64_t ci = 0; ci < c; ++ci)
@@ -145,12 +149,7 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
       return;
     auto type = cast<RankedTensorType>(filter.getType());
     int64_t window = type.getNumElements() / channels;
-    std::vector<float> source;
-    if (filter.isSplat())
-      source.assign(type.getNumElements(), filter.getSplatValue<float>());
-    else
-      source.assign(filter.getValues<float>().begin(),
-                    filter.getValues<float>().end());
+    std::vector<float> source = floatsOf(filter);
     std::vector<float> packed(source.size());
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t k = 0; k < window; ++k)
@@ -165,9 +164,16 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
         DenseElementsAttr::get(
             RankedTensorType::get(packedShape, builder.getF32Type()),
             ArrayRef(packed)));
+    replaceConv(conv, BlockedDepthwiseConvOp::getOperationName(), input,
+                packedFilter);
+  }
+
+  /// Builds the blocked conv `name` in place of `conv` (same window
+  /// attributes) and records it.
+  void replaceConv(ConvOp conv, StringRef name, Value input, Value filter) {
+    OpBuilder builder(conv);
     Value result = buildInferredOp(
-        builder, conv.getLoc(), BlockedDepthwiseConvOp::getOperationName(),
-        {input, packedFilter},
+        builder, conv.getLoc(), name, {input, filter},
         {builder.getNamedAttr("strides", conv.getStridesAttr()),
          builder.getNamedAttr("dilations", conv.getDilationsAttr()),
          builder.getNamedAttr("pads", conv.getPadsAttr())});
@@ -200,16 +206,7 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
     OpBuilder builder(conv);
     Value packed =
         packFilter(filter, bi, bo, builder, conv.getFilter().getLoc());
-    Value result = buildInferredOp(
-        builder, conv.getLoc(), BlockedConvOp::getOperationName(),
-        {input, packed},
-        {builder.getNamedAttr("strides", conv.getStridesAttr()),
-         builder.getNamedAttr("dilations", conv.getDilationsAttr()),
-         builder.getNamedAttr("pads", conv.getPadsAttr())});
-    if (!result)
-      return signalPassFailure();
-    blockedOf[conv.getResult()] = result;
-    replaced.push_back(conv);
+    replaceConv(conv, BlockedConvOp::getOperationName(), input, packed);
   }
 
   /// An op whose operands may follow the blocked layout: elementwise and

@@ -166,16 +166,17 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
 // Convolution
 //===----------------------------------------------------------------------===//
 
-/// The contraction shared by dlc.conv and dlc.conv_blocked: acc += x * w over
-/// `numLoops` loops, the first `numParallel` of them parallel, into a
+/// The contraction shared by dlc.conv, dlc.conv_blocked and
+/// dlc.depthwise_conv_blocked: acc += x * w over loops of `iterators` into a
 /// zero-filled result. Without padding x comes through `inputExprs`; with
 /// padding the body reads it with `readInput` (zero outside the input).
 Value buildConvolution(
     OpBuilder &b, Location loc, RankedTensorType resultType, Value input,
-    Value filter, int64_t numLoops, int64_t numParallel,
+    Value filter, ArrayRef<IteratorType> iterators,
     ArrayRef<AffineExpr> inputExprs, ArrayRef<AffineExpr> filterExprs,
     ArrayRef<AffineExpr> outputExprs, bool padded,
     function_ref<Value(OpBuilder &, Location, Value)> readInput) {
+  int64_t numLoops = iterators.size();
   MLIRContext *context = b.getContext();
   SmallVector<AffineMap> maps = {
       AffineMap::get(numLoops, 0, filterExprs, context),
@@ -185,8 +186,6 @@ Value buildConvolution(
     maps.insert(maps.begin(), AffineMap::get(numLoops, 0, inputExprs, context));
     inputs.insert(inputs.begin(), input);
   }
-  SmallVector<IteratorType> iterators(numParallel, IteratorType::parallel);
-  iterators.append(numLoops - numParallel, IteratorType::reduction);
   Value zero = scalarConstant(b, loc, resultType.getElementType(), 0.0);
   Value init = filledTensor(b, loc, resultType, zero);
   return b
@@ -261,10 +260,12 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       return readPaddedInput(b, nestedLoc, input, batch, channel, positions,
                              pads.take_front(spatialRank), zero);
     };
-    Value result =
-        buildConvolution(rewriter, loc, resultType, input, adaptor.getFilter(),
-                         numLoops, 2 + spatialRank, inputExprs, filterExprs,
-                         outputExprs, padded, readInput);
+    SmallVector<IteratorType> iterators(2 + spatialRank,
+                                        IteratorType::parallel);
+    iterators.append(numLoops - iterators.size(), IteratorType::reduction);
+    Value result = buildConvolution(
+        rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
+        inputExprs, filterExprs, outputExprs, padded, readInput);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -336,7 +337,6 @@ struct BlockedDepthwiseConvLowering
     Value input = adaptor.getInput();
     MLIRContext *context = rewriter.getContext();
     int64_t window = 2 + spatialRank, lane = window + spatialRank;
-    int64_t numLoops = lane + 1;
     auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
     SmallVector<AffineExpr> inputExprs = {dim(0), dim(1)};
     SmallVector<AffineExpr> filterExprs = {dim(1)};
@@ -350,42 +350,26 @@ struct BlockedDepthwiseConvLowering
     inputExprs.push_back(dim(lane));
     filterExprs.push_back(dim(lane));
     outputExprs.push_back(dim(lane));
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(numLoops, 0, filterExprs, context),
-        AffineMap::get(numLoops, 0, outputExprs, context)};
-    SmallVector<Value> inputs = {adaptor.getFilter()};
-    if (!padded) {
-      maps.insert(maps.begin(),
-                  AffineMap::get(numLoops, 0, inputExprs, context));
-      inputs.insert(inputs.begin(), input);
-    }
     SmallVector<IteratorType> iterators(window, IteratorType::parallel);
     iterators.append(spatialRank, IteratorType::reduction);
-    iterators.push_back(IteratorType::parallel);
-    Value zero = scalarConstant(rewriter, loc, resultType.getElementType(), 0);
-    Value init = filledTensor(rewriter, loc, resultType, zero);
-    auto generic = rewriter.create<linalg::GenericOp>(
-        loc, resultType, inputs, init, maps, iterators,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value w = args[args.size() - 2], acc = args.back();
-          Value x = args[0];
-          if (padded) {
-            SmallVector<Value> positions;
-            for (int64_t i = 0; i < spatialRank; ++i)
-              positions.push_back(windowPosition(b, nestedLoc, 2 + i,
-                                                 window + i, op.getStrides()[i],
-                                                 op.getDilations()[i]));
-            x = readPaddedInput(b, nestedLoc, input,
-                                b.create<linalg::IndexOp>(nestedLoc, 0),
-                                b.create<linalg::IndexOp>(nestedLoc, 1),
-                                positions, pads.take_front(spatialRank), zero,
-                                b.create<linalg::IndexOp>(nestedLoc, lane));
-          }
-          b.create<linalg::YieldOp>(
-              nestedLoc,
-              addScalars(b, nestedLoc, acc, mulScalars(b, nestedLoc, x, w)));
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    iterators.push_back(IteratorType::parallel); // the channel lane
+    auto readInput = [&](OpBuilder &b, Location nestedLoc,
+                         Value zero) -> Value {
+      SmallVector<Value> positions;
+      for (int64_t i = 0; i < spatialRank; ++i)
+        positions.push_back(windowPosition(b, nestedLoc, 2 + i, window + i,
+                                           op.getStrides()[i],
+                                           op.getDilations()[i]));
+      return readPaddedInput(b, nestedLoc, input,
+                             b.create<linalg::IndexOp>(nestedLoc, 0),
+                             b.create<linalg::IndexOp>(nestedLoc, 1), positions,
+                             pads.take_front(spatialRank), zero,
+                             b.create<linalg::IndexOp>(nestedLoc, lane));
+    };
+    Value result = buildConvolution(
+        rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
+        inputExprs, filterExprs, outputExprs, padded, readInput);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -445,8 +429,10 @@ struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
                              positions, pads.take_front(spatialRank), zero,
                              b.create<linalg::IndexOp>(nestedLoc, ci));
     };
+    SmallVector<IteratorType> iterators(co, IteratorType::parallel);
+    iterators.append(numLoops - co, IteratorType::reduction);
     Value result = buildConvolution(
-        rewriter, loc, resultType, input, adaptor.getFilter(), numLoops, co,
+        rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
         inputExprs, filterExprs, outputExprs, padded, readInput);
     rewriter.replaceOp(op, result);
     return success();
