@@ -89,6 +89,63 @@ Value dlc::buildInPlaceElementwise(OpBuilder &b, Location loc, Value dest,
   return generic.getResult(0);
 }
 
+Value dlc::addScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(getElementTypeOrSelf(x.getType())))
+    return b.create<arith::AddFOp>(loc, x, y);
+  return b.create<arith::AddIOp>(loc, x, y);
+}
+
+Value dlc::mulScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(getElementTypeOrSelf(x.getType())))
+    return b.create<arith::MulFOp>(loc, x, y);
+  return b.create<arith::MulIOp>(loc, x, y);
+}
+
+bool dlc::isFloatOrInt(Type type) {
+  return isa<FloatType>(type) || isa<IntegerType>(type);
+}
+
+bool dlc::anyNonZero(ArrayRef<int64_t> values) {
+  return llvm::any_of(values, [](int64_t v) { return v != 0; });
+}
+
+Value dlc::readPaddedInput(OpBuilder &b, Location loc, Value input, Value batch,
+                           Value channel, ArrayRef<Value> positions,
+                           ArrayRef<int64_t> padBegin, Value padValue,
+                           Value channelInBlock) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<Value> indices = {batch, channel};
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value inside;
+  for (auto [i, position] : llvm::enumerate(positions)) {
+    Value at = b.create<arith::SubIOp>(
+        loc, position, b.create<arith::ConstantIndexOp>(loc, padBegin[i]));
+    Value size = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(i + 2));
+    Value low =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, at, zero);
+    Value high =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, at, size);
+    Value ok = b.create<arith::AndIOp>(loc, low, high);
+    inside = inside ? b.create<arith::AndIOp>(loc, inside, ok).getResult() : ok;
+    indices.push_back(b.create<arith::SelectOp>(loc, ok, at, zero));
+  }
+  if (channelInBlock) // the blocked layout's innermost dim
+    indices.push_back(channelInBlock);
+  Value element = b.create<tensor::ExtractOp>(loc, input, indices);
+  return b.create<arith::SelectOp>(loc, inside, element, padValue);
+}
+
+Value dlc::windowPosition(OpBuilder &b, Location loc, int64_t outDim,
+                          int64_t windowDim, int64_t stride, int64_t dilation) {
+  Value out = b.create<linalg::IndexOp>(loc, outDim);
+  Value window = b.create<linalg::IndexOp>(loc, windowDim);
+  Value scaledOut = b.create<arith::MulIOp>(
+      loc, out, b.create<arith::ConstantIndexOp>(loc, stride));
+  Value scaledWindow = b.create<arith::MulIOp>(
+      loc, window, b.create<arith::ConstantIndexOp>(loc, dilation));
+  return b.create<arith::AddIOp>(loc, scaledOut, scaledWindow);
+}
+
 Value dlc::scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   Type elementType = getElementTypeOrSelf(type);
   TypedAttr element = isa<FloatType>(elementType)
@@ -491,7 +548,8 @@ struct ConvertDlcToLinalgPass
                            vector::VectorDialect>();
     RewritePatternSet patterns(context);
     populateElementwiseLoweringPatterns(patterns);
-    populateStructuredLoweringPatterns(patterns, convMicrokernel);
+    populateStructuredLoweringPatterns(patterns);
+    populateConvolutionLoweringPatterns(patterns, convMicrokernel);
     populateFusedLoweringPatterns(patterns, convMicrokernel);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

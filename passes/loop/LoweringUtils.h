@@ -42,6 +42,31 @@ mlir::Value buildScalarOp(mlir::OpBuilder &b, mlir::Location loc,
 /// Whether buildScalarOp supports `op` (checked before any IR is built).
 bool supportsScalarOp(mlir::Operation *op);
 
+/// x + y and x * y on float or integer scalars (or vectors).
+mlir::Value addScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       mlir::Value y);
+mlir::Value mulScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       mlir::Value y);
+bool isFloatOrInt(mlir::Type type);
+bool anyNonZero(llvm::ArrayRef<int64_t> values);
+
+/// Reads input[n, channel, positions - padBegin (, channelInBlock)] inside a
+/// generic's body, giving `padValue` where that falls outside the input.
+/// Padded windows read this way instead of through a padded copy, so a conv
+/// or pool stays one loop nest with no buffer besides its result.
+mlir::Value readPaddedInput(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value input, mlir::Value batch,
+                            mlir::Value channel,
+                            llvm::ArrayRef<mlir::Value> positions,
+                            llvm::ArrayRef<int64_t> padBegin,
+                            mlir::Value padValue,
+                            mlir::Value channelInBlock = {});
+
+/// `out * stride + window * dilation` from a generic's loop indices.
+mlir::Value windowPosition(mlir::OpBuilder &b, mlir::Location loc,
+                           int64_t outDim, int64_t windowDim, int64_t stride,
+                           int64_t dilation);
+
 /// A scalar constant of `type` (float or integer) equal to `value`.
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double value);
@@ -76,9 +101,15 @@ mlir::Value buildBlockedConvKernel(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Value filter,
                                    const ConvEpilogue &epilogue);
 
+/// Whether `op` is a linalg.matmul that dlc-matmul-microkernel rewrites:
+/// static f32 operands (tensors or buffers), two rows or more, at least
+/// `minMacs` multiply-adds. dlc-tile-fused-groups leaves those whole.
+bool fitsMatmulMicrokernel(mlir::Operation *op, int64_t minMacs);
+
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                        bool convMicrokernel);
+void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateConvolutionLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                         bool convMicrokernel);
 void populateFusedLoweringPatterns(mlir::RewritePatternSet &patterns,
                                    bool convMicrokernel);
 

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/loop/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -31,6 +32,20 @@ namespace dlc {
 
 using namespace mlir;
 
+bool dlc::fitsMatmulMicrokernel(Operation *op, int64_t minMacs) {
+  auto matmul = dyn_cast_or_null<linalg::MatmulOp>(op);
+  if (!matmul)
+    return false;
+  for (Value operand : matmul->getOperands()) {
+    auto type = dyn_cast<ShapedType>(operand.getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      return false;
+  }
+  SmallVector<int64_t> ranges = matmul.getStaticLoopRanges(); // m, n, k
+  // Small products are not worth packing; one row is a GEMV.
+  return ranges[0] * ranges[1] * ranges[2] >= minMacs && ranges[0] >= 2;
+}
+
 namespace {
 
 struct MatmulMicrokernelPass
@@ -40,26 +55,12 @@ struct MatmulMicrokernelPass
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {
-      if (isEligible(op))
+      if (op.hasPureBufferSemantics() &&
+          dlc::fitsMatmulMicrokernel(op, minFlops))
         matmuls.push_back(op);
     });
     for (linalg::MatmulOp op : matmuls)
       rewrite(op);
-  }
-
-  bool isEligible(linalg::MatmulOp op) const {
-    if (!op.hasPureBufferSemantics())
-      return false;
-    for (Value operand : op->getOperands()) {
-      auto type = dyn_cast<MemRefType>(operand.getType());
-      if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
-        return false;
-    }
-    auto a = cast<MemRefType>(op.getDpsInputs()[0].getType());
-    auto b = cast<MemRefType>(op.getDpsInputs()[1].getType());
-    int64_t m = a.getDimSize(0), k = a.getDimSize(1), n = b.getDimSize(1);
-    // Small products are not worth packing.
-    return m * n * k >= minFlops && m >= 2;
   }
 
   void rewrite(linalg::MatmulOp op) {

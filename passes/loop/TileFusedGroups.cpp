@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/loop/LoweringUtils.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -72,19 +73,6 @@ bool feedsKernelConsumer(Operation *op) {
   return false;
 }
 
-/// A static matmul big enough for dlc-matmul-microkernel, which tiles it
-/// itself.
-bool isMicrokernelMatmul(Operation *op) {
-  auto matmul = dyn_cast_or_null<linalg::MatmulOp>(op);
-  if (!matmul)
-    return false;
-  SmallVector<int64_t> ranges = matmul.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic))
-    return false;
-  return ranges[0] * ranges[1] * ranges[2] >= dlc::kMicrokernelMinMacs &&
-         ranges[0] >= 2;
-}
-
 struct TileFusedGroupsPass
     : dlc::impl::TileFusedGroupsBase<TileFusedGroupsPass> {
   using TileFusedGroupsBase::TileFusedGroupsBase;
@@ -106,10 +94,11 @@ struct TileFusedGroupsPass
   bool leftToMicrokernel(linalg::LinalgOp root) const {
     if (!microkernel)
       return false;
-    if (isMicrokernelMatmul(root))
+    if (dlc::fitsMatmulMicrokernel(root, dlc::kMicrokernelMinMacs))
       return true;
     for (OpOperand &init : root.getDpsInitsMutable())
-      if (isMicrokernelMatmul(init.get().getDefiningOp()))
+      if (dlc::fitsMatmulMicrokernel(init.get().getDefiningOp(),
+                                     dlc::kMicrokernelMinMacs))
         return true;
     return false;
   }

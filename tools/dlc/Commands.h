@@ -2,6 +2,7 @@
 #ifndef DLC_TOOLS_DLC_COMMANDS_H
 #define DLC_TOOLS_DLC_COMMANDS_H
 
+#include "compiler/driver/CompileOptions.h"
 #include "frontends/onnx/OnnxImporter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -38,9 +39,9 @@ makeDiagnosticPrinter(int &errors);
 bool parseShape(const std::string &spec, std::string &name,
                 std::vector<int64_t> &shape);
 
-/// Whether `name` is a pass --disable-pass accepts; the list of those.
-bool isOptionalPass(const std::string &name);
-std::string optionalPassList();
+/// Adds `name` to the passes --disable-pass skips; reports and returns false
+/// when it is not an optional pass (naming those).
+bool disablePass(const std::string &name, CompileOptions &options);
 
 /// Prints "dlc: error: <message>" on stderr and returns exit code 1.
 int reportError(const std::string &message);

@@ -176,12 +176,8 @@ int runCompileCommand(const Args &args) {
     } else if (auto v = inlineValue("--print-ir-after=")) {
       options.printIRAfter.insert(*v);
     } else if (auto v = inlineValue("--disable-pass=")) {
-      if (!isOptionalPass(*v)) {
-        reportError("--disable-pass: '" + *v + "' is not an optional pass (" +
-                    optionalPassList() + ")");
+      if (!disablePass(*v, options))
         return 2;
-      }
-      options.disabledPasses.insert(*v);
     } else if (!arg.empty() && arg[0] == '-') {
       reportError("unknown option '" + arg + "' (see dlc compile --help)");
       return 2;
@@ -235,18 +231,18 @@ int runCompileCommand(const Args &args) {
   return 0;
 }
 
-bool isOptionalPass(const std::string &name) {
-  for (const OptionalPass &pass : optionalPasses())
-    if (name == pass.name)
-      return true;
-  return false;
-}
-
-std::string optionalPassList() {
+bool disablePass(const std::string &name, CompileOptions &options) {
   std::string list;
-  for (const OptionalPass &pass : optionalPasses())
+  for (const OptionalPass &pass : optionalPasses()) {
+    if (name == pass.name) {
+      options.disabledPasses.insert(name);
+      return true;
+    }
     list += (list.empty() ? "" : ", ") + std::string(pass.name);
-  return list;
+  }
+  reportError("--disable-pass: '" + name + "' is not an optional pass (" +
+              list + ")");
+  return false;
 }
 
 std::function<mlir::LogicalResult(mlir::Diagnostic &)>

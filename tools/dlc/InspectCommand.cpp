@@ -159,13 +159,8 @@ int runInspectCommand(const Args &args) {
                arg[2] >= '0' && arg[2] <= '3') {
       options.optLevel = arg[2] - '0';
     } else if (arg.rfind("--disable-pass=", 0) == 0) {
-      std::string pass = arg.substr(15);
-      if (!isOptionalPass(pass))
-        return reportError("--disable-pass: '" + pass +
-                           "' is not an optional pass (" + optionalPassList() +
-                           ")"),
-               2;
-      options.disabledPasses.insert(pass);
+      if (!disablePass(arg.substr(15), options))
+        return 2;
     } else if (arg == "--input-shape") {
       if (i + 1 >= args.size())
         return reportError("--input-shape needs a value"), 2;

@@ -1,0 +1,511 @@
+//===- LowerConvolutions.cpp - conv, blocked layout, conv micro-kernel ----===//
+//
+// Lowers dlc.conv, the blocked-layout ops (to_blocked, from_blocked,
+// conv_blocked, depthwise_conv_blocked) and builds the blocked-conv
+// micro-kernel. Part of the convert-dlc-to-linalg pass.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
+#include "passes/Passes.h"
+#include "passes/loop/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+using utils::IteratorType;
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+/// The contraction shared by dlc.conv, dlc.conv_blocked and
+/// dlc.depthwise_conv_blocked: acc += x * w over loops of `iterators` into a
+/// zero-filled result. Without padding x comes through `inputExprs`; with
+/// padding the body reads it with `readInput` (zero outside the input).
+Value buildConvolution(
+    OpBuilder &b, Location loc, RankedTensorType resultType, Value input,
+    Value filter, ArrayRef<IteratorType> iterators,
+    ArrayRef<AffineExpr> inputExprs, ArrayRef<AffineExpr> filterExprs,
+    ArrayRef<AffineExpr> outputExprs, bool padded,
+    function_ref<Value(OpBuilder &, Location, Value)> readInput) {
+  int64_t numLoops = iterators.size();
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(numLoops, 0, filterExprs, context),
+      AffineMap::get(numLoops, 0, outputExprs, context)};
+  SmallVector<Value> inputs = {filter};
+  if (!padded) {
+    maps.insert(maps.begin(), AffineMap::get(numLoops, 0, inputExprs, context));
+    inputs.insert(inputs.begin(), input);
+  }
+  Value zero = scalarConstant(b, loc, resultType.getElementType(), 0.0);
+  Value init = filledTensor(b, loc, resultType, zero);
+  return b
+      .create<linalg::GenericOp>(
+          loc, resultType, inputs, init, maps, iterators,
+          [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+            Value w = args[args.size() - 2], acc = args.back();
+            Value x = padded ? readInput(nested, nestedLoc, zero) : args[0];
+            Value product = mulScalars(nested, nestedLoc, x, w);
+            nested.create<linalg::YieldOp>(
+                nestedLoc, addScalars(nested, nestedLoc, acc, product));
+          })
+      .getResult(0);
+}
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    auto filterType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    int64_t spatialRank = resultType.getRank() - 2;
+    ArrayRef<int64_t> pads = op.getPads();
+    Value input = adaptor.getInput();
+    bool padded = anyNonZero(pads);
+    // Loops: n, f, o_1..o_k (parallel), c, k_1..k_k (reduction).
+    MLIRContext *context = rewriter.getContext();
+    int64_t numLoops = 2 + spatialRank + 1 + spatialRank;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    AffineExpr n = dim(0), f = dim(1), c = dim(2 + spatialRank);
+    int64_t group = op.getGroup();
+    int64_t filtersPerGroup = filterType.getDimSize(0) / group;
+    int64_t channelsPerGroup = filterType.getDimSize(1);
+    AffineExpr inputChannel =
+        group == 1 ? c : f.floorDiv(filtersPerGroup) * channelsPerGroup + c;
+    SmallVector<AffineExpr> inputExprs = {n, inputChannel};
+    SmallVector<AffineExpr> filterExprs = {f, c};
+    SmallVector<AffineExpr> outputExprs = {n, f};
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      AffineExpr out = dim(2 + i), window = dim(3 + spatialRank + i);
+      inputExprs.push_back(out * op.getStrides()[i] +
+                           window * op.getDilations()[i]);
+      filterExprs.push_back(window);
+      outputExprs.push_back(out);
+    }
+    auto readInput = [&](OpBuilder &b, Location nestedLoc,
+                         Value zero) -> Value {
+      Value batch = b.create<linalg::IndexOp>(nestedLoc, 0);
+      Value channel = b.create<linalg::IndexOp>(nestedLoc, 2 + spatialRank);
+      if (group != 1) { // (f / filtersPerGroup) * channelsPerGroup + c
+        Value filterIndex = b.create<linalg::IndexOp>(nestedLoc, 1);
+        Value groupIndex = b.create<arith::DivUIOp>(
+            nestedLoc, filterIndex,
+            b.create<arith::ConstantIndexOp>(nestedLoc, filtersPerGroup));
+        channel = b.create<arith::AddIOp>(
+            nestedLoc,
+            b.create<arith::MulIOp>(
+                nestedLoc, groupIndex,
+                b.create<arith::ConstantIndexOp>(nestedLoc, channelsPerGroup)),
+            channel);
+      }
+      SmallVector<Value> positions;
+      for (int64_t i = 0; i < spatialRank; ++i)
+        positions.push_back(
+            windowPosition(b, nestedLoc, 2 + i, 3 + spatialRank + i,
+                           op.getStrides()[i], op.getDilations()[i]));
+      return readPaddedInput(b, nestedLoc, input, batch, channel, positions,
+                             pads.take_front(spatialRank), zero);
+    };
+    SmallVector<IteratorType> iterators(2 + spatialRank,
+                                        IteratorType::parallel);
+    iterators.append(numLoops - iterators.size(), IteratorType::reduction);
+    Value result = buildConvolution(
+        rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
+        inputExprs, filterExprs, outputExprs, padded, readInput);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Blocked channel layout
+//===----------------------------------------------------------------------===//
+
+/// dlc.to_blocked / dlc.from_blocked: one generic each, the block index
+/// computed from the channel index (c = cb * b + ci).
+template <typename OpTy, bool toBlocked>
+struct BlockLayoutLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    auto blockedType =
+        toBlocked ? resultType
+                  : cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t block = blockedType.getShape().back();
+    MLIRContext *context = rewriter.getContext();
+    int64_t loops = resultType.getRank();
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    SmallVector<AffineExpr> inputExprs = {dim(0)};
+    if (toBlocked) { // (n, cb, d.., ci) -> (n, cb * b + ci, d..)
+      inputExprs.push_back(dim(1) * block + dim(loops - 1));
+      for (int64_t d = 2; d < loops - 1; ++d)
+        inputExprs.push_back(dim(d));
+    } else { // (n, c, d..) -> (n, c / b, d.., c % b)
+      inputExprs.push_back(dim(1).floorDiv(block));
+      for (int64_t d = 2; d < loops; ++d)
+        inputExprs.push_back(dim(d));
+      inputExprs.push_back(dim(1) % block);
+    }
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops, 0, inputExprs, context),
+        rewriter.getMultiDimIdentityMap(loops)};
+    Value init = rewriter.create<tensor::EmptyOp>(
+        op.getLoc(), resultType.getShape(), resultType.getElementType());
+    auto generic = rewriter.create<linalg::GenericOp>(
+        op.getLoc(), resultType, adaptor.getInput(), init, maps,
+        SmallVector<IteratorType>(loops, IteratorType::parallel),
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          b.create<linalg::YieldOp>(loc, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// Loops (n, cb, o_1..o_k | k_1..k_k | ci): the channel lane stays the
+/// innermost loop, under the window, so that LLVM vectorizes it over the
+/// contiguous channels of a block.
+struct BlockedDepthwiseConvLowering
+    : OpConversionPattern<BlockedDepthwiseConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BlockedDepthwiseConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    if (!isFloatOrInt(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    int64_t spatialRank = resultType.getRank() - 3;
+    ArrayRef<int64_t> pads = op.getPads();
+    bool padded = anyNonZero(pads);
+    Value input = adaptor.getInput();
+    MLIRContext *context = rewriter.getContext();
+    int64_t window = 2 + spatialRank, lane = window + spatialRank;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    SmallVector<AffineExpr> inputExprs = {dim(0), dim(1)};
+    SmallVector<AffineExpr> filterExprs = {dim(1)};
+    SmallVector<AffineExpr> outputExprs = {dim(0), dim(1)};
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      inputExprs.push_back(dim(2 + i) * op.getStrides()[i] +
+                           dim(window + i) * op.getDilations()[i]);
+      filterExprs.push_back(dim(window + i));
+      outputExprs.push_back(dim(2 + i));
+    }
+    inputExprs.push_back(dim(lane));
+    filterExprs.push_back(dim(lane));
+    outputExprs.push_back(dim(lane));
+    SmallVector<IteratorType> iterators(window, IteratorType::parallel);
+    iterators.append(spatialRank, IteratorType::reduction);
+    iterators.push_back(IteratorType::parallel); // the channel lane
+    auto readInput = [&](OpBuilder &b, Location nestedLoc,
+                         Value zero) -> Value {
+      SmallVector<Value> positions;
+      for (int64_t i = 0; i < spatialRank; ++i)
+        positions.push_back(windowPosition(b, nestedLoc, 2 + i, window + i,
+                                           op.getStrides()[i],
+                                           op.getDilations()[i]));
+      return readPaddedInput(b, nestedLoc, input,
+                             b.create<linalg::IndexOp>(nestedLoc, 0),
+                             b.create<linalg::IndexOp>(nestedLoc, 1), positions,
+                             pads.take_front(spatialRank), zero,
+                             b.create<linalg::IndexOp>(nestedLoc, lane));
+    };
+    Value result = buildConvolution(
+        rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
+        inputExprs, filterExprs, outputExprs, padded, readInput);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
+  BlockedConvLowering(MLIRContext *context, bool microkernel)
+      : OpConversionPattern(context), microkernel(microkernel) {}
+  bool microkernel;
+
+  LogicalResult
+  matchAndRewrite(BlockedConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    if (microkernel)
+      if (Value result =
+              buildBlockedConvKernel(rewriter, loc, op, adaptor.getInput(),
+                                     adaptor.getFilter(), nullptr)) {
+        rewriter.replaceOp(op, result);
+        return success();
+      }
+    auto resultType = op.getType();
+    Type elementType = resultType.getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    int64_t spatialRank = resultType.getRank() - 3;
+    ArrayRef<int64_t> pads = op.getPads();
+    bool padded = anyNonZero(pads);
+    Value input = adaptor.getInput();
+    // Loops: n, fo, o_1..o_k, fi (parallel); co, k_1..k_k, ci (reduction).
+    MLIRContext *context = rewriter.getContext();
+    int64_t fi = 2 + spatialRank, co = fi + 1, ci = co + 1 + spatialRank;
+    int64_t numLoops = ci + 1;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    SmallVector<AffineExpr> inputExprs = {dim(0), dim(co)};
+    SmallVector<AffineExpr> filterExprs = {dim(1), dim(co)};
+    SmallVector<AffineExpr> outputExprs = {dim(0), dim(1)};
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      AffineExpr out = dim(2 + i), window = dim(co + 1 + i);
+      inputExprs.push_back(out * op.getStrides()[i] +
+                           window * op.getDilations()[i]);
+      filterExprs.push_back(window);
+      outputExprs.push_back(out);
+    }
+    inputExprs.push_back(dim(ci));
+    filterExprs.append({dim(ci), dim(fi)});
+    outputExprs.push_back(dim(fi));
+    auto readInput = [&](OpBuilder &b, Location nestedLoc,
+                         Value zero) -> Value {
+      SmallVector<Value> positions;
+      for (int64_t i = 0; i < spatialRank; ++i)
+        positions.push_back(windowPosition(b, nestedLoc, 2 + i, co + 1 + i,
+                                           op.getStrides()[i],
+                                           op.getDilations()[i]));
+      return readPaddedInput(b, nestedLoc, input,
+                             b.create<linalg::IndexOp>(nestedLoc, 0),
+                             b.create<linalg::IndexOp>(nestedLoc, co),
+                             positions, pads.take_front(spatialRank), zero,
+                             b.create<linalg::IndexOp>(nestedLoc, ci));
+    };
+    SmallVector<IteratorType> iterators(co, IteratorType::parallel);
+    iterators.append(numLoops - co, IteratorType::reduction);
+    Value result = buildConvolution(
+        rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
+        inputExprs, filterExprs, outputExprs, padded, readInput);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Blocked convolution micro-kernel
+//===----------------------------------------------------------------------===//
+
+/// The largest divisor of `extent` not above `limit`.
+int64_t divisorAtMost(int64_t extent, int64_t limit) {
+  for (int64_t d = std::min(extent, limit); d > 1; --d)
+    if (extent % d == 0)
+      return d;
+  return 1;
+}
+
+} // namespace
+
+Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
+                                  Value input, Value filter,
+                                  const ConvEpilogue &epilogue) {
+  auto conv = cast<BlockedConvOp>(op);
+  auto resultType = conv.getType();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  if (resultType.getRank() != 5 || !resultType.getElementType().isF32() ||
+      !resultType.hasStaticShape() || !inputType.hasStaticShape())
+    return {};
+  ArrayRef<int64_t> out = resultType.getShape(), in = inputType.getShape(),
+                    w = filterType.getShape();
+  int64_t batches = out[0], blocks = out[1], outH = out[2], outW = out[3],
+          lanes = out[4];
+  int64_t inBlocks = in[1], inH = in[2], inW = in[3], inLanes = in[4];
+  int64_t kernelH = w[2], kernelW = w[3];
+  ArrayRef<int64_t> strides = conv.getStrides(),
+                    dilations = conv.getDilations(), pads = conv.getPads();
+  // Register tile: `pixels` outputs along ow x `pairs` channel blocks, at
+  // most 24 accumulators (AVX-512 has 32 vector registers).
+  int64_t pairs = blocks % 2 == 0 ? 2 : 1;
+  int64_t pixels = divisorAtMost(outW, pairs == 2 ? 12 : 24);
+  int64_t tile = pixels * pairs;
+  auto vectorType = VectorType::get({lanes}, b.getF32Type());
+
+  // Constants are made where they are used (LLVM hoists them).
+  auto index = [&](OpBuilder &at, int64_t v) -> Value {
+    return at.create<arith::ConstantIndexOp>(loc, v);
+  };
+  Value zero = index(b, 0), one = index(b, 1);
+  Value zeroF = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0f));
+  Value zeroVector = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  auto cmp = [&](OpBuilder &nb, arith::CmpIPredicate predicate, Value lhs,
+                 Value rhs) -> Value {
+    return nb.create<arith::CmpIOp>(loc, predicate, lhs, rhs);
+  };
+  auto affine = [&](OpBuilder &nb, Value x, int64_t scale,
+                    int64_t offset) -> Value {
+    Value scaled = nb.create<arith::MulIOp>(
+        loc, x, nb.create<arith::ConstantIndexOp>(loc, scale));
+    return nb.create<arith::AddIOp>(
+        loc, scaled, nb.create<arith::ConstantIndexOp>(loc, offset));
+  };
+
+  // The accumulation over (co, kh, kw, ci) for one tile; `checked` reads
+  // zero outside the input (border tiles).
+  auto accumulate = [&](OpBuilder &nb, Value n, Value fo, Value ih0, Value ow0,
+                        bool checked) -> SmallVector<Value> {
+    SmallVector<Value> initial(tile, zeroVector);
+    auto coLoop =
+        nb.create<scf::ForOp>(loc, zero, index(nb, inBlocks), one, initial);
+    OpBuilder cb = OpBuilder::atBlockBegin(coLoop.getBody());
+    Value co = coLoop.getInductionVar();
+    auto khLoop = cb.create<scf::ForOp>(loc, zero, index(cb, kernelH), one,
+                                        coLoop.getRegionIterArgs());
+    OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
+    Value kh = khLoop.getInductionVar();
+    Value ih =
+        hb.create<arith::AddIOp>(loc, ih0, affine(hb, kh, dilations[0], 0));
+    Value rowOk;
+    if (checked) {
+      rowOk = hb.create<arith::AndIOp>(
+          loc, cmp(hb, arith::CmpIPredicate::sge, ih, zero),
+          cmp(hb, arith::CmpIPredicate::slt, ih, index(hb, inH)));
+      ih = hb.create<arith::SelectOp>(loc, rowOk, ih, zero);
+    }
+    auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
+                                        khLoop.getRegionIterArgs());
+    OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
+    Value kw = kwLoop.getInductionVar();
+    // Input columns of the tile's pixels for this kw.
+    SmallVector<Value> columns, columnOk;
+    for (int64_t i = 0; i < pixels; ++i) {
+      Value ow = wb.create<arith::AddIOp>(loc, ow0, index(wb, i));
+      Value iw =
+          wb.create<arith::AddIOp>(loc, affine(wb, ow, strides[1], -pads[1]),
+                                   affine(wb, kw, dilations[1], 0));
+      if (checked) {
+        Value ok = wb.create<arith::AndIOp>(
+            loc, rowOk,
+            wb.create<arith::AndIOp>(
+                loc, cmp(wb, arith::CmpIPredicate::sge, iw, zero),
+                cmp(wb, arith::CmpIPredicate::slt, iw, index(wb, inW))));
+        iw = wb.create<arith::SelectOp>(loc, ok, iw, zero);
+        columnOk.push_back(ok);
+      }
+      columns.push_back(iw);
+    }
+    auto ciLoop = wb.create<scf::ForOp>(loc, zero, index(wb, inLanes), one,
+                                        kwLoop.getRegionIterArgs());
+    OpBuilder ib = OpBuilder::atBlockBegin(ciLoop.getBody());
+    Value ci = ciLoop.getInductionVar();
+    SmallVector<Value> weights;
+    for (int64_t j = 0; j < pairs; ++j) {
+      Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
+      weights.push_back(ib.create<vector::TransferReadOp>(
+          loc, vectorType, filter, ValueRange{block, co, kh, kw, ci, zero},
+          zeroF, ArrayRef<bool>{true}));
+    }
+    SmallVector<Value> next(ciLoop.getRegionIterArgs());
+    for (int64_t i = 0; i < pixels; ++i) {
+      Value x = ib.create<tensor::ExtractOp>(
+          loc, input, ValueRange{n, co, ih, columns[i], ci});
+      if (checked)
+        x = ib.create<arith::SelectOp>(loc, columnOk[i], x, zeroF);
+      Value broadcast = ib.create<vector::BroadcastOp>(loc, vectorType, x);
+      for (int64_t j = 0; j < pairs; ++j)
+        next[i * pairs + j] = ib.create<vector::FMAOp>(
+            loc, broadcast, weights[j], next[i * pairs + j]);
+    }
+    ib.create<scf::YieldOp>(loc, next);
+    wb.create<scf::YieldOp>(loc, ciLoop.getResults());
+    hb.create<scf::YieldOp>(loc, kwLoop.getResults());
+    cb.create<scf::YieldOp>(loc, khLoop.getResults());
+    return SmallVector<Value>(coLoop.getResults());
+  };
+
+  // Loops over the output tiles, carrying the result tensor.
+  Value init = b.create<tensor::EmptyOp>(loc, out, b.getF32Type());
+  auto nLoop = b.create<scf::ForOp>(loc, zero, index(b, batches), one, init);
+  OpBuilder b1 = OpBuilder::atBlockBegin(nLoop.getBody());
+  auto foLoop =
+      b1.create<scf::ForOp>(loc, zero, index(b1, blocks), index(b1, pairs),
+                            nLoop.getRegionIterArgs());
+  OpBuilder b2 = OpBuilder::atBlockBegin(foLoop.getBody());
+  auto ohLoop = b2.create<scf::ForOp>(loc, zero, index(b2, outH), one,
+                                      foLoop.getRegionIterArgs());
+  OpBuilder b3 = OpBuilder::atBlockBegin(ohLoop.getBody());
+  auto owLoop =
+      b3.create<scf::ForOp>(loc, zero, index(b3, outW), index(b3, pixels),
+                            ohLoop.getRegionIterArgs());
+  OpBuilder b4 = OpBuilder::atBlockBegin(owLoop.getBody());
+  // Threads share the channel-block pairs, or the rows when there is one
+  // pair: either way each writes its own part of the result.
+  int64_t work =
+      resultType.getNumElements() * inBlocks * kernelH * kernelW * inLanes;
+  if (work >= kParallelMinWork)
+    (blocks / pairs >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
+        ->setAttr("dlc.parallel", b.getUnitAttr());
+  Value n = nLoop.getInductionVar(), fo = foLoop.getInductionVar(),
+        oh = ohLoop.getInductionVar(), ow0 = owLoop.getInductionVar();
+  Value ih0 = affine(b4, oh, strides[0], -pads[0]);
+  // Interior tiles read only inside the input: no checks.
+  Value iwFirst = affine(b4, ow0, strides[1], -pads[1]);
+  Value iwLast = affine(b4, ow0, strides[1],
+                        (pixels - 1) * strides[1] - pads[1] +
+                            (kernelW - 1) * dilations[1]);
+  Value ihLast = b4.create<arith::AddIOp>(
+      loc, ih0, index(b4, (kernelH - 1) * dilations[0]));
+  Value interior = b4.create<arith::AndIOp>(
+      loc,
+      b4.create<arith::AndIOp>(
+          loc, cmp(b4, arith::CmpIPredicate::sge, ih0, zero),
+          cmp(b4, arith::CmpIPredicate::slt, ihLast, index(b4, inH))),
+      b4.create<arith::AndIOp>(
+          loc, cmp(b4, arith::CmpIPredicate::sge, iwFirst, zero),
+          cmp(b4, arith::CmpIPredicate::slt, iwLast, index(b4, inW))));
+  SmallVector<Type> accTypes(tile, vectorType);
+  auto ifOp = b4.create<scf::IfOp>(loc, accTypes, interior,
+                                   /*withElseRegion=*/true);
+  {
+    OpBuilder tb = ifOp.getThenBodyBuilder();
+    tb.create<scf::YieldOp>(loc, accumulate(tb, n, fo, ih0, ow0, false));
+    OpBuilder eb = ifOp.getElseBodyBuilder();
+    eb.create<scf::YieldOp>(loc, accumulate(eb, n, fo, ih0, ow0, true));
+  }
+  Value result = owLoop.getRegionIterArgs()[0];
+  for (int64_t i = 0; i < pixels; ++i)
+    for (int64_t j = 0; j < pairs; ++j) {
+      Value ow = b4.create<arith::AddIOp>(loc, ow0, index(b4, i));
+      Value block = b4.create<arith::AddIOp>(loc, fo, index(b4, j));
+      Value value = ifOp.getResult(i * pairs + j);
+      if (epilogue)
+        value = epilogue(b4, loc, value, ValueRange{n, block, oh, ow});
+      result = b4.create<vector::TransferWriteOp>(
+                     loc, value, result, ValueRange{n, block, oh, ow, zero},
+                     ArrayRef<bool>{true})
+                   .getResult();
+    }
+  b4.create<scf::YieldOp>(loc, result);
+  b3.create<scf::YieldOp>(loc, owLoop.getResults());
+  b2.create<scf::YieldOp>(loc, ohLoop.getResults());
+  b1.create<scf::YieldOp>(loc, foLoop.getResults());
+  return nLoop.getResult(0);
+}
+
+void dlc::populateConvolutionLoweringPatterns(RewritePatternSet &patterns,
+                                              bool convMicrokernel) {
+  patterns.add<BlockedConvLowering>(patterns.getContext(), convMicrokernel);
+  patterns.add<ConvLowering, BlockedDepthwiseConvLowering,
+               BlockLayoutLowering<ToBlockedOp, true>,
+               BlockLayoutLowering<FromBlockedOp, false>>(
+      patterns.getContext());
+}
