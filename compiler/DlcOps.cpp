@@ -646,69 +646,58 @@ OpFoldResult FromBlockedOp::fold(FoldAdaptor) {
   return {};
 }
 
-LogicalResult BlockedConvOp::inferReturnTypes(MLIRContext *,
-                                              std::optional<Location> loc,
-                                              Adaptor adaptor,
-                                              SmallVectorImpl<Type> &inferred) {
+/// The result of a blocked conv: input [N, C/bi, D.., bi] with filter
+/// [F/bo, C/bi, K.., bi, bo], or of a depthwise one: filter [C/b, K.., b].
+template <typename Adaptor>
+static LogicalResult inferBlockedConv(std::optional<Location> loc,
+                                      Adaptor adaptor, bool depthwise,
+                                      SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedOrNull(adaptor.getInput().getType());
   auto filterType = rankedOrNull(adaptor.getFilter().getType());
   if (!inputType || !filterType)
     return emitOptionalError(loc, "operands must be ranked tensors");
   ArrayRef<int64_t> input = inputType.getShape(),
                     filter = filterType.getShape();
-  if (input.size() < 4 || filter.size() != input.size() + 1)
+  size_t filterRank = depthwise ? input.size() - 1 : input.size() + 1;
+  if (input.size() < 4 || filter.size() != filterRank)
     return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
-                             shapeString(filter),
-                             " are not a blocked conv's shapes");
+                             shapeString(filter), " are not a blocked ",
+                             depthwise ? "depthwise conv's" : "conv's",
+                             " shapes");
   size_t spatialRank = input.size() - 3;
   ArrayRef<int64_t> strides = adaptor.getStrides(),
                     dilations = adaptor.getDilations(),
                     pads = adaptor.getPads();
   if (failed(checkWindowAttrs(loc, spatialRank, strides, dilations, pads)))
     return failure();
-  if (input[1] != filter[1] || input.back() != filter[filter.size() - 2])
+  // Input blocks and lanes: filter dims 0 and last (depthwise), or 1 and
+  // the one before last.
+  int64_t inBlocks = depthwise ? filter[0] : filter[1];
+  int64_t inLanes = depthwise ? filter.back() : filter[filter.size() - 2];
+  if (input[1] != inBlocks || input.back() != inLanes)
     return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
                              shapeString(filter),
                              " do not agree on channel blocks");
-  SmallVector<int64_t> shape = {input[0], filter[0]};
+  SmallVector<int64_t> shape = {input[0], depthwise ? input[1] : filter[0]};
   appendWindowOutputs(shape, input.slice(2, spatialRank),
-                      filter.slice(2, spatialRank), strides, dilations, pads,
-                      /*ceilMode=*/false);
+                      filter.slice(depthwise ? 1 : 2, spatialRank), strides,
+                      dilations, pads, /*ceilMode=*/false);
   shape.push_back(filter.back());
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();
 }
 
+LogicalResult BlockedConvOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
+  return inferBlockedConv(loc, adaptor, /*depthwise=*/false, inferred);
+}
+
 LogicalResult BlockedDepthwiseConvOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
-  auto inputType = rankedOrNull(adaptor.getInput().getType());
-  auto filterType = rankedOrNull(adaptor.getFilter().getType());
-  if (!inputType || !filterType)
-    return emitOptionalError(loc, "operands must be ranked tensors");
-  ArrayRef<int64_t> input = inputType.getShape(),
-                    filter = filterType.getShape();
-  if (input.size() < 4 || filter.size() != input.size() - 1)
-    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
-                             shapeString(filter),
-                             " are not a blocked depthwise conv's shapes");
-  size_t spatialRank = input.size() - 3;
-  ArrayRef<int64_t> strides = adaptor.getStrides(),
-                    dilations = adaptor.getDilations(),
-                    pads = adaptor.getPads();
-  if (failed(checkWindowAttrs(loc, spatialRank, strides, dilations, pads)))
-    return failure();
-  if (input[1] != filter[0] || input.back() != filter.back())
-    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
-                             shapeString(filter),
-                             " do not agree on channel blocks");
-  SmallVector<int64_t> shape = {input[0], input[1]};
-  appendWindowOutputs(shape, input.slice(2, spatialRank),
-                      filter.slice(1, spatialRank), strides, dilations, pads,
-                      /*ceilMode=*/false);
-  shape.push_back(input.back());
-  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
-  return success();
+  return inferBlockedConv(loc, adaptor, /*depthwise=*/true, inferred);
 }
 
 //===----------------------------------------------------------------------===//
