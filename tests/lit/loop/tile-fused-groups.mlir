@@ -12,6 +12,8 @@
 // CHECK: %[[EPI:.*]] = linalg.generic {{.*}} outs(%[[CONV]] : tensor<1x1x1x6xf32>) attrs = {dlc.fusion_root}
 // CHECK: tensor.insert_slice %[[EPI]] into %[[ACC1]]
 // CHECK-NOT: linalg.generic
+// Too little work (3,888 iterations) to wake threads for:
+// CHECK-NOT: dlc.parallel
 func.func @conv_relu(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
   %0 = dlc.fused %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
   ^bb0(%a: tensor<1x3x8x8xf32>, %f: tensor<4x3x3x3xf32>):
@@ -51,4 +53,23 @@ func.func @left_alone(%x: tensor<2x3xf32>, %v: tensor<5xf32>) -> (tensor<2x3xf32
   %0 = dlc.exp %x : tensor<2x3xf32>
   %1 = dlc.reduce_sum %v {axes = array<i64: 0>, keepdims = false} : (tensor<5xf32>) -> tensor<f32>
   return %0, %1 : tensor<2x3xf32>, tensor<f32>
+}
+
+// -----
+
+// A matmul big enough for dlc-matmul-microkernel is left whole with
+// microkernel=true (the micro-kernel tiles it); without the option it is
+// tiled like any kernel, and its tile loop is marked for threads (64^3
+// iterations of work).
+// RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg -dlc-tile-fused-groups=microkernel=true -canonicalize | FileCheck %s --check-prefix=KEEP
+// KEEP-LABEL: func @big_matmul
+// KEEP-NOT: scf.for
+// KEEP: linalg.matmul ins(%arg0, %arg1 : tensor<64x64xf32>, tensor<64x64xf32>)
+// CHECK-LABEL: func @big_matmul
+// CHECK: scf.for
+// CHECK: linalg.matmul ins(%{{.*}} : tensor<1x64xf32>, tensor<64x64xf32>)
+// CHECK: } {dlc.parallel}
+func.func @big_matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %0 = dlc.matmul %a, %b : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
 }
