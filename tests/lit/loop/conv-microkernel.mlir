@@ -23,6 +23,8 @@
 // CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[RES]] : vector<16xf32>
 // CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : vector<16xf32>
 // CHECK: vector.transfer_write %[[RELU]]
+// The row loop (one pair of channel blocks) is shared by the threads:
+// CHECK: } {dlc.parallel}
 // CHECK-NOT: linalg.generic
 func.func @conv_add_relu(%x: tensor<1x1x4x36x16xf32>, %w: tensor<2x1x3x3x16x16xf32>, %r: tensor<1x2x4x36x16xf32>) -> tensor<1x2x4x36x16xf32> {
   %0 = dlc.fused %x, %w, %r : (tensor<1x1x4x36x16xf32>, tensor<2x1x3x3x16x16xf32>, tensor<1x2x4x36x16xf32>) -> tensor<1x2x4x36x16xf32> {
@@ -45,6 +47,8 @@ func.func @conv_add_relu(%x: tensor<1x1x4x36x16xf32>, %w: tensor<2x1x3x3x16x16xf
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-7: vector.fma
 // CHECK: vector.transfer_read %arg2[%c0, %c0, %c0, %c0, %c0]
+// Too little work (12,544 iterations) for threads:
+// CHECK-NOT: dlc.parallel
 func.func @odd_blocks(%x: tensor<1x1x7x7x16xf32>, %w: tensor<1x1x1x1x16x16xf32>, %b: tensor<1x1x1x1x16xf32>) -> tensor<1x1x7x7x16xf32> {
   %0 = dlc.fused %x, %w, %b : (tensor<1x1x7x7x16xf32>, tensor<1x1x1x1x16x16xf32>, tensor<1x1x1x1x16xf32>) -> tensor<1x1x7x7x16xf32> {
   ^bb0(%a: tensor<1x1x7x7x16xf32>, %f: tensor<1x1x1x1x16x16xf32>, %c: tensor<1x1x1x1x16xf32>):

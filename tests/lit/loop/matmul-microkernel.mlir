@@ -29,6 +29,7 @@
 // CHECK: arith.addf
 // CHECK: vector.transfer_write {{.*}}, %arg2
 // CHECK-NOT: linalg.matmul
+// CHECK-NOT: dlc.parallel
 // CHECK: memref.dealloc %[[PA]]
 // CHECK: memref.dealloc %[[PB]]
 func.func @odd_sizes(%a: memref<7x5xf32>, %b: memref<5x9xf32>, %c: memref<7x9xf32>) {
@@ -42,6 +43,8 @@ func.func @odd_sizes(%a: memref<7x5xf32>, %b: memref<5x9xf32>, %c: memref<7x9xf3
 // DEFAULT-LABEL: func @avx512_tile
 // DEFAULT: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // DEFAULT-COUNT-24: vector.fma
+// The column-panel loop is shared by the threads (64^3 multiply-adds):
+// DEFAULT: } {dlc.parallel}
 func.func @avx512_tile(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<64x64xf32>) {
   linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
   return
