@@ -15,7 +15,7 @@ constexpr int64_t kMicrokernelMinMacs = 1 << 16;
 
 /// Kernels with less work than this (iterations of their loop nest, about
 /// one multiply-add each) stay on one thread: waking the pool costs more.
-constexpr int64_t kParallelMinWork = 1 << 18;
+constexpr int64_t kParallelMinWork = 1 << 16;
 
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"

@@ -121,7 +121,11 @@ def TileFusedGroups : Pass<"dlc-tile-fused-groups", "mlir::func::FuncOp"> {
     dimensions (all but the innermost, tile size 1) and fuses into the tile
     loop the anchor and the ops the anchor lowered into (its fill, its
     reduction steps: the ops at the anchor's location), so the group runs as
-    one loop nest and its epilogue works on a tile still in cache.
+    one loop nest and its epilogue works on a tile still in cache. With
+    `microkernel`, a matmul dlc-matmul-microkernel takes is left whole and
+    its epilogue tiled on its own. A kernel without an anchor (elementwise
+    ops, a transpose) is tiled when it has at least 2^16 iterations. The
+    tile loop of a kernel with that much work is marked `dlc.parallel`.
   }];
   let options = [
     Option<"microkernel", "microkernel", "bool", "false",
@@ -130,7 +134,23 @@ def TileFusedGroups : Pass<"dlc-tile-fused-groups", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
-def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::func::FuncOp"> {
+def ApproximateMath : Pass<"dlc-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Polynomial approximations of f32 exp, log, tanh and erf";
+  let description = [{
+    Replaces f32 (and vector of f32) math.exp, math.expm1, math.log,
+    math.log1p, math.log2, math.tanh and math.erf with MLIR's polynomial
+    approximations (arith ops only), so that loops calling them vectorize
+    instead of calling libm one element at a time. Other math ops (sin,
+    cos, atan, ...) keep their exact libm calls. The approximations' error
+    against a float64 reference is measured by tests/e2e/test_math.py
+    (figures in docs/passes.md).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
   let summary = "Packed, register-blocked micro-kernel for f32 matmul";
   let description = [{
     Runs on bufferized code. A static f32 linalg.matmul with at least
@@ -140,7 +160,11 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::func::FuncOp"> {
     mr x nr tile of C in mr * nr / lanes vector registers (nr = 2 * lanes),
     one broadcast of A and nr / lanes vector FMAs per row and k step. Only
     the update of C masks columns past N and skips rows past M. Smaller
-    matmuls are left to the generic lowering.
+    matmuls are left to the generic lowering. A constant B (a
+    memref.get_global of a constant global) is packed at compile time into
+    a new global [K / kc][N / nr][kc][nr]. Batched matmuls (the generic
+    C[b.., m, n] += A[b.., m, k] * B[b.., k, n]) run the kernel once per
+    batch index, with the batch loop marked for threads.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "16",

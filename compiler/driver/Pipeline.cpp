@@ -32,7 +32,7 @@ const std::vector<OptionalPass> &optionalPasses() {
       {"dlc-layout-nchwc", 3},       {"dlc-fuse-ops", 2},
       {"dlc-tile-fused-groups", 2},  {"dlc-plan-memory", 2},
       {"dlc-matmul-microkernel", 2}, {"dlc-conv-microkernel", 3},
-      {"dlc-parallelize-loops", 2},
+      {"dlc-parallelize-loops", 2},  {"dlc-approximate-math", 2},
   };
   return passes;
 }
@@ -102,12 +102,14 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
     MatmulMicrokernelOptions kernel;
     kernel.vectorWidth = options.channelBlock;
     kernel.microRows = options.channelBlock >= 16 ? 12 : 6;
-    pm.addNestedPass<func::FuncOp>(createMatmulMicrokernel(kernel));
+    pm.addPass(createMatmulMicrokernel(kernel));
   }
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   if (options.enabled("dlc-parallelize-loops", 2))
     pm.addPass(createParallelizeLoops());
+  if (options.enabled("dlc-approximate-math", 2))
+    pm.addPass(createApproximateMath());
 }
 
 void addLLVMDialectPipeline(OpPassManager &pm) {

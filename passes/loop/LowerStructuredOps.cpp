@@ -38,6 +38,14 @@ Value minScalars(OpBuilder &b, Location loc, Value x, Value y) {
   return b.create<arith::MinSIOp>(loc, x, y);
 }
 
+/// x + y for a reduction: on floats marked reassociable, so that LLVM may
+/// vectorize the reduction loop (partial sums per lane, added at the end).
+Value reassociableAdd(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isFloat(x.getType()))
+    return b.create<arith::AddFOp>(loc, x, y, arith::FastMathFlags::reassoc);
+  return addScalars(b, loc, x, y);
+}
+
 //===----------------------------------------------------------------------===//
 // MatMul
 //===----------------------------------------------------------------------===//
@@ -333,7 +341,7 @@ Value reduceAxes(OpBuilder &b, Location loc, Value input,
                     ? maxScalars(nested, nestedLoc, args[1], args[0])
                 : kind == ReduceKind::Min
                     ? minScalars(nested, nestedLoc, args[1], args[0])
-                    : addScalars(nested, nestedLoc, args[1], args[0]);
+                    : reassociableAdd(nested, nestedLoc, args[1], args[0]);
             nested.create<linalg::YieldOp>(nestedLoc, combined);
           })
       .getResult(0);
@@ -374,37 +382,69 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
 
 struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
+  // Three passes over each row, all linalg.generics at the op's location
+  // with no reshapes between them, so dlc-tile-fused-groups makes them one
+  // loop nest over the rows: m = max(x); s = sum(exp(x - m));
+  // y = exp(x - m) / s. exp is computed twice rather than stored.
   LogicalResult
   matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = op.getType();
-    if (!isFloat(type.getElementType()))
+    Type elementType = type.getElementType();
+    if (!isFloat(elementType))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     int64_t rank = type.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), rank);
-    // The reduced tensors drop `axis`; keep it as size 1 to broadcast back.
-    SmallVector<int64_t> keptShape(type.getShape());
-    keptShape[axis] = 1;
-    auto keptType = RankedTensorType::get(keptShape, type.getElementType());
     Value input = adaptor.getInput();
-    Value max = reshapeTensor(
-        rewriter, loc, reduceAxes(rewriter, loc, input, axis, ReduceKind::Max),
-        keptType);
-    Value exps = buildElementwise(
-        rewriter, loc, type, ValueRange{input, max},
-        [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          Value shifted = b.create<arith::SubFOp>(nestedLoc, args[0], args[1]);
-          return b.create<math::ExpOp>(nestedLoc, shifted);
-        });
-    Value sum = reshapeTensor(
-        rewriter, loc, reduceAxes(rewriter, loc, exps, axis, ReduceKind::Sum),
-        keptType);
-    Value result = buildElementwise(
-        rewriter, loc, type, ValueRange{exps, sum},
-        [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          return b.create<arith::DivFOp>(nestedLoc, args[0], args[1]);
-        });
+    Value max = reduceAxes(rewriter, loc, input, axis, ReduceKind::Max);
+
+    SmallVector<AffineExpr> rowExprs;
+    SmallVector<IteratorType> iterators;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d != axis)
+        rowExprs.push_back(rewriter.getAffineDimExpr(d));
+      iterators.push_back(d == axis ? IteratorType::reduction
+                                    : IteratorType::parallel);
+    }
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap row = AffineMap::get(rank, 0, rowExprs, rewriter.getContext());
+    auto shiftedExp = [&](OpBuilder &b, Location nestedLoc, Value x,
+                          Value m) -> Value {
+      return b.create<math::ExpOp>(nestedLoc,
+                                   b.create<arith::SubFOp>(nestedLoc, x, m));
+    };
+    auto rowType = cast<RankedTensorType>(max.getType());
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Value sum =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, rowType, ValueRange{input, max},
+                filledTensor(rewriter, loc, rowType, zero),
+                ArrayRef<AffineMap>{identity, row, row}, iterators,
+                [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+                  b.create<linalg::YieldOp>(
+                      nestedLoc, reassociableAdd(b, nestedLoc, args[2],
+                                                 shiftedExp(b, nestedLoc,
+                                                            args[0], args[1])));
+                })
+            .getResult(0);
+    Value result =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, type, ValueRange{input, max, sum},
+                rewriter
+                    .create<tensor::EmptyOp>(loc, type.getShape(), elementType)
+                    .getResult(),
+                ArrayRef<AffineMap>{identity, row, row, identity},
+                SmallVector<IteratorType>(rank, IteratorType::parallel),
+                [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+                  Value e = shiftedExp(b, nestedLoc, args[0], args[1]);
+                  b.create<linalg::YieldOp>(
+                      nestedLoc, b.create<arith::DivFOp>(nestedLoc, e, args[2])
+                                     .getResult());
+                })
+            .getResult(0);
     rewriter.replaceOp(op, result);
     return success();
   }

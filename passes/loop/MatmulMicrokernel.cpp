@@ -1,6 +1,6 @@
 //===- MatmulMicrokernel.cpp - Packed, register-blocked matmul ------------===//
 //
-// Replaces a bufferized f32 linalg.matmul C += A * B with the BLIS loop nest:
+// Replaces a bufferized f32 matmul C += A * B with the BLIS loop nest:
 //
 //   for pc (K in blocks of kc):      pack B[pc.., :] into kc x nr panels
 //     for ic (M in blocks of mc):    pack A[ic.., pc..] into mr x kc panels
@@ -14,6 +14,14 @@
 // The kernel is built with the vector dialect: LLVM maps each
 // vector<lanes x f32> FMA onto one zmm (ymm) FMA with a broadcast operand.
 //
+// A constant B (a weight, memref.get_global of a constant global) is packed
+// once, here at compile time, into a new global laid out as the panels
+// [K / kc][N / nr][kc][nr]; the kernel then reads it in place and packs
+// only A at run time. Batched matmuls (the linalg.generic that
+// convert-dlc-to-linalg makes for C[b.., m, n] += A[b.., m, k] *
+// B[b.., k, n]) run the same kernel once per batch index; the batch loop is
+// the one shared by threads.
+//
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 #include "passes/loop/LoweringUtils.h"
@@ -24,6 +32,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <optional>
 
 namespace dlc {
 #define GEN_PASS_DEF_MATMULMICROKERNEL
@@ -32,18 +43,81 @@ namespace dlc {
 
 using namespace mlir;
 
-bool dlc::fitsMatmulMicrokernel(Operation *op, int64_t minMacs) {
-  auto matmul = dyn_cast_or_null<linalg::MatmulOp>(op);
-  if (!matmul)
+namespace {
+
+/// C[b.., m, n] += A[b.., m, k] * B[b.., k, n] with `batchRank` leading
+/// batch dims (0: a plain matmul).
+struct MatmulShape {
+  int64_t batchRank, m, n, k;
+};
+
+/// Whether a generic's body is `out + a * b` on floats.
+bool isMultiplyAccumulate(linalg::GenericOp generic) {
+  Block &body = generic.getRegion().front();
+  if (body.getOperations().size() != 3)
     return false;
-  for (Value operand : matmul->getOperands()) {
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value out = body.getArgument(2);
+  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  if (add.getLhs() != out && add.getRhs() != out)
+    return false;
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  return mul && ((mul.getLhs() == body.getArgument(0) &&
+                  mul.getRhs() == body.getArgument(1)) ||
+                 (mul.getLhs() == body.getArgument(1) &&
+                  mul.getRhs() == body.getArgument(0)));
+}
+
+/// The shape of `op` when it is a static f32 matmul the kernel can take:
+/// linalg.matmul, or a generic over (b.., m, n, k) reading A[b.., m, k],
+/// B[b.., k, n] and updating C[b.., m, n] (no broadcast batch dims).
+std::optional<MatmulShape> matchMatmul(Operation *op) {
+  if (!op || !isa<linalg::MatmulOp, linalg::GenericOp>(op))
+    return std::nullopt;
+  for (Value operand : op->getOperands()) {
     auto type = dyn_cast<ShapedType>(operand.getType());
     if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
-      return false;
+      return std::nullopt;
   }
-  SmallVector<int64_t> ranges = matmul.getStaticLoopRanges(); // m, n, k
+  auto linalgOp = cast<linalg::LinalgOp>(op);
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  if (isa<linalg::MatmulOp>(op))
+    return MatmulShape{0, ranges[0], ranges[1], ranges[2]};
+  auto generic = cast<linalg::GenericOp>(op);
+  int64_t loops = generic.getNumLoops();
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      loops < 4 || !isMultiplyAccumulate(generic))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
+  for (int64_t i = 0; i < loops; ++i)
+    if ((iterators[i] == utils::IteratorType::reduction) != (i == loops - 1))
+      return std::nullopt;
+  int64_t batchRank = loops - 3;
+  MLIRContext *context = op->getContext();
+  auto map = [&](int64_t row, int64_t col) {
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < batchRank; ++d)
+      exprs.push_back(getAffineDimExpr(d, context));
+    exprs.push_back(getAffineDimExpr(row, context));
+    exprs.push_back(getAffineDimExpr(col, context));
+    return AffineMap::get(loops, 0, exprs, context);
+  };
+  int64_t m = batchRank, n = batchRank + 1, k = batchRank + 2;
+  SmallVector<AffineMap> expected = {map(m, k), map(k, n), map(m, n)};
+  if (generic.getIndexingMapsArray() != expected)
+    return std::nullopt;
+  return MatmulShape{batchRank, ranges[m], ranges[n], ranges[k]};
+}
+
+} // namespace
+
+bool dlc::fitsMatmulMicrokernel(Operation *op, int64_t minMacs) {
+  std::optional<MatmulShape> shape = matchMatmul(op);
   // Small products are not worth packing; one row is a GEMV.
-  return ranges[0] * ranges[1] * ranges[2] >= minMacs && ranges[0] >= 2;
+  return shape && shape->m * shape->n * shape->k >= minMacs && shape->m >= 2;
 }
 
 namespace {
@@ -53,26 +127,147 @@ struct MatmulMicrokernelPass
   using MatmulMicrokernelBase::MatmulMicrokernelBase;
 
   void runOnOperation() override {
-    SmallVector<linalg::MatmulOp> matmuls;
-    getOperation().walk([&](linalg::MatmulOp op) {
+    ModuleOp module = getOperation();
+    SmallVector<Operation *> matmuls;
+    module.walk([&](linalg::LinalgOp op) {
       if (op.hasPureBufferSemantics() &&
           dlc::fitsMatmulMicrokernel(op, minFlops))
         matmuls.push_back(op);
     });
-    for (linalg::MatmulOp op : matmuls)
-      rewrite(op);
+    SymbolTable symbols(module);
+    for (Operation *op : matmuls)
+      rewrite(op, symbols);
+    // Weights now read only in packed form are dropped.
+    for (memref::GlobalOp global : packedGlobals)
+      if (SymbolTable::symbolKnownUseEmpty(global, module))
+        symbols.erase(global);
   }
 
-  void rewrite(linalg::MatmulOp op) {
-    ImplicitLocOpBuilder b(op.getLoc(), op);
-    Value aMem = op.getDpsInputs()[0], bMem = op.getDpsInputs()[1],
-          cMem = op.getDpsInits()[0];
-    auto aType = cast<MemRefType>(aMem.getType());
-    auto bType = cast<MemRefType>(bMem.getType());
-    int64_t m = aType.getDimSize(0), k = aType.getDimSize(1),
-            n = bType.getDimSize(1);
-    const int64_t lanes = vectorWidth, mr = microRows, nr = 2 * lanes;
-    const int64_t kcMax = std::min<int64_t>(kc, k);
+  int64_t lanes() const { return vectorWidth; }
+  int64_t nr() const { return 2 * vectorWidth; }
+  int64_t kcFor(int64_t k) const { return std::min<int64_t>(kc, k); }
+
+  /// The packed copy of constant weight `global` ([K, N]): a global
+  /// [K / kc][N / nr][kc][nr], zero-padded, made once per weight.
+  memref::GlobalOp packedWeight(memref::GlobalOp global, SymbolTable &symbols) {
+    auto it = packedOf.find(global);
+    if (it != packedOf.end())
+      return it->second;
+    memref::GlobalOp packed;
+    auto values =
+        dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr());
+    if (global.getConstant() && values) {
+      auto type = global.getType();
+      int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+      int64_t kcMax = kcFor(k), kBlocks = (k + kcMax - 1) / kcMax;
+      int64_t nPanels = (n + nr() - 1) / nr();
+      std::vector<float> data(kBlocks * nPanels * kcMax * nr(), 0.0f);
+      auto source = values.getValues<float>();
+      for (int64_t row = 0; row < k; ++row)
+        for (int64_t col = 0; col < n; ++col) {
+          int64_t block = row / kcMax, p = row % kcMax;
+          int64_t panel = col / nr(), j = col % nr();
+          data[((block * nPanels + panel) * kcMax + p) * nr() + j] =
+              source[row * n + col];
+        }
+      auto packedType = MemRefType::get({kBlocks, nPanels, kcMax, nr()},
+                                        type.getElementType());
+      OpBuilder b(global);
+      packed = b.create<memref::GlobalOp>(
+          global.getLoc(), (global.getSymName() + "_packed").str(),
+          b.getStringAttr("private"), packedType,
+          DenseElementsAttr::get(
+              RankedTensorType::get(packedType.getShape(),
+                                    packedType.getElementType()),
+              llvm::ArrayRef(data)),
+          /*constant=*/true, b.getI64IntegerAttr(64));
+      symbols.insert(packed); // renames it if the name is taken
+      packedGlobals.push_back(global);
+    }
+    packedOf[global] = packed;
+    return packed;
+  }
+
+  /// The constant weight B reads, when B is one.
+  memref::GlobalOp constantWeight(Value bMem, SymbolTable &symbols) {
+    auto getGlobal = bMem.getDefiningOp<memref::GetGlobalOp>();
+    if (!getGlobal)
+      return {};
+    auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
+    return global ? packedWeight(global, symbols) : memref::GlobalOp();
+  }
+
+  void rewrite(Operation *op, SymbolTable &symbols) {
+    MatmulShape shape = *matchMatmul(op);
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    ImplicitLocOpBuilder b(op->getLoc(), op);
+    Value aMem = linalgOp.getDpsInputs()[0], bMem = linalgOp.getDpsInputs()[1],
+          cMem = linalgOp.getDpsInits()[0];
+    if (shape.batchRank == 0) {
+      memref::GlobalOp packed = constantWeight(bMem, symbols);
+      Value packedB;
+      if (packed)
+        packedB = b.create<memref::GetGlobalOp>(packed.getType(),
+                                                packed.getSymName());
+      buildKernel(b, shape, aMem, bMem, packedB, cMem,
+                  /*parallelPanels=*/shape.m * shape.n * shape.k >=
+                      dlc::kParallelMinWork);
+      op->erase();
+      if (packed && bMem.use_empty())
+        bMem.getDefiningOp()->erase();
+      return;
+    }
+    // One kernel per batch index; the outermost batch loop of more than one
+    // iteration is shared by the threads.
+    auto batchType = cast<MemRefType>(cMem.getType());
+    int64_t batches = 1;
+    for (int64_t d = 0; d < shape.batchRank; ++d)
+      batches *= batchType.getDimSize(d);
+    bool parallel =
+        batches * shape.m * shape.n * shape.k >= dlc::kParallelMinWork;
+    SmallVector<Value> batchIndices;
+    for (int64_t d = 0; d < shape.batchRank; ++d) {
+      auto loop = b.create<scf::ForOp>(
+          b.create<arith::ConstantIndexOp>(0),
+          b.create<arith::ConstantIndexOp>(batchType.getDimSize(d)),
+          b.create<arith::ConstantIndexOp>(1));
+      if (parallel && batchType.getDimSize(d) > 1) {
+        loop->setAttr("dlc.parallel", b.getUnitAttr());
+        parallel = false;
+      }
+      batchIndices.push_back(loop.getInductionVar());
+      b.setInsertionPointToStart(loop.getBody());
+    }
+    auto matrix = [&](Value mem) -> Value {
+      auto type = cast<MemRefType>(mem.getType());
+      SmallVector<OpFoldResult> offsets(batchIndices.begin(),
+                                        batchIndices.end());
+      SmallVector<OpFoldResult> sizes(shape.batchRank, b.getIndexAttr(1));
+      SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+      for (int64_t d = shape.batchRank; d < type.getRank(); ++d) {
+        offsets.push_back(b.getIndexAttr(0));
+        sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+      }
+      auto matrixType = memref::SubViewOp::inferRankReducedResultType(
+          type.getShape().take_back(2), type, offsets, sizes, strides);
+      return b.create<memref::SubViewOp>(cast<MemRefType>(matrixType), mem,
+                                         offsets, sizes, strides);
+    };
+    Value aMatrix = matrix(aMem), bMatrix = matrix(bMem),
+          cMatrix = matrix(cMem);
+    buildKernel(b, shape, aMatrix, bMatrix, Value(), cMatrix,
+                /*parallelPanels=*/false);
+    op->erase();
+  }
+
+  /// The BLIS loop nest for C += A * B on 2-d memrefs; B is read from
+  /// `packedB` ([K / kc][N / nr][kc][nr]) when given, else packed here.
+  void buildKernel(ImplicitLocOpBuilder &b, const MatmulShape &shape,
+                   Value aMem, Value bMem, Value packedB, Value cMem,
+                   bool parallelPanels) {
+    int64_t m = shape.m, k = shape.k, n = shape.n;
+    const int64_t lanes = this->lanes(), mr = microRows, nr = this->nr();
+    const int64_t kcMax = kcFor(k);
     const int64_t mcMax =
         std::min<int64_t>((mc / mr) * mr, (m + mr - 1) / mr * mr);
     const int64_t nPanels = (n + nr - 1) / nr;
@@ -87,8 +282,10 @@ struct MatmulMicrokernelPass
     Value zeroVec = b.create<arith::ConstantOp>(
         DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0f)));
     auto alignment = b.getI64IntegerAttr(64);
-    Value packedB = b.create<memref::AllocOp>(
-        MemRefType::get({nPanels, kcMax, nr}, f32), alignment);
+    Value packBuffer;
+    if (!packedB)
+      packBuffer = b.create<memref::AllocOp>(
+          MemRefType::get({nPanels, kcMax, nr}, f32), alignment);
     Value packedA = b.create<memref::AllocOp>(
         MemRefType::get({mcMax / mr, kcMax, mr}, f32), alignment);
     auto minIndex = [&](Value x, int64_t bound) -> Value {
@@ -101,9 +298,18 @@ struct MatmulMicrokernelPass
     Value pc = pcLoop.getInductionVar();
     Value kcHere = b.create<arith::SubIOp>(
         minIndex(b.create<arith::AddIOp>(pc, index(kcMax)), k), pc);
+    // Where the micro-kernel reads B[pc + p, jr * nr + j].
+    Value kBlock = b.create<arith::DivUIOp>(pc, index(kcMax));
+    auto loadB = [&](Value jr, Value p, int64_t offset) -> Value {
+      if (packedB)
+        return b.create<vector::LoadOp>(
+            vecType, packedB, ValueRange{kBlock, jr, p, index(offset)});
+      return b.create<vector::LoadOp>(vecType, packBuffer,
+                                      ValueRange{jr, p, index(offset)});
+    };
 
-    // Pack B[pc + p, jr * nr + j] -> packedB[jr, p, j], zero past N.
-    {
+    // Pack B[pc + p, jr * nr + j] -> packBuffer[jr, p, j], zero past N.
+    if (!packedB) {
       auto jrLoop = b.create<scf::ForOp>(zero, index(nPanels), one);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(jrLoop.getBody());
@@ -117,7 +323,7 @@ struct MatmulMicrokernelPass
             b.create<arith::MulIOp>(jr, index(nr)), index(half * lanes));
         Value data = b.create<vector::TransferReadOp>(
             vecType, bMem, ValueRange{row, col}, zeroF);
-        b.create<vector::StoreOp>(data, packedB,
+        b.create<vector::StoreOp>(data, packBuffer,
                                   ValueRange{jr, p, index(half * lanes)});
       }
     }
@@ -158,7 +364,7 @@ struct MatmulMicrokernelPass
     // for jr, ir: the micro-kernel.
     auto jrLoop = b.create<scf::ForOp>(zero, index(nPanels), one);
     // Each panel of columns is a disjoint part of C: threads share them.
-    if (m * n * k >= dlc::kParallelMinWork)
+    if (parallelPanels)
       jrLoop->setAttr("dlc.parallel", b.getUnitAttr());
     b.setInsertionPointToStart(jrLoop.getBody());
     Value jr = jrLoop.getInductionVar();
@@ -175,8 +381,7 @@ struct MatmulMicrokernelPass
       Value p = kLoop.getInductionVar();
       SmallVector<Value> bVectors;
       for (int64_t half = 0; half < nr / lanes; ++half)
-        bVectors.push_back(b.create<vector::LoadOp>(
-            vecType, packedB, ValueRange{jr, p, index(half * lanes)}));
+        bVectors.push_back(loadB(jr, p, half * lanes));
       SmallVector<Value> next;
       for (int64_t r = 0; r < mr; ++r) {
         Value a =
@@ -214,9 +419,12 @@ struct MatmulMicrokernelPass
 
     b.setInsertionPointAfter(pcLoop);
     b.create<memref::DeallocOp>(packedA);
-    b.create<memref::DeallocOp>(packedB);
-    op.erase();
+    if (packBuffer)
+      b.create<memref::DeallocOp>(packBuffer);
   }
+
+  llvm::DenseMap<Operation *, memref::GlobalOp> packedOf;
+  SmallVector<memref::GlobalOp> packedGlobals;
 };
 
 } // namespace

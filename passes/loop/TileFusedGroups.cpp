@@ -8,6 +8,12 @@
 // tile-and-fuse), so the kernel is one loop nest whose epilogue works on a
 // tile still in cache.
 //
+// A large op of a kernel of its own (an elementwise group, a transpose) is
+// tiled the same way, so that its tile loop can run on several threads.
+//
+// The anchor of a chain that dlc-matmul-microkernel will take (a large f32
+// matmul) is left whole; its epilogue is tiled on its own after it.
+//
 // A chain is found through locations: the ops one dlc op lowers into carry
 // its location, and a group's epilogue (marked `dlc.fusion_root`) reaches its
 // anchor through its init operand.
@@ -22,6 +28,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
+
+#include <limits>
 
 namespace dlc {
 #define GEN_PASS_DEF_TILEFUSEDGROUPS
@@ -43,9 +51,14 @@ bool inKernel(Operation *producer, ArrayRef<Location> locations,
     return false;
   if (isa<linalg::FillOp>(producer) || isDestination)
     return true;
-  // A result used elsewhere too would be computed twice.
-  return producer->hasOneUse() &&
-         llvm::is_contained(locations, producer->getLoc());
+  // A result used elsewhere too would be computed twice; within one op's
+  // lowering (a softmax's row max, read by two passes) that is cheaper than
+  // a trip through memory.
+  if (!llvm::is_contained(locations, producer->getLoc()))
+    return false;
+  return llvm::all_of(producer->getUsers(), [&](Operation *user) {
+    return user->getLoc() == producer->getLoc();
+  });
 }
 
 /// Whether `op` has a producer it would fuse with.
@@ -83,22 +96,25 @@ struct TileFusedGroupsPass
       for (Operation &op : block)
         if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op))
           if (linalgOp.hasPureTensorSemantics() && !feedsKernelConsumer(&op) &&
-              hasKernelProducer(linalgOp) && !leftToMicrokernel(linalgOp))
+              (hasKernelProducer(linalgOp) ||
+               iterations(linalgOp) >= dlc::kParallelMinWork) &&
+              !dlc::fitsMatmulMicrokernel(linalgOp, minMacs()))
             roots.push_back(linalgOp);
     for (linalg::LinalgOp root : roots)
-      if (failed(tileAndFuse(root)))
+      if (failed(tileAndFuse(root, /*fuseProducers=*/!leftToMicrokernel(root))))
         return signalPassFailure();
   }
 
-  /// Chains ending in (or updating in place) a large matmul keep it whole.
+  int64_t minMacs() const {
+    return microkernel ? dlc::kMicrokernelMinMacs
+                       : std::numeric_limits<int64_t>::max();
+  }
+
+  /// Whether `root` is the epilogue of a matmul left whole to the
+  /// micro-kernel: then the epilogue is tiled on its own, after it.
   bool leftToMicrokernel(linalg::LinalgOp root) const {
-    if (!microkernel)
-      return false;
-    if (dlc::fitsMatmulMicrokernel(root, dlc::kMicrokernelMinMacs))
-      return true;
     for (OpOperand &init : root.getDpsInitsMutable())
-      if (dlc::fitsMatmulMicrokernel(init.get().getDefiningOp(),
-                                     dlc::kMicrokernelMinMacs))
+      if (dlc::fitsMatmulMicrokernel(init.get().getDefiningOp(), minMacs()))
         return true;
     return false;
   }
@@ -110,7 +126,7 @@ struct TileFusedGroupsPass
     return count;
   }
 
-  LogicalResult tileAndFuse(linalg::LinalgOp root) {
+  LogicalResult tileAndFuse(linalg::LinalgOp root, bool fuseProducers) {
     // Tile size 1 on every parallel loop of extent > 1 but the innermost
     // such loop; when that leaves none (a [1, N] result), on the innermost.
     // Reduction loops stay whole. A loop of extent 1 is never made, so
@@ -137,7 +153,7 @@ struct TileFusedGroupsPass
     options.setFusionControlFn(
         [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
           Operation *op = producer.getOwner();
-          bool fuse = inKernel(op, locations, isDestination);
+          bool fuse = fuseProducers && inKernel(op, locations, isDestination);
           if (fuse && !llvm::is_contained(locations, op->getLoc()))
             locations.push_back(op->getLoc());
           return std::make_tuple(fuse, false);
@@ -157,7 +173,8 @@ struct TileFusedGroupsPass
     // or the root's when it has no anchor.
     int64_t work = iterations(root);
     for (OpOperand &init : root.getDpsInitsMutable())
-      if (auto anchor = init.get().getDefiningOp<linalg::LinalgOp>())
+      if (auto anchor = init.get().getDefiningOp<linalg::LinalgOp>();
+          anchor && fuseProducers)
         work = std::max(work, iterations(anchor));
     if (!result->loops.empty() && work >= dlc::kParallelMinWork)
       result->loops.front()->setAttr("dlc.parallel", rewriter.getUnitAttr());

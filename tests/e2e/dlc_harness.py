@@ -32,9 +32,11 @@ def compile_model(model_path, out_dir, name="model", extra=()):
     return os.path.join(out_dir, "lib%s.so" % name)
 
 
-def run_library(library, inputs, work_dir):
+def run_library(library, inputs, work_dir, threads=None):
     """Runs a compiled library on {name: array}; returns {output name: array}."""
     args = ["run", library, "--output-dir", os.path.join(work_dir, "outputs")]
+    if threads is not None:
+        args += ["--threads", str(threads)]
     for i, (name, value) in enumerate(inputs.items()):
         path = os.path.join(work_dir, "input%d.npy" % i)
         np.save(path, value)

@@ -68,3 +68,41 @@ def test_kernel_is_used():
     h.run_dlc("compile", path, "-o", out0, "--name", "mm", "--emit=loops",
               "--disable-pass=dlc-matmul-microkernel")
     assert "vector.fma" not in open(os.path.join(out0, "mm.loops.mlir")).read()
+
+
+# Batched products (attention's Q x K^T and P x V) run the micro-kernel once
+# per batch index: (batch dims, M, K, N), edges in M, N and K.
+BATCHED = [((2, 3), 37, 300, 45), ((12,), 128, 64, 128), ((1, 4), 20, 80, 70)]
+
+
+def build_batched(batch, m, k, n):
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, list(batch) + [m, k])
+    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, list(batch) + [k, n])
+    scale = numpy_helper.from_array(np.array(0.125, np.float32), "scale")
+    nodes = [helper.make_node("MatMul", ["a", "b"], ["ab"]),
+             helper.make_node("Mul", ["ab", "scale"], ["c"])]
+    graph = helper.make_graph(nodes, "bmm", [a, b], [helper.make_tensor_value_info(
+        "c", TensorProto.FLOAT, list(batch) + [m, n])], [scale])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+@pytest.mark.parametrize("case", BATCHED, ids=["x".join(map(str, c[0] + c[1:])) for c in BATCHED])
+def test_batched_matches_onnxruntime(case):
+    batch, m, k, n = case
+    work = h.new_work_dir()
+    path = os.path.join(work, "bmm.onnx")
+    onnx.save(build_batched(batch, m, k, n), path)
+    rng = np.random.RandomState(3)
+    inputs = {"a": rng.randn(*batch, m, k).astype(np.float32),
+              "b": rng.randn(*batch, k, n).astype(np.float32)}
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, inputs)[0]
+    out = os.path.join(work, "lib")
+    h.run_dlc("compile", path, "-o", out, "--name", "bmm", "--emit=lib,loops")
+    assert "vector.fma" in open(os.path.join(out, "bmm.loops.mlir")).read()
+    for threads in (1, 2):
+        actual = h.run_library(os.path.join(out, "libbmm.so"), inputs, work,
+                               threads=threads)["c"]
+        assert h.relative_l2(expected, actual) < 1e-5

@@ -18,7 +18,7 @@ import model_zoo
 OPTIONAL_PASSES = ["canonicalize", "cse", "dlc-fold-constants", "dlc-fold-batchnorm",
                    "dlc-layout-nchwc", "dlc-fuse-ops", "dlc-tile-fused-groups",
                    "dlc-plan-memory", "dlc-matmul-microkernel", "dlc-conv-microkernel",
-                   "dlc-parallelize-loops"]
+                   "dlc-parallelize-loops", "dlc-approximate-math"]
 
 
 def reference(model_path, inputs):

@@ -1,4 +1,4 @@
-// RUN: dlc-opt %s -split-input-file -dlc-matmul-microkernel="vector-width=4 mr=2 kc=4 mc=4 min-flops=0" -canonicalize | FileCheck %s
+// RUN: dlc-opt %s -split-input-file -dlc-matmul-microkernel="vector-width=4 mr=2 kc=4 mc=4 min-flops=0" -canonicalize --mlir-print-elementsattrs-with-hex-if-larger=-1 | FileCheck %s
 // RUN: dlc-opt %s -split-input-file -dlc-matmul-microkernel | FileCheck %s --check-prefix=DEFAULT
 // The packed matmul: B in kc x nr panels (nr = 2 lanes), A in mr x kc
 // panels, an mr x nr register tile updated by broadcast-FMAs; edges padded in
@@ -66,4 +66,105 @@ func.func @left_alone(%a: memref<8x8xf32>, %b: memref<8x8xf32>, %c: memref<8x8xf
   linalg.matmul ins(%d, %d : memref<64x64xf64>, memref<64x64xf64>) outs(%d : memref<64x64xf64>)
   %0 = linalg.matmul ins(%t, %t : tensor<64x64xf32>, tensor<64x64xf32>) outs(%t : tensor<64x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+// A constant B is packed at compile time: a new global in panel order
+// [K / kc][N / nr][kc][nr] (here 5x9 -> 2 K blocks of 4, 2 panels of 8,
+// zero-padded), read in place by the kernel; the unpacked weight is dropped.
+// Rows 0-3 of B are 0..8, 9..17, 18..26, 27..35; row 4 is 36..44.
+// CHECK-LABEL: memref.global "private" constant @weight_packed : memref<2x2x4x8xf32> = dense<{{\[\[\[\[}}0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00], [9.000000e+00
+// CHECK-SAME: {{\[\[}}8.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [1.700000e+01,
+// CHECK-SAME: {{\[\[\[}}3.600000e+01, 3.700000e+01
+// CHECK-NOT: memref.global "private" constant @weight :
+// CHECK-LABEL: func @constant_weight
+// CHECK: %[[W:.*]] = memref.get_global @weight_packed : memref<2x2x4x8xf32>
+// CHECK-NOT: memref.alloc() {{.*}} : memref<2x4x8xf32>
+// CHECK: scf.for %[[PC:.*]] = %c0 to %c5 step %c4
+// CHECK: %[[KB:.*]] = arith.divui %[[PC]], %c4
+// CHECK: vector.load %[[W]][%[[KB]], %{{.*}}, %{{.*}}, %c0] : memref<2x2x4x8xf32>, vector<4xf32>
+// CHECK: vector.load %[[W]][%[[KB]], %{{.*}}, %{{.*}}, %c4] : memref<2x2x4x8xf32>, vector<4xf32>
+memref.global "private" constant @weight : memref<5x9xf32> = dense<[
+  [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+  [9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0],
+  [18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0],
+  [27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0],
+  [36.0, 37.0, 38.0, 39.0, 40.0, 41.0, 42.0, 43.0, 44.0]]>
+func.func @constant_weight(%a: memref<7x5xf32>, %c: memref<7x9xf32>) {
+  %w = memref.get_global @weight : memref<5x9xf32>
+  linalg.matmul ins(%a, %w : memref<7x5xf32>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
+  return
+}
+
+// -----
+
+// A weight that is not constant (a mutable global) is packed at run time.
+// CHECK-LABEL: func @mutable_weight
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x4x8xf32>
+// CHECK: vector.transfer_read %{{.*}} : memref<5x9xf32>, vector<4xf32>
+memref.global "private" @state : memref<5x9xf32> = dense<1.0>
+func.func @mutable_weight(%a: memref<7x5xf32>, %c: memref<7x9xf32>) {
+  %w = memref.get_global @state : memref<5x9xf32>
+  linalg.matmul ins(%a, %w : memref<7x5xf32>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
+  return
+}
+
+// -----
+
+// A batched product (the generic convert-dlc-to-linalg makes) runs the
+// kernel once per batch index on 2-d views; the batch loop of more than one
+// iteration is the parallel one, not the column panels.
+#a = affine_map<(b0, b1, m, n, k) -> (b0, b1, m, k)>
+#b = affine_map<(b0, b1, m, n, k) -> (b0, b1, k, n)>
+#c = affine_map<(b0, b1, m, n, k) -> (b0, b1, m, n)>
+// DEFAULT-LABEL: func @batched
+// DEFAULT: scf.for %[[B0:.*]] = %{{.*}} to %c1{{(_[0-9]+)?}} step
+// DEFAULT: scf.for %[[B1:.*]] = %{{.*}} to %c12{{(_[0-9]+)?}} step
+// DEFAULT: memref.subview %arg0[%[[B0]], %[[B1]], 0, 0] [1, 1, 128, 64] [1, 1, 1, 1] : memref<1x12x128x64xf32> to memref<128x64xf32, strided<[64, 1], offset: ?>>
+// DEFAULT: memref.subview %arg1[%[[B0]], %[[B1]], 0, 0] [1, 1, 64, 128]
+// DEFAULT: memref.subview %arg2[%[[B0]], %[[B1]], 0, 0] [1, 1, 128, 128]
+// DEFAULT-COUNT-24: vector.fma
+// DEFAULT-NOT: dlc.parallel
+// DEFAULT: } {dlc.parallel}
+// DEFAULT-NEXT: } 
+// DEFAULT-NOT: linalg.generic
+func.func @batched(%q: memref<1x12x128x64xf32>, %k: memref<1x12x64x128xf32>, %s: memref<1x12x128x128xf32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<1x12x128x64xf32>, memref<1x12x64x128xf32>) outs(%s : memref<1x12x128x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Generics that are not batched matmuls are left alone: a broadcast batch
+// dim, a body that is not a multiply-accumulate.
+#a = affine_map<(b, m, n, k) -> (b, m, k)>
+#bb = affine_map<(b, m, n, k) -> (0, k, n)>
+#b = affine_map<(b, m, n, k) -> (b, k, n)>
+#c = affine_map<(b, m, n, k) -> (b, m, n)>
+// DEFAULT-LABEL: func @not_batched_matmuls
+// DEFAULT-NOT: vector.fma
+// DEFAULT-COUNT-2: linalg.generic
+func.func @not_batched_matmuls(%x: memref<4x64x64xf32>, %y: memref<1x64x64xf32>, %z: memref<4x64x64xf32>) {
+  linalg.generic {indexing_maps = [#a, #bb, #c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %y : memref<4x64x64xf32>, memref<1x64x64xf32>) outs(%z : memref<4x64x64xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %u, %v : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %x : memref<4x64x64xf32>, memref<4x64x64xf32>) outs(%z : memref<4x64x64xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %u, %v : f32
+    %r = arith.maximumf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
 }

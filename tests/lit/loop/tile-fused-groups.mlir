@@ -73,3 +73,40 @@ func.func @big_matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<64
   %0 = dlc.matmul %a, %b : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+// The epilogue of a matmul left to the micro-kernel is tiled on its own,
+// after the whole matmul; it is marked for threads only when it has enough
+// work itself (64 x 4096 here, 64 x 64 below).
+// KEEP-LABEL: func @matmul_epilogue
+// KEEP: %[[MM:.*]] = linalg.matmul ins(%arg0, %arg1 : tensor<64x64xf32>, tensor<64x4096xf32>)
+// KEEP: scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[MM]])
+// KEEP: tensor.extract_slice %[[ACC]]
+// KEEP-NOT: linalg.matmul
+// KEEP: math.tanh
+// KEEP: } {dlc.parallel}
+// KEEP-LABEL: func @small_epilogue
+// KEEP: linalg.matmul
+// KEEP: scf.for
+// KEEP: math.tanh
+// KEEP-NOT: dlc.parallel
+// KEEP: return
+func.func @matmul_epilogue(%a: tensor<64x64xf32>, %b: tensor<64x4096xf32>) -> tensor<64x4096xf32> {
+  %0 = dlc.fused %a, %b : (tensor<64x64xf32>, tensor<64x4096xf32>) -> tensor<64x4096xf32> {
+  ^bb0(%x: tensor<64x64xf32>, %y: tensor<64x4096xf32>):
+    %1 = dlc.matmul %x, %y : (tensor<64x64xf32>, tensor<64x4096xf32>) -> tensor<64x4096xf32>
+    %2 = dlc.tanh %1 : tensor<64x4096xf32>
+    dlc.yield %2 : tensor<64x4096xf32>
+  }
+  return %0 : tensor<64x4096xf32>
+}
+func.func @small_epilogue(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %0 = dlc.fused %a, %b : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> {
+  ^bb0(%x: tensor<64x64xf32>, %y: tensor<64x64xf32>):
+    %1 = dlc.matmul %x, %y : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+    %2 = dlc.tanh %1 : tensor<64x64xf32>
+    dlc.yield %2 : tensor<64x64xf32>
+  }
+  return %0 : tensor<64x64xf32>
+}
