@@ -184,11 +184,21 @@ struct BlockLayoutLowering : OpConversionPattern<OpTy> {
 /// contiguous channels of a block.
 struct BlockedDepthwiseConvLowering
     : OpConversionPattern<BlockedDepthwiseConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+  BlockedDepthwiseConvLowering(MLIRContext *context, bool microkernel)
+      : OpConversionPattern(context), microkernel(microkernel) {}
+  bool microkernel;
+
   LogicalResult
   matchAndRewrite(BlockedDepthwiseConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    if (microkernel)
+      if (Value result =
+              buildBlockedConvKernel(rewriter, loc, op, adaptor.getInput(),
+                                     adaptor.getFilter(), nullptr)) {
+        rewriter.replaceOp(op, result);
+        return success();
+      }
     auto resultType = op.getType();
     if (!isFloatOrInt(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
@@ -317,8 +327,10 @@ int64_t divisorAtMost(int64_t extent, int64_t limit) {
 Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
                                   Value input, Value filter,
                                   const ConvEpilogue &epilogue) {
-  auto conv = cast<BlockedConvOp>(op);
-  auto resultType = conv.getType();
+  // A depthwise conv multiplies lane by lane (input block = output block);
+  // a full conv broadcasts each input channel against a block of filters.
+  bool depthwise = isa<BlockedDepthwiseConvOp>(op);
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   auto inputType = cast<RankedTensorType>(input.getType());
   auto filterType = cast<RankedTensorType>(filter.getType());
   if (resultType.getRank() != 5 || !resultType.getElementType().isF32() ||
@@ -329,12 +341,16 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
   int64_t batches = out[0], blocks = out[1], outH = out[2], outW = out[3],
           lanes = out[4];
   int64_t inBlocks = in[1], inH = in[2], inW = in[3], inLanes = in[4];
-  int64_t kernelH = w[2], kernelW = w[3];
-  ArrayRef<int64_t> strides = conv.getStrides(),
-                    dilations = conv.getDilations(), pads = conv.getPads();
+  int64_t kernelH = depthwise ? w[1] : w[2], kernelW = depthwise ? w[2] : w[3];
+  auto attribute = [&](StringRef name) {
+    return cast<DenseI64ArrayAttr>(op->getAttr(name)).asArrayRef();
+  };
+  ArrayRef<int64_t> strides = attribute("strides"),
+                    dilations = attribute("dilations"),
+                    pads = attribute("pads");
   // Register tile: `pixels` outputs along ow x `pairs` channel blocks, at
   // most 24 accumulators (AVX-512 has 32 vector registers).
-  int64_t pairs = blocks % 2 == 0 ? 2 : 1;
+  int64_t pairs = !depthwise && blocks % 2 == 0 ? 2 : 1;
   int64_t pixels = divisorAtMost(outW, pairs == 2 ? 12 : 24);
   int64_t tile = pixels * pairs;
   auto vectorType = VectorType::get({lanes}, b.getF32Type());
@@ -359,10 +375,66 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
         loc, scaled, nb.create<arith::ConstantIndexOp>(loc, offset));
   };
 
+  // Depthwise: the accumulation over (kh, kw) for one tile, one vector FMA
+  // of input and filter lanes per pixel; `checked` reads zero outside the
+  // input (border tiles).
+  auto accumulateDepthwise = [&](OpBuilder &nb, Value n, Value block, Value ih0,
+                                 Value ow0,
+                                 bool checked) -> SmallVector<Value> {
+    SmallVector<Value> initial(tile, zeroVector);
+    auto khLoop =
+        nb.create<scf::ForOp>(loc, zero, index(nb, kernelH), one, initial);
+    OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
+    Value kh = khLoop.getInductionVar();
+    Value ih =
+        hb.create<arith::AddIOp>(loc, ih0, affine(hb, kh, dilations[0], 0));
+    Value rowOk;
+    if (checked) {
+      rowOk = hb.create<arith::AndIOp>(
+          loc, cmp(hb, arith::CmpIPredicate::sge, ih, zero),
+          cmp(hb, arith::CmpIPredicate::slt, ih, index(hb, inH)));
+      ih = hb.create<arith::SelectOp>(loc, rowOk, ih, zero);
+    }
+    auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
+                                        khLoop.getRegionIterArgs());
+    OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
+    Value kw = kwLoop.getInductionVar();
+    Value weights = wb.create<vector::TransferReadOp>(
+        loc, vectorType, filter, ValueRange{block, kh, kw, zero}, zeroF,
+        ArrayRef<bool>{true});
+    SmallVector<Value> next(kwLoop.getRegionIterArgs());
+    for (int64_t i = 0; i < pixels; ++i) {
+      Value ow = wb.create<arith::AddIOp>(loc, ow0, index(wb, i));
+      Value iw =
+          wb.create<arith::AddIOp>(loc, affine(wb, ow, strides[1], -pads[1]),
+                                   affine(wb, kw, dilations[1], 0));
+      Value ok;
+      if (checked) {
+        ok = wb.create<arith::AndIOp>(
+            loc, rowOk,
+            wb.create<arith::AndIOp>(
+                loc, cmp(wb, arith::CmpIPredicate::sge, iw, zero),
+                cmp(wb, arith::CmpIPredicate::slt, iw, index(wb, inW))));
+        iw = wb.create<arith::SelectOp>(loc, ok, iw, zero);
+      }
+      Value x = wb.create<vector::TransferReadOp>(
+          loc, vectorType, input, ValueRange{n, block, ih, iw, zero}, zeroF,
+          ArrayRef<bool>{true});
+      if (checked)
+        x = wb.create<arith::SelectOp>(loc, ok, x, zeroVector);
+      next[i] = wb.create<vector::FMAOp>(loc, x, weights, next[i]);
+    }
+    wb.create<scf::YieldOp>(loc, next);
+    hb.create<scf::YieldOp>(loc, kwLoop.getResults());
+    return SmallVector<Value>(khLoop.getResults());
+  };
+
   // The accumulation over (co, kh, kw, ci) for one tile; `checked` reads
   // zero outside the input (border tiles).
   auto accumulate = [&](OpBuilder &nb, Value n, Value fo, Value ih0, Value ow0,
                         bool checked) -> SmallVector<Value> {
+    if (depthwise)
+      return accumulateDepthwise(nb, n, fo, ih0, ow0, checked);
     SmallVector<Value> initial(tile, zeroVector);
     auto coLoop =
         nb.create<scf::ForOp>(loc, zero, index(nb, inBlocks), one, initial);
@@ -449,8 +521,8 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
   OpBuilder b4 = OpBuilder::atBlockBegin(owLoop.getBody());
   // Threads share the channel-block pairs, or the rows when there is one
   // pair: either way each writes its own part of the result.
-  int64_t work =
-      resultType.getNumElements() * inBlocks * kernelH * kernelW * inLanes;
+  int64_t work = resultType.getNumElements() * kernelH * kernelW *
+                 (depthwise ? 1 : inBlocks * inLanes);
   if (work >= kParallelMinWork)
     (blocks / pairs >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
         ->setAttr("dlc.parallel", b.getUnitAttr());
@@ -503,9 +575,9 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
 
 void dlc::populateConvolutionLoweringPatterns(RewritePatternSet &patterns,
                                               bool convMicrokernel) {
-  patterns.add<BlockedConvLowering>(patterns.getContext(), convMicrokernel);
-  patterns.add<ConvLowering, BlockedDepthwiseConvLowering,
-               BlockLayoutLowering<ToBlockedOp, true>,
+  patterns.add<BlockedConvLowering, BlockedDepthwiseConvLowering>(
+      patterns.getContext(), convMicrokernel);
+  patterns.add<ConvLowering, BlockLayoutLowering<ToBlockedOp, true>,
                BlockLayoutLowering<FromBlockedOp, false>>(
       patterns.getContext());
 }

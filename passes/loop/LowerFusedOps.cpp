@@ -82,9 +82,10 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
           arguments.insert(operand);
     Value yielded = cast<YieldOp>(body.getTerminator()).getValue();
 
-    // A blocked conv runs its micro-kernel with the epilogue applied to the
-    // accumulator vectors before they are stored.
-    if (convMicrokernel && isa_and_nonnull<BlockedConvOp>(anchor)) {
+    // A blocked (or depthwise blocked) conv runs its micro-kernel with the
+    // epilogue applied to the accumulator vectors before they are stored.
+    if (convMicrokernel &&
+        isa_and_nonnull<BlockedConvOp, BlockedDepthwiseConvOp>(anchor)) {
       auto epilogueFn = [&](OpBuilder &b, Location at, Value acc,
                             ValueRange indices) -> Value {
         auto vectorType = cast<VectorType>(acc.getType());

@@ -92,10 +92,10 @@ mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
 using ConvEpilogue = std::function<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::ValueRange)>;
 
-/// dlc.conv_blocked (2-d, f32) as loops around a register tile of output
-/// pixels along ow x one or two channel blocks, `epilogue` applied to each
-/// vector before it is stored. Null when the op is not supported (the
-/// generic lowering then applies).
+/// dlc.conv_blocked or dlc.depthwise_conv_blocked (2-d, f32) as loops
+/// around a register tile of output pixels along ow x one or two channel
+/// blocks, `epilogue` applied to each vector before it is stored. Null when the
+/// op is not supported (the generic lowering then applies).
 mlir::Value buildBlockedConvKernel(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Operation *conv, mlir::Value input,
                                    mlir::Value filter,

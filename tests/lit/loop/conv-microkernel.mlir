@@ -61,6 +61,41 @@ func.func @odd_blocks(%x: tensor<1x1x7x7x16xf32>, %w: tensor<1x1x1x1x16x16xf32>,
 
 // -----
 
+// A depthwise blocked conv (stride 2, padding 1, 28 output columns): tiles
+// of 14 pixels of one block, the first on the border, the second interior; per (kh, kw) one vector of filter lanes and, per pixel, one
+// vector of input lanes multiplied lane by lane (no broadcast); border
+// tiles select zero outside the input; the clip epilogue runs on the
+// vectors. Threads share the channel blocks.
+// CHECK-LABEL: func @depthwise_clip
+// CHECK: scf.for {{.*}} to %c2 step %c1 iter_args({{.*}}) -> (tensor<1x2x28x28x16xf32>)
+// CHECK: scf.for {{.*}} to %c28 step %c14 iter_args
+// CHECK: %[[ACC:.*]]:14 = scf.if %{{.*}} -> (vector<16xf32>
+// CHECK: %[[W:.*]] = vector.transfer_read %arg1[{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<2x3x3x16xf32>, vector<16xf32>
+// CHECK: %[[X:.*]] = vector.transfer_read %arg0[{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x2x56x56x16xf32>, vector<16xf32>
+// CHECK-NOT: arith.select
+// CHECK-NOT: vector.broadcast
+// CHECK: vector.fma %[[X]], %[[W]]
+// CHECK: } else {
+// CHECK: arith.select
+// CHECK: vector.fma
+// CHECK: arith.maximumf %[[ACC]]#0
+// CHECK: arith.minimumf
+// CHECK: vector.transfer_write
+// CHECK: } {dlc.parallel}
+// CHECK-NOT: linalg.generic
+func.func @depthwise_clip(%x: tensor<1x2x56x56x16xf32>, %w: tensor<2x3x3x16xf32>, %lo: tensor<f32>, %hi: tensor<f32>) -> tensor<1x2x28x28x16xf32> {
+  %0 = dlc.fused %x, %w, %lo, %hi : (tensor<1x2x56x56x16xf32>, tensor<2x3x3x16xf32>, tensor<f32>, tensor<f32>) -> tensor<1x2x28x28x16xf32> {
+  ^bb0(%a: tensor<1x2x56x56x16xf32>, %f: tensor<2x3x3x16xf32>, %l: tensor<f32>, %h: tensor<f32>):
+    %1 = dlc.depthwise_conv_blocked %a, %f {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x56x56x16xf32>, tensor<2x3x3x16xf32>) -> tensor<1x2x28x28x16xf32>
+    %2 = dlc.max %1, %l : (tensor<1x2x28x28x16xf32>, tensor<f32>) -> tensor<1x2x28x28x16xf32>
+    %3 = dlc.min %2, %h : (tensor<1x2x28x28x16xf32>, tensor<f32>) -> tensor<1x2x28x28x16xf32>
+    dlc.yield %3 : tensor<1x2x28x28x16xf32>
+  }
+  return %0 : tensor<1x2x28x28x16xf32>
+}
+
+// -----
+
 // Left to the generic lowering: a 1-d blocked conv.
 // CHECK-LABEL: func @one_d
 // CHECK: linalg.generic
