@@ -1,24 +1,32 @@
 // RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg=conv-microkernel=true -canonicalize | FileCheck %s
 // The blocked convolution micro-kernel: loops over (n, channel-block pairs,
-// oh, tiles of ow), an interior tile without bounds checks and a border
-// tile with them, a register tile of pixels x 2 channel blocks updated by
-// broadcast-FMAs, and the fused epilogue applied to the vectors before they
-// are stored.
+// oh, tiles of ow); a padded input copy, or interior tiles without bounds
+// checks and border tiles with them; a register tile of pixels x 2 channel
+// blocks updated by broadcast-FMAs, and the fused epilogue applied to the
+// vectors before they are stored.
 
-// 36 output columns: tiles of 12 pixels x 2 blocks = 24 accumulators; the
-// middle tile is interior (no checks), the outer two read the padding.
+// 36 output columns: tiles of 12 pixels x 2 blocks = 24 accumulators. The
+// conv does 64 or more multiply-adds per input value, so it reads one
+// zero-padded copy of its input and no tile needs bounds checks.
 // CHECK-LABEL: func @conv_add_relu
+// CHECK: %[[PADDED:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x6x38x16xf32>)
+// CHECK: %[[ROW:.*]] = arith.subi %{{.*}}, %c1 : index
+// CHECK: arith.cmpi slt, %[[ROW]], %c4 : index
+// CHECK: %[[COL:.*]] = arith.subi %{{.*}}, %c1 : index
+// CHECK: arith.cmpi slt, %[[COL]], %c36 : index
+// CHECK: tensor.extract %arg0
+// CHECK: arith.select
+// CHECK: } -> tensor<1x1x6x38x16xf32>
 // CHECK: scf.for {{.*}} to %c4 step %c1 iter_args({{.*}}) -> (tensor<1x2x4x36x16xf32>)
 // CHECK: scf.for {{.*}} to %c36 step %c12 iter_args
-// CHECK: %[[ACC:.*]]:24 = scf.if %{{.*}} -> (vector<16xf32>
+// CHECK-NOT: scf.if
+// CHECK: %[[ACC:.*]]:24 = scf.for
 // CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<2x1x3x3x16x16xf32>, vector<16xf32>
-// CHECK: tensor.extract %arg0
+// CHECK: tensor.extract %[[PADDED]]
 // CHECK-NOT: arith.select
 // CHECK: vector.broadcast
 // CHECK-COUNT-2: vector.fma
-// CHECK: } else {
-// CHECK: arith.select
-// CHECK: vector.fma
+// CHECK-NOT: arith.select
 // CHECK: %[[RES:.*]] = vector.transfer_read %arg2
 // CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[RES]] : vector<16xf32>
 // CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : vector<16xf32>
