@@ -2,8 +2,11 @@
  *
  * One pool per model library, started on first use. dlc_parallel_for splits
  * [0, count) into one contiguous chunk per thread; the calling thread runs
- * the first chunk and waits for the others. Workers sleep on a condition
- * variable between loops. When the library is unloaded (dlclose, or the
+ * the first chunk and waits for the others. Between loops a worker spins
+ * for a while (a model's next parallel loop usually follows within
+ * microseconds, and waking a sleeping thread costs tens of them), then
+ * sleeps on a condition variable; the caller waits for the others the same
+ * way. When the library is unloaded (dlclose, or the
  * process exits) a destructor stops and joins the workers, so that no thread
  * is left running code that is about to be unmapped. Plain C11 with POSIX
  * threads (in libc on glibc 2.34 and later).
@@ -12,6 +15,7 @@
 #include "dlc/runtime.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -27,9 +31,21 @@ static int32_t requested = 0; /* 0: all online cores */
 static int32_t started = 0;   /* worker threads running (threads - 1) */
 static pthread_t workers[DLC_MAX_THREADS];
 static uint64_t first_generation[DLC_MAX_THREADS];
-static int stopping = 0;
-static uint64_t generation = 0;
-static int32_t pending = 0;
+/* Written under `lock`; read without it only while spinning. */
+static atomic_int stopping = 0;
+static _Atomic uint64_t generation = 0;
+static atomic_int pending = 0;
+
+/* About 50-100 microseconds of polling before sleeping. */
+#define DLC_SPIN_ROUNDS 20000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
 
 static dlc_task_fn task;
 static void *task_context;
@@ -64,6 +80,12 @@ static void *worker(void *argument) {
   /* Loops published before this thread existed are not its business. */
   uint64_t seen = first_generation[index];
   for (;;) {
+    for (int round = 0;
+         round < DLC_SPIN_ROUNDS &&
+         atomic_load_explicit(&generation, memory_order_acquire) == seen &&
+         !atomic_load_explicit(&stopping, memory_order_relaxed);
+         ++round)
+      cpu_relax();
     pthread_mutex_lock(&lock);
     while (generation == seen && !stopping)
       pthread_cond_wait(&work_ready, &lock);
@@ -133,6 +155,10 @@ void dlc_parallel_for(int64_t count, dlc_task_fn fn, void *context) {
   pthread_cond_broadcast(&work_ready);
   pthread_mutex_unlock(&lock);
   run_chunk(0);
+  for (int round = 0; round < DLC_SPIN_ROUNDS &&
+                      atomic_load_explicit(&pending, memory_order_acquire) > 0;
+       ++round)
+    cpu_relax();
   pthread_mutex_lock(&lock);
   while (pending > 0)
     pthread_cond_wait(&work_done, &lock);
