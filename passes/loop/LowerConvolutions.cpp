@@ -413,6 +413,36 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
         loc, scaled, nb.create<arith::ConstantIndexOp>(loc, offset));
   };
 
+  // The input row of kernel row kh for output rows from ih0, and (checked)
+  // whether it lies inside the input; outside, row 0 is read instead.
+  auto inputRow = [&](OpBuilder &nb, Value ih0, Value kh,
+                      bool checked) -> std::pair<Value, Value> {
+    Value ih =
+        nb.create<arith::AddIOp>(loc, ih0, affine(nb, kh, dilations[0], 0));
+    if (!checked)
+      return {ih, Value()};
+    Value ok = nb.create<arith::AndIOp>(
+        loc, cmp(nb, arith::CmpIPredicate::sge, ih, zero),
+        cmp(nb, arith::CmpIPredicate::slt, ih, index(nb, inH)));
+    return {nb.create<arith::SelectOp>(loc, ok, ih, zero), ok};
+  };
+  // The same for the input column of pixel `i` of the tile at ow0.
+  auto inputColumn = [&](OpBuilder &nb, Value ow0, int64_t i, Value kw,
+                         Value rowOk, bool checked) -> std::pair<Value, Value> {
+    Value ow = nb.create<arith::AddIOp>(loc, ow0, index(nb, i));
+    Value iw =
+        nb.create<arith::AddIOp>(loc, affine(nb, ow, strides[1], -pads[1]),
+                                 affine(nb, kw, dilations[1], 0));
+    if (!checked)
+      return {iw, Value()};
+    Value ok = nb.create<arith::AndIOp>(
+        loc, rowOk,
+        nb.create<arith::AndIOp>(
+            loc, cmp(nb, arith::CmpIPredicate::sge, iw, zero),
+            cmp(nb, arith::CmpIPredicate::slt, iw, index(nb, inW))));
+    return {nb.create<arith::SelectOp>(loc, ok, iw, zero), ok};
+  };
+
   // Depthwise: the accumulation over (kh, kw) for one tile, one vector FMA
   // of input and filter lanes per pixel; `checked` reads zero outside the
   // input (border tiles).
@@ -424,15 +454,7 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
         nb.create<scf::ForOp>(loc, zero, index(nb, kernelH), one, initial);
     OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
     Value kh = khLoop.getInductionVar();
-    Value ih =
-        hb.create<arith::AddIOp>(loc, ih0, affine(hb, kh, dilations[0], 0));
-    Value rowOk;
-    if (checked) {
-      rowOk = hb.create<arith::AndIOp>(
-          loc, cmp(hb, arith::CmpIPredicate::sge, ih, zero),
-          cmp(hb, arith::CmpIPredicate::slt, ih, index(hb, inH)));
-      ih = hb.create<arith::SelectOp>(loc, rowOk, ih, zero);
-    }
+    auto [ih, rowOk] = inputRow(hb, ih0, kh, checked);
     auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
                                         khLoop.getRegionIterArgs());
     OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
@@ -442,19 +464,7 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
         ArrayRef<bool>{true});
     SmallVector<Value> next(kwLoop.getRegionIterArgs());
     for (int64_t i = 0; i < pixels; ++i) {
-      Value ow = wb.create<arith::AddIOp>(loc, ow0, index(wb, i));
-      Value iw =
-          wb.create<arith::AddIOp>(loc, affine(wb, ow, strides[1], -pads[1]),
-                                   affine(wb, kw, dilations[1], 0));
-      Value ok;
-      if (checked) {
-        ok = wb.create<arith::AndIOp>(
-            loc, rowOk,
-            wb.create<arith::AndIOp>(
-                loc, cmp(wb, arith::CmpIPredicate::sge, iw, zero),
-                cmp(wb, arith::CmpIPredicate::slt, iw, index(wb, inW))));
-        iw = wb.create<arith::SelectOp>(loc, ok, iw, zero);
-      }
+      auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
       Value x = wb.create<vector::TransferReadOp>(
           loc, vectorType, input, ValueRange{n, block, ih, iw, zero}, zeroF,
           ArrayRef<bool>{true});
@@ -482,15 +492,7 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
                                         coLoop.getRegionIterArgs());
     OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
     Value kh = khLoop.getInductionVar();
-    Value ih =
-        hb.create<arith::AddIOp>(loc, ih0, affine(hb, kh, dilations[0], 0));
-    Value rowOk;
-    if (checked) {
-      rowOk = hb.create<arith::AndIOp>(
-          loc, cmp(hb, arith::CmpIPredicate::sge, ih, zero),
-          cmp(hb, arith::CmpIPredicate::slt, ih, index(hb, inH)));
-      ih = hb.create<arith::SelectOp>(loc, rowOk, ih, zero);
-    }
+    auto [ih, rowOk] = inputRow(hb, ih0, kh, checked);
     auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
                                         khLoop.getRegionIterArgs());
     OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
@@ -498,20 +500,9 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
     // Input columns of the tile's pixels for this kw.
     SmallVector<Value> columns, columnOk;
     for (int64_t i = 0; i < pixels; ++i) {
-      Value ow = wb.create<arith::AddIOp>(loc, ow0, index(wb, i));
-      Value iw =
-          wb.create<arith::AddIOp>(loc, affine(wb, ow, strides[1], -pads[1]),
-                                   affine(wb, kw, dilations[1], 0));
-      if (checked) {
-        Value ok = wb.create<arith::AndIOp>(
-            loc, rowOk,
-            wb.create<arith::AndIOp>(
-                loc, cmp(wb, arith::CmpIPredicate::sge, iw, zero),
-                cmp(wb, arith::CmpIPredicate::slt, iw, index(wb, inW))));
-        iw = wb.create<arith::SelectOp>(loc, ok, iw, zero);
-        columnOk.push_back(ok);
-      }
+      auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
       columns.push_back(iw);
+      columnOk.push_back(ok);
     }
     auto ciLoop = wb.create<scf::ForOp>(loc, zero, index(wb, inLanes), one,
                                         kwLoop.getRegionIterArgs());
