@@ -179,26 +179,40 @@ struct BlockLayoutLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// A blocked conv (plain or depthwise): the micro-kernel when enabled and
+/// it supports the op, else `Derived::lowerToLoops`, the generic lowering.
+template <typename OpTy, typename Derived>
+struct MicrokernelFirst : OpConversionPattern<OpTy> {
+  MicrokernelFirst(MLIRContext *context, bool microkernel)
+      : OpConversionPattern<OpTy>(context), microkernel(microkernel) {}
+  bool microkernel;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (microkernel)
+      if (Value result = buildBlockedConvKernel(rewriter, op.getLoc(), op,
+                                                adaptor.getInput(),
+                                                adaptor.getFilter(), nullptr)) {
+        rewriter.replaceOp(op, result);
+        return success();
+      }
+    return static_cast<const Derived *>(this)->lowerToLoops(op, adaptor,
+                                                            rewriter);
+  }
+};
+
 /// Loops (n, cb, o_1..o_k | k_1..k_k | ci): the channel lane stays the
 /// innermost loop, under the window, so that LLVM vectorizes it over the
 /// contiguous channels of a block.
 struct BlockedDepthwiseConvLowering
-    : OpConversionPattern<BlockedDepthwiseConvOp> {
-  BlockedDepthwiseConvLowering(MLIRContext *context, bool microkernel)
-      : OpConversionPattern(context), microkernel(microkernel) {}
-  bool microkernel;
+    : MicrokernelFirst<BlockedDepthwiseConvOp, BlockedDepthwiseConvLowering> {
+  using MicrokernelFirst::MicrokernelFirst;
 
-  LogicalResult
-  matchAndRewrite(BlockedDepthwiseConvOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  LogicalResult lowerToLoops(BlockedDepthwiseConvOp op,
+                             typename BlockedDepthwiseConvOp::Adaptor adaptor,
+                             ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
-    if (microkernel)
-      if (Value result =
-              buildBlockedConvKernel(rewriter, loc, op, adaptor.getInput(),
-                                     adaptor.getFilter(), nullptr)) {
-        rewriter.replaceOp(op, result);
-        return success();
-      }
     auto resultType = op.getType();
     if (!isFloatOrInt(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
@@ -245,22 +259,14 @@ struct BlockedDepthwiseConvLowering
   }
 };
 
-struct BlockedConvLowering : OpConversionPattern<BlockedConvOp> {
-  BlockedConvLowering(MLIRContext *context, bool microkernel)
-      : OpConversionPattern(context), microkernel(microkernel) {}
-  bool microkernel;
+struct BlockedConvLowering
+    : MicrokernelFirst<BlockedConvOp, BlockedConvLowering> {
+  using MicrokernelFirst::MicrokernelFirst;
 
-  LogicalResult
-  matchAndRewrite(BlockedConvOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  LogicalResult lowerToLoops(BlockedConvOp op,
+                             typename BlockedConvOp::Adaptor adaptor,
+                             ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
-    if (microkernel)
-      if (Value result =
-              buildBlockedConvKernel(rewriter, loc, op, adaptor.getInput(),
-                                     adaptor.getFilter(), nullptr)) {
-        rewriter.replaceOp(op, result);
-        return success();
-      }
     auto resultType = op.getType();
     Type elementType = resultType.getElementType();
     if (!isFloatOrInt(elementType))
