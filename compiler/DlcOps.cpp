@@ -1,5 +1,6 @@
 //===- DlcOps.cpp - dlc ops: shape inference, verifiers, folders ----------===//
 #include "compiler/DlcDialect.h"
+#include "compiler/DlcOpsHelpers.h"
 
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
@@ -35,19 +36,6 @@ Operation *DlcDialect::materializeConstant(OpBuilder &builder, Attribute value,
 // Helpers
 //===----------------------------------------------------------------------===//
 
-static RankedTensorType rankedOrNull(Type type) {
-  return dyn_cast_or_null<RankedTensorType>(type);
-}
-
-static bool isDynamic(int64_t dim) { return ShapedType::isDynamic(dim); }
-
-static std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [i, dim] : llvm::enumerate(shape))
-    text += (i ? "," : "") + (isDynamic(dim) ? "?" : std::to_string(dim));
-  return text + "]";
-}
-
 /// A declared result type agrees with the inferred one when the element types
 /// are equal and every dimension that both know is the same: a dynamic
 /// dimension is refined later by dlc-shape-inference.
@@ -76,6 +64,23 @@ DLC_COMPATIBLE_RETURN_TYPES(DivOp)
 DLC_COMPATIBLE_RETURN_TYPES(MaxOp)
 DLC_COMPATIBLE_RETURN_TYPES(MinOp)
 DLC_COMPATIBLE_RETURN_TYPES(PowOp)
+DLC_COMPATIBLE_RETURN_TYPES(ModOp)
+DLC_COMPATIBLE_RETURN_TYPES(FModOp)
+DLC_COMPATIBLE_RETURN_TYPES(AndOp)
+DLC_COMPATIBLE_RETURN_TYPES(OrOp)
+DLC_COMPATIBLE_RETURN_TYPES(XorOp)
+DLC_COMPATIBLE_RETURN_TYPES(EqualOp)
+DLC_COMPATIBLE_RETURN_TYPES(NotEqualOp)
+DLC_COMPATIBLE_RETURN_TYPES(LessOp)
+DLC_COMPATIBLE_RETURN_TYPES(LessEqualOp)
+DLC_COMPATIBLE_RETURN_TYPES(GreaterOp)
+DLC_COMPATIBLE_RETURN_TYPES(GreaterEqualOp)
+DLC_COMPATIBLE_RETURN_TYPES(SelectOp)
+DLC_COMPATIBLE_RETURN_TYPES(ReduceProdOp)
+DLC_COMPATIBLE_RETURN_TYPES(ArgMaxOp)
+DLC_COMPATIBLE_RETURN_TYPES(ArgMinOp)
+DLC_COMPATIBLE_RETURN_TYPES(GatherElementsOp)
+DLC_COMPATIBLE_RETURN_TYPES(GatherNDOp)
 DLC_COMPATIBLE_RETURN_TYPES(MatMulOp)
 DLC_COMPATIBLE_RETURN_TYPES(ConvOp)
 DLC_COMPATIBLE_RETURN_TYPES(MaxPoolOp)
@@ -111,20 +116,27 @@ LogicalResult ConstantOp::verify() {
 // Broadcasting binary ops
 //===----------------------------------------------------------------------===//
 
-static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhs,
-                                    Value rhs,
+/// The numpy-broadcast result type of `operands`, with `elementType` or, when
+/// null, the last operand's element type.
+static LogicalResult inferBroadcast(std::optional<Location> loc,
+                                    ValueRange operands, Type elementType,
                                     SmallVectorImpl<Type> &inferred) {
-  auto lhsType = rankedOrNull(lhs.getType());
-  auto rhsType = rankedOrNull(rhs.getType());
-  if (!lhsType || !rhsType)
-    return emitOptionalError(loc, "operands must be ranked tensors");
   SmallVector<int64_t> shape;
-  if (!OpTrait::util::getBroadcastedShape(lhsType.getShape(),
-                                          rhsType.getShape(), shape))
-    return emitOptionalError(
-        loc, "operand shapes ", shapeString(lhsType.getShape()), " and ",
-        shapeString(rhsType.getShape()), " do not broadcast");
-  inferred.push_back(RankedTensorType::get(shape, lhsType.getElementType()));
+  for (auto [i, operand] : llvm::enumerate(operands)) {
+    auto type = rankedOrNull(operand.getType());
+    if (!type)
+      return emitOptionalError(loc, "operands must be ranked tensors");
+    SmallVector<int64_t> joined;
+    if (i != 0 &&
+        !OpTrait::util::getBroadcastedShape(shape, type.getShape(), joined))
+      return emitOptionalError(loc, "operand shapes ", shapeString(shape),
+                               " and ", shapeString(type.getShape()),
+                               " do not broadcast");
+    shape = i == 0 ? SmallVector<int64_t>(type.getShape()) : joined;
+    if (i + 1 == operands.size() && !elementType)
+      elementType = type.getElementType();
+  }
+  inferred.push_back(RankedTensorType::get(shape, elementType));
   return success();
 }
 
@@ -132,7 +144,8 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhs,
   LogicalResult OP::inferReturnTypes(                                          \
       MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
       SmallVectorImpl<Type> &inferred) {                                       \
-    return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);  \
+    return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()}, nullptr,  \
+                          inferred);                                           \
   }
 DLC_BROADCAST_INFER(AddOp)
 DLC_BROADCAST_INFER(SubOp)
@@ -141,7 +154,54 @@ DLC_BROADCAST_INFER(DivOp)
 DLC_BROADCAST_INFER(MaxOp)
 DLC_BROADCAST_INFER(MinOp)
 DLC_BROADCAST_INFER(PowOp)
+DLC_BROADCAST_INFER(ModOp)
+DLC_BROADCAST_INFER(FModOp)
+DLC_BROADCAST_INFER(AndOp)
+DLC_BROADCAST_INFER(OrOp)
+DLC_BROADCAST_INFER(XorOp)
 #undef DLC_BROADCAST_INFER
+
+#define DLC_COMPARE_INFER(OP)                                                  \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,      \
+      SmallVectorImpl<Type> &inferred) {                                       \
+    return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
+                          IntegerType::get(context, 1), inferred);             \
+  }
+DLC_COMPARE_INFER(EqualOp)
+DLC_COMPARE_INFER(NotEqualOp)
+DLC_COMPARE_INFER(LessOp)
+DLC_COMPARE_INFER(LessEqualOp)
+DLC_COMPARE_INFER(GreaterOp)
+DLC_COMPARE_INFER(GreaterEqualOp)
+#undef DLC_COMPARE_INFER
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto condition = rankedOrNull(adaptor.getCondition().getType());
+  auto lhs = rankedOrNull(adaptor.getLhs().getType());
+  auto rhs = rankedOrNull(adaptor.getRhs().getType());
+  if (!condition || !lhs || !rhs)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (!condition.getElementType().isInteger(1))
+    return emitOptionalError(loc, "condition must be a tensor of i1");
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOptionalError(loc, "both choices must have one element type");
+  return inferBroadcast(
+      loc, {adaptor.getCondition(), adaptor.getLhs(), adaptor.getRhs()},
+      nullptr, inferred);
+}
+
+LogicalResult CastOp::verify() {
+  if (failed(verifyCompatibleShape(getInput().getType(), getType())))
+    return emitOpError("changes the shape");
+  if (!getInput().getType().getElementType().isIntOrFloat() ||
+      !getType().getElementType().isIntOrFloat())
+    return emitOpError("casts only between integer and float types");
+  return success();
+}
 
 /// True when `value` is a constant splat equal to `expected`.
 static bool isSplatOf(Attribute value, double expected) {
@@ -408,9 +468,48 @@ DLC_REDUCE_INFER(ReduceSumOp)
 DLC_REDUCE_INFER(ReduceMeanOp)
 DLC_REDUCE_INFER(ReduceMaxOp)
 DLC_REDUCE_INFER(ReduceMinOp)
+DLC_REDUCE_INFER(ReduceProdOp)
 #undef DLC_REDUCE_INFER
 
-LogicalResult SoftmaxOp::verify() {
+template <typename Adaptor>
+static LogicalResult
+inferArgReduce(MLIRContext *context, std::optional<Location> loc,
+               Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType)
+    return emitOptionalError(loc, "input must be a ranked tensor");
+  int64_t rank = inputType.getRank();
+  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
+  if (axis < 0)
+    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
+                             " is out of range for rank ", rank);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d != axis)
+      shape.push_back(inputType.getDimSize(d));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  inferred.push_back(
+      RankedTensorType::get(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferArgReduce(context, loc, adaptor, inferred);
+}
+
+LogicalResult ArgMinOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferArgReduce(context, loc, adaptor, inferred);
+}
+
+LogicalResult CumSumOp::verify() {
   int64_t rank = getType().getRank();
   if (normalizeAxis(getAxis(), rank) < 0)
     return emitOpError("axis ") << static_cast<int64_t>(getAxis())
@@ -418,186 +517,12 @@ LogicalResult SoftmaxOp::verify() {
   return success();
 }
 
-//===----------------------------------------------------------------------===//
-// Data movement
-//===----------------------------------------------------------------------===//
-
-LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &inferred) {
-  auto inputType = rankedOrNull(adaptor.getInput().getType());
-  if (!inputType)
-    return emitOptionalError(loc, "input must be a ranked tensor");
-  ArrayRef<int64_t> perm = adaptor.getPerm();
-  int64_t rank = inputType.getRank();
-  SmallVector<bool> seen(rank, false);
-  if (static_cast<int64_t>(perm.size()) != rank)
-    return emitOptionalError(loc, "perm has ", perm.size(),
-                             " entries for rank ", rank);
-  SmallVector<int64_t> shape;
-  for (int64_t dim : perm) {
-    if (dim < 0 || dim >= rank || seen[dim])
-      return emitOptionalError(loc, "perm is not a permutation of 0..",
-                               rank - 1);
-    seen[dim] = true;
-    shape.push_back(inputType.getDimSize(dim));
-  }
-  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getType().getRank();
+  if (normalizeAxis(getAxis(), rank) < 0)
+    return emitOpError("axis ") << static_cast<int64_t>(getAxis())
+                                << " is out of range for rank " << rank;
   return success();
-}
-
-LogicalResult ReshapeOp::verify() {
-  auto inputType = getInput().getType();
-  auto resultType = getType();
-  if (inputType.getElementType() != resultType.getElementType())
-    return emitOpError("changes the element type");
-  if (resultType.getNumDynamicDims() > 1)
-    return emitOpError("may leave at most one result dimension dynamic");
-  if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
-    return success(); // checked again once shape inference made it static
-  if (inputType.getNumElements() != resultType.getNumElements())
-    return emitOpError("cannot reshape ")
-           << shapeString(inputType.getShape()) << " ("
-           << inputType.getNumElements() << " elements) to "
-           << shapeString(resultType.getShape()) << " ("
-           << resultType.getNumElements() << " elements)";
-  return success();
-}
-
-OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
-  if (!getType().hasStaticShape())
-    return {};
-  if (getInput().getType() == getType())
-    return getInput();
-  // reshape(reshape(x)) -> reshape(x)
-  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
-    getInputMutable().assign(producer.getInput());
-    return getResult();
-  }
-  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
-    return dense.reshape(getType());
-  return {};
-}
-
-LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  auto inputType = rankedOrNull(adaptor.getInput().getType());
-  auto indicesType = rankedOrNull(adaptor.getIndices().getType());
-  if (!inputType || !indicesType || inputType.getRank() < 1)
-    return emitOptionalError(loc, "operands must be ranked, input rank >= 1");
-  if (!isa<IntegerType>(indicesType.getElementType()))
-    return emitOptionalError(loc, "indices must be integers");
-  int64_t axis = normalizeAxis(adaptor.getAxis(), inputType.getRank());
-  if (axis < 0)
-    return emitOptionalError(loc, "axis ",
-                             static_cast<int64_t>(adaptor.getAxis()),
-                             " is out of range for rank ", inputType.getRank());
-  ArrayRef<int64_t> input = inputType.getShape();
-  SmallVector<int64_t> shape(input.take_front(axis));
-  llvm::append_range(shape, indicesType.getShape());
-  llvm::append_range(shape, input.drop_front(axis + 1));
-  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
-  return success();
-}
-
-LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
-                                        std::optional<Location> loc,
-                                        Adaptor adaptor,
-                                        SmallVectorImpl<Type> &inferred) {
-  auto inputType = rankedOrNull(adaptor.getInput().getType());
-  if (!inputType)
-    return emitOptionalError(loc, "input must be a ranked tensor");
-  ArrayRef<int64_t> starts = adaptor.getStarts(), ends = adaptor.getEnds(),
-                    steps = adaptor.getSteps();
-  int64_t rank = inputType.getRank();
-  if (static_cast<int64_t>(starts.size()) != rank ||
-      static_cast<int64_t>(ends.size()) != rank ||
-      static_cast<int64_t>(steps.size()) != rank)
-    return emitOptionalError(loc, "expected ", rank, " starts, ends and steps");
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t size = inputType.getDimSize(d);
-    if (steps[d] < 1 || starts[d] < 0 || (!isDynamic(size) && starts[d] > size))
-      return emitOptionalError(loc, "dim ", d, ": start ", starts[d],
-                               " or step ", steps[d], " is out of range");
-    if (isDynamic(size)) {
-      shape.push_back(ShapedType::kDynamic);
-      continue;
-    }
-    int64_t end = std::min(ends[d], size);
-    shape.push_back(
-        end <= starts[d] ? 0 : (end - starts[d] + steps[d] - 1) / steps[d]);
-  }
-  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
-  return success();
-}
-
-LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  if (adaptor.getInputs().empty())
-    return emitOptionalError(loc, "needs at least one input");
-  auto firstType = rankedOrNull(adaptor.getInputs().front().getType());
-  if (!firstType)
-    return emitOptionalError(loc, "inputs must be ranked tensors");
-  int64_t rank = firstType.getRank();
-  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
-  if (axis < 0)
-    return emitOptionalError(loc, "axis ",
-                             static_cast<int64_t>(adaptor.getAxis()),
-                             " is out of range for rank ", rank);
-  SmallVector<int64_t> shape(firstType.getShape());
-  shape[axis] = 0;
-  for (Value input : adaptor.getInputs()) {
-    auto type = rankedOrNull(input.getType());
-    if (!type || type.getRank() != rank ||
-        type.getElementType() != firstType.getElementType())
-      return emitOptionalError(loc, "inputs must share rank and element type");
-    for (int64_t d = 0; d < rank; ++d) {
-      if (d == axis)
-        continue;
-      if (isDynamic(shape[d]))
-        shape[d] = type.getDimSize(d);
-      else if (!isDynamic(type.getDimSize(d)) && type.getDimSize(d) != shape[d])
-        return emitOptionalError(
-            loc, "input shapes ", shapeString(firstType.getShape()), " and ",
-            shapeString(type.getShape()), " differ outside axis ", axis);
-    }
-    if (isDynamic(shape[axis]) || isDynamic(type.getDimSize(axis)))
-      shape[axis] = ShapedType::kDynamic;
-    else
-      shape[axis] += type.getDimSize(axis);
-  }
-  inferred.push_back(RankedTensorType::get(shape, firstType.getElementType()));
-  return success();
-}
-
-OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
-  ArrayRef<int64_t> perm = getPerm();
-  auto isIdentity = [](ArrayRef<int64_t> order) {
-    for (auto [i, dim] : llvm::enumerate(order))
-      if (dim != static_cast<int64_t>(i))
-        return false;
-    return true;
-  };
-  if (isIdentity(perm))
-    return getInput();
-  // transpose(transpose(x, p), q) -> transpose(x, p o q), or x when identity.
-  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
-    SmallVector<int64_t> composed;
-    for (int64_t dim : perm)
-      composed.push_back(producer.getPerm()[dim]);
-    if (isIdentity(composed) && producer.getInput().getType() == getType())
-      return producer.getInput();
-    getInputMutable().assign(producer.getInput());
-    setPerm(composed);
-    return getResult();
-  }
-  return {};
 }
 
 //===----------------------------------------------------------------------===//

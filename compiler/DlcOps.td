@@ -86,6 +86,34 @@ def Dlc_NegOp : Dlc_UnaryOp<"neg", "Negation">;
 def Dlc_AbsOp : Dlc_UnaryOp<"abs", "Absolute value">;
 def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function">;
 def Dlc_ReciprocalOp : Dlc_UnaryOp<"reciprocal", "1 / x">;
+def Dlc_SinOp : Dlc_UnaryOp<"sin", "Sine">;
+def Dlc_CosOp : Dlc_UnaryOp<"cos", "Cosine">;
+def Dlc_TanOp : Dlc_UnaryOp<"tan", "Tangent">;
+def Dlc_AsinOp : Dlc_UnaryOp<"asin", "Arcsine">;
+def Dlc_AcosOp : Dlc_UnaryOp<"acos", "Arccosine">;
+def Dlc_AtanOp : Dlc_UnaryOp<"atan", "Arctangent">;
+def Dlc_SinhOp : Dlc_UnaryOp<"sinh", "Hyperbolic sine">;
+def Dlc_CoshOp : Dlc_UnaryOp<"cosh", "Hyperbolic cosine">;
+def Dlc_AsinhOp : Dlc_UnaryOp<"asinh", "Inverse hyperbolic sine">;
+def Dlc_AcoshOp : Dlc_UnaryOp<"acosh", "Inverse hyperbolic cosine">;
+def Dlc_AtanhOp : Dlc_UnaryOp<"atanh", "Inverse hyperbolic tangent">;
+def Dlc_CeilOp : Dlc_UnaryOp<"ceil", "Smallest integer >= x">;
+def Dlc_FloorOp : Dlc_UnaryOp<"floor", "Largest integer <= x">;
+def Dlc_RoundOp : Dlc_UnaryOp<"round", "Nearest integer, halves to even">;
+def Dlc_SignOp : Dlc_UnaryOp<"sign", "-1, 0 or 1 (0 for 0, NaN for NaN)">;
+def Dlc_NotOp : Dlc_UnaryOp<"not", "Logical negation of i1">;
+
+def Dlc_CastOp : Dlc_Op<"cast", "Elementwise"> {
+  let summary = "Converts each element to the result's element type";
+  let description = [{
+    Float to integer truncates toward zero (saturating at the type's range);
+    integer to float rounds to nearest; any value to i1 is `x != 0`.
+  }];
+  let arguments = (ins Dlc_Tensor:$input);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+}
 
 def Dlc_ClipOp : Dlc_Op<"clip", "Elementwise", [SameOperandsAndResultType]> {
   let summary = "min(max(x, min), max) with constant bounds";
@@ -115,6 +143,44 @@ def Dlc_DivOp : Dlc_BinaryOp<"div", "lhs / rhs">;
 def Dlc_MaxOp : Dlc_BinaryOp<"max", "max(lhs, rhs)">;
 def Dlc_MinOp : Dlc_BinaryOp<"min", "min(lhs, rhs)">;
 def Dlc_PowOp : Dlc_BinaryOp<"pow", "lhs ^ rhs">;
+def Dlc_ModOp : Dlc_BinaryOp<"mod", "lhs mod rhs, the sign of rhs (floored)">;
+def Dlc_FModOp : Dlc_BinaryOp<"fmod", "lhs mod rhs, the sign of lhs (C fmod)">;
+def Dlc_AndOp : Dlc_BinaryOp<"and", "Logical and of i1">;
+def Dlc_OrOp : Dlc_BinaryOp<"or", "Logical or of i1">;
+def Dlc_XorOp : Dlc_BinaryOp<"xor", "Logical exclusive or of i1">;
+
+class Dlc_CompareOp<string mnemonic, string summaryText>
+    : Dlc_Op<mnemonic, "Broadcast", [SameOperandsElementType,
+                                     InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = summaryText;
+  let description = [{
+    Compares elementwise with numpy-style broadcasting; the result is i1.
+    Comparisons with NaN are false (ordered), except `not_equal`.
+  }];
+  let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dlc_EqualOp : Dlc_CompareOp<"equal", "lhs == rhs">;
+def Dlc_NotEqualOp : Dlc_CompareOp<"not_equal", "lhs != rhs (true with NaN)">;
+def Dlc_LessOp : Dlc_CompareOp<"less", "lhs < rhs">;
+def Dlc_LessEqualOp : Dlc_CompareOp<"less_equal", "lhs <= rhs">;
+def Dlc_GreaterOp : Dlc_CompareOp<"greater", "lhs > rhs">;
+def Dlc_GreaterEqualOp : Dlc_CompareOp<"greater_equal", "lhs >= rhs">;
+
+def Dlc_SelectOp : Dlc_Op<"select", "Broadcast",
+                          [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "cond ? lhs : rhs, elementwise with broadcasting (ONNX Where)";
+  let arguments = (ins Dlc_Tensor:$condition, Dlc_Tensor:$lhs,
+                   Dlc_Tensor:$rhs);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Matrix products, convolution, pooling
@@ -199,6 +265,36 @@ def Dlc_ReduceSumOp : Dlc_ReduceOp<"reduce_sum", "Sum over `axes`">;
 def Dlc_ReduceMeanOp : Dlc_ReduceOp<"reduce_mean", "Mean over `axes`">;
 def Dlc_ReduceMaxOp : Dlc_ReduceOp<"reduce_max", "Maximum over `axes`">;
 def Dlc_ReduceMinOp : Dlc_ReduceOp<"reduce_min", "Minimum over `axes`">;
+def Dlc_ReduceProdOp : Dlc_ReduceOp<"reduce_prod", "Product over `axes`">;
+
+class Dlc_ArgReduceOp<string mnemonic, string summaryText>
+    : Dlc_Op<mnemonic, "Opaque", [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = summaryText;
+  let description = [{
+    The i64 index along `axis` of the extreme element: the first one, or the
+    last one with `select_last_index`. NaN is never selected unless all are.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, I64Attr:$axis, BoolAttr:$keepdims,
+                   BoolAttr:$select_last_index);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Dlc_ArgMaxOp : Dlc_ArgReduceOp<"arg_max", "Index of the maximum along `axis`">;
+def Dlc_ArgMinOp : Dlc_ArgReduceOp<"arg_min", "Index of the minimum along `axis`">;
+
+def Dlc_CumSumOp : Dlc_Op<"cumsum", "Opaque", [SameOperandsAndResultType]> {
+  let summary = "Running sum along `axis` (ONNX CumSum)";
+  let description = [{
+    Element i holds the sum of elements 0..i along `axis` (0..i-1 when
+    `exclusive`; counted from the end when `reverse`).
+  }];
+  let arguments = (ins Dlc_Tensor:$input, I64Attr:$axis, BoolAttr:$exclusive,
+                   BoolAttr:$reverse);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
 
 def Dlc_SoftmaxOp : Dlc_Op<"softmax", "Opaque", [SameOperandsAndResultType]> {
   let summary = "exp(x - max) / sum(exp(x - max)) along one axis";
@@ -242,6 +338,39 @@ def Dlc_GatherOp : Dlc_Op<"gather", "Injective",
     nearest valid slice (ONNX leaves it undefined).
   }];
   let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$indices, I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dlc_GatherElementsOp : Dlc_Op<"gather_elements", "Injective",
+                                   [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "result[i..] = input[i.. with indices[i..] along `axis`]";
+  let description = [{
+    ONNX GatherElements: the result has the shape of `indices`. A negative
+    index counts from the end; an index out of range reads the nearest valid
+    element (ONNX leaves it undefined).
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$indices, I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dlc_GatherNDOp : Dlc_Op<"gather_nd", "Injective",
+                             [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "Reads slices of `input` at index tuples (ONNX GatherND)";
+  let description = [{
+    The last dim of `indices` (k) holds coordinates into input dims
+    batch_dims .. batch_dims + k; the first batch_dims dims of both are
+    batch dims. result shape = indices.shape[:-1] + input.shape[batch_dims
+    + k:]. Negative coordinates count from the end; out of range ones are
+    clamped.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$indices,
+                   I64Attr:$batch_dims);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $indices attr-dict `:` functional-type(operands, results)

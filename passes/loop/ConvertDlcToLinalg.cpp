@@ -297,6 +297,114 @@ Value lowerClip(OpBuilder &b, Location loc, Value x, ClipOp op) {
   return result;
 }
 
+Value lowerSign(OpBuilder &b, Location loc, Value x, SignOp) {
+  Type type = x.getType();
+  Value zero = scalarConstant(b, loc, type, 0.0);
+  Value one = scalarConstant(b, loc, type, 1.0);
+  Value minusOne = scalarConstant(b, loc, type, -1.0);
+  Value positive, negative;
+  if (isFloat(type)) {
+    positive = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, zero);
+    negative = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, zero);
+  } else {
+    positive = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, x, zero);
+    negative = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, x, zero);
+  }
+  // Zero (and NaN) map to themselves.
+  return b.create<arith::SelectOp>(
+      loc, positive, one,
+      b.create<arith::SelectOp>(loc, negative, minusOne, x));
+}
+
+Value lowerNot(OpBuilder &b, Location loc, Value x, NotOp) {
+  return b.create<arith::XOrIOp>(loc, x,
+                                 scalarConstant(b, loc, x.getType(), 1));
+}
+
+/// `type` with `element` in place of its element type (scalars or vectors).
+Type withElementType(Type type, Type element) {
+  if (auto vectorType = dyn_cast<VectorType>(type))
+    return vectorType.clone(element);
+  return element;
+}
+
+Value lowerCast(OpBuilder &b, Location loc, Value x, CastOp op) {
+  Type from = getElementTypeOrSelf(x.getType());
+  Type to = op.getType().getElementType();
+  Type resultType = withElementType(x.getType(), to);
+  if (from == to)
+    return x;
+  if (to.isInteger(1)) { // x != 0
+    Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+    if (isa<FloatType>(from))
+      return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
+  }
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = to.getIntOrFloatBitWidth();
+  if (isa<FloatType>(from) && isa<FloatType>(to))
+    return fromWidth < toWidth
+               ? b.create<arith::ExtFOp>(loc, resultType, x).getResult()
+               : b.create<arith::TruncFOp>(loc, resultType, x).getResult();
+  if (isa<FloatType>(to)) // bools are 0 or 1, other integers signed
+    return from.isInteger(1)
+               ? b.create<arith::UIToFPOp>(loc, resultType, x).getResult()
+               : b.create<arith::SIToFPOp>(loc, resultType, x).getResult();
+  if (isa<FloatType>(from))
+    return b.create<arith::FPToSIOp>(loc, resultType, x);
+  if (fromWidth < toWidth)
+    return from.isInteger(1)
+               ? b.create<arith::ExtUIOp>(loc, resultType, x).getResult()
+               : b.create<arith::ExtSIOp>(loc, resultType, x).getResult();
+  return b.create<arith::TruncIOp>(loc, resultType, x);
+}
+
+/// Remainder of a / b with the sign of `b` (floored: ONNX Mod with fmod=0)
+/// or of `a` (truncated: fmod=1).
+Value lowerRemainder(OpBuilder &b, Location loc, Value x, Value y,
+                     bool floored) {
+  bool isF = isFloat(x.getType());
+  Value r = isF ? b.create<arith::RemFOp>(loc, x, y).getResult()
+                : b.create<arith::RemSIOp>(loc, x, y).getResult();
+  if (!floored)
+    return r;
+  Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+  Value nonZero, signsDiffer;
+  if (isF) {
+    nonZero = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, r, zero);
+    signsDiffer = b.create<arith::XOrIOp>(
+        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, r, zero),
+        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, y, zero));
+  } else {
+    nonZero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, r, zero);
+    signsDiffer = b.create<arith::XOrIOp>(
+        loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, r, zero),
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, y, zero));
+  }
+  Value fix = b.create<arith::AndIOp>(loc, nonZero, signsDiffer);
+  Value shifted = isF ? b.create<arith::AddFOp>(loc, r, y).getResult()
+                      : b.create<arith::AddIOp>(loc, r, y).getResult();
+  return b.create<arith::SelectOp>(loc, fix, shifted, r);
+}
+
+Value lowerCompare(OpBuilder &b, Location loc, Operation *op, Value x,
+                   Value y) {
+  using FP = arith::CmpFPredicate;
+  using IP = arith::CmpIPredicate;
+  auto [floatPredicate, intPredicate] =
+      llvm::TypeSwitch<Operation *, std::pair<FP, IP>>(op)
+          .Case([](EqualOp) { return std::pair(FP::OEQ, IP::eq); })
+          .Case([](NotEqualOp) { return std::pair(FP::UNE, IP::ne); })
+          .Case([](LessOp) { return std::pair(FP::OLT, IP::slt); })
+          .Case([](LessEqualOp) { return std::pair(FP::OLE, IP::sle); })
+          .Case([](GreaterOp) { return std::pair(FP::OGT, IP::sgt); })
+          .Case([](GreaterEqualOp) { return std::pair(FP::OGE, IP::sge); })
+          .Default([](Operation *) { return std::pair(FP::OEQ, IP::eq); });
+  if (isFloat(x.getType()))
+    return b.create<arith::CmpFOp>(loc, floatPredicate, x, y);
+  return b.create<arith::CmpIOp>(loc, intPredicate, x, y);
+}
+
 } // namespace
 
 bool dlc::supportsScalarOp(Operation *op) {
@@ -307,17 +415,25 @@ bool dlc::supportsScalarOp(Operation *op) {
     return false;
   Type type =
       cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  Type inputType = getElementTypeOrSelf(op->getOperand(0).getType());
+  if (isa<CastOp, EqualOp, NotEqualOp, LessOp, LessEqualOp, GreaterOp,
+          GreaterEqualOp>(op))
+    return isFloatOrInt(inputType) && isFloatOrInt(type);
+  if (isa<SelectOp>(op))
+    return isFloatOrInt(type);
+  if (isa<NotOp, AndOp, OrOp, XorOp>(op))
+    return type.isInteger(1);
   if (isFloat(type))
     return true;
   if (!isa<IntegerType>(type))
     return false;
   return isa<ReluOp, NegOp, AbsOp, ClipOp, AddOp, SubOp, MulOp, DivOp, MaxOp,
-             MinOp, PowOp>(op);
+             MinOp, PowOp, SignOp, ModOp, FModOp>(op);
 }
 
 Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
                          ValueRange args) {
-  bool isInt = isa<IntegerType>(args[0].getType());
+  bool isInt = isa<IntegerType>(getElementTypeOrSelf(args[0].getType()));
   auto binary = [&](auto floatOp, auto intOp) -> Value {
     using FloatOp = decltype(floatOp);
     using IntOp = decltype(intOp);
@@ -346,6 +462,40 @@ Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
       .Case(
           [&](MinOp) { return binary(arith::MinimumFOp(), arith::MinSIOp()); })
       .Case([&](PowOp) { return binary(math::PowFOp(), math::IPowIOp()); })
+      .Case([&](SinOp) { return b.create<math::SinOp>(loc, args[0]); })
+      .Case([&](CosOp) { return b.create<math::CosOp>(loc, args[0]); })
+      .Case([&](TanOp) { return b.create<math::TanOp>(loc, args[0]); })
+      .Case([&](AsinOp) { return b.create<math::AsinOp>(loc, args[0]); })
+      .Case([&](AcosOp) { return b.create<math::AcosOp>(loc, args[0]); })
+      .Case([&](AtanOp) { return b.create<math::AtanOp>(loc, args[0]); })
+      .Case([&](SinhOp) { return b.create<math::SinhOp>(loc, args[0]); })
+      .Case([&](CoshOp) { return b.create<math::CoshOp>(loc, args[0]); })
+      .Case([&](AsinhOp) { return b.create<math::AsinhOp>(loc, args[0]); })
+      .Case([&](AcoshOp) { return b.create<math::AcoshOp>(loc, args[0]); })
+      .Case([&](AtanhOp) { return b.create<math::AtanhOp>(loc, args[0]); })
+      .Case([&](CeilOp) { return b.create<math::CeilOp>(loc, args[0]); })
+      .Case([&](FloorOp) { return b.create<math::FloorOp>(loc, args[0]); })
+      .Case([&](RoundOp) { return b.create<math::RoundEvenOp>(loc, args[0]); })
+      .Case([&](SignOp o) { return lowerSign(b, loc, args[0], o); })
+      .Case([&](NotOp o) { return lowerNot(b, loc, args[0], o); })
+      .Case([&](CastOp o) { return lowerCast(b, loc, args[0], o); })
+      .Case(
+          [&](ModOp) { return lowerRemainder(b, loc, args[0], args[1], true); })
+      .Case([&](FModOp) {
+        return lowerRemainder(b, loc, args[0], args[1], false);
+      })
+      .Case(
+          [&](AndOp) { return b.create<arith::AndIOp>(loc, args[0], args[1]); })
+      .Case([&](OrOp) { return b.create<arith::OrIOp>(loc, args[0], args[1]); })
+      .Case(
+          [&](XorOp) { return b.create<arith::XOrIOp>(loc, args[0], args[1]); })
+      .Case<EqualOp, NotEqualOp, LessOp, LessEqualOp, GreaterOp,
+            GreaterEqualOp>([&](Operation *compare) {
+        return lowerCompare(b, loc, compare, args[0], args[1]);
+      })
+      .Case([&](SelectOp) {
+        return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]);
+      })
       .Default([](Operation *) { return Value(); });
 }
 
@@ -549,6 +699,7 @@ struct ConvertDlcToLinalgPass
     RewritePatternSet patterns(context);
     populateElementwiseLoweringPatterns(patterns);
     populateStructuredLoweringPatterns(patterns);
+    populateIndexingLoweringPatterns(patterns);
     populateConvolutionLoweringPatterns(patterns, convMicrokernel);
     populateFusedLoweringPatterns(patterns, convMicrokernel);
     if (failed(applyPartialConversion(getOperation(), target,

@@ -300,7 +300,7 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
 // Reductions and softmax
 //===----------------------------------------------------------------------===//
 
-enum class ReduceKind { Sum, Mean, Max, Min };
+enum class ReduceKind { Sum, Mean, Max, Min, Prod };
 
 /// Reduces `input` over `axes` into a tensor without those dims, combining
 /// with `kind`'s operation starting from its identity.
@@ -327,7 +327,8 @@ Value reduceAxes(OpBuilder &b, Location loc, Value input,
   Value identity = kind == ReduceKind::Max ? lowestValue(b, loc, elementType)
                    : kind == ReduceKind::Min
                        ? highestValue(b, loc, elementType)
-                       : scalarConstant(b, loc, elementType, 0);
+                       : scalarConstant(b, loc, elementType,
+                                        kind == ReduceKind::Prod ? 1 : 0);
   Value init = filledTensor(b, loc, resultType, identity);
   SmallVector<AffineMap> maps = {
       b.getMultiDimIdentityMap(rank),
@@ -341,6 +342,8 @@ Value reduceAxes(OpBuilder &b, Location loc, Value input,
                     ? maxScalars(nested, nestedLoc, args[1], args[0])
                 : kind == ReduceKind::Min
                     ? minScalars(nested, nestedLoc, args[1], args[0])
+                : kind == ReduceKind::Prod
+                    ? mulScalars(nested, nestedLoc, args[1], args[0])
                     : reassociableAdd(nested, nestedLoc, args[1], args[0]);
             nested.create<linalg::YieldOp>(nestedLoc, combined);
           })
@@ -457,6 +460,7 @@ void dlc::populateStructuredLoweringPatterns(RewritePatternSet &patterns) {
                SoftmaxLowering, ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
                ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
-               ReduceLowering<ReduceMinOp, ReduceKind::Min>>(
+               ReduceLowering<ReduceMinOp, ReduceKind::Min>,
+               ReduceLowering<ReduceProdOp, ReduceKind::Prod>>(
       patterns.getContext());
 }

@@ -108,6 +108,7 @@ bool fitsMatmulMicrokernel(mlir::Operation *op, int64_t minMacs);
 
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateIndexingLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateConvolutionLoweringPatterns(mlir::RewritePatternSet &patterns,
                                          bool convMicrokernel);
 void populateFusedLoweringPatterns(mlir::RewritePatternSet &patterns,

@@ -145,3 +145,29 @@ func.func @conv_blocked_mismatch(%x: tensor<1x2x4x4x4xf32>, %w: tensor<2x3x1x1x4
   %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4x4xf32>, tensor<2x3x1x1x4x4xf32>) -> tensor<1x2x4x4x4xf32>
   return %0 : tensor<1x2x4x4x4xf32>
 }
+
+// -----
+
+func.func @select_float_condition(%c: tensor<3xf32>, %a: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+2 {{condition must be a tensor of i1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.select %c, %a, %a : (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @cast_reshapes(%a: tensor<3xf32>) -> tensor<4xi32> {
+  // expected-error @+1 {{changes the shape}}
+  %0 = dlc.cast %a : tensor<3xf32> to tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+func.func @gather_nd_too_many_coordinates(%a: tensor<2x3xf32>, %i: tensor<4x3xi64>) -> tensor<4xf32> {
+  // expected-error @+2 {{do not fit input rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.gather_nd %a, %i {batch_dims = 0 : i64} : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -88,3 +88,23 @@ func.func @depthwise_blocked(%x: tensor<1x2x4x4x16xf32>, %w: tensor<2x3x3x16xf32
   %0 = dlc.depthwise_conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x4x4x16xf32>, tensor<2x3x3x16xf32>) -> tensor<1x2x4x4x16xf32>
   return %0 : tensor<1x2x4x4x16xf32>
 }
+
+// Comparisons infer an i1 result; select and gathers round-trip.
+// CHECK-LABEL: func @compare_select_gather
+// CHECK: dlc.less %arg0, %arg1 : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+// CHECK: dlc.select %{{.*}}, %arg0, %arg1 : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+// CHECK: dlc.cast %{{.*}} : tensor<2x3xf32> to tensor<2x3xi32>
+// CHECK: dlc.arg_max %arg0 {axis = 1 : i64, keepdims = false, select_last_index = false} : (tensor<2x3xf32>) -> tensor<2xi64>
+// CHECK: dlc.gather_elements %arg0, %arg2 {axis = 0 : i64} : (tensor<2x3xf32>, tensor<1x3xi64>) -> tensor<1x3xf32>
+// CHECK: dlc.gather_nd %arg0, %arg3 {batch_dims = 0 : i64} : (tensor<2x3xf32>, tensor<4x1xi64>) -> tensor<4x3xf32>
+// CHECK: dlc.cumsum %arg0 {axis = 0 : i64, exclusive = false, reverse = true} : tensor<2x3xf32>
+func.func @compare_select_gather(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %i: tensor<1x3xi64>, %t: tensor<4x1xi64>) -> (tensor<2x3xf32>, tensor<2x3xi32>, tensor<2xi64>, tensor<1x3xf32>, tensor<4x3xf32>, tensor<2x3xf32>) {
+  %0 = dlc.less %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xi1>
+  %1 = dlc.select %0, %a, %b : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %2 = dlc.cast %1 : tensor<2x3xf32> to tensor<2x3xi32>
+  %3 = dlc.arg_max %a {axis = 1 : i64, keepdims = false, select_last_index = false} : (tensor<2x3xf32>) -> tensor<2xi64>
+  %4 = dlc.gather_elements %a, %i {axis = 0 : i64} : (tensor<2x3xf32>, tensor<1x3xi64>) -> tensor<1x3xf32>
+  %5 = dlc.gather_nd %a, %t {batch_dims = 0 : i64} : (tensor<2x3xf32>, tensor<4x1xi64>) -> tensor<4x3xf32>
+  %6 = dlc.cumsum %a {axis = 0 : i64, exclusive = false, reverse = true} : tensor<2x3xf32>
+  return %1, %2, %3, %4, %5, %6 : tensor<2x3xf32>, tensor<2x3xi32>, tensor<2xi64>, tensor<1x3xf32>, tensor<4x3xf32>, tensor<2x3xf32>
+}

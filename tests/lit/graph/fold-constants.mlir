@@ -101,3 +101,30 @@ func.func @conv_left_alone() -> tensor<1x1x1x1xf32> {
   %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32>
   return %0 : tensor<1x1x1x1xf32>
 }
+
+// -----
+
+// Shape arithmetic on integers: comparison, select, floored mod (-5 mod 3
+// is 1), cast to float and a product reduce are evaluated; a mod by zero is
+// left to run time.
+// CHECK-LABEL: func @integer_ops
+// CHECK-DAG: %[[R:.*]] = dlc.constant dense<[1, 5, 0]> : tensor<3xi64>
+// CHECK-DAG: %[[F:.*]] = dlc.constant dense<[1.000000e+00, 5.000000e+00, 0.000000e+00]> : tensor<3xf32>
+// CHECK-DAG: %[[P:.*]] = dlc.constant dense<12> : tensor<i64>
+// CHECK: %[[BAD:.*]] = dlc.mod %{{.*}}, %{{.*}} : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+// CHECK: return %[[R]], %[[F]], %[[P]], %[[BAD]]
+func.func @integer_ops() -> (tensor<3xi64>, tensor<3xf32>, tensor<i64>, tensor<3xi64>) {
+  %a = dlc.constant dense<[7, -5, 0]> : tensor<3xi64>
+  %three = dlc.constant dense<3> : tensor<i64>
+  %zero = dlc.constant dense<0> : tensor<i64>
+  %one = dlc.constant dense<1> : tensor<i64>
+  %gt = dlc.greater %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %m = dlc.mod %a, %three : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %n = dlc.neg %a : tensor<3xi64>
+  %r = dlc.select %gt, %m, %n : (tensor<3xi1>, tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
+  %f = dlc.cast %r : tensor<3xi64> to tensor<3xf32>
+  %q = dlc.add %r, %one : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %p = dlc.reduce_prod %q {axes = array<i64: 0>, keepdims = false} : (tensor<3xi64>) -> tensor<i64>
+  %bad = dlc.mod %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  return %r, %f, %p, %bad : tensor<3xi64>, tensor<3xf32>, tensor<i64>, tensor<3xi64>
+}

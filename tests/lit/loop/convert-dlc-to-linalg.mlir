@@ -231,3 +231,74 @@ func.func @depthwise_blocked(%x: tensor<1x2x5x5x4xf32>, %w: tensor<2x3x3x4xf32>)
   %0 = dlc.depthwise_conv_blocked %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x5x5x4xf32>, tensor<2x3x3x4xf32>) -> tensor<1x2x2x2x4xf32>
   return %0 : tensor<1x2x2x2x4xf32>
 }
+
+// -----
+
+// Comparisons yield i1 (ordered for floats, signed for integers); select
+// broadcasts all three operands.
+// CHECK-LABEL: func @compare_select
+// CHECK: outs(%{{.*}} : tensor<4xi1>)
+// CHECK: arith.cmpf olt
+// CHECK: ins(%{{.*}}, %arg0, %arg1 : tensor<4xi1>, tensor<4xf32>, tensor<f32>)
+// CHECK: arith.select
+// CHECK: arith.cmpi sge
+func.func @compare_select(%a: tensor<4xf32>, %b: tensor<f32>, %i: tensor<4xi64>) -> (tensor<4xf32>, tensor<4xi1>) {
+  %0 = dlc.less %a, %b : (tensor<4xf32>, tensor<f32>) -> tensor<4xi1>
+  %1 = dlc.select %0, %a, %b : (tensor<4xi1>, tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %2 = dlc.greater_equal %i, %i : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi1>
+  return %1, %2 : tensor<4xf32>, tensor<4xi1>
+}
+
+// -----
+
+// Float to integer truncates; a bool converts as 0/1 (unsigned); anything
+// to bool is `!= 0` (true for NaN).
+// CHECK-LABEL: func @casts
+// CHECK: arith.fptosi %{{.*}} : f32 to i64
+// CHECK: arith.uitofp %{{.*}} : i1 to f32
+// CHECK: arith.cmpf une
+func.func @casts(%a: tensor<4xf32>, %i: tensor<4xi1>) -> (tensor<4xi64>, tensor<4xf32>, tensor<4xi1>) {
+  %0 = dlc.cast %a : tensor<4xf32> to tensor<4xi64>
+  %1 = dlc.cast %i : tensor<4xi1> to tensor<4xf32>
+  %2 = dlc.cast %a : tensor<4xf32> to tensor<4xi1>
+  return %0, %1, %2 : tensor<4xi64>, tensor<4xf32>, tensor<4xi1>
+}
+
+// -----
+
+// mod takes the divisor's sign: a non-zero remainder whose sign differs is
+// moved by the divisor. fmod is the plain (truncated) remainder.
+// CHECK-LABEL: func @mods
+// CHECK: %[[R:.*]] = arith.remsi %[[A:.*]], %[[B:.*]] : i32
+// CHECK: arith.cmpi ne, %[[R]]
+// CHECK: %[[FIX:.*]] = arith.andi
+// CHECK: %[[MOVED:.*]] = arith.addi %[[R]], %[[B]]
+// CHECK: arith.select %[[FIX]], %[[MOVED]], %[[R]]
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: %[[F:.*]] = arith.remsi
+// CHECK-NEXT: linalg.yield %[[F]]
+func.func @mods(%a: tensor<4xi32>, %b: tensor<4xi32>) -> (tensor<4xi32>, tensor<4xi32>) {
+  %0 = dlc.mod %a, %b : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  %1 = dlc.fmod %a, %b : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  return %0, %1 : tensor<4xi32>, tensor<4xi32>
+}
+
+// -----
+
+// Round is to nearest even; sign keeps 0 and NaN; not flips i1.
+// CHECK-LABEL: func @unary
+// CHECK: math.roundeven
+// CHECK: math.asin
+// CHECK: %[[POS:.*]] = arith.cmpf ogt
+// CHECK: %[[NEG:.*]] = arith.cmpf olt
+// CHECK: %[[INNER:.*]] = arith.select %[[NEG]], %{{.*}}, %[[X:.*]] : f32
+// CHECK: arith.select %[[POS]], %{{.*}}, %[[INNER]] : f32
+// CHECK: arith.xori %{{.*}}, %true : i1
+func.func @unary(%a: tensor<4xf32>, %c: tensor<4xi1>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi1>) {
+  %0 = dlc.round %a : tensor<4xf32>
+  %1 = dlc.asin %a : tensor<4xf32>
+  %2 = dlc.sign %a : tensor<4xf32>
+  %3 = dlc.not %c : tensor<4xi1>
+  return %0, %1, %2, %3 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi1>
+}

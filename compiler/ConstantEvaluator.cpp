@@ -1,0 +1,401 @@
+//===- ConstantEvaluator.cpp - Evaluate dlc ops on constants --------------===//
+//
+// A small reference evaluator over dense constants. Values are computed in
+// double precision (int64 for integers) and rounded to the result's element
+// type once, as the op would produce them at run time.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/ConstantEvaluator.h"
+#include "compiler/DlcDialect.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+/// A constant tensor's values, widened.
+struct Values {
+  RankedTensorType type;
+  std::vector<double> data;
+};
+
+std::optional<Values> readConstant(Value value) {
+  DenseElementsAttr dense;
+  if (!matchPattern(value, m_Constant(&dense)))
+    return std::nullopt;
+  Values values{cast<RankedTensorType>(dense.getType()), {}};
+  Type elementType = values.type.getElementType();
+  values.data.reserve(values.type.getNumElements());
+  if (isa<FloatType>(elementType)) {
+    for (APFloat element : dense.getValues<APFloat>())
+      values.data.push_back(element.convertToDouble());
+  } else if (auto intType = dyn_cast<IntegerType>(elementType)) {
+    if (intType.isUnsigned())
+      return std::nullopt;
+    for (APInt element : dense.getValues<APInt>())
+      values.data.push_back(intType.getWidth() == 1
+                                ? static_cast<double>(element.getZExtValue())
+                                : static_cast<double>(element.getSExtValue()));
+  } else {
+    return std::nullopt;
+  }
+  return values;
+}
+
+DenseElementsAttr writeConstant(RankedTensorType type, ArrayRef<double> data) {
+  Type elementType = type.getElementType();
+  if (auto floatType = dyn_cast<FloatType>(elementType)) {
+    SmallVector<APFloat> elements;
+    elements.reserve(data.size());
+    for (double value : data) {
+      APFloat element(value);
+      bool lost;
+      element.convert(floatType.getFloatSemantics(),
+                      APFloat::rmNearestTiesToEven, &lost);
+      elements.push_back(element);
+    }
+    return DenseElementsAttr::get(type, elements);
+  }
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  SmallVector<APInt> elements;
+  elements.reserve(data.size());
+  for (double value : data)
+    elements.push_back(APInt(width, static_cast<int64_t>(value),
+                             /*isSigned=*/width != 1));
+  return DenseElementsAttr::get(type, elements);
+}
+
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// The flat index into `operand` (broadcast numpy-style to `result`) of the
+/// element at flat index `index` of `result`.
+int64_t broadcastIndex(int64_t index, ArrayRef<int64_t> result,
+                       ArrayRef<int64_t> operand) {
+  SmallVector<int64_t> resultStrides = stridesOf(result);
+  SmallVector<int64_t> operandStrides = stridesOf(operand);
+  int64_t offset = result.size() - operand.size(), flat = 0;
+  for (size_t d = 0; d < result.size(); ++d) {
+    int64_t coordinate = (index / resultStrides[d]) % result[d];
+    if (static_cast<int64_t>(d) < offset)
+      continue;
+    size_t od = d - offset;
+    if (operand[od] != 1)
+      flat += coordinate * operandStrides[od];
+  }
+  return flat;
+}
+
+using UnaryFn = double (*)(double);
+
+std::optional<UnaryFn> unaryFunction(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<UnaryFn>>(op)
+      .Case([](ReluOp) { return +[](double x) { return x > 0 ? x : 0.0; }; })
+      .Case([](SigmoidOp) {
+        return +[](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+      })
+      .Case([](TanhOp) { return +[](double x) { return std::tanh(x); }; })
+      .Case([](ExpOp) { return +[](double x) { return std::exp(x); }; })
+      .Case([](LogOp) { return +[](double x) { return std::log(x); }; })
+      .Case([](SqrtOp) { return +[](double x) { return std::sqrt(x); }; })
+      .Case([](NegOp) { return +[](double x) { return -x; }; })
+      .Case([](AbsOp) { return +[](double x) { return std::fabs(x); }; })
+      .Case([](ErfOp) { return +[](double x) { return std::erf(x); }; })
+      .Case([](ReciprocalOp) { return +[](double x) { return 1.0 / x; }; })
+      .Case([](SinOp) { return +[](double x) { return std::sin(x); }; })
+      .Case([](CosOp) { return +[](double x) { return std::cos(x); }; })
+      .Case([](TanOp) { return +[](double x) { return std::tan(x); }; })
+      .Case([](AsinOp) { return +[](double x) { return std::asin(x); }; })
+      .Case([](AcosOp) { return +[](double x) { return std::acos(x); }; })
+      .Case([](AtanOp) { return +[](double x) { return std::atan(x); }; })
+      .Case([](SinhOp) { return +[](double x) { return std::sinh(x); }; })
+      .Case([](CoshOp) { return +[](double x) { return std::cosh(x); }; })
+      .Case([](AsinhOp) { return +[](double x) { return std::asinh(x); }; })
+      .Case([](AcoshOp) { return +[](double x) { return std::acosh(x); }; })
+      .Case([](AtanhOp) { return +[](double x) { return std::atanh(x); }; })
+      .Case([](CeilOp) { return +[](double x) { return std::ceil(x); }; })
+      .Case([](FloorOp) { return +[](double x) { return std::floor(x); }; })
+      .Case([](RoundOp) { return +[](double x) { return std::nearbyint(x); }; })
+      .Case([](SignOp) {
+        return +[](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; };
+      })
+      .Case([](NotOp) { return +[](double x) { return x == 0 ? 1.0 : 0.0; }; })
+      .Case([](CastOp) { return +[](double x) { return x; }; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+using BinaryFn = double (*)(double, double);
+
+std::optional<BinaryFn> binaryFunction(Operation *op, bool isInteger) {
+  return llvm::TypeSwitch<Operation *, std::optional<BinaryFn>>(op)
+      .Case([](AddOp) { return +[](double a, double b) { return a + b; }; })
+      .Case([](SubOp) { return +[](double a, double b) { return a - b; }; })
+      .Case([](MulOp) { return +[](double a, double b) { return a * b; }; })
+      .Case([&](DivOp) -> std::optional<BinaryFn> {
+        if (isInteger) // integer division truncates, as arith.divsi
+          return +[](double a, double b) { return std::trunc(a / b); };
+        return +[](double a, double b) { return a / b; };
+      })
+      .Case([](MaxOp) {
+        return +[](double a, double b) { return std::fmax(a, b); };
+      })
+      .Case([](MinOp) {
+        return +[](double a, double b) { return std::fmin(a, b); };
+      })
+      .Case([](PowOp) {
+        return +[](double a, double b) { return std::pow(a, b); };
+      })
+      .Case([](ModOp) {
+        return +[](double a, double b) {
+          double r = std::fmod(a, b);
+          return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+        };
+      })
+      .Case([](FModOp) {
+        return +[](double a, double b) { return std::fmod(a, b); };
+      })
+      .Case([](AndOp) {
+        return +[](double a, double b) { return double(a != 0 && b != 0); };
+      })
+      .Case([](OrOp) {
+        return +[](double a, double b) { return double(a != 0 || b != 0); };
+      })
+      .Case([](XorOp) {
+        return +[](double a, double b) { return double((a != 0) != (b != 0)); };
+      })
+      .Case([](EqualOp) {
+        return +[](double a, double b) { return double(a == b); };
+      })
+      .Case([](NotEqualOp) {
+        return +[](double a, double b) { return double(a != b); };
+      })
+      .Case([](LessOp) {
+        return +[](double a, double b) { return double(a < b); };
+      })
+      .Case([](LessEqualOp) {
+        return +[](double a, double b) { return double(a <= b); };
+      })
+      .Case([](GreaterOp) {
+        return +[](double a, double b) { return double(a > b); };
+      })
+      .Case([](GreaterEqualOp) {
+        return +[](double a, double b) { return double(a >= b); };
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// Evaluates `op` over constant `inputs`; nullopt when it cannot.
+std::optional<std::vector<double>> evaluate(Operation *op,
+                                            ArrayRef<Values> inputs) {
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  ArrayRef<int64_t> shape = resultType.getShape();
+  int64_t count = resultType.getNumElements();
+  bool isInteger = isa<IntegerType>(resultType.getElementType());
+  std::vector<double> out(count);
+
+  if (auto fn = unaryFunction(op)) {
+    if (isInteger && !isa<ReluOp, NegOp, AbsOp, SignOp, NotOp, CastOp>(op))
+      return std::nullopt;
+    bool toBool = resultType.getElementType().isInteger(1);
+    for (int64_t i = 0; i < count; ++i) {
+      out[i] = (*fn)(inputs[0].data[i]);
+      if (toBool)
+        out[i] = out[i] != 0;
+    }
+    return out;
+  }
+  if (isa<SelectOp>(op)) {
+    for (int64_t i = 0; i < count; ++i) {
+      bool pick =
+          inputs[0].data[broadcastIndex(i, shape, inputs[0].type.getShape())];
+      const Values &chosen = pick ? inputs[1] : inputs[2];
+      out[i] = chosen.data[broadcastIndex(i, shape, chosen.type.getShape())];
+    }
+    return out;
+  }
+  if (auto clip = dyn_cast<ClipOp>(op)) {
+    double low = clip.getMin().convertToDouble();
+    double high = clip.getMax().convertToDouble();
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = std::fmin(std::fmax(inputs[0].data[i], low), high);
+    return out;
+  }
+  if (isInteger && isa<ModOp, FModOp>(op) &&
+      llvm::is_contained(inputs[1].data, 0.0))
+    return std::nullopt; // integer division by zero: left to run time
+  if (auto fn = binaryFunction(
+          op, isa<IntegerType>(inputs[0].type.getElementType()))) {
+    ArrayRef<int64_t> lhs = inputs[0].type.getShape();
+    ArrayRef<int64_t> rhs = inputs[1].type.getShape();
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = (*fn)(inputs[0].data[broadcastIndex(i, shape, lhs)],
+                     inputs[1].data[broadcastIndex(i, shape, rhs)]);
+    return out;
+  }
+  if (auto transpose = dyn_cast<TransposeOp>(op)) {
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    SmallVector<int64_t> inputStrides = stridesOf(inputs[0].type.getShape());
+    SmallVector<int64_t> resultStrides = stridesOf(shape);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t source = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        source += ((i / resultStrides[d]) % shape[d]) * inputStrides[perm[d]];
+      out[i] = inputs[0].data[source];
+    }
+    return out;
+  }
+  if (isa<ReshapeOp>(op))
+    return inputs[0].data;
+  if (auto gather = dyn_cast<GatherOp>(op)) {
+    ArrayRef<int64_t> input = inputs[0].type.getShape();
+    int64_t axis = normalizeAxis(gather.getAxis(), input.size());
+    int64_t inner = stridesOf(input)[axis], size = input[axis];
+    int64_t indexCount = inputs[1].data.size();
+    int64_t i = 0;
+    for (int64_t outer = 0;
+         outer < count / std::max<int64_t>(indexCount * inner, 1); ++outer)
+      for (int64_t k = 0; k < indexCount; ++k) {
+        int64_t index = static_cast<int64_t>(inputs[1].data[k]);
+        index =
+            std::clamp<int64_t>(index < 0 ? index + size : index, 0, size - 1);
+        for (int64_t j = 0; j < inner; ++j)
+          out[i++] = inputs[0].data[(outer * size + index) * inner + j];
+      }
+    return out;
+  }
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    SmallVector<int64_t> inputStrides = stridesOf(inputs[0].type.getShape());
+    SmallVector<int64_t> resultStrides = stridesOf(shape);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t source = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        source += (slice.getStarts()[d] +
+                   ((i / resultStrides[d]) % shape[d]) * slice.getSteps()[d]) *
+                  inputStrides[d];
+      out[i] = inputs[0].data[source];
+    }
+    return out;
+  }
+  if (auto concat = dyn_cast<ConcatOp>(op)) {
+    int64_t axis = normalizeAxis(concat.getAxis(), shape.size());
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    out.clear();
+    for (int64_t o = 0; o < outer; ++o)
+      for (const Values &input : inputs) {
+        int64_t chunk = input.type.getNumElements() / outer;
+        out.insert(out.end(), input.data.begin() + o * chunk,
+                   input.data.begin() + (o + 1) * chunk);
+      }
+    return out;
+  }
+  if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(
+          op)) {
+    ArrayRef<int64_t> inputShape = inputs[0].type.getShape();
+    auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+    SmallVector<bool> reduced(inputShape.size(), false);
+    for (int64_t axis : axes)
+      reduced[normalizeAxis(axis, inputShape.size())] = true;
+    // Accumulate each input element into its output slot (keepdims or not,
+    // the output order is the input order without the reduced dims).
+    SmallVector<int64_t> inputStrides = stridesOf(inputShape);
+    bool isMax = isa<ReduceMaxOp>(op), isMin = isa<ReduceMinOp>(op);
+    bool isProd = isa<ReduceProdOp>(op);
+    double init = isMax    ? -std::numeric_limits<double>::infinity()
+                  : isMin  ? std::numeric_limits<double>::infinity()
+                  : isProd ? 1.0
+                           : 0.0;
+    std::fill(out.begin(), out.end(), init);
+    int64_t inputCount = inputs[0].type.getNumElements();
+    for (int64_t i = 0; i < inputCount; ++i) {
+      int64_t slot = 0;
+      for (size_t d = 0; d < inputShape.size(); ++d)
+        if (!reduced[d])
+          slot = slot * inputShape[d] + (i / inputStrides[d]) % inputShape[d];
+      double x = inputs[0].data[i];
+      out[slot] = isMax    ? std::fmax(out[slot], x)
+                  : isMin  ? std::fmin(out[slot], x)
+                  : isProd ? out[slot] * x
+                           : out[slot] + x;
+    }
+    if (isa<ReduceMeanOp>(op) && count)
+      for (double &value : out)
+        value /= static_cast<double>(inputCount / count);
+    return out;
+  }
+  if (isa<MatMulOp>(op)) {
+    ArrayRef<int64_t> lhs = inputs[0].type.getShape();
+    ArrayRef<int64_t> rhs = inputs[1].type.getShape();
+    int64_t m = shape[shape.size() - 2], n = shape.back(), k = lhs.back();
+    int64_t batches = count / (m * n);
+    // Batch b of the result maps to broadcast batches of the operands.
+    SmallVector<int64_t> batchShape(shape.drop_back(2));
+    for (int64_t b = 0; b < batches; ++b) {
+      int64_t lhsBatch = broadcastIndex(b, batchShape, lhs.drop_back(2));
+      int64_t rhsBatch = broadcastIndex(b, batchShape, rhs.drop_back(2));
+      const double *a = inputs[0].data.data() + lhsBatch * m * k;
+      const double *w = inputs[1].data.data() + rhsBatch * k * n;
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (int64_t p = 0; p < k; ++p)
+            sum += a[i * k + p] * w[p * n + j];
+          out[b * m * n + i * n + j] = sum;
+        }
+    }
+    return out;
+  }
+  if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+    int64_t axis = normalizeAxis(softmax.getAxis(), shape.size());
+    int64_t size = shape[axis], inner = stridesOf(shape)[axis];
+    for (int64_t base = 0; base < count; ++base) {
+      if ((base / inner) % size != 0)
+        continue; // visit each slice once, from its first element
+      double peak = -std::numeric_limits<double>::infinity(), sum = 0;
+      for (int64_t j = 0; j < size; ++j)
+        peak = std::fmax(peak, inputs[0].data[base + j * inner]);
+      for (int64_t j = 0; j < size; ++j)
+        sum += std::exp(inputs[0].data[base + j * inner] - peak);
+      for (int64_t j = 0; j < size; ++j)
+        out[base + j * inner] =
+            std::exp(inputs[0].data[base + j * inner] - peak) / sum;
+    }
+    return out;
+  }
+  return std::nullopt; // conv and pooling are left to run time
+}
+
+} // namespace
+
+DenseElementsAttr dlc::evaluateConstantOp(Operation *op, int64_t maxElements) {
+  if (!isa<DlcDialect>(op->getDialect()) || op->getNumResults() != 1 ||
+      op->getNumOperands() == 0 || isa<ConstantOp, FusedOp>(op))
+    return nullptr;
+  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!resultType || !resultType.hasStaticShape() ||
+      resultType.getNumElements() > maxElements)
+    return nullptr;
+  SmallVector<Values> inputs;
+  for (Value operand : op->getOperands()) {
+    std::optional<Values> values = readConstant(operand);
+    if (!values)
+      return nullptr;
+    inputs.push_back(std::move(*values));
+  }
+  std::optional<std::vector<double>> result = evaluate(op, inputs);
+  if (!result)
+    return nullptr;
+  return writeConstant(resultType, *result);
+}

@@ -1,0 +1,245 @@
+//===- DlcDataMovementOps.cpp - Transpose, reshape, gathers, slices -------===//
+//
+// Type inference, verifiers and folders of the data-movement ops; the op
+// classes themselves are defined in DlcOps.cpp.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
+#include "compiler/DlcOpsHelpers.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace dlc;
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType)
+    return emitOptionalError(loc, "input must be a ranked tensor");
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  int64_t rank = inputType.getRank();
+  SmallVector<bool> seen(rank, false);
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return emitOptionalError(loc, "perm has ", perm.size(),
+                             " entries for rank ", rank);
+  SmallVector<int64_t> shape;
+  for (int64_t dim : perm) {
+    if (dim < 0 || dim >= rank || seen[dim])
+      return emitOptionalError(loc, "perm is not a permutation of 0..",
+                               rank - 1);
+    seen[dim] = true;
+    shape.push_back(inputType.getDimSize(dim));
+  }
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult
+GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                   Adaptor adaptor,
+                                   SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto indicesType = rankedOrNull(adaptor.getIndices().getType());
+  if (!inputType || !indicesType)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (!isa<IntegerType>(indicesType.getElementType()))
+    return emitOptionalError(loc, "indices must be integers");
+  if (inputType.getRank() != indicesType.getRank())
+    return emitOptionalError(loc, "indices must have the input's rank ",
+                             inputType.getRank());
+  if (normalizeAxis(adaptor.getAxis(), inputType.getRank()) < 0)
+    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
+                             " is out of range");
+  inferred.push_back(RankedTensorType::get(indicesType.getShape(),
+                                           inputType.getElementType()));
+  return success();
+}
+
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto indicesType = rankedOrNull(adaptor.getIndices().getType());
+  if (!inputType || !indicesType || indicesType.getRank() < 1 ||
+      !indicesType.hasStaticShape())
+    return emitOptionalError(loc, "operands must be ranked tensors, indices "
+                                  "static with rank 1 or more");
+  if (!isa<IntegerType>(indicesType.getElementType()))
+    return emitOptionalError(loc, "indices must be integers");
+  int64_t batchDims = adaptor.getBatchDims();
+  int64_t k = indicesType.getShape().back();
+  if (batchDims < 0 || batchDims >= indicesType.getRank() ||
+      batchDims + k > inputType.getRank())
+    return emitOptionalError(loc, "batch_dims ", batchDims, " and ", k,
+                             " coordinates do not fit input rank ",
+                             inputType.getRank());
+  SmallVector<int64_t> shape(indicesType.getShape().drop_back());
+  for (int64_t d = batchDims + k; d < inputType.getRank(); ++d)
+    shape.push_back(inputType.getDimSize(d));
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto inputType = getInput().getType();
+  auto resultType = getType();
+  if (inputType.getElementType() != resultType.getElementType())
+    return emitOpError("changes the element type");
+  if (resultType.getNumDynamicDims() > 1)
+    return emitOpError("may leave at most one result dimension dynamic");
+  if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
+    return success(); // checked again once shape inference made it static
+  if (inputType.getNumElements() != resultType.getNumElements())
+    return emitOpError("cannot reshape ")
+           << shapeString(inputType.getShape()) << " ("
+           << inputType.getNumElements() << " elements) to "
+           << shapeString(resultType.getShape()) << " ("
+           << resultType.getNumElements() << " elements)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (!getType().hasStaticShape())
+    return {};
+  if (getInput().getType() == getType())
+    return getInput();
+  // reshape(reshape(x)) -> reshape(x)
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getType());
+  return {};
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto indicesType = rankedOrNull(adaptor.getIndices().getType());
+  if (!inputType || !indicesType || inputType.getRank() < 1)
+    return emitOptionalError(loc, "operands must be ranked, input rank >= 1");
+  if (!isa<IntegerType>(indicesType.getElementType()))
+    return emitOptionalError(loc, "indices must be integers");
+  int64_t axis = normalizeAxis(adaptor.getAxis(), inputType.getRank());
+  if (axis < 0)
+    return emitOptionalError(loc, "axis ",
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             " is out of range for rank ", inputType.getRank());
+  ArrayRef<int64_t> input = inputType.getShape();
+  SmallVector<int64_t> shape(input.take_front(axis));
+  llvm::append_range(shape, indicesType.getShape());
+  llvm::append_range(shape, input.drop_front(axis + 1));
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType)
+    return emitOptionalError(loc, "input must be a ranked tensor");
+  ArrayRef<int64_t> starts = adaptor.getStarts(), ends = adaptor.getEnds(),
+                    steps = adaptor.getSteps();
+  int64_t rank = inputType.getRank();
+  if (static_cast<int64_t>(starts.size()) != rank ||
+      static_cast<int64_t>(ends.size()) != rank ||
+      static_cast<int64_t>(steps.size()) != rank)
+    return emitOptionalError(loc, "expected ", rank, " starts, ends and steps");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = inputType.getDimSize(d);
+    if (steps[d] < 1 || starts[d] < 0 || (!isDynamic(size) && starts[d] > size))
+      return emitOptionalError(loc, "dim ", d, ": start ", starts[d],
+                               " or step ", steps[d], " is out of range");
+    if (isDynamic(size)) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t end = std::min(ends[d], size);
+    shape.push_back(
+        end <= starts[d] ? 0 : (end - starts[d] + steps[d] - 1) / steps[d]);
+  }
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "needs at least one input");
+  auto firstType = rankedOrNull(adaptor.getInputs().front().getType());
+  if (!firstType)
+    return emitOptionalError(loc, "inputs must be ranked tensors");
+  int64_t rank = firstType.getRank();
+  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
+  if (axis < 0)
+    return emitOptionalError(loc, "axis ",
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             " is out of range for rank ", rank);
+  SmallVector<int64_t> shape(firstType.getShape());
+  shape[axis] = 0;
+  for (Value input : adaptor.getInputs()) {
+    auto type = rankedOrNull(input.getType());
+    if (!type || type.getRank() != rank ||
+        type.getElementType() != firstType.getElementType())
+      return emitOptionalError(loc, "inputs must share rank and element type");
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis)
+        continue;
+      if (isDynamic(shape[d]))
+        shape[d] = type.getDimSize(d);
+      else if (!isDynamic(type.getDimSize(d)) && type.getDimSize(d) != shape[d])
+        return emitOptionalError(
+            loc, "input shapes ", shapeString(firstType.getShape()), " and ",
+            shapeString(type.getShape()), " differ outside axis ", axis);
+    }
+    if (isDynamic(shape[axis]) || isDynamic(type.getDimSize(axis)))
+      shape[axis] = ShapedType::kDynamic;
+    else
+      shape[axis] += type.getDimSize(axis);
+  }
+  inferred.push_back(RankedTensorType::get(shape, firstType.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  auto isIdentity = [](ArrayRef<int64_t> order) {
+    for (auto [i, dim] : llvm::enumerate(order))
+      if (dim != static_cast<int64_t>(i))
+        return false;
+    return true;
+  };
+  if (isIdentity(perm))
+    return getInput();
+  // transpose(transpose(x, p), q) -> transpose(x, p o q), or x when identity.
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t dim : perm)
+      composed.push_back(producer.getPerm()[dim]);
+    if (isIdentity(composed) && producer.getInput().getType() == getType())
+      return producer.getInput();
+    getInputMutable().assign(producer.getInput());
+    setPerm(composed);
+    return getResult();
+  }
+  return {};
+}

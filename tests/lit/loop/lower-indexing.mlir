@@ -1,0 +1,95 @@
+// RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg | FileCheck %s
+// Index-computing ops: arg_max/arg_min carry the kept value and its index
+// through one reduction generic; gather_elements/gather_nd read the input at
+// computed coordinates (negative wrapped, out of range clamped); cumsum walks
+// each row with an scf.for; reduce_prod multiplies from 1.
+
+// The first element always replaces the start value; NaN beats numbers.
+// CHECK-LABEL: func @arg_max
+// CHECK: %[[LOW:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[VALUES:.*]] = linalg.fill ins(%[[LOW]] : f32)
+// CHECK: %[[INDICES:.*]] = linalg.fill ins(%{{.*}} : i64)
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<3x4xf32>) outs(%[[VALUES]], %[[INDICES]] : tensor<3xf32>, tensor<3xi64>)
+// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf uno
+// CHECK: %[[AT:.*]] = linalg.index 1 : index
+// CHECK: arith.cmpi eq, %[[AT]]
+// CHECK: arith.index_cast %[[AT]] : index to i64
+// CHECK: return %[[R]]#1 : tensor<3xi64>
+func.func @arg_max(%x: tensor<3x4xf32>) -> tensor<3xi64> {
+  %0 = dlc.arg_max %x {axis = 1 : i64, keepdims = false, select_last_index = false} : (tensor<3x4xf32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// select_last_index: an equal element replaces the kept one (sle for a min);
+// keepdims expands the index tensor.
+// CHECK-LABEL: func @arg_min_last
+// CHECK: arith.constant 2147483647 : i32
+// CHECK: iterator_types = ["reduction", "parallel"]
+// CHECK: arith.cmpi sle
+// CHECK-NOT: arith.cmpf
+// CHECK: tensor.expand_shape {{.*}} : tensor<4xi64> into tensor<1x4xi64>
+func.func @arg_min_last(%x: tensor<3x4xi32>) -> tensor<1x4xi64> {
+  %0 = dlc.arg_min %x {axis = 0 : i64, keepdims = true, select_last_index = true} : (tensor<3x4xi32>) -> tensor<1x4xi64>
+  return %0 : tensor<1x4xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func @gather_elements
+// CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<3x2xi64>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK: %[[I:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: arith.cmpi slt, %[[I]]
+// CHECK: arith.maxsi
+// CHECK: %[[CLAMPED:.*]] = arith.minsi
+// CHECK: %[[ROW:.*]] = linalg.index 0 : index
+// CHECK: tensor.extract %arg0[%[[ROW]], %[[CLAMPED]]] : tensor<3x4xf32>
+func.func @gather_elements(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
+  %0 = dlc.gather_elements %x, %i {axis = 1 : i64} : (tensor<3x4xf32>, tensor<3x2xi64>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// Two coordinates per tuple index input dims 0 and 1; dim 2 is the result's.
+// CHECK-LABEL: func @gather_nd
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<5x4xf32>)
+// CHECK: %[[T:.*]] = linalg.index 0 : index
+// CHECK: tensor.extract %arg1[%[[T]], %{{.*}}] : tensor<5x2xi64>
+// CHECK: %[[D0:.*]] = arith.minsi
+// CHECK: tensor.extract %arg1[%[[T]], %{{.*}}] : tensor<5x2xi64>
+// CHECK: %[[D1:.*]] = arith.minsi
+// CHECK: %[[D2:.*]] = linalg.index 1 : index
+// CHECK: tensor.extract %arg0[%[[D0]], %[[D1]], %[[D2]]] : tensor<2x3x4xf32>
+func.func @gather_nd(%x: tensor<2x3x4xf32>, %i: tensor<5x2xi64>) -> tensor<5x4xf32> {
+  %0 = dlc.gather_nd %x, %i {batch_dims = 0 : i64} : (tensor<2x3x4xf32>, tensor<5x2xi64>) -> tensor<5x4xf32>
+  return %0 : tensor<5x4xf32>
+}
+
+// -----
+
+// Reverse and exclusive: position 4 - j holds the sum before adding it.
+// CHECK-LABEL: func @cumsum
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: scf.for %[[J:.*]] = {{.*}} iter_args(%[[SUM:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}) -> (f32, tensor<2x5xf32>)
+// CHECK: %[[POS:.*]] = arith.subi %{{.*}}, %[[J]] : index
+// CHECK: %[[X:.*]] = tensor.extract %arg0[%[[ROW]], %[[POS]]]
+// CHECK: %[[NEXT:.*]] = arith.addf %[[SUM]], %[[X]] : f32
+// CHECK: tensor.insert %[[SUM]] into %[[ACC]][%[[ROW]], %[[POS]]]
+func.func @cumsum(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %0 = dlc.cumsum %x {axis = 1 : i64, exclusive = true, reverse = true} : tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @reduce_prod
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: linalg.fill ins(%[[ONE]] : f32)
+// CHECK: arith.mulf
+func.func @reduce_prod(%x: tensor<2x5xf32>) -> tensor<2xf32> {
+  %0 = dlc.reduce_prod %x {axes = array<i64: 1>, keepdims = false} : (tensor<2x5xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
