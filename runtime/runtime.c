@@ -123,7 +123,8 @@ static dlc_status_code check_tensor(const char *role, int32_t index,
                                     const dlc_tensor_info *expected,
                                     const dlc_tensor *given,
                                     dlc_status *status) {
-  if (!given->data)
+  /* An empty tensor has no bytes to point at. */
+  if (!given->data && dlc_tensor_info_num_elements(expected) != 0)
     return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                 "%s %d ('%s') has no data pointer", role, index,
                 expected->name);

@@ -110,6 +110,25 @@ TEST(Runtime, RejectsNullData) {
   EXPECT_STREQ(call.status.message, "output 0 ('sum') has no data pointer");
 }
 
+// A tensor with no elements has no bytes: a null pointer is valid for it.
+const int64_t kEmptyShape[] = {0, 3};
+const dlc_tensor_info kEmptyInputs[] = {{"e", DLC_FLOAT32, 2, kEmptyShape}};
+const dlc_model_info kEmptyModel = {DLC_ABI_VERSION,
+                                    "empty",
+                                    1,
+                                    kEmptyInputs,
+                                    0,
+                                    nullptr,
+                                    [](const dlc_tensor *, dlc_tensor *) {}};
+
+TEST(Runtime, AcceptsNullDataForEmptyTensor) {
+  int64_t shape[2] = {0, 3};
+  dlc_tensor empty = {nullptr, shape, 2, DLC_FLOAT32};
+  dlc_status status;
+  EXPECT_EQ(dlc_model_run(&kEmptyModel, &empty, 1, nullptr, 0, &status), DLC_OK)
+      << status.message;
+}
+
 TEST(Runtime, RejectsNullModelAndToleratesNullStatus) {
   Call call;
   EXPECT_EQ(dlc_model_run(nullptr, &call.input, 1, &call.output, 1, nullptr),
