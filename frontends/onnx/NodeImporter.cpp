@@ -1,8 +1,11 @@
 //===- NodeImporter.cpp - Node context and tensor conversion --------------===//
 #include "frontends/onnx/NodeImporter.h"
+#include "compiler/ConstantEvaluator.h"
 #include "compiler/DlcBuild.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <cstring>
 
@@ -148,6 +151,51 @@ std::optional<std::vector<int64_t>> NodeImporter::constantInts(size_t i) const {
   return values;
 }
 
+/// The names of the graph inputs `value` is computed from.
+static std::vector<std::string> graphInputsOf(Value value) {
+  std::vector<std::string> names;
+  SmallVector<Value> work = {value};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value next = work.pop_back_val();
+    if (!next || !seen.insert(next).second)
+      continue;
+    if (auto argument = dyn_cast<BlockArgument>(next)) {
+      auto func = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
+      if (auto name = func ? func.getArgAttrOfType<StringAttr>(
+                                 argument.getArgNumber(), "dlc.name")
+                           : nullptr)
+        names.push_back(name.str());
+      continue;
+    }
+    if (Operation *op = next.getDefiningOp())
+      work.append(op->operand_begin(), op->operand_end());
+  }
+  llvm::sort(names);
+  return names;
+}
+
+LogicalResult NodeImporter::failNotConstant(size_t i, const llvm::Twine &what) {
+  failed = true;
+  std::string hint;
+  for (const std::string &name : graphInputsOf(input(i)))
+    hint += " --bind-input " + name + "=FILE";
+  return fail(what + " (input '" + node.input(i) +
+              "') must be known at compile time" +
+              (hint.empty() ? std::string()
+                            : "; it is computed from graph inputs: give "
+                              "their values with" +
+                                  hint));
+}
+
+std::optional<std::vector<int64_t>>
+NodeImporter::requireInts(size_t i, const llvm::Twine &what) {
+  auto values = constantInts(i);
+  if (!values)
+    (void)failNotConstant(i, what);
+  return values;
+}
+
 const onnx::AttributeProto *
 NodeImporter::findAttr(const std::string &name) const {
   for (const auto &attr : node.attribute())
@@ -189,7 +237,40 @@ Value NodeImporter::buildOp(StringRef name, ValueRange operands,
                             ArrayRef<NamedAttribute> attrs) {
   Value result = buildInferredOp(builder, loc, name, operands, attrs);
   failed |= !result;
-  return result;
+  return foldIfConstant(result);
+}
+
+/// Integer results of constant operands (shapes, axes, indices computed by
+/// Shape -> Gather -> Concat ...) and small float ones (a window size made a
+/// float) are evaluated at once, so that ops taking them as a shape see a
+/// constant. Larger float math is left to dlc-fold-constants.
+Value NodeImporter::foldIfConstant(Value result) {
+  Operation *op = result ? result.getDefiningOp() : nullptr;
+  if (!op || isa<ConstantOp>(op))
+    return result;
+  auto type = mlir::cast<RankedTensorType>(result.getType());
+  int64_t limit = isa<IntegerType>(type.getElementType())
+                      ? kMaxFoldedElements
+                      : kMaxFoldedFloatElements;
+  DenseElementsAttr value = evaluateConstantOp(op, limit);
+  if (!value)
+    return result;
+  Value folded = constant(value);
+  result.replaceAllUsesWith(folded);
+  op->erase();
+  return folded;
+}
+
+Value NodeImporter::cast(Value value, Type elementType) {
+  if (!value) {
+    failed = true;
+    return nullptr;
+  }
+  auto type = mlir::cast<RankedTensorType>(value.getType());
+  if (type.getElementType() == elementType)
+    return value;
+  return foldIfConstant(builder.create<CastOp>(
+      loc, RankedTensorType::get(type.getShape(), elementType), value));
 }
 
 Value NodeImporter::constant(ElementsAttr value) {
@@ -201,11 +282,11 @@ Value NodeImporter::reshape(Value value, llvm::ArrayRef<int64_t> shape) {
     failed = true;
     return nullptr;
   }
-  auto type = cast<RankedTensorType>(value.getType());
+  auto type = mlir::cast<RankedTensorType>(value.getType());
   if (type.getShape() == shape)
     return value;
-  return builder.create<ReshapeOp>(
-      loc, RankedTensorType::get(shape, type.getElementType()), value);
+  return foldIfConstant(builder.create<ReshapeOp>(
+      loc, RankedTensorType::get(shape, type.getElementType()), value));
 }
 
 Value NodeImporter::scalarLike(Value like, double value) {
@@ -213,13 +294,62 @@ Value NodeImporter::scalarLike(Value like, double value) {
     failed = true;
     return nullptr;
   }
-  Type elementType = cast<RankedTensorType>(like.getType()).getElementType();
+  Type elementType =
+      mlir::cast<RankedTensorType>(like.getType()).getElementType();
   auto type = RankedTensorType::get({}, elementType);
   Attribute scalar = isa<FloatType>(elementType)
                          ? Attribute(builder.getFloatAttr(elementType, value))
                          : Attribute(builder.getIntegerAttr(
                                elementType, static_cast<int64_t>(value)));
   return constant(DenseElementsAttr::get(type, scalar));
+}
+
+LogicalResult requireSameElementType(NodeImporter &n, Value a, Value b) {
+  if (mlir::cast<RankedTensorType>(a.getType()).getElementType() !=
+      mlir::cast<RankedTensorType>(b.getType()).getElementType())
+    return n.fail("inputs have different element types");
+  return success();
+}
+
+std::optional<double> constantScalar(const NodeImporter &n, size_t i) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(i));
+  if (!dense || dense.getNumElements() != 1)
+    return std::nullopt;
+  Type type = dense.getElementType();
+  if (isa<FloatType>(type))
+    return (*dense.getValues<APFloat>().begin()).convertToDouble();
+  if (type.isInteger(1))
+    return (*dense.getValues<APInt>().begin()).getZExtValue();
+  return (*dense.getValues<APInt>().begin()).getSExtValue();
+}
+
+FailureOr<int64_t> normalizedAxis(NodeImporter &n, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    return n.fail("axis " + std::to_string(axis) +
+                  " is out of range for rank " + std::to_string(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+Value NodeImporter::constantOf(RankedTensorType type, ArrayRef<double> values) {
+  Type elementType = type.getElementType();
+  if (auto floatType = dyn_cast<FloatType>(elementType)) {
+    SmallVector<APFloat> elements;
+    for (double value : values) {
+      APFloat element(value);
+      bool lost;
+      element.convert(floatType.getFloatSemantics(),
+                      APFloat::rmNearestTiesToEven, &lost);
+      elements.push_back(element);
+    }
+    return constant(DenseElementsAttr::get(type, elements));
+  }
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  SmallVector<APInt> elements;
+  for (double value : values)
+    elements.push_back(width == 1 ? APInt(1, value != 0)
+                                  : APInt(width, static_cast<int64_t>(value),
+                                          /*isSigned=*/true));
+  return constant(DenseElementsAttr::get(type, elements));
 }
 
 } // namespace dlc

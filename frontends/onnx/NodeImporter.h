@@ -44,6 +44,10 @@ public:
   }
   /// A constant integer input (a shape, axes, ...), or nullopt.
   std::optional<std::vector<int64_t>> constantInts(size_t i) const;
+  /// constantInts(i), or nullopt after reporting that `what` must be known
+  /// at compile time (naming the input and --bind-input).
+  std::optional<std::vector<int64_t>> requireInts(size_t i,
+                                                  const llvm::Twine &what);
 
   // Attributes, with the default when absent.
   bool hasAttr(const std::string &name) const { return findAttr(name); }
@@ -65,6 +69,9 @@ public:
   void setOutput(size_t i, mlir::Value value) { outputs[i] = value; }
   const std::vector<mlir::Value> &results() const { return outputs; }
 
+  /// Reports that input `i` (`what`) must be a compile-time value, naming
+  /// the graph inputs it comes from for --bind-input.
+  mlir::LogicalResult failNotConstant(size_t i, const llvm::Twine &what);
   /// Reports `message` at the node and returns failure.
   mlir::LogicalResult fail(const llvm::Twine &message) const;
 
@@ -84,8 +91,18 @@ public:
   mlir::Value constant(mlir::ElementsAttr value);
   mlir::Value reshape(mlir::Value value, llvm::ArrayRef<int64_t> shape);
   mlir::Value scalarLike(mlir::Value like, double value);
+  /// `value` converted to `elementType` (dlc.cast), or itself.
+  mlir::Value cast(mlir::Value value, mlir::Type elementType);
+  /// `value` as a dlc.constant when it is an integer computation over
+  /// constants the evaluator knows; else `value`.
+  mlir::Value foldIfConstant(mlir::Value value);
+  /// A constant of `type` filled from `values` (converted to its elements).
+  mlir::Value constantOf(mlir::RankedTensorType type,
+                         llvm::ArrayRef<double> values);
 
 private:
+  static constexpr int64_t kMaxFoldedElements = 1 << 16;
+  static constexpr int64_t kMaxFoldedFloatElements = 16;
   mlir::Value buildOp(llvm::StringRef name, mlir::ValueRange operands,
                       llvm::ArrayRef<mlir::NamedAttribute> attrs);
 
@@ -105,8 +122,33 @@ struct OpImporterEntry {
   OpImporterFn import;
 };
 
-/// The table of op importers (OpImporters.cpp).
+/// The table of op importers, sorted by op type: the parts from
+/// OpImporters.cpp, ElementwiseImporters.cpp, ReductionImporters.cpp,
+/// ShapeImporters.cpp, SpatialImporters.cpp and RecurrentImporters.cpp.
 llvm::ArrayRef<OpImporterEntry> opImporters();
+llvm::ArrayRef<OpImporterEntry> coreOpImporters();
+llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters();
+llvm::ArrayRef<OpImporterEntry> reductionOpImporters();
+llvm::ArrayRef<OpImporterEntry> shapeOpImporters();
+llvm::ArrayRef<OpImporterEntry> spatialOpImporters();
+llvm::ArrayRef<OpImporterEntry> recurrentOpImporters();
+
+// Helpers shared by the importers.
+using ShapeVec = llvm::SmallVector<int64_t>;
+inline int64_t product(llvm::ArrayRef<int64_t> dims) {
+  int64_t result = 1;
+  for (int64_t dim : dims)
+    result *= dim;
+  return result;
+}
+/// Fails at the node unless `a` and `b` have one element type.
+mlir::LogicalResult requireSameElementType(NodeImporter &n, mlir::Value a,
+                                           mlir::Value b);
+/// A constant scalar or 1-element input's value, or nullopt.
+std::optional<double> constantScalar(const NodeImporter &n, size_t i);
+/// The axis attribute (or `axis`) normalized to [0, rank), or failure.
+mlir::FailureOr<int64_t> normalizedAxis(NodeImporter &n, int64_t axis,
+                                        int64_t rank);
 
 /// Converts an ONNX tensor's data (already read, raw or typed) to an
 /// attribute; nullptr with `error` set when its type is unsupported.

@@ -130,6 +130,7 @@ private:
   bool declareInputs(SmallVectorImpl<Type> &types,
                      SmallVectorImpl<std::string> &names);
   bool importNode(const onnx::NodeProto &node, size_t index);
+  bool checkBoundInput(const onnx::ValueInfoProto &input, ElementsAttr value);
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
 
   MLIRContext &context;
@@ -208,6 +209,14 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
     if (constants.count(input.name()))
       continue;
     const std::string &name = input.name();
+    auto bound = options.boundInputs.find(name);
+    if (bound != options.boundInputs.end()) {
+      // A value given at compile time: the input becomes a constant.
+      if (!checkBoundInput(input, bound->second))
+        return false;
+      constants[name] = bound->second;
+      continue;
+    }
     if (!input.type().has_tensor_type()) {
       error = "graph input '" + name + "' is not a tensor";
       return false;
@@ -239,12 +248,52 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
     types.push_back(RankedTensorType::get(shape, elementType));
     names.push_back(name);
   }
+  for (const auto &[name, value] : options.boundInputs)
+    if (!llvm::any_of(model.graph().input(),
+                      [&](const onnx::ValueInfoProto &input) {
+                        return input.name() == name;
+                      })) {
+      error = "--bind-input names '" + name +
+              "', which is not an input of the model";
+      return false;
+    }
   for (const auto &[name, shape] : options.inputShapes)
     if (llvm::find(names, name) == names.end()) {
       error = "--input-shape names '" + name +
               "', which is not an input of the model";
       return false;
     }
+  return true;
+}
+
+bool GraphImporter::checkBoundInput(const onnx::ValueInfoProto &input,
+                                    ElementsAttr value) {
+  const std::string &name = input.name();
+  if (!input.type().has_tensor_type())
+    return true; // nothing declared to check against
+  const auto &tensorType = input.type().tensor_type();
+  auto type = cast<RankedTensorType>(value.getType());
+  Type declared = convertElementType(tensorType.elem_type(), context);
+  if (declared && declared != type.getElementType()) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "--bind-input value for '" << name << "' has element type "
+       << type.getElementType() << ", the model declares " << declared;
+    error = os.str();
+    return false;
+  }
+  if (!tensorType.has_shape())
+    return true;
+  bool matches = tensorType.shape().dim_size() == type.getRank();
+  for (int d = 0; matches && d < tensorType.shape().dim_size(); ++d) {
+    const auto &dim = tensorType.shape().dim(d);
+    matches = !dim.has_dim_value() || dim.dim_value() == type.getDimSize(d);
+  }
+  if (!matches) {
+    error = "--bind-input value for '" + name +
+            "' does not have the shape the model declares";
+    return false;
+  }
   return true;
 }
 

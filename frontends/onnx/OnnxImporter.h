@@ -2,6 +2,7 @@
 #ifndef DLC_FRONTENDS_ONNX_ONNXIMPORTER_H
 #define DLC_FRONTENDS_ONNX_ONNXIMPORTER_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -18,6 +19,10 @@ struct OnnxImportOptions {
   /// Shapes for graph inputs, overriding (and fixing symbolic dims of) the
   /// shapes the model declares.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Values for graph inputs known at compile time (shapes, axes, sizes that
+  /// the model takes as inputs): each becomes a constant and is no longer an
+  /// input of the compiled function.
+  std::map<std::string, mlir::ElementsAttr> boundInputs;
 };
 
 /// Reads an .onnx file (external-data files must lie inside its folder) and

@@ -15,20 +15,6 @@ using namespace mlir;
 namespace dlc {
 namespace {
 
-using ShapeVec = SmallVector<int64_t>;
-
-int64_t product(ArrayRef<int64_t> dims) {
-  return std::accumulate(dims.begin(), dims.end(), int64_t{1},
-                         std::multiplies<int64_t>());
-}
-
-LogicalResult requireSameElementType(NodeImporter &n, Value a, Value b) {
-  if (cast<RankedTensorType>(a.getType()).getElementType() !=
-      cast<RankedTensorType>(b.getType()).getElementType())
-    return n.fail("inputs have different element types");
-  return success();
-}
-
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
@@ -41,11 +27,29 @@ template <typename OpTy> LogicalResult importUnary(NodeImporter &n) {
 template <typename OpTy> LogicalResult importBinary(NodeImporter &n) {
   if (failed(requireSameElementType(n, n.input(0), n.input(1))))
     return failure();
-  n.setOutput(0, n.build<OpTy>({n.input(0), n.input(1)}));
+  Value rhs = n.input(1);
+  // Before opset 7, broadcast=1 aligns B with A's dims from `axis` on
+  // (trailing dims by default, which numpy broadcasting already does).
+  if (n.opset < 7 && n.attrInt("broadcast", 0) && n.hasAttr("axis")) {
+    int64_t rank = n.inputType(0).getRank();
+    auto shape = n.inputType(1).getShape();
+    int64_t axis = n.attrInt("axis", 0);
+    if (axis < 0)
+      axis += rank;
+    int64_t trailing = rank - axis - static_cast<int64_t>(shape.size());
+    if (axis < 0 || trailing < 0)
+      return n.fail("axis " + std::to_string(n.attrInt("axis", 0)) +
+                    " does not place B inside A");
+    ShapeVec aligned(shape.begin(), shape.end());
+    aligned.append(trailing, 1);
+    rhs = n.reshape(rhs, aligned);
+  }
+  n.setOutput(0, n.build<OpTy>({n.input(0), rhs}));
   return success();
 }
 
-/// Max, Min, Sum, Mean: any number of inputs, folded left.
+/// Max, Min, Sum, Mean: any number of inputs, folded left (before opset 8
+/// they had to have one shape, which broadcasting accepts too).
 template <typename OpTy> LogicalResult importVariadic(NodeImporter &n) {
   if (n.numInputs() == 0 || !n.hasInput(0))
     return n.fail("needs at least one input");
@@ -270,8 +274,11 @@ template <typename ReduceOp> LogicalResult importGlobalPool(NodeImporter &n) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult importBatchNorm(NodeImporter &n) {
-  if (n.attrInt("training_mode", 0) != 0)
-    return n.fail("training_mode=1 is not supported (inference only)");
+  if (n.attrInt("training_mode", 0) != 0 ||
+      (n.opset < 7 && n.attrInt("is_test", 0) == 0))
+    return n.fail("training mode is not supported (inference only)");
+  if (n.attrInt("spatial", 1) != 1)
+    return n.fail("spatial=0 is not supported");
   for (size_t i = 1; i < n.numOutputs(); ++i)
     if (n.wantsOutput(i))
       return n.fail("the running statistics outputs are training-only");
@@ -318,95 +325,6 @@ LogicalResult importBatchNorm(NodeImporter &n) {
   return success();
 }
 
-LogicalResult importSoftmax(NodeImporter &n) {
-  Value x = n.input(0);
-  auto type = n.inputType(0);
-  int64_t rank = type.getRank();
-  int64_t axis = n.attrInt("axis", n.opset >= 13 ? -1 : 1);
-  if (axis < -rank || axis >= rank)
-    return n.fail("axis " + std::to_string(axis) + " is out of range");
-  if (axis < 0)
-    axis += rank;
-  if (n.opset >= 13) {
-    n.setOutput(0, n.build<SoftmaxOp>(
-                       x, n.attr("axis", n.builder.getI64IntegerAttr(axis))));
-    return success();
-  }
-  // Before opset 13: softmax of the input flattened to 2-d at `axis`.
-  auto shape = type.getShape();
-  Value flat = n.reshape(
-      x, {product(shape.take_front(axis)), product(shape.drop_front(axis))});
-  Value result =
-      n.build<SoftmaxOp>(flat, n.attr("axis", n.builder.getI64IntegerAttr(1)));
-  n.setOutput(0, n.reshape(result, shape));
-  return success();
-}
-
-/// y = (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
-/// `axis` on (opset 17), as reductions and elementwise ops; the optional
-/// outputs are the mean and 1 / sqrt(var + epsilon).
-LogicalResult importLayerNorm(NodeImporter &n) {
-  Value x = n.input(0);
-  int64_t rank = n.inputType(0).getRank();
-  int64_t axis = n.attrInt("axis", -1);
-  if (axis < -rank || axis >= rank)
-    return n.fail("axis " + std::to_string(axis) + " is out of range");
-  if (axis < 0)
-    axis += rank;
-  std::vector<int64_t> axes;
-  for (int64_t d = axis; d < rank; ++d)
-    axes.push_back(d);
-  auto reduceMean = [&](Value value) {
-    return n.build<ReduceMeanOp>(
-        value, {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
-                n.attr("keepdims", n.builder.getBoolAttr(true))});
-  };
-  Value mean = reduceMean(x);
-  Value centered = n.build<SubOp>({x, mean});
-  Value variance = reduceMean(n.build<MulOp>({centered, centered}));
-  Value deviation = n.build<SqrtOp>(n.build<AddOp>(
-      {variance, n.scalarLike(x, n.attrFloat("epsilon", 1e-5f))}));
-  Value y = n.build<MulOp>({n.build<DivOp>({centered, deviation}), n.input(1)});
-  if (n.hasInput(2))
-    y = n.build<AddOp>({y, n.input(2)});
-  n.setOutput(0, y);
-  if (n.wantsOutput(1))
-    n.setOutput(1, mean);
-  if (n.wantsOutput(2))
-    n.setOutput(2, n.build<ReciprocalOp>(deviation));
-  return success();
-}
-
-template <typename ReduceOp> LogicalResult importReduce(NodeImporter &n) {
-  int64_t rank = n.inputType(0).getRank();
-  std::vector<int64_t> axes;
-  // ReduceSum took axes as an input from opset 13, the others from 18.
-  bool axesAsInput =
-      n.opset >= (std::is_same_v<ReduceOp, ReduceSumOp> ? 13 : 18);
-  if (axesAsInput && n.hasInput(1)) {
-    auto constant = n.constantInts(1);
-    if (!constant)
-      return n.fail("axes must be a constant");
-    axes = *constant;
-  } else if (!axesAsInput) {
-    axes = n.attrInts("axes", {});
-  }
-  if (axes.empty()) {
-    if (n.attrInt("noop_with_empty_axes", 0)) {
-      n.setOutput(0, n.input(0));
-      return success();
-    }
-    for (int64_t d = 0; d < rank; ++d)
-      axes.push_back(d);
-  }
-  n.setOutput(
-      0, n.build<ReduceOp>(
-             n.input(0), {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
-                          n.attr("keepdims", n.builder.getBoolAttr(
-                                                 n.attrInt("keepdims", 1)))}));
-  return success();
-}
-
 //===----------------------------------------------------------------------===//
 // Shapes and data movement
 //===----------------------------------------------------------------------===//
@@ -424,9 +342,9 @@ LogicalResult importFlatten(NodeImporter &n) {
 }
 
 LogicalResult importReshape(NodeImporter &n) {
-  auto requested = n.constantInts(1);
+  auto requested = n.requireInts(1, "the target shape");
   if (!requested)
-    return n.fail("the target shape must be a constant");
+    return failure();
   auto inputShape = n.inputType(0).getShape();
   bool allowZero = n.attrInt("allowzero", 0);
   ShapeVec shape;
@@ -505,9 +423,9 @@ LogicalResult importSlice(NodeImporter &n) {
     auto input = [&](size_t i, std::vector<int64_t> &values) -> LogicalResult {
       if (!n.hasInput(i))
         return success();
-      auto constant = n.constantInts(i);
+      auto constant = n.requireInts(i, "starts, ends, axes and steps");
       if (!constant)
-        return n.fail("starts, ends, axes and steps must be constants");
+        return failure();
       values = *constant;
       return success();
     };
@@ -530,16 +448,33 @@ LogicalResult importSlice(NodeImporter &n) {
   std::vector<int64_t> allStarts(rank, 0), allEnds(shape.begin(), shape.end()),
       allSteps(rank, 1);
   std::vector<bool> seen(rank, false);
+  // Axes walked backwards: their indices, read with a gather after the slice.
+  std::vector<std::pair<int64_t, std::vector<int64_t>>> reversed;
   for (size_t i = 0; i < axes.size(); ++i) {
     int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
     if (axis < 0 || axis >= rank || seen[axis])
       return n.fail("axis " + std::to_string(axes[i]) +
                     " is out of range or repeated");
     seen[axis] = true;
-    if (steps[i] < 1)
-      return n.fail("step " + std::to_string(steps[i]) +
-                    " is not supported (only positive steps)");
+    if (steps[i] == 0)
+      return n.fail("steps must not be zero");
     int64_t size = shape[axis];
+    if (steps[i] < 0) {
+      // start clamps to [0, size - 1] and end to [-1, size - 1].
+      auto clampBackward = [&](int64_t value) {
+        if (value < 0)
+          value += size;
+        return std::clamp<int64_t>(value, -1, size - 1);
+      };
+      std::vector<int64_t> picked;
+      for (int64_t at = clampBackward(starts[i]), end = clampBackward(ends[i]);
+           at > end; at += steps[i])
+        picked.push_back(at);
+      if (picked.empty())
+        return n.fail("a slice with no elements is not supported");
+      reversed.emplace_back(axis, std::move(picked));
+      continue;
+    }
     auto clampIndex = [&](int64_t value) {
       if (value < 0)
         value += size;
@@ -552,10 +487,19 @@ LogicalResult importSlice(NodeImporter &n) {
   auto array = [&](const std::vector<int64_t> &values) {
     return n.builder.getDenseI64ArrayAttr(values);
   };
-  n.setOutput(0,
-              n.build<SliceOp>(n.input(0), {n.attr("starts", array(allStarts)),
-                                            n.attr("ends", array(allEnds)),
-                                            n.attr("steps", array(allSteps))}));
+  Value y = n.build<SliceOp>(n.input(0), {n.attr("starts", array(allStarts)),
+                                          n.attr("ends", array(allEnds)),
+                                          n.attr("steps", array(allSteps))});
+  for (auto &[axis, picked] : reversed) {
+    std::vector<double> indices(picked.begin(), picked.end());
+    Value table = n.constantOf(
+        RankedTensorType::get({static_cast<int64_t>(picked.size())},
+                              n.builder.getI64Type()),
+        indices);
+    y = n.build<GatherOp>({y, table},
+                          n.attr("axis", n.builder.getI64IntegerAttr(axis)));
+  }
+  n.setOutput(0, y);
   return success();
 }
 
@@ -564,9 +508,9 @@ LogicalResult importSqueezeOrUnsqueeze(NodeImporter &n, bool squeeze) {
   std::vector<int64_t> axes;
   if (n.opset >= 13) {
     if (n.hasInput(1)) {
-      auto constant = n.constantInts(1);
+      auto constant = n.requireInts(1, "axes");
       if (!constant)
-        return n.fail("axes must be a constant");
+        return failure();
       axes = *constant;
     }
   } else {
@@ -612,13 +556,16 @@ LogicalResult importIdentity(NodeImporter &n) {
 }
 
 LogicalResult importDropout(NodeImporter &n) {
-  // Inference: the identity; the mask, when asked for, is all true.
+  // Inference: the identity; the mask, when asked for, is all true. Training
+  // mode drops at random, which only ratio 0 makes deterministic.
   if (n.opset >= 12 && n.hasInput(2)) {
-    auto training = n.constantInts(2);
+    auto training = n.requireInts(2, "training_mode");
     if (!training)
-      return n.fail("training_mode must be a constant");
-    if (!training->empty() && (*training)[0])
-      return n.fail("training_mode=true is not supported (inference only)");
+      return failure();
+    std::optional<double> ratio = n.hasInput(1) ? constantScalar(n, 1) : 0.5;
+    if (!training->empty() && (*training)[0] && ratio != 0.0)
+      return n.fail("training_mode=true with a ratio other than 0 drops at "
+                    "random and is not supported (inference only)");
   }
   n.setOutput(0, n.input(0));
   if (n.wantsOutput(1)) {
@@ -665,56 +612,64 @@ LogicalResult importConstant(NodeImporter &n) {
 
 } // namespace
 
-llvm::ArrayRef<OpImporterEntry> opImporters() {
+llvm::ArrayRef<OpImporterEntry> coreOpImporters() {
   static const OpImporterEntry table[] = {
       {"Abs", 6, 1, importUnary<AbsOp>},
-      {"Add", 7, 2, importBinary<AddOp>},
-      {"AveragePool", 7, 1, importPool<AvgPoolOp>},
-      {"BatchNormalization", 7, 5, importBatchNorm},
+      {"Add", 6, 2, importBinary<AddOp>},
+      {"AveragePool", 1, 1, importPool<AvgPoolOp>},
+      {"BatchNormalization", 6, 5, importBatchNorm},
       {"Clip", 6, 1, importClip},
       {"Concat", 4, 1, importConcat},
       {"Constant", 1, 0, importConstant},
       {"Conv", 1, 2, importConv},
-      {"Div", 7, 2, importBinary<DivOp>},
+      {"Div", 6, 2, importBinary<DivOp>},
       {"Dropout", 7, 1, importDropout},
       {"Erf", 9, 1, importUnary<ErfOp>},
       {"Exp", 6, 1, importUnary<ExpOp>},
       {"Flatten", 1, 1, importFlatten},
       {"Gather", 1, 2, importGather},
-      {"Gemm", 7, 2, importGemm},
+      {"Gemm", 6, 2, importGemm},
       {"GlobalAveragePool", 1, 1, importGlobalPool<ReduceMeanOp>},
       {"GlobalMaxPool", 1, 1, importGlobalPool<ReduceMaxOp>},
       {"Identity", 1, 1, importIdentity},
-      {"LayerNormalization", 17, 2, importLayerNorm},
       {"LeakyRelu", 6, 1, importLeakyRelu},
       {"Log", 6, 1, importUnary<LogOp>},
       {"MatMul", 1, 2, importMatMul},
-      {"Max", 8, 1, importVariadic<MaxOp>},
-      {"MaxPool", 8, 1, importPool<MaxPoolOp>},
-      {"Mean", 8, 1, importMean},
-      {"Min", 8, 1, importVariadic<MinOp>},
-      {"Mul", 7, 2, importBinary<MulOp>},
+      {"Max", 6, 1, importVariadic<MaxOp>},
+      {"MaxPool", 1, 1, importPool<MaxPoolOp>},
+      {"Mean", 6, 1, importMean},
+      {"Min", 6, 1, importVariadic<MinOp>},
+      {"Mul", 6, 2, importBinary<MulOp>},
       {"Neg", 6, 1, importUnary<NegOp>},
-      {"Pow", 7, 2, importBinary<PowOp>},
       {"Reciprocal", 6, 1, importUnary<ReciprocalOp>},
-      {"ReduceMax", 1, 1, importReduce<ReduceMaxOp>},
-      {"ReduceMean", 1, 1, importReduce<ReduceMeanOp>},
-      {"ReduceMin", 1, 1, importReduce<ReduceMinOp>},
-      {"ReduceSum", 1, 1, importReduce<ReduceSumOp>},
       {"Relu", 6, 1, importUnary<ReluOp>},
       {"Reshape", 5, 2, importReshape},
       {"Sigmoid", 6, 1, importUnary<SigmoidOp>},
       {"Slice", 1, 1, importSlice},
-      {"Softmax", 1, 1, importSoftmax},
       {"Sqrt", 6, 1, importUnary<SqrtOp>},
       {"Squeeze", 1, 1, importSqueeze},
-      {"Sub", 7, 2, importBinary<SubOp>},
-      {"Sum", 8, 1, importVariadic<AddOp>},
+      {"Sub", 6, 2, importBinary<SubOp>},
+      {"Sum", 6, 1, importVariadic<AddOp>},
       {"Tanh", 6, 1, importUnary<TanhOp>},
       {"Transpose", 1, 1, importTranspose},
       {"Unsqueeze", 1, 1, importUnsqueeze},
   };
   return table;
+}
+
+llvm::ArrayRef<OpImporterEntry> opImporters() {
+  static const std::vector<OpImporterEntry> all = [] {
+    std::vector<OpImporterEntry> entries;
+    for (auto part :
+         {coreOpImporters(), elementwiseOpImporters(), reductionOpImporters(),
+          shapeOpImporters(), spatialOpImporters(), recurrentOpImporters()})
+      entries.insert(entries.end(), part.begin(), part.end());
+    llvm::sort(entries, [](const OpImporterEntry &a, const OpImporterEntry &b) {
+      return StringRef(a.opType) < StringRef(b.opType);
+    });
+    return entries;
+  }();
+  return all;
 }
 
 } // namespace dlc

@@ -10,6 +10,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,13 @@ int runInspectCommand(const Args &args);
 
 /// Loads an .onnx model (imported as function `modelName`) or a dlc-dialect
 /// .mlir file; null with `error` set (or diagnostics printed) on failure.
-mlir::OwningOpRef<mlir::ModuleOp> loadModel(const std::string &model,
-                                            mlir::MLIRContext &context,
-                                            OnnxImportOptions importOptions,
-                                            const std::string &modelName,
-                                            std::string &error);
+/// `boundInputFiles` maps ONNX inputs to .npy/.pb files whose values are
+/// compiled in (--bind-input).
+mlir::OwningOpRef<mlir::ModuleOp>
+loadModel(const std::string &model, mlir::MLIRContext &context,
+          OnnxImportOptions importOptions, const std::string &modelName,
+          std::string &error,
+          const std::map<std::string, std::string> &boundInputFiles = {});
 
 /// A diagnostic handler printing each error on one line, naming its node;
 /// counts them in `errors`.

@@ -4,6 +4,7 @@
 #include "compiler/driver/Pipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "tools/dlc/Commands.h"
+#include "tools/dlc/TensorIO.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -41,6 +42,10 @@ static const char kCompileHelp[] =
     "  --input-shape NAME=D0,D1,...\n"
     "                            fix the shape of an ONNX input (for symbolic\n"
     "                            dimensions); may be repeated\n"
+    "  --bind-input NAME=FILE    compile in the value of an ONNX input (.npy\n"
+    "                            or .pb): for inputs that give a shape, axes\n"
+    "                            or sizes; the input leaves the library's\n"
+    "                            signature; may be repeated\n"
     "  --report                  print what was built: fused groups, kernels\n"
     "                            (loop nests run) and the arena of\n"
     "                            intermediates against the naive sum\n"
@@ -110,6 +115,7 @@ bool parseShape(const std::string &spec, std::string &name,
 int runCompileCommand(const Args &args) {
   CompileOptions options;
   OnnxImportOptions importOptions;
+  std::map<std::string, std::string> boundInputFiles;
   std::string model, emitList;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
@@ -142,6 +148,17 @@ int runCompileCommand(const Args &args) {
     } else if (arg.size() == 3 && arg[0] == '-' && arg[1] == 'O' &&
                arg[2] >= '0' && arg[2] <= '3') {
       options.optLevel = arg[2] - '0';
+    } else if (arg == "--bind-input") {
+      const std::string *v = value("--bind-input");
+      if (!v)
+        return 2;
+      size_t equals = v->find('=');
+      if (equals == std::string::npos || equals == 0 ||
+          equals + 1 == v->size()) {
+        reportError("--bind-input expects NAME=FILE, got '" + *v + "'");
+        return 2;
+      }
+      boundInputFiles[v->substr(0, equals)] = v->substr(equals + 1);
     } else if (arg == "--mcpu" || arg == "--mtriple" || arg == "--emit" ||
                arg == "--input-shape") {
       const std::string *v = value(arg.c_str());
@@ -212,8 +229,8 @@ int runCompileCommand(const Args &args) {
   int diagnostics = 0;
   mlir::ScopedDiagnosticHandler handler(&context,
                                         makeDiagnosticPrinter(diagnostics));
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      loadModel(model, context, importOptions, options.modelName, error);
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(
+      model, context, importOptions, options.modelName, error, boundInputFiles);
   // Where diagnostics were printed, they already name the node at fault and
   // `error` only says which stage stopped.
   CompileStats stats;
@@ -264,18 +281,75 @@ makeDiagnosticPrinter(int &errors) {
   };
 }
 
-mlir::OwningOpRef<mlir::ModuleOp> loadModel(const std::string &model,
-                                            mlir::MLIRContext &context,
-                                            OnnxImportOptions importOptions,
-                                            const std::string &modelName,
-                                            std::string &error) {
+/// The value of a tensor file as an attribute for --bind-input.
+static mlir::ElementsAttr boundValue(const std::string &path,
+                                     mlir::MLIRContext &context,
+                                     std::string &error) {
+  HostTensor tensor;
+  if (!readTensorFile(path, tensor, error))
+    return nullptr;
+  mlir::Builder b(&context);
+  mlir::Type elementType;
+  switch (tensor.dtype) {
+  case DLC_FLOAT32:
+    elementType = b.getF32Type();
+    break;
+  case DLC_FLOAT64:
+    elementType = b.getF64Type();
+    break;
+  case DLC_FLOAT16:
+    elementType = b.getF16Type();
+    break;
+  case DLC_INT8:
+    elementType = b.getIntegerType(8);
+    break;
+  case DLC_INT16:
+    elementType = b.getIntegerType(16);
+    break;
+  case DLC_INT32:
+    elementType = b.getIntegerType(32);
+    break;
+  case DLC_INT64:
+    elementType = b.getIntegerType(64);
+    break;
+  case DLC_BOOL:
+    elementType = b.getI1Type();
+    break;
+  default:
+    error = "'" + path + "': unsupported element type for --bind-input";
+    return nullptr;
+  }
+  auto type = mlir::RankedTensorType::get(tensor.shape, elementType);
+  if (elementType.isInteger(1)) { // MLIR packs bools; numpy stores bytes
+    llvm::SmallVector<bool> flags(tensor.bytes.begin(), tensor.bytes.end());
+    return mlir::DenseElementsAttr::get(type, llvm::ArrayRef<bool>(flags));
+  }
+  return mlir::DenseElementsAttr::getFromRawBuffer(
+      type,
+      llvm::ArrayRef<char>(reinterpret_cast<const char *>(tensor.bytes.data()),
+                           tensor.bytes.size()));
+}
+
+mlir::OwningOpRef<mlir::ModuleOp>
+loadModel(const std::string &model, mlir::MLIRContext &context,
+          OnnxImportOptions importOptions, const std::string &modelName,
+          std::string &error,
+          const std::map<std::string, std::string> &boundInputFiles) {
   mlir::OwningOpRef<mlir::ModuleOp> module;
+  for (const auto &[name, path] : boundInputFiles) {
+    mlir::ElementsAttr value = boundValue(path, context, error);
+    if (!value) {
+      error = "--bind-input " + name + ": " + error;
+      return nullptr;
+    }
+    importOptions.boundInputs[name] = value;
+  }
   if (llvm::StringRef(model).ends_with(".onnx")) {
     importOptions.functionName = modelName;
     module = importOnnxFile(model, context, importOptions, error);
   } else if (llvm::StringRef(model).ends_with(".mlir")) {
-    if (!importOptions.inputShapes.empty()) {
-      error = "--input-shape applies to ONNX models only";
+    if (!importOptions.inputShapes.empty() || !boundInputFiles.empty()) {
+      error = "--input-shape and --bind-input apply to ONNX models only";
       return nullptr;
     }
     llvm::SourceMgr sources;

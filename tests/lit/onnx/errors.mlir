@@ -6,8 +6,8 @@
 // contradiction names its node. Nothing is written.
 
 // NOTSUPPORTED: dlc: error: 2 node(s) use ops dlc does not support:
-// NOTSUPPORTED-NEXT: node 'find_nonzero': NonZero, opset 13
-// NOTSUPPORTED-NEXT: node 'pick_max': Hardmax, opset 13
+// NOTSUPPORTED-NEXT: node 'find_unique': Unique, opset 13
+// NOTSUPPORTED-NEXT: node 'determinant': Det, opset 13
 // NOTSUPPORTED-NOT: ok_relu
 
 // SHAPES: dlc: error: node 'mismatched_add': operand shapes [2,3] and [4] do not broadcast

@@ -38,10 +38,33 @@ for opset in (11, 13):
 
 save("unsupported", [
     helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
-    helper.make_node("NonZero", ["r"], ["nz"], name="find_nonzero"),
-    helper.make_node("Hardmax", ["r"], ["y"], name="pick_max")],
-    [f32("x", [2, 3])], [helper.make_tensor_value_info("nz", TensorProto.INT64, None),
-                         f32("y", [2, 3])])
+    helper.make_node("Unique", ["r"], ["u"], name="find_unique"),
+    helper.make_node("Det", ["r"], ["y"], name="determinant")],
+    [f32("x", [2, 3])], [f32("u", None), f32("y", [])])
+
+# NonZero of a run-time value: its output shape is not known when compiling.
+save("nonzero_runtime", [
+    helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
+    helper.make_node("NonZero", ["r"], ["nz"], name="find_nonzero")],
+    [f32("x", [2, 3])], [helper.make_tensor_value_info("nz", TensorProto.INT64, None)])
+
+# A shape given as a graph input (bound with --bind-input), and one computed
+# from Shape, which the importer folds.
+save("reshape_shape_input", [helper.make_node("Reshape", ["x", "shape"], ["y"],
+                                              name="reshape_to_given")],
+     [f32("x", [2, 6]), helper.make_tensor_value_info("shape", TensorProto.INT64, [2])],
+     [f32("y", None)])
+np.save("shape_3x4.npy", np.array([3, 4], dtype=np.int64))
+save("shape_chain", [
+    helper.make_node("Shape", ["x"], ["s"], name="shape_of_x"),
+    helper.make_node("Gather", ["s", "zero"], ["first"], name="first_dim", axis=0),
+    helper.make_node("Unsqueeze", ["first", "axes"], ["first1"], name="as_list"),
+    helper.make_node("Concat", ["first1", "rest"], ["target"], name="target_shape", axis=0),
+    helper.make_node("Reshape", ["x", "target"], ["y"], name="flatten_rest")],
+    [f32("x", [2, 3, 2])], [f32("y", None)],
+    [numpy_helper.from_array(np.array(0, dtype=np.int64), "zero"),
+     numpy_helper.from_array(np.array([0], dtype=np.int64), "axes"),
+     numpy_helper.from_array(np.array([-1], dtype=np.int64), "rest")])
 
 save("bad_shapes", [helper.make_node("Add", ["x", "z"], ["y"], name="mismatched_add")],
      [f32("x", [2, 3]), f32("z", [4])], [f32("y", [2, 3])])

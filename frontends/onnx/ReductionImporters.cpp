@@ -1,0 +1,573 @@
+//===- ReductionImporters.cpp - Reductions, softmax family, norms, losses -===//
+//
+// ONNX ops that reduce along axes, written with the dlc reduction ops:
+// Reduce*, ArgMax/ArgMin, Softmax/LogSoftmax/Hardmax, CumSum, the
+// normalizations and the two classification losses (as their ONNX function
+// bodies: log-softmax, gather of the target class, weighting, reduction).
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeImporter.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <cctype>
+
+using namespace mlir;
+
+namespace dlc {
+namespace {
+
+NamedAttribute axesAttr(NodeImporter &n, ArrayRef<int64_t> axes) {
+  return n.attr("axes", n.builder.getDenseI64ArrayAttr(axes));
+}
+NamedAttribute keepdimsAttr(NodeImporter &n, bool keep) {
+  return n.attr("keepdims", n.builder.getBoolAttr(keep));
+}
+
+template <typename ReduceOp>
+Value reduce(NodeImporter &n, Value x, ArrayRef<int64_t> axes, bool keep) {
+  return n.build<ReduceOp>(x, {axesAttr(n, axes), keepdimsAttr(n, keep)});
+}
+
+/// Every axis of a rank-`rank` tensor.
+SmallVector<int64_t> allAxes(int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t d = 0; d < rank; ++d)
+    axes.push_back(d);
+  return axes;
+}
+
+//===----------------------------------------------------------------------===//
+// Reduce*
+//===----------------------------------------------------------------------===//
+
+/// The Reduce ops that compose a dlc reduction with elementwise steps.
+enum class Composite { None, L1, L2, LogSum, LogSumExp, SumSquare };
+
+template <typename ReduceOp, Composite composite = Composite::None>
+LogicalResult importReduce(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  std::vector<int64_t> axes;
+  // ReduceSum took axes as an input from opset 13, the others from 18.
+  bool axesAsInput = n.opset >= (std::is_same_v<ReduceOp, ReduceSumOp> &&
+                                         composite == Composite::None
+                                     ? 13
+                                     : 18);
+  if (axesAsInput && n.hasInput(1)) {
+    auto constant = n.requireInts(1, "axes");
+    if (!constant)
+      return failure();
+    axes = *constant;
+  } else if (!axesAsInput) {
+    axes = n.attrInts("axes", {});
+  }
+  Value x = n.input(0);
+  if (axes.empty()) {
+    if (n.attrInt("noop_with_empty_axes", 0) && composite == Composite::None) {
+      n.setOutput(0, x);
+      return success();
+    }
+    if (!n.attrInt("noop_with_empty_axes", 0))
+      for (int64_t d = 0; d < rank; ++d)
+        axes.push_back(d);
+  }
+  switch (composite) {
+  case Composite::L1:
+    x = n.build<AbsOp>(x);
+    break;
+  case Composite::L2:
+  case Composite::SumSquare:
+    x = n.build<MulOp>({x, x});
+    break;
+  case Composite::LogSumExp:
+    x = n.build<ExpOp>(x);
+    break;
+  default:
+    break;
+  }
+  Value y = axes.empty()
+                ? x // noop_with_empty_axes: only the elementwise part
+                : reduce<ReduceOp>(n, x, axes, n.attrInt("keepdims", 1));
+  if (composite == Composite::L2)
+    y = n.build<SqrtOp>(y);
+  else if (composite == Composite::LogSum || composite == Composite::LogSumExp)
+    y = n.build<LogOp>(y);
+  n.setOutput(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ArgMax, ArgMin, CumSum
+//===----------------------------------------------------------------------===//
+
+template <typename ArgOp> LogicalResult importArgReduce(NodeImporter &n) {
+  auto &b = n.builder;
+  n.setOutput(0,
+              n.build<ArgOp>(
+                  n.input(0),
+                  {n.attr("axis", b.getI64IntegerAttr(n.attrInt("axis", 0))),
+                   keepdimsAttr(n, n.attrInt("keepdims", 1)),
+                   n.attr("select_last_index",
+                          b.getBoolAttr(n.attrInt("select_last_index", 0)))}));
+  return success();
+}
+
+LogicalResult importCumSum(NodeImporter &n) {
+  auto axis = n.requireInts(1, "axis");
+  if (!axis)
+    return failure();
+  if (axis->size() != 1)
+    return n.fail("axis must hold one value");
+  auto normalized = normalizedAxis(n, (*axis)[0], n.inputType(0).getRank());
+  if (failed(normalized))
+    return failure();
+  auto &b = n.builder;
+  n.setOutput(
+      0, n.build<CumSumOp>(
+             n.input(0),
+             {n.attr("axis", b.getI64IntegerAttr(*normalized)),
+              n.attr("exclusive", b.getBoolAttr(n.attrInt("exclusive", 0))),
+              n.attr("reverse", b.getBoolAttr(n.attrInt("reverse", 0)))}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax, LogSoftmax, Hardmax
+//===----------------------------------------------------------------------===//
+
+/// x - max - log(sum(exp(x - max))) along `axis`.
+Value logSoftmaxOf(NodeImporter &n, Value x, int64_t axis) {
+  Value peak = reduce<ReduceMaxOp>(n, x, {axis}, true);
+  Value shifted = n.build<SubOp>({x, peak});
+  Value sum = reduce<ReduceSumOp>(n, n.build<ExpOp>(shifted), {axis}, true);
+  return n.build<SubOp>({shifted, n.build<LogOp>(sum)});
+}
+
+/// 1 at the first maximum along `axis`, 0 elsewhere.
+Value hardmaxOf(NodeImporter &n, Value x, int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value index = n.build<ArgMaxOp>(
+      x,
+      {n.attr("axis", n.builder.getI64IntegerAttr(axis)), keepdimsAttr(n, true),
+       n.attr("select_last_index", n.builder.getBoolAttr(false))});
+  int64_t size = type.getDimSize(axis);
+  ShapeVec iotaShape(type.getRank(), 1);
+  iotaShape[axis] = size;
+  std::vector<double> iota(size);
+  for (int64_t i = 0; i < size; ++i)
+    iota[i] = i;
+  Value positions = n.constantOf(
+      RankedTensorType::get(iotaShape, n.builder.getI64Type()), iota);
+  Value isMax = n.build<EqualOp>({index, positions});
+  return n.build<SelectOp>({isMax, n.scalarLike(x, 1.0), n.scalarLike(x, 0.0)});
+}
+
+/// Softmax, LogSoftmax and Hardmax: along `axis` from opset 13; before, on
+/// the input flattened to 2-d at `axis`.
+template <int kind> LogicalResult importSoftmaxFamily(NodeImporter &n) {
+  Value x = n.input(0);
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  auto axis =
+      normalizedAxis(n, n.attrInt("axis", n.opset >= 13 ? -1 : 1), rank);
+  if (failed(axis))
+    return failure();
+  auto apply = [&](Value input, int64_t along) -> Value {
+    if (kind == 0)
+      return n.build<SoftmaxOp>(
+          input, n.attr("axis", n.builder.getI64IntegerAttr(along)));
+    if (kind == 1)
+      return logSoftmaxOf(n, input, along);
+    return hardmaxOf(n, input, along);
+  };
+  if (n.opset >= 13) {
+    n.setOutput(0, apply(x, *axis));
+    return success();
+  }
+  auto shape = type.getShape();
+  Value flat = n.reshape(
+      x, {product(shape.take_front(*axis)), product(shape.drop_front(*axis))});
+  n.setOutput(0, n.reshape(apply(flat, 1), shape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Einsum
+//===----------------------------------------------------------------------===//
+
+/// An operand's labels, one char per dimension; "..." dims get chars 1..E
+/// aligned from the right (numpy broadcasting of the ellipsis).
+FailureOr<std::string> parseTerm(NodeImporter &n, const std::string &term,
+                                 int64_t rank, int64_t ellipsisRank) {
+  std::string labels;
+  size_t dots = term.find("...");
+  std::string letters = term;
+  if (dots != std::string::npos)
+    letters.erase(dots, 3);
+  for (char c : letters)
+    if (!std::isalpha(static_cast<unsigned char>(c)))
+      return n.fail("equation has an unexpected character '" +
+                    std::string(1, c) + "'");
+  int64_t ellipsisDims = rank - static_cast<int64_t>(letters.size());
+  if (ellipsisDims < 0 || (dots == std::string::npos && ellipsisDims != 0))
+    return n.fail("equation term '" + term + "' does not match rank " +
+                  std::to_string(rank));
+  std::string ellipsis;
+  for (int64_t k = ellipsisRank - ellipsisDims; k < ellipsisRank; ++k)
+    ellipsis.push_back(static_cast<char>(1 + k));
+  labels = letters;
+  if (dots != std::string::npos)
+    labels.insert(dots, ellipsis);
+  return labels;
+}
+
+/// `x` (with `labels`) transposed so its labels read `order`.
+Value permuteLabels(NodeImporter &n, Value x, const std::string &labels,
+                    const std::string &order) {
+  SmallVector<int64_t> perm;
+  for (char c : order)
+    perm.push_back(labels.find(c));
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i)
+    identity &= perm[i] == static_cast<int64_t>(i);
+  if (identity)
+    return x;
+  return n.build<TransposeOp>(
+      x, n.attr("perm", n.builder.getDenseI64ArrayAttr(perm)));
+}
+
+/// Einsum of one or two operands: diagonals (a repeated label) by masking
+/// with the identity and summing, labels used nowhere else summed out, and
+/// two operands contracted by one batched matmul over [batch, left, shared]
+/// x [batch, shared, right].
+LogicalResult importEinsum(NodeImporter &n) {
+  std::string equation;
+  for (char c : n.attrString("equation", ""))
+    if (c != ' ')
+      equation.push_back(c);
+  size_t arrow = equation.find("->");
+  std::string lhs = equation.substr(0, arrow);
+  std::vector<std::string> terms;
+  for (size_t start = 0;;) {
+    size_t comma = lhs.find(',', start);
+    terms.push_back(lhs.substr(start, comma - start));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (terms.size() != n.numInputs() || terms.size() > 2)
+    return n.fail("only equations with one or two operands are supported, "
+                  "one term per input");
+  int64_t ellipsisRank = 0;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    std::string letters = terms[i];
+    size_t dots = letters.find("...");
+    if (dots != std::string::npos) {
+      letters.erase(dots, 3);
+      ellipsisRank = std::max<int64_t>(ellipsisRank, n.inputType(i).getRank() -
+                                                         letters.size());
+    }
+  }
+  std::vector<std::string> labels;
+  SmallVector<Value> operands;
+  llvm::DenseMap<char, int64_t> sizes;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    auto parsed =
+        parseTerm(n, terms[i], n.inputType(i).getRank(), ellipsisRank);
+    if (failed(parsed))
+      return failure();
+    for (auto [d, c] : llvm::enumerate(*parsed)) {
+      int64_t size = n.inputType(i).getDimSize(d);
+      auto [it, inserted] = sizes.try_emplace(c, size);
+      if (!inserted && it->second != size)
+        return n.fail("a label has two different sizes");
+    }
+    labels.push_back(*parsed);
+    operands.push_back(n.input(i));
+  }
+  std::string out;
+  if (arrow != std::string::npos) {
+    std::string rhs = equation.substr(arrow + 2);
+    size_t dots = rhs.find("...");
+    std::string ellipsis;
+    for (int64_t k = 0; k < ellipsisRank; ++k)
+      ellipsis.push_back(static_cast<char>(1 + k));
+    out = rhs;
+    if (dots != std::string::npos)
+      out.replace(dots, 3, ellipsis);
+    for (char c : out)
+      if (!sizes.count(c))
+        return n.fail("the output names a label no input has");
+  } else {
+    for (int64_t k = 0; k < ellipsisRank; ++k)
+      out.push_back(static_cast<char>(1 + k));
+    std::string once;
+    for (char c = 'A'; c <= 'z'; ++c) {
+      int count = 0;
+      for (const std::string &l : labels)
+        count += llvm::count(l, c);
+      if (count == 1)
+        once.push_back(c);
+    }
+    out += once;
+  }
+  // Diagonals, then labels used by no other operand and not the output.
+  for (size_t i = 0; i < operands.size(); ++i) {
+    std::string &l = labels[i];
+    for (size_t p = 0; p < l.size(); ++p)
+      for (size_t q = p + 1; q < l.size();) {
+        if (l[p] != l[q]) {
+          ++q;
+          continue;
+        }
+        int64_t size = sizes[l[p]];
+        ShapeVec maskShape(l.size(), 1);
+        maskShape[p] = maskShape[q] = size;
+        std::vector<double> eye(size * size, 0.0);
+        for (int64_t k = 0; k < size; ++k)
+          eye[k * size + k] = 1;
+        Value mask = n.constantOf(
+            RankedTensorType::get(maskShape, n.inputType(i).getElementType()),
+            eye);
+        operands[i] = reduce<ReduceSumOp>(
+            n, n.build<MulOp>({operands[i], mask}), {int64_t(q)}, false);
+        l.erase(q, 1);
+      }
+    SmallVector<int64_t> unused;
+    std::string kept;
+    for (auto [d, c] : llvm::enumerate(l)) {
+      bool elsewhere = out.find(c) != std::string::npos;
+      for (size_t j = 0; j < labels.size(); ++j)
+        elsewhere |= j != i && labels[j].find(c) != std::string::npos;
+      if (elsewhere)
+        kept.push_back(c);
+      else
+        unused.push_back(d);
+    }
+    if (!unused.empty())
+      operands[i] = reduce<ReduceSumOp>(n, operands[i], unused, false);
+    l = kept;
+  }
+  if (operands.size() == 1) {
+    n.setOutput(0, permuteLabels(n, operands[0], labels[0], out));
+    return success();
+  }
+  const std::string &a = labels[0], &b = labels[1];
+  std::string batch, left, shared, right;
+  for (char c : out) {
+    bool inA = a.find(c) != std::string::npos;
+    bool inB = b.find(c) != std::string::npos;
+    (inA && inB ? batch : inA ? left : right).push_back(c);
+  }
+  for (char c : a)
+    if (b.find(c) != std::string::npos && out.find(c) == std::string::npos)
+      shared.push_back(c);
+  auto extent = [&](const std::string &group) {
+    int64_t total = 1;
+    for (char c : group)
+      total *= sizes[c];
+    return total;
+  };
+  Value lhsMatrix =
+      n.reshape(permuteLabels(n, operands[0], a, batch + left + shared),
+                {extent(batch), extent(left), extent(shared)});
+  Value rhsMatrix =
+      n.reshape(permuteLabels(n, operands[1], b, batch + shared + right),
+                {extent(batch), extent(shared), extent(right)});
+  Value product = n.build<MatMulOp>({lhsMatrix, rhsMatrix});
+  ShapeVec productShape;
+  for (char c : batch + left + right)
+    productShape.push_back(sizes[c]);
+  n.setOutput(0, permuteLabels(n, n.reshape(product, productShape),
+                               batch + left + right, out));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalizations
+//===----------------------------------------------------------------------===//
+
+/// y = (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
+/// `axis` on (opset 17), as reductions and elementwise ops; the optional
+/// outputs are the mean and 1 / sqrt(var + epsilon).
+LogicalResult importLayerNorm(NodeImporter &n) {
+  Value x = n.input(0);
+  int64_t rank = n.inputType(0).getRank();
+  int64_t axis = n.attrInt("axis", -1);
+  if (axis < -rank || axis >= rank)
+    return n.fail("axis " + std::to_string(axis) + " is out of range");
+  if (axis < 0)
+    axis += rank;
+  std::vector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  auto reduceMean = [&](Value value) {
+    return n.build<ReduceMeanOp>(
+        value, {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+                n.attr("keepdims", n.builder.getBoolAttr(true))});
+  };
+  Value mean = reduceMean(x);
+  Value centered = n.build<SubOp>({x, mean});
+  Value variance = reduceMean(n.build<MulOp>({centered, centered}));
+  Value deviation = n.build<SqrtOp>(n.build<AddOp>(
+      {variance, n.scalarLike(x, n.attrFloat("epsilon", 1e-5f))}));
+  Value y = n.build<MulOp>({n.build<DivOp>({centered, deviation}), n.input(1)});
+  if (n.hasInput(2))
+    y = n.build<AddOp>({y, n.input(2)});
+  n.setOutput(0, y);
+  if (n.wantsOutput(1))
+    n.setOutput(1, mean);
+  if (n.wantsOutput(2))
+    n.setOutput(2, n.build<ReciprocalOp>(deviation));
+  return success();
+}
+
+LogicalResult importInstanceNorm(NodeImporter &n) {
+  Value x = n.input(0);
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 3)
+    return n.fail("input must have rank 3 or more");
+  SmallVector<int64_t> spatial;
+  for (int64_t d = 2; d < rank; ++d)
+    spatial.push_back(d);
+  Value mean = reduce<ReduceMeanOp>(n, x, spatial, true);
+  Value centered = n.build<SubOp>({x, mean});
+  Value variance = reduce<ReduceMeanOp>(n, n.build<MulOp>({centered, centered}),
+                                        spatial, true);
+  Value deviation = n.build<SqrtOp>(n.build<AddOp>(
+      {variance, n.scalarLike(x, n.attrFloat("epsilon", 1e-5f))}));
+  ShapeVec paramShape = {type.getDimSize(1)};
+  paramShape.append(rank - 2, 1);
+  Value y = n.build<MulOp>({n.build<DivOp>({centered, deviation}),
+                            n.reshape(n.input(1), paramShape)});
+  n.setOutput(0, n.build<AddOp>({y, n.reshape(n.input(2), paramShape)}));
+  return success();
+}
+
+LogicalResult importMeanVarianceNorm(NodeImporter &n) {
+  Value x = n.input(0);
+  auto axes = n.attrInts("axes", {0, 2, 3});
+  Value mean = reduce<ReduceMeanOp>(n, x, axes, true);
+  Value meanOfSquares =
+      reduce<ReduceMeanOp>(n, n.build<MulOp>({x, x}), axes, true);
+  Value variance =
+      n.build<SubOp>({meanOfSquares, n.build<MulOp>({mean, mean})});
+  Value deviation =
+      n.build<AddOp>({n.build<SqrtOp>(variance), n.scalarLike(x, 1e-9)});
+  n.setOutput(0, n.build<DivOp>({n.build<SubOp>({x, mean}), deviation}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+/// NegativeLogLikelihoodLoss over log-probabilities [N, C, d...] and targets
+/// [N, d...]: -input[n, target, d...] * weight[target], zero where the target
+/// is ignore_index, then reduced (none, sum, or mean weighted by the weights
+/// of the targets counted).
+FailureOr<Value> negativeLogLikelihood(NodeImporter &n, Value input,
+                                       Value target, Value weight) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto targetType = cast<RankedTensorType>(target.getType());
+  if (inputType.getRank() < 2 ||
+      targetType.getRank() != inputType.getRank() - 1)
+    return n.fail("input must be [N, C, d...] and target [N, d...]");
+  if (!isa<IntegerType>(targetType.getElementType()))
+    return n.fail("target must be an integer tensor");
+  std::string reduction = n.attrString("reduction", "mean");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    return n.fail("unknown reduction '" + reduction + "'");
+  target = n.cast(target, n.builder.getI64Type());
+  Value counted; // i1: the targets not ignored
+  if (n.hasAttr("ignore_index")) {
+    counted = n.build<NotEqualOp>(
+        {target, n.scalarLike(target, n.attrInt("ignore_index", 0))});
+    target = n.build<SelectOp>({counted, target, n.scalarLike(target, 0)});
+  }
+  ShapeVec unsqueezed(targetType.getShape());
+  unsqueezed.insert(unsqueezed.begin() + 1, 1);
+  Value picked =
+      n.build<GatherElementsOp>({input, n.reshape(target, unsqueezed)},
+                                n.attr("axis", n.builder.getI64IntegerAttr(1)));
+  Value loss = n.build<NegOp>(n.reshape(picked, targetType.getShape()));
+  Value weights; // per target, when weighted or masked
+  if (weight)
+    weights = n.build<GatherOp>({weight, target},
+                                n.attr("axis", n.builder.getI64IntegerAttr(0)));
+  if (counted)
+    weights =
+        n.build<SelectOp>({counted, weights ? weights : n.scalarLike(loss, 1.0),
+                           n.scalarLike(loss, 0.0)});
+  if (weights)
+    loss = n.build<MulOp>({loss, weights});
+  if (reduction == "none")
+    return loss;
+  SmallVector<int64_t> axes = allAxes(targetType.getRank());
+  Value total = reduce<ReduceSumOp>(n, loss, axes, false);
+  if (reduction == "sum")
+    return total;
+  if (!weights)
+    return reduce<ReduceMeanOp>(n, loss, axes, false);
+  // The weights have the targets' shape, as the loss.
+  return n.build<DivOp>({total, reduce<ReduceSumOp>(n, weights, axes, false)});
+}
+
+LogicalResult importNegativeLogLikelihood(NodeImporter &n) {
+  auto loss = negativeLogLikelihood(n, n.input(0), n.input(1),
+                                    n.hasInput(2) ? n.input(2) : Value());
+  if (failed(loss))
+    return failure();
+  n.setOutput(0, *loss);
+  return success();
+}
+
+LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
+  Value scores = n.input(0);
+  if (n.inputType(0).getRank() < 2)
+    return n.fail("scores must be [N, C, d...]");
+  Value logProb = logSoftmaxOf(n, scores, 1);
+  auto loss = negativeLogLikelihood(n, logProb, n.input(1),
+                                    n.hasInput(2) ? n.input(2) : Value());
+  if (failed(loss))
+    return failure();
+  n.setOutput(0, *loss);
+  if (n.wantsOutput(1))
+    n.setOutput(1, logProb);
+  return success();
+}
+
+} // namespace
+
+llvm::ArrayRef<OpImporterEntry> reductionOpImporters() {
+  static const OpImporterEntry table[] = {
+      {"ArgMax", 1, 1, importArgReduce<ArgMaxOp>},
+      {"ArgMin", 1, 1, importArgReduce<ArgMinOp>},
+      {"CumSum", 11, 2, importCumSum},
+      {"Einsum", 12, 1, importEinsum},
+      {"Hardmax", 1, 1, importSoftmaxFamily<2>},
+      {"InstanceNormalization", 6, 3, importInstanceNorm},
+      {"LayerNormalization", 17, 2, importLayerNorm},
+      {"LogSoftmax", 1, 1, importSoftmaxFamily<1>},
+      {"MeanVarianceNormalization", 9, 1, importMeanVarianceNorm},
+      {"NegativeLogLikelihoodLoss", 12, 2, importNegativeLogLikelihood},
+      {"ReduceL1", 1, 1, importReduce<ReduceSumOp, Composite::L1>},
+      {"ReduceL2", 1, 1, importReduce<ReduceSumOp, Composite::L2>},
+      {"ReduceLogSum", 1, 1, importReduce<ReduceSumOp, Composite::LogSum>},
+      {"ReduceLogSumExp", 1, 1,
+       importReduce<ReduceSumOp, Composite::LogSumExp>},
+      {"ReduceMax", 1, 1, importReduce<ReduceMaxOp>},
+      {"ReduceMean", 1, 1, importReduce<ReduceMeanOp>},
+      {"ReduceMin", 1, 1, importReduce<ReduceMinOp>},
+      {"ReduceProd", 1, 1, importReduce<ReduceProdOp>},
+      {"ReduceSum", 1, 1, importReduce<ReduceSumOp>},
+      {"ReduceSumSquare", 1, 1,
+       importReduce<ReduceSumOp, Composite::SumSquare>},
+      {"Softmax", 1, 1, importSoftmaxFamily<0>},
+      {"SoftmaxCrossEntropyLoss", 12, 2, importSoftmaxCrossEntropy},
+  };
+  return table;
+}
+
+} // namespace dlc

@@ -1,0 +1,440 @@
+//===- ShapeImporters.cpp - Shape-computing and data-movement ops ---------===//
+//
+// Ops whose output shape comes from a value (Shape, ConstantOfShape, Range,
+// Expand, Tile, Split, OneHot...) need that value at compile time: from an
+// initializer, a Constant, a shape computation the importer folds, or a
+// graph input bound with --bind-input. Rearrangements (DepthToSpace, Trilu,
+// ...) are written with reshape, transpose, slice, concat and select.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeImporter.h"
+
+#include "mlir/Dialect/Traits.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace dlc {
+namespace {
+
+Value i64Constant(NodeImporter &n, ArrayRef<int64_t> shape,
+                  ArrayRef<int64_t> values) {
+  std::vector<double> data(values.begin(), values.end());
+  return n.constantOf(RankedTensorType::get(shape, n.builder.getI64Type()),
+                      data);
+}
+
+/// A scalar input known at compile time, or failure after saying so.
+FailureOr<double> requireScalar(NodeImporter &n, size_t i, const char *what) {
+  if (auto value = constantScalar(n, i))
+    return *value;
+  return n.failNotConstant(i, what);
+}
+
+LogicalResult importShape(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  auto clampIndex = [&](int64_t index) {
+    return std::clamp<int64_t>(index < 0 ? index + rank : index, 0, rank);
+  };
+  int64_t start = clampIndex(n.attrInt("start", 0));
+  int64_t end = clampIndex(n.attrInt("end", rank));
+  SmallVector<int64_t> dims;
+  for (int64_t d = start; d < end; ++d)
+    dims.push_back(shape[d]);
+  n.setOutput(0, i64Constant(n, {static_cast<int64_t>(dims.size())}, dims));
+  return success();
+}
+
+LogicalResult importSize(NodeImporter &n) {
+  n.setOutput(0, i64Constant(n, {}, {n.inputType(0).getNumElements()}));
+  return success();
+}
+
+LogicalResult importConstantOfShape(NodeImporter &n) {
+  auto shape = n.requireInts(0, "the shape");
+  if (!shape)
+    return failure();
+  for (int64_t dim : *shape)
+    if (dim < 0)
+      return n.fail("the shape has a negative dimension");
+  Type elementType = n.builder.getF32Type();
+  double value = 0;
+  if (const onnx::AttributeProto *attr = n.findAttr("value")) {
+    std::string error;
+    ElementsAttr tensor = convertTensor(attr->t(), attr->t().raw_data(),
+                                        *n.builder.getContext(), error);
+    if (!tensor)
+      return n.fail(error);
+    auto dense = dyn_cast<DenseElementsAttr>(tensor);
+    if (!dense || dense.getNumElements() != 1)
+      return n.fail("value must hold one element");
+    elementType = dense.getElementType();
+    if (isa<FloatType>(elementType))
+      value = (*dense.getValues<APFloat>().begin()).convertToDouble();
+    else
+      value = elementType.isInteger(1)
+                  ? (*dense.getValues<APInt>().begin()).getZExtValue()
+                  : (*dense.getValues<APInt>().begin()).getSExtValue();
+  }
+  auto type = RankedTensorType::get(*shape, elementType);
+  n.setOutput(0,
+              n.constantOf(type, std::vector<double>(product(*shape), value)));
+  return success();
+}
+
+LogicalResult importRange(NodeImporter &n) {
+  auto start = requireScalar(n, 0, "start");
+  auto limit = requireScalar(n, 1, "limit");
+  auto delta = requireScalar(n, 2, "delta");
+  if (failed(start) || failed(limit) || failed(delta))
+    return failure();
+  if (*delta == 0)
+    return n.fail("delta must not be zero");
+  int64_t count = std::max<int64_t>(
+      static_cast<int64_t>(std::ceil((*limit - *start) / *delta)), 0);
+  std::vector<double> values(count);
+  for (int64_t i = 0; i < count; ++i)
+    values[i] = *start + i * *delta;
+  n.setOutput(0, n.constantOf(RankedTensorType::get(
+                                  {count}, n.inputType(0).getElementType()),
+                              values));
+  return success();
+}
+
+/// `x` broadcast to `shape` (the numpy broadcast of both).
+FailureOr<Value> broadcastTo(NodeImporter &n, Value x,
+                             ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> result;
+  if (!OpTrait::util::getBroadcastedShape(type.getShape(), shape, result))
+    return n.fail("the input does not broadcast to the requested shape");
+  if (ArrayRef<int64_t>(result) == type.getShape())
+    return x;
+  // select(true, x, x) over a splat condition of the result shape.
+  auto conditionType = RankedTensorType::get(result, n.builder.getI1Type());
+  Value always = n.constant(DenseElementsAttr::get(conditionType, true));
+  return n.build<SelectOp>({always, x, x});
+}
+
+LogicalResult importExpand(NodeImporter &n) {
+  auto shape = n.requireInts(1, "the shape");
+  if (!shape)
+    return failure();
+  auto result = broadcastTo(n, n.input(0), *shape);
+  if (failed(result))
+    return failure();
+  n.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult importTile(NodeImporter &n) {
+  auto repeats = n.requireInts(1, "repeats");
+  if (!repeats)
+    return failure();
+  int64_t rank = n.inputType(0).getRank();
+  if (static_cast<int64_t>(repeats->size()) != rank)
+    return n.fail("repeats must have one value per input dimension");
+  Value y = n.input(0);
+  for (int64_t d = 0; d < rank; ++d) {
+    if ((*repeats)[d] < 0)
+      return n.fail("repeats must not be negative");
+    if ((*repeats)[d] == 1)
+      continue;
+    SmallVector<Value> copies((*repeats)[d], y);
+    y = n.build<ConcatOp>(copies,
+                          n.attr("axis", n.builder.getI64IntegerAttr(d)));
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+/// Slices [start, start + size) of `x` along `axis`.
+Value sliceAxis(NodeImporter &n, Value x, int64_t axis, int64_t start,
+                int64_t size) {
+  auto shape = cast<RankedTensorType>(x.getType()).getShape();
+  std::vector<int64_t> starts(shape.size(), 0),
+      ends(shape.begin(), shape.end()), steps(shape.size(), 1);
+  starts[axis] = start;
+  ends[axis] = start + size;
+  auto &b = n.builder;
+  return n.build<SliceOp>(x, {n.attr("starts", b.getDenseI64ArrayAttr(starts)),
+                              n.attr("ends", b.getDenseI64ArrayAttr(ends)),
+                              n.attr("steps", b.getDenseI64ArrayAttr(steps))});
+}
+
+LogicalResult importSplit(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  auto axis = normalizedAxis(n, n.attrInt("axis", 0), shape.size());
+  if (failed(axis))
+    return failure();
+  int64_t size = shape[*axis];
+  int64_t parts = static_cast<int64_t>(n.numOutputs());
+  std::vector<int64_t> sizes;
+  if (n.opset >= 13 && n.hasInput(1)) {
+    auto given = n.requireInts(1, "split");
+    if (!given)
+      return failure();
+    sizes = *given;
+  } else if (n.opset < 13) {
+    sizes = n.attrInts("split", {});
+  }
+  if (sizes.empty()) {
+    if (n.opset >= 18)
+      parts = n.attrInt("num_outputs", parts);
+    int64_t chunk = (size + parts - 1) / std::max<int64_t>(parts, 1);
+    for (int64_t i = 0; i < parts; ++i)
+      sizes.push_back(std::clamp<int64_t>(size - i * chunk, 0, chunk));
+  }
+  if (sizes.size() != n.numOutputs())
+    return n.fail("split gives " + std::to_string(sizes.size()) +
+                  " sizes for " + std::to_string(n.numOutputs()) + " outputs");
+  int64_t offset = 0;
+  for (auto [i, part] : llvm::enumerate(sizes)) {
+    if (part < 0 || offset + part > size)
+      return n.fail("split sizes exceed the dimension");
+    n.setOutput(i, sliceAxis(n, n.input(0), *axis, offset, part));
+    offset += part;
+  }
+  if (offset != size)
+    return n.fail("split sizes do not add up to the dimension");
+  return success();
+}
+
+LogicalResult importTrilu(NodeImporter &n) {
+  auto type = n.inputType(0);
+  if (type.getRank() < 2)
+    return n.fail("input must have rank 2 or more");
+  int64_t k = 0;
+  if (n.hasInput(1)) {
+    auto given = n.requireInts(1, "k");
+    if (!given)
+      return failure();
+    if (given->size() != 1)
+      return n.fail("k must hold one value");
+    k = (*given)[0];
+  }
+  bool upper = n.attrInt("upper", 1);
+  int64_t rows = type.getDimSize(type.getRank() - 2);
+  int64_t cols = type.getDimSize(type.getRank() - 1);
+  std::vector<double> keep(rows * cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      keep[i * cols + j] = upper ? j - i >= k : j - i <= k;
+  Value mask = n.constantOf(
+      RankedTensorType::get({rows, cols}, n.builder.getI1Type()), keep);
+  Value x = n.input(0);
+  n.setOutput(0, n.build<SelectOp>({mask, x, n.scalarLike(x, 0)}));
+  return success();
+}
+
+Value transpose(NodeImporter &n, Value x, ArrayRef<int64_t> perm) {
+  return n.build<TransposeOp>(
+      x, n.attr("perm", n.builder.getDenseI64ArrayAttr(perm)));
+}
+
+LogicalResult importDepthToSpace(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t b = n.attrInt("blocksize", 0);
+  if (shape.size() != 4 || b < 1 || shape[1] % (b * b) != 0)
+    return n.fail("needs a 4-d input whose channels divide by blocksize^2");
+  int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
+  std::string mode = n.attrString("mode", "DCR");
+  Value y;
+  if (mode == "DCR")
+    y = transpose(n, n.reshape(n.input(0), {N, b, b, C / (b * b), H, W}),
+                  {0, 3, 4, 1, 5, 2});
+  else if (mode == "CRD")
+    y = transpose(n, n.reshape(n.input(0), {N, C / (b * b), b, b, H, W}),
+                  {0, 1, 4, 2, 5, 3});
+  else
+    return n.fail("unknown mode '" + mode + "'");
+  n.setOutput(0, n.reshape(y, {N, C / (b * b), H * b, W * b}));
+  return success();
+}
+
+LogicalResult importSpaceToDepth(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t b = n.attrInt("blocksize", 0);
+  if (shape.size() != 4 || b < 1 || shape[2] % b != 0 || shape[3] % b != 0)
+    return n.fail("needs a 4-d input whose height and width divide by "
+                  "blocksize");
+  int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
+  Value y = transpose(n, n.reshape(n.input(0), {N, C, H / b, b, W / b, b}),
+                      {0, 3, 5, 1, 2, 4});
+  n.setOutput(0, n.reshape(y, {N, C * b * b, H / b, W / b}));
+  return success();
+}
+
+/// values[1] where the index equals the position along `axis`, else
+/// values[0]; negative indices count from depth.
+LogicalResult importOneHot(NodeImporter &n) {
+  auto depthValue = requireScalar(n, 1, "depth");
+  if (failed(depthValue))
+    return failure();
+  int64_t depth = static_cast<int64_t>(*depthValue);
+  if (depth < 1)
+    return n.fail("depth must be positive");
+  auto indicesType = n.inputType(0);
+  int64_t rank = indicesType.getRank() + 1;
+  auto axis = normalizedAxis(n, n.attrInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  auto valuesType = n.inputType(2);
+  if (valuesType.getNumElements() != 2)
+    return n.fail("values must hold [off, on]");
+  // Float indices are truncated to integers, as ONNX specifies.
+  Value index = n.cast(n.input(0), n.builder.getI64Type());
+  Value negative = n.build<LessOp>({index, n.scalarLike(index, 0)});
+  index = n.build<SelectOp>(
+      {negative, n.build<AddOp>({index, n.scalarLike(index, depth)}), index});
+  ShapeVec unsqueezed(indicesType.getShape());
+  unsqueezed.insert(unsqueezed.begin() + *axis, 1);
+  index = n.reshape(index, unsqueezed);
+  ShapeVec iotaShape(rank, 1);
+  iotaShape[*axis] = depth;
+  std::vector<int64_t> iota(depth);
+  for (int64_t i = 0; i < depth; ++i)
+    iota[i] = i;
+  Value hit = n.build<EqualOp>({index, i64Constant(n, iotaShape, iota)});
+  Value values = n.reshape(n.input(2), {2});
+  Value off = n.reshape(sliceAxis(n, values, 0, 0, 1), {});
+  Value on = n.reshape(sliceAxis(n, values, 0, 1, 1), {});
+  n.setOutput(0, n.build<SelectOp>({hit, on, off}));
+  return success();
+}
+
+LogicalResult importEyeLike(NodeImporter &n) {
+  auto type = n.inputType(0);
+  if (type.getRank() != 2)
+    return n.fail("input must be a matrix");
+  Type elementType = type.getElementType();
+  if (n.hasAttr("dtype")) {
+    elementType =
+        convertElementType(n.attrInt("dtype", 0), *n.builder.getContext());
+    if (!elementType)
+      return n.fail("unsupported dtype");
+  }
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  int64_t k = n.attrInt("k", 0);
+  std::vector<double> values(rows * cols, 0.0);
+  for (int64_t i = 0; i < rows; ++i)
+    if (i + k >= 0 && i + k < cols)
+      values[i * cols + i + k] = 1;
+  n.setOutput(0, n.constantOf(RankedTensorType::get({rows, cols}, elementType),
+                              values));
+  return success();
+}
+
+/// Hann, Hamming and Blackman windows of a compile-time size:
+/// a0 - a1 cos(2 pi k / N) + a2 cos(4 pi k / N), N = size (periodic) or
+/// size - 1 (symmetric).
+template <int kind> LogicalResult importWindow(NodeImporter &n) {
+  auto size = requireScalar(n, 0, "size");
+  if (failed(size))
+    return failure();
+  int64_t count = static_cast<int64_t>(*size);
+  if (count < 0)
+    return n.fail("size must not be negative");
+  Type elementType = convertElementType(n.attrInt("output_datatype", 1),
+                                        *n.builder.getContext());
+  if (!elementType)
+    return n.fail("unsupported output_datatype");
+  double a0 = kind == 0 ? 0.5 : kind == 1 ? 25.0 / 46.0 : 0.42;
+  double a1 = kind == 0 ? 0.5 : kind == 1 ? 1.0 - 25.0 / 46.0 : 0.5;
+  double a2 = kind == 2 ? 0.08 : 0.0;
+  double period = n.attrInt("periodic", 1) ? count : count - 1;
+  std::vector<double> values(count);
+  for (int64_t k = 0; k < count; ++k) {
+    double angle = 2 * M_PI * k / period;
+    values[k] = a0 - a1 * std::cos(angle) + a2 * std::cos(2 * angle);
+  }
+  n.setOutput(
+      0, n.constantOf(RankedTensorType::get({count}, elementType), values));
+  return success();
+}
+
+LogicalResult importGatherElements(NodeImporter &n) {
+  n.setOutput(
+      0, n.build<GatherElementsOp>({n.input(0), n.input(1)},
+                                   n.attr("axis", n.builder.getI64IntegerAttr(
+                                                      n.attrInt("axis", 0)))));
+  return success();
+}
+
+/// NonZero's output shape depends on the input's values: it is computed at
+/// compile time when the input is known, and refused otherwise.
+LogicalResult importNonZero(NodeImporter &n) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(0));
+  if (!dense)
+    return n.fail("the output shape depends on the input's values; dlc "
+                  "compiles static shapes, so the input must be known at "
+                  "compile time (a constant, or bound with --bind-input)");
+  auto shape = dense.getType().getShape();
+  int64_t rank = shape.size();
+  std::vector<int64_t> positions; // flat indices of the non-zero elements
+  int64_t flat = 0;
+  if (isa<FloatType>(dense.getElementType())) {
+    for (const APFloat &v : dense.getValues<APFloat>()) {
+      if (!v.isZero())
+        positions.push_back(flat);
+      ++flat;
+    }
+  } else {
+    for (const APInt &v : dense.getValues<APInt>()) {
+      if (!v.isZero())
+        positions.push_back(flat);
+      ++flat;
+    }
+  }
+  int64_t count = positions.size();
+  std::vector<double> coordinates(rank * count);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t rest = positions[i];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      coordinates[d * count + i] = rest % shape[d];
+      rest /= shape[d];
+    }
+  }
+  n.setOutput(0, n.constantOf(RankedTensorType::get({rank, count},
+                                                    n.builder.getI64Type()),
+                              coordinates));
+  return success();
+}
+
+LogicalResult importGatherND(NodeImporter &n) {
+  n.setOutput(0, n.build<GatherNDOp>(
+                     {n.input(0), n.input(1)},
+                     n.attr("batch_dims", n.builder.getI64IntegerAttr(
+                                              n.attrInt("batch_dims", 0)))));
+  return success();
+}
+
+} // namespace
+
+llvm::ArrayRef<OpImporterEntry> shapeOpImporters() {
+  static const OpImporterEntry table[] = {
+      {"BlackmanWindow", 17, 1, importWindow<2>},
+      {"ConstantOfShape", 9, 1, importConstantOfShape},
+      {"DepthToSpace", 11, 1, importDepthToSpace},
+      {"Expand", 8, 2, importExpand},
+      {"EyeLike", 9, 1, importEyeLike},
+      {"GatherElements", 11, 2, importGatherElements},
+      {"GatherND", 11, 2, importGatherND},
+      {"HammingWindow", 17, 1, importWindow<1>},
+      {"HannWindow", 17, 1, importWindow<0>},
+      {"NonZero", 9, 1, importNonZero},
+      {"OneHot", 11, 3, importOneHot},
+      {"Range", 11, 3, importRange},
+      {"Shape", 1, 1, importShape},
+      {"Size", 1, 1, importSize},
+      {"SpaceToDepth", 1, 1, importSpaceToDepth},
+      {"Split", 2, 1, importSplit},
+      {"Tile", 6, 2, importTile},
+      {"Trilu", 14, 1, importTrilu},
+  };
+  return table;
+}
+
+} // namespace dlc

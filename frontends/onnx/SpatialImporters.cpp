@@ -1,0 +1,533 @@
+//===- SpatialImporters.cpp - Resize, Pad, ConvTranspose, LRN -------------===//
+//
+// Resampling and padding are separable: along each axis, every output
+// position reads a few input positions known at compile time, so each axis
+// becomes dlc.gather ops with constant index tables (and, for linear and
+// cubic modes, a weighted sum with constant weights). ConvTranspose is a
+// convolution over the input with zeros inserted between elements and the
+// kernel flipped and transposed.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeImporter.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace dlc {
+namespace {
+
+/// x gathered along `axis` at constant `indices`.
+Value gatherAxis(NodeImporter &n, Value x, int64_t axis,
+                 ArrayRef<int64_t> indices) {
+  std::vector<double> data(indices.begin(), indices.end());
+  Value table =
+      n.constantOf(RankedTensorType::get({static_cast<int64_t>(indices.size())},
+                                         n.builder.getI64Type()),
+                   data);
+  return n.build<GatherOp>({x, table},
+                           n.attr("axis", n.builder.getI64IntegerAttr(axis)));
+}
+
+/// A constant of x's element type shaped to broadcast along `axis`.
+Value alongAxis(NodeImporter &n, Value x, int64_t axis,
+                ArrayRef<double> values) {
+  auto type = cast<RankedTensorType>(x.getType());
+  ShapeVec shape(type.getRank(), 1);
+  shape[axis] = values.size();
+  return n.constantOf(RankedTensorType::get(shape, type.getElementType()),
+                      values);
+}
+
+//===----------------------------------------------------------------------===//
+// Resize, Upsample
+//===----------------------------------------------------------------------===//
+
+struct ResizeMode {
+  std::string mode = "nearest";
+  std::string coordinates = "half_pixel";
+  std::string nearest = "round_prefer_floor";
+  double cubicA = -0.75;
+  bool excludeOutside = false;
+  double extrapolation = 0.0;
+};
+
+double cubicWeight(double distance, double a) {
+  double d = std::fabs(distance);
+  if (d <= 1)
+    return ((a + 2) * d - (a + 3)) * d * d + 1;
+  if (d < 2)
+    return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+  return 0;
+}
+
+/// Resamples `x` along `axis` from its size to `outSize`; roiStart/roiEnd
+/// are the tf_crop_and_resize region (normalized).
+Value resizeAxis(NodeImporter &n, Value x, int64_t axis, int64_t outSize,
+                 double scale, const ResizeMode &m, double roiStart,
+                 double roiEnd) {
+  int64_t inSize = cast<RankedTensorType>(x.getType()).getDimSize(axis);
+  auto original = [&](int64_t o) -> double {
+    const std::string &c = m.coordinates;
+    // As ONNX's reference: the output length is inSize * scale, unrounded.
+    double outLength = inSize * scale;
+    if (c == "half_pixel")
+      return (o + 0.5) / scale - 0.5;
+    if (c == "tf_half_pixel_for_nn")
+      return (o + 0.5) / scale;
+    if (c == "pytorch_half_pixel")
+      return outLength > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+    if (c == "align_corners")
+      return outLength == 1 ? 0.0 : o * double(inSize - 1) / (outLength - 1);
+    if (c == "tf_crop_and_resize")
+      return outLength > 1
+                 ? roiStart * (inSize - 1) +
+                       o * (roiEnd - roiStart) * (inSize - 1) / (outLength - 1)
+                 : 0.5 * (roiStart + roiEnd) * (inSize - 1);
+    return o / scale; // asymmetric
+  };
+  auto clampIndex = [&](int64_t i) {
+    return std::clamp<int64_t>(i, 0, inSize - 1);
+  };
+  // Taps: for each output position, input indices and their weights.
+  int taps = m.mode == "nearest" ? 1 : m.mode == "linear" ? 2 : 4;
+  std::vector<std::vector<int64_t>> index(taps, std::vector<int64_t>(outSize));
+  std::vector<std::vector<double>> weight(taps, std::vector<double>(outSize));
+  std::vector<double> outside(outSize, 0.0); // tf_crop_and_resize
+  bool identity = inSize == outSize;
+  for (int64_t o = 0; o < outSize; ++o) {
+    double xo = original(o);
+    if (m.coordinates == "tf_crop_and_resize" && (xo < 0 || xo > inSize - 1))
+      outside[o] = 1;
+    double base = std::floor(xo), ratio = xo - base;
+    if (m.mode == "nearest") {
+      int64_t pick;
+      if (xo == base)
+        pick = base;
+      else if (m.nearest == "floor")
+        pick = base;
+      else if (m.nearest == "ceil")
+        pick = base + 1;
+      else if (m.nearest == "round_prefer_ceil")
+        pick = ratio >= 0.5 ? base + 1 : base;
+      else
+        pick = ratio > 0.5 ? base + 1 : base;
+      index[0][o] = clampIndex(pick);
+      weight[0][o] = 1;
+      identity &= index[0][o] == o;
+      continue;
+    }
+    int64_t first = taps == 2 ? base : base - 1;
+    double sum = 0;
+    for (int t = 0; t < taps; ++t) {
+      int64_t at = first + t;
+      double w = taps == 2 ? (t == 0 ? 1 - ratio : ratio)
+                           : cubicWeight(xo - at, m.cubicA);
+      if (m.excludeOutside && (at < 0 || at >= inSize))
+        w = 0;
+      index[t][o] = clampIndex(at);
+      weight[t][o] = w;
+      sum += w;
+    }
+    if (m.excludeOutside && sum != 0)
+      for (int t = 0; t < taps; ++t)
+        weight[t][o] /= sum;
+    identity &= ratio == 0 && index[taps == 2 ? 0 : 1][o] == o;
+  }
+  Value result;
+  if (identity && m.coordinates != "tf_crop_and_resize")
+    return x;
+  if (taps == 1) {
+    result = gatherAxis(n, x, axis, index[0]);
+  } else {
+    for (int t = 0; t < taps; ++t) {
+      Value term = n.build<MulOp>(
+          {gatherAxis(n, x, axis, index[t]), alongAxis(n, x, axis, weight[t])});
+      result = result ? n.build<AddOp>({result, term}) : term;
+    }
+  }
+  if (llvm::is_contained(outside, 1.0)) {
+    auto type = cast<RankedTensorType>(x.getType());
+    ShapeVec shape(type.getRank(), 1);
+    shape[axis] = outSize;
+    Value mask = n.constantOf(
+        RankedTensorType::get(shape, n.builder.getI1Type()), outside);
+    result = n.build<SelectOp>(
+        {mask, n.scalarLike(result, m.extrapolation), result});
+  }
+  return result;
+}
+
+/// Reads a float list input (scales, roi), empty when absent or empty.
+FailureOr<std::vector<double>> floatList(NodeImporter &n, size_t i,
+                                         const char *what) {
+  if (!n.hasInput(i))
+    return std::vector<double>();
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(i));
+  if (!dense || !isa<FloatType>(dense.getElementType()))
+    return n.failNotConstant(i, what);
+  std::vector<double> values;
+  for (const APFloat &v : dense.getValues<APFloat>())
+    values.push_back(v.convertToDouble());
+  return values;
+}
+
+LogicalResult importResize(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  ResizeMode m;
+  m.mode = n.attrString("mode", "nearest");
+  if (m.mode != "nearest" && m.mode != "linear" && m.mode != "cubic")
+    return n.fail("unknown mode '" + m.mode + "'");
+  std::vector<double> scales, roi;
+  std::vector<int64_t> sizes;
+  if (n.opset < 11 || n.node.op_type() == "Upsample") {
+    m.coordinates = "asymmetric";
+    m.nearest = "floor";
+    if (m.mode == "linear" || m.mode == "bilinear")
+      m.mode = "linear";
+    auto given = floatList(n, 1, "scales");
+    if (failed(given))
+      return failure();
+    scales = *given;
+  } else {
+    m.coordinates =
+        n.attrString("coordinate_transformation_mode", "half_pixel");
+    m.nearest = n.attrString("nearest_mode", "round_prefer_floor");
+    m.cubicA = n.attrFloat("cubic_coeff_a", -0.75f);
+    m.excludeOutside = n.attrInt("exclude_outside", 0);
+    m.extrapolation = n.attrFloat("extrapolation_value", 0.0f);
+    if (n.hasAttr("axes") || n.attrInt("antialias", 0) ||
+        n.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
+      return n.fail("axes, antialias and keep_aspect_ratio_policy are not "
+                    "supported");
+    auto roiValues = floatList(n, 1, "roi");
+    auto scaleValues = floatList(n, 2, "scales");
+    if (failed(roiValues) || failed(scaleValues))
+      return failure();
+    roi = *roiValues;
+    scales = *scaleValues;
+    if (n.hasInput(3)) {
+      auto given = n.requireInts(3, "sizes");
+      if (!given)
+        return failure();
+      sizes = *given;
+    }
+  }
+  if (sizes.empty()) {
+    if (static_cast<int64_t>(scales.size()) != rank)
+      return n.fail("scales must have one value per dimension");
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(static_cast<int64_t>(std::floor(shape[d] * scales[d])));
+  } else {
+    if (static_cast<int64_t>(sizes.size()) != rank)
+      return n.fail("sizes must have one value per dimension");
+    scales.clear();
+    for (int64_t d = 0; d < rank; ++d)
+      scales.push_back(double(sizes[d]) / double(shape[d]));
+  }
+  if (m.coordinates == "tf_crop_and_resize" &&
+      static_cast<int64_t>(roi.size()) != 2 * rank)
+    return n.fail("tf_crop_and_resize needs roi with 2 values per dimension");
+  Value y = n.input(0);
+  for (int64_t d = 0; d < rank && y; ++d) {
+    if (sizes[d] < 1)
+      return n.fail("output size must be positive");
+    double start = roi.empty() ? 0 : roi[d],
+           end = roi.empty() ? 1 : roi[d + rank];
+    y = resizeAxis(n, y, d, sizes[d], scales[d], m, start, end);
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pad
+//===----------------------------------------------------------------------===//
+
+LogicalResult importPad(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  std::vector<int64_t> pads;
+  double value = 0;
+  Value runtimeValue; // constant_value given as a run-time scalar
+  if (n.opset < 11) {
+    pads = n.attrInts("pads", {});
+    value = n.attrFloat("value", 0.0f);
+  } else {
+    auto given = n.requireInts(1, "pads");
+    if (!given)
+      return failure();
+    pads = *given;
+    if (n.hasInput(2)) {
+      if (auto scalar = constantScalar(n, 2))
+        value = *scalar;
+      else if (n.inputType(2).getNumElements() == 1)
+        runtimeValue = n.reshape(n.input(2), {});
+      else
+        return n.fail("constant_value must be a scalar");
+    }
+  }
+  std::vector<int64_t> axes;
+  if (n.opset >= 18 && n.hasInput(3)) {
+    auto given = n.requireInts(3, "axes");
+    if (!given)
+      return failure();
+    axes = *given;
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  int64_t count = axes.size();
+  if (static_cast<int64_t>(pads.size()) != 2 * count)
+    return n.fail("pads must have two values per padded axis");
+  std::string mode = n.attrString("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      mode != "wrap")
+    return n.fail("unknown mode '" + mode + "'");
+  Value y = n.input(0);
+  for (int64_t i = 0; i < count && y; ++i) {
+    int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (axis < 0 || axis >= rank)
+      return n.fail("axis out of range");
+    int64_t before = pads[i], after = pads[i + count];
+    if (before == 0 && after == 0)
+      continue;
+    int64_t size = shape[axis];
+    int64_t outSize = size + before + after;
+    if (outSize < 0 || (size == 0 && mode != "constant"))
+      return n.fail("pads leave nothing to read");
+    std::vector<int64_t> index(outSize);
+    std::vector<double> padded(outSize, 0.0);
+    for (int64_t o = 0; o < outSize; ++o) {
+      int64_t at = o - before;
+      if (at < 0 || at >= size) {
+        padded[o] = 1;
+        if (mode == "edge")
+          at = std::clamp<int64_t>(at, 0, size - 1);
+        else if (mode == "wrap")
+          at = ((at % size) + size) % size;
+        else if (mode == "reflect") {
+          int64_t period = 2 * (size - 1);
+          at = period == 0 ? 0 : ((at % period) + period) % period;
+          if (at >= size)
+            at = period - at;
+        } else {
+          at = std::clamp<int64_t>(at, 0, std::max<int64_t>(size - 1, 0));
+        }
+      }
+      index[o] = at;
+    }
+    y = gatherAxis(n, y, axis, index);
+    if (mode == "constant") {
+      ShapeVec maskShape(rank, 1);
+      maskShape[axis] = outSize;
+      Value mask = n.constantOf(
+          RankedTensorType::get(maskShape, n.builder.getI1Type()), padded);
+      y = n.build<SelectOp>(
+          {mask, runtimeValue ? runtimeValue : n.scalarLike(y, value), y});
+    }
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConvTranspose
+//===----------------------------------------------------------------------===//
+
+LogicalResult importConvTranspose(NodeImporter &n) {
+  Value x = n.input(0), w = n.input(1);
+  auto xType = n.inputType(0), wType = n.inputType(1);
+  int64_t rank = xType.getRank(), spatial = rank - 2;
+  if (rank < 3 || wType.getRank() != rank)
+    return n.fail("X and W must have the same rank, 3 or more");
+  int64_t group = n.attrInt("group", 1);
+  int64_t inChannels = xType.getDimSize(1);
+  if (group < 1 || wType.getDimSize(0) != inChannels || inChannels % group != 0)
+    return n.fail("W must be [C, M/group, k...] for X with C channels");
+  int64_t outPerGroup = wType.getDimSize(1);
+  auto kernel = wType.getShape().drop_front(2);
+  auto strides = n.attrInts("strides", std::vector<int64_t>(spatial, 1));
+  auto dilations = n.attrInts("dilations", std::vector<int64_t>(spatial, 1));
+  auto outputPadding =
+      n.attrInts("output_padding", std::vector<int64_t>(spatial, 0));
+  auto pads = n.attrInts("pads", std::vector<int64_t>(2 * spatial, 0));
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(outputPadding.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return n.fail("strides, dilations, pads or output_padding do not match "
+                  "the kernel rank");
+  // Total padding from output_shape or auto_pad, as ONNX defines it.
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  auto outputShape = n.attrInts("output_shape", {});
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t in = xType.getDimSize(i + 2);
+    int64_t full = strides[i] * (in - 1) + outputPadding[i] +
+                   (kernel[i] - 1) * dilations[i] + 1;
+    int64_t target = -1;
+    if (!outputShape.empty())
+      target = outputShape[outputShape.size() - spatial + i];
+    else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+      target = in * strides[i];
+    else if (autoPad == "VALID")
+      target = full;
+    if (target < 0)
+      continue;
+    // Negative when output_shape asks for more: extra zeros at the end.
+    int64_t total = full - target;
+    int64_t small = total / 2, large = total - small;
+    bool upper = autoPad != "SAME_LOWER";
+    pads[i] = upper ? small : large;
+    pads[i + spatial] = upper ? large : small;
+  }
+  // Zeros between input elements: [.., L] -> [.., L, s] -> [.., L*s], cut to
+  // (L - 1) * s + 1.
+  Value dilated = x;
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t s = strides[i];
+    if (s == 1)
+      continue;
+    int64_t axis = i + 2;
+    auto shape = cast<RankedTensorType>(dilated.getType()).getShape();
+    ShapeVec withLane(shape.begin(), shape.begin() + axis + 1);
+    withLane.push_back(1);
+    withLane.append(shape.begin() + axis + 1, shape.end());
+    Value lane = n.reshape(dilated, withLane);
+    ShapeVec zerosShape(withLane);
+    zerosShape[axis + 1] = s - 1;
+    auto zerosType = RankedTensorType::get(zerosShape, xType.getElementType());
+    Value zeros =
+        n.constantOf(zerosType, std::vector<double>(product(zerosShape), 0.0));
+    Value spread = n.build<ConcatOp>(
+        {lane, zeros}, n.attr("axis", n.builder.getI64IntegerAttr(axis + 1)));
+    ShapeVec merged(shape.begin(), shape.end());
+    merged[axis] = shape[axis] * s;
+    Value flat = n.reshape(spread, merged);
+    std::vector<int64_t> starts(shape.size(), 0),
+        ends(merged.begin(), merged.end()), steps(shape.size(), 1);
+    ends[axis] = (shape[axis] - 1) * s + 1;
+    auto &b = n.builder;
+    dilated = n.build<SliceOp>(
+        flat, {n.attr("starts", b.getDenseI64ArrayAttr(starts)),
+               n.attr("ends", b.getDenseI64ArrayAttr(ends)),
+               n.attr("steps", b.getDenseI64ArrayAttr(steps))});
+  }
+  // Kernel: [C, M/g, k...] -> [g, C/g, M/g, k...] -> [g, M/g, C/g, k...]
+  // -> [M, C/g, k...], flipped along every spatial axis.
+  ShapeVec grouped = {group, inChannels / group, outPerGroup};
+  grouped.append(kernel.begin(), kernel.end());
+  SmallVector<int64_t> perm = {0, 2, 1};
+  for (int64_t i = 0; i < spatial; ++i)
+    perm.push_back(3 + i);
+  Value kernelT = n.build<TransposeOp>(
+      n.reshape(w, grouped),
+      n.attr("perm", n.builder.getDenseI64ArrayAttr(perm)));
+  ShapeVec convShape = {group * outPerGroup, inChannels / group};
+  convShape.append(kernel.begin(), kernel.end());
+  Value flipped = n.reshape(kernelT, convShape);
+  for (int64_t i = 0; i < spatial; ++i) {
+    std::vector<int64_t> reversed(kernel[i]);
+    for (int64_t k = 0; k < kernel[i]; ++k)
+      reversed[k] = kernel[i] - 1 - k;
+    flipped = gatherAxis(n, flipped, i + 2, reversed);
+  }
+  // Conv pads: the kernel's reach minus ONNX's pads, output_padding at the
+  // end. A negative pad (more cropping than the reach) is cut by a slice.
+  std::vector<int64_t> convPads(2 * spatial), crop(2 * spatial, 0);
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t reach = (kernel[i] - 1) * dilations[i];
+    convPads[i] = reach - pads[i];
+    convPads[i + spatial] = reach - pads[i + spatial] + outputPadding[i];
+    for (int64_t side : {i, i + spatial})
+      if (convPads[side] < 0) {
+        crop[side] = -convPads[side];
+        convPads[side] = 0;
+      }
+  }
+  auto &b = n.builder;
+  Value y = n.build<ConvOp>(
+      {dilated, flipped},
+      {n.attr("strides",
+              b.getDenseI64ArrayAttr(std::vector<int64_t>(spatial, 1))),
+       n.attr("dilations", b.getDenseI64ArrayAttr(dilations)),
+       n.attr("pads", b.getDenseI64ArrayAttr(convPads)),
+       n.attr("group", b.getI64IntegerAttr(group))});
+  if (!y)
+    return failure();
+  if (llvm::any_of(crop, [](int64_t c) { return c != 0; })) {
+    auto shape = cast<RankedTensorType>(y.getType()).getShape();
+    std::vector<int64_t> starts(rank, 0), ends(shape.begin(), shape.end()),
+        steps(rank, 1);
+    for (int64_t i = 0; i < spatial; ++i) {
+      starts[i + 2] = crop[i];
+      ends[i + 2] = shape[i + 2] - crop[i + spatial];
+    }
+    y = n.build<SliceOp>(y, {n.attr("starts", b.getDenseI64ArrayAttr(starts)),
+                             n.attr("ends", b.getDenseI64ArrayAttr(ends)),
+                             n.attr("steps", b.getDenseI64ArrayAttr(steps))});
+  }
+  if (n.hasInput(2)) {
+    ShapeVec biasShape = {group * outPerGroup};
+    biasShape.append(spatial, 1);
+    y = n.build<AddOp>({y, n.reshape(n.input(2), biasShape)});
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LRN
+//===----------------------------------------------------------------------===//
+
+/// x / (bias + alpha / size * sum of squares over the channel window)^beta;
+/// the window sum is `size` channel-shifted gathers masked at the ends.
+LogicalResult importLRN(NodeImporter &n) {
+  Value x = n.input(0);
+  auto shape = n.inputType(0).getShape();
+  if (shape.size() < 3)
+    return n.fail("input must have rank 3 or more");
+  int64_t size = n.attrInt("size", 0);
+  if (size < 1)
+    return n.fail("size must be positive");
+  int64_t channels = shape[1];
+  Value squares = n.build<MulOp>({x, x});
+  int64_t low = (size - 1) / 2, high = size - 1 - low;
+  Value sum;
+  for (int64_t offset = -low; offset <= high; ++offset) {
+    std::vector<int64_t> index(channels);
+    std::vector<double> inside(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      int64_t at = c + offset;
+      inside[c] = at >= 0 && at < channels;
+      index[c] = std::clamp<int64_t>(at, 0, channels - 1);
+    }
+    Value term = n.build<MulOp>(
+        {gatherAxis(n, squares, 1, index), alongAxis(n, x, 1, inside)});
+    sum = sum ? n.build<AddOp>({sum, term}) : term;
+  }
+  double alpha = n.attrFloat("alpha", 1e-4f), beta = n.attrFloat("beta", 0.75f);
+  double bias = n.attrFloat("bias", 1.0f);
+  Value base =
+      n.build<AddOp>({n.scalarLike(x, bias),
+                      n.build<MulOp>({sum, n.scalarLike(x, alpha / size)})});
+  n.setOutput(
+      0, n.build<DivOp>({x, n.build<PowOp>({base, n.scalarLike(x, beta)})}));
+  return success();
+}
+
+} // namespace
+
+llvm::ArrayRef<OpImporterEntry> spatialOpImporters() {
+  static const OpImporterEntry table[] = {
+      {"ConvTranspose", 1, 2, importConvTranspose},
+      {"LRN", 1, 1, importLRN},
+      {"Pad", 2, 1, importPad},
+      {"Resize", 10, 1, importResize},
+      {"Upsample", 9, 2, importResize},
+  };
+  return table;
+}
+
+} // namespace dlc
