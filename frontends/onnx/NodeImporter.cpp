@@ -261,6 +261,28 @@ Value NodeImporter::foldIfConstant(Value result) {
   return folded;
 }
 
+Value NodeImporter::sliceAxis(Value value, int64_t axis, int64_t start,
+                              int64_t size) {
+  if (!value) {
+    failed = true;
+    return nullptr;
+  }
+  auto shape = mlir::cast<RankedTensorType>(value.getType()).getShape();
+  std::vector<int64_t> starts(shape.size(), 0),
+      ends(shape.begin(), shape.end()), steps(shape.size(), 1);
+  starts[axis] = start;
+  ends[axis] = start + size;
+  return build<SliceOp>(value,
+                        {attr("starts", builder.getDenseI64ArrayAttr(starts)),
+                         attr("ends", builder.getDenseI64ArrayAttr(ends)),
+                         attr("steps", builder.getDenseI64ArrayAttr(steps))});
+}
+
+Value NodeImporter::transpose(Value value, ArrayRef<int64_t> perm) {
+  return build<TransposeOp>(value,
+                            attr("perm", builder.getDenseI64ArrayAttr(perm)));
+}
+
 Value NodeImporter::cast(Value value, Type elementType) {
   if (!value) {
     failed = true;

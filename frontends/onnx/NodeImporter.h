@@ -91,6 +91,11 @@ public:
   mlir::Value constant(mlir::ElementsAttr value);
   mlir::Value reshape(mlir::Value value, llvm::ArrayRef<int64_t> shape);
   mlir::Value scalarLike(mlir::Value like, double value);
+  /// `value`'s elements [start, start + size) along `axis` (dlc.slice).
+  mlir::Value sliceAxis(mlir::Value value, int64_t axis, int64_t start,
+                        int64_t size);
+  /// `value` with its dims permuted: result dim i is dim perm[i].
+  mlir::Value transpose(mlir::Value value, llvm::ArrayRef<int64_t> perm);
   /// `value` converted to `elementType` (dlc.cast), or itself.
   mlir::Value cast(mlir::Value value, mlir::Type elementType);
   /// `value` as a dlc.constant when it is an integer computation over

@@ -16,24 +16,6 @@ namespace {
 
 enum class Cell { RNN, GRU, LSTM };
 
-Value sliceRange(NodeImporter &n, Value x, int64_t axis, int64_t start,
-                 int64_t size) {
-  auto shape = cast<RankedTensorType>(x.getType()).getShape();
-  std::vector<int64_t> starts(shape.size(), 0),
-      ends(shape.begin(), shape.end()), steps(shape.size(), 1);
-  starts[axis] = start;
-  ends[axis] = start + size;
-  auto &b = n.builder;
-  return n.build<SliceOp>(x, {n.attr("starts", b.getDenseI64ArrayAttr(starts)),
-                              n.attr("ends", b.getDenseI64ArrayAttr(ends)),
-                              n.attr("steps", b.getDenseI64ArrayAttr(steps))});
-}
-
-Value transposeOf(NodeImporter &n, Value x, ArrayRef<int64_t> perm) {
-  return n.build<TransposeOp>(
-      x, n.attr("perm", n.builder.getDenseI64ArrayAttr(perm)));
-}
-
 Value concatOf(NodeImporter &n, ArrayRef<Value> parts, int64_t axis) {
   if (parts.size() == 1)
     return parts[0];
@@ -67,7 +49,7 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
   if (n.inputType(0).getRank() != 3)
     return n.fail("X must have rank 3");
   if (batchFirst)
-    x = transposeOf(n, x, {1, 0, 2});
+    x = n.transpose(x, {1, 0, 2});
   auto xShape = cast<RankedTensorType>(x.getType()).getShape();
   int64_t steps = xShape[0], batch = xShape[1];
   auto wShape = n.inputType(1).getShape();
@@ -107,7 +89,7 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
       return nullptr;
     Value state = n.input(input);
     if (batchFirst)
-      state = transposeOf(n, state, {1, 0, 2});
+      state = n.transpose(state, {1, 0, 2});
     return state;
   };
   Value initialH = initialState(5), initialC = initialState(6);
@@ -120,22 +102,22 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
     bool reverse = direction == "reverse" || d == 1;
     auto perDirection = [&](Value v) {
       auto shape = cast<RankedTensorType>(v.getType()).getShape();
-      return n.reshape(sliceRange(n, v, 0, d, 1), shape.drop_front());
+      return n.reshape(n.sliceAxis(v, 0, d, 1), shape.drop_front());
     };
-    Value wT = transposeOf(n, perDirection(n.input(1)), {1, 0}); // [I, G*H]
-    Value rT = transposeOf(n, perDirection(n.input(2)), {1, 0}); // [H, G*H]
-    Value wBias, rBias;                                          // [G*H]
+    Value wT = n.transpose(perDirection(n.input(1)), {1, 0}); // [I, G*H]
+    Value rT = n.transpose(perDirection(n.input(2)), {1, 0}); // [H, G*H]
+    Value wBias, rBias;                                       // [G*H]
     if (n.hasInput(3)) {
       Value bias = perDirection(n.input(3));
-      wBias = sliceRange(n, bias, 0, 0, gates * hidden);
-      rBias = sliceRange(n, bias, 0, gates * hidden, gates * hidden);
+      wBias = n.sliceAxis(bias, 0, 0, gates * hidden);
+      rBias = n.sliceAxis(bias, 0, gates * hidden, gates * hidden);
     }
     Value peepholes;
     if (cell == Cell::LSTM && n.hasInput(7))
       peepholes = perDirection(n.input(7)); // [3H]: i, o, f
     auto gate = [&](Value v, int64_t k) {
-      return sliceRange(n, v, cast<RankedTensorType>(v.getType()).getRank() - 1,
-                        k * hidden, hidden);
+      return n.sliceAxis(v, cast<RankedTensorType>(v.getType()).getRank() - 1,
+                         k * hidden, hidden);
     };
     auto act = [&](int64_t which, Value v) -> Value {
       auto result = activate(n, activations[d * defaults.size() + which], v);
@@ -147,20 +129,20 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
     SmallVector<Value> outputs(steps);
     for (int64_t s = 0; s < steps && h; ++s) {
       int64_t t = reverse ? steps - 1 - s : s;
-      Value xt = n.reshape(sliceRange(n, x, 0, t, 1), {batch, xShape[2]});
+      Value xt = n.reshape(n.sliceAxis(x, 0, t, 1), {batch, xShape[2]});
       Value xw = n.build<MatMulOp>({xt, wT}); // [B, G*H]
       if (wBias)
         xw = n.build<AddOp>({xw, wBias});
       if (cell == Cell::GRU) {
         // Gates z, r, h; the candidate's recurrence needs r first.
-        Value rz = n.build<MatMulOp>({h, sliceRange(n, rT, 1, 0, 2 * hidden)});
+        Value rz = n.build<MatMulOp>({h, n.sliceAxis(rT, 1, 0, 2 * hidden)});
         if (rBias)
-          rz = n.build<AddOp>({rz, sliceRange(n, rBias, 0, 0, 2 * hidden)});
+          rz = n.build<AddOp>({rz, n.sliceAxis(rBias, 0, 0, 2 * hidden)});
         Value z = act(0, n.build<AddOp>({gate(xw, 0), gate(rz, 0)}));
         Value r = act(0, n.build<AddOp>({gate(xw, 1), gate(rz, 1)}));
-        Value rh = sliceRange(n, rT, 1, 2 * hidden, hidden);
+        Value rh = n.sliceAxis(rT, 1, 2 * hidden, hidden);
         Value rhBias =
-            rBias ? sliceRange(n, rBias, 0, 2 * hidden, hidden) : Value();
+            rBias ? n.sliceAxis(rBias, 0, 2 * hidden, hidden) : Value();
         Value recurrent;
         if (linearBeforeReset) {
           recurrent = n.build<MatMulOp>({h, rh});
@@ -188,9 +170,9 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
             if (!peepholes)
               return pre;
             return n.build<AddOp>(
-                {pre, n.build<MulOp>(
-                          {sliceRange(n, peepholes, 0, k * hidden, hidden),
-                           state})});
+                {pre,
+                 n.build<MulOp>(
+                     {n.sliceAxis(peepholes, 0, k * hidden, hidden), state})});
           };
           // Gate order i, o, f, c; peepholes i, o, f.
           Value i = act(0, peephole(gate(all, 0), 0, c));
@@ -215,10 +197,10 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
   Value y = concatOf(n, allY, 1), yH = concatOf(n, allH, 0);
   Value yC = allC.empty() ? Value() : concatOf(n, allC, 0);
   if (batchFirst) {
-    y = transposeOf(n, y, {2, 0, 1, 3});
-    yH = transposeOf(n, yH, {1, 0, 2});
+    y = n.transpose(y, {2, 0, 1, 3});
+    yH = n.transpose(yH, {1, 0, 2});
     if (yC)
-      yC = transposeOf(n, yC, {1, 0, 2});
+      yC = n.transpose(yC, {1, 0, 2});
   }
   if (n.wantsOutput(0))
     n.setOutput(0, y);

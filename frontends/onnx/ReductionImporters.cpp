@@ -232,8 +232,7 @@ Value permuteLabels(NodeImporter &n, Value x, const std::string &labels,
     identity &= perm[i] == static_cast<int64_t>(i);
   if (identity)
     return x;
-  return n.build<TransposeOp>(
-      x, n.attr("perm", n.builder.getDenseI64ArrayAttr(perm)));
+  return n.transpose(x, perm);
 }
 
 /// Einsum of one or two operands: diagonals (a repeated label) by masking

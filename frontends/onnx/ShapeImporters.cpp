@@ -150,20 +150,6 @@ LogicalResult importTile(NodeImporter &n) {
   return success();
 }
 
-/// Slices [start, start + size) of `x` along `axis`.
-Value sliceAxis(NodeImporter &n, Value x, int64_t axis, int64_t start,
-                int64_t size) {
-  auto shape = cast<RankedTensorType>(x.getType()).getShape();
-  std::vector<int64_t> starts(shape.size(), 0),
-      ends(shape.begin(), shape.end()), steps(shape.size(), 1);
-  starts[axis] = start;
-  ends[axis] = start + size;
-  auto &b = n.builder;
-  return n.build<SliceOp>(x, {n.attr("starts", b.getDenseI64ArrayAttr(starts)),
-                              n.attr("ends", b.getDenseI64ArrayAttr(ends)),
-                              n.attr("steps", b.getDenseI64ArrayAttr(steps))});
-}
-
 LogicalResult importSplit(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   auto axis = normalizedAxis(n, n.attrInt("axis", 0), shape.size());
@@ -194,7 +180,7 @@ LogicalResult importSplit(NodeImporter &n) {
   for (auto [i, part] : llvm::enumerate(sizes)) {
     if (part < 0 || offset + part > size)
       return n.fail("split sizes exceed the dimension");
-    n.setOutput(i, sliceAxis(n, n.input(0), *axis, offset, part));
+    n.setOutput(i, n.sliceAxis(n.input(0), *axis, offset, part));
     offset += part;
   }
   if (offset != size)
@@ -229,11 +215,6 @@ LogicalResult importTrilu(NodeImporter &n) {
   return success();
 }
 
-Value transpose(NodeImporter &n, Value x, ArrayRef<int64_t> perm) {
-  return n.build<TransposeOp>(
-      x, n.attr("perm", n.builder.getDenseI64ArrayAttr(perm)));
-}
-
 LogicalResult importDepthToSpace(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t b = n.attrInt("blocksize", 0);
@@ -243,11 +224,11 @@ LogicalResult importDepthToSpace(NodeImporter &n) {
   std::string mode = n.attrString("mode", "DCR");
   Value y;
   if (mode == "DCR")
-    y = transpose(n, n.reshape(n.input(0), {N, b, b, C / (b * b), H, W}),
-                  {0, 3, 4, 1, 5, 2});
+    y = n.transpose(n.reshape(n.input(0), {N, b, b, C / (b * b), H, W}),
+                    {0, 3, 4, 1, 5, 2});
   else if (mode == "CRD")
-    y = transpose(n, n.reshape(n.input(0), {N, C / (b * b), b, b, H, W}),
-                  {0, 1, 4, 2, 5, 3});
+    y = n.transpose(n.reshape(n.input(0), {N, C / (b * b), b, b, H, W}),
+                    {0, 1, 4, 2, 5, 3});
   else
     return n.fail("unknown mode '" + mode + "'");
   n.setOutput(0, n.reshape(y, {N, C / (b * b), H * b, W * b}));
@@ -261,8 +242,8 @@ LogicalResult importSpaceToDepth(NodeImporter &n) {
     return n.fail("needs a 4-d input whose height and width divide by "
                   "blocksize");
   int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
-  Value y = transpose(n, n.reshape(n.input(0), {N, C, H / b, b, W / b, b}),
-                      {0, 3, 5, 1, 2, 4});
+  Value y = n.transpose(n.reshape(n.input(0), {N, C, H / b, b, W / b, b}),
+                        {0, 3, 5, 1, 2, 4});
   n.setOutput(0, n.reshape(y, {N, C * b * b, H / b, W / b}));
   return success();
 }
@@ -299,8 +280,8 @@ LogicalResult importOneHot(NodeImporter &n) {
     iota[i] = i;
   Value hit = n.build<EqualOp>({index, i64Constant(n, iotaShape, iota)});
   Value values = n.reshape(n.input(2), {2});
-  Value off = n.reshape(sliceAxis(n, values, 0, 0, 1), {});
-  Value on = n.reshape(sliceAxis(n, values, 0, 1, 1), {});
+  Value off = n.reshape(n.sliceAxis(values, 0, 0, 1), {});
+  Value on = n.reshape(n.sliceAxis(values, 0, 1, 1), {});
   n.setOutput(0, n.build<SelectOp>({hit, on, off}));
   return success();
 }

@@ -135,6 +135,22 @@ Value dlc::readPaddedInput(OpBuilder &b, Location loc, Value input, Value batch,
   return b.create<arith::SelectOp>(loc, inside, element, padValue);
 }
 
+Value dlc::clampedIndex(OpBuilder &b, Location loc, Value index, int64_t size) {
+  index = b.create<arith::IndexCastOp>(loc, b.getIndexType(), index);
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value negative =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, index, zero);
+  index = b.create<arith::SelectOp>(
+      loc, negative,
+      b.create<arith::AddIOp>(loc, index,
+                              b.create<arith::ConstantIndexOp>(loc, size)),
+      index);
+  index = b.create<arith::MaxSIOp>(loc, index, zero);
+  return b.create<arith::MinSIOp>(
+      loc, index,
+      b.create<arith::ConstantIndexOp>(loc, std::max<int64_t>(size - 1, 0)));
+}
+
 Value dlc::windowPosition(OpBuilder &b, Location loc, int64_t outDim,
                           int64_t windowDim, int64_t stride, int64_t dilation) {
   Value out = b.create<linalg::IndexOp>(loc, outDim);
@@ -594,20 +610,7 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
         op.getLoc(), resultType, adaptor.getIndices(), init, maps,
         SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value index =
-              b.create<arith::IndexCastOp>(loc, b.getIndexType(), args[0]);
-          Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-          Value sizeValue = b.create<arith::ConstantIndexOp>(loc, size);
-          Value negative = b.create<arith::CmpIOp>(
-              loc, arith::CmpIPredicate::slt, index, zero);
-          index = b.create<arith::SelectOp>(
-              loc, negative, b.create<arith::AddIOp>(loc, index, sizeValue),
-              index);
-          index = b.create<arith::MaxSIOp>(loc, index, zero);
-          index = b.create<arith::MinSIOp>(
-              loc, index,
-              b.create<arith::ConstantIndexOp>(loc,
-                                               std::max<int64_t>(size - 1, 0)));
+          Value index = clampedIndex(b, loc, args[0], size);
           SmallVector<Value> indices;
           for (int64_t d = 0; d < axis; ++d)
             indices.push_back(b.create<linalg::IndexOp>(loc, d));

@@ -126,20 +126,7 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
     Value result = buildElementwise(
         rewriter, op.getLoc(), resultType, adaptor.getIndices(),
         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          Value index =
-              b.create<arith::IndexCastOp>(loc, b.getIndexType(), args[0]);
-          Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-          Value sizeValue = b.create<arith::ConstantIndexOp>(loc, size);
-          Value negative = b.create<arith::CmpIOp>(
-              loc, arith::CmpIPredicate::slt, index, zero);
-          index = b.create<arith::SelectOp>(
-              loc, negative, b.create<arith::AddIOp>(loc, index, sizeValue),
-              index);
-          index = b.create<arith::MaxSIOp>(loc, index, zero);
-          index = b.create<arith::MinSIOp>(
-              loc, index,
-              b.create<arith::ConstantIndexOp>(loc,
-                                               std::max<int64_t>(size - 1, 0)));
+          Value index = clampedIndex(b, loc, args[0], size);
           SmallVector<Value> coordinates;
           for (int64_t d = 0; d < rank; ++d)
             coordinates.push_back(
@@ -173,25 +160,12 @@ struct GatherNDLowering : OpConversionPattern<GatherNDOp> {
             where.push_back(b.create<linalg::IndexOp>(loc, d));
           for (int64_t d = 0; d < batchDims; ++d)
             coordinates.push_back(where[d]);
-          Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
           for (int64_t j = 0; j < k; ++j) {
             SmallVector<Value> at(where);
             at.push_back(b.create<arith::ConstantIndexOp>(loc, j));
-            Value index = b.create<arith::IndexCastOp>(
-                loc, b.getIndexType(),
-                b.create<tensor::ExtractOp>(loc, indices, at));
             int64_t size = inputType.getDimSize(batchDims + j);
-            Value sizeValue = b.create<arith::ConstantIndexOp>(loc, size);
-            Value negative = b.create<arith::CmpIOp>(
-                loc, arith::CmpIPredicate::slt, index, zero);
-            index = b.create<arith::SelectOp>(
-                loc, negative, b.create<arith::AddIOp>(loc, index, sizeValue),
-                index);
-            index = b.create<arith::MaxSIOp>(loc, index, zero);
-            index = b.create<arith::MinSIOp>(
-                loc, index,
-                b.create<arith::ConstantIndexOp>(
-                    loc, std::max<int64_t>(size - 1, 0)));
+            Value index = clampedIndex(
+                b, loc, b.create<tensor::ExtractOp>(loc, indices, at), size);
             coordinates.push_back(index);
           }
           for (int64_t d = tupleRank; d < resultType.getRank(); ++d)
