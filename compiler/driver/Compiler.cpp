@@ -131,6 +131,22 @@ static bool describeTensor(Type type, const std::string &name, TensorSpec &spec,
     error = "tensor '" + name + "' has unsupported element type " + text;
     return false;
   }
+  // MLIR's bare-pointer calling convention needs a strided layout, which it
+  // cannot derive for some empty shapes (a zero-size dim after the first).
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(getStridesAndOffset(
+          MemRefType::get(tensor.getShape(), tensor.getElementType()), strides,
+          offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic)) {
+    std::string text;
+    llvm::raw_string_ostream(text) << type;
+    error = "tensor '" + name + "' has type " + text +
+            "; empty tensors of this shape cannot be passed to or from the "
+            "library yet";
+    return false;
+  }
   spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return true;
 }
