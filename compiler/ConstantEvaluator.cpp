@@ -234,6 +234,9 @@ std::optional<std::vector<double>> evaluate(Operation *op,
   if (isInteger && isa<ModOp, FModOp>(op) &&
       llvm::is_contained(inputs[1].data, 0.0))
     return std::nullopt; // integer division by zero: left to run time
+  if (isa<AndOp, OrOp, XorOp>(op) &&
+      !inputs[0].type.getElementType().isInteger(1))
+    return std::nullopt; // bitwise on wider integers: not through doubles
   if (auto fn = binaryFunction(
           op, isa<IntegerType>(inputs[0].type.getElementType()))) {
     ArrayRef<int64_t> lhs = inputs[0].type.getShape();

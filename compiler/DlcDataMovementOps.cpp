@@ -91,6 +91,109 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+namespace {
+struct ScatterTypes {
+  RankedTensorType data, indices, updates;
+};
+} // namespace
+
+/// Checks shared by the scatters: ranked operands, a known reduction,
+/// integer indices and updates of the data's element type. The result is
+/// the data's type.
+static FailureOr<ScatterTypes> inferScatter(std::optional<Location> loc,
+                                            Value data, Value indices,
+                                            Value updates, StringRef reduction,
+                                            SmallVectorImpl<Type> &inferred) {
+  ScatterTypes types{rankedOrNull(data.getType()),
+                     rankedOrNull(indices.getType()),
+                     rankedOrNull(updates.getType())};
+  if (!types.data || !types.indices || !types.updates)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (!isa<IntegerType>(types.indices.getElementType()))
+    return emitOptionalError(loc, "indices must be integers");
+  if (types.updates.getElementType() != types.data.getElementType())
+    return emitOptionalError(loc, "updates must have the data's element type");
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return emitOptionalError(loc, "unknown reduction '", reduction,
+                             "' (none, add, mul, max or min)");
+  inferred.push_back(types.data);
+  return types;
+}
+
+LogicalResult
+ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &inferred) {
+  auto types =
+      inferScatter(loc, adaptor.getData(), adaptor.getIndices(),
+                   adaptor.getUpdates(), adaptor.getReduction(), inferred);
+  if (failed(types))
+    return failure();
+  if (types->indices.getShape() != types->updates.getShape() ||
+      types->indices.getRank() != types->data.getRank())
+    return emitOptionalError(
+        loc, "indices ", shapeString(types->indices.getShape()),
+        " and updates ", shapeString(types->updates.getShape()),
+        " must have one shape of the data's rank ", types->data.getRank());
+  if (normalizeAxis(adaptor.getAxis(), types->data.getRank()) < 0)
+    return emitOptionalError(loc, "axis ",
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             " is out of range");
+  return success();
+}
+
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto types =
+      inferScatter(loc, adaptor.getData(), adaptor.getIndices(),
+                   adaptor.getUpdates(), adaptor.getReduction(), inferred);
+  if (failed(types))
+    return failure();
+  RankedTensorType dataType = types->data, indicesType = types->indices,
+                   updatesType = types->updates;
+  if (indicesType.getRank() < 1 || isDynamic(indicesType.getShape().back()) ||
+      indicesType.getShape().back() > dataType.getRank())
+    return emitOptionalError(loc,
+                             "the last dim of indices must be static and "
+                             "at most the data's rank ",
+                             dataType.getRank());
+  int64_t k = indicesType.getShape().back();
+  SmallVector<int64_t> expected(indicesType.getShape().drop_back());
+  llvm::append_range(expected, dataType.getShape().drop_front(k));
+  if (updatesType.getShape() != ArrayRef<int64_t>(expected))
+    return emitOptionalError(loc, "updates have shape ",
+                             shapeString(updatesType.getShape()), "; expected ",
+                             shapeString(expected));
+  return success();
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  if (!inputType || inputType.getRank() < 1)
+    return emitOptionalError(loc, "input must be a ranked tensor of rank 1 "
+                                  "or more");
+  int64_t axis = normalizeAxis(adaptor.getAxis(), inputType.getRank());
+  if (axis < 0)
+    return emitOptionalError(loc, "axis ",
+                             static_cast<int64_t>(adaptor.getAxis()),
+                             " is out of range");
+  int64_t k = static_cast<int64_t>(adaptor.getK()),
+          size = inputType.getDimSize(axis);
+  if (k < 0 || (!isDynamic(size) && k > size))
+    return emitOptionalError(loc, "k = ", k, " is out of range for ", size,
+                             " elements along axis ", axis);
+  SmallVector<int64_t> shape(inputType.getShape());
+  shape[axis] = k;
+  inferred.push_back(
+      RankedTensorType::get(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto inputType = getInput().getType();
   auto resultType = getType();

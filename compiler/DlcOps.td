@@ -145,9 +145,13 @@ def Dlc_MinOp : Dlc_BinaryOp<"min", "min(lhs, rhs)">;
 def Dlc_PowOp : Dlc_BinaryOp<"pow", "lhs ^ rhs">;
 def Dlc_ModOp : Dlc_BinaryOp<"mod", "lhs mod rhs, the sign of rhs (floored)">;
 def Dlc_FModOp : Dlc_BinaryOp<"fmod", "lhs mod rhs, the sign of lhs (C fmod)">;
-def Dlc_AndOp : Dlc_BinaryOp<"and", "Logical and of i1">;
-def Dlc_OrOp : Dlc_BinaryOp<"or", "Logical or of i1">;
-def Dlc_XorOp : Dlc_BinaryOp<"xor", "Logical exclusive or of i1">;
+def Dlc_AndOp : Dlc_BinaryOp<"and", "And of integers: logical on i1, bitwise on wider ones">;
+def Dlc_OrOp : Dlc_BinaryOp<"or", "Or of integers: logical on i1, bitwise on wider ones">;
+def Dlc_XorOp : Dlc_BinaryOp<"xor", "Exclusive or of integers: logical on i1, bitwise on wider ones">;
+def Dlc_ShiftLeftOp : Dlc_BinaryOp<"shift_left",
+    "lhs << rhs on integers; 0 when rhs is the width or more">;
+def Dlc_ShiftRightOp : Dlc_BinaryOp<"shift_right",
+    "Logical lhs >> rhs on integers; 0 when rhs is the width or more">;
 
 class Dlc_CompareOp<string mnemonic, string summaryText>
     : Dlc_Op<mnemonic, "Broadcast", [SameOperandsElementType,
@@ -375,6 +379,56 @@ def Dlc_GatherNDOp : Dlc_Op<"gather_nd", "Injective",
   let assemblyFormat = [{
     $input `,` $indices attr-dict `:` functional-type(operands, results)
   }];
+}
+
+class Dlc_ScatterOp<string mnemonic, string summaryText, string text>
+    : Dlc_Op<mnemonic, "Opaque", [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = summaryText;
+  let description = text # [{
+
+    The result starts as a copy of `data`; updates are applied in index
+    order, each combined with the element it targets as `reduction` says:
+    "none" (replace), "add", "mul", "max" or "min". A negative index counts
+    from the end; an index out of range writes the nearest valid element
+    (ONNX leaves it undefined).
+  }];
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates attr-dict `:`
+      functional-type(operands, results)
+  }];
+}
+
+def Dlc_ScatterElementsOp : Dlc_ScatterOp<"scatter_elements",
+    "result[i.. with indices[i..] along `axis`] = updates[i..]", [{
+    ONNX ScatterElements: `indices` and `updates` have one shape, of the
+    data's rank.
+  }]> {
+  let arguments = (ins Dlc_Tensor:$data, Dlc_Tensor:$indices,
+                   Dlc_Tensor:$updates, I64Attr:$axis, StrAttr:$reduction);
+}
+
+def Dlc_ScatterNDOp : Dlc_ScatterOp<"scatter_nd",
+    "Writes slices of `updates` at index tuples (ONNX ScatterND)", [{
+    The last dim of `indices` (k) holds coordinates into data dims 0..k-1;
+    updates.shape = indices.shape[:-1] + data.shape[k:].
+  }]> {
+  let arguments = (ins Dlc_Tensor:$data, Dlc_Tensor:$indices,
+                   Dlc_Tensor:$updates, StrAttr:$reduction);
+}
+
+def Dlc_TopKOp : Dlc_Op<"top_k", "Opaque",
+                         [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "i64 indices of the `k` largest (or smallest) along `axis`";
+  let description = [{
+    ONNX TopK's indices output, sorted: best first, and equal values in
+    index order. Floats are ordered totally, NaN above every number. The
+    values are a gather_elements of the input at these indices.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, I64Attr:$axis, I64Attr:$k,
+                   BoolAttr:$largest);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
 def Dlc_SliceOp : Dlc_Op<"slice", "Injective",

@@ -46,6 +46,23 @@ def ShapeInference : Pass<"dlc-shape-inference", "mlir::func::FuncOp"> {
   }];
 }
 
+def SignlessIntegers : Pass<"dlc-signless-integers", "mlir::func::FuncOp"> {
+  let summary = "Make unsigned element types signless, keeping their meaning";
+  let description = [{
+    Values of type ui8..ui64 (ONNX's UINT types) become i8..i64. Where the
+    unsigned meaning differs from the signed one it is spelled out with
+    signless ops: comparisons, max/min, max reductions and pools, arg_max,
+    arg_min and top_k flip the sign bit of their operands (x ^ 0x80..)
+    and value results back; div and mod run on operands zero-extended to
+    i64; casts from unsigned zero-extend; a float cast to unsigned goes
+    through i64. relu and abs disappear. Ops whose bits do not depend on
+    the signedness are only retyped; any other op on unsigned values is an
+    error at the op. The function signature becomes signless too (the
+    library's ABI keeps the unsigned dtype, read before this pass). Runs
+    right after shape inference: folding and lowering see signless types.
+  }];
+}
+
 def FoldConstants : Pass<"dlc-fold-constants", "mlir::func::FuncOp"> {
   let summary = "Evaluate ops whose inputs are all constants at compile time";
   let description = [{

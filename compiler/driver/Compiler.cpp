@@ -80,6 +80,16 @@ static bool describeElementType(Type type, TensorSpec &spec) {
     known = {10, "float16", "uint16_t"};
   else if (type.isInteger(1))
     known = {9, "bool", "uint8_t"};
+  else if (type.isUnsignedInteger(8))
+    known = {2, "uint8", "uint8_t"};
+  else if (type.isUnsignedInteger(16))
+    known = {4, "uint16", "uint16_t"};
+  else if (type.isUnsignedInteger(32))
+    known = {12, "uint32", "uint32_t"};
+  else if (type.isUnsignedInteger(64))
+    known = {13, "uint64", "uint64_t"};
+  else if (type.isUnsignedInteger())
+    return false;
   else if (type.isInteger(8))
     known = {3, "int8", "int8_t"};
   else if (type.isInteger(16))

@@ -44,6 +44,8 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   OpPassManager &function = pm.nest<func::FuncOp>();
   // Lowering needs static shapes: inference is not an optimization.
   function.addPass(createShapeInference());
+  // Lowering takes signless integers only.
+  function.addPass(createSignlessIntegers());
   if (enabled("canonicalize", 1))
     function.addPass(createCanonicalizerPass());
   if (enabled("dlc-fold-constants", 1))

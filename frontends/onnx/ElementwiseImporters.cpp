@@ -74,6 +74,19 @@ LogicalResult importCastLike(NodeImporter &n) {
   return success();
 }
 
+LogicalResult importBitShift(NodeImporter &n) {
+  if (failed(requireSameElementType(n, n.input(0), n.input(1))))
+    return failure();
+  std::string direction = n.attrString("direction", "");
+  if (direction == "LEFT")
+    n.setOutput(0, n.build<ShiftLeftOp>({n.input(0), n.input(1)}));
+  else if (direction == "RIGHT")
+    n.setOutput(0, n.build<ShiftRightOp>({n.input(0), n.input(1)}));
+  else
+    return n.fail("direction must be LEFT or RIGHT, not '" + direction + "'");
+  return success();
+}
+
 LogicalResult importMod(NodeImporter &n) {
   if (failed(requireSameElementType(n, n.input(0), n.input(1))))
     return failure();
@@ -248,6 +261,7 @@ llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
       {"Asinh", 9, 1, importFloatUnary<AsinhOp>},
       {"Atan", 7, 1, importFloatUnary<AtanOp>},
       {"Atanh", 9, 1, importFloatUnary<AtanhOp>},
+      {"BitShift", 11, 2, importBitShift},
       {"Cast", 6, 1, importCast},
       {"CastLike", 15, 2, importCastLike},
       {"Ceil", 6, 1, importFloatUnary<CeilOp>},

@@ -32,8 +32,19 @@ Type convertElementType(int32_t dataType, MLIRContext &context) {
     return b.getIntegerType(64);
   case onnx::TensorProto::BOOL:
     return b.getIntegerType(1);
+  // Unsigned types keep their signedness in the graph (for the ABI and the
+  // meaning of comparisons, divisions and casts); dlc-signless-integers
+  // makes them signless before lowering.
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
   default:
-    return nullptr; // unsigned, strings, complex, bfloat16: not yet
+    return nullptr; // strings, complex, bfloat16: not yet
   }
 }
 
@@ -120,6 +131,30 @@ ElementsAttr convertTensor(const onnx::TensorProto &tensor,
       SmallVector<bool> flags(bytes.begin(), bytes.end());
       result = DenseElementsAttr::get(type, llvm::ArrayRef<bool>(flags));
     }
+    break;
+  }
+  case onnx::TensorProto::UINT8: {
+    std::vector<uint8_t> v;
+    if ((ok = readValues(raw, tensor.int32_data(), count, v)))
+      result = DenseElementsAttr::get(type, llvm::ArrayRef(v));
+    break;
+  }
+  case onnx::TensorProto::UINT16: {
+    std::vector<uint16_t> v;
+    if ((ok = readValues(raw, tensor.int32_data(), count, v)))
+      result = DenseElementsAttr::get(type, llvm::ArrayRef(v));
+    break;
+  }
+  case onnx::TensorProto::UINT32: {
+    std::vector<uint32_t> v;
+    if ((ok = readValues(raw, tensor.uint64_data(), count, v)))
+      result = DenseElementsAttr::get(type, llvm::ArrayRef(v));
+    break;
+  }
+  case onnx::TensorProto::UINT64: {
+    std::vector<uint64_t> v;
+    if ((ok = readValues(raw, tensor.uint64_data(), count, v)))
+      result = DenseElementsAttr::get(type, llvm::ArrayRef(v));
     break;
   }
   case onnx::TensorProto::FLOAT16: {
@@ -249,6 +284,13 @@ Value NodeImporter::foldIfConstant(Value result) {
   if (!op || isa<ConstantOp>(op))
     return result;
   auto type = mlir::cast<RankedTensorType>(result.getType());
+  // The evaluator computes with signless (signed) meaning; unsigned values
+  // are left to the graph passes, after dlc-signless-integers.
+  auto isUnsigned = [](Type t) {
+    return mlir::cast<RankedTensorType>(t).getElementType().isUnsignedInteger();
+  };
+  if (isUnsigned(type) || llvm::any_of(op->getOperandTypes(), isUnsigned))
+    return result;
   int64_t limit = isa<IntegerType>(type.getElementType())
                       ? kMaxFoldedElements
                       : kMaxFoldedFloatElements;
@@ -368,10 +410,45 @@ Value NodeImporter::constantOf(RankedTensorType type, ArrayRef<double> values) {
   unsigned width = elementType.getIntOrFloatBitWidth();
   SmallVector<APInt> elements;
   for (double value : values)
-    elements.push_back(width == 1 ? APInt(1, value != 0)
-                                  : APInt(width, static_cast<int64_t>(value),
-                                          /*isSigned=*/true));
+    elements.push_back(
+        width == 1 ? APInt(1, value != 0)
+        : value >= 0x1p63
+            ? APInt(width, static_cast<uint64_t>(value)) // large unsigned
+            : APInt(width, static_cast<int64_t>(value), /*isSigned=*/true));
   return constant(DenseElementsAttr::get(type, elements));
+}
+
+FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> inputShape,
+                             ArrayRef<int64_t> kernel) {
+  size_t rank = kernel.size();
+  Window w;
+  auto strides = n.attrInts("strides", std::vector<int64_t>(rank, 1));
+  auto dilations = n.attrInts("dilations", std::vector<int64_t>(rank, 1));
+  auto pads = n.attrInts("pads", std::vector<int64_t>(2 * rank, 0));
+  if (strides.size() != rank || dilations.size() != rank ||
+      pads.size() != 2 * rank)
+    return n.fail("strides, dilations or pads do not match the kernel rank " +
+                  std::to_string(rank));
+  w.strides.assign(strides.begin(), strides.end());
+  w.dilations.assign(dilations.begin(), dilations.end());
+  w.pads.assign(pads.begin(), pads.end());
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    std::fill(w.pads.begin(), w.pads.end(), 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t in = inputShape[i + 2], s = w.strides[i];
+      int64_t out = (in + s - 1) / s;
+      int64_t span = (kernel[i] - 1) * w.dilations[i] + 1;
+      int64_t total = std::max<int64_t>((out - 1) * s + span - in, 0);
+      int64_t small = total / 2, large = total - small;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      w.pads[i + rank] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    return n.fail("unknown auto_pad '" + autoPad + "'");
+  }
+  return w;
 }
 
 } // namespace dlc

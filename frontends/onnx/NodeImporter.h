@@ -129,7 +129,8 @@ struct OpImporterEntry {
 
 /// The table of op importers, sorted by op type: the parts from
 /// OpImporters.cpp, ElementwiseImporters.cpp, ReductionImporters.cpp,
-/// ShapeImporters.cpp, SpatialImporters.cpp and RecurrentImporters.cpp.
+/// ShapeImporters.cpp, SpatialImporters.cpp, RecurrentImporters.cpp and
+/// QuantizationImporters.cpp.
 llvm::ArrayRef<OpImporterEntry> opImporters();
 llvm::ArrayRef<OpImporterEntry> coreOpImporters();
 llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters();
@@ -137,6 +138,7 @@ llvm::ArrayRef<OpImporterEntry> reductionOpImporters();
 llvm::ArrayRef<OpImporterEntry> shapeOpImporters();
 llvm::ArrayRef<OpImporterEntry> spatialOpImporters();
 llvm::ArrayRef<OpImporterEntry> recurrentOpImporters();
+llvm::ArrayRef<OpImporterEntry> quantizationOpImporters();
 
 // Helpers shared by the importers.
 using ShapeVec = llvm::SmallVector<int64_t>;
@@ -154,6 +156,16 @@ std::optional<double> constantScalar(const NodeImporter &n, size_t i);
 /// The axis attribute (or `axis`) normalized to [0, rank), or failure.
 mlir::FailureOr<int64_t> normalizedAxis(NodeImporter &n, int64_t axis,
                                         int64_t rank);
+
+/// Strides, dilations and pads of a sliding window, with auto_pad resolved.
+struct Window {
+  llvm::SmallVector<int64_t> strides, dilations, pads;
+};
+/// The window attributes of a conv or pool node over `inputShape` (N, C,
+/// spatial...) with a `kernel` of spatial sizes.
+mlir::FailureOr<Window> readWindow(NodeImporter &n,
+                                   llvm::ArrayRef<int64_t> inputShape,
+                                   llvm::ArrayRef<int64_t> kernel);
 
 /// Converts an ONNX tensor's data (already read, raw or typed) to an
 /// attribute; nullptr with `error` set when its type is unsupported.

@@ -164,44 +164,6 @@ LogicalResult importGemm(NodeImporter &n) {
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
-/// Strides, dilations and pads of a sliding window, with auto_pad resolved.
-struct Window {
-  SmallVector<int64_t> strides, dilations, pads;
-};
-
-FailureOr<Window> readWindow(NodeImporter &n, ArrayRef<int64_t> inputShape,
-                             ArrayRef<int64_t> kernel) {
-  size_t rank = kernel.size();
-  Window w;
-  auto strides = n.attrInts("strides", std::vector<int64_t>(rank, 1));
-  auto dilations = n.attrInts("dilations", std::vector<int64_t>(rank, 1));
-  auto pads = n.attrInts("pads", std::vector<int64_t>(2 * rank, 0));
-  if (strides.size() != rank || dilations.size() != rank ||
-      pads.size() != 2 * rank)
-    return n.fail("strides, dilations or pads do not match the kernel rank " +
-                  std::to_string(rank));
-  w.strides.assign(strides.begin(), strides.end());
-  w.dilations.assign(dilations.begin(), dilations.end());
-  w.pads.assign(pads.begin(), pads.end());
-  std::string autoPad = n.attrString("auto_pad", "NOTSET");
-  if (autoPad == "VALID") {
-    std::fill(w.pads.begin(), w.pads.end(), 0);
-  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (size_t i = 0; i < rank; ++i) {
-      int64_t in = inputShape[i + 2], s = w.strides[i];
-      int64_t out = (in + s - 1) / s;
-      int64_t span = (kernel[i] - 1) * w.dilations[i] + 1;
-      int64_t total = std::max<int64_t>((out - 1) * s + span - in, 0);
-      int64_t small = total / 2, large = total - small;
-      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
-      w.pads[i + rank] = autoPad == "SAME_UPPER" ? large : small;
-    }
-  } else if (autoPad != "NOTSET") {
-    return n.fail("unknown auto_pad '" + autoPad + "'");
-  }
-  return w;
-}
-
 LogicalResult importConv(NodeImporter &n) {
   Value x = n.input(0), w = n.input(1);
   auto xType = n.inputType(0), wType = n.inputType(1);
@@ -662,7 +624,8 @@ llvm::ArrayRef<OpImporterEntry> opImporters() {
     std::vector<OpImporterEntry> entries;
     for (auto part :
          {coreOpImporters(), elementwiseOpImporters(), reductionOpImporters(),
-          shapeOpImporters(), spatialOpImporters(), recurrentOpImporters()})
+          shapeOpImporters(), spatialOpImporters(), recurrentOpImporters(),
+          quantizationOpImporters()})
       entries.insert(entries.end(), part.begin(), part.end());
     llvm::sort(entries, [](const OpImporterEntry &a, const OpImporterEntry &b) {
       return StringRef(a.opType) < StringRef(b.opType);

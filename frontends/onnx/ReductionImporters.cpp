@@ -143,6 +143,41 @@ Value logSoftmaxOf(NodeImporter &n, Value x, int64_t axis) {
   return n.build<SubOp>({shifted, n.build<LogOp>(sum)});
 }
 
+/// TopK: the indices from dlc.top_k, the values gathered at them. K is an
+/// attribute before opset 10 and an input after; it must be known at
+/// compile time (it sets the output shape). Both outputs are sorted, also
+/// with sorted=0 (ONNX then allows any order).
+LogicalResult importTopK(NodeImporter &n) {
+  int64_t k;
+  if (n.opset < 10) {
+    k = n.attrInt("k", -1);
+  } else {
+    if (!n.hasInput(1))
+      return n.fail("input K is required");
+    auto ks = n.requireInts(1, "K");
+    if (!ks)
+      return failure();
+    if (ks->size() != 1)
+      return n.fail("K must hold one value");
+    k = ks->front();
+  }
+  int64_t rank = n.inputType(0).getRank();
+  int64_t axis = normalizeAxis(n.attrInt("axis", -1), rank);
+  if (axis < 0)
+    return n.fail("axis " + std::to_string(n.attrInt("axis", -1)) +
+                  " is out of range for rank " + std::to_string(rank));
+  Value indices = n.build<TopKOp>(
+      n.input(0),
+      {n.attr("axis", n.builder.getI64IntegerAttr(axis)),
+       n.attr("k", n.builder.getI64IntegerAttr(k)),
+       n.attr("largest", n.builder.getBoolAttr(n.attrInt("largest", 1)))});
+  n.setOutput(0, n.build<GatherElementsOp>(
+                     {n.input(0), indices},
+                     n.attr("axis", n.builder.getI64IntegerAttr(axis))));
+  n.setOutput(1, indices);
+  return success();
+}
+
 /// 1 at the first maximum along `axis`, 0 elsewhere.
 Value hardmaxOf(NodeImporter &n, Value x, int64_t axis) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -565,6 +600,7 @@ llvm::ArrayRef<OpImporterEntry> reductionOpImporters() {
        importReduce<ReduceSumOp, Composite::SumSquare>},
       {"Softmax", 1, 1, importSoftmaxFamily<0>},
       {"SoftmaxCrossEntropyLoss", 12, 2, importSoftmaxCrossEntropy},
+      {"TopK", 1, 1, importTopK},
   };
   return table;
 }

@@ -392,6 +392,67 @@ LogicalResult importGatherND(NodeImporter &n) {
   return success();
 }
 
+/// The reduction attribute of ScatterElements/ScatterND (opset 16+), or
+/// "none".
+NamedAttribute scatterReduction(NodeImporter &n) {
+  return n.attr("reduction",
+                n.builder.getStringAttr(n.attrString("reduction", "none")));
+}
+
+/// ScatterElements, and Scatter (its opset 9 name).
+LogicalResult importScatterElements(NodeImporter &n) {
+  n.setOutput(
+      0, n.build<ScatterElementsOp>(
+             {n.input(0), n.input(1), n.input(2)},
+             {n.attr("axis", n.builder.getI64IntegerAttr(n.attrInt("axis", 0))),
+              scatterReduction(n)}));
+  return success();
+}
+
+LogicalResult importScatterND(NodeImporter &n) {
+  n.setOutput(0, n.build<ScatterNDOp>({n.input(0), n.input(1), n.input(2)},
+                                      scatterReduction(n)));
+  return success();
+}
+
+/// A gather along the time axis: position t of sequence b reads
+/// lens[b] - 1 - t while t < lens[b], else t itself.
+LogicalResult importReverseSequence(NodeImporter &n) {
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t batchAxis = n.attrInt("batch_axis", 1);
+  int64_t timeAxis = n.attrInt("time_axis", 0);
+  if (rank < 2 || !llvm::is_contained({0, 1}, batchAxis) ||
+      !llvm::is_contained({0, 1}, timeAxis) || batchAxis == timeAxis)
+    return n.fail("batch_axis and time_axis must be 0 and 1 (in some order) "
+                  "of an input of rank 2 or more");
+  int64_t steps = type.getDimSize(timeAxis);
+  SmallVector<int64_t> timeShape(rank, 1), batchShape(rank, 1);
+  timeShape[timeAxis] = steps;
+  batchShape[batchAxis] = type.getDimSize(batchAxis);
+  std::vector<double> iota(steps);
+  for (int64_t t = 0; t < steps; ++t)
+    iota[t] = t;
+  Type i64 = n.builder.getI64Type();
+  Value time = n.constantOf(RankedTensorType::get(timeShape, i64), iota);
+  Value lens = n.reshape(n.cast(n.input(1), i64), batchShape);
+  if (!lens)
+    return failure();
+  Value reversed =
+      n.build<SubOp>({n.build<SubOp>({lens, n.scalarLike(lens, 1.0)}), time});
+  Value index =
+      n.build<SelectOp>({n.build<LessOp>({time, lens}), reversed, time});
+  if (!index)
+    return failure();
+  auto full = broadcastTo(n, index, type.getShape());
+  if (failed(full))
+    return failure();
+  n.setOutput(0, n.build<GatherElementsOp>(
+                     {n.input(0), *full},
+                     n.attr("axis", n.builder.getI64IntegerAttr(timeAxis))));
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> shapeOpImporters() {
@@ -408,6 +469,10 @@ llvm::ArrayRef<OpImporterEntry> shapeOpImporters() {
       {"NonZero", 9, 1, importNonZero},
       {"OneHot", 11, 3, importOneHot},
       {"Range", 11, 3, importRange},
+      {"ReverseSequence", 10, 2, importReverseSequence},
+      {"Scatter", 9, 3, importScatterElements},
+      {"ScatterElements", 11, 3, importScatterElements},
+      {"ScatterND", 11, 3, importScatterND},
       {"Shape", 1, 1, importShape},
       {"Size", 1, 1, importSize},
       {"SpaceToDepth", 1, 1, importSpaceToDepth},

@@ -437,14 +437,32 @@ bool dlc::supportsScalarOp(Operation *op) {
     return isFloatOrInt(inputType) && isFloatOrInt(type);
   if (isa<SelectOp>(op))
     return isFloatOrInt(type);
-  if (isa<NotOp, AndOp, OrOp, XorOp>(op))
+  if (isa<NotOp>(op))
     return type.isInteger(1);
+  if (isa<AndOp, OrOp, XorOp>(op)) // logical on i1, bitwise on wider ints
+    return isa<IntegerType>(type);
+  if (isa<ShiftLeftOp, ShiftRightOp>(op))
+    return isa<IntegerType>(type) && !type.isInteger(1);
   if (isFloat(type))
     return true;
   if (!isa<IntegerType>(type))
     return false;
   return isa<ReluOp, NegOp, AbsOp, ClipOp, AddOp, SubOp, MulOp, DivOp, MaxOp,
              MinOp, PowOp, SignOp, ModOp, FModOp>(op);
+}
+
+/// x << y or logical x >> y; arith leaves shifts by the width or more
+/// undefined, ONNX's BitShift gives 0 (all bits shifted out).
+Value lowerShift(OpBuilder &b, Location loc, Value x, Value y, bool left) {
+  Value shifted = left ? b.create<arith::ShLIOp>(loc, x, y).getResult()
+                       : b.create<arith::ShRUIOp>(loc, x, y).getResult();
+  unsigned width = x.getType().getIntOrFloatBitWidth();
+  Value inRange = b.create<arith::CmpIOp>(
+      loc, arith::CmpIPredicate::ult, y,
+      b.create<arith::ConstantIntOp>(loc, width, x.getType()));
+  return b.create<arith::SelectOp>(
+      loc, inRange, shifted,
+      b.create<arith::ConstantIntOp>(loc, 0, x.getType()));
 }
 
 Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
@@ -505,6 +523,9 @@ Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
       .Case([&](OrOp) { return b.create<arith::OrIOp>(loc, args[0], args[1]); })
       .Case(
           [&](XorOp) { return b.create<arith::XOrIOp>(loc, args[0], args[1]); })
+      .Case<ShiftLeftOp, ShiftRightOp>([&](Operation *shift) {
+        return lowerShift(b, loc, args[0], args[1], isa<ShiftLeftOp>(shift));
+      })
       .Case<EqualOp, NotEqualOp, LessOp, LessEqualOp, GreaterOp,
             GreaterEqualOp>([&](Operation *compare) {
         return lowerCompare(b, loc, compare, args[0], args[1]);

@@ -2,7 +2,9 @@
 //
 // Ops whose result depends on element positions: arg_max/arg_min (a
 // reduction carrying value and index), gather_elements and gather_nd
-// (data-dependent reads) and cumsum (a running sum, one scf.for per row).
+// (data-dependent reads), scatter_elements and scatter_nd (data-dependent
+// writes, a loop nest over the updates), cumsum (a running sum, one scf.for
+// per row) and top_k (selection rounds per row).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/DlcDialect.h"
@@ -244,10 +246,217 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
   }
 };
 
+/// A scf.for nest over `shape` carrying one tensor; `body` gets the loop
+/// indices and the carried tensor and returns its next value.
+Value buildTensorLoopNest(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value init,
+    function_ref<Value(OpBuilder &, Location, ValueRange, Value)> body) {
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t size : shape) {
+    lbs.push_back(b.create<arith::ConstantIndexOp>(loc, 0));
+    ubs.push_back(b.create<arith::ConstantIndexOp>(loc, size));
+    steps.push_back(b.create<arith::ConstantIndexOp>(loc, 1));
+  }
+  scf::LoopNest nest =
+      scf::buildLoopNest(b, loc, lbs, ubs, steps, init,
+                         [&](OpBuilder &inner, Location at, ValueRange ivs,
+                             ValueRange carried) -> scf::ValueVector {
+                           return {body(inner, at, ivs, carried[0])};
+                         });
+  return nest.results.empty() ? init : nest.results[0];
+}
+
+/// `old` combined with `update` as a scatter's `reduction` says.
+Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value old,
+                     Value update) {
+  bool isF = isa<FloatType>(update.getType());
+  if (reduction == "add")
+    return addScalars(b, loc, old, update);
+  if (reduction == "mul")
+    return mulScalars(b, loc, old, update);
+  if (reduction == "max")
+    return isF ? b.create<arith::MaximumFOp>(loc, old, update).getResult()
+               : b.create<arith::MaxSIOp>(loc, old, update).getResult();
+  if (reduction == "min")
+    return isF ? b.create<arith::MinimumFOp>(loc, old, update).getResult()
+               : b.create<arith::MinSIOp>(loc, old, update).getResult();
+  return update;
+}
+
+/// A loop nest over `updates` writing into a copy of `data`, in index order
+/// so later duplicates win (or accumulate). Each update's target comes from
+/// `targetOf` (its loop indices -> data coordinates).
+template <typename OpTy> struct ScatterLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type elementType = op.getType().getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    Value data = adaptor.getData(), indices = adaptor.getIndices(),
+          updates = adaptor.getUpdates();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    auto indicesType = cast<RankedTensorType>(indices.getType());
+    auto updatesType = cast<RankedTensorType>(updates.getType());
+    StringRef reduction = op.getReduction();
+    Value result = buildTensorLoopNest(
+        rewriter, op.getLoc(), updatesType.getShape(), data,
+        [&](OpBuilder &b, Location loc, ValueRange ivs, Value acc) {
+          SmallVector<Value> target;
+          if constexpr (std::is_same_v<OpTy, ScatterElementsOp>) {
+            int64_t axis = normalizeAxis(op.getAxis(), dataType.getRank());
+            target.assign(ivs.begin(), ivs.end());
+            target[axis] = clampedIndex(
+                b, loc, b.create<tensor::ExtractOp>(loc, indices, ivs),
+                dataType.getDimSize(axis));
+          } else {
+            int64_t tupleRank = indicesType.getRank() - 1;
+            int64_t k = indicesType.getShape().back();
+            for (int64_t j = 0; j < k; ++j) {
+              SmallVector<Value> at(ivs.take_front(tupleRank));
+              at.push_back(b.create<arith::ConstantIndexOp>(loc, j));
+              target.push_back(clampedIndex(
+                  b, loc, b.create<tensor::ExtractOp>(loc, indices, at),
+                  dataType.getDimSize(j)));
+            }
+            llvm::append_range(target, ivs.drop_front(tupleRank));
+          }
+          Value update = b.create<tensor::ExtractOp>(loc, updates, ivs);
+          if (reduction != "none")
+            update = combineScatter(
+                b, loc, reduction,
+                b.create<tensor::ExtractOp>(loc, acc, target), update);
+          return b.create<tensor::InsertOp>(loc, update, acc, target)
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Whether `x` orders above `y`: numbers as usual, NaN above every number
+/// (a total order, so every NaN is placed).
+Value ordersAbove(OpBuilder &b, Location loc, Value x, Value y) {
+  if (!isa<FloatType>(x.getType()))
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, x, y);
+  Value above = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, y);
+  Value xNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+  Value yNumber = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ORD, y, y);
+  return b.create<arith::OrIOp>(loc, above,
+                                b.create<arith::AndIOp>(loc, xNaN, yNumber));
+}
+
+Value ordersEqual(OpBuilder &b, Location loc, Value x, Value y) {
+  if (!isa<FloatType>(x.getType()))
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, y);
+  Value equal = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x, y);
+  Value xNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+  Value yNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, y, y);
+  return b.create<arith::OrIOp>(loc, equal,
+                                b.create<arith::AndIOp>(loc, xNaN, yNaN));
+}
+
+/// Per row along `axis`, k selection rounds: round j scans the row for the
+/// best element ranked after the one round j-1 chose (by value, then by
+/// index), so no scratch marks are needed. O(k * n) per row, meant for the
+/// small k of classification heads and beam search.
+struct TopKLowering : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type elementType = inputType.getElementType();
+    if (!isFloatOrInt(elementType))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+    auto type = op.getType();
+    int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
+    int64_t size = inputType.getDimSize(axis);
+    bool largest = op.getLargest();
+    // x ranks before y: better value, or equal value and lower index.
+    auto better = [&](OpBuilder &b, Location at, Value x, Value y) {
+      return largest ? ordersAbove(b, at, x, y) : ordersAbove(b, at, y, x);
+    };
+    SmallVector<int64_t> rowShape(type.getShape());
+    rowShape.erase(rowShape.begin() + axis);
+    Value init = rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
+                                                  type.getElementType());
+    Value result = buildTensorLoopNest(
+        rewriter, loc, rowShape, init,
+        [&](OpBuilder &b, Location at, ValueRange row, Value acc) {
+          auto coordinates = [&](Value position) {
+            SmallVector<Value> where(row);
+            where.insert(where.begin() + axis, position);
+            return where;
+          };
+          Value zero = b.create<arith::ConstantIndexOp>(at, 0);
+          Value one = b.create<arith::ConstantIndexOp>(at, 1);
+          Value noValue = scalarConstant(b, at, elementType, 0);
+          auto rounds = b.create<scf::ForOp>(
+              at, zero,
+              b.create<arith::ConstantIndexOp>(at, type.getDimSize(axis)), one,
+              ValueRange{noValue, zero, acc},
+              [&](OpBuilder &rb, Location rl, Value round, ValueRange kept) {
+                Value prevValue = kept[0], prevIndex = kept[1];
+                Value firstRound = rb.create<arith::CmpIOp>(
+                    rl, arith::CmpIPredicate::eq, round, zero);
+                Value notFound = rb.create<arith::ConstantIntOp>(rl, 0, 1);
+                auto scan = rb.create<scf::ForOp>(
+                    rl, zero, rb.create<arith::ConstantIndexOp>(rl, size), one,
+                    ValueRange{noValue, zero, notFound},
+                    [&](OpBuilder &sb, Location sl, Value i, ValueRange best) {
+                      Value x = sb.create<tensor::ExtractOp>(sl, input,
+                                                             coordinates(i));
+                      // Eligible: ranked after the previous round's choice.
+                      Value afterPrev = sb.create<arith::OrIOp>(
+                          sl, better(sb, sl, prevValue, x),
+                          sb.create<arith::AndIOp>(
+                              sl, ordersEqual(sb, sl, x, prevValue),
+                              sb.create<arith::CmpIOp>(
+                                  sl, arith::CmpIPredicate::ugt, i,
+                                  prevIndex)));
+                      Value eligible =
+                          sb.create<arith::OrIOp>(sl, firstRound, afterPrev);
+                      // Strictly better, so the first of equals is kept.
+                      Value improves = sb.create<arith::OrIOp>(
+                          sl,
+                          sb.create<arith::XOrIOp>(
+                              sl, best[2],
+                              sb.create<arith::ConstantIntOp>(sl, 1, 1)),
+                          better(sb, sl, x, best[0]));
+                      Value take =
+                          sb.create<arith::AndIOp>(sl, eligible, improves);
+                      sb.create<scf::YieldOp>(
+                          sl,
+                          ValueRange{
+                              sb.create<arith::SelectOp>(sl, take, x, best[0]),
+                              sb.create<arith::SelectOp>(sl, take, i, best[1]),
+                              sb.create<arith::OrIOp>(sl, take, best[2])});
+                    });
+                Value chosen = scan.getResult(1);
+                Value index =
+                    rb.create<arith::IndexCastOp>(rl, rb.getI64Type(), chosen);
+                Value written = rb.create<tensor::InsertOp>(rl, index, kept[2],
+                                                            coordinates(round));
+                rb.create<scf::YieldOp>(
+                    rl, ValueRange{scan.getResult(0), chosen, written});
+              });
+          return rounds.getResult(2);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void dlc::populateIndexingLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ArgReduceLowering<ArgMaxOp, true>,
-               ArgReduceLowering<ArgMinOp, false>, GatherElementsLowering,
-               GatherNDLowering, CumSumLowering>(patterns.getContext());
+  patterns
+      .add<ArgReduceLowering<ArgMaxOp, true>,
+           ArgReduceLowering<ArgMinOp, false>, GatherElementsLowering,
+           GatherNDLowering, CumSumLowering, ScatterLowering<ScatterElementsOp>,
+           ScatterLowering<ScatterNDOp>, TopKLowering>(patterns.getContext());
 }

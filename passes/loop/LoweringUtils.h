@@ -62,11 +62,11 @@ mlir::Value readPaddedInput(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value padValue,
                             mlir::Value channelInBlock = {});
 
-/// `out * stride + window * dilation` from a generic's loop indices.
 /// An integer index as an `index` value: negative counts from `size`, out of
 /// range is clamped to [0, size - 1] (ONNX leaves it undefined).
 mlir::Value clampedIndex(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value index, int64_t size);
+/// `out * stride + window * dilation` from a generic's loop indices.
 mlir::Value windowPosition(mlir::OpBuilder &b, mlir::Location loc,
                            int64_t outDim, int64_t windowDim, int64_t stride,
                            int64_t dilation);

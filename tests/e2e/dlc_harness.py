@@ -6,6 +6,8 @@ import tempfile
 
 import numpy as np
 import onnx
+import onnx.checker
+import onnx.helper
 from onnx import numpy_helper
 
 
@@ -132,3 +134,28 @@ def run_node_case(case_dir, work_dir):
 
 def new_work_dir():
     return tempfile.mkdtemp(prefix="dlc-e2e-", dir=os.environ.get("TEST_TMPDIR"))
+
+
+def check_against_onnxruntime(nodes, inputs, outputs, feeds, inits=(), opset=18):
+    """Compiles the one-graph model, runs dlc and onnxruntime on `feeds` and
+    compares every output: integers exactly, floats to 1e-6 relative L2."""
+    import onnxruntime  # only the tests that compare with it need it
+
+    graph = onnx.helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    work = new_work_dir()
+    path = os.path.join(work, "g.onnx")
+    onnx.save(model, path)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, feeds)
+    library = compile_model(path, os.path.join(work, "lib"), name="g")
+    actual = run_library(library, feeds, work)
+    for info, want in zip(outputs, expected):
+        got = actual[output_file_stem(info.name)]
+        assert got.dtype == want.dtype and got.shape == want.shape, info.name
+        if np.issubdtype(want.dtype, np.integer):
+            np.testing.assert_array_equal(got, want, err_msg=info.name)
+        else:
+            assert relative_l2(want, got) < 1e-6, info.name

@@ -315,6 +315,18 @@ static mlir::ElementsAttr boundValue(const std::string &path,
   case DLC_BOOL:
     elementType = b.getI1Type();
     break;
+  case DLC_UINT8:
+    elementType = b.getIntegerType(8, /*isSigned=*/false);
+    break;
+  case DLC_UINT16:
+    elementType = b.getIntegerType(16, /*isSigned=*/false);
+    break;
+  case DLC_UINT32:
+    elementType = b.getIntegerType(32, /*isSigned=*/false);
+    break;
+  case DLC_UINT64:
+    elementType = b.getIntegerType(64, /*isSigned=*/false);
+    break;
   default:
     error = "'" + path + "': unsupported element type for --bind-input";
     return nullptr;

@@ -171,3 +171,39 @@ func.func @gather_nd_too_many_coordinates(%a: tensor<2x3xf32>, %i: tensor<4x3xi6
   %0 = dlc.gather_nd %a, %i {batch_dims = 0 : i64} : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @scatter_elements_shapes_differ(%a: tensor<2x3xf32>, %i: tensor<2x1xi64>, %u: tensor<2x2xf32>) -> tensor<2x3xf32> {
+  // expected-error @+2 {{indices [2,1] and updates [2,2] must have one shape of the data's rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.scatter_elements %a, %i, %u {axis = 0 : i64, reduction = "none"} : (tensor<2x3xf32>, tensor<2x1xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @scatter_unknown_reduction(%a: tensor<2x3xf32>, %i: tensor<2x1xi64>, %u: tensor<2x1xf32>) -> tensor<2x3xf32> {
+  // expected-error @+2 {{unknown reduction 'sub' (none, add, mul, max or min)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.scatter_elements %a, %i, %u {axis = 0 : i64, reduction = "sub"} : (tensor<2x3xf32>, tensor<2x1xi64>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @scatter_nd_updates_shape(%a: tensor<4x5xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x5xf32> {
+  // expected-error @+2 {{updates have shape [2,4]; expected [2,5]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.scatter_nd %a, %i, %u {reduction = "none"} : (tensor<4x5xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @top_k_too_many(%a: tensor<2x3xf32>) -> tensor<2x4xi64> {
+  // expected-error @+2 {{k = 4 is out of range for 3 elements along axis 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.top_k %a {axis = -1 : i64, k = 4 : i64, largest = true} : (tensor<2x3xf32>) -> tensor<2x4xi64>
+  return %0 : tensor<2x4xi64>
+}

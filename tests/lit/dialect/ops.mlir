@@ -108,3 +108,23 @@ func.func @compare_select_gather(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %i: ten
   %6 = dlc.cumsum %a {axis = 0 : i64, exclusive = false, reverse = true} : tensor<2x3xf32>
   return %1, %2, %3, %4, %5, %6 : tensor<2x3xf32>, tensor<2x3xi32>, tensor<2xi64>, tensor<1x3xf32>, tensor<4x3xf32>, tensor<2x3xf32>
 }
+
+// CHECK-LABEL: func @scatter_top_k
+// CHECK: dlc.scatter_elements %arg0, %arg1, %arg2 {axis = 1 : i64, reduction = "mul"} : (tensor<2x3xf32>, tensor<2x1xi64>, tensor<2x1xf32>) -> tensor<2x3xf32>
+// CHECK: dlc.scatter_nd %arg0, %arg3, %arg4 {reduction = "none"} : (tensor<2x3xf32>, tensor<1x1xi64>, tensor<1x3xf32>) -> tensor<2x3xf32>
+// CHECK: dlc.top_k %arg0 {axis = 1 : i64, k = 2 : i64, largest = false} : (tensor<2x3xf32>) -> tensor<2x2xi64>
+func.func @scatter_top_k(%a: tensor<2x3xf32>, %i: tensor<2x1xi64>, %u: tensor<2x1xf32>, %t: tensor<1x1xi64>, %v: tensor<1x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x2xi64>) {
+  %0 = dlc.scatter_elements %a, %i, %u {axis = 1 : i64, reduction = "mul"} : (tensor<2x3xf32>, tensor<2x1xi64>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  %1 = dlc.scatter_nd %a, %t, %v {reduction = "none"} : (tensor<2x3xf32>, tensor<1x1xi64>, tensor<1x3xf32>) -> tensor<2x3xf32>
+  %2 = dlc.top_k %a {axis = 1 : i64, k = 2 : i64, largest = false} : (tensor<2x3xf32>) -> tensor<2x2xi64>
+  return %0, %1, %2 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x2xi64>
+}
+
+// CHECK-LABEL: func @shifts_unsigned
+// CHECK: dlc.shift_left %arg0, %arg1 : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+// CHECK: dlc.shift_right %arg0, %arg1 : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+func.func @shifts_unsigned(%a: tensor<3xui8>, %b: tensor<3xui8>) -> (tensor<3xui8>, tensor<3xui8>) {
+  %0 = dlc.shift_left %a, %b : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+  %1 = dlc.shift_right %a, %b : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+  return %0, %1 : tensor<3xui8>, tensor<3xui8>
+}

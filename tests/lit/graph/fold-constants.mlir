@@ -128,3 +128,21 @@ func.func @integer_ops() -> (tensor<3xi64>, tensor<3xf32>, tensor<i64>, tensor<3
   %bad = dlc.mod %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
   return %r, %f, %p, %bad : tensor<3xi64>, tensor<3xf32>, tensor<i64>, tensor<3xi64>
 }
+
+// -----
+
+// Bitwise ops on integers wider than i1 are not folded (the evaluator works
+// in doubles); logical ones on i1 are.
+// CHECK-LABEL: func @bitwise_left_alone
+// CHECK: dlc.xor %{{.*}}, %{{.*}} : (tensor<2xi8>, tensor<i8>) -> tensor<2xi8>
+// CHECK: dlc.constant dense<[false, true]> : tensor<2xi1>
+// CHECK-NOT: dlc.and
+func.func @bitwise_left_alone() -> (tensor<2xi8>, tensor<2xi1>) {
+  %a = dlc.constant dense<[3, -1]> : tensor<2xi8>
+  %s = dlc.constant dense<-128> : tensor<i8>
+  %x = dlc.xor %a, %s : (tensor<2xi8>, tensor<i8>) -> tensor<2xi8>
+  %p = dlc.constant dense<[true, true]> : tensor<2xi1>
+  %q = dlc.constant dense<[false, true]> : tensor<2xi1>
+  %y = dlc.and %p, %q : (tensor<2xi1>, tensor<2xi1>) -> tensor<2xi1>
+  return %x, %y : tensor<2xi8>, tensor<2xi1>
+}

@@ -302,3 +302,27 @@ func.func @unary(%a: tensor<4xf32>, %c: tensor<4xi1>) -> (tensor<4xf32>, tensor<
   %3 = dlc.not %c : tensor<4xi1>
   return %0, %1, %2, %3 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi1>
 }
+
+// -----
+
+// Shifts by the width or more give 0 (arith leaves them undefined); right
+// shifts are logical; and/xor on wider integers are bitwise.
+// CHECK-LABEL: func @shifts_and_bits
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[X:.*]]: i16, %[[Y:.*]]: i16, %{{.*}}: i16):
+// CHECK: %[[L:.*]] = arith.shli %[[X]], %[[Y]] : i16
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[Y]], %c16_i16 : i16
+// CHECK: arith.select %[[IN]], %[[L]], %c0_i16 : i16
+// CHECK: linalg.generic
+// CHECK: arith.shrui
+// CHECK: linalg.generic
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i16
+// CHECK: linalg.generic
+// CHECK: arith.andi %{{.*}}, %{{.*}} : i16
+func.func @shifts_and_bits(%a: tensor<4xi16>, %b: tensor<4xi16>) -> (tensor<4xi16>, tensor<4xi16>, tensor<4xi16>, tensor<4xi16>) {
+  %0 = dlc.shift_left %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  %1 = dlc.shift_right %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  %2 = dlc.xor %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  %3 = dlc.and %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  return %0, %1, %2, %3 : tensor<4xi16>, tensor<4xi16>, tensor<4xi16>, tensor<4xi16>
+}

@@ -2,7 +2,8 @@
 // Index-computing ops: arg_max/arg_min carry the kept value and its index
 // through one reduction generic; gather_elements/gather_nd read the input at
 // computed coordinates (negative wrapped, out of range clamped); cumsum walks
-// each row with an scf.for; reduce_prod multiplies from 1.
+// each row with an scf.for; reduce_prod multiplies from 1; scatters loop
+// over the updates; top_k runs selection rounds per row.
 
 // The first element always replaces the start value; NaN beats numbers.
 // CHECK-LABEL: func @arg_max
@@ -92,4 +93,82 @@ func.func @cumsum(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
 func.func @reduce_prod(%x: tensor<2x5xf32>) -> tensor<2xf32> {
   %0 = dlc.reduce_prod %x {axes = array<i64: 1>, keepdims = false} : (tensor<2x5xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
+}
+
+// -----
+
+// A loop nest over the updates carries a copy of the data; "add" reads the
+// target before writing the sum, at the clamped index along axis 1.
+// CHECK-LABEL: func @scatter_elements_add
+// CHECK: scf.for %[[R:.*]] = {{.*}} iter_args(%[[OUTER:.*]] = %arg0) -> (tensor<3x4xf32>)
+// CHECK: scf.for %[[C:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %[[OUTER]]) -> (tensor<3x4xf32>)
+// CHECK: tensor.extract %arg1[%[[R]], %[[C]]] : tensor<3x2xi64>
+// CHECK: %[[T:.*]] = arith.minsi
+// CHECK: %[[U:.*]] = tensor.extract %arg2[%[[R]], %[[C]]] : tensor<3x2xf32>
+// CHECK: %[[OLD:.*]] = tensor.extract %[[ACC]][%[[R]], %[[T]]] : tensor<3x4xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %[[OLD]], %[[U]] : f32
+// CHECK: tensor.insert %[[SUM]] into %[[ACC]][%[[R]], %[[T]]]
+func.func @scatter_elements_add(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %0 = dlc.scatter_elements %d, %i, %u {axis = 1 : i64, reduction = "add"} : (tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// "none" replaces without reading; the tuple gives dim 0, the update's own
+// position dim 1. Integer "max" uses maxsi.
+// CHECK-LABEL: func @scatter_nd
+// CHECK: scf.for %[[R:.*]] = {{.*}} iter_args(%{{.*}} = %arg0) -> (tensor<4x5xi32>)
+// CHECK: scf.for %[[C:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x5xi32>)
+// CHECK: tensor.extract %arg1[%[[R]], %{{.*}}] : tensor<2x1xi64>
+// CHECK: %[[T:.*]] = arith.minsi
+// CHECK: %[[U:.*]] = tensor.extract %arg2[%[[R]], %[[C]]] : tensor<2x5xi32>
+// CHECK-NOT: tensor.extract %[[ACC]]
+// CHECK: tensor.insert %[[U]] into %[[ACC]][%[[T]], %[[C]]]
+// CHECK-LABEL: func @scatter_nd_max
+// CHECK: %[[OLD:.*]] = tensor.extract
+// CHECK: arith.maxsi %[[OLD]]
+func.func @scatter_nd(%d: tensor<4x5xi32>, %i: tensor<2x1xi64>, %u: tensor<2x5xi32>) -> tensor<4x5xi32> {
+  %0 = dlc.scatter_nd %d, %i, %u {reduction = "none"} : (tensor<4x5xi32>, tensor<2x1xi64>, tensor<2x5xi32>) -> tensor<4x5xi32>
+  return %0 : tensor<4x5xi32>
+}
+func.func @scatter_nd_max(%d: tensor<4xi32>, %i: tensor<2x1xi64>, %u: tensor<2xi32>) -> tensor<4xi32> {
+  %0 = dlc.scatter_nd %d, %i, %u {reduction = "max"} : (tensor<4xi32>, tensor<2x1xi64>, tensor<2xi32>) -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// Per row, k rounds each scanning the row: round 0 takes anything, later
+// rounds only elements ranked after the previous choice; a strictly better
+// value replaces the kept one, so the first of equals wins.
+// CHECK-LABEL: func @top_k
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<3x2xi64>
+// CHECK: scf.for %[[ROW:.*]] = {{.*}} iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK: scf.for %[[ROUND:.*]] = {{.*}} iter_args(%[[PREV:.*]] = %{{.*}}, %[[PREVI:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}) -> (f32, index, tensor<3x2xi64>)
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[ROUND]]
+// CHECK: %[[SCAN:.*]]:3 = scf.for %[[I:.*]] = {{.*}} iter_args(%[[BEST:.*]] = %{{.*}}, %[[BESTI:.*]] = %{{.*}}, %[[FOUND:.*]] = %false) -> (f32, index, i1)
+// CHECK: %[[X:.*]] = tensor.extract %arg0[%[[ROW]], %[[I]]] : tensor<3x6xf32>
+// CHECK: arith.cmpi ugt, %[[I]], %[[PREVI]]
+// CHECK: arith.cmpf ogt, %[[PREV]], %[[X]]
+// CHECK: arith.ori %[[FIRST]]
+// CHECK: arith.cmpf ogt, %[[X]], %[[BEST]]
+// CHECK: arith.xori %[[FOUND]]
+// CHECK: %[[INDEX:.*]] = arith.index_cast %[[SCAN]]#1 : index to i64
+// CHECK: tensor.insert %[[INDEX]] into %[[ACC]][%[[ROW]], %[[ROUND]]]
+func.func @top_k(%x: tensor<3x6xf32>) -> tensor<3x2xi64> {
+  %0 = dlc.top_k %x {axis = 1 : i64, k = 2 : i64, largest = true} : (tensor<3x6xf32>) -> tensor<3x2xi64>
+  return %0 : tensor<3x2xi64>
+}
+
+// -----
+
+// smallest: the comparisons swap sides; integers compare with sgt.
+// CHECK-LABEL: func @top_k_smallest
+// CHECK: %[[X:.*]] = tensor.extract %arg0
+// CHECK: arith.cmpi sgt, %[[X]], %{{.*}} : i32
+// CHECK: arith.cmpi sgt, %{{.*}}, %[[X]] : i32
+func.func @top_k_smallest(%x: tensor<5xi32>) -> tensor<3xi64> {
+  %0 = dlc.top_k %x {axis = 0 : i64, k = 3 : i64, largest = false} : (tensor<5xi32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
 }

@@ -66,5 +66,12 @@ save("shape_chain", [
      numpy_helper.from_array(np.array([0], dtype=np.int64), "axes"),
      numpy_helper.from_array(np.array([-1], dtype=np.int64), "rest")])
 
+# TopK's K sets the output shape: a graph input must be bound.
+save("topk_runtime_k", [helper.make_node("TopK", ["x", "k"], ["values", "indices"],
+                                         name="best_k", axis=1)],
+     [f32("x", [2, 5]), helper.make_tensor_value_info("k", TensorProto.INT64, [1])],
+     [f32("values", None), helper.make_tensor_value_info("indices", TensorProto.INT64, None)])
+np.save("k_3.npy", np.array([3], dtype=np.int64))
+
 save("bad_shapes", [helper.make_node("Add", ["x", "z"], ["y"], name="mismatched_add")],
      [f32("x", [2, 3]), f32("z", [4])], [f32("y", [2, 3])])
