@@ -395,6 +395,9 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       stats->fusedGroups += isa<FusedOp>(op);
       stats->layoutChanges += isa<ToBlockedOp, FromBlockedOp>(op);
     });
+    std::string entryError;
+    if (func::FuncOp graphEntry = findEntry(module, entryError))
+      stats->graphKernels = summarizeKernels(graphEntry);
   }
   if (emits(EmitKind::Graph)) {
     if (!writeText(

@@ -3,6 +3,7 @@
 #define DLC_COMPILER_DRIVER_COMPILER_H
 
 #include "compiler/driver/CompileOptions.h"
+#include "compiler/driver/Kernels.h"
 #include "compiler/driver/ModelSignature.h"
 
 #include <string>
@@ -30,6 +31,7 @@ struct CompileStats {
   int64_t kernels = 0;       // top-level loop nests the compute function runs
   int64_t arenaBytes = 0;    // the planned arena of intermediates
   int64_t naiveBytes = 0;    // one buffer per intermediate, no reuse
+  std::vector<KernelSummary> graphKernels; // after graph optimization
 };
 
 /// Compiles a dlc-dialect module into the artifacts `options.emit` asks for,

@@ -36,8 +36,36 @@ def compile_with_report(path, out_dir, name, extra=()):
     kernels = int(report["kernels"])
     layout_changes = int(report["layout changes"])
     arena, naive = report["arena"].replace("(naive ", "").replace(" bytes)", "").split(" bytes ")
+    flops = int(report["estimated arithmetic"].split("(")[1].split(" FLOP")[0])
     return (os.path.join(out_dir, "lib%s.so" % name), kernels, layout_changes, int(arena),
-            int(naive))
+            int(naive), flops)
+
+
+def multiply_add_flops(model):
+    """2 x the multiply-adds of the model's Conv and Gemm nodes plus the
+    window reads of its pools, counted from ONNX's own shape inference: an
+    independent lower bound of what --report estimates (which adds one per
+    element of the elementwise ops)."""
+    inferred = onnx.shape_inference.infer_shapes(model)
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in list(inferred.graph.value_info) + list(inferred.graph.output)
+              + list(inferred.graph.input)}
+    shapes.update({t.name: list(t.dims) for t in model.graph.initializer})
+    total = 0
+    for node in model.graph.node:
+        out = shapes[node.output[0]]
+        if node.op_type == "Conv":
+            total += 2 * int(np.prod(out)) * int(np.prod(shapes[node.input[1]][1:]))
+        elif node.op_type == "Gemm":
+            k = shapes[node.input[1]][1 if any(a.name == "transB" and a.i for a in
+                                               node.attribute) else 0]
+            total += 2 * int(np.prod(out)) * k
+        elif node.op_type in ("MaxPool", "AveragePool"):
+            kernel = next(a.ints for a in node.attribute if a.name == "kernel_shape")
+            total += int(np.prod(out)) * int(np.prod(kernel))
+        elif node.op_type == "GlobalAveragePool":
+            total += int(np.prod(shapes[node.input[0]]))
+    return total
 
 
 def kernels_expected(model):
@@ -57,8 +85,11 @@ def check_model(model, name, work, max_arena_ratio):
     onnx.save(model, path)
     shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     x = np.random.RandomState(7).randn(*shape).astype(np.float32)
-    library, kernels, layout_changes, arena, naive = compile_with_report(
+    library, kernels, layout_changes, arena, naive, flops = compile_with_report(
         path, os.path.join(work, "lib"), name)
+    # The estimate is the multiply-adds and pooling windows plus a few
+    # percent of elementwise work.
+    assert multiply_add_flops(model) <= flops <= 1.05 * multiply_add_flops(model)
     # Besides, the blocked channel layout is entered once (the input) and left
     # once (before the flatten).
     assert layout_changes == 2

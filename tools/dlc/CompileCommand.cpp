@@ -47,8 +47,10 @@ static const char kCompileHelp[] =
     "                            or sizes; the input leaves the library's\n"
     "                            signature; may be repeated\n"
     "  --report                  print what was built: fused groups, kernels\n"
-    "                            (loop nests run) and the arena of\n"
-    "                            intermediates against the naive sum\n"
+    "                            (loop nests run), the arena of\n"
+    "                            intermediates against the naive sum, and\n"
+    "                            each graph kernel's estimated arithmetic\n"
+    "                            (FLOPs) with its share of the total\n"
     "  --disable-pass=PASS       skip an optional pass (may be repeated):\n"
     "                            canonicalize, cse, dlc-fold-constants,\n"
     "                            dlc-fold-batchnorm, dlc-layout-nchwc,\n"
@@ -110,6 +112,40 @@ bool parseShape(const std::string &spec, std::string &name,
     shape.push_back(value);
   }
   return true;
+}
+
+/// "18.7 kFLOP", three significant digits.
+static std::string humanFlops(int64_t flops) {
+  const char *units[] = {"", "k", "M", "G", "T"};
+  double value = static_cast<double>(flops);
+  int unit = 0;
+  while (value >= 999.95 && unit < 4) {
+    value /= 1000;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), unit ? "%.1f %sFLOP" : "%.0f %sFLOP", value,
+                units[unit]);
+  return text;
+}
+
+static void printKernelFlops(const std::vector<KernelSummary> &kernels) {
+  int64_t total = 0;
+  for (const KernelSummary &kernel : kernels)
+    total += kernel.flops;
+  std::printf("estimated arithmetic: %s (%lld FLOP) in %zu graph kernels\n",
+              humanFlops(total).c_str(), (long long)total, kernels.size());
+  for (auto [i, kernel] : llvm::enumerate(kernels)) {
+    std::string nodes;
+    for (const std::string &node : kernel.nodes)
+      nodes += (nodes.empty() ? "" : ", ") + node;
+    double share = total ? 100.0 * kernel.flops / total : 0.0;
+    std::printf("  [%zu] %s%s -> %s  %s (%.1f %%)%s%s%s\n", i,
+                kernel.fused ? "fused " : "", kernel.ops.c_str(),
+                kernel.resultType.c_str(), humanFlops(kernel.flops).c_str(),
+                share, nodes.empty() ? "" : "  (", nodes.c_str(),
+                nodes.empty() ? "" : ")");
+  }
 }
 
 int runCompileCommand(const Args &args) {
@@ -245,6 +281,7 @@ int runCompileCommand(const Args &args) {
     std::printf("kernels: %lld\n", (long long)stats.kernels);
     std::printf("arena: %lld bytes (naive %lld bytes)\n",
                 (long long)stats.arenaBytes, (long long)stats.naiveBytes);
+    printKernelFlops(stats.graphKernels);
   }
   return 0;
 }

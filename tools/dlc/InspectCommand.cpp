@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/DlcDialect.h"
 #include "compiler/driver/Compiler.h"
+#include "compiler/driver/Kernels.h"
 #include "tools/dlc/Commands.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -38,28 +39,6 @@ static const char kInspectHelp[] =
 
 namespace {
 
-std::string typeText(mlir::Type type) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  if (auto tensor = mlir::dyn_cast<mlir::RankedTensorType>(type)) {
-    for (int64_t dim : tensor.getShape())
-      os << dim << "x";
-    os << tensor.getElementType();
-  } else {
-    os << type;
-  }
-  return text;
-}
-
-/// The ONNX node names behind `loc` (a NameLoc or a fusion of them).
-void nodeNames(mlir::Location loc, llvm::SmallVectorImpl<std::string> &names) {
-  if (auto name = mlir::dyn_cast<mlir::NameLoc>(loc))
-    names.push_back(name.getName().str());
-  else if (auto fused = mlir::dyn_cast<mlir::FusedLoc>(loc))
-    for (mlir::Location inner : fused.getLocations())
-      nodeNames(inner, names);
-}
-
 std::string opName(mlir::Operation *op) {
   return op->getName().stripDialect().str();
 }
@@ -83,7 +62,7 @@ void writeDot(mlir::func::FuncOp entry, llvm::raw_ostream &os) {
     std::string id = "in" + std::to_string(i);
     nodeOf[argument] = id;
     os << "  " << id << " [shape=ellipse, label=\"input " << i << "\\n"
-       << typeText(argument.getType()) << "\"];\n";
+       << shapeText(argument.getType()) << "\"];\n";
   }
   auto edgeTo = [&](mlir::Value from, const std::string &to) {
     auto it = nodeOf.find(from);
@@ -117,7 +96,7 @@ void writeDot(mlir::func::FuncOp entry, llvm::raw_ostream &os) {
       for (mlir::Operation &member : body.without_terminator()) {
         std::string id = "n" + std::to_string(counter++);
         os << "    " << id << " [label=\"" << opName(&member) << "\\n"
-           << typeText(member.getResult(0).getType()) << "\"];\n";
+           << shapeText(member.getResult(0).getType()) << "\"];\n";
         for (mlir::Value operand : member.getOperands())
           edgeTo(operand, id);
         nodeOf[member.getResult(0)] = id;
@@ -130,7 +109,7 @@ void writeDot(mlir::func::FuncOp entry, llvm::raw_ostream &os) {
     }
     std::string id = "n" + std::to_string(counter++);
     os << "  " << id << " [label=\"" << opName(&op) << "\\n"
-       << (op.getNumResults() ? typeText(op.getResult(0).getType()) : "")
+       << (op.getNumResults() ? shapeText(op.getResult(0).getType()) : "")
        << "\"];\n";
     for (mlir::Value operand : op.getOperands())
       edgeTo(operand, id);
@@ -212,37 +191,24 @@ int runInspectCommand(const Args &args) {
   llvm::raw_fd_ostream &os = llvm::outs();
   os << "model: " << entry.getName() << " (-O" << options.optLevel << ")\n";
   for (auto [i, argument] : llvm::enumerate(entry.getArguments()))
-    os << "input " << i << ": " << typeText(argument.getType()) << "\n";
+    os << "input " << i << ": " << shapeText(argument.getType()) << "\n";
   for (auto [i, type] : llvm::enumerate(entry.getResultTypes()))
-    os << "output " << i << ": " << typeText(type) << "\n";
-  int index = 0, groups = 0, constants = 0;
+    os << "output " << i << ": " << shapeText(type) << "\n";
+  int constants = 0;
+  for (mlir::Operation &op : entry.getBody().front())
+    constants += mlir::isa<ConstantOp>(op);
+  std::vector<KernelSummary> kernels = summarizeKernels(entry);
+  int index = kernels.size(), groups = 0;
   std::string listing;
   llvm::raw_string_ostream list(listing);
-  for (mlir::Operation &op : entry.getBody().front()) {
-    if (mlir::isa<ConstantOp>(op)) {
-      ++constants;
-      continue;
-    }
-    if (mlir::isa<mlir::func::ReturnOp>(op))
-      continue;
-    llvm::SmallVector<std::string> nodes;
-    nodeNames(op.getLoc(), nodes);
-    list << "  [" << index++ << "] ";
-    if (auto fused = mlir::dyn_cast<FusedOp>(op)) {
-      ++groups;
-      list << "fused ";
-      llvm::ListSeparator plus("+");
-      for (mlir::Operation &member :
-           fused.getBody().front().without_terminator())
-        list << plus << opName(&member);
-    } else {
-      list << opName(&op);
-    }
-    list << " -> " << typeText(op.getResult(0).getType());
-    if (!nodes.empty()) {
+  for (auto [i, kernel] : llvm::enumerate(kernels)) {
+    groups += kernel.fused;
+    list << "  [" << i << "] " << (kernel.fused ? "fused " : "") << kernel.ops
+         << " -> " << kernel.resultType;
+    if (!kernel.nodes.empty()) {
       list << "  (";
       llvm::ListSeparator comma(", ");
-      for (const std::string &node : nodes)
+      for (const std::string &node : kernel.nodes)
         list << comma << node;
       list << ")";
     }

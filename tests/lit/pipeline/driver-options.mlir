@@ -16,6 +16,11 @@
 // REPORT-NEXT: layout changes: 0
 // REPORT-NEXT: kernels: 2
 // REPORT-NEXT: arena: 1024 bytes (naive 1024 bytes)
+// Each 3x3 conv: 2 x 256 outputs x 36 multiply-adds = 18432, plus one per
+// element of the relu (and the add): 18688 and 18944.
+// REPORT-NEXT: estimated arithmetic: 37.6 kFLOP (37632 FLOP) in 2 graph kernels
+// REPORT-NEXT: [0] fused conv+relu -> 1x4x8x8xf32  18.7 kFLOP (49.7 %)  (conv1, relu1)
+// REPORT-NEXT: [1] fused conv+add+relu -> 1x4x8x8xf32  18.9 kFLOP (50.3 %)  (conv2, add, relu2)
 
 // Without fusion each op is its own kernel and needs its own buffer.
 // NOFUSE: fused groups: 0
@@ -28,6 +33,10 @@
 // O3: fused groups: 2
 // O3-NEXT: layout changes: 2
 // O3-NEXT: kernels: 4
+// The blocked layout does the same arithmetic; its conversions do none.
+// O3: estimated arithmetic: 37.6 kFLOP (37632 FLOP) in 4 graph kernels
+// O3-NEXT: [0] to_blocked -> 1x1x8x8x4xf32  0 FLOP (0.0 %)  (conv1)
+// O3-NEXT: [1] fused conv_blocked+relu -> 1x1x8x8x4xf32  18.7 kFLOP (49.7 %)
 
 // -O0: no graph optimization, no tiling, no planning.
 // O0: fused groups: 0
