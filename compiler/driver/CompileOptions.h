@@ -22,6 +22,7 @@ struct CompileOptions {
   bool printIRAfterAll = false;         // --print-ir-after-all
   std::set<std::string> printIRAfter;   // --print-ir-after=PASS
   bool report = false;                  // --report
+  bool profile = false; // --profile: time each kernel (dlc bench --profile)
 };
 
 } // namespace dlc

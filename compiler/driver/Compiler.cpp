@@ -335,14 +335,52 @@ bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
 }
 } // namespace
 
-/// Top-level loop nests (and any op left that would run as one) in `entry`.
+/// Whether a top-level op of the lowered compute function runs as a kernel:
+/// a loop nest, or any op left that would run as one.
+static bool isKernel(Operation &op) {
+  return isa<LoopLikeOpInterface, linalg::LinalgOp, memref::CopyOp,
+             func::CallOp>(op);
+}
+
 static int64_t countKernels(func::FuncOp entry) {
-  int64_t kernels = 0;
+  return llvm::count_if(entry.getBody().front(), isKernel);
+}
+
+/// --profile: calls __dlc_profile_mark(i) before kernel i of `entry` and
+/// (K) before it returns; the glue turns the marks into per-kernel times.
+/// Returns each kernel's label: its ONNX nodes, or its op name.
+static std::vector<std::string> instrumentKernels(func::FuncOp entry) {
+  MLIRContext *context = entry.getContext();
+  auto module = entry->getParentOfType<ModuleOp>();
+  OpBuilder builder(context);
+  builder.setInsertionPointToStart(module.getBody());
+  auto markType = builder.getFunctionType({builder.getI32Type()}, {});
+  auto mark = builder.create<func::FuncOp>(entry.getLoc(), "__dlc_profile_mark",
+                                           markType);
+  mark.setPrivate();
+  std::vector<std::string> labels;
+  auto callMark = [&](Operation *before, int32_t index) {
+    builder.setInsertionPoint(before);
+    Value position =
+        builder.create<arith::ConstantIntOp>(before->getLoc(), index, 32);
+    builder.create<func::CallOp>(before->getLoc(), mark, position);
+  };
+  SmallVector<Operation *> kernels;
   for (Operation &op : entry.getBody().front())
-    if (isa<LoopLikeOpInterface, linalg::LinalgOp, memref::CopyOp,
-            func::CallOp>(op))
-      ++kernels;
-  return kernels;
+    if (isKernel(op))
+      kernels.push_back(&op);
+  for (auto [i, op] : llvm::enumerate(kernels)) {
+    std::vector<std::string> nodes = nodeNamesOf(op->getLoc());
+    std::string label;
+    for (const std::string &node : nodes)
+      label += (label.empty() ? "" : ", ") + node;
+    labels.push_back(label.empty() ? op->getName().getStringRef().str()
+                                   : label);
+    callMark(op, static_cast<int32_t>(i));
+  }
+  callMark(entry.getBody().front().getTerminator(),
+           static_cast<int32_t>(kernels.size()));
+  return labels;
 }
 
 bool optimizeGraph(ModuleOp module, const CompileOptions &options,
@@ -433,6 +471,9 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     if (auto naive = entry->getAttrOfType<IntegerAttr>("dlc.naive_bytes"))
       stats->naiveBytes = naive.getInt();
   }
+  std::vector<std::string> profiledKernels;
+  if (options.profile)
+    profiledKernels = instrumentKernels(entry);
   if (emits(EmitKind::Loops)) {
     if (!writeText(
             staging.path(name + ".loops.mlir"),
@@ -498,12 +539,13 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     ModelSignature withLoops = signature;
     for (auto loop : loopsToLaunch)
       withLoops.parallelLoops.push_back(loop);
+    withLoops.profiledKernels = profiledKernels;
     if (!linkModelLibrary(withLoops, staging.path(name + ".o"),
                           staging.path(library), std::string(scratch), error))
       return false;
     if (!writeText(
             staging.path(header),
-            [&](llvm::raw_ostream &os) { os << emitModelHeader(signature); },
+            [&](llvm::raw_ostream &os) { os << emitModelHeader(withLoops); },
             error))
       return false;
     staging.keep(library);

@@ -92,6 +92,12 @@ static void nodeNames(Location loc, std::vector<std::string> &names) {
       nodeNames(inner, names);
 }
 
+std::vector<std::string> nodeNamesOf(Location loc) {
+  std::vector<std::string> names;
+  nodeNames(loc, names);
+  return names;
+}
+
 std::vector<KernelSummary> summarizeKernels(func::FuncOp entry) {
   std::vector<KernelSummary> kernels;
   for (Operation &op : entry.getBody().front()) {
@@ -109,7 +115,7 @@ std::vector<KernelSummary> summarizeKernels(func::FuncOp entry) {
     }
     if (op.getNumResults())
       kernel.resultType = shapeText(op.getResult(0).getType());
-    nodeNames(op.getLoc(), kernel.nodes);
+    kernel.nodes = nodeNamesOf(op.getLoc());
     kernel.flops = estimateFlops(&op);
     kernels.push_back(std::move(kernel));
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace mlir {
+class Location;
 class Operation;
 class Type;
 namespace func {
@@ -40,6 +41,9 @@ std::vector<KernelSummary> summarizeKernels(mlir::func::FuncOp entry);
 /// softmax element, one per result element of elementwise ops, none for
 /// data movement.
 int64_t estimateFlops(mlir::Operation *op);
+
+/// The ONNX node names a location carries (a NameLoc or a fusion of them).
+std::vector<std::string> nodeNamesOf(mlir::Location loc);
 
 /// `type` as "1x64x56x56xf32".
 std::string shapeText(mlir::Type type);

@@ -44,6 +44,9 @@ struct ModelSignature {
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
   std::vector<ParallelLoop> parallelLoops; // filled after lowering
+  /// With --profile: one label per timed kernel, in run order. The compute
+  /// function calls __dlc_profile_mark(i) before kernel i and (K) at its end.
+  std::vector<std::string> profiledKernels;
 };
 
 /// The symbol the compiled compute function gets; called only by the glue.

@@ -165,3 +165,28 @@ def test_inspect_dot_draws_groups_as_clusters():
     path = os.path.join(work, "block.onnx")
     onnx.save(model_zoo.small_cnn(), path)
     assert "+add+relu -> " in check_dot_renders(path, work)
+
+
+def test_profile_times_every_kernel(baselines):
+    """dlc compile --profile + dlc bench --profile: one line per kernel the
+    report counts, shares adding up to 100 %, the same outputs as without
+    timers; a library without timers is refused by bench --profile."""
+    path, x, full = baselines["small_cnn"]
+    work = h.new_work_dir()
+    library, kernels, _, _, _, _ = compile_with_report(
+        path, os.path.join(work, "lib"), "small_cnn", extra=("--profile",))
+    profiled = h.run_library(library, {"input": x}, work)
+    for output, value in full.items():
+        np.testing.assert_array_equal(profiled[output], value)
+    result = h.run_dlc("bench", library, "--profile", "--iters", "5", "--warmup", "1")
+    lines = result.stdout.splitlines()
+    summary = next(line for line in lines if line.startswith("kernels: "))
+    assert summary.startswith("kernels: %d," % kernels) and "mean of 5 runs" in summary
+    rows = [line for line in lines if line.startswith("  [")]
+    assert len(rows) == kernels
+    assert abs(sum(float(row.split("%")[0].split()[-1]) for row in rows) - 100) < 0.5
+    plain = os.path.join(os.path.dirname(baselines["small_cnn"][0]), "small_cnn",
+                         "libsmall_cnn.so")
+    refused = h.run_dlc("bench", plain, "--profile", check=False)
+    assert refused.returncode != 0
+    assert "compile it with dlc compile --profile" in refused.stderr

@@ -51,6 +51,9 @@ static const char kCompileHelp[] =
     "                            intermediates against the naive sum, and\n"
     "                            each graph kernel's estimated arithmetic\n"
     "                            (FLOPs) with its share of the total\n"
+    "  --profile                 time each kernel of the library (dlc bench\n"
+    "                            --profile prints the times); adds two clock\n"
+    "                            reads per kernel\n"
     "  --disable-pass=PASS       skip an optional pass (may be repeated):\n"
     "                            canonicalize, cse, dlc-fold-constants,\n"
     "                            dlc-fold-batchnorm, dlc-layout-nchwc,\n"
@@ -225,6 +228,8 @@ int runCompileCommand(const Args &args) {
       options.verbose = true;
     } else if (arg == "--report") {
       options.report = true;
+    } else if (arg == "--profile") {
+      options.profile = true;
     } else if (arg == "--print-ir-after-all") {
       options.printIRAfterAll = true;
     } else if (auto v = inlineValue("--print-ir-after=")) {

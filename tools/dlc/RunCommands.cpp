@@ -27,6 +27,11 @@ struct LoadedModel {
   const dlc_model_info *info = nullptr;
   RunFn run = nullptr;
   SetThreadsFn setThreads = nullptr; // <name>_set_num_threads
+  // <name>_profile and <name>_profile_reset: only in libraries compiled with
+  // dlc compile --profile.
+  int32_t (*profile)(const char *const **, const double **,
+                     int64_t *) = nullptr;
+  void (*profileReset)(void) = nullptr;
   ~LoadedModel() {
     if (handle)
       dlclose(handle);
@@ -65,6 +70,10 @@ bool loadModel(const std::string &path, const std::string &givenName,
   }
   model.setThreads = reinterpret_cast<SetThreadsFn>(
       dlsym(model.handle, (name + "_set_num_threads").c_str()));
+  model.profile = reinterpret_cast<decltype(model.profile)>(
+      dlsym(model.handle, (name + "_profile").c_str()));
+  model.profileReset = reinterpret_cast<decltype(model.profileReset)>(
+      dlsym(model.handle, (name + "_profile_reset").c_str()));
   model.info = info();
   if (!model.info || model.info->abi_version != DLC_ABI_VERSION) {
     error = "'" + path + "' was built for another dlc runtime ABI version";
@@ -230,7 +239,10 @@ const char kBenchHelp[] =
     "  --warmup K    untimed runs first (default 10)\n"
     "  --iters N     timed runs (default 100)\n"
     "  --threads T   threads the model runs on (default 0: one per online\n"
-    "                core)\n";
+    "                core)\n"
+    "  --profile     also print the mean time of each kernel over the timed\n"
+    "                runs, with its share and ONNX nodes, slowest first\n"
+    "                (LIB must be compiled with dlc compile --profile)\n";
 
 } // namespace
 
@@ -298,10 +310,34 @@ int runRunCommand(const Args &args) {
   return ok ? 0 : reportError(error);
 }
 
+/// The mean time per run of each kernel, slowest first.
+static void printKernelTimes(const LoadedModel &model) {
+  const char *const *names = nullptr;
+  const double *nanoseconds = nullptr;
+  int64_t runs = 0;
+  int32_t count = model.profile(&names, &nanoseconds, &runs);
+  double total = 0;
+  std::vector<int32_t> order;
+  for (int32_t i = 0; i < count; ++i) {
+    total += nanoseconds[i];
+    order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return nanoseconds[a] > nanoseconds[b];
+  });
+  std::printf("kernels: %d, %.4f ms per run in kernels (mean of %lld runs)\n",
+              count, runs ? total / runs / 1e6 : 0.0, (long long)runs);
+  for (int32_t i : order)
+    std::printf("  [%d] %9.4f ms %5.1f %%  %s\n", i,
+                runs ? nanoseconds[i] / runs / 1e6 : 0.0,
+                total > 0 ? 100.0 * nanoseconds[i] / total : 0.0, names[i]);
+}
+
 int runBenchCommand(const Args &args) {
   std::string library, name;
   std::map<std::string, std::string> files;
   long warmup = 10, iterations = 100, threads = 0;
+  bool profile = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     bool hasValue = i + 1 < args.size();
@@ -334,6 +370,8 @@ int runBenchCommand(const Args &args) {
         return 2;
     } else if (arg == "--name" && hasValue) {
       name = args[++i];
+    } else if (arg == "--profile") {
+      profile = true;
     } else if (!acceptLibraryArgument(arg, "bench", library)) {
       return 2;
     }
@@ -354,10 +392,16 @@ int runBenchCommand(const Args &args) {
   else if (threads > 1)
     return reportError("'" + library +
                        "' predates threads: it runs on one thread");
+  if (profile && (!model.profile || !model.profileReset))
+    return reportError("'" + library +
+                       "' has no kernel timers: compile it with dlc compile "
+                       "--profile");
   long used = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
   for (long i = 0; i < warmup; ++i)
     if (!invoke(model, inputs, outputs, error))
       return reportError(error);
+  if (model.profileReset)
+    model.profileReset();
   std::vector<double> times;
   for (long i = 0; i < iterations; ++i) {
     auto begin = std::chrono::steady_clock::now();
@@ -375,6 +419,8 @@ int runBenchCommand(const Args &args) {
               model.info->name, iterations, warmup, used, used == 1 ? "" : "s");
   std::printf("median: %.4f ms\n", median);
   std::printf("min: %.4f ms\nmax: %.4f ms\n", times.front(), times.back());
+  if (profile)
+    printKernelTimes(model);
   return 0;
 }
 
