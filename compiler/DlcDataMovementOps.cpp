@@ -57,9 +57,8 @@ GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   if (inputType.getRank() != indicesType.getRank())
     return emitOptionalError(loc, "indices must have the input's rank ",
                              inputType.getRank());
-  if (normalizeAxis(adaptor.getAxis(), inputType.getRank()) < 0)
-    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
-                             " is out of range");
+  if (failed(inferAxis(loc, adaptor.getAxis(), inputType.getRank())))
+    return failure();
   inferred.push_back(RankedTensorType::get(indicesType.getShape(),
                                            inputType.getElementType()));
   return success();
@@ -135,11 +134,7 @@ ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
         loc, "indices ", shapeString(types->indices.getShape()),
         " and updates ", shapeString(types->updates.getShape()),
         " must have one shape of the data's rank ", types->data.getRank());
-  if (normalizeAxis(adaptor.getAxis(), types->data.getRank()) < 0)
-    return emitOptionalError(loc, "axis ",
-                             static_cast<int64_t>(adaptor.getAxis()),
-                             " is out of range");
-  return success();
+  return inferAxis(loc, adaptor.getAxis(), types->data.getRank());
 }
 
 LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
@@ -177,11 +172,10 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *context,
   if (!inputType || inputType.getRank() < 1)
     return emitOptionalError(loc, "input must be a ranked tensor of rank 1 "
                                   "or more");
-  int64_t axis = normalizeAxis(adaptor.getAxis(), inputType.getRank());
-  if (axis < 0)
-    return emitOptionalError(loc, "axis ",
-                             static_cast<int64_t>(adaptor.getAxis()),
-                             " is out of range");
+  auto axisOr = inferAxis(loc, adaptor.getAxis(), inputType.getRank());
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = *axisOr;
   int64_t k = static_cast<int64_t>(adaptor.getK()),
           size = inputType.getDimSize(axis);
   if (k < 0 || (!isDynamic(size) && k > size))
@@ -237,15 +231,13 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "operands must be ranked, input rank >= 1");
   if (!isa<IntegerType>(indicesType.getElementType()))
     return emitOptionalError(loc, "indices must be integers");
-  int64_t axis = normalizeAxis(adaptor.getAxis(), inputType.getRank());
-  if (axis < 0)
-    return emitOptionalError(loc, "axis ",
-                             static_cast<int64_t>(adaptor.getAxis()),
-                             " is out of range for rank ", inputType.getRank());
+  auto axis = inferAxis(loc, adaptor.getAxis(), inputType.getRank());
+  if (failed(axis))
+    return failure();
   ArrayRef<int64_t> input = inputType.getShape();
-  SmallVector<int64_t> shape(input.take_front(axis));
+  SmallVector<int64_t> shape(input.take_front(*axis));
   llvm::append_range(shape, indicesType.getShape());
-  llvm::append_range(shape, input.drop_front(axis + 1));
+  llvm::append_range(shape, input.drop_front(*axis + 1));
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
   return success();
 }
@@ -292,11 +284,10 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   if (!firstType)
     return emitOptionalError(loc, "inputs must be ranked tensors");
   int64_t rank = firstType.getRank();
-  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
-  if (axis < 0)
-    return emitOptionalError(loc, "axis ",
-                             static_cast<int64_t>(adaptor.getAxis()),
-                             " is out of range for rank ", rank);
+  auto axisOr = inferAxis(loc, adaptor.getAxis(), rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = *axisOr;
   SmallVector<int64_t> shape(firstType.getShape());
   shape[axis] = 0;
   for (Value input : adaptor.getInputs()) {

@@ -486,10 +486,10 @@ inferArgReduce(MLIRContext *context, std::optional<Location> loc,
   if (!inputType)
     return emitOptionalError(loc, "input must be a ranked tensor");
   int64_t rank = inputType.getRank();
-  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
-  if (axis < 0)
-    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
-                             " is out of range for rank ", rank);
+  auto axisOr = inferAxis(loc, adaptor.getAxis(), rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = *axisOr;
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < rank; ++d) {
     if (d != axis)

@@ -7,7 +7,9 @@
 #ifndef DLC_COMPILER_DLCOPSHELPERS_H
 #define DLC_COMPILER_DLCOPSHELPERS_H
 
+#include "compiler/DlcDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
 
 #include <string>
 
@@ -25,6 +27,17 @@ inline std::string shapeString(llvm::ArrayRef<int64_t> shape) {
   for (auto [i, dim] : llvm::enumerate(shape))
     text += (i ? "," : "") + (isDynamic(dim) ? "?" : std::to_string(dim));
   return text + "]";
+}
+
+/// An axis attribute (negative counts from the end) in [0, rank), or a
+/// failure reported at `loc`.
+inline mlir::FailureOr<int64_t> inferAxis(std::optional<mlir::Location> loc,
+                                          uint64_t rawAxis, int64_t rank) {
+  int64_t axis = normalizeAxis(rawAxis, rank);
+  if (axis < 0)
+    return mlir::emitOptionalError(loc, "axis ", static_cast<int64_t>(rawAxis),
+                                   " is out of range for rank ", rank);
+  return axis;
 }
 
 } // namespace dlc

@@ -21,6 +21,54 @@ using namespace dlc;
 
 namespace {
 
+/// A scf.for nest over `shape` carrying one tensor; `body` gets the loop
+/// indices and the carried tensor and returns its next value.
+Value buildTensorLoopNest(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value init,
+    function_ref<Value(OpBuilder &, Location, ValueRange, Value)> body) {
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t size : shape) {
+    lbs.push_back(b.create<arith::ConstantIndexOp>(loc, 0));
+    ubs.push_back(b.create<arith::ConstantIndexOp>(loc, size));
+    steps.push_back(b.create<arith::ConstantIndexOp>(loc, 1));
+  }
+  scf::LoopNest nest =
+      scf::buildLoopNest(b, loc, lbs, ubs, steps, init,
+                         [&](OpBuilder &inner, Location at, ValueRange ivs,
+                             ValueRange carried) -> scf::ValueVector {
+                           return {body(inner, at, ivs, carried[0])};
+                         });
+  return nest.results.empty() ? init : nest.results[0];
+}
+
+/// `positions` with the one along `axis` replaced by the clamped `index`
+/// (gather_elements reads there, scatter_elements writes there).
+SmallVector<Value> elementCoordinates(OpBuilder &b, Location loc,
+                                      ValueRange positions, int64_t axis,
+                                      Value index, int64_t size) {
+  SmallVector<Value> coordinates(positions);
+  coordinates[axis] = clampedIndex(b, loc, index, size);
+  return coordinates;
+}
+
+/// The clamped coordinates held by the index tuple at `where` (the leading
+/// positions of `indices`), into `dataType`'s dims `firstDim`.. (gather_nd
+/// reads there, scatter_nd writes there).
+SmallVector<Value> tupleCoordinates(OpBuilder &b, Location loc, Value indices,
+                                    ValueRange where, RankedTensorType dataType,
+                                    int64_t firstDim) {
+  SmallVector<Value> coordinates;
+  int64_t k = cast<RankedTensorType>(indices.getType()).getShape().back();
+  for (int64_t j = 0; j < k; ++j) {
+    SmallVector<Value> at(where);
+    at.push_back(b.create<arith::ConstantIndexOp>(loc, j));
+    coordinates.push_back(
+        clampedIndex(b, loc, b.create<tensor::ExtractOp>(loc, indices, at),
+                     dataType.getDimSize(firstDim + j)));
+  }
+  return coordinates;
+}
+
 /// One generic over the input with two outputs, the running extreme value
 /// and its index. A later element replaces the kept one when it compares
 /// strictly better (or equal, with select_last_index); NaN compares better
@@ -128,12 +176,12 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
     Value result = buildElementwise(
         rewriter, op.getLoc(), resultType, adaptor.getIndices(),
         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          Value index = clampedIndex(b, loc, args[0], size);
-          SmallVector<Value> coordinates;
+          SmallVector<Value> positions;
           for (int64_t d = 0; d < rank; ++d)
-            coordinates.push_back(
-                d == axis ? index : b.create<linalg::IndexOp>(loc, d));
-          return b.create<tensor::ExtractOp>(loc, input, coordinates);
+            positions.push_back(b.create<linalg::IndexOp>(loc, d));
+          return b.create<tensor::ExtractOp>(
+              loc, input,
+              elementCoordinates(b, loc, positions, axis, args[0], size));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -153,7 +201,6 @@ struct GatherNDLowering : OpConversionPattern<GatherNDOp> {
     auto indicesType = cast<RankedTensorType>(indices.getType());
     int64_t batchDims = op.getBatchDims();
     int64_t tupleRank = indicesType.getRank() - 1; // result dims from indices
-    int64_t k = indicesType.getShape().back();
     Value result = buildElementwise(
         rewriter, op.getLoc(), resultType, ValueRange{},
         [&](OpBuilder &b, Location loc, ValueRange) -> Value {
@@ -162,14 +209,9 @@ struct GatherNDLowering : OpConversionPattern<GatherNDOp> {
             where.push_back(b.create<linalg::IndexOp>(loc, d));
           for (int64_t d = 0; d < batchDims; ++d)
             coordinates.push_back(where[d]);
-          for (int64_t j = 0; j < k; ++j) {
-            SmallVector<Value> at(where);
-            at.push_back(b.create<arith::ConstantIndexOp>(loc, j));
-            int64_t size = inputType.getDimSize(batchDims + j);
-            Value index = clampedIndex(
-                b, loc, b.create<tensor::ExtractOp>(loc, indices, at), size);
-            coordinates.push_back(index);
-          }
+          llvm::append_range(
+              coordinates,
+              tupleCoordinates(b, loc, indices, where, inputType, batchDims));
           for (int64_t d = tupleRank; d < resultType.getRank(); ++d)
             coordinates.push_back(b.create<linalg::IndexOp>(loc, d));
           return b.create<tensor::ExtractOp>(loc, input, coordinates);
@@ -196,75 +238,44 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
     int64_t size = type.getDimSize(axis);
     Value input = adaptor.getInput();
     bool exclusive = op.getExclusive(), reverse = op.getReverse();
-    // Loops over all other dims: scf.for nests, each row summed in order.
-    Value result =
+    // Loops over all other dims, each row summed in order.
+    SmallVector<int64_t> rowShape(type.getShape());
+    rowShape.erase(rowShape.begin() + axis);
+    Value init =
         rewriter.create<tensor::EmptyOp>(loc, type.getShape(), elementType);
-    SmallVector<Value> outer;
-    std::function<Value(OpBuilder &, int64_t, Value)> nest =
-        [&](OpBuilder &b, int64_t d, Value acc) -> Value {
-      if (d == rank) {
-        Value zero = scalarConstant(b, loc, elementType, 0);
-        auto rowLoop = b.create<scf::ForOp>(
-            loc, b.create<arith::ConstantIndexOp>(loc, 0),
-            b.create<arith::ConstantIndexOp>(loc, size),
-            b.create<arith::ConstantIndexOp>(loc, 1), ValueRange{zero, acc},
-            [&](OpBuilder &inner, Location at, Value step, ValueRange carried) {
-              Value position =
-                  reverse
-                      ? inner.create<arith::SubIOp>(
-                            at,
-                            inner.create<arith::ConstantIndexOp>(at, size - 1),
-                            step)
-                      : step;
-              SmallVector<Value> coordinates(outer);
-              coordinates.insert(coordinates.begin() + axis, position);
-              Value x = inner.create<tensor::ExtractOp>(at, input, coordinates);
-              Value sum = addScalars(inner, at, carried[0], x);
-              Value stored = exclusive ? carried[0] : sum;
-              Value updated = inner.create<tensor::InsertOp>(
-                  at, stored, carried[1], coordinates);
-              inner.create<scf::YieldOp>(at, ValueRange{sum, updated});
-            });
-        return rowLoop.getResult(1);
-      }
-      if (d == axis)
-        return nest(b, d + 1, acc);
-      auto loop = b.create<scf::ForOp>(
-          loc, b.create<arith::ConstantIndexOp>(loc, 0),
-          b.create<arith::ConstantIndexOp>(loc, type.getDimSize(d)),
-          b.create<arith::ConstantIndexOp>(loc, 1), ValueRange{acc},
-          [&](OpBuilder &inner, Location, Value iv, ValueRange carried) {
-            outer.push_back(iv);
-            Value next = nest(inner, d + 1, carried[0]);
-            outer.pop_back();
-            inner.create<scf::YieldOp>(loc, next);
-          });
-      return loop.getResult(0);
-    };
-    rewriter.replaceOp(op, nest(rewriter, 0, result));
+    Value result = buildTensorLoopNest(
+        rewriter, loc, rowShape, init,
+        [&](OpBuilder &b, Location at, ValueRange row, Value acc) {
+          Value zero = scalarConstant(b, at, elementType, 0);
+          auto rowLoop = b.create<scf::ForOp>(
+              at, b.create<arith::ConstantIndexOp>(at, 0),
+              b.create<arith::ConstantIndexOp>(at, size),
+              b.create<arith::ConstantIndexOp>(at, 1), ValueRange{zero, acc},
+              [&](OpBuilder &inner, Location il, Value step,
+                  ValueRange carried) {
+                Value position = reverse
+                                     ? inner.create<arith::SubIOp>(
+                                           il,
+                                           inner.create<arith::ConstantIndexOp>(
+                                               il, size - 1),
+                                           step)
+                                     : step;
+                SmallVector<Value> coordinates(row);
+                coordinates.insert(coordinates.begin() + axis, position);
+                Value x =
+                    inner.create<tensor::ExtractOp>(il, input, coordinates);
+                Value sum = addScalars(inner, il, carried[0], x);
+                Value stored = exclusive ? carried[0] : sum;
+                Value updated = inner.create<tensor::InsertOp>(
+                    il, stored, carried[1], coordinates);
+                inner.create<scf::YieldOp>(il, ValueRange{sum, updated});
+              });
+          return rowLoop.getResult(1);
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
-
-/// A scf.for nest over `shape` carrying one tensor; `body` gets the loop
-/// indices and the carried tensor and returns its next value.
-Value buildTensorLoopNest(
-    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value init,
-    function_ref<Value(OpBuilder &, Location, ValueRange, Value)> body) {
-  SmallVector<Value> lbs, ubs, steps;
-  for (int64_t size : shape) {
-    lbs.push_back(b.create<arith::ConstantIndexOp>(loc, 0));
-    ubs.push_back(b.create<arith::ConstantIndexOp>(loc, size));
-    steps.push_back(b.create<arith::ConstantIndexOp>(loc, 1));
-  }
-  scf::LoopNest nest =
-      scf::buildLoopNest(b, loc, lbs, ubs, steps, init,
-                         [&](OpBuilder &inner, Location at, ValueRange ivs,
-                             ValueRange carried) -> scf::ValueVector {
-                           return {body(inner, at, ivs, carried[0])};
-                         });
-  return nest.results.empty() ? init : nest.results[0];
-}
 
 /// `old` combined with `update` as a scatter's `reduction` says.
 Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value old,
@@ -306,20 +317,14 @@ template <typename OpTy> struct ScatterLowering : OpConversionPattern<OpTy> {
           SmallVector<Value> target;
           if constexpr (std::is_same_v<OpTy, ScatterElementsOp>) {
             int64_t axis = normalizeAxis(op.getAxis(), dataType.getRank());
-            target.assign(ivs.begin(), ivs.end());
-            target[axis] = clampedIndex(
-                b, loc, b.create<tensor::ExtractOp>(loc, indices, ivs),
+            target = elementCoordinates(
+                b, loc, ivs, axis,
+                b.create<tensor::ExtractOp>(loc, indices, ivs),
                 dataType.getDimSize(axis));
           } else {
             int64_t tupleRank = indicesType.getRank() - 1;
-            int64_t k = indicesType.getShape().back();
-            for (int64_t j = 0; j < k; ++j) {
-              SmallVector<Value> at(ivs.take_front(tupleRank));
-              at.push_back(b.create<arith::ConstantIndexOp>(loc, j));
-              target.push_back(clampedIndex(
-                  b, loc, b.create<tensor::ExtractOp>(loc, indices, at),
-                  dataType.getDimSize(j)));
-            }
+            target = tupleCoordinates(b, loc, indices,
+                                      ivs.take_front(tupleRank), dataType, 0);
             llvm::append_range(target, ivs.drop_front(tupleRank));
           }
           Value update = b.create<tensor::ExtractOp>(loc, updates, ivs);

@@ -41,11 +41,11 @@ func.func @arg_min_last(%x: tensor<3x4xi32>) -> tensor<1x4xi64> {
 
 // CHECK-LABEL: func @gather_elements
 // CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<3x2xi64>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK: %[[ROW:.*]] = linalg.index 0 : index
 // CHECK: %[[I:.*]] = arith.index_cast %{{.*}} : i64 to index
 // CHECK: arith.cmpi slt, %[[I]]
 // CHECK: arith.maxsi
 // CHECK: %[[CLAMPED:.*]] = arith.minsi
-// CHECK: %[[ROW:.*]] = linalg.index 0 : index
 // CHECK: tensor.extract %arg0[%[[ROW]], %[[CLAMPED]]] : tensor<3x4xf32>
 func.func @gather_elements(%x: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
   %0 = dlc.gather_elements %x, %i {axis = 1 : i64} : (tensor<3x4xf32>, tensor<3x2xi64>) -> tensor<3x2xf32>
