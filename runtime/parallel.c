@@ -1,15 +1,20 @@
 /* dlc runtime: the thread pool that runs a model's parallel loops.
  *
  * One pool per model library, started on first use. dlc_parallel_for splits
- * [0, count) into one contiguous chunk per thread; the calling thread runs
- * the first chunk and waits for the others. Between loops a worker spins
- * for a while (a model's next parallel loop usually follows within
- * microseconds, and waking a sleeping thread costs tens of them), then
- * sleeps on a condition variable; the caller waits for the others the same
- * way. When the library is unloaded (dlclose, or the
- * process exits) a destructor stops and joins the workers, so that no thread
- * is left running code that is about to be unmapped. Plain C11 with POSIX
- * threads (in libc on glibc 2.34 and later).
+ * [0, count) into a few contiguous chunks per thread (DLC_CHUNKS_PER_THREAD)
+ * and publishes the loop; the calling thread and the workers then take
+ * chunks one at a time until none is left, so a thread that wakes late or is
+ * preempted (a shared or virtual machine) costs its share, not the whole
+ * loop: the others take its chunks. The caller returns once every chunk has
+ * run; a worker that wakes after its loop is over finds nothing to take.
+ * Between loops a worker spins for a while (a model's next parallel loop
+ * usually follows within microseconds, and waking a sleeping thread costs
+ * tens of them, far more on a virtual machine), then sleeps on a condition
+ * variable; the caller waits for the last chunk the same way. When the
+ * library is unloaded (dlclose, or the process exits) a destructor stops and
+ * joins the workers, so that no thread is left running code that is about
+ * to be unmapped. Plain C11 with POSIX threads (in libc on glibc 2.34 and
+ * later).
  */
 #define _GNU_SOURCE
 #include "dlc/runtime.h"
@@ -34,7 +39,14 @@ static uint64_t first_generation[DLC_MAX_THREADS];
 /* Written under `lock`; read without it only while spinning. */
 static atomic_int stopping = 0;
 static _Atomic uint64_t generation = 0;
-static atomic_int pending = 0;
+/* The loop's next chunk to take, tagged with the loop's generation in the
+   high bits so that a worker still holding an older loop takes nothing. */
+static _Atomic uint64_t next_chunk = 0;
+#define DLC_CHUNK_BITS 24
+/* Chunks not yet finished; the last thread to finish one signals. */
+static _Atomic int64_t unfinished = 0;
+
+#define DLC_CHUNKS_PER_THREAD 4
 
 /* About 50-100 microseconds of polling before sleeping. */
 #define DLC_SPIN_ROUNDS 20000
@@ -50,6 +62,7 @@ static inline void cpu_relax(void) {
 static dlc_task_fn task;
 static void *task_context;
 static int64_t task_count;
+static int64_t task_chunks;
 static int32_t task_threads;
 
 static int32_t online_cores(void) {
@@ -68,11 +81,29 @@ int32_t dlc_get_num_threads(void) {
   return threads > DLC_MAX_THREADS ? DLC_MAX_THREADS : threads;
 }
 
-static void run_chunk(int32_t index) {
-  int64_t begin = task_count * index / task_threads;
-  int64_t end = task_count * (index + 1) / task_threads;
-  if (begin < end)
-    task(task_context, begin, end);
+/* Takes and runs chunks of loop `loop` (a generation) until none is left;
+   returns how many it ran. Called with the task fields of that loop read. */
+static int64_t run_chunks(uint64_t loop, dlc_task_fn fn, void *context,
+                          int64_t count, int64_t chunks) {
+  int64_t ran = 0;
+  uint64_t tag = loop << DLC_CHUNK_BITS;
+  uint64_t current = atomic_load_explicit(&next_chunk, memory_order_acquire);
+  while ((current & ~(((uint64_t)1 << DLC_CHUNK_BITS) - 1)) == tag) {
+    int64_t chunk = (int64_t)(current - tag);
+    if (chunk >= chunks)
+      break;
+    if (!atomic_compare_exchange_weak_explicit(
+            &next_chunk, &current, current + 1, memory_order_acq_rel,
+            memory_order_acquire))
+      continue; /* `current` now holds the newer value */
+    int64_t begin = count * chunk / chunks;
+    int64_t end = count * (chunk + 1) / chunks;
+    if (begin < end)
+      fn(context, begin, end);
+    ++ran;
+    current = atomic_load_explicit(&next_chunk, memory_order_acquire);
+  }
+  return ran;
 }
 
 static void *worker(void *argument) {
@@ -94,14 +125,18 @@ static void *worker(void *argument) {
       return NULL;
     }
     seen = generation;
-    int run = index < task_threads;
+    dlc_task_fn fn = task;
+    void *context = task_context;
+    int64_t count = task_count, chunks = task_chunks;
+    int joins = index < task_threads; /* the loop may want fewer threads */
     pthread_mutex_unlock(&lock);
-    if (run)
-      run_chunk(index);
-    pthread_mutex_lock(&lock);
-    if (run && --pending == 0)
-      pthread_cond_signal(&work_done);
-    pthread_mutex_unlock(&lock);
+    int64_t ran = joins ? run_chunks(seen, fn, context, count, chunks) : 0;
+    if (ran > 0) {
+      pthread_mutex_lock(&lock);
+      if (atomic_fetch_sub(&unfinished, ran) == ran)
+        pthread_cond_signal(&work_done);
+      pthread_mutex_unlock(&lock);
+    }
   }
   return NULL;
 }
@@ -145,22 +180,29 @@ void dlc_parallel_for(int64_t count, dlc_task_fn fn, void *context) {
   }
   pthread_mutex_lock(&caller);
   threads = ensure_workers(threads);
+  int64_t chunks = (int64_t)threads * DLC_CHUNKS_PER_THREAD;
+  if (chunks > count)
+    chunks = count;
   pthread_mutex_lock(&lock);
   task = fn;
   task_context = context;
   task_count = count;
+  task_chunks = chunks;
   task_threads = threads;
-  pending = threads - 1;
-  ++generation;
+  atomic_store(&unfinished, chunks);
+  uint64_t loop = ++generation;
+  atomic_store(&next_chunk, loop << DLC_CHUNK_BITS);
   pthread_cond_broadcast(&work_ready);
   pthread_mutex_unlock(&lock);
-  run_chunk(0);
-  for (int round = 0; round < DLC_SPIN_ROUNDS &&
-                      atomic_load_explicit(&pending, memory_order_acquire) > 0;
+  int64_t ran = run_chunks(loop, fn, context, count, chunks);
+  atomic_fetch_sub(&unfinished, ran);
+  for (int round = 0;
+       round < DLC_SPIN_ROUNDS &&
+       atomic_load_explicit(&unfinished, memory_order_acquire) > 0;
        ++round)
     cpu_relax();
   pthread_mutex_lock(&lock);
-  while (pending > 0)
+  while (atomic_load(&unfinished) > 0)
     pthread_cond_wait(&work_done, &lock);
   pthread_mutex_unlock(&lock);
   pthread_mutex_unlock(&caller);

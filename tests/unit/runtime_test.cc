@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <gtest/gtest.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -163,13 +165,46 @@ TEST(Runtime, ParallelForCoversEveryIndexOnce) {
         ASSERT_EQ(coverage.hits[i].load(), 1)
             << "index " << i << " of " << count << " with " << threads
             << " threads";
-      // One chunk per thread, never more chunks than indices.
-      EXPECT_EQ(coverage.calls.load(),
-                static_cast<int>(std::min<int64_t>(threads, count)));
+      // One call without threads; else a few chunks per thread, never more
+      // chunks than indices.
+      EXPECT_EQ(coverage.calls.load(), threads == 1
+                                           ? 1
+                                           : static_cast<int>(std::min<int64_t>(
+                                                 int64_t{threads} * 4, count)));
     }
   }
   dlc_set_num_threads(0);
   EXPECT_GE(dlc_get_num_threads(), 1) << "0 means one per online core";
+}
+
+// The first chunk to start waits until every other chunk has run: with
+// chunks fixed per thread its thread's other chunks could never run.
+struct StuckThread {
+  static constexpr int64_t kCount = 64;
+  std::atomic<int> started{0}, finished{0};
+  std::atomic<bool> others_ran{false};
+};
+
+void runStuck(void *context, int64_t begin, int64_t end) {
+  auto *state = static_cast<StuckThread *>(context);
+  if (state->started++ == 0) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (state->finished.load() < 7 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    state->others_ran = state->finished.load() == 7;
+  }
+  ++state->finished;
+}
+
+TEST(Runtime, ParallelForLetsOtherThreadsTakeAStuckThreadsChunks) {
+  dlc_set_num_threads(2);
+  StuckThread state;
+  dlc_parallel_for(StuckThread::kCount, runStuck, &state);
+  EXPECT_EQ(state.finished.load(), 8) << "2 threads x 4 chunks";
+  EXPECT_TRUE(state.others_ran.load())
+      << "the chunks were not taken while one thread was stuck";
+  dlc_set_num_threads(0);
 }
 
 TEST(Runtime, ParallelForWithNothingToDo) {

@@ -14,6 +14,7 @@ Run it after `tools/bazel.sh build //tools/dlc`; Python from the venv of
 tools/install.sh (numpy, onnx, onnxruntime).
 """
 import argparse
+import ctypes
 import os
 import platform
 import re
@@ -79,32 +80,89 @@ def compile_dlc(path, out_dir, name):
     return os.path.join(out_dir, "lib%s.so" % name), seconds, peak_mb
 
 
-def time_dlc(library, inputs, work, iters, threads):
-    args = [DLC, "bench", library, "--iters", str(iters), "--warmup", "2",
-            "--threads", str(threads)]
-    for i, (name, value) in enumerate(inputs.items()):
-        path = os.path.join(work, "in%d.npy" % i)
-        np.save(path, value)
-        args += ["--input", "%s=%s" % (name, path)]
-    result = subprocess.run(args, capture_output=True, text=True)
-    if result.returncode != 0:
-        return None, result.stderr.strip().splitlines()[-1]
-    return float(re.search(r"median: ([0-9.]+) ms", result.stdout).group(1)), None
+# The C structures of runtime/include/dlc/runtime.h.
+class CTensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("rank", ctypes.c_int32), ("dtype", ctypes.c_int)]
+
+class CTensorInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int), ("rank", ctypes.c_int32),
+                ("shape", ctypes.POINTER(ctypes.c_int64))]
+
+class CModelInfo(ctypes.Structure):
+    _fields_ = [("abi_version", ctypes.c_uint32), ("name", ctypes.c_char_p),
+                ("num_inputs", ctypes.c_int32), ("inputs", ctypes.POINTER(CTensorInfo)),
+                ("num_outputs", ctypes.c_int32), ("outputs", ctypes.POINTER(CTensorInfo)),
+                ("entry", ctypes.c_void_p)]
+
+class CStatus(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("message", ctypes.c_char * 512)]
 
 
-def time_ort(path, inputs, iters, threads):
+class DlcLibrary:
+    """A compiled model library called in this process through its C ABI
+    (docs/runtime-abi.md): <N>_info, <N>_run and <N>_set_num_threads."""
+
+    def __init__(self, path, name, inputs):
+        self.lib = ctypes.CDLL(path)
+        get_info = getattr(self.lib, name + "_info")
+        get_info.restype = ctypes.POINTER(CModelInfo)
+        info = get_info().contents
+        self.run_fn = getattr(self.lib, name + "_run")
+        self.threads_fn = getattr(self.lib, name + "_set_num_threads")
+        self.keep = []  # arrays the tensors point into
+
+        def tensor(array):
+            array = np.ascontiguousarray(array)
+            shape = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
+            self.keep += [array, shape]
+            return CTensor(array.ctypes.data, shape, array.ndim, 1)
+
+        self.inputs = (CTensor * info.num_inputs)(
+            *[tensor(inputs[info.inputs[i].name.decode()]) for i in range(info.num_inputs)])
+        outputs = []
+        for i in range(info.num_outputs):
+            out = info.outputs[i]
+            outputs.append(tensor(np.empty([out.shape[d] for d in range(out.rank)], np.float32)))
+        self.outputs = (CTensor * info.num_outputs)(*outputs)
+        self.num_inputs, self.num_outputs = info.num_inputs, info.num_outputs
+        self.status = CStatus()
+
+    def set_threads(self, threads):
+        self.threads_fn(ctypes.c_int32(threads))
+
+    def run(self):
+        code = self.run_fn(self.inputs, self.num_inputs, self.outputs, self.num_outputs,
+                           ctypes.byref(self.status))
+        if code != 0:
+            raise RuntimeError(self.status.message.decode())
+
+
+def time_side_by_side(library, path, inputs, iters, threads, rounds=5):
+    """Median milliseconds of dlc and of onnxruntime over `iters` runs each,
+    taken in alternating blocks (dlc, ort, ort, dlc, ...; `rounds` blocks a
+    side) so that a slow spell of a shared machine falls on both. Runs within
+    a block follow each other as in a serving loop. Before each block the
+    machine rests for 0.2 s (onnxruntime's idle threads spin for about
+    50 ms after a run, and would take a core from dlc), and the first run
+    of the block is not counted (it wakes the side's threads)."""
+    library.set_threads(threads)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    for _ in range(2):
-        session.run(None, inputs)
-    times = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        session.run(None, inputs)
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+    sides = [("dlc", library.run), ("ort", lambda: session.run(None, inputs))]
+    times = {"dlc": [], "ort": []}
+    per_block = max(1, -(-iters // rounds))
+    for block in range(rounds):
+        for side, run in (sides if block % 2 == 0 else sides[::-1]):
+            time.sleep(0.2)
+            run()
+            for _ in range(per_block):
+                start = time.perf_counter()
+                run()
+                times[side].append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times["dlc"]), statistics.median(times["ort"])
 
 
 def main():
@@ -118,7 +176,8 @@ def main():
     peak = fma_peak(work)
     print("machine: %s, %d cores; one-core fp32 FMA peak %.1f GFLOP/s (tools/bench/fma_peak.c)"
           % (cpu_name(), os.cpu_count(), peak))
-    print("onnxruntime %s; dlc %s; median of %d runs" % (onnxruntime.__version__, DLC, args.iters))
+    print("onnxruntime %s; dlc %s; median of %d runs each, in 5 alternating blocks a side"
+          % (onnxruntime.__version__, DLC, -(-args.iters // 5) * 5))
 
     cases = [("gemm%d" % n, gemm_model(n), 2.0 * n ** 3) for n in (512, 1024, 2048)]
     cases += [("resnet50", model_zoo.resnet50(), None),
@@ -138,18 +197,15 @@ def main():
         rng = np.random.RandomState(0)
         inputs = {i.name: rng.randn(*[d.dim_value for d in i.type.tensor_type.shape.dim])
                   .astype(np.float32) for i in model.graph.input}
+        runner = DlcLibrary(library, name, inputs)
         for threads in args.threads:
-            dlc_ms, why = time_dlc(library, inputs, work, args.iters, threads)
-            ort_ms = time_ort(path, inputs, args.iters, threads)
-            rows.append((name, threads, dlc_ms, ort_ms, flops, why))
+            dlc_ms, ort_ms = time_side_by_side(runner, path, inputs, args.iters, threads)
+            rows.append((name, threads, dlc_ms, ort_ms, flops))
 
     print()
     print("| case | threads | dlc ms | onnxruntime ms | dlc / ort | dlc GFLOP/s | % of 1-core peak |")
     print("|---|---|---|---|---|---|---|")
-    for name, threads, dlc_ms, ort_ms, flops, why in rows:
-        if dlc_ms is None:
-            print("| %s | %d | - (%s) | %.3f | - | - | - |" % (name, threads, why, ort_ms))
-            continue
+    for name, threads, dlc_ms, ort_ms, flops in rows:
         gflops = "%.1f" % (flops / dlc_ms / 1e6) if flops else "-"
         share = "%.0f %%" % (100 * flops / dlc_ms / 1e6 / peak) if flops and threads == 1 else "-"
         print("| %s | %d | %.3f | %.3f | %.2f | %s | %s |"
