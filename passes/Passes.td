@@ -18,6 +18,9 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     Option<"convMicrokernel", "conv-microkernel", "bool", "false",
            "Lower 2-d f32 dlc.conv_blocked (and its fused epilogue) to a "
            "register-blocked vector micro-kernel">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", "32",
+           "Vector registers the conv micro-kernel's tile may use (32: "
+           "AVX-512, 16: AVX2)">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

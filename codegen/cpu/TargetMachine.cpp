@@ -78,6 +78,14 @@ int64_t vectorWidthInFloats(const llvm::TargetMachine &machine) {
   return 4;
 }
 
+int64_t vectorRegisterCount(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  const llvm::Triple &triple = machine.getTargetTriple();
+  if (triple.isX86())
+    return subtarget && subtarget->checkFeatures("+avx512f") ? 32 : 16;
+  return triple.isAArch64() ? 32 : 16;
+}
+
 std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
                                                    llvm::LLVMContext &context,
                                                    llvm::TargetMachine &machine,

@@ -29,6 +29,10 @@ createTargetMachine(const std::string &triple, const std::string &cpu,
 /// AVX, 4 otherwise): the channel block of the NCHW[x]c layout.
 int64_t vectorWidthInFloats(const llvm::TargetMachine &machine);
 
+/// The vector registers of `machine` (32 with AVX-512, 16 otherwise on x86,
+/// 32 on AArch64): how large a micro-kernel's register tile may be.
+int64_t vectorRegisterCount(const llvm::TargetMachine &machine);
+
 /// Translates an LLVM-dialect module to LLVM IR for `machine` and optimizes it
 /// at `optLevel`. On failure returns null and sets `error`.
 std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,

@@ -391,6 +391,7 @@ bool optimizeGraph(ModuleOp module, const CompileOptions &options,
   if (!machine)
     return false;
   pipeline.channelBlock = vectorWidthInFloats(*machine);
+  pipeline.vectorRegisters = vectorRegisterCount(*machine);
   return runPasses(
       module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
       "graph optimization", error, &options);
@@ -415,6 +416,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     return false;
   }
   pipeline.channelBlock = vectorWidthInFloats(*machine);
+  pipeline.vectorRegisters = vectorRegisterCount(*machine);
 
   StagingArea staging;
   if (!staging.open(options.outputDir, error))

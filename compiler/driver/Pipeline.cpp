@@ -72,6 +72,7 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // The blocked conv micro-kernel (an option of the lowering; blocked convs
   // exist from -O3).
   lowering.convMicrokernel = options.enabled("dlc-conv-microkernel", 3);
+  lowering.vectorRegisters = options.vectorRegisters;
   pm.addPass(createConvertDlcToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   bool microkernel = options.enabled("dlc-matmul-microkernel", 2);
@@ -103,7 +104,8 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   if (microkernel) {
     MatmulMicrokernelOptions kernel;
     kernel.vectorWidth = options.channelBlock;
-    kernel.microRows = options.channelBlock >= 16 ? 12 : 6;
+    // mr rows x 2 vectors of accumulators, two B vectors and a broadcast.
+    kernel.microRows = options.vectorRegisters >= 32 ? 12 : 6;
     pm.addPass(createMatmulMicrokernel(kernel));
   }
   pm.addPass(createConvertLinalgToLoopsPass());

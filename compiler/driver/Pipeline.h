@@ -21,6 +21,9 @@ struct PipelineOptions {
   /// Channels per block of the NCHW[x]c layout: the target's vector width in
   /// floats (16 for AVX-512).
   int64_t channelBlock = 16;
+  /// Vector registers for the micro-kernels' register tiles (32 with
+  /// AVX-512, 16 with AVX2).
+  int64_t vectorRegisters = 32;
   /// Whether the optional pass `name` runs from level `minLevel` on.
   bool enabled(const std::string &name, int minLevel) const {
     return optLevel >= minLevel && !disabledPasses.count(name);

@@ -724,8 +724,9 @@ struct ConvertDlcToLinalgPass
     populateElementwiseLoweringPatterns(patterns);
     populateStructuredLoweringPatterns(patterns);
     populateIndexingLoweringPatterns(patterns);
-    populateConvolutionLoweringPatterns(patterns, convMicrokernel);
-    populateFusedLoweringPatterns(patterns, convMicrokernel);
+    ConvKernelTarget convKernel{convMicrokernel, vectorRegisters};
+    populateConvolutionLoweringPatterns(patterns, convKernel);
+    populateFusedLoweringPatterns(patterns, convKernel);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

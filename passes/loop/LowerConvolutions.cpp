@@ -16,6 +16,9 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <algorithm>
+#include <limits>
+
 using namespace mlir;
 using namespace dlc;
 
@@ -183,17 +186,17 @@ struct BlockLayoutLowering : OpConversionPattern<OpTy> {
 /// it supports the op, else `Derived::lowerToLoops`, the generic lowering.
 template <typename OpTy, typename Derived>
 struct MicrokernelFirst : OpConversionPattern<OpTy> {
-  MicrokernelFirst(MLIRContext *context, bool microkernel)
-      : OpConversionPattern<OpTy>(context), microkernel(microkernel) {}
-  bool microkernel;
+  MicrokernelFirst(MLIRContext *context, ConvKernelTarget kernel)
+      : OpConversionPattern<OpTy>(context), kernel(kernel) {}
+  ConvKernelTarget kernel;
 
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (microkernel)
-      if (Value result = buildBlockedConvKernel(rewriter, op.getLoc(), op,
-                                                adaptor.getInput(),
-                                                adaptor.getFilter(), nullptr)) {
+    if (kernel.enabled)
+      if (Value result = buildBlockedConvKernel(
+              rewriter, op.getLoc(), op, adaptor.getInput(),
+              adaptor.getFilter(), nullptr, kernel.vectorRegisters)) {
         rewriter.replaceOp(op, result);
         return success();
       }
@@ -320,19 +323,57 @@ struct BlockedConvLowering
 // Blocked convolution micro-kernel
 //===----------------------------------------------------------------------===//
 
-/// The largest divisor of `extent` not above `limit`.
-int64_t divisorAtMost(int64_t extent, int64_t limit) {
-  for (int64_t d = std::min(extent, limit); d > 1; --d)
-    if (extent % d == 0)
-      return d;
-  return 1;
+/// The register tile of a blocked conv: `pixels` outputs along ow (the
+/// last tile of a row may be narrower) x `blocks` channel blocks.
+struct ConvTile {
+  int64_t pixels, blocks;
+};
+
+/// The tile with the fewest estimated cycles per output row. Per input
+/// channel (per kernel position for depthwise) a tile of p pixels x c blocks
+/// does p * c FMAs (two a cycle) and p + c loads (two a cycle), and takes at
+/// least an FMA's latency (5 cycles: each accumulator waits for its previous
+/// FMA). It must fit in `registers`: p * c accumulators, c weight vectors
+/// and one broadcast (depthwise: p accumulators, the weights and one input),
+/// with at most 3/4 of the registers as accumulators (24 of AVX-512's 32,
+/// the most the earlier fixed tile used; 12 of AVX2's 16). Of equally fast
+/// tiles, one that divides the row wins (one tile shape per row), then the
+/// one with more accumulators (fewer loads per FMA).
+ConvTile chooseConvTile(int64_t outW, int64_t channelBlocks, bool depthwise,
+                        int64_t registers) {
+  auto cycles = [](int64_t p, int64_t c) {
+    return std::max({0.5 * p * c, 0.5 * (p + c), 5.0});
+  };
+  ConvTile best{1, 1};
+  double bestCost = std::numeric_limits<double>::infinity();
+  for (int64_t c : {1, 2, 4}) {
+    if ((depthwise && c > 1) || channelBlocks % c != 0)
+      continue;
+    int64_t maxPixels = depthwise ? registers - 2 : (registers - c - 1) / c;
+    maxPixels = std::min<int64_t>({maxPixels, registers * 3 / 4 / c, outW});
+    for (int64_t p = 1; p <= maxPixels; ++p) {
+      double row =
+          (outW / p) * cycles(p, c) + (outW % p ? cycles(outW % p, c) : 0.0);
+      double cost = row * static_cast<double>(channelBlocks / c);
+      bool divides = outW % p == 0, bestDivides = outW % best.pixels == 0;
+      bool tie = cost < bestCost + 1e-9;
+      if (cost < bestCost - 1e-9 || (tie && divides && !bestDivides) ||
+          (tie && divides == bestDivides &&
+           p * c > best.pixels * best.blocks)) {
+        best = {p, c};
+        bestCost = cost;
+      }
+    }
+  }
+  return best;
 }
 
 } // namespace
 
 Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
                                   Value input, Value filter,
-                                  const ConvEpilogue &epilogue) {
+                                  const ConvEpilogue &epilogue,
+                                  int64_t vectorRegisters) {
   // A depthwise conv multiplies lane by lane (input block = output block);
   // a full conv broadcasts each input channel against a block of filters.
   bool depthwise = isa<BlockedDepthwiseConvOp>(op);
@@ -392,11 +433,10 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
     pads.assign(pads.size(), 0);
   }
   bool padded = anyNonZero(pads);
-  // Register tile: `pixels` outputs along ow x `pairs` channel blocks, at
-  // most 24 accumulators (AVX-512 has 32 vector registers).
-  int64_t pairs = !depthwise && blocks % 2 == 0 ? 2 : 1;
-  int64_t pixels = divisorAtMost(outW, pairs == 2 ? 12 : 24);
-  int64_t tile = pixels * pairs;
+  // Register tile: `pixels` outputs along ow x `group` channel blocks; a row
+  // whose width `pixels` does not divide ends with a narrower tile.
+  ConvTile choice = chooseConvTile(outW, blocks, depthwise, vectorRegisters);
+  int64_t pixels = choice.pixels, group = choice.blocks;
   auto vectorType = VectorType::get({lanes}, b.getF32Type());
 
   // Constants are made where they are used (LLVM hoists them).
@@ -449,13 +489,13 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
     return {nb.create<arith::SelectOp>(loc, ok, iw, zero), ok};
   };
 
-  // Depthwise: the accumulation over (kh, kw) for one tile, one vector FMA
-  // of input and filter lanes per pixel; `checked` reads zero outside the
-  // input (border tiles).
+  // Depthwise: the accumulation over (kh, kw) for a tile of `count` pixels,
+  // one vector FMA of input and filter lanes per pixel; `checked` reads zero
+  // outside the input (border tiles).
   auto accumulateDepthwise = [&](OpBuilder &nb, Value n, Value block, Value ih0,
-                                 Value ow0,
+                                 Value ow0, int64_t count,
                                  bool checked) -> SmallVector<Value> {
-    SmallVector<Value> initial(tile, zeroVector);
+    SmallVector<Value> initial(count, zeroVector);
     auto khLoop =
         nb.create<scf::ForOp>(loc, zero, index(nb, kernelH), one, initial);
     OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
@@ -469,7 +509,7 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
         loc, vectorType, filter, ValueRange{block, kh, kw, zero}, zeroF,
         ArrayRef<bool>{true});
     SmallVector<Value> next(kwLoop.getRegionIterArgs());
-    for (int64_t i = 0; i < pixels; ++i) {
+    for (int64_t i = 0; i < count; ++i) {
       auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
       Value x = wb.create<vector::TransferReadOp>(
           loc, vectorType, input, ValueRange{n, block, ih, iw, zero}, zeroF,
@@ -483,13 +523,13 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
     return SmallVector<Value>(khLoop.getResults());
   };
 
-  // The accumulation over (co, kh, kw, ci) for one tile; `checked` reads
-  // zero outside the input (border tiles).
+  // The accumulation over (co, kh, kw, ci) for a tile of `count` pixels x
+  // `group` blocks; `checked` reads zero outside the input (border tiles).
   auto accumulate = [&](OpBuilder &nb, Value n, Value fo, Value ih0, Value ow0,
-                        bool checked) -> SmallVector<Value> {
+                        int64_t count, bool checked) -> SmallVector<Value> {
     if (depthwise)
-      return accumulateDepthwise(nb, n, fo, ih0, ow0, checked);
-    SmallVector<Value> initial(tile, zeroVector);
+      return accumulateDepthwise(nb, n, fo, ih0, ow0, count, checked);
+    SmallVector<Value> initial(count * group, zeroVector);
     auto coLoop =
         nb.create<scf::ForOp>(loc, zero, index(nb, inBlocks), one, initial);
     OpBuilder cb = OpBuilder::atBlockBegin(coLoop.getBody());
@@ -505,7 +545,7 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
     Value kw = kwLoop.getInductionVar();
     // Input columns of the tile's pixels for this kw.
     SmallVector<Value> columns, columnOk;
-    for (int64_t i = 0; i < pixels; ++i) {
+    for (int64_t i = 0; i < count; ++i) {
       auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
       columns.push_back(iw);
       columnOk.push_back(ok);
@@ -515,22 +555,22 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
     OpBuilder ib = OpBuilder::atBlockBegin(ciLoop.getBody());
     Value ci = ciLoop.getInductionVar();
     SmallVector<Value> weights;
-    for (int64_t j = 0; j < pairs; ++j) {
+    for (int64_t j = 0; j < group; ++j) {
       Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
       weights.push_back(ib.create<vector::TransferReadOp>(
           loc, vectorType, filter, ValueRange{block, co, kh, kw, ci, zero},
           zeroF, ArrayRef<bool>{true}));
     }
     SmallVector<Value> next(ciLoop.getRegionIterArgs());
-    for (int64_t i = 0; i < pixels; ++i) {
+    for (int64_t i = 0; i < count; ++i) {
       Value x = ib.create<tensor::ExtractOp>(
           loc, input, ValueRange{n, co, ih, columns[i], ci});
       if (checked)
         x = ib.create<arith::SelectOp>(loc, columnOk[i], x, zeroF);
       Value broadcast = ib.create<vector::BroadcastOp>(loc, vectorType, x);
-      for (int64_t j = 0; j < pairs; ++j)
-        next[i * pairs + j] = ib.create<vector::FMAOp>(
-            loc, broadcast, weights[j], next[i * pairs + j]);
+      for (int64_t j = 0; j < group; ++j)
+        next[i * group + j] = ib.create<vector::FMAOp>(
+            loc, broadcast, weights[j], next[i * group + j]);
     }
     ib.create<scf::YieldOp>(loc, next);
     wb.create<scf::YieldOp>(loc, ciLoop.getResults());
@@ -539,82 +579,95 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
     return SmallVector<Value>(coLoop.getResults());
   };
 
+  // One tile of `count` pixels from ow0: accumulate, apply the epilogue,
+  // store into `result`; returns the updated result.
+  auto emitTile = [&](OpBuilder &tb, Value n, Value fo, Value oh, Value ow0,
+                      int64_t count, Value result) -> Value {
+    Value ih0 = affine(tb, oh, strides[0], -pads[0]);
+    SmallVector<Value> accumulated;
+    if (padded) {
+      // Interior tiles read only inside the input: no checks.
+      Value iwFirst = affine(tb, ow0, strides[1], -pads[1]);
+      Value iwLast = affine(tb, ow0, strides[1],
+                            (count - 1) * strides[1] - pads[1] +
+                                (kernelW - 1) * dilations[1]);
+      Value ihLast = tb.create<arith::AddIOp>(
+          loc, ih0, index(tb, (kernelH - 1) * dilations[0]));
+      Value interior = tb.create<arith::AndIOp>(
+          loc,
+          tb.create<arith::AndIOp>(
+              loc, cmp(tb, arith::CmpIPredicate::sge, ih0, zero),
+              cmp(tb, arith::CmpIPredicate::slt, ihLast, index(tb, inH))),
+          tb.create<arith::AndIOp>(
+              loc, cmp(tb, arith::CmpIPredicate::sge, iwFirst, zero),
+              cmp(tb, arith::CmpIPredicate::slt, iwLast, index(tb, inW))));
+      SmallVector<Type> accTypes(count * group, vectorType);
+      auto ifOp = tb.create<scf::IfOp>(loc, accTypes, interior,
+                                       /*withElseRegion=*/true);
+      OpBuilder thenBuilder = ifOp.getThenBodyBuilder();
+      thenBuilder.create<scf::YieldOp>(
+          loc, accumulate(thenBuilder, n, fo, ih0, ow0, count, false));
+      OpBuilder elseBuilder = ifOp.getElseBodyBuilder();
+      elseBuilder.create<scf::YieldOp>(
+          loc, accumulate(elseBuilder, n, fo, ih0, ow0, count, true));
+      accumulated.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+    } else {
+      // Without padding every window lies inside the input.
+      accumulated = accumulate(tb, n, fo, ih0, ow0, count, false);
+    }
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t j = 0; j < group; ++j) {
+        Value ow = tb.create<arith::AddIOp>(loc, ow0, index(tb, i));
+        Value block = tb.create<arith::AddIOp>(loc, fo, index(tb, j));
+        Value value = accumulated[i * group + j];
+        if (epilogue)
+          value = epilogue(tb, loc, value, ValueRange{n, block, oh, ow});
+        result = tb.create<vector::TransferWriteOp>(
+                       loc, value, result, ValueRange{n, block, oh, ow, zero},
+                       ArrayRef<bool>{true})
+                     .getResult();
+      }
+    return result;
+  };
+
   // Loops over the output tiles, carrying the result tensor.
   Value init = b.create<tensor::EmptyOp>(loc, out, b.getF32Type());
   auto nLoop = b.create<scf::ForOp>(loc, zero, index(b, batches), one, init);
   OpBuilder b1 = OpBuilder::atBlockBegin(nLoop.getBody());
   auto foLoop =
-      b1.create<scf::ForOp>(loc, zero, index(b1, blocks), index(b1, pairs),
+      b1.create<scf::ForOp>(loc, zero, index(b1, blocks), index(b1, group),
                             nLoop.getRegionIterArgs());
   OpBuilder b2 = OpBuilder::atBlockBegin(foLoop.getBody());
   auto ohLoop = b2.create<scf::ForOp>(loc, zero, index(b2, outH), one,
                                       foLoop.getRegionIterArgs());
   OpBuilder b3 = OpBuilder::atBlockBegin(ohLoop.getBody());
+  int64_t fullTiles = outW / pixels, lastTile = outW % pixels;
   auto owLoop =
-      b3.create<scf::ForOp>(loc, zero, index(b3, outW), index(b3, pixels),
-                            ohLoop.getRegionIterArgs());
+      b3.create<scf::ForOp>(loc, zero, index(b3, fullTiles * pixels),
+                            index(b3, pixels), ohLoop.getRegionIterArgs());
   OpBuilder b4 = OpBuilder::atBlockBegin(owLoop.getBody());
-  // Threads share the channel-block pairs, or the rows when there is one
-  // pair: either way each writes its own part of the result.
+  // Threads share the channel-block groups, or the rows when there is one
+  // group: either way each writes its own part of the result.
   if (work >= kParallelMinWork)
-    (blocks / pairs >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
+    (blocks / group >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
         ->setAttr("dlc.parallel", b.getUnitAttr());
   Value n = nLoop.getInductionVar(), fo = foLoop.getInductionVar(),
-        oh = ohLoop.getInductionVar(), ow0 = owLoop.getInductionVar();
-  Value ih0 = affine(b4, oh, strides[0], -pads[0]);
-  // Interior tiles read only inside the input: no checks.
-  Value iwFirst = affine(b4, ow0, strides[1], -pads[1]);
-  Value iwLast = affine(b4, ow0, strides[1],
-                        (pixels - 1) * strides[1] - pads[1] +
-                            (kernelW - 1) * dilations[1]);
-  Value ihLast = b4.create<arith::AddIOp>(
-      loc, ih0, index(b4, (kernelH - 1) * dilations[0]));
-  Value interior = b4.create<arith::AndIOp>(
-      loc,
-      b4.create<arith::AndIOp>(
-          loc, cmp(b4, arith::CmpIPredicate::sge, ih0, zero),
-          cmp(b4, arith::CmpIPredicate::slt, ihLast, index(b4, inH))),
-      b4.create<arith::AndIOp>(
-          loc, cmp(b4, arith::CmpIPredicate::sge, iwFirst, zero),
-          cmp(b4, arith::CmpIPredicate::slt, iwLast, index(b4, inW))));
-  // Without padding every window lies inside the input.
-  SmallVector<Value> accumulated;
-  if (padded) {
-    SmallVector<Type> accTypes(tile, vectorType);
-    auto ifOp = b4.create<scf::IfOp>(loc, accTypes, interior,
-                                     /*withElseRegion=*/true);
-    OpBuilder tb = ifOp.getThenBodyBuilder();
-    tb.create<scf::YieldOp>(loc, accumulate(tb, n, fo, ih0, ow0, false));
-    OpBuilder eb = ifOp.getElseBodyBuilder();
-    eb.create<scf::YieldOp>(loc, accumulate(eb, n, fo, ih0, ow0, true));
-    accumulated.assign(ifOp.getResults().begin(), ifOp.getResults().end());
-  } else {
-    accumulated = accumulate(b4, n, fo, ih0, ow0, false);
-  }
-  Value result = owLoop.getRegionIterArgs()[0];
-  for (int64_t i = 0; i < pixels; ++i)
-    for (int64_t j = 0; j < pairs; ++j) {
-      Value ow = b4.create<arith::AddIOp>(loc, ow0, index(b4, i));
-      Value block = b4.create<arith::AddIOp>(loc, fo, index(b4, j));
-      Value value = accumulated[i * pairs + j];
-      if (epilogue)
-        value = epilogue(b4, loc, value, ValueRange{n, block, oh, ow});
-      result = b4.create<vector::TransferWriteOp>(
-                     loc, value, result, ValueRange{n, block, oh, ow, zero},
-                     ArrayRef<bool>{true})
-                   .getResult();
-    }
-  b4.create<scf::YieldOp>(loc, result);
-  b3.create<scf::YieldOp>(loc, owLoop.getResults());
+        oh = ohLoop.getInductionVar();
+  b4.create<scf::YieldOp>(loc, emitTile(b4, n, fo, oh, owLoop.getInductionVar(),
+                                        pixels, owLoop.getRegionIterArgs()[0]));
+  Value row = owLoop.getResult(0);
+  if (lastTile > 0)
+    row = emitTile(b3, n, fo, oh, index(b3, fullTiles * pixels), lastTile, row);
+  b3.create<scf::YieldOp>(loc, row);
   b2.create<scf::YieldOp>(loc, ohLoop.getResults());
   b1.create<scf::YieldOp>(loc, foLoop.getResults());
   return nLoop.getResult(0);
 }
 
 void dlc::populateConvolutionLoweringPatterns(RewritePatternSet &patterns,
-                                              bool convMicrokernel) {
+                                              ConvKernelTarget convKernel) {
   patterns.add<BlockedConvLowering, BlockedDepthwiseConvLowering>(
-      patterns.getContext(), convMicrokernel);
+      patterns.getContext(), convKernel);
   patterns.add<ConvLowering, BlockLayoutLowering<ToBlockedOp, true>,
                BlockLayoutLowering<FromBlockedOp, false>>(
       patterns.getContext());

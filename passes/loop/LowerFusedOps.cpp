@@ -39,9 +39,9 @@ Value evaluateMembers(OpBuilder &b, ArrayRef<Operation *> members,
 }
 
 struct FusedLowering : OpConversionPattern<FusedOp> {
-  FusedLowering(MLIRContext *context, bool convMicrokernel)
-      : OpConversionPattern(context), convMicrokernel(convMicrokernel) {}
-  bool convMicrokernel;
+  FusedLowering(MLIRContext *context, ConvKernelTarget convKernel)
+      : OpConversionPattern(context), convKernel(convKernel) {}
+  ConvKernelTarget convKernel;
 
   LogicalResult
   matchAndRewrite(FusedOp op, OpAdaptor adaptor,
@@ -84,7 +84,7 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
 
     // A blocked (or depthwise blocked) conv runs its micro-kernel with the
     // epilogue applied to the accumulator vectors before they are stored.
-    if (convMicrokernel &&
+    if (convKernel.enabled &&
         isa_and_nonnull<BlockedConvOp, BlockedDepthwiseConvOp>(anchor)) {
       auto epilogueFn = [&](OpBuilder &b, Location at, Value acc,
                             ValueRange indices) -> Value {
@@ -119,10 +119,11 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
         return evaluateMembers(b, epilogue, valueOf, yielded);
       };
       Operation *conv = anchor;
-      if (Value result = buildBlockedConvKernel(
-              rewriter, conv->getLoc(), conv,
-              outside.lookup(conv->getOperand(0)),
-              outside.lookup(conv->getOperand(1)), epilogueFn)) {
+      if (Value result =
+              buildBlockedConvKernel(rewriter, conv->getLoc(), conv,
+                                     outside.lookup(conv->getOperand(0)),
+                                     outside.lookup(conv->getOperand(1)),
+                                     epilogueFn, convKernel.vectorRegisters)) {
         rewriter.replaceOp(op, result);
         return success();
       }
@@ -162,6 +163,6 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
 } // namespace
 
 void dlc::populateFusedLoweringPatterns(RewritePatternSet &patterns,
-                                        bool convMicrokernel) {
-  patterns.add<FusedLowering>(patterns.getContext(), convMicrokernel);
+                                        ConvKernelTarget convKernel) {
+  patterns.add<FusedLowering>(patterns.getContext(), convKernel);
 }

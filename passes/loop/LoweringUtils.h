@@ -96,14 +96,24 @@ mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
 using ConvEpilogue = std::function<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::ValueRange)>;
 
+/// Whether blocked convs get the register-tiled micro-kernel, and how many
+/// vector registers the target has for its tile (32 with AVX-512, 16 with
+/// AVX2).
+struct ConvKernelTarget {
+  bool enabled = false;
+  int64_t vectorRegisters = 32;
+};
+
 /// dlc.conv_blocked or dlc.depthwise_conv_blocked (2-d, f32) as loops
-/// around a register tile of output pixels along ow x one or two channel
-/// blocks, `epilogue` applied to each vector before it is stored. Null when the
-/// op is not supported (the generic lowering then applies).
+/// around a register tile of output pixels along ow x channel blocks, sized
+/// to `vectorRegisters`, `epilogue` applied to each vector before it is
+/// stored. Null when the op is not supported (the generic lowering then
+/// applies).
 mlir::Value buildBlockedConvKernel(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Operation *conv, mlir::Value input,
                                    mlir::Value filter,
-                                   const ConvEpilogue &epilogue);
+                                   const ConvEpilogue &epilogue,
+                                   int64_t vectorRegisters);
 
 /// Whether `op` is a linalg.matmul that dlc-matmul-microkernel rewrites:
 /// static f32 operands (tensors or buffers), two rows or more, at least
@@ -114,9 +124,9 @@ void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateConvolutionLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                         bool convMicrokernel);
+                                         ConvKernelTarget convKernel);
 void populateFusedLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                   bool convMicrokernel);
+                                   ConvKernelTarget convKernel);
 
 } // namespace dlc
 

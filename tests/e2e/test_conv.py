@@ -86,6 +86,33 @@ def test_conv_matches_onnxruntime(case, level):
     assert h.relative_l2(expected, actual) < 1e-5
 
 
+def host_has(flag):
+    with open("/proc/cpuinfo") as cpuinfo:
+        return any(line.startswith("flags") and flag in line.split() for line in cpuinfo)
+
+
+# The register tile follows the target: 16 vector registers with AVX2
+# (x86-64-v3), 32 with AVX-512 (x86-64-v4); widths that the tile does not
+# divide end each row with a narrower tile.
+@pytest.mark.parametrize("cpu", ["x86-64-v3", "x86-64-v4"])
+@pytest.mark.parametrize("case", CASES + [(16, 16, 14, 3, 1, 1, 1), (64, 64, 7, 3, 1, 1, 1),
+                                          (16, 16, 56, 1, 1, 0, 1)],
+                         ids=lambda c: "c%d_f%d_s%d_k%d_st%d_p%d_d%d" % c)
+def test_conv_register_tiles_per_target(case, cpu):
+    if not host_has({"x86-64-v3": "avx2", "x86-64-v4": "avx512f"}[cpu]):
+        pytest.skip("this machine cannot run %s code" % cpu)
+    work = h.new_work_dir()
+    path = os.path.join(work, "conv.onnx")
+    onnx.save(build(*case), path)
+    x = np.random.RandomState(10).randn(1, case[0], case[2], case[2]).astype(np.float32)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"x": x})[0]
+    library = h.compile_model(path, os.path.join(work, "lib"), name="conv",
+                              extra=("-O3", "--mcpu", cpu))
+    actual = h.run_library(library, {"x": x}, work)["out"]
+    assert h.relative_l2(expected, actual) < 1e-5
+
+
 def test_threads_give_the_same_outputs():
     """The parallel loops split work, not arithmetic: 1 and 2 threads give
     bit-identical outputs."""
