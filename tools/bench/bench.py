@@ -49,8 +49,12 @@ def fma_peak(work):
     binary = os.path.join(work, "fma_peak")
     subprocess.run(["cc", "-O2", "-march=native", os.path.join(HERE, "fma_peak.c"), "-o",
                     binary], check=True)
-    out = subprocess.run([binary], capture_output=True, text=True).stdout
-    return float(re.search(r"fma_peak_gflops: ([0-9.]+)", out).group(1))
+    # The best of five: a shared machine's slow spells only ever lower it.
+    best = 0.0
+    for _ in range(5):
+        out = subprocess.run([binary], capture_output=True, text=True).stdout
+        best = max(best, float(re.search(r"fma_peak_gflops: ([0-9.]+)", out).group(1)))
+    return best
 
 
 def gemm_model(n):
@@ -174,7 +178,8 @@ def main():
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="dlc-bench-")
     peak = fma_peak(work)
-    print("machine: %s, %d cores; one-core fp32 FMA peak %.1f GFLOP/s (tools/bench/fma_peak.c)"
+    print("machine: %s, %d cores; one-core fp32 FMA peak %.1f GFLOP/s (tools/bench/fma_peak.c, "
+          "best of 5)"
           % (cpu_name(), os.cpu_count(), peak))
     print("onnxruntime %s; dlc %s; median of %d runs each, in 5 alternating blocks a side"
           % (onnxruntime.__version__, DLC, -(-args.iters // 5) * 5))
