@@ -49,6 +49,22 @@ def build(cin, cout, size, kernel, stride, pad, dilation, group=1):
     return model
 
 
+def check_against_onnxruntime(model, seed, extra):
+    """Compiles `model` (input x, output out) with dlc's options `extra` and
+    compares its output on a random input with onnxruntime's."""
+    work = h.new_work_dir()
+    path = os.path.join(work, "conv.onnx")
+    onnx.save(model, path)
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    x = np.random.RandomState(seed).randn(*shape).astype(np.float32)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"x": x})[0]
+    library = h.compile_model(path, os.path.join(work, "lib"), name="conv", extra=extra)
+    actual = h.run_library(library, {"x": x}, work)["out"]
+    assert actual.shape == expected.shape
+    assert h.relative_l2(expected, actual) < 1e-5
+
+
 # Depthwise (group = channels): (channels, size, kernel, stride, pad, dilation)
 DEPTHWISE = [(32, 15, 3, 1, 1, 1), (48, 16, 3, 2, 1, 1), (24, 9, 5, 1, 2, 1),
              (16, 12, 3, 1, 2, 2)]
@@ -59,31 +75,14 @@ DEPTHWISE = [(32, 15, 3, 1, 1, 1), (48, 16, 3, 2, 1, 1), (24, 9, 5, 1, 2, 1),
                                                  for c in DEPTHWISE])
 def test_depthwise_matches_onnxruntime(case, level):
     channels, size, kernel, stride, pad, dilation = case
-    work = h.new_work_dir()
-    path = os.path.join(work, "conv.onnx")
-    onnx.save(build(channels, channels, size, kernel, stride, pad, dilation,
-                    group=channels), path)
-    x = np.random.RandomState(8).randn(1, channels, size, size).astype(np.float32)
-    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    expected = session.run(None, {"x": x})[0]
-    library = h.compile_model(path, os.path.join(work, "lib"), name="conv", extra=(level,))
-    actual = h.run_library(library, {"x": x}, work)["out"]
-    assert h.relative_l2(expected, actual) < 1e-5
+    check_against_onnxruntime(build(channels, channels, size, kernel, stride, pad, dilation,
+                                    group=channels), seed=8, extra=(level,))
 
 
 @pytest.mark.parametrize("level", ["-O3", "-O2"])
 @pytest.mark.parametrize("case", CASES, ids=["c%d_f%d_s%d_k%d_st%d_p%d_d%d" % c for c in CASES])
 def test_conv_matches_onnxruntime(case, level):
-    work = h.new_work_dir()
-    path = os.path.join(work, "conv.onnx")
-    onnx.save(build(*case), path)
-    x = np.random.RandomState(9).randn(1, case[0], case[2], case[2]).astype(np.float32)
-    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    expected = session.run(None, {"x": x})[0]
-    library = h.compile_model(path, os.path.join(work, "lib"), name="conv", extra=(level,))
-    actual = h.run_library(library, {"x": x}, work)["out"]
-    assert actual.shape == expected.shape
-    assert h.relative_l2(expected, actual) < 1e-5
+    check_against_onnxruntime(build(*case), seed=9, extra=(level,))
 
 
 def host_has(flag):
@@ -101,16 +100,7 @@ def host_has(flag):
 def test_conv_register_tiles_per_target(case, cpu):
     if not host_has({"x86-64-v3": "avx2", "x86-64-v4": "avx512f"}[cpu]):
         pytest.skip("this machine cannot run %s code" % cpu)
-    work = h.new_work_dir()
-    path = os.path.join(work, "conv.onnx")
-    onnx.save(build(*case), path)
-    x = np.random.RandomState(10).randn(1, case[0], case[2], case[2]).astype(np.float32)
-    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    expected = session.run(None, {"x": x})[0]
-    library = h.compile_model(path, os.path.join(work, "lib"), name="conv",
-                              extra=("-O3", "--mcpu", cpu))
-    actual = h.run_library(library, {"x": x}, work)["out"]
-    assert h.relative_l2(expected, actual) < 1e-5
+    check_against_onnxruntime(build(*case), seed=10, extra=("-O3", "--mcpu", cpu))
 
 
 def test_threads_give_the_same_outputs():
