@@ -4,9 +4,10 @@
  * [0, count) into a few contiguous chunks per thread (DLC_CHUNKS_PER_THREAD)
  * and publishes the loop; the calling thread and the workers then take
  * chunks one at a time until none is left, so a thread that wakes late or is
- * preempted (a shared or virtual machine) costs its share, not the whole
- * loop: the others take its chunks. The caller returns once every chunk has
- * run; a worker that wakes after its loop is over finds nothing to take.
+ * preempted (a shared or virtual machine) delays the loop by at most the
+ * chunk it holds: the others take the rest. The caller returns once every
+ * chunk has run; a worker that wakes after its loop is over finds nothing
+ * to take.
  * Between loops a worker spins for a while (a model's next parallel loop
  * usually follows within microseconds, and waking a sleeping thread costs
  * tens of them, far more on a virtual machine), then sleeps on a condition
