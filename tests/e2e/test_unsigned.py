@@ -124,6 +124,24 @@ def test_dynamic_quantize():
            tensor("z", TensorProto.UINT8, [])], {"x": x}, opset=11)
 
 
+def run_dlc(nodes, inputs, outputs, feeds, inits, opset):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    work = h.new_work_dir()
+    path = os.path.join(work, "g.onnx")
+    onnx.save(model, path)
+    return h.run_library(h.compile_model(path, os.path.join(work, "lib"), name="g"), feeds, work)
+
+
+def requantize(acc, scale, zero_point):
+    """ONNX's output rule: round half to even, add the zero point, saturate."""
+    return np.clip(np.rint(acc * scale) + zero_point, 0, 255).astype(np.uint8)
+
+
+# Against a naive numpy reference: onnxruntime's u8 x s8 kernels on AVX2
+# without VNNI saturate pairs of products to 16 bits (vpmaddubsw) and so
+# differ from the exact result by up to tens of units.
 def test_qlinear_matmul_and_matmul_integer():
     rng = np.random.RandomState(3)
     a = rng.randint(0, 256, size=(2, 9, 33), dtype=np.uint8)
@@ -138,25 +156,43 @@ def test_qlinear_matmul_and_matmul_integer():
     nodes = [helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
                               ["y"]),
              helper.make_node("MatMulInteger", ["a", "b", "az", "bz"], ["acc"])]
-    check(nodes, [tensor("a", TensorProto.UINT8, [2, 9, 33])],
-          [tensor("y", TensorProto.UINT8, [2, 9, 17]), tensor("acc", TensorProto.INT32, [2, 9, 17])],
-          {"a": a}, inits, opset=13)
+    got = run_dlc(nodes, [tensor("a", TensorProto.UINT8, [2, 9, 33])],
+                  [tensor("y", TensorProto.UINT8, [2, 9, 17]),
+                   tensor("acc", TensorProto.INT32, [2, 9, 17])], {"a": a}, inits, 13)
+    acc = (a.astype(np.int64) - 131) @ b.astype(np.int64)
+    np.testing.assert_array_equal(got["acc"], acc.astype(np.int32))
+    np.testing.assert_array_equal(got["y"], requantize(acc, 0.02 * 0.01 / 0.3, 120))
 
 
 def test_qlinear_conv_per_channel():
     rng = np.random.RandomState(4)
     x = rng.randint(0, 256, size=(1, 3, 9, 9), dtype=np.uint8)
     w = rng.randint(-127, 128, size=(4, 3, 3, 3), dtype=np.int8)
+    w_scale = np.array([0.01, 0.02, 0.015, 0.03], np.float32)
+    bias = np.array([-500, 0, 300, 1000], np.int32)
     inits = [numpy_helper.from_array(w, "w"),
              numpy_helper.from_array(np.array(0.05, np.float32), "xs"),
              numpy_helper.from_array(np.array(128, np.uint8), "xz"),
-             numpy_helper.from_array(np.array([0.01, 0.02, 0.015, 0.03], np.float32), "ws"),
+             numpy_helper.from_array(w_scale, "ws"),
              numpy_helper.from_array(np.zeros(4, np.int8), "wz"),
              numpy_helper.from_array(np.array(0.5, np.float32), "ys"),
              numpy_helper.from_array(np.array(100, np.uint8), "yz"),
-             numpy_helper.from_array(np.array([-500, 0, 300, 1000], np.int32), "bias")]
-    check([helper.make_node("QLinearConv",
-                            ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"], ["y"],
-                            pads=[1, 1, 1, 1], strides=[2, 2])],
-          [tensor("x", TensorProto.UINT8, [1, 3, 9, 9])],
-          [tensor("y", TensorProto.UINT8, [1, 4, 5, 5])], {"x": x}, inits, opset=13)
+             numpy_helper.from_array(bias, "bias")]
+    got = run_dlc([helper.make_node("QLinearConv",
+                                    ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"], ["y"],
+                                    pads=[1, 1, 1, 1], strides=[2, 2])],
+                  [tensor("x", TensorProto.UINT8, [1, 3, 9, 9])],
+                  [tensor("y", TensorProto.UINT8, [1, 4, 5, 5])], {"x": x}, inits, 13)["y"]
+    # Padding holds the zero point: 0 once it is subtracted.
+    centered = np.pad(x.astype(np.int64) - 128, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    acc = np.zeros((1, 4, 5, 5), np.int64)
+    for i in range(5):
+        for j in range(5):
+            window = centered[0, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3]
+            acc[0, :, i, j] = np.tensordot(w.astype(np.int64), window, axes=3) + bias
+    scale = (np.float32(0.05) * w_scale / np.float32(0.5)).reshape(1, 4, 1, 1)
+    want = requantize(acc, scale.astype(np.float64), 100)
+    # The scale is a float32 product: a value within a rounding of .5 may
+    # land on either side.
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
+    assert np.mean(got == want) > 0.95
