@@ -234,4 +234,101 @@ def PlanMemory : Pass<"dlc-plan-memory", "mlir::func::FuncOp"> {
   ];
 }
 
+def FlattenConstantGlobals
+    : Pass<"dlc-flatten-constant-globals", "mlir::ModuleOp"> {
+  let summary = "Make constant memref.globals one-dimensional";
+  let description = [{
+    A constant memref.global of rank 2 or more (a weight) becomes a 1-d
+    global of the same elements, and each memref.get_global of it an
+    expand_shape view back to the original shape. LLVM gets one constant per
+    weight instead of one per innermost row of nested arrays (a 1x1
+    convolution's weights would be one constant per float, which makes
+    translating ResNet-50 take tens of seconds and gigabytes).
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// GPU (passes/gpu)
+//===----------------------------------------------------------------------===//
+
+def GpuMapKernels : Pass<"dlc-gpu-map-kernels", "mlir::func::FuncOp"> {
+  let summary = "Make each kernel of a bufferized function one gpu.launch";
+  let description = [{
+    Runs on bufferized linalg (before linalg becomes loops). Each kernel of
+    the function becomes one gpu.launch, so that no buffer is touched on the
+    host:
+    - a static f32 linalg.matmul or linalg.batch_matmul becomes a tiled
+      kernel: a block of 16 x 16 threads computes a 64 x 64 tile of C, 4 x 4
+      outputs a thread in registers, with A and B staged through workgroup
+      (shared) memory 16 columns of K at a time;
+    - any other linalg op whose outputs are indexed by its parallel loops
+      gets one thread per output element (`block-size` threads a block),
+      its reduction loops run by that thread with the accumulator in a
+      register;
+    - the linalg.fill that initializes a reduction's output is folded into
+      the accumulator, and the in-place elementwise linalg.generic ops that
+      follow it on the same buffer (a fused group's epilogue) are applied to
+      each output before it is stored: a fused group is one kernel;
+    - anything else that touches memory (a loop nest lowered by hand, a
+      linalg op with an irregular output) runs in a one-thread kernel.
+    A memref with a strided layout that a kernel uses is rebuilt inside the
+    kernel from its identity-layout source, so kernels take bare pointers.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block of the one-thread-per-output kernels">,
+    Option<"tiledMatmul", "tiled-matmul", "bool", "true",
+           "Give matmuls the shared-memory tiled kernel">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::gpu::GPUDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def GpuEmulate : Pass<"dlc-gpu-emulate", "mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch kernels as loops on the CPU (for testing)";
+  let description = [{
+    For checking the GPU mapping on a machine without a GPU (`dlc compile
+    --target=cuda-emulate`): each gpu.launch with constant sizes becomes
+    loops over its blocks and threads, run one after another, and its
+    workgroup buffers become stack buffers. A kernel with barriers must have
+    them at the top level of one scf.for of its body, as the tiled matmul
+    does: that loop's body is split at the barriers and each piece runs for
+    every thread of the block before the next; values that live across a
+    barrier (the loop's iter_args, per-thread results) are kept in
+    per-thread arrays. Other kernels with barriers are an error.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def GpuMergeModules : Pass<"dlc-gpu-merge-modules", "mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module";
+  let description = [{
+    gpu-kernel-outlining gives each kernel a gpu.module of its own. This
+    pass moves every kernel into the first one (a moved kernel takes its old
+    module's name, which is unique) and points the gpu.launch_func ops at
+    it, so that a model is one PTX module: one file for `--emit=ptx` and one
+    load at run time.
+  }];
+}
+
+def GpuHostMemory : Pass<"dlc-gpu-host-memory", "mlir::ModuleOp"> {
+  let summary = "Give host code device memory: buffers and weights on the GPU";
+  let description = [{
+    Runs on the LLVM dialect, after the host side of a CUDA module is
+    lowered. In host functions (outside gpu.module and gpu.binary), heap
+    buffers become device buffers: calls to malloc / free become
+    __dlc_gpu_alloc / __dlc_gpu_free, and the address of a constant global
+    (a weight) becomes __dlc_gpu_constant(address, bytes), which returns its
+    copy on the device (uploaded by the runtime once). The entry function's
+    arguments are device pointers already (the glue copies them).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // DLC_PASSES_TD

@@ -224,6 +224,11 @@ dlc_status_code dlc_model_run(const dlc_model_info *model,
                                             num_outputs, status);
   if (code != DLC_OK)
     return code;
+  if (model->run)
+    return model->run(inputs, outputs, status);
+  if (!model->entry)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "model '%s' has no entry point", model->name);
   model->entry(inputs, outputs);
   return ok(status);
 }

@@ -1,5 +1,6 @@
 //===- ModelLibrary.cpp - The C header, glue and shared library -----------===//
 #include "codegen/cpu/ModelLibrary.h"
+#include "codegen/gpu/CudaGlue.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -16,6 +17,8 @@ namespace dlc {
 extern const char kRuntimeHeaderSource[];
 extern const char kRuntimeSource[];
 extern const char kRuntimeParallelSource[];
+extern const char kRuntimeCudaHeaderSource[];
+extern const char kRuntimeCudaSource[];
 
 static std::string shapeList(const TensorSpec &tensor) {
   std::string text;
@@ -86,6 +89,8 @@ std::string emitModelHeader(const ModelSignature &signature) {
      << "/* Threads the model runs on; <= 0 (the default): one per online\n"
      << " * core. */\n"
      << "void " << n << "_set_num_threads(int32_t threads);\n\n";
+  if (!signature.gpuChip.empty())
+    os << emitCudaHeaderDeclarations(signature);
   if (!signature.profiledKernels.empty())
     os << "/* Compiled with --profile: the time spent in each kernel over the\n"
        << " * runs since the last reset (one caller at a time). Returns the\n"
@@ -214,7 +219,7 @@ std::string emitModelGlue(const ModelSignature &signature) {
      << (signature.inputs.empty() ? "0" : "inputs") << ",\n"
      << "  " << signature.outputs.size() << ", "
      << (signature.outputs.empty() ? "0" : "outputs") << ",\n"
-     << "  entry,\n};\n\n"
+     << "  entry,\n  0,\n};\n\n"
      << "const dlc_model_info *" << n << "_info(void) { return &model; }\n\n"
      << "void " << n << "_set_num_threads(int32_t threads) {\n"
      << "  dlc_set_num_threads(threads);\n}\n\n"
@@ -257,6 +262,8 @@ bool linkModelLibrary(const ModelSignature &signature,
   std::string runtimeHeader = includeDir + "/dlc/runtime.h";
   std::string runtimeSource = scratch("dlc_runtime.c");
   std::string parallelSource = scratch("dlc_parallel.c");
+  std::string cudaSource = scratch("dlc_cuda.c");
+  bool cuda = !signature.gpuChip.empty();
   std::string glueSource = scratch("model_glue.c");
   std::string exportsMap = scratch("exports.map");
   std::string linkLog = scratch("link.log");
@@ -268,6 +275,8 @@ bool linkModelLibrary(const ModelSignature &signature,
   if (!signature.profiledKernels.empty())
     exports += "    " + signature.name + "_profile;\n    " + signature.name +
                "_profile_reset;\n";
+  if (cuda)
+    exports += "    " + signature.name + "_run_device;\n";
   exports += "  local: *;\n};\n";
   if (std::error_code code =
           llvm::sys::fs::create_directories(includeDir + "/dlc")) {
@@ -277,7 +286,12 @@ bool linkModelLibrary(const ModelSignature &signature,
   if (!writeFile(runtimeHeader, kRuntimeHeaderSource, error) ||
       !writeFile(runtimeSource, kRuntimeSource, error) ||
       !writeFile(parallelSource, kRuntimeParallelSource, error) ||
-      !writeFile(glueSource, emitModelGlue(signature), error) ||
+      (cuda && !writeFile(includeDir + "/dlc/cuda.h", kRuntimeCudaHeaderSource,
+                          error)) ||
+      (cuda && !writeFile(cudaSource, kRuntimeCudaSource, error)) ||
+      !writeFile(glueSource,
+                 cuda ? emitCudaGlue(signature) : emitModelGlue(signature),
+                 error) ||
       !writeFile(exportsMap, exports, error))
     return false;
 
@@ -305,6 +319,10 @@ bool linkModelLibrary(const ModelSignature &signature,
                                    "-Wl,--version-script=" + exportsMap,
                                    "-Wl,-z,noexecstack",
                                    "-lm"};
+  if (cuda) { // the runtime's CUDA part, which loads the driver itself
+    args.insert(args.end() - 4, cudaSource);
+    args.push_back("-ldl");
+  }
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, linkLog, linkLog};
   std::string execError;

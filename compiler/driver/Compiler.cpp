@@ -2,6 +2,7 @@
 #include "compiler/driver/Compiler.h"
 #include "codegen/cpu/ModelLibrary.h"
 #include "codegen/cpu/TargetMachine.h"
+#include "codegen/gpu/Ptx.h"
 #include "compiler/DlcDialect.h"
 #include "compiler/driver/Pipeline.h"
 
@@ -9,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -21,6 +23,7 @@
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -42,6 +45,8 @@ void registerCompilerDialects(DialectRegistry &registry) {
   // upstream dialects; registering them all keeps the pipeline honest.
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR (NVVM, GPU, LLVM).
+  registerAllToLLVMIRTranslations(registry);
   registry.insert<DlcDialect>();
 }
 
@@ -339,7 +344,7 @@ bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
 /// a loop nest, or any op left that would run as one.
 static bool isKernel(Operation &op) {
   return isa<LoopLikeOpInterface, linalg::LinalgOp, memref::CopyOp,
-             func::CallOp>(op);
+             func::CallOp, gpu::LaunchOp>(op);
 }
 
 static int64_t countKernels(func::FuncOp entry) {
@@ -386,6 +391,7 @@ static std::vector<std::string> instrumentKernels(func::FuncOp entry) {
 bool optimizeGraph(ModuleOp module, const CompileOptions &options,
                    std::string &error) {
   PipelineOptions pipeline{options.optLevel, options.disabledPasses};
+  pipeline.cuda = !options.gpuChip.empty() || options.emulateGpu;
   auto machine =
       createTargetMachine(options.triple, options.cpu, options.optLevel, error);
   if (!machine)
@@ -403,7 +409,23 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   auto emits = [&](EmitKind kind) { return options.emit.count(kind) != 0; };
   Progress progress(options.verbose);
   PipelineOptions pipeline{options.optLevel, options.disabledPasses};
+  const bool cuda = !options.gpuChip.empty();
+  pipeline.cuda = cuda || options.emulateGpu;
+  pipeline.emulateGpu = options.emulateGpu;
   std::set<std::string> passesRun;
+  if (cuda && !isSupportedGpuChip(options.gpuChip)) {
+    error = "unsupported CUDA architecture '" + options.gpuChip +
+            "' (expected sm_80 or newer, e.g. --target=cuda:sm_80)";
+    return false;
+  }
+  if (!cuda && options.emit.count(EmitKind::Ptx)) {
+    error = "--emit=ptx needs --target=cuda";
+    return false;
+  }
+  if (cuda && options.profile) {
+    error = "--profile is not supported with --target=cuda yet";
+    return false;
+  }
 
   ModelSignature signature;
   if (!extractSignature(module, name, signature, error))
@@ -454,7 +476,13 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
 
   progress.start("lowering to loops");
   if (!runPasses(
-          module, [&](OpPassManager &pm) { addLoopPipeline(pm, pipeline); },
+          module,
+          [&](OpPassManager &pm) {
+            if (pipeline.cuda)
+              addGpuLoopPipeline(pm, pipeline);
+            else
+              addLoopPipeline(pm, pipeline);
+          },
           "lowering to loops", error, &options, &passesRun))
     return false;
   progress.done();
@@ -485,12 +513,33 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   }
 
   bool needsMachineCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
-                          emits(EmitKind::Obj) || emits(EmitKind::Lib);
+                          emits(EmitKind::Obj) || emits(EmitKind::Lib) ||
+                          emits(EmitKind::Ptx);
   if (needsMachineCode) {
     progress.start("lowering to LLVM");
-    if (!runPasses(module, addLLVMDialectPipeline, "lowering to LLVM", error,
-                   &options, &passesRun))
+    auto addLLVM = [&](OpPassManager &pm) {
+      if (cuda)
+        addGpuLLVMPipeline(pm, options.gpuChip, options.optLevel);
+      else
+        addLLVMDialectPipeline(pm);
+    };
+    if (!runPasses(module, addLLVM, "lowering to LLVM", error, &options,
+                   &passesRun))
       return false;
+    if (cuda) {
+      std::string ptx;
+      if (!extractPtx(module, ptx, error))
+        return false;
+      if (stats)
+        stats->ptxBytes = static_cast<int64_t>(ptx.size());
+      if (emits(EmitKind::Ptx)) {
+        if (!writeText(
+                staging.path(name + ".ptx"),
+                [&](llvm::raw_ostream &os) { os << ptx; }, error))
+          return false;
+        staging.keep(name + ".ptx");
+      }
+    }
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
         module, llvmContext, *machine, options.optLevel, error);
@@ -539,6 +588,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     }
     // The parallel loops' outlined bodies, for the glue's launchers.
     ModelSignature withLoops = signature;
+    withLoops.gpuChip = options.gpuChip;
     for (auto loop : loopsToLaunch)
       withLoops.parallelLoops.push_back(loop);
     withLoops.profiledKernels = profiledKernels;

@@ -31,6 +31,7 @@ struct CompileStats {
   int64_t kernels = 0;       // top-level loop nests the compute function runs
   int64_t arenaBytes = 0;    // the planned arena of intermediates
   int64_t naiveBytes = 0;    // one buffer per intermediate, no reuse
+  int64_t ptxBytes = 0;      // --target=cuda: size of the PTX module
   std::vector<KernelSummary> graphKernels; // after graph optimization
 };
 

@@ -47,6 +47,9 @@ struct ModelSignature {
   /// With --profile: one label per timed kernel, in run order. The compute
   /// function calls __dlc_profile_mark(i) before kernel i and (K) at its end.
   std::vector<std::string> profiledKernels;
+  /// --target=cuda: the GPU architecture the PTX is for ("sm_90"); empty for
+  /// CPU libraries. Their glue copies tensors to and from the GPU.
+  std::string gpuChip;
 };
 
 /// The symbol the compiled compute function gets; called only by the glue.

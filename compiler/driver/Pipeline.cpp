@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -56,7 +58,8 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
     function.addPass(createCanonicalizerPass()); // drops dead constants
   if (enabled("cse", 1))
     function.addPass(createCSEPass());
-  if (enabled("dlc-layout-nchwc", 3)) {
+  // Blocked layouts feed CPU vector micro-kernels.
+  if (enabled("dlc-layout-nchwc", 3) && !options.cuda) {
     LayoutNCHWcOptions layout;
     layout.block = options.channelBlock;
     function.addPass(createLayoutNCHWc(layout));
@@ -67,22 +70,10 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
     function.addPass(createFuseOps());
 }
 
-void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  ConvertDlcToLinalgOptions lowering;
-  // The blocked conv micro-kernel (an option of the lowering; blocked convs
-  // exist from -O3).
-  lowering.convMicrokernel = options.enabled("dlc-conv-microkernel", 3);
-  lowering.vectorRegisters = options.vectorRegisters;
-  pm.addPass(createConvertDlcToLinalg(lowering));
-  pm.addPass(createCanonicalizerPass());
-  bool microkernel = options.enabled("dlc-matmul-microkernel", 2);
-  if (options.enabled("dlc-tile-fused-groups", 2)) {
-    TileFusedGroupsOptions tiling;
-    tiling.microkernel = microkernel;
-    pm.addNestedPass<func::FuncOp>(createTileFusedGroups(tiling));
-    pm.addPass(createCanonicalizerPass());
-  }
-
+/// Tensors -> buffers, results -> caller-provided buffers, one arena for
+/// the intermediates (-O2), deallocation.
+static void addBufferizationPipeline(OpPassManager &pm,
+                                     const PipelineOptions &options) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
@@ -101,6 +92,25 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
     pm.addNestedPass<func::FuncOp>(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+}
+
+void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  ConvertDlcToLinalgOptions lowering;
+  // The blocked conv micro-kernel (an option of the lowering; blocked convs
+  // exist from -O3).
+  lowering.convMicrokernel = options.enabled("dlc-conv-microkernel", 3);
+  lowering.vectorRegisters = options.vectorRegisters;
+  pm.addPass(createConvertDlcToLinalg(lowering));
+  pm.addPass(createCanonicalizerPass());
+  bool microkernel = options.enabled("dlc-matmul-microkernel", 2);
+  if (options.enabled("dlc-tile-fused-groups", 2)) {
+    TileFusedGroupsOptions tiling;
+    tiling.microkernel = microkernel;
+    pm.addNestedPass<func::FuncOp>(createTileFusedGroups(tiling));
+    pm.addPass(createCanonicalizerPass());
+  }
+
+  addBufferizationPipeline(pm, options);
   if (microkernel) {
     MatmulMicrokernelOptions kernel;
     kernel.vectorWidth = options.channelBlock;
@@ -132,6 +142,50 @@ void addLLVMDialectPipeline(OpPassManager &pm) {
   pm.addPass(createConvertFuncToLLVMPass(funcOptions));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  ConvertDlcToLinalgOptions lowering; // no CPU micro-kernel
+  pm.addPass(createConvertDlcToLinalg(lowering));
+  pm.addPass(createCanonicalizerPass());
+  addBufferizationPipeline(pm, options);
+  pm.addPass(createFlattenConstantGlobals());
+  pm.addNestedPass<func::FuncOp>(createGpuMapKernels());
+  if (options.emulateGpu)
+    pm.addNestedPass<func::FuncOp>(createGpuEmulate());
+  // What runs in one-thread kernels as linalg.
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  if (options.enabled("dlc-approximate-math", 2))
+    pm.addPass(createApproximateMath());
+}
+
+void addGpuLLVMPipeline(OpPassManager &pm, const std::string &chip,
+                        int optLevel) {
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGpuMergeModules());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = chip;
+  target.optLevel = optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  ConvertGpuOpsToNVVMOpsOptions kernels;
+  kernels.useBarePtrCallConv = true;
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  device.addPass(createConvertGpuOpsToNVVMOps(kernels));
+  device.addPass(createReconcileUnrealizedCastsPass());
+  GpuToLLVMConversionPassOptions host;
+  host.hostBarePtrCallConv = true;
+  host.kernelBarePtrCallConv = true;
+  pm.addPass(createGpuToLLVMConversionPass(host));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createGpuHostMemory());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa"; // PTX text, assembled by the driver
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
 } // namespace dlc

@@ -24,6 +24,11 @@ struct PipelineOptions {
   /// Vector registers for the micro-kernels' register tiles (32 with
   /// AVX-512, 16 with AVX2).
   int64_t vectorRegisters = 32;
+  /// The CUDA target (--target=cuda): kernels become gpu.launch ops, no
+  /// CPU-only passes (blocked layouts, micro-kernels, the thread pool).
+  bool cuda = false;
+  /// --target=cuda-emulate: the CUDA kernels, run as loops on the CPU.
+  bool emulateGpu = false;
   /// Whether the optional pass `name` runs from level `minLevel` on.
   bool enabled(const std::string &name, int minLevel) const {
     return optLevel >= minLevel && !disabledPasses.count(name);
@@ -50,6 +55,18 @@ void addLoopPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 /// Loops -> the LLVM dialect, with the bare-pointer calling convention for
 /// the entry function.
 void addLLVMDialectPipeline(mlir::OpPassManager &pm);
+
+/// CUDA: dlc -> bufferized linalg (as addLoopPipeline) -> one gpu.launch per
+/// kernel (dlc-gpu-map-kernels).
+void addGpuLoopPipeline(mlir::OpPassManager &pm,
+                        const PipelineOptions &options);
+
+/// CUDA: gpu.launch -> outlined kernels in one gpu.module, lowered through
+/// NVVM and serialized to PTX for `chip` (e.g. "sm_90") by LLVM's NVPTX back
+/// end; host code -> the LLVM dialect with device buffers and weights
+/// (dlc-gpu-host-memory) and launches through the runtime's mgpu* calls.
+void addGpuLLVMPipeline(mlir::OpPassManager &pm, const std::string &chip,
+                        int optLevel);
 
 } // namespace dlc
 

@@ -33,12 +33,20 @@ static const char kCompileHelp[] =
     "  -O0 .. -O3                optimization level (default -O3); -O0 runs "
     "no\n"
     "                            graph optimization\n"
+    "  --target=T                what to compile for: cpu (the default), or\n"
+    "                            cuda[:sm_XX] for NVIDIA GPUs (PTX for sm_XX,\n"
+    "                            default sm_90; sm_80 and newer); the CUDA\n"
+    "                            driver is loaded when the library runs;\n"
+    "                            cuda-emulate: the CUDA kernels run as loops\n"
+    "                            on the CPU (slow; checks the GPU mapping\n"
+    "                            without a GPU)\n"
     "  --mcpu CPU                target CPU (default: the host's, e.g. "
     "znver5)\n"
     "  --mtriple TRIPLE          target triple (default: the host's)\n"
     "  --emit=K[,K...]           what to write: graph (N.graph.mlir), loops\n"
     "                            (N.loops.mlir), llvm (N.ll), asm (N.s), obj\n"
-    "                            (N.o), lib (libN.so + N.h; the default)\n"
+    "                            (N.o), lib (libN.so + N.h; the default),\n"
+    "                            ptx (N.ptx, with --target=cuda)\n"
     "  --input-shape NAME=D0,D1,...\n"
     "                            fix the shape of an ONNX input (for symbolic\n"
     "                            dimensions); may be repeated\n"
@@ -91,9 +99,11 @@ static bool parseEmit(const std::string &list, std::set<EmitKind> &emit,
       emit.insert(EmitKind::Obj);
     else if (kind == "lib")
       emit.insert(EmitKind::Lib);
+    else if (kind == "ptx")
+      emit.insert(EmitKind::Ptx);
     else {
       error = "unknown --emit kind '" + kind.str() +
-              "' (expected graph, loops, llvm, asm, obj or lib)";
+              "' (expected graph, loops, llvm, asm, obj, lib or ptx)";
       return false;
     }
   }
@@ -218,6 +228,30 @@ int runCompileCommand(const Args &args) {
         }
         importOptions.inputShapes[name] = shape;
       }
+    } else if (arg == "--target" || inlineValue("--target=")) {
+      std::string target;
+      if (arg == "--target") {
+        const std::string *v = value("--target");
+        if (!v)
+          return 2;
+        target = *v;
+      } else {
+        target = *inlineValue("--target=");
+      }
+      options.gpuChip.clear();
+      options.emulateGpu = false;
+      if (target == "cuda-emulate") {
+        options.emulateGpu = true;
+      } else if (target == "cuda") {
+        options.gpuChip = "sm_90";
+      } else if (target.rfind("cuda:", 0) == 0) {
+        options.gpuChip = target.substr(5);
+      } else if (target != "cpu") {
+        reportError("--target expects cpu, cuda, cuda:sm_XX or cuda-emulate, "
+                    "got '" +
+                    target + "'");
+        return 2;
+      }
     } else if (auto v = inlineValue("--mcpu=")) {
       options.cpu = *v;
     } else if (auto v = inlineValue("--mtriple=")) {
@@ -283,7 +317,11 @@ int runCompileCommand(const Args &args) {
   if (options.report) {
     std::printf("fused groups: %lld\n", (long long)stats.fusedGroups);
     std::printf("layout changes: %lld\n", (long long)stats.layoutChanges);
-    std::printf("kernels: %lld\n", (long long)stats.kernels);
+    std::printf("kernels: %lld%s\n", (long long)stats.kernels,
+                options.gpuChip.empty() ? "" : " (GPU kernel launches)");
+    if (stats.ptxBytes)
+      std::printf("ptx: %lld bytes for %s\n", (long long)stats.ptxBytes,
+                  options.gpuChip.c_str());
     std::printf("arena: %lld bytes (naive %lld bytes)\n",
                 (long long)stats.arenaBytes, (long long)stats.naiveBytes);
     printKernelFlops(stats.graphKernels);

@@ -75,8 +75,13 @@ typedef struct dlc_model_info {
   const dlc_tensor_info *inputs;
   int32_t num_outputs;
   const dlc_tensor_info *outputs;
-  /* Runs the model on already validated tensors. */
+  /* Runs the model on already validated tensors (CPU libraries). */
   void (*entry)(const dlc_tensor *inputs, dlc_tensor *outputs);
+  /* Runs the model on already validated tensors and reports what failed:
+   * set by libraries compiled for CUDA (where `entry` is NULL), whose runs
+   * can fail (no driver, no GPU). NULL in CPU libraries. */
+  dlc_status_code (*run)(const dlc_tensor *inputs, dlc_tensor *outputs,
+                         dlc_status *status);
 } dlc_model_info;
 
 /* Checks `inputs` and `outputs` against `model` and runs it. `status` may be

@@ -1,0 +1,39 @@
+//===- Ptx.cpp - PTX out of a module lowered for CUDA ---------------------===//
+#include "codegen/gpu/Ptx.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/ADT/StringRef.h"
+
+namespace dlc {
+
+bool extractPtx(mlir::ModuleOp module, std::string &ptx, std::string &error) {
+  ptx.clear();
+  int binaries = 0;
+  module.walk([&](mlir::gpu::BinaryOp binary) {
+    ++binaries;
+    for (mlir::Attribute attr : binary.getObjects())
+      if (auto object = llvm::dyn_cast<mlir::gpu::ObjectAttr>(attr))
+        // The driver takes the PTX as a C string: it ends with a NUL.
+        ptx = object.getObject().getValue().rtrim('\0').str();
+  });
+  if (binaries != 1 || ptx.empty()) {
+    error =
+        "expected one GPU binary with PTX, found " + std::to_string(binaries);
+    return false;
+  }
+  return true;
+}
+
+bool isSupportedGpuChip(const std::string &chip) {
+  llvm::StringRef name(chip);
+  unsigned version;
+  if (!name.consume_front("sm_"))
+    return false;
+  // sm_90a: the architecture-specific features of Hopper.
+  name.consume_back("a");
+  return !name.getAsInteger(10, version) && version >= 80 && version <= 120;
+}
+
+} // namespace dlc

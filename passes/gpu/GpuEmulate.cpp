@@ -1,0 +1,265 @@
+//===- GpuEmulate.cpp - Run gpu.launch kernels as loops on the CPU --------===//
+//
+// For checking the GPU mapping where there is no GPU: each gpu.launch
+// becomes loops over its blocks and threads, run one after another, and its
+// workgroup buffers stack buffers. A kernel with barriers must have them at
+// the top level of one scf.for of its body (the shape of the tiled matmul):
+// that loop's body is split at the barriers, each piece runs for every
+// thread of the block in turn, and values that live across a barrier (the
+// loop's iter_args, per-thread results) are kept in per-thread arrays.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_GPUEMULATE
+#include "passes/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+
+namespace {
+
+struct Emulator {
+  gpu::LaunchOp launch;
+  OpBuilder &b;
+  Location loc;
+  int64_t grid[3], block[3];
+  IRMapping blockLevel;            // block ids, sizes, shared buffers
+  Operation *blockLoops = nullptr; // the outermost loop over blocks
+
+  Value constant(int64_t value) {
+    return b.create<arith::ConstantIndexOp>(loc, value);
+  }
+
+  /// Runs `fill(mapping)` for every thread of the block (x fastest), with
+  /// the thread ids mapped; `linear` gets the thread's linear index.
+  void forEachThread(function_ref<void(IRMapping &, Value linear)> fill) {
+    Value zero = constant(0), one = constant(1);
+    auto z = b.create<scf::ForOp>(loc, zero, constant(block[2]), one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(z.getBody());
+    auto y = b.create<scf::ForOp>(loc, zero, constant(block[1]), one);
+    b.setInsertionPointToStart(y.getBody());
+    auto x = b.create<scf::ForOp>(loc, zero, constant(block[0]), one);
+    b.setInsertionPointToStart(x.getBody());
+    IRMapping mapping = blockLevel;
+    gpu::KernelDim3 ids = launch.getThreadIds();
+    mapping.map(ids.x, x.getInductionVar());
+    mapping.map(ids.y, y.getInductionVar());
+    mapping.map(ids.z, z.getInductionVar());
+    Value linear = b.create<arith::AddIOp>(
+        loc,
+        b.create<arith::MulIOp>(
+            loc,
+            b.create<arith::AddIOp>(loc,
+                                    b.create<arith::MulIOp>(loc,
+                                                            z.getInductionVar(),
+                                                            constant(block[1])),
+                                    y.getInductionVar()),
+            constant(block[0])),
+        x.getInductionVar());
+    fill(mapping, linear);
+  }
+
+  /// A per-thread array for values of `type`, allocated before the block
+  /// loops (a stack allocation in a loop would grow the stack each time).
+  Value privateArray(Type type) {
+    int64_t threads = block[0] * block[1] * block[2];
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(blockLoops);
+    return b.create<memref::AllocaOp>(loc, MemRefType::get({threads}, type));
+  }
+
+  LogicalResult emulate(Block &body) {
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator())
+      ops.push_back(&op);
+    auto hasBarrier = [](Operation *op) {
+      return op->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+          .wasInterrupted();
+    };
+    auto withBarrier = llvm::find_if(ops, hasBarrier);
+    if (withBarrier == ops.end()) {
+      forEachThread([&](IRMapping &mapping, Value) {
+        for (Operation *op : ops)
+          b.clone(*op, mapping);
+      });
+      return success();
+    }
+    auto loop = dyn_cast<scf::ForOp>(*withBarrier);
+    if (!loop || std::any_of(std::next(withBarrier), ops.end(), hasBarrier))
+      return launch.emitError("cannot emulate this kernel: its barriers are "
+                              "not in one loop of its body");
+    ArrayRef<Operation *> before(ops.begin(), withBarrier);
+    ArrayRef<Operation *> after(std::next(withBarrier), ops.end());
+    // Ops before the loop are recomputed for each thread: they must be pure.
+    for (Operation *op : before)
+      if (!isMemoryEffectFree(op))
+        return launch.emitError("cannot emulate this kernel: it touches "
+                                "memory before its barrier loop");
+    auto prologue = [&](IRMapping &mapping) {
+      for (Operation *op : before)
+        b.clone(*op, mapping);
+    };
+    // The loop's bounds, at block level.
+    IRMapping uniform = blockLevel;
+    gpu::KernelDim3 threadIds = launch.getThreadIds();
+    for (Value id : {threadIds.x, threadIds.y, threadIds.z})
+      uniform.map(id, constant(0)); // unused by the bounds
+    for (Operation *op : before)
+      b.clone(*op, uniform);
+
+    SmallVector<Value> carried;
+    for (Value init : loop.getInitArgs())
+      carried.push_back(privateArray(init.getType()));
+    forEachThread([&](IRMapping &mapping, Value thread) {
+      prologue(mapping);
+      for (auto [init, array] : llvm::zip(loop.getInitArgs(), carried))
+        b.create<memref::StoreOp>(loc, mapping.lookupOrDefault(init), array,
+                                  thread);
+    });
+
+    // The body's pieces between barriers; values crossing a barrier go
+    // through per-thread arrays.
+    Block *loopBody = loop.getBody();
+    SmallVector<SmallVector<Operation *>> pieces(1);
+    for (Operation &op : *loopBody) {
+      if (isa<gpu::BarrierOp>(op)) {
+        pieces.emplace_back();
+        continue;
+      }
+      if (hasBarrier(&op))
+        return launch.emitError("cannot emulate this kernel: a barrier is "
+                                "nested in its loop's body");
+      pieces.back().push_back(&op);
+    }
+    DenseMap<Value, int> pieceOf;
+    for (auto [index, piece] : llvm::enumerate(pieces))
+      for (Operation *op : piece)
+        for (Value result : op->getResults())
+          pieceOf[result] = index;
+    llvm::MapVector<Value, Value> spilled; // value -> its per-thread array
+    for (auto [index, piece] : llvm::enumerate(pieces))
+      for (Operation *op : piece)
+        op->walk([&](Operation *inner) {
+          for (Value operand : inner->getOperands()) {
+            auto it = pieceOf.find(operand);
+            if (it != pieceOf.end() && it->second != static_cast<int>(index) &&
+                !spilled.count(operand))
+              spilled[operand] = Value();
+          }
+        });
+    for (auto &[value, array] : spilled)
+      array = privateArray(value.getType());
+    auto emulated =
+        b.create<scf::ForOp>(loc, uniform.lookupOrDefault(loop.getLowerBound()),
+                             uniform.lookupOrDefault(loop.getUpperBound()),
+                             uniform.lookupOrDefault(loop.getStep()));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(emulated.getBody());
+      for (auto [index, piece] : llvm::enumerate(pieces)) {
+        forEachThread([&](IRMapping &mapping, Value thread) {
+          prologue(mapping);
+          mapping.map(loop.getInductionVar(), emulated.getInductionVar());
+          for (auto [arg, array] : llvm::zip(loop.getRegionIterArgs(), carried))
+            mapping.map(arg, b.create<memref::LoadOp>(loc, array, thread));
+          for (auto &[value, array] : spilled)
+            if (pieceOf[value] < static_cast<int>(index))
+              mapping.map(value, b.create<memref::LoadOp>(loc, array, thread));
+          for (Operation *op : piece) {
+            if (auto yield = dyn_cast<scf::YieldOp>(op)) {
+              for (auto [value, array] :
+                   llvm::zip(yield.getOperands(), carried))
+                b.create<memref::StoreOp>(loc, mapping.lookupOrDefault(value),
+                                          array, thread);
+              continue;
+            }
+            Operation *copy = b.clone(*op, mapping);
+            for (auto [result, copied] :
+                 llvm::zip(op->getResults(), copy->getResults()))
+              if (spilled.count(result))
+                b.create<memref::StoreOp>(loc, copied, spilled[result], thread);
+          }
+        });
+      }
+    }
+    forEachThread([&](IRMapping &mapping, Value thread) {
+      prologue(mapping);
+      for (auto [result, array] : llvm::zip(loop.getResults(), carried))
+        mapping.map(result, b.create<memref::LoadOp>(loc, array, thread));
+      for (Operation *op : after)
+        b.clone(*op, mapping);
+    });
+    return success();
+  }
+};
+
+static std::optional<int64_t> constantOf(Value value) {
+  if (auto constant = value.getDefiningOp<arith::ConstantIndexOp>())
+    return constant.value();
+  return std::nullopt;
+}
+
+struct GpuEmulate : dlc::impl::GpuEmulateBase<GpuEmulate> {
+  void runOnOperation() override {
+    SmallVector<gpu::LaunchOp> launches;
+    getOperation().walk(
+        [&](gpu::LaunchOp launch) { launches.push_back(launch); });
+    for (gpu::LaunchOp launch : launches) {
+      OpBuilder b(launch);
+      Location loc = launch.getLoc();
+      Emulator emulator{launch, b, loc, {}, {}, {}, nullptr};
+      gpu::KernelDim3 gridSizes = launch.getGridSizeOperandValues();
+      gpu::KernelDim3 blockSizes = launch.getBlockSizeOperandValues();
+      Value sizes[6] = {gridSizes.x,  gridSizes.y,  gridSizes.z,
+                        blockSizes.x, blockSizes.y, blockSizes.z};
+      for (int i = 0; i < 6; ++i) {
+        std::optional<int64_t> size = constantOf(sizes[i]);
+        if (!size) {
+          launch.emitError("cannot emulate a launch of a dynamic size");
+          return signalPassFailure();
+        }
+        (i < 3 ? emulator.grid[i] : emulator.block[i - 3]) = *size;
+      }
+      IRMapping &mapping = emulator.blockLevel;
+      gpu::KernelDim3 gridArgs = launch.getGridSize();
+      gpu::KernelDim3 blockArgs = launch.getBlockSize();
+      Value args[6] = {gridArgs.x,  gridArgs.y,  gridArgs.z,
+                       blockArgs.x, blockArgs.y, blockArgs.z};
+      for (int i = 0; i < 6; ++i)
+        mapping.map(args[i], sizes[i]);
+      for (BlockArgument shared : launch.getWorkgroupAttributions()) {
+        auto type = cast<MemRefType>(shared.getType());
+        mapping.map(shared, b.create<memref::AllocaOp>(
+                                loc, MemRefType::get(type.getShape(),
+                                                     type.getElementType())));
+      }
+      Value zero = emulator.constant(0), one = emulator.constant(1);
+      gpu::KernelDim3 ids = launch.getBlockIds();
+      Value blockIds[3] = {ids.x, ids.y, ids.z};
+      for (int i = 2; i >= 0; --i) {
+        auto loop = b.create<scf::ForOp>(
+            loc, zero, emulator.constant(emulator.grid[i]), one);
+        b.setInsertionPointToStart(loop.getBody());
+        mapping.map(blockIds[i], loop.getInductionVar());
+        if (!emulator.blockLoops)
+          emulator.blockLoops = loop;
+      }
+      if (failed(emulator.emulate(launch.getBody().front())))
+        return signalPassFailure();
+      launch.erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,547 @@
+//===- GpuMapKernels.cpp - One gpu.launch per kernel ----------------------===//
+//
+// Bufferized linalg -> gpu.launch. A fused group (its fill, its anchor and
+// the in-place elementwise ops after it) becomes one kernel: matmuls get a
+// shared-memory tiled kernel, other linalg ops one thread per output element
+// with the reduction in a register. Nothing that touches a buffer stays on
+// the host, whose buffers are device memory on this target.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_GPUMAPKERNELS
+#include "passes/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+
+namespace {
+
+/// A kernel to build: an optional fill of the anchor's output, the anchor,
+/// and in-place elementwise ops applied to its output.
+struct KernelGroup {
+  linalg::FillOp fill;
+  linalg::LinalgOp anchor;
+  SmallVector<linalg::GenericOp> epilogue;
+};
+
+/// Ops that may sit between the members of a group: they touch no buffer.
+static bool isMetadata(Operation *op) {
+  return isa<memref::AllocOp, memref::AllocaOp>(op) || isMemoryEffectFree(op);
+}
+
+/// The next op after `op` that is not metadata, or null.
+static Operation *nextKernelOp(Operation *op) {
+  for (Operation *next = op->getNextNode(); next; next = next->getNextNode())
+    if (!isMetadata(next))
+      return next;
+  return nullptr;
+}
+
+static bool hasStaticRanges(linalg::LinalgOp op) {
+  return llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic) &&
+         llvm::all_of(op->getOperands(), [](Value v) {
+           auto type = dyn_cast<MemRefType>(v.getType());
+           return !type || type.hasStaticShape();
+         });
+}
+
+/// Whether each output of `op` is indexed by exactly its parallel loops (in
+/// some order), so that one thread per output element covers them all.
+static bool outputsIndexedByParallelLoops(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() == 0 ||
+      !hasStaticRanges(op))
+    return false;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  unsigned parallel = llvm::count(iterators, utils::IteratorType::parallel);
+  AffineMap first = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    if (map != first || !map.isProjectedPermutation() ||
+        map.getNumResults() != parallel)
+      return false;
+    for (AffineExpr result : map.getResults())
+      if (iterators[cast<AffineDimExpr>(result).getPosition()] !=
+          utils::IteratorType::parallel)
+        return false;
+  }
+  return true;
+}
+
+/// Whether `generic` can run after `anchor` on each of its output elements:
+/// elementwise, updating the anchor's only output in place.
+static bool isEpilogueOf(linalg::GenericOp generic, linalg::LinalgOp anchor) {
+  if (anchor.getNumDpsInits() != 1 || generic.getNumDpsInits() != 1 ||
+      !generic.hasPureBufferSemantics() || !hasStaticRanges(generic))
+    return false;
+  Value output = anchor.getDpsInitOperand(0)->get();
+  if (generic.getDpsInitOperand(0)->get() != output ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity())
+    return false;
+  // Another thread's element would be read.
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (input->get() == output)
+      return false;
+  return llvm::none_of(generic.getBody()->getOperations(), [](Operation &op) {
+    return isa<linalg::IndexOp>(op) || !isMemoryEffectFree(&op);
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel bodies
+//===----------------------------------------------------------------------===//
+
+/// Emits the payload of `op` at loop indices `ivs` (one per loop), with its
+/// output block arguments bound to `outputs`; returns the yielded values.
+static SmallVector<Value> emitPayload(OpBuilder &b, Location loc,
+                                      linalg::LinalgOp op, ValueRange ivs,
+                                      ValueRange outputs) {
+  Block *body = op.getBlock();
+  IRMapping mapping;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(input);
+    if (!isa<MemRefType>(input->get().getType())) {
+      mapping.map(arg, input->get());
+      continue;
+    }
+    if (!op.payloadUsesValueFromOperand(input))
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(input);
+    SmallVector<Value> indices;
+    for (AffineExpr result : map.getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(result))
+        indices.push_back(ivs[dim.getPosition()]);
+      else
+        indices.push_back(b.create<affine::AffineApplyOp>(
+            loc, AffineMap::get(map.getNumDims(), 0, result), ivs));
+    }
+    mapping.map(arg, b.create<memref::LoadOp>(loc, input->get(), indices));
+  }
+  for (auto [init, value] : llvm::zip(op.getDpsInitsMutable(), outputs))
+    mapping.map(op.getMatchingBlockArgument(&init), value);
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  SmallVector<Value> results;
+  for (Value yielded : body->getTerminator()->getOperands())
+    results.push_back(mapping.lookupOrDefault(yielded));
+  return results;
+}
+
+/// Applies the group's epilogue to `value`, the anchor's output at
+/// `coordinates`, and stores the result there.
+static void emitEpilogueAndStore(OpBuilder &b, Location loc, KernelGroup &group,
+                                 Value value, ValueRange coordinates) {
+  for (linalg::GenericOp generic : group.epilogue)
+    value = emitPayload(b, loc, generic, coordinates, value).front();
+  b.create<memref::StoreOp>(
+      loc, value, group.anchor.getDpsInitOperand(0)->get(), coordinates);
+}
+
+static Value constantIndex(OpBuilder &b, Location loc, int64_t value) {
+  return b.create<arith::ConstantIndexOp>(loc, value);
+}
+
+/// A launch of grid x block threads (x, y, z each), with `shared` buffers in
+/// workgroup memory; the builder is left at the start of its body.
+static gpu::LaunchOp createLaunch(OpBuilder &b, Location loc,
+                                  ArrayRef<int64_t> grid,
+                                  ArrayRef<int64_t> block,
+                                  TypeRange shared = {}) {
+  auto launch = b.create<gpu::LaunchOp>(
+      loc, constantIndex(b, loc, grid[0]), constantIndex(b, loc, grid[1]),
+      constantIndex(b, loc, grid[2]), constantIndex(b, loc, block[0]),
+      constantIndex(b, loc, block[1]), constantIndex(b, loc, block[2]),
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      ValueRange{}, shared);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  b.create<gpu::TerminatorOp>(loc);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
+/// One thread per output element of the anchor; its reduction loops run in
+/// the thread with the accumulators in registers.
+static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
+                                   int64_t blockSize) {
+  linalg::LinalgOp anchor = group.anchor;
+  Location loc = anchor.getLoc();
+  SmallVector<int64_t> ranges = anchor.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = anchor.getIteratorTypesArray();
+  AffineMap outputMap = anchor.getMatchingIndexingMap(
+      anchor.getDpsInitOperand(0)); // loop dims in output order
+  int64_t total = 1;
+  for (AffineExpr result : outputMap.getResults())
+    total *= ranges[cast<AffineDimExpr>(result).getPosition()];
+  if (total == 0)
+    return;
+  int64_t threads = std::min(total, blockSize);
+  int64_t blocks = (total + threads - 1) / threads;
+  gpu::LaunchOp launch = createLaunch(b, loc, {blocks, 1, 1}, {threads, 1, 1});
+  Value linear = b.create<arith::AddIOp>(
+      loc,
+      b.create<arith::MulIOp>(loc, launch.getBlockIds().x,
+                              constantIndex(b, loc, threads)),
+      launch.getThreadIds().x);
+  if (blocks * threads != total) {
+    Value inside = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::ult, linear, constantIndex(b, loc, total));
+    auto guard = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+  }
+  // Output coordinates, the last one fastest (stores are coalesced).
+  SmallVector<Value> coordinates(outputMap.getNumResults());
+  SmallVector<Value> ivs(ranges.size());
+  Value rest = linear;
+  for (int64_t i = outputMap.getNumResults() - 1; i >= 0; --i) {
+    unsigned dim = cast<AffineDimExpr>(outputMap.getResult(i)).getPosition();
+    Value extent = constantIndex(b, loc, ranges[dim]);
+    coordinates[i] =
+        i == 0 ? rest : b.create<arith::RemUIOp>(loc, rest, extent);
+    if (i > 0)
+      rest = b.create<arith::DivUIOp>(loc, rest, extent);
+    ivs[dim] = coordinates[i];
+  }
+  // Initial values: the fill's, else what the outputs hold (when read).
+  SmallVector<Value> initial;
+  for (OpOperand &init : anchor.getDpsInitsMutable()) {
+    Type element = getElementTypeOrSelf(init.get().getType());
+    if (group.fill)
+      initial.push_back(group.fill.getInputs()[0]);
+    else if (anchor.payloadUsesValueFromOperand(&init))
+      initial.push_back(b.create<memref::LoadOp>(loc, init.get(), coordinates));
+    else
+      initial.push_back( // never read
+          b.create<arith::ConstantOp>(loc, element, b.getZeroAttr(element)));
+  }
+  // The reduction loops, outermost first.
+  SmallVector<Value> results;
+  std::function<void(unsigned, ValueRange)> reduce = [&](unsigned dim,
+                                                         ValueRange acc) {
+    while (dim < ranges.size() &&
+           iterators[dim] != utils::IteratorType::reduction)
+      ++dim;
+    if (dim == ranges.size()) {
+      results = emitPayload(b, loc, anchor, ivs, acc);
+      return;
+    }
+    auto loop = b.create<scf::ForOp>(loc, constantIndex(b, loc, 0),
+                                     constantIndex(b, loc, ranges[dim]),
+                                     constantIndex(b, loc, 1), acc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs[dim] = loop.getInductionVar();
+    reduce(dim + 1, loop.getRegionIterArgs());
+    b.create<scf::YieldOp>(loc, results);
+    results = loop.getResults();
+  };
+  reduce(0, initial);
+  if (group.epilogue.empty()) {
+    for (auto [init, value] : llvm::zip(anchor.getDpsInits(), results))
+      b.create<memref::StoreOp>(loc, value, init, coordinates);
+    return;
+  }
+  emitEpilogueAndStore(b, loc, group, results.front(), coordinates);
+}
+
+/// Tiles of the shared-memory matmul kernel: a 16 x 16 thread block computes
+/// a 64 x 64 tile of C, each thread 4 x 4 outputs spaced 16 apart (so that
+/// neighbouring threads touch neighbouring columns), over K in steps of 16.
+constexpr int64_t kTileM = 64, kTileN = 64, kTileK = 16, kThreads = 16;
+constexpr int64_t kPerThread = kTileM / kThreads;
+
+/// C[b][m][n] (+)= sum_k A[b][m][k] * B[b][k][n] with A and B tiles staged
+/// through shared memory. `batched`: the operands have a leading batch dim.
+static void buildTiledMatmulKernel(OpBuilder &b, KernelGroup &group) {
+  linalg::LinalgOp anchor = group.anchor;
+  Location loc = anchor.getLoc();
+  Value lhs = anchor.getDpsInputOperand(0)->get();
+  Value rhs = anchor.getDpsInputOperand(1)->get();
+  Value out = anchor.getDpsInitOperand(0)->get();
+  auto outType = cast<MemRefType>(out.getType());
+  bool batched = outType.getRank() == 3;
+  int64_t batch = batched ? outType.getDimSize(0) : 1;
+  int64_t m = outType.getDimSize(batched ? 1 : 0);
+  int64_t n = outType.getDimSize(batched ? 2 : 1);
+  int64_t k = cast<MemRefType>(lhs.getType()).getDimSize(batched ? 2 : 1);
+  Type f32 = b.getF32Type();
+  auto workgroup = gpu::AddressSpaceAttr::get(
+      b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
+  // A tile transposed ([k][m], one column of padding against bank
+  // conflicts on the transposing store), B tile as is ([k][n]).
+  auto lhsTileType = MemRefType::get({kTileK, kTileM + 1}, f32,
+                                     MemRefLayoutAttrInterface{}, workgroup);
+  auto rhsTileType = MemRefType::get({kTileK, kTileN}, f32,
+                                     MemRefLayoutAttrInterface{}, workgroup);
+  gpu::LaunchOp launch = createLaunch(
+      b, loc, {(n + kTileN - 1) / kTileN, (m + kTileM - 1) / kTileM, batch},
+      {kThreads, kThreads, 1}, {lhsTileType, rhsTileType});
+  Value lhsTile = launch.getWorkgroupAttributions()[0];
+  Value rhsTile = launch.getWorkgroupAttributions()[1];
+  Value tx = launch.getThreadIds().x, ty = launch.getThreadIds().y;
+  auto c = [&](int64_t value) { return constantIndex(b, loc, value); };
+  auto add = [&](Value x, Value y) {
+    return b.create<arith::AddIOp>(loc, x, y).getResult();
+  };
+  auto mul = [&](Value x, int64_t y) {
+    return b.create<arith::MulIOp>(loc, x, c(y)).getResult();
+  };
+  auto lessThan = [&](Value x, int64_t bound) {
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, x, c(bound))
+        .getResult();
+  };
+  Value rowBase = mul(launch.getBlockIds().y, kTileM);
+  Value colBase = mul(launch.getBlockIds().x, kTileN);
+  Value batchIndex = launch.getBlockIds().z;
+  Value linearThread = add(mul(ty, kThreads), tx);
+  auto indices = [&](Value row, Value col) {
+    SmallVector<Value> result;
+    if (batched)
+      result.push_back(batchIndex);
+    result.push_back(row);
+    result.push_back(col);
+    return result;
+  };
+  // Loads source[row][col], or 0 outside `rows` x `cols` when the tiles do
+  // not divide them.
+  auto loadOrZero = [&](Value source, Value row, Value col, int64_t rows,
+                        int64_t cols, bool checkRows, bool checkCols) {
+    Value inside;
+    if (checkRows)
+      inside = lessThan(row, rows);
+    if (checkCols) {
+      Value colInside = lessThan(col, cols);
+      inside = inside
+                   ? b.create<arith::AndIOp>(loc, inside, colInside).getResult()
+                   : colInside;
+    }
+    if (!inside)
+      return b.create<memref::LoadOp>(loc, source, indices(row, col))
+          .getResult();
+    auto branch = b.create<scf::IfOp>(loc, TypeRange{f32}, inside,
+                                      /*addThenBlock=*/true,
+                                      /*addElseBlock=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&branch.getThenRegion().front());
+    b.create<scf::YieldOp>(
+        loc,
+        b.create<memref::LoadOp>(loc, source, indices(row, col)).getResult());
+    b.setInsertionPointToStart(&branch.getElseRegion().front());
+    b.create<scf::YieldOp>(
+        loc,
+        b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0)).getResult());
+    return branch.getResult(0);
+  };
+
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0));
+  SmallVector<Value> initial(kPerThread * kPerThread, zero);
+  auto kLoop = b.create<scf::ForOp>(loc, c(0), c(k), c(kTileK), initial);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value kBase = kLoop.getInductionVar();
+    constexpr int64_t blockThreads = kThreads * kThreads;
+    for (int64_t r = 0; r < kTileM * kTileK / blockThreads; ++r) {
+      Value element = add(linearThread, c(r * blockThreads));
+      // A: consecutive threads read consecutive k of one row.
+      Value aRow = b.create<arith::DivUIOp>(loc, element, c(kTileK));
+      Value aCol = b.create<arith::RemUIOp>(loc, element, c(kTileK));
+      Value aValue = loadOrZero(lhs, add(rowBase, aRow), add(kBase, aCol), m, k,
+                                m % kTileM != 0, k % kTileK != 0);
+      b.create<memref::StoreOp>(loc, aValue, lhsTile, ValueRange{aCol, aRow});
+      // B: consecutive threads read consecutive n of one row.
+      Value bRow = b.create<arith::DivUIOp>(loc, element, c(kTileN));
+      Value bCol = b.create<arith::RemUIOp>(loc, element, c(kTileN));
+      Value bValue = loadOrZero(rhs, add(kBase, bRow), add(colBase, bCol), k, n,
+                                k % kTileK != 0, n % kTileN != 0);
+      b.create<memref::StoreOp>(loc, bValue, rhsTile, ValueRange{bRow, bCol});
+    }
+    b.create<gpu::BarrierOp>(loc);
+    auto inner = b.create<scf::ForOp>(loc, c(0), c(kTileK), c(1),
+                                      kLoop.getRegionIterArgs());
+    {
+      OpBuilder::InsertionGuard innerGuard(b);
+      b.setInsertionPointToStart(inner.getBody());
+      Value kk = inner.getInductionVar();
+      SmallVector<Value> aValues, bValues, sums;
+      for (int64_t i = 0; i < kPerThread; ++i)
+        aValues.push_back(b.create<memref::LoadOp>(
+            loc, lhsTile, ValueRange{kk, add(ty, c(i * kThreads))}));
+      for (int64_t j = 0; j < kPerThread; ++j)
+        bValues.push_back(b.create<memref::LoadOp>(
+            loc, rhsTile, ValueRange{kk, add(tx, c(j * kThreads))}));
+      for (int64_t i = 0; i < kPerThread; ++i)
+        for (int64_t j = 0; j < kPerThread; ++j)
+          sums.push_back(b.create<math::FmaOp>(
+              loc, aValues[i], bValues[j],
+              inner.getRegionIterArgs()[i * kPerThread + j]));
+      b.create<scf::YieldOp>(loc, sums);
+    }
+    // The next tile may be stored only when all threads have read this one.
+    b.create<gpu::BarrierOp>(loc);
+    b.create<scf::YieldOp>(loc, inner.getResults());
+  }
+  for (int64_t i = 0; i < kPerThread; ++i) {
+    for (int64_t j = 0; j < kPerThread; ++j) {
+      OpBuilder::InsertionGuard guard(b);
+      Value row = add(rowBase, add(ty, c(i * kThreads)));
+      Value col = add(colBase, add(tx, c(j * kThreads)));
+      Value inside;
+      if (m % kTileM != 0)
+        inside = lessThan(row, m);
+      if (n % kTileN != 0) {
+        Value colInside = lessThan(col, n);
+        inside =
+            inside ? b.create<arith::AndIOp>(loc, inside, colInside).getResult()
+                   : colInside;
+      }
+      if (inside) {
+        auto guardIf = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
+        b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+      }
+      Value sum = kLoop.getResult(i * kPerThread + j);
+      SmallVector<Value> coordinates = indices(row, col);
+      Value start =
+          group.fill
+              ? group.fill.getInputs()[0]
+              : b.create<memref::LoadOp>(loc, out, coordinates).getResult();
+      Value value = b.create<arith::AddFOp>(loc, start, sum);
+      emitEpilogueAndStore(b, loc, group, value, coordinates);
+    }
+  }
+}
+
+static bool isTiledMatmul(linalg::LinalgOp op) {
+  if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) ||
+      !op.hasPureBufferSemantics() || !hasStaticRanges(op))
+    return false;
+  return llvm::all_of(op->getOperands(), [](Value v) {
+    auto type = cast<MemRefType>(v.getType());
+    return type.getElementType().isF32() && type.getLayout().isIdentity();
+  });
+}
+
+/// Runs `op` (anything touching memory) in a one-thread kernel.
+static void wrapInSingleThreadKernel(OpBuilder &b, Operation *op) {
+  b.setInsertionPoint(op);
+  createLaunch(b, op->getLoc(), {1, 1, 1}, {1, 1, 1});
+  op->moveBefore(b.getInsertionBlock()->getTerminator());
+}
+
+/// Kernels take bare pointers, so a memref with a strided layout (a
+/// subview, a transposed view) that a kernel uses is rebuilt inside it from
+/// its identity-layout source.
+static LogicalResult rebuildStridedViews(gpu::LaunchOp launch) {
+  Region &body = launch.getBody();
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(body, captured);
+    for (Value value : captured) {
+      auto type = dyn_cast<MemRefType>(value.getType());
+      if (!type || type.getLayout().isIdentity())
+        continue;
+      Operation *view = value.getDefiningOp();
+      if (!view || !isa<ViewLikeOpInterface>(view) || !isMemoryEffectFree(view))
+        return launch.emitError("a kernel uses a strided memref (")
+               << type << ") that is not a view of a contiguous buffer";
+      OpBuilder b(&body.front(), body.front().begin());
+      Operation *copy = b.clone(*view);
+      replaceAllUsesInRegionWith(value, copy->getResult(0), body);
+      changed = true;
+      break;
+    }
+  }
+  return success();
+}
+
+struct GpuMapKernels : dlc::impl::GpuMapKernelsBase<GpuMapKernels> {
+  using GpuMapKernelsBase::GpuMapKernelsBase;
+
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    if (function.isExternal())
+      return;
+    SmallVector<Operation *> ops;
+    for (Operation &op : function.getBody().front())
+      ops.push_back(&op);
+    DenseSet<Operation *> taken;
+    OpBuilder b(&getContext());
+    for (Operation *op : ops) {
+      if (taken.count(op) || isMetadata(op) ||
+          isa<memref::DeallocOp, func::ReturnOp, gpu::LaunchOp>(op))
+        continue;
+      KernelGroup group;
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+        auto next = dyn_cast_or_null<linalg::LinalgOp>(nextKernelOp(op));
+        if (next && next.getNumReductionLoops() > 0 &&
+            next.getNumDpsInits() == 1 &&
+            next.getDpsInitOperand(0)->get() == fill.getOutputs()[0] &&
+            fill.hasPureBufferSemantics() &&
+            llvm::none_of(next.getDpsInputOperands(), [&](OpOperand *input) {
+              return input->get() == fill.getOutputs()[0];
+            })) {
+          group.fill = fill;
+          linalgOp = next;
+        }
+      }
+      bool tiled = linalgOp && tiledMatmul && isTiledMatmul(linalgOp);
+      if (!linalgOp || (!tiled && !outputsIndexedByParallelLoops(linalgOp))) {
+        wrapInSingleThreadKernel(b, op);
+        continue;
+      }
+      group.anchor = linalgOp;
+      Operation *last = linalgOp;
+      while (auto next =
+                 dyn_cast_or_null<linalg::GenericOp>(nextKernelOp(last))) {
+        if (!isEpilogueOf(next, linalgOp))
+          break;
+        group.epilogue.push_back(next);
+        last = next;
+      }
+      // After the last member: everything the members use is defined.
+      b.setInsertionPointAfter(last);
+      if (tiled)
+        buildTiledMatmulKernel(b, group);
+      else
+        buildElementwiseKernel(b, group, blockSize);
+      taken.insert(linalgOp);
+      for (Operation *member : group.epilogue)
+        taken.insert(member);
+      if (group.fill)
+        group.fill->erase();
+      linalgOp->erase();
+      for (linalg::GenericOp member : group.epilogue)
+        member->erase();
+    }
+    WalkResult result = function.walk([](gpu::LaunchOp launch) {
+      return failed(rebuildStridedViews(launch)) ? WalkResult::interrupt()
+                                                 : WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

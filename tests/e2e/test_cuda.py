@@ -1,0 +1,189 @@
+"""--target=cuda: PTX that ptxas accepts, a runtime that reports a missing
+driver, and (through --target=cuda-emulate, which runs the same kernels as
+loops on the CPU) outputs that match onnxruntime."""
+import ctypes
+import os
+import shutil
+import sys
+import subprocess
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper
+
+import dlc_harness as h
+import model_zoo
+
+
+def transformer_block(seed=7):
+    """One encoder layer (attention, LayerNorm, GELU feed-forward)."""
+    return model_zoo.bert_encoder(opset=17, seed=seed, layers=1, hidden=64, heads=4, seq=16,
+                                  inter=128)
+
+
+MODELS = {
+    "cnn": lambda: model_zoo.small_cnn(opset=13, seed=1),
+    "mlp": lambda: model_zoo.mlp(opset=13, seed=2),
+    "transformer": transformer_block,
+}
+
+
+def save(model, name):
+    work = h.new_work_dir()
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    return work, path
+
+
+def inputs_for(path, seed=0):
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    rng = np.random.RandomState(seed)
+    feeds = {}
+    for spec in session.get_inputs():
+        shape = [d if isinstance(d, int) else 1 for d in spec.shape]
+        if spec.type == "tensor(int64)":
+            feeds[spec.name] = rng.randint(0, 8, size=shape).astype(np.int64)
+        else:
+            feeds[spec.name] = rng.randn(*shape).astype(np.float32)
+    names = [o.name for o in session.get_outputs()]
+    return feeds, dict(zip(names, session.run(None, feeds)))
+
+
+def ptxas():
+    found = os.environ.get("PTXAS") or shutil.which("ptxas")
+    if not found and os.path.exists("/usr/local/cuda/bin/ptxas"):
+        found = "/usr/local/cuda/bin/ptxas"
+    if not found:
+        pytest.fail("ptxas (the CUDA toolkit's PTX assembler) is needed to check the PTX; "
+                    "install the CUDA toolkit or set PTXAS")
+    return found
+
+
+@pytest.mark.parametrize("chip", ["sm_80", "sm_90"])
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_ptx_assembles(name, chip):
+    work, path = save(MODELS[name](), name)
+    out = os.path.join(work, "out")
+    h.run_dlc("compile", path, "-o", out, "--name", name, "--target=cuda:" + chip,
+              "--emit=ptx,lib")
+    ptx = os.path.join(out, name + ".ptx")
+    text = open(ptx).read()
+    assert ".target " + chip in text
+    assert ".entry" in text
+    result = subprocess.run([ptxas(), "-arch=" + chip, ptx, "-o", os.path.join(work, "k.cubin")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert os.path.exists(os.path.join(out, "lib%s.so" % name))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_emulated_kernels_match_onnxruntime(name):
+    work, path = save(MODELS[name](), name)
+    feeds, expected = inputs_for(path)
+    library = h.compile_model(path, os.path.join(work, "lib"), name=name,
+                              extra=("--target=cuda-emulate",))
+    actual = h.run_library(library, feeds, work)
+    assert sorted(actual) == sorted(expected)
+    for output, value in expected.items():
+        assert actual[output].shape == value.shape
+        assert h.relative_l2(value, actual[output]) < 1e-4, output
+
+
+class Tensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("rank", ctypes.c_int32), ("dtype", ctypes.c_int)]
+
+
+class Status(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("message", ctypes.c_char * 512)]
+
+
+DLC_ERROR_UNAVAILABLE = 5
+
+
+def compile_cuda_mlp():
+    work, path = save(MODELS["mlp"](), "mlp")
+    out = os.path.join(work, "out")
+    h.run_dlc("compile", path, "-o", out, "--name", "mlp", "--target=cuda")
+    return work, path, os.path.join(out, "libmlp.so")
+
+
+def run_through_abi(library, entry, env_driver):
+    """Calls mlp_<entry> in a fresh process (the driver is looked up once per
+    process) and returns (status code, message)."""
+    script = """
+import ctypes, sys
+import numpy as np
+sys.path.insert(0, %r)
+from test_cuda import Tensor, Status
+lib = ctypes.CDLL(%r)
+x = np.zeros((4, 32), np.float32)
+y = np.zeros((4, 10), np.float32)
+xs = (ctypes.c_int64 * 2)(4, 32)
+ys = (ctypes.c_int64 * 2)(4, 10)
+inputs = (Tensor * 1)(Tensor(x.ctypes.data, xs, 2, 1))
+outputs = (Tensor * 1)(Tensor(y.ctypes.data, ys, 2, 1))
+status = Status()
+code = getattr(lib, "mlp_" + %r)(inputs, 1, outputs, 1, ctypes.byref(status))
+print(code)
+print(status.message.decode())
+""" % (os.path.dirname(os.path.abspath(__file__)), library, entry)
+    env = dict(os.environ)
+    if env_driver is None:
+        env.pop("DLC_CUDA_DRIVER", None)
+    else:
+        env["DLC_CUDA_DRIVER"] = env_driver
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    code, message = result.stdout.split("\n", 1)
+    return int(code), message.strip()
+
+
+@pytest.mark.parametrize("entry", ["run", "run_device"])
+def test_missing_driver_is_a_clear_error(entry):
+    """A CUDA library loads and runs on a machine without the driver, and says
+    why it cannot run (DLC_CUDA_DRIVER names a library that does not exist)."""
+    _, _, library = compile_cuda_mlp()
+    code, message = run_through_abi(library, entry, "/nonexistent/libcuda.so.1")
+    assert code == DLC_ERROR_UNAVAILABLE
+    assert "model 'mlp' was compiled for an NVIDIA GPU (sm_90)" in message
+    assert "CUDA driver cannot be loaded (/nonexistent/libcuda.so.1)" in message
+
+
+def test_driver_without_the_driver_api_is_a_clear_error():
+    """A library that is not the CUDA driver (no cuInit): an error, not a crash."""
+    _, _, library = compile_cuda_mlp()
+    code, message = run_through_abi(library, "run", "libm.so.6")
+    assert code == DLC_ERROR_UNAVAILABLE
+    assert "the CUDA driver libm.so.6 has no cuInit" in message
+
+
+def test_shape_errors_come_before_the_driver():
+    """The tensors are checked first, as on the CPU."""
+    _, _, library = compile_cuda_mlp()
+    lib = ctypes.CDLL(library)
+    x = np.zeros((4, 31), np.float32)
+    y = np.zeros((4, 10), np.float32)
+    inputs = (Tensor * 1)(Tensor(x.ctypes.data, (ctypes.c_int64 * 2)(4, 31), 2, 1))
+    outputs = (Tensor * 1)(Tensor(y.ctypes.data, (ctypes.c_int64 * 2)(4, 10), 2, 1))
+    status = Status()
+    assert lib.mlp_run(inputs, 1, outputs, 1, ctypes.byref(status)) == 2
+    assert b"input 0 ('input') has shape [4,31], expected [4,32]" in status.message
+
+
+@pytest.mark.skipif(os.path.exists("/dev/nvidiactl"), reason="this machine has an NVIDIA driver")
+def test_dlc_run_without_a_gpu_fails_cleanly():
+    work, _, library = compile_cuda_mlp()
+    x = os.path.join(work, "x.npy")
+    np.save(x, np.zeros((4, 32), np.float32))
+    out = os.path.join(work, "outputs")
+    result = h.run_dlc("run", library, "--input", "input=" + x, "--output-dir", out, check=False)
+    assert result.returncode == 1
+    assert "was compiled for an NVIDIA GPU (sm_90)" in result.stderr
+    assert not os.path.exists(out) or not os.listdir(out)
+    bench = h.run_dlc("bench", library, "--iters", "2", check=False)
+    assert bench.returncode == 1
+    assert "was compiled for an NVIDIA GPU (sm_90)" in bench.stderr
