@@ -21,6 +21,11 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     Option<"vectorRegisters", "vector-registers", "int64_t", "32",
            "Vector registers the conv micro-kernel's tile may use (32: "
            "AVX-512, 16: AVX2)">,
+    Option<"paddedInputCopy", "padded-input-copy", "bool", "false",
+           "A dlc.conv with padding reads one zero-padded copy of its input "
+           "(a loop nest of its own) instead of checking bounds in its "
+           "contraction (the CUDA target's implicit GEMM wants two plain "
+           "operands)">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
@@ -257,10 +262,14 @@ def GpuMapKernels : Pass<"dlc-gpu-map-kernels", "mlir::func::FuncOp"> {
     Runs on bufferized linalg (before linalg becomes loops). Each kernel of
     the function becomes one gpu.launch, so that no buffer is touched on the
     host:
-    - a static f32 linalg.matmul or linalg.batch_matmul becomes a tiled
-      kernel: a block of 16 x 16 threads computes a 64 x 64 tile of C, 4 x 4
-      outputs a thread in registers, with A and B staged through workgroup
-      (shared) memory 16 columns of K at a time;
+    - an f32 contraction (a linalg op whose payload is acc + a * b over two
+      inputs: matmuls, batched matmuls, convolutions as implicit GEMMs) with
+      M, N >= 32 and K >= 16 becomes a tiled kernel: loop dims read by both
+      inputs are batch dims (the grid's z), by the first only M, by the
+      second only N, reductions K; a block of 16 x 16 threads computes a
+      64 x 64 tile of C, 4 x 4 outputs a thread in registers, with A and B
+      staged through workgroup (shared) memory 16 of K at a time, each
+      element read through the operand's indexing map;
     - any other linalg op whose outputs are indexed by its parallel loops
       gets one thread per output element (`block-size` threads a block),
       its reduction loops run by that thread with the accumulator in a
@@ -277,8 +286,9 @@ def GpuMapKernels : Pass<"dlc-gpu-map-kernels", "mlir::func::FuncOp"> {
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",
            "Threads per block of the one-thread-per-output kernels">,
-    Option<"tiledMatmul", "tiled-matmul", "bool", "true",
-           "Give matmuls the shared-memory tiled kernel">,
+    Option<"tiledContractions", "tiled-contractions", "bool", "true",
+           "Give contractions (matmuls, convolutions) the shared-memory "
+           "tiled kernel">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect",
                            "mlir::arith::ArithDialect",

@@ -146,6 +146,7 @@ void addLLVMDialectPipeline(OpPassManager &pm) {
 
 void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   ConvertDlcToLinalgOptions lowering; // no CPU micro-kernel
+  lowering.paddedInputCopy = true;    // convs as implicit GEMMs
   pm.addPass(createConvertDlcToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   addBufferizationPipeline(pm, options);

@@ -263,26 +263,96 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
   emitEpilogueAndStore(b, loc, group, results.front(), coordinates);
 }
 
-/// Tiles of the shared-memory matmul kernel: a 16 x 16 thread block computes
-/// a 64 x 64 tile of C, each thread 4 x 4 outputs spaced 16 apart (so that
+/// A contraction C[b, m, n] (+)= sum_k A[b, m, k] * B[b, k, n] read through
+/// the linalg op's indexing maps: loop dims used by both inputs are batch
+/// dims, by A only M dims, by B only N dims; reductions are K dims. A matmul
+/// is one, and so is a convolution (an implicit GEMM: M = output pixels,
+/// N = filters, K = channels x window).
+struct Contraction {
+  linalg::LinalgOp op;
+  Value lhs, rhs, out;
+  AffineMap lhsMap, rhsMap, outMap;
+  SmallVector<int64_t> ranges;
+  SmallVector<unsigned> batchDims, mDims, nDims, kDims;
+  int64_t batch = 1, m = 1, n = 1, k = 1;
+};
+
+/// Smallest M, N and K the tiled kernel takes; below them most of its 64 x 64
+/// tile would be idle and one thread per output does better.
+constexpr int64_t kMinTiledM = 32, kMinTiledN = 32, kMinTiledK = 16;
+
+static std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
+  if (!outputsIndexedByParallelLoops(op) || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  for (Value operand : op->getOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.getType());
+    if (!type || !type.getElementType().isF32())
+      return std::nullopt;
+  }
+  // The payload must be acc + a * b.
+  Block *body = op.getBlock();
+  if (body->getOperations().size() != 3)
+    return std::nullopt;
+  auto mul = dyn_cast<arith::MulFOp>(body->front());
+  auto add = dyn_cast<arith::AddFOp>(*std::next(body->begin()));
+  Value a = body->getArgument(0), b = body->getArgument(1),
+        acc = body->getArgument(2);
+  if (!mul || !add ||
+      !((mul.getLhs() == a && mul.getRhs() == b) ||
+        (mul.getLhs() == b && mul.getRhs() == a)) ||
+      !((add.getLhs() == acc && add.getRhs() == mul) ||
+        (add.getLhs() == mul && add.getRhs() == acc)) ||
+      body->getTerminator()->getOperand(0) != add.getResult())
+    return std::nullopt;
+  Contraction c;
+  c.op = op;
+  c.lhs = op.getDpsInputOperand(0)->get();
+  c.rhs = op.getDpsInputOperand(1)->get();
+  c.out = op.getDpsInitOperand(0)->get();
+  c.lhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  c.rhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  c.outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  c.ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned dim = 0; dim < c.ranges.size(); ++dim) {
+    if (iterators[dim] == utils::IteratorType::reduction) {
+      c.kDims.push_back(dim);
+      c.k *= c.ranges[dim];
+      continue;
+    }
+    bool inLhs = c.lhsMap.isFunctionOfDim(dim);
+    bool inRhs = c.rhsMap.isFunctionOfDim(dim);
+    if (inLhs && inRhs) {
+      c.batchDims.push_back(dim);
+      c.batch *= c.ranges[dim];
+    } else if (inRhs) {
+      c.nDims.push_back(dim);
+      c.n *= c.ranges[dim];
+    } else { // in A only, or in neither (a broadcast along it)
+      c.mDims.push_back(dim);
+      c.m *= c.ranges[dim];
+    }
+  }
+  if (c.m < kMinTiledM || c.n < kMinTiledN || c.k < kMinTiledK ||
+      c.batch > 65535) // the grid's z limit
+    return std::nullopt;
+  return c;
+}
+
+/// Tiles of the shared-memory kernel: a 16 x 16 thread block computes a
+/// 64 x 64 tile of C, each thread 4 x 4 outputs spaced 16 apart (so that
 /// neighbouring threads touch neighbouring columns), over K in steps of 16.
 constexpr int64_t kTileM = 64, kTileN = 64, kTileK = 16, kThreads = 16;
 constexpr int64_t kPerThread = kTileM / kThreads;
 
-/// C[b][m][n] (+)= sum_k A[b][m][k] * B[b][k][n] with A and B tiles staged
-/// through shared memory. `batched`: the operands have a leading batch dim.
-static void buildTiledMatmulKernel(OpBuilder &b, KernelGroup &group) {
-  linalg::LinalgOp anchor = group.anchor;
-  Location loc = anchor.getLoc();
-  Value lhs = anchor.getDpsInputOperand(0)->get();
-  Value rhs = anchor.getDpsInputOperand(1)->get();
-  Value out = anchor.getDpsInitOperand(0)->get();
-  auto outType = cast<MemRefType>(out.getType());
-  bool batched = outType.getRank() == 3;
-  int64_t batch = batched ? outType.getDimSize(0) : 1;
-  int64_t m = outType.getDimSize(batched ? 1 : 0);
-  int64_t n = outType.getDimSize(batched ? 2 : 1);
-  int64_t k = cast<MemRefType>(lhs.getType()).getDimSize(batched ? 2 : 1);
+/// The contraction with A and B tiles staged through shared memory, the
+/// fill folded into the start value and the epilogue applied before the
+/// store.
+static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
+                                        const Contraction &contraction) {
+  const Contraction &ct = contraction;
+  Location loc = group.anchor.getLoc();
   Type f32 = b.getF32Type();
   auto workgroup = gpu::AddressSpaceAttr::get(
       b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
@@ -293,7 +363,8 @@ static void buildTiledMatmulKernel(OpBuilder &b, KernelGroup &group) {
   auto rhsTileType = MemRefType::get({kTileK, kTileN}, f32,
                                      MemRefLayoutAttrInterface{}, workgroup);
   gpu::LaunchOp launch = createLaunch(
-      b, loc, {(n + kTileN - 1) / kTileN, (m + kTileM - 1) / kTileM, batch},
+      b, loc,
+      {(ct.n + kTileN - 1) / kTileN, (ct.m + kTileM - 1) / kTileM, ct.batch},
       {kThreads, kThreads, 1}, {lhsTileType, rhsTileType});
   Value lhsTile = launch.getWorkgroupAttributions()[0];
   Value rhsTile = launch.getWorkgroupAttributions()[1];
@@ -309,42 +380,61 @@ static void buildTiledMatmulKernel(OpBuilder &b, KernelGroup &group) {
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, x, c(bound))
         .getResult();
   };
-  Value rowBase = mul(launch.getBlockIds().y, kTileM);
-  Value colBase = mul(launch.getBlockIds().x, kTileN);
-  Value batchIndex = launch.getBlockIds().z;
-  Value linearThread = add(mul(ty, kThreads), tx);
-  auto indices = [&](Value row, Value col) {
-    SmallVector<Value> result;
-    if (batched)
-      result.push_back(batchIndex);
-    result.push_back(row);
-    result.push_back(col);
-    return result;
+  auto both = [&](Value x, Value y) -> Value {
+    if (!x || !y)
+      return x ? x : y;
+    return b.create<arith::AndIOp>(loc, x, y);
   };
-  // Loads source[row][col], or 0 outside `rows` x `cols` when the tiles do
-  // not divide them.
-  auto loadOrZero = [&](Value source, Value row, Value col, int64_t rows,
-                        int64_t cols, bool checkRows, bool checkCols) {
-    Value inside;
-    if (checkRows)
-      inside = lessThan(row, rows);
-    if (checkCols) {
-      Value colInside = lessThan(col, cols);
-      inside = inside
-                   ? b.create<arith::AndIOp>(loc, inside, colInside).getResult()
-                   : colInside;
+  // Loop indices from the linear batch, m, n and k indices (dims a linear
+  // index does not cover stay 0; the operand reading them does not use it).
+  auto delinearize = [&](SmallVector<Value> &ivs, Value linear,
+                         ArrayRef<unsigned> dims) {
+    for (auto [i, dim] : llvm::enumerate(llvm::reverse(dims))) {
+      bool outermost = i + 1 == dims.size();
+      ivs[dim] = outermost
+                     ? linear
+                     : b.create<arith::RemUIOp>(loc, linear, c(ct.ranges[dim]))
+                           .getResult();
+      if (!outermost)
+        linear = b.create<arith::DivUIOp>(loc, linear, c(ct.ranges[dim]));
     }
+  };
+  SmallVector<Value> batchIvs(ct.ranges.size());
+  delinearize(batchIvs, launch.getBlockIds().z, ct.batchDims);
+  auto loopIvs =
+      [&](std::initializer_list<std::pair<Value, ArrayRef<unsigned>>> parts) {
+        SmallVector<Value> ivs = batchIvs;
+        for (auto [linear, dims] : parts)
+          delinearize(ivs, linear, dims);
+        for (Value &iv : ivs)
+          if (!iv)
+            iv = c(0);
+        return ivs;
+      };
+  auto indicesOf = [&](AffineMap map, ArrayRef<Value> ivs) {
+    SmallVector<Value> indices;
+    for (AffineExpr result : map.getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(result))
+        indices.push_back(ivs[dim.getPosition()]);
+      else
+        indices.push_back(b.create<affine::AffineApplyOp>(
+            loc, AffineMap::get(map.getNumDims(), 0, result), ivs));
+    }
+    return indices;
+  };
+  // Loads operand[(i, k)] through its map, or 0 where `inside` is false.
+  auto loadOrZero = [&](Value operand, AffineMap map, Value inside,
+                        function_ref<SmallVector<Value>()> ivs) -> Value {
     if (!inside)
-      return b.create<memref::LoadOp>(loc, source, indices(row, col))
-          .getResult();
+      return b.create<memref::LoadOp>(loc, operand, indicesOf(map, ivs()));
     auto branch = b.create<scf::IfOp>(loc, TypeRange{f32}, inside,
                                       /*addThenBlock=*/true,
                                       /*addElseBlock=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&branch.getThenRegion().front());
     b.create<scf::YieldOp>(
-        loc,
-        b.create<memref::LoadOp>(loc, source, indices(row, col)).getResult());
+        loc, b.create<memref::LoadOp>(loc, operand, indicesOf(map, ivs()))
+                 .getResult());
     b.setInsertionPointToStart(&branch.getElseRegion().front());
     b.create<scf::YieldOp>(
         loc,
@@ -352,9 +442,12 @@ static void buildTiledMatmulKernel(OpBuilder &b, KernelGroup &group) {
     return branch.getResult(0);
   };
 
+  Value rowBase = mul(launch.getBlockIds().y, kTileM);
+  Value colBase = mul(launch.getBlockIds().x, kTileN);
+  Value linearThread = add(mul(ty, kThreads), tx);
   Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0));
   SmallVector<Value> initial(kPerThread * kPerThread, zero);
-  auto kLoop = b.create<scf::ForOp>(loc, c(0), c(k), c(kTileK), initial);
+  auto kLoop = b.create<scf::ForOp>(loc, c(0), c(ct.k), c(kTileK), initial);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(kLoop.getBody());
@@ -365,14 +458,26 @@ static void buildTiledMatmulKernel(OpBuilder &b, KernelGroup &group) {
       // A: consecutive threads read consecutive k of one row.
       Value aRow = b.create<arith::DivUIOp>(loc, element, c(kTileK));
       Value aCol = b.create<arith::RemUIOp>(loc, element, c(kTileK));
-      Value aValue = loadOrZero(lhs, add(rowBase, aRow), add(kBase, aCol), m, k,
-                                m % kTileM != 0, k % kTileK != 0);
+      Value m = add(rowBase, aRow), k = add(kBase, aCol);
+      Value aValue =
+          loadOrZero(ct.lhs, ct.lhsMap,
+                     both(ct.m % kTileM ? lessThan(m, ct.m) : Value(),
+                          ct.k % kTileK ? lessThan(k, ct.k) : Value()),
+                     [&] {
+                       return loopIvs({{m, ct.mDims}, {k, ct.kDims}});
+                     });
       b.create<memref::StoreOp>(loc, aValue, lhsTile, ValueRange{aCol, aRow});
       // B: consecutive threads read consecutive n of one row.
       Value bRow = b.create<arith::DivUIOp>(loc, element, c(kTileN));
       Value bCol = b.create<arith::RemUIOp>(loc, element, c(kTileN));
-      Value bValue = loadOrZero(rhs, add(kBase, bRow), add(colBase, bCol), k, n,
-                                k % kTileK != 0, n % kTileN != 0);
+      Value kB = add(kBase, bRow), n = add(colBase, bCol);
+      Value bValue =
+          loadOrZero(ct.rhs, ct.rhsMap,
+                     both(ct.k % kTileK ? lessThan(kB, ct.k) : Value(),
+                          ct.n % kTileN ? lessThan(n, ct.n) : Value()),
+                     [&] {
+                       return loopIvs({{kB, ct.kDims}, {n, ct.nDims}});
+                     });
       b.create<memref::StoreOp>(loc, bValue, rhsTile, ValueRange{bRow, bCol});
     }
     b.create<gpu::BarrierOp>(loc);
@@ -403,41 +508,24 @@ static void buildTiledMatmulKernel(OpBuilder &b, KernelGroup &group) {
   for (int64_t i = 0; i < kPerThread; ++i) {
     for (int64_t j = 0; j < kPerThread; ++j) {
       OpBuilder::InsertionGuard guard(b);
-      Value row = add(rowBase, add(ty, c(i * kThreads)));
-      Value col = add(colBase, add(tx, c(j * kThreads)));
-      Value inside;
-      if (m % kTileM != 0)
-        inside = lessThan(row, m);
-      if (n % kTileN != 0) {
-        Value colInside = lessThan(col, n);
-        inside =
-            inside ? b.create<arith::AndIOp>(loc, inside, colInside).getResult()
-                   : colInside;
-      }
-      if (inside) {
+      Value m = add(rowBase, add(ty, c(i * kThreads)));
+      Value n = add(colBase, add(tx, c(j * kThreads)));
+      if (Value inside = both(ct.m % kTileM ? lessThan(m, ct.m) : Value(),
+                              ct.n % kTileN ? lessThan(n, ct.n) : Value())) {
         auto guardIf = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
       }
       Value sum = kLoop.getResult(i * kPerThread + j);
-      SmallVector<Value> coordinates = indices(row, col);
+      SmallVector<Value> coordinates =
+          indicesOf(ct.outMap, loopIvs({{m, ct.mDims}, {n, ct.nDims}}));
       Value start =
           group.fill
               ? group.fill.getInputs()[0]
-              : b.create<memref::LoadOp>(loc, out, coordinates).getResult();
+              : b.create<memref::LoadOp>(loc, ct.out, coordinates).getResult();
       Value value = b.create<arith::AddFOp>(loc, start, sum);
       emitEpilogueAndStore(b, loc, group, value, coordinates);
     }
   }
-}
-
-static bool isTiledMatmul(linalg::LinalgOp op) {
-  if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) ||
-      !op.hasPureBufferSemantics() || !hasStaticRanges(op))
-    return false;
-  return llvm::all_of(op->getOperands(), [](Value v) {
-    auto type = cast<MemRefType>(v.getType());
-    return type.getElementType().isF32() && type.getLayout().isIdentity();
-  });
 }
 
 /// Runs `op` (anything touching memory) in a one-thread kernel.
@@ -506,8 +594,11 @@ struct GpuMapKernels : dlc::impl::GpuMapKernelsBase<GpuMapKernels> {
           linalgOp = next;
         }
       }
-      bool tiled = linalgOp && tiledMatmul && isTiledMatmul(linalgOp);
-      if (!linalgOp || (!tiled && !outputsIndexedByParallelLoops(linalgOp))) {
+      std::optional<Contraction> contraction;
+      if (linalgOp && tiledContractions)
+        contraction = matchContraction(linalgOp);
+      if (!linalgOp ||
+          (!contraction && !outputsIndexedByParallelLoops(linalgOp))) {
         wrapInSingleThreadKernel(b, op);
         continue;
       }
@@ -522,8 +613,8 @@ struct GpuMapKernels : dlc::impl::GpuMapKernelsBase<GpuMapKernels> {
       }
       // After the last member: everything the members use is defined.
       b.setInsertionPointAfter(last);
-      if (tiled)
-        buildTiledMatmulKernel(b, group);
+      if (contraction)
+        buildTiledContractionKernel(b, group, *contraction);
       else
         buildElementwiseKernel(b, group, blockSize);
       taken.insert(linalgOp);

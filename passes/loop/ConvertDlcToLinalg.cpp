@@ -724,7 +724,8 @@ struct ConvertDlcToLinalgPass
     populateElementwiseLoweringPatterns(patterns);
     populateStructuredLoweringPatterns(patterns);
     populateIndexingLoweringPatterns(patterns);
-    ConvKernelTarget convKernel{convMicrokernel, vectorRegisters};
+    ConvKernelTarget convKernel{convMicrokernel, vectorRegisters,
+                                paddedInputCopy};
     populateConvolutionLoweringPatterns(patterns, convKernel);
     populateFusedLoweringPatterns(patterns, convKernel);
     if (failed(applyPartialConversion(getOperation(), target,

@@ -65,8 +65,45 @@ Value buildConvolution(
       .getResult(0);
 }
 
+/// `input` (N, C, spatial...) with `pads` (begins, then ends) of zeros
+/// around its spatial dims: one loop nest that writes each value once.
+static Value padInput(OpBuilder &b, Location loc, Value input,
+                      ArrayRef<int64_t> pads) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank(), spatialRank = rank - 2;
+  SmallVector<int64_t> shape(type.getShape());
+  for (int64_t i = 0; i < spatialRank; ++i)
+    shape[2 + i] += pads[i] + pads[spatialRank + i];
+  auto paddedType = RankedTensorType::get(shape, type.getElementType());
+  return b
+      .create<linalg::GenericOp>(
+          loc, paddedType, ValueRange{},
+          b.create<tensor::EmptyOp>(loc, shape, type.getElementType())
+              .getResult(),
+          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+          SmallVector<IteratorType>(rank, IteratorType::parallel),
+          [&](OpBuilder &nb, Location nestedLoc, ValueRange) {
+            auto at = [&](int64_t d) -> Value {
+              return nb.create<linalg::IndexOp>(nestedLoc, d);
+            };
+            SmallVector<Value> positions;
+            for (int64_t i = 0; i < spatialRank; ++i)
+              positions.push_back(at(2 + i));
+            Value zero =
+                scalarConstant(nb, nestedLoc, type.getElementType(), 0.0);
+            nb.create<linalg::YieldOp>(
+                nestedLoc,
+                readPaddedInput(nb, nestedLoc, input, at(0), at(1), positions,
+                                pads.take_front(spatialRank), zero));
+          })
+      .getResult(0);
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+  ConvLowering(MLIRContext *context, ConvKernelTarget target)
+      : OpConversionPattern(context), target(target) {}
+  ConvKernelTarget target;
+
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -80,6 +117,10 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     ArrayRef<int64_t> pads = op.getPads();
     Value input = adaptor.getInput();
     bool padded = anyNonZero(pads);
+    if (padded && target.paddedInputCopy) {
+      input = padInput(rewriter, loc, input, pads);
+      padded = false;
+    }
     // Loops: n, f, o_1..o_k (parallel), c, k_1..k_k (reduction).
     MLIRContext *context = rewriter.getContext();
     int64_t numLoops = 2 + spatialRank + 1 + spatialRank;
@@ -668,7 +709,8 @@ void dlc::populateConvolutionLoweringPatterns(RewritePatternSet &patterns,
                                               ConvKernelTarget convKernel) {
   patterns.add<BlockedConvLowering, BlockedDepthwiseConvLowering>(
       patterns.getContext(), convKernel);
-  patterns.add<ConvLowering, BlockLayoutLowering<ToBlockedOp, true>,
+  patterns.add<ConvLowering>(patterns.getContext(), convKernel);
+  patterns.add<BlockLayoutLowering<ToBlockedOp, true>,
                BlockLayoutLowering<FromBlockedOp, false>>(
       patterns.getContext());
 }

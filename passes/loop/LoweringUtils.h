@@ -102,6 +102,10 @@ using ConvEpilogue = std::function<mlir::Value(
 struct ConvKernelTarget {
   bool enabled = false;
   int64_t vectorRegisters = 32;
+  /// dlc.conv with padding reads one zero-padded copy of its input (its own
+  /// loop nest), so that the contraction is two plain operands (the GPU's
+  /// tiled kernel takes it as an implicit GEMM).
+  bool paddedInputCopy = false;
 };
 
 /// dlc.conv_blocked or dlc.depthwise_conv_blocked (2-d, f32) as loops

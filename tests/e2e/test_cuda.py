@@ -25,6 +25,11 @@ def transformer_block(seed=7):
 
 MODELS = {
     "cnn": lambda: model_zoo.small_cnn(opset=13, seed=1),
+    # Convolutions that take the tiled kernel (implicit GEMM) with M, N and
+    # K not multiples of its tiles.
+    "convnet": lambda: model_zoo.small_cnn(opset=13, seed=3, channels=48, size=20),
+    # Depthwise and strided convolutions, at a small resolution.
+    "mobilenet": lambda: model_zoo.mobilenet_v2(opset=13, seed=4, size=32, classes=100),
     "mlp": lambda: model_zoo.mlp(opset=13, seed=2),
     "transformer": transformer_block,
 }
