@@ -1,9 +1,10 @@
 //===- GpuMapKernels.cpp - One gpu.launch per kernel ----------------------===//
 //
 // Bufferized linalg -> gpu.launch. A fused group (its fill, its anchor and
-// the in-place elementwise ops after it) becomes one kernel: matmuls get a
-// shared-memory tiled kernel, other linalg ops one thread per output element
-// with the reduction in a register. Nothing that touches a buffer stays on
+// the in-place elementwise ops after it) becomes one kernel: contractions
+// (matmuls, convolutions as implicit GEMMs) get a shared-memory tiled kernel,
+// other linalg ops one thread per output element with the reduction in a
+// register. Nothing that touches a buffer stays on
 // the host, whose buffers are device memory on this target.
 //
 //===----------------------------------------------------------------------===//

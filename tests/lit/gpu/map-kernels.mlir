@@ -1,8 +1,9 @@
 // RUN: dlc-opt %s -split-input-file -dlc-gpu-map-kernels | FileCheck %s
-// Each kernel of a bufferized function becomes one gpu.launch: matmuls the
-// shared-memory tiled kernel, other linalg ops one thread per output with
-// the reduction in a register; a fill and an in-place epilogue join their
-// anchor's kernel; nothing touches a buffer outside a kernel.
+// Each kernel of a bufferized function becomes one gpu.launch: contractions
+// (matmuls, convolutions) the shared-memory tiled kernel, other linalg ops
+// one thread per output with the reduction in a register; a fill and an
+// in-place epilogue join their anchor's kernel; nothing touches a buffer
+// outside a kernel.
 
 // A fused matmul + bias + relu with M and N not multiples of the 64 x 64
 // tile: one tiled launch (16 x 16 threads, two shared tiles), guarded loads
@@ -156,5 +157,52 @@ func.func @hand_written_loop(%x: memref<4xf32>) {
 func.func @strided_view(%x: memref<4x4xf32>, %y: memref<4x2xf32>) {
   %s = memref.subview %x[0, 2] [4, 2] [1, 1] : memref<4x4xf32> to memref<4x2xf32, strided<[4, 1], offset: 2>>
   linalg.copy ins(%s : memref<4x2xf32, strided<[4, 1], offset: 2>>) outs(%y : memref<4x2xf32>)
+  return
+}
+
+// -----
+
+// A convolution (stride 2, 48 filters over 32 channels x 3 x 3) is an
+// implicit GEMM: M = n x oh x ow = 64 (one tile), N = 48 filters (columns
+// guarded), K = 288 (no guard); the input is read at oh * 2 + kh through
+// affine.apply, the filter through its map.
+// CHECK-LABEL: func @conv_as_implicit_gemm
+// CHECK: gpu.launch blocks(%{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads({{.*}}) in (%{{.*}} = %c16{{.*}}, %{{.*}} = %c16{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c288{{.*}} step %c16
+// CHECK: affine.apply #{{.*}}(%{{.*}}, %{{.*}})
+// CHECK: memref.load %arg0
+// CHECK: arith.cmpi ult, %{{.*}}, %c48
+// CHECK: memref.load %arg1
+// CHECK-COUNT-16: math.fma
+// CHECK: memref.store %{{.*}}, %arg2
+#x = affine_map<(n, f, oh, ow, c, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>
+#w = affine_map<(n, f, oh, ow, c, kh, kw) -> (f, c, kh, kw)>
+#o = affine_map<(n, f, oh, ow, c, kh, kw) -> (n, f, oh, ow)>
+func.func @conv_as_implicit_gemm(%x: memref<1x32x17x17xf32>, %w: memref<48x32x3x3xf32>,
+                                 %o: memref<1x48x8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%o : memref<1x48x8x8xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #o],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel",
+                                    "reduction", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x32x17x17xf32>, memref<48x32x3x3xf32>)
+      outs(%o : memref<1x48x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Too small for a 64 x 64 tile (N = 8 filters): one thread per output.
+// CHECK-LABEL: func @small_contraction
+// CHECK: gpu.launch
+// CHECK-NOT: workgroup
+// CHECK: scf.for
+func.func @small_contraction(%a: memref<64x64xf32>, %b: memref<64x8xf32>, %c: memref<64x8xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x8xf32>) outs(%c : memref<64x8xf32>)
   return
 }
