@@ -316,6 +316,17 @@ def GpuEmulate : Pass<"dlc-gpu-emulate", "mlir::func::FuncOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def GpuLibdeviceCalls : Pass<"dlc-gpu-libdevice-calls", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Math ops the NVVM lowering lacks become libdevice calls";
+  let description = [{
+    In the kernels' gpu.module, f32 and f64 math.sinh, cosh, asin, acos,
+    asinh, acosh and atanh (which convert-gpu-to-nvvm has no pattern for)
+    become calls to libdevice's __nv_* functions (__nv_sinhf, __nv_sinh,
+    ...), declared in the module; libdevice is linked when the PTX is made.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def GpuMergeModules : Pass<"dlc-gpu-merge-modules", "mlir::ModuleOp"> {
   let summary = "Move every outlined kernel into one gpu.module";
   let description = [{

@@ -8,7 +8,8 @@
 
 namespace dlc {
 
-bool extractPtx(mlir::ModuleOp module, std::string &ptx, std::string &error) {
+bool extractPtx(mlir::ModuleOp module, const std::string &chip,
+                std::string &ptx, std::string &error) {
   ptx.clear();
   int binaries = 0;
   module.walk([&](mlir::gpu::BinaryOp binary) {
@@ -18,6 +19,16 @@ bool extractPtx(mlir::ModuleOp module, std::string &ptx, std::string &error) {
         // The driver takes the PTX as a C string: it ends with a NUL.
         ptx = object.getObject().getValue().rtrim('\0').str();
   });
+  if (binaries == 0) {
+    // No kernel (an identity, a model folded to constants): an empty module
+    // for --emit=ptx; the library loads none.
+    unsigned version = 0;
+    llvm::StringRef(chip).drop_front(3).consumeInteger(10, version);
+    ptx = "// dlc: this model has no GPU kernels\n.version " +
+          std::string(version >= 100 ? "8.7" : "7.8") + "\n.target " + chip +
+          "\n.address_size 64\n";
+    return true;
+  }
   if (binaries != 1 || ptx.empty()) {
     error =
         "expected one GPU binary with PTX, found " + std::to_string(binaries);

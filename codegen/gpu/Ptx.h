@@ -11,8 +11,10 @@ class ModuleOp;
 namespace dlc {
 
 /// The PTX of the module's one gpu.binary (after gpu-module-to-binary with
-/// the "isa" format). Returns false and sets `error` if there is none.
-bool extractPtx(mlir::ModuleOp module, std::string &ptx, std::string &error);
+/// the "isa" format); an empty module for `chip` when the model has no
+/// kernels. Returns false and sets `error` if the binary holds no PTX.
+bool extractPtx(mlir::ModuleOp module, const std::string &chip,
+                std::string &ptx, std::string &error);
 
 /// Whether `chip` names a CUDA architecture dlc compiles for ("sm_80" and
 /// up, e.g. sm_80, sm_86, sm_89, sm_90).

@@ -528,7 +528,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       return false;
     if (cuda) {
       std::string ptx;
-      if (!extractPtx(module, ptx, error))
+      if (!extractPtx(module, options.gpuChip, ptx, error))
         return false;
       if (stats)
         stats->ptxBytes = static_cast<int64_t>(ptx.size());

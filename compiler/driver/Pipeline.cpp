@@ -163,6 +163,7 @@ void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void addGpuLLVMPipeline(OpPassManager &pm, const std::string &chip,
                         int optLevel) {
+  pm.addPass(createConvertMathToFuncs()); // integer powers, cloned into kernels
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGpuMergeModules());
   pm.addPass(createLowerAffinePass());
@@ -176,6 +177,7 @@ void addGpuLLVMPipeline(OpPassManager &pm, const std::string &chip,
   ConvertGpuOpsToNVVMOpsOptions kernels;
   kernels.useBarePtrCallConv = true;
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  device.addPass(createGpuLibdeviceCalls());
   device.addPass(createConvertGpuOpsToNVVMOps(kernels));
   device.addPass(createReconcileUnrealizedCastsPass());
   GpuToLLVMConversionPassOptions host;

@@ -213,7 +213,8 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
   SmallVector<Value> coordinates(outputMap.getNumResults());
   SmallVector<Value> ivs(ranges.size());
   Value rest = linear;
-  for (int64_t i = outputMap.getNumResults() - 1; i >= 0; --i) {
+  for (int64_t i = static_cast<int64_t>(outputMap.getNumResults()) - 1; i >= 0;
+       --i) {
     unsigned dim = cast<AffineDimExpr>(outputMap.getResult(i)).getPosition();
     Value extent = constantIndex(b, loc, ranges[dim]);
     coordinates[i] =

@@ -34,25 +34,31 @@ struct GpuMergeModules : dlc::impl::GpuMergeModulesBase<GpuMergeModules> {
     // so a moved kernel takes its module's name.
     DenseMap<std::pair<StringAttr, StringAttr>, StringAttr> moved;
     for (gpu::GPUModuleOp kernelModule : llvm::drop_begin(kernelModules)) {
-      SmallVector<gpu::GPUFuncOp> kernels(
-          kernelModule.getOps<gpu::GPUFuncOp>());
-      if (kernels.size() != 1 ||
-          !llvm::hasSingleElement(
-              kernelModule.getBody()->without_terminator())) {
-        kernelModule.emitError("expected one outlined kernel in this module");
-        return signalPassFailure();
+      for (Operation &op : llvm::make_early_inc_range(
+               kernelModule.getBody()->without_terminator())) {
+        auto kernel = dyn_cast<gpu::GPUFuncOp>(op);
+        if (!kernel || !kernel.isKernel()) {
+          // A function the kernel calls, cloned by the outlining into each
+          // module that calls it: one copy is enough.
+          auto symbol = dyn_cast<SymbolOpInterface>(op);
+          if (symbol && mergedSymbols.lookup(symbol.getNameAttr()))
+            continue;
+          op.moveBefore(merged.getBody()->getTerminator());
+          if (symbol)
+            mergedSymbols.insert(&op);
+          continue;
+        }
+        StringAttr oldName = kernel.getNameAttr();
+        StringAttr newName = kernelModule.getNameAttr();
+        if (mergedSymbols.lookup(newName)) {
+          kernelModule.emitError("kernel name ") << newName << " is taken";
+          return signalPassFailure();
+        }
+        kernel->moveBefore(merged.getBody()->getTerminator());
+        SymbolTable::setSymbolName(kernel, newName);
+        mergedSymbols.insert(kernel);
+        moved[{kernelModule.getNameAttr(), oldName}] = newName;
       }
-      gpu::GPUFuncOp kernel = kernels.front();
-      StringAttr oldName = kernel.getNameAttr();
-      StringAttr newName = kernelModule.getNameAttr();
-      if (mergedSymbols.lookup(newName)) {
-        kernelModule.emitError("kernel name ") << newName << " is taken";
-        return signalPassFailure();
-      }
-      kernel->moveBefore(merged.getBody()->getTerminator());
-      SymbolTable::setSymbolName(kernel, newName);
-      mergedSymbols.insert(kernel);
-      moved[{kernelModule.getNameAttr(), oldName}] = newName;
     }
     module.walk([&](gpu::LaunchFuncOp launch) {
       auto it =

@@ -71,6 +71,10 @@ def _compile_case(model_path, out_dir, bound):
     is bound from `files` and the compile retried. Returns (returncode,
     stderr)."""
     args = ["compile", model_path, "-o", out_dir, "--name", "case"]
+    if os.environ.get("DLC_TARGET"):  # conformance.py --target
+        args.append("--target=" + os.environ["DLC_TARGET"])
+        if os.environ.get("DLC_PTXAS"):
+            args.append("--emit=ptx,lib")
     for name, path in bound.items():
         args += ["--bind-input", "%s=%s" % (name, path)]
     result = run_dlc(*args, check=False)
@@ -109,6 +113,14 @@ def run_node_case(case_dir, work_dir):
                     return "compile error: " + stderr.strip().replace("\n", " | ")[:300]
                 bound_names += asked
             library = os.path.join(lib_dir, "libcase.so")
+        if os.environ.get("DLC_PTXAS"):  # conformance.py --ptxas: assemble, no run
+            chip = os.environ["DLC_TARGET"].partition(":")[2] or "sm_90"
+            result = subprocess.run([os.environ["DLC_PTXAS"], "-arch=" + chip,
+                                     os.path.join(lib_dir, "case.ptx"), "-o", os.devnull],
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                return "ptxas error: " + result.stderr.strip().replace("\n", " | ")[:300]
+            continue
         args = ["run", library, "--output-dir", os.path.join(work_dir, data_set)]
         for name in input_names:
             if name not in bound_names:

@@ -179,7 +179,17 @@ def main():
     parser.add_argument("--list-passing", help="write the passing node cases here")
     parser.add_argument("--supported-ops", help="write docs/supported-ops.md here")
     parser.add_argument("--dlc", help="the dlc binary (default: bazel-bin)")
+    parser.add_argument("--target", help="dlc compile --target (e.g. cuda-emulate: the CUDA "
+                        "kernels, run on the CPU)")
+    parser.add_argument("--ptxas", help="with --target=cuda[:sm_XX]: instead of running each "
+                        "case, assemble its PTX with this ptxas")
     args = parser.parse_args()
+    if args.target:
+        os.environ["DLC_TARGET"] = args.target
+    if args.ptxas:
+        if not (args.target or "").startswith("cuda") or args.target == "cuda-emulate":
+            parser.error("--ptxas needs --target=cuda[:sm_XX]")
+        os.environ["DLC_PTXAS"] = args.ptxas
     if args.dlc:
         os.environ["DLC_BIN"] = os.path.abspath(args.dlc)
     found = suites()
