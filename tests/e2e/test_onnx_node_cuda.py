@@ -1,0 +1,35 @@
+"""The ONNX node cases dlc passes on the CPU (onnx_node_tests.txt), through
+the CUDA target: every case's PTX assembles with ptxas for sm_90, and its
+kernels, run on the CPU by --target=cuda-emulate, give ONNX's expected
+outputs (rtol 1e-3, atol 1e-7)."""
+import os
+import shutil
+
+import pytest
+
+import dlc_harness as h
+from test_cuda import ptxas
+from test_onnx_node import CASES, NODE_DIR
+
+
+def run_case(case, monkeypatch, target, assembler=None):
+    monkeypatch.setenv("DLC_TARGET", target)
+    if assembler:
+        monkeypatch.setenv("DLC_PTXAS", assembler)
+    work = h.new_work_dir()
+    try:
+        return h.run_node_case(os.path.join(NODE_DIR, case), work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_node_ptx_assembles(case, monkeypatch):
+    failure = run_case(case, monkeypatch, "cuda:sm_90", ptxas())
+    assert failure is None, failure
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_node_on_emulated_gpu_kernels(case, monkeypatch):
+    failure = run_case(case, monkeypatch, "cuda-emulate")
+    assert failure is None, failure
