@@ -232,6 +232,17 @@ void *mgpuStreamCreate(void);
 void mgpuStreamDestroy(void *stream);
 void mgpuStreamSynchronize(void *stream);
 
+/* Makes room for one more element of `size` bytes in *array (of *count). */
+static int grow(void *array, size_t count, size_t size) {
+  void *grown = realloc(*(void **)array, (count + 1) * size);
+  if (!grown) {
+    set_error(DLC_ERROR_OUT_OF_MEMORY, "out of host memory");
+    return 0;
+  }
+  *(void **)array = grown;
+  return 1;
+}
+
 /* The arena (and any other buffer) of a run: the same sizes are asked for
  * in the same order on every run, so buffers are allocated by the first run
  * and reused after; "free" only returns them to the pool. */
@@ -243,13 +254,8 @@ void *__dlc_gpu_alloc(int64_t bytes) {
       state.buffers[i].in_use = 1;
       return (void *)(uintptr_t)state.buffers[i].address;
     }
-  device_buffer *grown =
-      realloc(state.buffers, (state.num_buffers + 1) * sizeof *state.buffers);
-  if (!grown) {
-    set_error(DLC_ERROR_OUT_OF_MEMORY, "out of host memory");
+  if (!grow(&state.buffers, state.num_buffers, sizeof *state.buffers))
     return NULL;
-  }
-  state.buffers = grown;
   CUdeviceptr address = 0;
   if (!check(state.api.cuMemAlloc(&address, bytes ? (size_t)bytes : 1),
              "cuMemAlloc"))
@@ -271,13 +277,8 @@ void *__dlc_gpu_constant(const void *host, int64_t bytes) {
   for (size_t i = 0; i < state.num_constants; ++i)
     if (state.constants[i].host == host)
       return (void *)(uintptr_t)state.constants[i].address;
-  device_constant *grown = realloc(
-      state.constants, (state.num_constants + 1) * sizeof *state.constants);
-  if (!grown) {
-    set_error(DLC_ERROR_OUT_OF_MEMORY, "out of host memory");
+  if (!grow(&state.constants, state.num_constants, sizeof *state.constants))
     return NULL;
-  }
-  state.constants = grown;
   CUdeviceptr address = 0;
   if (!check(state.api.cuMemAlloc(&address, bytes ? (size_t)bytes : 1),
              "cuMemAlloc") ||

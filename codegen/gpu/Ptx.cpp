@@ -5,6 +5,12 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <cstdlib>
+#include <regex>
 
 namespace dlc {
 
@@ -35,6 +41,44 @@ bool extractPtx(mlir::ModuleOp module, const std::string &chip,
     return false;
   }
   return true;
+}
+
+static bool hasLibdevice(const std::string &toolkit) {
+  llvm::SmallString<256> path(toolkit);
+  llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+  return !toolkit.empty() && llvm::sys::fs::exists(path);
+}
+
+std::string findCudaToolkit() {
+  for (const char *variable : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *value = std::getenv(variable))
+      if (hasLibdevice(value))
+        return value;
+  if (hasLibdevice("/usr/local/cuda"))
+    return "/usr/local/cuda";
+  if (auto ptxas = llvm::sys::findProgramByName("ptxas")) {
+    llvm::SmallString<256> toolkit(*ptxas);
+    llvm::sys::path::remove_filename(toolkit); // bin/
+    llvm::sys::path::remove_filename(toolkit);
+    if (hasLibdevice(std::string(toolkit)))
+      return std::string(toolkit);
+  }
+  return "";
+}
+
+bool checkPtxResolved(const std::string &ptx, const std::string &toolkit,
+                      std::string &error) {
+  // An unresolved call: ".extern .func (...) __nv_floorf".
+  static const std::regex externCall(R"(\.extern\s+\.func[^\n]*?\b(__nv_\w+))");
+  std::smatch match;
+  if (!std::regex_search(ptx, match, externCall))
+    return true;
+  error = "the kernels call libdevice's " + match[1].str() +
+          ", but libdevice was not found (" +
+          (toolkit.empty() ? std::string("no CUDA toolkit found")
+                           : "looked in " + toolkit + "/nvvm/libdevice") +
+          "); set CUDA_HOME to the CUDA toolkit";
+  return false;
 }
 
 bool isSupportedGpuChip(const std::string &chip) {

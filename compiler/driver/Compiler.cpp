@@ -517,9 +517,10 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
                           emits(EmitKind::Ptx);
   if (needsMachineCode) {
     progress.start("lowering to LLVM");
+    const std::string cudaToolkit = cuda ? findCudaToolkit() : "";
     auto addLLVM = [&](OpPassManager &pm) {
       if (cuda)
-        addGpuLLVMPipeline(pm, options.gpuChip, options.optLevel);
+        addGpuLLVMPipeline(pm, options.gpuChip, options.optLevel, cudaToolkit);
       else
         addLLVMDialectPipeline(pm);
     };
@@ -528,7 +529,8 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       return false;
     if (cuda) {
       std::string ptx;
-      if (!extractPtx(module, options.gpuChip, ptx, error))
+      if (!extractPtx(module, options.gpuChip, ptx, error) ||
+          !checkPtxResolved(ptx, cudaToolkit, error))
         return false;
       if (stats)
         stats->ptxBytes = static_cast<int64_t>(ptx.size());

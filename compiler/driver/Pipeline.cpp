@@ -162,7 +162,7 @@ void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
 }
 
 void addGpuLLVMPipeline(OpPassManager &pm, const std::string &chip,
-                        int optLevel) {
+                        int optLevel, const std::string &cudaToolkit) {
   pm.addPass(createConvertMathToFuncs()); // integer powers, cloned into kernels
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGpuMergeModules());
@@ -188,6 +188,7 @@ void addGpuLLVMPipeline(OpPassManager &pm, const std::string &chip,
   pm.addPass(createGpuHostMemory());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa"; // PTX text, assembled by the driver
+  binary.toolkitPath = cudaToolkit; // libdevice
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 

@@ -63,10 +63,11 @@ void addGpuLoopPipeline(mlir::OpPassManager &pm,
 
 /// CUDA: gpu.launch -> outlined kernels in one gpu.module, lowered through
 /// NVVM and serialized to PTX for `chip` (e.g. "sm_90") by LLVM's NVPTX back
-/// end; host code -> the LLVM dialect with device buffers and weights
-/// (dlc-gpu-host-memory) and launches through the runtime's mgpu* calls.
+/// end, with libdevice from `cudaToolkit`; host code -> the LLVM dialect
+/// with device buffers and weights (dlc-gpu-host-memory) and launches
+/// through the runtime's mgpu* calls.
 void addGpuLLVMPipeline(mlir::OpPassManager &pm, const std::string &chip,
-                        int optLevel);
+                        int optLevel, const std::string &cudaToolkit);
 
 } // namespace dlc
 

@@ -455,32 +455,34 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
     b.setInsertionPointToStart(kLoop.getBody());
     Value kBase = kLoop.getInductionVar();
     constexpr int64_t blockThreads = kThreads * kThreads;
+    // Stages operand[row][col] of a tile of `rows` x `cols` (both strides
+    // through the linear index: consecutive threads, consecutive cols).
+    auto stage = [&](Value operand, AffineMap map, Value tile, bool transpose,
+                     Value element, int64_t cols, Value rowBase,
+                     int64_t rowBound, ArrayRef<unsigned> rowDims,
+                     int64_t rowTile, Value colBase, int64_t colBound,
+                     ArrayRef<unsigned> colDims, int64_t colTile) {
+      Value row = b.create<arith::DivUIOp>(loc, element, c(cols));
+      Value col = b.create<arith::RemUIOp>(loc, element, c(cols));
+      Value globalRow = add(rowBase, row), globalCol = add(colBase, col);
+      Value value = loadOrZero(
+          operand, map,
+          both(rowBound % rowTile ? lessThan(globalRow, rowBound) : Value(),
+               colBound % colTile ? lessThan(globalCol, colBound) : Value()),
+          [&] {
+            return loopIvs({{globalRow, rowDims}, {globalCol, colDims}});
+          });
+      b.create<memref::StoreOp>(loc, value, tile,
+                                transpose ? ValueRange{col, row}
+                                          : ValueRange{row, col});
+    };
     for (int64_t r = 0; r < kTileM * kTileK / blockThreads; ++r) {
       Value element = add(linearThread, c(r * blockThreads));
-      // A: consecutive threads read consecutive k of one row.
-      Value aRow = b.create<arith::DivUIOp>(loc, element, c(kTileK));
-      Value aCol = b.create<arith::RemUIOp>(loc, element, c(kTileK));
-      Value m = add(rowBase, aRow), k = add(kBase, aCol);
-      Value aValue =
-          loadOrZero(ct.lhs, ct.lhsMap,
-                     both(ct.m % kTileM ? lessThan(m, ct.m) : Value(),
-                          ct.k % kTileK ? lessThan(k, ct.k) : Value()),
-                     [&] {
-                       return loopIvs({{m, ct.mDims}, {k, ct.kDims}});
-                     });
-      b.create<memref::StoreOp>(loc, aValue, lhsTile, ValueRange{aCol, aRow});
-      // B: consecutive threads read consecutive n of one row.
-      Value bRow = b.create<arith::DivUIOp>(loc, element, c(kTileN));
-      Value bCol = b.create<arith::RemUIOp>(loc, element, c(kTileN));
-      Value kB = add(kBase, bRow), n = add(colBase, bCol);
-      Value bValue =
-          loadOrZero(ct.rhs, ct.rhsMap,
-                     both(ct.k % kTileK ? lessThan(kB, ct.k) : Value(),
-                          ct.n % kTileN ? lessThan(n, ct.n) : Value()),
-                     [&] {
-                       return loopIvs({{kB, ct.kDims}, {n, ct.nDims}});
-                     });
-      b.create<memref::StoreOp>(loc, bValue, rhsTile, ValueRange{bRow, bCol});
+      // A [m][k], stored transposed; B [k][n].
+      stage(ct.lhs, ct.lhsMap, lhsTile, /*transpose=*/true, element, kTileK,
+            rowBase, ct.m, ct.mDims, kTileM, kBase, ct.k, ct.kDims, kTileK);
+      stage(ct.rhs, ct.rhsMap, rhsTile, /*transpose=*/false, element, kTileN,
+            kBase, ct.k, ct.kDims, kTileK, colBase, ct.n, ct.nDims, kTileN);
     }
     b.create<gpu::BarrierOp>(loc);
     auto inner = b.create<scf::ForOp>(loc, c(0), c(kTileK), c(1),

@@ -1,4 +1,5 @@
 //===- dlc-opt.cpp - Runs dlc and upstream MLIR passes for lit tests ------===//
+#include "codegen/gpu/Ptx.h"
 #include "compiler/DlcDialect.h"
 #include "compiler/driver/Pipeline.h"
 #include "passes/Passes.h"
@@ -31,7 +32,9 @@ int main(int argc, char **argv) {
   mlir::PassPipelineRegistration<>(
       "dlc-gpu-llvm-pipeline",
       "gpu.launch -> PTX for sm_90 in a gpu.binary, host -> LLVM (CUDA)",
-      [](mlir::OpPassManager &pm) { dlc::addGpuLLVMPipeline(pm, "sm_90", 3); });
+      [](mlir::OpPassManager &pm) {
+        dlc::addGpuLLVMPipeline(pm, "sm_90", 3, dlc::findCudaToolkit());
+      });
   mlir::PassPipelineRegistration<>(
       "dlc-llvm-pipeline", "loops -> the LLVM dialect, bare-pointer ABI",
       dlc::addLLVMDialectPipeline);

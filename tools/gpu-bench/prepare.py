@@ -19,22 +19,13 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
+sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 import model_zoo  # noqa: E402
-
-
-def matmul_model(n):
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["a", "b"], ["c"])], "matmul",
-        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [n, n]),
-         helper.make_tensor_value_info("b", TensorProto.FLOAT, [n, n])],
-        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [n, n])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    return model
+from bench import gemm_model  # noqa: E402
 
 
 MODELS = {
@@ -43,7 +34,7 @@ MODELS = {
     "transformer": lambda: model_zoo.bert_encoder(opset=17, seed=7, layers=1, hidden=768,
                                                   heads=12, seq=128, inter=3072),
     "resnet50": lambda: model_zoo.resnet50(opset=13, seed=2),
-    "matmul4096": lambda: matmul_model(4096),
+    "matmul4096": lambda: gemm_model(4096),
 }
 
 
