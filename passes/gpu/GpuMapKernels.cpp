@@ -107,6 +107,21 @@ static bool isEpilogueOf(linalg::GenericOp generic, linalg::LinalgOp anchor) {
 // Kernel bodies
 //===----------------------------------------------------------------------===//
 
+/// The indices `map` gives at loop indices `ivs` (a plain dim is the iv
+/// itself; other expressions an affine.apply).
+static SmallVector<Value> indicesThrough(OpBuilder &b, Location loc,
+                                         AffineMap map, ValueRange ivs) {
+  SmallVector<Value> indices;
+  for (AffineExpr result : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(result))
+      indices.push_back(ivs[dim.getPosition()]);
+    else
+      indices.push_back(b.create<affine::AffineApplyOp>(
+          loc, AffineMap::get(map.getNumDims(), 0, result), ivs));
+  }
+  return indices;
+}
+
 /// Emits the payload of `op` at loop indices `ivs` (one per loop), with its
 /// output block arguments bound to `outputs`; returns the yielded values.
 static SmallVector<Value> emitPayload(OpBuilder &b, Location loc,
@@ -122,15 +137,8 @@ static SmallVector<Value> emitPayload(OpBuilder &b, Location loc,
     }
     if (!op.payloadUsesValueFromOperand(input))
       continue;
-    AffineMap map = op.getMatchingIndexingMap(input);
-    SmallVector<Value> indices;
-    for (AffineExpr result : map.getResults()) {
-      if (auto dim = dyn_cast<AffineDimExpr>(result))
-        indices.push_back(ivs[dim.getPosition()]);
-      else
-        indices.push_back(b.create<affine::AffineApplyOp>(
-            loc, AffineMap::get(map.getNumDims(), 0, result), ivs));
-    }
+    SmallVector<Value> indices =
+        indicesThrough(b, loc, op.getMatchingIndexingMap(input), ivs);
     mapping.map(arg, b.create<memref::LoadOp>(loc, input->get(), indices));
   }
   for (auto [init, value] : llvm::zip(op.getDpsInitsMutable(), outputs))
@@ -414,15 +422,7 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
         return ivs;
       };
   auto indicesOf = [&](AffineMap map, ArrayRef<Value> ivs) {
-    SmallVector<Value> indices;
-    for (AffineExpr result : map.getResults()) {
-      if (auto dim = dyn_cast<AffineDimExpr>(result))
-        indices.push_back(ivs[dim.getPosition()]);
-      else
-        indices.push_back(b.create<affine::AffineApplyOp>(
-            loc, AffineMap::get(map.getNumDims(), 0, result), ivs));
-    }
-    return indices;
+    return indicesThrough(b, loc, map, ivs);
   };
   // Loads operand[(i, k)] through its map, or 0 where `inside` is false.
   auto loadOrZero = [&](Value operand, AffineMap map, Value inside,
