@@ -85,7 +85,7 @@ static struct {
   size_t num_constants;
   loaded_module modules[4];
   size_t num_modules;
-  CUdeviceptr *io; /* device copies of the inputs and outputs */
+  void **io; /* device copies of the inputs, then the outputs */
 } state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void set_error(dlc_status_code code, const char *format, ...) {
@@ -383,7 +383,7 @@ dlc_status_code dlc_cuda_run(const dlc_cuda_model *model,
   if (!begin(model))
     return finish(status);
   if (!state.io) {
-    CUdeviceptr *io = calloc((size_t)count + 1, sizeof *io);
+    void **io = calloc((size_t)count + 1, sizeof *io);
     if (!io) {
       set_error(DLC_ERROR_OUT_OF_MEMORY, "out of host memory");
       return finish(status);
@@ -393,37 +393,29 @@ dlc_status_code dlc_cuda_run(const dlc_cuda_model *model,
           i < info->num_inputs ? &info->inputs[i]
                                : &info->outputs[i - info->num_inputs];
       size_t bytes = tensor_bytes(tensor);
-      if (!check(state.api.cuMemAlloc(&io[i], bytes ? bytes : 1),
+      CUdeviceptr address = 0;
+      if (!check(state.api.cuMemAlloc(&address, bytes ? bytes : 1),
                  "cuMemAlloc (inputs and outputs)")) {
         free(io); /* the device buffers go with the context */
         return finish(status);
       }
+      io[i] = (void *)(uintptr_t)address;
     }
     state.io = io;
   }
-  void *pointers[64];
-  void **device =
-      count <= 64 ? pointers : malloc((size_t)count * sizeof *device);
-  if (!device) {
-    set_error(DLC_ERROR_OUT_OF_MEMORY, "out of host memory");
-    return finish(status);
-  }
-  for (int32_t i = 0; i < count; ++i)
-    device[i] = (void *)(uintptr_t)state.io[i];
   for (int32_t i = 0; i < info->num_inputs && !failed(); ++i)
-    check(state.api.cuMemcpyHtoDAsync(state.io[i], inputs[i].data,
-                                      tensor_bytes(&info->inputs[i]),
-                                      state.stream),
+    check(state.api.cuMemcpyHtoDAsync(
+              (CUdeviceptr)(uintptr_t)state.io[i], inputs[i].data,
+              tensor_bytes(&info->inputs[i]), state.stream),
           "copying an input to the GPU");
   if (!failed())
-    model->compute(device);
+    model->compute(state.io);
   for (int32_t i = 0; i < info->num_outputs && !failed(); ++i)
     check(state.api.cuMemcpyDtoHAsync(
-              outputs[i].data, state.io[info->num_inputs + i],
+              outputs[i].data,
+              (CUdeviceptr)(uintptr_t)state.io[info->num_inputs + i],
               tensor_bytes(&info->outputs[i]), state.stream),
           "copying an output from the GPU");
-  if (device != pointers)
-    free(device);
   return finish(status);
 }
 

@@ -114,7 +114,9 @@ std::string emitModelGlue(const ModelSignature &signature) {
   if (profiled)
     os << "#define _POSIX_C_SOURCE 200809L /* clock_gettime */\n"
        << "#include <string.h>\n#include <time.h>\n";
-  os << "#include \"dlc/runtime.h\"\n\n";
+  const bool cuda = !signature.gpuChip.empty();
+  os << (cuda ? "#include \"dlc/cuda.h\"\n\n"
+              : "#include \"dlc/runtime.h\"\n\n");
   if (profiled) {
     // Kernel i runs between marks i and i + 1; mark K ends a run.
     os << "static const char *const profile_names[] = {\n";
@@ -205,21 +207,27 @@ std::string emitModelGlue(const ModelSignature &signature) {
   };
   tables("input", signature.inputs);
   tables("output", signature.outputs);
-  os << "\nstatic void entry(const dlc_tensor *inputs, dlc_tensor *outputs) {\n"
-     << "  (void)inputs;\n  (void)outputs;\n  " << computeSymbol(n) << "(";
-  for (size_t i = 0; i < signature.inputs.size(); ++i)
-    os << (i ? ", " : "") << "inputs[" << i << "].data";
-  for (size_t i = 0; i < signature.outputs.size(); ++i)
-    os << (i || !signature.inputs.empty() ? ", " : "") << "outputs[" << i
-       << "].data";
-  os << ");\n}\n\n"
-     << "static const dlc_model_info model = {\n"
+  if (cuda) {
+    // The runtime runs the compiled code on the GPU, and can fail.
+    os << "\n" << emitCudaEntry(signature);
+  } else {
+    os << "\nstatic void entry(const dlc_tensor *inputs, dlc_tensor *outputs) "
+          "{\n"
+       << "  (void)inputs;\n  (void)outputs;\n  " << computeSymbol(n) << "(";
+    for (size_t i = 0; i < signature.inputs.size(); ++i)
+      os << (i ? ", " : "") << "inputs[" << i << "].data";
+    for (size_t i = 0; i < signature.outputs.size(); ++i)
+      os << (i || !signature.inputs.empty() ? ", " : "") << "outputs[" << i
+         << "].data";
+    os << ");\n}\n\n";
+  }
+  os << "static const dlc_model_info model = {\n"
      << "  DLC_ABI_VERSION, " << cString(n) << ",\n"
      << "  " << signature.inputs.size() << ", "
      << (signature.inputs.empty() ? "0" : "inputs") << ",\n"
      << "  " << signature.outputs.size() << ", "
      << (signature.outputs.empty() ? "0" : "outputs") << ",\n"
-     << "  entry,\n  0,\n};\n\n"
+     << (cuda ? "  0,\n  run,\n};\n\n" : "  entry,\n  0,\n};\n\n")
      << "const dlc_model_info *" << n << "_info(void) { return &model; }\n\n"
      << "void " << n << "_set_num_threads(int32_t threads) {\n"
      << "  dlc_set_num_threads(threads);\n}\n\n"
@@ -228,6 +236,8 @@ std::string emitModelGlue(const ModelSignature &signature) {
      << "    dlc_tensor *outputs, int32_t num_outputs, dlc_status *status) {\n"
      << "  return dlc_model_run(&model, inputs, num_inputs, outputs,\n"
      << "                       num_outputs, status);\n}\n";
+  if (cuda)
+    os << "\n" << emitCudaRunDevice(signature);
   return text;
 }
 
@@ -289,9 +299,7 @@ bool linkModelLibrary(const ModelSignature &signature,
       (cuda && !writeFile(includeDir + "/dlc/cuda.h", kRuntimeCudaHeaderSource,
                           error)) ||
       (cuda && !writeFile(cudaSource, kRuntimeCudaSource, error)) ||
-      !writeFile(glueSource,
-                 cuda ? emitCudaGlue(signature) : emitModelGlue(signature),
-                 error) ||
+      !writeFile(glueSource, emitModelGlue(signature), error) ||
       !writeFile(exportsMap, exports, error))
     return false;
 

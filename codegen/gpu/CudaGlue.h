@@ -1,4 +1,4 @@
-//===- CudaGlue.h - The C glue of a library compiled for CUDA ---*- C++ -*-===//
+//===- CudaGlue.h - The CUDA parts of a library's C glue --------*- C++ -*-===//
 #ifndef DLC_CODEGEN_GPU_CUDAGLUE_H
 #define DLC_CODEGEN_GPU_CUDAGLUE_H
 
@@ -7,10 +7,13 @@
 
 namespace dlc {
 
-/// The C glue of a CUDA library: tensor tables, <name>_info, <name>_run
-/// (host tensors: copied to the GPU and back) and <name>_run_device (device
-/// pointers), all through the runtime's dlc_cuda_run*.
-std::string emitCudaGlue(const ModelSignature &signature);
+/// What the glue of a CUDA library defines before its dlc_model_info
+/// (`model`, declared ahead): the runtime's description of the model and
+/// `run`, the model info's entry that copies host tensors through the GPU.
+std::string emitCudaEntry(const ModelSignature &signature);
+
+/// <name>_run_device: the same on tensors already in GPU memory.
+std::string emitCudaRunDevice(const ModelSignature &signature);
 
 /// The declarations the model header adds for a CUDA library.
 std::string emitCudaHeaderDeclarations(const ModelSignature &signature);

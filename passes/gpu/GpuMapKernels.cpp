@@ -4,8 +4,8 @@
 // the in-place elementwise ops after it) becomes one kernel: contractions
 // (matmuls, convolutions as implicit GEMMs) get a shared-memory tiled kernel,
 // other linalg ops one thread per output element with the reduction in a
-// register. Nothing that touches a buffer stays on
-// the host, whose buffers are device memory on this target.
+// register. Nothing that touches a buffer stays on the host, whose buffers
+// are device memory on this target.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -170,6 +170,22 @@ static Value constantIndex(OpBuilder &b, Location loc, int64_t value) {
   return b.create<arith::ConstantIndexOp>(loc, value);
 }
 
+/// Sets ivs[d] for the loop dims `dims` (outermost first) from `linear`, a
+/// row-major index over their `ranges` (the last dim fastest).
+static void delinearize(OpBuilder &b, Location loc, Value linear,
+                        ArrayRef<unsigned> dims, ArrayRef<int64_t> ranges,
+                        MutableArrayRef<Value> ivs) {
+  for (auto [i, dim] : llvm::enumerate(llvm::reverse(dims))) {
+    if (i + 1 == dims.size()) { // the outermost takes what is left
+      ivs[dim] = linear;
+      break;
+    }
+    Value extent = constantIndex(b, loc, ranges[dim]);
+    ivs[dim] = b.create<arith::RemUIOp>(loc, linear, extent);
+    linear = b.create<arith::DivUIOp>(loc, linear, extent);
+  }
+}
+
 /// A launch of grid x block threads (x, y, z each), with `shared` buffers in
 /// workgroup memory; the builder is left at the start of its body.
 static gpu::LaunchOp createLaunch(OpBuilder &b, Location loc,
@@ -218,19 +234,14 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
     b.setInsertionPointToStart(&guard.getThenRegion().front());
   }
   // Output coordinates, the last one fastest (stores are coalesced).
-  SmallVector<Value> coordinates(outputMap.getNumResults());
+  SmallVector<unsigned> outputDims;
+  for (AffineExpr result : outputMap.getResults())
+    outputDims.push_back(cast<AffineDimExpr>(result).getPosition());
   SmallVector<Value> ivs(ranges.size());
-  Value rest = linear;
-  for (int64_t i = static_cast<int64_t>(outputMap.getNumResults()) - 1; i >= 0;
-       --i) {
-    unsigned dim = cast<AffineDimExpr>(outputMap.getResult(i)).getPosition();
-    Value extent = constantIndex(b, loc, ranges[dim]);
-    coordinates[i] =
-        i == 0 ? rest : b.create<arith::RemUIOp>(loc, rest, extent);
-    if (i > 0)
-      rest = b.create<arith::DivUIOp>(loc, rest, extent);
-    ivs[dim] = coordinates[i];
-  }
+  delinearize(b, loc, linear, outputDims, ranges, ivs);
+  SmallVector<Value> coordinates;
+  for (unsigned dim : outputDims)
+    coordinates.push_back(ivs[dim]);
   // Initial values: the fill's, else what the outputs hold (when read).
   SmallVector<Value> initial;
   for (OpOperand &init : anchor.getDpsInitsMutable()) {
@@ -279,7 +290,6 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
 /// is one, and so is a convolution (an implicit GEMM: M = output pixels,
 /// N = filters, K = channels x window).
 struct Contraction {
-  linalg::LinalgOp op;
   Value lhs, rhs, out;
   AffineMap lhsMap, rhsMap, outMap;
   SmallVector<int64_t> ranges;
@@ -316,7 +326,6 @@ static std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
       body->getTerminator()->getOperand(0) != add.getResult())
     return std::nullopt;
   Contraction c;
-  c.op = op;
   c.lhs = op.getDpsInputOperand(0)->get();
   c.rhs = op.getDpsInputOperand(1)->get();
   c.out = op.getDpsInitOperand(0)->get();
@@ -360,8 +369,7 @@ constexpr int64_t kPerThread = kTileM / kThreads;
 /// fill folded into the start value and the epilogue applied before the
 /// store.
 static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
-                                        const Contraction &contraction) {
-  const Contraction &ct = contraction;
+                                        const Contraction &ct) {
   Location loc = group.anchor.getLoc();
   Type f32 = b.getF32Type();
   auto workgroup = gpu::AddressSpaceAttr::get(
@@ -397,45 +405,33 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
   };
   // Loop indices from the linear batch, m, n and k indices (dims a linear
   // index does not cover stay 0; the operand reading them does not use it).
-  auto delinearize = [&](SmallVector<Value> &ivs, Value linear,
-                         ArrayRef<unsigned> dims) {
-    for (auto [i, dim] : llvm::enumerate(llvm::reverse(dims))) {
-      bool outermost = i + 1 == dims.size();
-      ivs[dim] = outermost
-                     ? linear
-                     : b.create<arith::RemUIOp>(loc, linear, c(ct.ranges[dim]))
-                           .getResult();
-      if (!outermost)
-        linear = b.create<arith::DivUIOp>(loc, linear, c(ct.ranges[dim]));
-    }
-  };
   SmallVector<Value> batchIvs(ct.ranges.size());
-  delinearize(batchIvs, launch.getBlockIds().z, ct.batchDims);
+  delinearize(b, loc, launch.getBlockIds().z, ct.batchDims, ct.ranges,
+              batchIvs);
   auto loopIvs =
       [&](std::initializer_list<std::pair<Value, ArrayRef<unsigned>>> parts) {
         SmallVector<Value> ivs = batchIvs;
         for (auto [linear, dims] : parts)
-          delinearize(ivs, linear, dims);
+          delinearize(b, loc, linear, dims, ct.ranges, ivs);
         for (Value &iv : ivs)
           if (!iv)
             iv = c(0);
         return ivs;
       };
-  auto indicesOf = [&](AffineMap map, ArrayRef<Value> ivs) {
-    return indicesThrough(b, loc, map, ivs);
-  };
   // Loads operand[(i, k)] through its map, or 0 where `inside` is false.
   auto loadOrZero = [&](Value operand, AffineMap map, Value inside,
                         function_ref<SmallVector<Value>()> ivs) -> Value {
     if (!inside)
-      return b.create<memref::LoadOp>(loc, operand, indicesOf(map, ivs()));
+      return b.create<memref::LoadOp>(loc, operand,
+                                      indicesThrough(b, loc, map, ivs()));
     auto branch = b.create<scf::IfOp>(loc, TypeRange{f32}, inside,
                                       /*addThenBlock=*/true,
                                       /*addElseBlock=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&branch.getThenRegion().front());
     b.create<scf::YieldOp>(
-        loc, b.create<memref::LoadOp>(loc, operand, indicesOf(map, ivs()))
+        loc, b.create<memref::LoadOp>(loc, operand,
+                                      indicesThrough(b, loc, map, ivs()))
                  .getResult());
     b.setInsertionPointToStart(&branch.getElseRegion().front());
     b.create<scf::YieldOp>(
@@ -520,8 +516,8 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
       }
       Value sum = kLoop.getResult(i * kPerThread + j);
-      SmallVector<Value> coordinates =
-          indicesOf(ct.outMap, loopIvs({{m, ct.mDims}, {n, ct.nDims}}));
+      SmallVector<Value> coordinates = indicesThrough(
+          b, loc, ct.outMap, loopIvs({{m, ct.mDims}, {n, ct.nDims}}));
       Value start =
           group.fill
               ? group.fill.getInputs()[0]

@@ -65,12 +65,13 @@ Value buildConvolution(
       .getResult(0);
 }
 
-/// `input` (N, C, spatial...) with `pads` (begins, then ends) of zeros
-/// around its spatial dims: one loop nest that writes each value once.
+/// `input` (N, C, spatial..., or N, C/c, H, W, c when `blocked`) with
+/// `pads` (begins, then ends) of zeros around its spatial dims: one loop nest
+/// that writes each value once.
 static Value padInput(OpBuilder &b, Location loc, Value input,
-                      ArrayRef<int64_t> pads) {
+                      ArrayRef<int64_t> pads, bool blocked = false) {
   auto type = cast<RankedTensorType>(input.getType());
-  int64_t rank = type.getRank(), spatialRank = rank - 2;
+  int64_t rank = type.getRank(), spatialRank = rank - 2 - blocked;
   SmallVector<int64_t> shape(type.getShape());
   for (int64_t i = 0; i < spatialRank; ++i)
     shape[2 + i] += pads[i] + pads[spatialRank + i];
@@ -94,7 +95,8 @@ static Value padInput(OpBuilder &b, Location loc, Value input,
             nb.create<linalg::YieldOp>(
                 nestedLoc,
                 readPaddedInput(nb, nestedLoc, input, at(0), at(1), positions,
-                                pads.take_front(spatialRank), zero));
+                                pads.take_front(spatialRank), zero,
+                                blocked ? at(rank - 1) : Value()));
           })
       .getResult(0);
 }
@@ -444,33 +446,9 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
   int64_t work = resultType.getNumElements() * kernelH * kernelW *
                  (depthwise ? 1 : inBlocks * inLanes);
   if (anyNonZero(pads) && work >= 64 * inputType.getNumElements()) {
-    SmallVector<int64_t> paddedShape(in);
-    paddedShape[2] += pads[0] + pads[2];
-    paddedShape[3] += pads[1] + pads[3];
-    // One loop nest writes each value of the copy once.
-    auto paddedType = RankedTensorType::get(paddedShape, b.getF32Type());
-    Value source = input;
-    input = b.create<linalg::GenericOp>(
-                 loc, paddedType, ValueRange{},
-                 b.create<tensor::EmptyOp>(loc, paddedShape, b.getF32Type())
-                     .getResult(),
-                 ArrayRef<AffineMap>{b.getMultiDimIdentityMap(5)},
-                 SmallVector<IteratorType>(5, IteratorType::parallel),
-                 [&](OpBuilder &nb, Location nestedLoc, ValueRange) {
-                   auto at = [&](int64_t d) -> Value {
-                     return nb.create<linalg::IndexOp>(nestedLoc, d);
-                   };
-                   Value zeroValue = nb.create<arith::ConstantOp>(
-                       nestedLoc, nb.getF32FloatAttr(0.0f));
-                   nb.create<linalg::YieldOp>(
-                       nestedLoc,
-                       readPaddedInput(nb, nestedLoc, source, at(0), at(1),
-                                       {at(2), at(3)}, {pads[0], pads[1]},
-                                       zeroValue, at(4)));
-                 })
-                .getResult(0);
-    inH = paddedShape[2];
-    inW = paddedShape[3];
+    input = padInput(b, loc, input, pads, /*blocked=*/true);
+    inH = cast<RankedTensorType>(input.getType()).getDimSize(2);
+    inW = cast<RankedTensorType>(input.getType()).getDimSize(3);
     pads.assign(pads.size(), 0);
   }
   bool padded = anyNonZero(pads);
