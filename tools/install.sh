@@ -39,3 +39,7 @@ if ! cmp -s "$HERE/requirements.txt" "$stamp" 2>/dev/null; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements.txt"
   cp "$HERE/requirements.txt" "$stamp"
 fi
+
+# The onnx wheel's node tests, written out as backend-test folders beside the
+# venv's onnx (tools/conformance, //tests/e2e:onnx_node).
+"$VENV/bin/python" "$HERE/conformance/write_wheel_node_cases.py" "$VENV/onnx-wheel-node"

@@ -33,6 +33,8 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <set>
 #include <unistd.h>
 
@@ -273,7 +275,19 @@ private:
   bool createdOutDir = false, committed = false;
 };
 
-/// Prints "[dlc] stage... 1.23 s" on stderr when enabled.
+/// The process's peak resident memory in MB so far (Linux's VmHWM, which a
+/// new program starts afresh), or -1 where unknown.
+double peakMemoryMB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::atof(line.c_str() + 6) / 1024.0; // in kB
+  return -1;
+}
+
+/// Prints "[dlc] stage... 1.23 s, peak memory 456 MB" on stderr when
+/// enabled.
 class Progress {
 public:
   explicit Progress(bool enabled) : enabled(enabled) {}
@@ -289,7 +303,11 @@ public:
       return;
     std::chrono::duration<double> elapsed =
         std::chrono::steady_clock::now() - begin;
-    llvm::errs() << llvm::format(" %.2f s\n", elapsed.count());
+    llvm::errs() << llvm::format(" %.2f s", elapsed.count());
+    double peak = peakMemoryMB();
+    if (peak >= 0)
+      llvm::errs() << llvm::format(", peak memory %.0f MB", peak);
+    llvm::errs() << "\n";
   }
 
 private:

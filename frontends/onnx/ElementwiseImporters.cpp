@@ -43,6 +43,25 @@ template <typename OpTy> LogicalResult importLogical(NodeImporter &n) {
   return success();
 }
 
+/// BitwiseAnd/Or/Xor/Not (opset 18) on integers of any width and sign.
+template <typename OpTy> LogicalResult importBitwise(NodeImporter &n) {
+  Type elementType = n.inputType(0).getElementType();
+  if (!isa<IntegerType>(elementType) || elementType.isInteger(1))
+    return n.fail("inputs must be integer tensors");
+  if (n.numInputs() == 2) {
+    if (failed(requireSameElementType(n, n.input(0), n.input(1))))
+      return failure();
+    n.setOutput(0, n.build<OpTy>({n.input(0), n.input(1)}));
+    return success();
+  }
+  // Not: x xor all ones.
+  auto scalarType = RankedTensorType::get({}, elementType);
+  Value allOnes = n.constant(DenseElementsAttr::get(
+      scalarType, APInt::getAllOnes(elementType.getIntOrFloatBitWidth())));
+  n.setOutput(0, n.build<XorOp>({n.input(0), allOnes}));
+  return success();
+}
+
 LogicalResult importSign(NodeImporter &n) {
   n.setOutput(0, n.build<SignOp>(n.input(0)));
   return success();
@@ -78,12 +97,27 @@ LogicalResult importBitShift(NodeImporter &n) {
   if (failed(requireSameElementType(n, n.input(0), n.input(1))))
     return failure();
   std::string direction = n.attrString("direction", "");
-  if (direction == "LEFT")
-    n.setOutput(0, n.build<ShiftLeftOp>({n.input(0), n.input(1)}));
-  else if (direction == "RIGHT")
-    n.setOutput(0, n.build<ShiftRightOp>({n.input(0), n.input(1)}));
-  else
+  Value x = n.input(0), y = n.input(1);
+  // dlc.shift_right is logical, and a shift by a negative amount or by the
+  // width or more gives 0: ONNX's meaning for unsigned types and for a left
+  // shift. A signed type (opset 28) shifts right arithmetically:
+  // ~(~x >> y) for a negative x, so an out-of-range shift gives -1 there.
+  bool isSigned = n.inputType(0).getElementType().isSignlessInteger();
+  if (direction == "LEFT") {
+    n.setOutput(0, n.build<ShiftLeftOp>({x, y}));
+  } else if (direction == "RIGHT" && !isSigned) {
+    n.setOutput(0, n.build<ShiftRightOp>({x, y}));
+  } else if (direction == "RIGHT") {
+    Value allOnes = n.scalarLike(x, -1); // ~v is -1 - v
+    Value negativeShifted = n.build<SubOp>(
+        {allOnes, n.build<ShiftRightOp>({n.build<SubOp>({allOnes, x}), y})});
+    Value negative = n.build<LessOp>({x, n.scalarLike(x, 0)});
+    n.setOutput(0, n.build<SelectOp>(
+                       {negative, negativeShifted,
+                        n.build<ShiftRightOp>({x, y})}));
+  } else {
     return n.fail("direction must be LEFT or RIGHT, not '" + direction + "'");
+  }
   return success();
 }
 
@@ -250,6 +284,50 @@ LogicalResult importSoftsign(NodeImporter &n) {
   return success();
 }
 
+/// Gelu (opset 20): x * Phi(x), with the exact normal CDF through erf, or
+/// with approximate="tanh" the tanh form torch's GELU(approximate="tanh")
+/// exports.
+LogicalResult importGelu(NodeImporter &n) {
+  Value x = n.input(0);
+  std::string approximate = n.attrString("approximate", "none");
+  Value phi;
+  if (approximate == "none") {
+    Value scaled = n.build<MulOp>({x, n.scalarLike(x, M_SQRT1_2)});
+    phi = n.build<AddOp>({n.build<ErfOp>(scaled), n.scalarLike(x, 1.0)});
+  } else if (approximate == "tanh") {
+    Value cube = n.build<MulOp>({n.build<MulOp>({x, x}), x});
+    Value inner = n.build<AddOp>(
+        {x, n.build<MulOp>({cube, n.scalarLike(x, 0.044715)})});
+    Value scaled =
+        n.build<MulOp>({inner, n.scalarLike(x, std::sqrt(2.0 / M_PI))});
+    phi = n.build<AddOp>({n.build<TanhOp>(scaled), n.scalarLike(x, 1.0)});
+  } else {
+    return n.fail("Gelu: unknown approximate='" + approximate +
+                  "' (none or tanh)");
+  }
+  n.setOutput(0, n.build<MulOp>({n.build<MulOp>({x, phi}),
+                                 n.scalarLike(x, 0.5)}));
+  return success();
+}
+
+/// Swish (opset 24): x * sigmoid(alpha * x).
+LogicalResult importSwish(NodeImporter &n) {
+  Value x = n.input(0);
+  Value scaled =
+      n.build<MulOp>({x, n.scalarLike(x, n.attrFloat("alpha", 1.0f))});
+  n.setOutput(0, n.build<MulOp>({x, n.build<SigmoidOp>(scaled)}));
+  return success();
+}
+
+/// Mish (opset 18): x * tanh(softplus(x)).
+LogicalResult importMish(NodeImporter &n) {
+  Value x = n.input(0);
+  Value softplus =
+      n.build<LogOp>(n.build<AddOp>({n.build<ExpOp>(x), n.scalarLike(x, 1)}));
+  n.setOutput(0, n.build<MulOp>({x, n.build<TanhOp>(softplus)}));
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
@@ -262,6 +340,10 @@ llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
       {"Atan", 7, 1, importFloatUnary<AtanOp>},
       {"Atanh", 9, 1, importFloatUnary<AtanhOp>},
       {"BitShift", 11, 2, importBitShift},
+      {"BitwiseAnd", 18, 2, importBitwise<AndOp>},
+      {"BitwiseNot", 18, 1, importBitwise<XorOp>},
+      {"BitwiseOr", 18, 2, importBitwise<OrOp>},
+      {"BitwiseXor", 18, 2, importBitwise<XorOp>},
       {"Cast", 6, 1, importCast},
       {"CastLike", 15, 2, importCastLike},
       {"Ceil", 6, 1, importFloatUnary<CeilOp>},
@@ -271,6 +353,7 @@ llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
       {"Elu", 6, 1, importElu},
       {"Equal", 7, 2, importSameTypeBinary<EqualOp>},
       {"Floor", 6, 1, importFloatUnary<FloorOp>},
+      {"Gelu", 20, 1, importGelu},
       {"Greater", 7, 2, importSameTypeBinary<GreaterOp>},
       {"GreaterOrEqual", 12, 2, importSameTypeBinary<GreaterEqualOp>},
       {"HardSigmoid", 6, 1, importHardSigmoid},
@@ -279,6 +362,7 @@ llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
       {"IsNaN", 9, 1, importIsNaN},
       {"Less", 7, 2, importSameTypeBinary<LessOp>},
       {"LessOrEqual", 12, 2, importSameTypeBinary<LessEqualOp>},
+      {"Mish", 18, 1, importMish},
       {"Mod", 10, 2, importMod},
       {"Not", 1, 1, importLogical<NotOp>},
       {"Or", 7, 2, importLogical<OrOp>},
@@ -292,6 +376,7 @@ llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
       {"Sinh", 9, 1, importFloatUnary<SinhOp>},
       {"Softplus", 1, 1, importSoftplus},
       {"Softsign", 1, 1, importSoftsign},
+      {"Swish", 24, 1, importSwish},
       {"Tan", 7, 1, importFloatUnary<TanOp>},
       {"ThresholdedRelu", 10, 1, importThresholdedRelu},
       {"Where", 9, 3, importWhere},

@@ -85,9 +85,17 @@ LogicalResult importReduce(NodeImporter &n) {
   default:
     break;
   }
+  // Booleans (ReduceMax/Min from opset 20: any/all) reduce as 0/1 bytes:
+  // as i1, true would order below false.
+  Type elementType = n.inputType(0).getElementType();
+  bool isBool = elementType.isInteger(1);
+  if (isBool)
+    x = n.cast(x, n.builder.getIntegerType(8));
   Value y = axes.empty()
                 ? x // noop_with_empty_axes: only the elementwise part
                 : reduce<ReduceOp>(n, x, axes, n.attrInt("keepdims", 1));
+  if (isBool)
+    y = n.cast(y, elementType);
   if (composite == Composite::L2)
     y = n.build<SqrtOp>(y);
   else if (composite == Composite::LogSum || composite == Composite::LogSumExp)
@@ -456,6 +464,30 @@ LogicalResult importLayerNorm(NodeImporter &n) {
   return success();
 }
 
+/// RMSNormalization (opset 23): y = x / sqrt(mean(x^2) + epsilon) * scale
+/// over the axes from `axis` on, in the input's type as ONNX's reference.
+LogicalResult importRMSNorm(NodeImporter &n) {
+  Value x = n.input(0);
+  int64_t rank = n.inputType(0).getRank();
+  int64_t axis = n.attrInt("axis", -1);
+  if (axis < -rank || axis >= rank)
+    return n.fail("axis " + std::to_string(axis) + " is out of range");
+  if (n.attrInt("stash_type", 1) != 1)
+    return n.fail("only stash_type=1 (float32) is supported");
+  if (axis < 0)
+    axis += rank;
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  Value meanSquare =
+      reduce<ReduceMeanOp>(n, n.build<MulOp>({x, x}), axes, true);
+  Value rms = n.build<SqrtOp>(n.build<AddOp>(
+      {meanSquare, n.scalarLike(x, n.attrFloat("epsilon", 1e-5f))}));
+  n.setOutput(0, n.build<MulOp>({n.build<MulOp>({x, n.build<ReciprocalOp>(rms)}),
+                                 n.input(1)}));
+  return success();
+}
+
 LogicalResult importInstanceNorm(NodeImporter &n) {
   Value x = n.input(0);
   auto type = n.inputType(0);
@@ -586,6 +618,7 @@ llvm::ArrayRef<OpImporterEntry> reductionOpImporters() {
       {"LogSoftmax", 1, 1, importSoftmaxFamily<1>},
       {"MeanVarianceNormalization", 9, 1, importMeanVarianceNorm},
       {"NegativeLogLikelihoodLoss", 12, 2, importNegativeLogLikelihood},
+      {"RMSNormalization", 23, 2, importRMSNorm},
       {"ReduceL1", 1, 1, importReduce<ReduceSumOp, Composite::L1>},
       {"ReduceL2", 1, 1, importReduce<ReduceSumOp, Composite::L2>},
       {"ReduceLogSum", 1, 1, importReduce<ReduceSumOp, Composite::LogSum>},

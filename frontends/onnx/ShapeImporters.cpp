@@ -242,8 +242,18 @@ LogicalResult importSpaceToDepth(NodeImporter &n) {
     return n.fail("needs a 4-d input whose height and width divide by "
                   "blocksize");
   int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
-  Value y = n.transpose(n.reshape(n.input(0), {N, C, H / b, b, W / b, b}),
-                        {0, 3, 5, 1, 2, 4});
+  // The inverse of DepthToSpace: blocks go before the channels (DCR, the
+  // default) or after them (CRD, opset 28).
+  std::string mode = n.attrString("mode", "DCR");
+  SmallVector<int64_t> order;
+  if (mode == "DCR")
+    order = {0, 3, 5, 1, 2, 4};
+  else if (mode == "CRD")
+    order = {0, 1, 3, 5, 2, 4};
+  else
+    return n.fail("unknown mode '" + mode + "'");
+  Value y =
+      n.transpose(n.reshape(n.input(0), {N, C, H / b, b, W / b, b}), order);
   n.setOutput(0, n.reshape(y, {N, C * b * b, H / b, W / b}));
   return success();
 }

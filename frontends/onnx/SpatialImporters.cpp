@@ -73,6 +73,11 @@ Value resizeAxis(NodeImporter &n, Value x, int64_t axis, int64_t outSize,
     double outLength = inSize * scale;
     if (c == "half_pixel")
       return (o + 0.5) / scale - 0.5;
+    if (c == "half_pixel_symmetric") { // opset 19
+      double adjustment = outSize / outLength;
+      double offset = inSize / 2.0 * (1 - adjustment);
+      return offset + (o + 0.5) / scale - 0.5;
+    }
     if (c == "tf_half_pixel_for_nn")
       return (o + 0.5) / scale;
     if (c == "pytorch_half_pixel")
@@ -197,6 +202,13 @@ LogicalResult importResize(NodeImporter &n) {
     m.cubicA = n.attrFloat("cubic_coeff_a", -0.75f);
     m.excludeOutside = n.attrInt("exclude_outside", 0);
     m.extrapolation = n.attrFloat("extrapolation_value", 0.0f);
+    static const char *const kCoordinateModes[] = {
+        "half_pixel",         "half_pixel_symmetric", "pytorch_half_pixel",
+        "align_corners",      "asymmetric",           "tf_half_pixel_for_nn",
+        "tf_crop_and_resize"};
+    if (!llvm::is_contained(kCoordinateModes, m.coordinates))
+      return n.fail("unknown coordinate_transformation_mode '" +
+                    m.coordinates + "'");
     if (n.hasAttr("axes") || n.attrInt("antialias", 0) ||
         n.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
       return n.fail("axes, antialias and keep_aspect_ratio_policy are not "

@@ -258,6 +258,14 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
             return normalizeAxis(axis, inputType.getRank()) < 2;
           }))
         return;
+      // Counted from the plain rank: a negative axis would otherwise name
+      // the block dim, which the blocked layout appends at the end.
+      SmallVector<int64_t> plainAxes;
+      for (int64_t axis : axes)
+        plainAxes.push_back(normalizeAxis(axis, inputType.getRank()));
+      for (NamedAttribute &attr : attrs)
+        if (attr.getName() == "axes")
+          attr.setValue(builder.getDenseI64ArrayAttr(plainAxes));
       operands.push_back(blockedOf[op->getOperand(0)]);
     } else {
       return;

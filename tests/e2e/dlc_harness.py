@@ -81,20 +81,23 @@ def _compile_case(model_path, out_dir, bound):
     return result.returncode, result.stderr
 
 
-def run_node_case(case_dir, work_dir):
+def run_node_case(case_dir, work_dir, bound_names=None):
     """Compiles an ONNX backend-test case and checks every test_data_set_N
     against its expected outputs with the ONNX backend tolerances (rtol 1e-3,
     atol 1e-7). Inputs that the compiler needs at compile time (ONNX gives
     shapes, axes, sizes as graph inputs in these tests) are bound with
     --bind-input to the data set's value, so such a case compiles once per
-    data set. Returns None on success, else the reason."""
+    data set; their names are appended to `bound_names` when given (a case
+    that binds none passes as a user's runtime would run it, every input
+    given at run time). Returns None on success, else the reason."""
     model_path = os.path.join(case_dir, "model.onnx")
     model = onnx.load(model_path)
     initializers = {t.name for t in model.graph.initializer}
     input_names = [i.name for i in model.graph.input if i.name not in initializers]
     output_names = [o.name for o in model.graph.output]
     sets = sorted(d for d in os.listdir(case_dir) if d.startswith("test_data_set_"))
-    bound_names = []  # inputs the compiler asked for, in the order asked
+    if bound_names is None:
+        bound_names = []  # inputs the compiler asked for, in the order asked
     library = None
     for data_set in sets:
         data_dir = os.path.join(case_dir, data_set)

@@ -1,48 +1,81 @@
-"""ONNX backend node tests (Debian libonnx-testdata): every case listed in
-onnx_node_tests.txt is compiled by dlc, run on every test_data_set_N and
-compared with ONNX's expected outputs (rtol 1e-3, atol 1e-7). Every case not
-listed must fail with one clear dlc error (never a crash); one that passes
-fails the suite until it is added to the list, so the count only goes up.
-tools/conformance/conformance.py regenerates the list."""
+"""ONNX backend node tests, two suites: Debian's libonnx-testdata (onnx 1.12,
+opsets up to 17) and the node tests of the onnx wheel in
+tools/requirements.txt (opsets up to its newest; written out beside the venv
+by tools/install.sh). Every case listed in the suite's list is compiled by
+dlc, run on every test_data_set_N and compared with ONNX's expected outputs
+(rtol 1e-3, atol 1e-7). Every case not listed must be refused with one clear
+dlc error: a crash, a wrong shape or a wrong answer fails the suite (a wrong
+answer is never a clean failure), and so does a case that passes until it is
+added to the list, so the count only goes up. tools/conformance/conformance.py
+--list-passing regenerates the lists.
+
+DLC_NODE_SUITE=debian|wheel picks one suite (one Bazel target each)."""
 import os
 import shutil
+import sys
 
 import pytest
 
 import dlc_harness as h
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = "/usr/share/libonnx-testdata/data/node"
-LIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_node_tests.txt")
-CASES = [line.strip() for line in open(LIST) if line.strip() and not line.startswith("#")]
-UNLISTED = sorted(set(os.listdir(NODE_DIR)) - set(CASES))
-
-# What a clean failure looks like: a message of dlc's, or a wrong result.
-CLEAN_FAILURES = ("compile error: dlc: error:", "run error: dlc: error:", "mismatch on output",
-                  "shape mismatch on output", "dtype mismatch on output")
+WHEEL_NODE_DIR = os.path.join(os.environ.get("DLC_VENV", sys.prefix), "onnx-wheel-node")
+SUITES = {
+    "debian": (NODE_DIR, os.path.join(HERE, "onnx_node_tests.txt")),
+    "wheel": (WHEEL_NODE_DIR, os.path.join(HERE, "onnx_wheel_node_tests.txt")),
+}
 
 
-def run_case(case):
+def listed(path):
+    return [line.strip() for line in open(path) if line.strip() and not line.startswith("#")]
+
+
+def cases_of(suite):
+    folder, list_path = SUITES[suite]
+    cases = listed(list_path)
+    present = [c for c in os.listdir(folder) if os.path.isdir(os.path.join(folder, c))]
+    return cases, sorted(set(present) - set(cases))
+
+
+# The Debian suite's passing cases, for the CUDA target's tests.
+CASES = listed(SUITES["debian"][1])
+CHOSEN = [s for s in SUITES if os.environ.get("DLC_NODE_SUITE", s) == s]
+
+# A clean failure is a refusal: one message of dlc's, at compile or run time.
+CLEAN_FAILURES = ("compile error: dlc: error:", "run error: dlc: error:")
+
+
+def run_case(folder, case):
     work = h.new_work_dir()
     try:
-        return h.run_node_case(os.path.join(NODE_DIR, case), work)
+        return h.run_node_case(os.path.join(folder, case), work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def test_list_is_sorted_unique_and_known():
-    assert CASES == sorted(set(CASES))
-    missing = [case for case in CASES if not os.path.isdir(os.path.join(NODE_DIR, case))]
+@pytest.mark.parametrize("suite", CHOSEN)
+def test_list_is_sorted_unique_and_known(suite):
+    folder, list_path = SUITES[suite]
+    cases = listed(list_path)
+    assert cases == sorted(set(cases))
+    missing = [case for case in cases if not os.path.isdir(os.path.join(folder, case))]
     assert not missing
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_node(case):
-    failure = run_case(case)
+LISTED = [(suite, case) for suite in CHOSEN for case in cases_of(suite)[0]]
+UNLISTED = [(suite, case) for suite in CHOSEN for case in cases_of(suite)[1]]
+
+
+@pytest.mark.parametrize("suite,case", LISTED)
+def test_node(suite, case):
+    failure = run_case(SUITES[suite][0], case)
     assert failure is None, failure
 
 
-@pytest.mark.parametrize("case", UNLISTED)
-def test_unlisted_fails_cleanly(case):
-    failure = run_case(case)
-    assert failure is not None, "newly passing: add %s to onnx_node_tests.txt" % case
+@pytest.mark.parametrize("suite,case", UNLISTED)
+def test_unlisted_is_refused(suite, case):
+    failure = run_case(SUITES[suite][0], case)
+    assert failure is not None, "newly passing: add %s to %s" % (
+        case, os.path.basename(SUITES[suite][1]))
     assert failure.startswith(CLEAN_FAILURES), failure

@@ -1,7 +1,11 @@
 """The ONNX node cases dlc passes on the CPU (onnx_node_tests.txt), through
 the CUDA target: every case's PTX assembles with ptxas for sm_90, and its
 kernels, run on the CPU by --target=cuda-emulate, give ONNX's expected
-outputs (rtol 1e-3, atol 1e-7)."""
+outputs (rtol 1e-3, atol 1e-7).
+
+Every case takes a few seconds through both checks on a 2-core machine, so
+the suite runs a fixed sample, every third listed case, to keep the whole
+test suite within CI's time; DLC_CUDA_NODE_ALL=1 runs them all."""
 import os
 import shutil
 
@@ -9,7 +13,9 @@ import pytest
 
 import dlc_harness as h
 from test_cuda import ptxas
-from test_onnx_node import CASES, NODE_DIR
+from test_onnx_node import CASES as LISTED_CASES, NODE_DIR
+
+CASES = LISTED_CASES if os.environ.get("DLC_CUDA_NODE_ALL") else LISTED_CASES[::3]
 
 
 def run_case(case, monkeypatch, target, assembler=None):

@@ -184,4 +184,22 @@ TEST(OnnxImporter, ListsEveryUnsupportedNode) {
                             "  node 'my_Det': Det, opset 13");
 }
 
+TEST(OnnxImporter, RefusesAnOpsetNewerThanItKnows) {
+  std::string dir = tempDir("newer_opset");
+  auto model = addModel([](onnx::TensorProto &t) {
+    for (float v : kWeights)
+      t.add_float_data(v);
+  });
+  model.mutable_opset_import(0)->set_version(29);
+  writeBytes(dir + "/model.onnx", model.SerializeAsString());
+  Imported newer(dir + "/model.onnx");
+  EXPECT_FALSE(newer.module);
+  EXPECT_EQ(newer.error, "the model imports opset 29 of the default ONNX "
+                         "domain; dlc knows opsets up to 28");
+  model.mutable_opset_import(0)->set_version(28);
+  writeBytes(dir + "/model.onnx", model.SerializeAsString());
+  Imported newest(dir + "/model.onnx");
+  EXPECT_TRUE(newest.module) << newest.error;
+}
+
 } // namespace

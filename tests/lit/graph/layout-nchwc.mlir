@@ -79,3 +79,19 @@ func.func @channel_reduction(%x: tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32> {
   %1 = dlc.reduce_sum %0 {axes = array<i64: 1>, keepdims = true} : (tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32>
   return %1 : tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// A spatial mean whose axes are negative (torch's dynamo exporter writes
+// ReduceMean(x, [-1, -2])) stays blocked with its axes counted from the
+// plain rank: -1 must not name the block dim.
+// CHECK-LABEL: func @negative_reduce_axes
+// CHECK: dlc.conv_blocked
+// CHECK: %[[M:.*]] = dlc.reduce_mean %{{.*}} {axes = array<i64: 3, 2>, keepdims = true} : (tensor<1x2x3x3x4xf32>) -> tensor<1x2x1x1x4xf32>
+// CHECK: dlc.from_blocked %[[M]] : (tensor<1x2x1x1x4xf32>) -> tensor<1x8x1x1xf32>
+func.func @negative_reduce_axes(%x: tensor<1x8x3x3xf32>) -> tensor<1x8x1x1xf32> {
+  %w = dlc.constant dense<0.1> : tensor<8x8x1x1xf32>
+  %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x8x3x3xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x3x3xf32>
+  %1 = dlc.reduce_mean %0 {axes = array<i64: -1, -2>, keepdims = true} : (tensor<1x8x3x3xf32>) -> tensor<1x8x1x1xf32>
+  return %1 : tensor<1x8x1x1xf32>
+}
