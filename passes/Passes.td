@@ -223,6 +223,23 @@ def ParallelizeLoops : Pass<"dlc-parallelize-loops", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
 }
 
+def OutlineKernels : Pass<"dlc-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Give each sequential kernel loop nest its own function";
+  let description = [{
+    Runs on loops, after dlc-parallelize-loops. Every outermost scf.for left
+    in a model's entry function (a kernel that did not go to the thread
+    pool) moves into `@<function>_kernel<k>(buffers..., indices...)`, marked
+    noinline, and the loop becomes a call. Without it a large model's entry
+    function holds every sequential kernel, and LLVM's optimizations, whose
+    cost grows faster than the size of a function, take minutes on it. As
+    for parallel loops, only static identity-layout memrefs and index values
+    can cross (the bare-pointer calling convention); constants and global
+    buffers are re-created inside; buffers that share no byte are marked
+    noalias. A loop capturing anything else, or yielding values, stays.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
+}
+
 def PlanMemory : Pass<"dlc-plan-memory", "mlir::func::FuncOp"> {
   let summary = "Place all intermediate buffers in one arena, reused by liveness";
   let description = [{

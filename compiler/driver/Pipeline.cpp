@@ -35,6 +35,7 @@ const std::vector<OptionalPass> &optionalPasses() {
       {"dlc-tile-fused-groups", 2},  {"dlc-plan-memory", 2},
       {"dlc-matmul-microkernel", 2}, {"dlc-conv-microkernel", 3},
       {"dlc-parallelize-loops", 2},  {"dlc-approximate-math", 2},
+      {"dlc-outline-kernels", 0},
   };
   return passes;
 }
@@ -124,6 +125,10 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
     pm.addPass(createParallelizeLoops());
   if (options.enabled("dlc-approximate-math", 2))
     pm.addPass(createApproximateMath());
+  // Small functions for LLVM, whose optimizations grow faster than the size
+  // of a function (not an optimization of the code: on at every level).
+  if (options.enabled("dlc-outline-kernels", 0))
+    pm.addPass(createOutlineKernels());
 }
 
 void addLLVMDialectPipeline(OpPassManager &pm) {

@@ -129,8 +129,8 @@ struct OpImporterEntry {
 
 /// The table of op importers, sorted by op type: the parts from
 /// OpImporters.cpp, ElementwiseImporters.cpp, ReductionImporters.cpp,
-/// ShapeImporters.cpp, SpatialImporters.cpp, RecurrentImporters.cpp and
-/// QuantizationImporters.cpp.
+/// ShapeImporters.cpp, SpatialImporters.cpp, RecurrentImporters.cpp,
+/// QuantizationImporters.cpp and AttentionImporters.cpp.
 llvm::ArrayRef<OpImporterEntry> opImporters();
 llvm::ArrayRef<OpImporterEntry> coreOpImporters();
 llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters();
@@ -139,6 +139,7 @@ llvm::ArrayRef<OpImporterEntry> shapeOpImporters();
 llvm::ArrayRef<OpImporterEntry> spatialOpImporters();
 llvm::ArrayRef<OpImporterEntry> recurrentOpImporters();
 llvm::ArrayRef<OpImporterEntry> quantizationOpImporters();
+llvm::ArrayRef<OpImporterEntry> attentionOpImporters();
 
 // Helpers shared by the importers.
 using ShapeVec = llvm::SmallVector<int64_t>;

@@ -625,7 +625,7 @@ llvm::ArrayRef<OpImporterEntry> opImporters() {
     for (auto part :
          {coreOpImporters(), elementwiseOpImporters(), reductionOpImporters(),
           shapeOpImporters(), spatialOpImporters(), recurrentOpImporters(),
-          quantizationOpImporters()})
+          quantizationOpImporters(), attentionOpImporters()})
       entries.insert(entries.end(), part.begin(), part.end());
     llvm::sort(entries, [](const OpImporterEntry &a, const OpImporterEntry &b) {
       return StringRef(a.opType) < StringRef(b.opType);

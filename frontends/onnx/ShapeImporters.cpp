@@ -359,9 +359,8 @@ LogicalResult importGatherElements(NodeImporter &n) {
 LogicalResult importNonZero(NodeImporter &n) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(0));
   if (!dense)
-    return n.fail("the output shape depends on the input's values; dlc "
-                  "compiles static shapes, so the input must be known at "
-                  "compile time (a constant, or bound with --bind-input)");
+    return n.failNotConstant(0, "NonZero's output shape depends on its "
+                                "input's values, so the input");
   auto shape = dense.getType().getShape();
   int64_t rank = shape.size();
   std::vector<int64_t> positions; // flat indices of the non-zero elements
@@ -391,6 +390,47 @@ LogicalResult importNonZero(NodeImporter &n) {
   n.setOutput(0, n.constantOf(RankedTensorType::get({rank, count},
                                                     n.builder.getI64Type()),
                               coordinates));
+  return success();
+}
+
+/// Compress: the slices along `axis` (or the elements of the flattened
+/// input) whose condition is true. The output's shape depends on the
+/// condition, which must be known at compile time: a gather of the chosen
+/// positions.
+LogicalResult importCompress(NodeImporter &n) {
+  auto condition = n.constantInts(1);
+  if (!condition)
+    return n.failNotConstant(1, "Compress's output shape depends on its "
+                                "condition, so the condition");
+  Value x = n.input(0);
+  auto shape = n.inputType(0).getShape();
+  int64_t axis = 0;
+  if (n.hasAttr("axis")) {
+    auto normalized = normalizedAxis(n, n.attrInt("axis", 0), shape.size());
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  } else {
+    x = n.reshape(x, {product(shape)});
+  }
+  int64_t size = cast<RankedTensorType>(x.getType()).getDimSize(axis);
+  if (static_cast<int64_t>(condition->size()) > size)
+    return n.fail("the condition has more elements than the input along "
+                  "the axis");
+  std::vector<double> positions;
+  for (size_t i = 0; i < condition->size(); ++i)
+    if ((*condition)[i])
+      positions.push_back(i);
+  if (positions.empty())
+    return n.fail("the condition selects nothing: empty tensors are not "
+                  "supported");
+  Value indices = n.constantOf(
+      RankedTensorType::get({static_cast<int64_t>(positions.size())},
+                            n.builder.getI64Type()),
+      positions);
+  n.setOutput(0, n.build<GatherOp>({x, indices},
+                                   n.attr("axis", n.builder.getI64IntegerAttr(
+                                                      axis))));
   return success();
 }
 
@@ -469,6 +509,7 @@ llvm::ArrayRef<OpImporterEntry> shapeOpImporters() {
   static const OpImporterEntry table[] = {
       {"BlackmanWindow", 17, 1, importWindow<2>},
       {"ConstantOfShape", 9, 1, importConstantOfShape},
+      {"Compress", 9, 2, importCompress},
       {"DepthToSpace", 11, 1, importDepthToSpace},
       {"Expand", 8, 2, importExpand},
       {"EyeLike", 9, 1, importEyeLike},

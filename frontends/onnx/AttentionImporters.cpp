@@ -1,0 +1,217 @@
+//===- AttentionImporters.cpp - ONNX Attention (opset 23) ----------------===//
+//
+// Attention as its parts: heads split (3-d inputs), the key/value cache
+// concatenated, grouped-query heads repeated, Q K^T scaled, soft-capped,
+// biased by the mask and the causal pattern, a softmax that gives 0 (not
+// NaN) for a row whose every key is masked, and the product with V. Follows
+// the ONNX reference implementation; sliding windows and nonpad_kv_seqlen
+// (opsets 24-25) are refused.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeImporter.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+/// A max or sum over the last dim, kept.
+template <typename ReduceOp> Value reduceLast(NodeImporter &n, Value x) {
+  if (!x)
+    return nullptr;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  return n.build<ReduceOp>(
+      x, {n.attr("axes", n.builder.getDenseI64ArrayAttr({rank - 1})),
+          n.attr("keepdims", n.builder.getBoolAttr(true))});
+}
+
+/// [B, S, H*D] -> [B, H, S, D].
+Value splitHeads(NodeImporter &n, Value x, int64_t heads) {
+  auto shape = cast<RankedTensorType>(x.getType()).getShape();
+  if (heads < 1 || shape[2] % heads != 0) {
+    (void)n.fail("the hidden size " + std::to_string(shape[2]) +
+                 " does not divide into " + std::to_string(heads) + " heads");
+    return nullptr;
+  }
+  return n.transpose(
+      n.reshape(x, {shape[0], shape[1], heads, shape[2] / heads}),
+      {0, 2, 1, 3});
+}
+
+/// `mask` padded along its last dim to `length` with `fill`.
+Value padLast(NodeImporter &n, Value mask, int64_t length, double fill) {
+  auto type = cast<RankedTensorType>(mask.getType());
+  int64_t have = type.getShape().back();
+  if (have >= length)
+    return mask;
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = length - have;
+  Value padding = n.constantOf(
+      RankedTensorType::get(shape, type.getElementType()),
+      std::vector<double>(product(shape), fill));
+  return n.build<ConcatOp>(
+      {mask, padding},
+      n.attr("axis", n.builder.getI64IntegerAttr(type.getRank() - 1)));
+}
+
+LogicalResult importAttention(NodeImporter &n) {
+  if (n.hasInput(6))
+    return n.fail("nonpad_kv_seqlen is not supported");
+  if (n.attrInt("left_window_size", -1) >= 0 ||
+      n.attrInt("right_window_size", -1) >= 0)
+    return n.fail("sliding windows are not supported");
+  Value q = n.input(0), k = n.input(1), v = n.input(2);
+  auto qType = n.inputType(0);
+  Type elementType = qType.getElementType();
+  if (!isa<FloatType>(elementType))
+    return n.fail("Q, K and V must be floating-point tensors");
+  if (failed(requireSameElementType(n, q, k)) ||
+      failed(requireSameElementType(n, q, v)))
+    return failure();
+  int64_t rank = qType.getRank();
+  if (rank != 3 && rank != 4)
+    return n.fail("Q, K and V must have rank 3 or 4");
+  if (n.inputType(1).getRank() != rank || n.inputType(2).getRank() != rank)
+    return n.fail("Q, K and V must have one rank");
+  if (rank == 3) {
+    if (!n.hasAttr("q_num_heads") || !n.hasAttr("kv_num_heads"))
+      return n.fail("3-d inputs need q_num_heads and kv_num_heads");
+    int64_t kvHeads = n.attrInt("kv_num_heads", 0);
+    q = splitHeads(n, q, n.attrInt("q_num_heads", 0));
+    k = splitHeads(n, k, kvHeads);
+    v = splitHeads(n, v, kvHeads);
+    if (!q || !k || !v)
+      return failure();
+  }
+  auto shapeOf = [](Value value) {
+    return cast<RankedTensorType>(value.getType()).getShape();
+  };
+  double scale = n.hasAttr("scale")
+                     ? n.attrFloat("scale", 1.0f)
+                     : 1.0 / std::sqrt(double(shapeOf(q)[3]));
+
+  // The cache: present = concat(past, new) along the sequence.
+  if (n.hasInput(4) != n.hasInput(5))
+    return n.fail("past_key and past_value must be given together");
+  int64_t pastLength = 0;
+  if (n.hasInput(4)) {
+    pastLength = n.inputType(4).getDimSize(2);
+    auto axis = n.attr("axis", n.builder.getI64IntegerAttr(2));
+    k = n.build<ConcatOp>({n.input(4), k}, axis);
+    v = n.build<ConcatOp>({n.input(5), v}, axis);
+  }
+  if (n.wantsOutput(1))
+    n.setOutput(1, k);
+  if (n.wantsOutput(2))
+    n.setOutput(2, v);
+  if (!k || !v)
+    return failure();
+  int64_t qLength = shapeOf(q)[2], kvLength = shapeOf(k)[2];
+
+  // The bias: the mask (bool: true attends), the causal pattern, or both.
+  constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
+  Value bias;
+  if (n.hasInput(3)) {
+    Value mask = n.input(3);
+    bool isBool = n.inputType(3).getElementType().isInteger(1);
+    mask = padLast(n, mask, kvLength, isBool ? 0.0 : kMinusInf);
+    if (isBool)
+      mask = n.build<SelectOp>(
+          {mask, n.scalarLike(q, 0.0), n.scalarLike(q, kMinusInf)});
+    else if (cast<RankedTensorType>(mask.getType()).getElementType() !=
+             elementType)
+      return n.fail("a float attn_mask must have Q's element type");
+    bias = mask;
+  }
+  if (n.attrInt("is_causal", 0)) {
+    // Query i (after the cache) attends key j when j <= i + past length.
+    std::vector<double> causal(qLength * kvLength);
+    for (int64_t i = 0; i < qLength; ++i)
+      for (int64_t j = 0; j < kvLength; ++j)
+        causal[i * kvLength + j] = j <= i + pastLength ? 0.0 : kMinusInf;
+    Value pattern = n.constantOf(
+        RankedTensorType::get({qLength, kvLength}, elementType), causal);
+    bias = bias ? n.build<AddOp>({bias, pattern}) : pattern;
+  }
+
+  // Grouped-query attention: each K/V head serves consecutive Q heads.
+  int64_t qHeads = shapeOf(q)[1], kvHeads = shapeOf(k)[1];
+  if (qHeads != kvHeads) {
+    if (kvHeads < 1 || qHeads % kvHeads != 0 || shapeOf(v)[1] != kvHeads)
+      return n.fail("the query heads do not divide into the key/value heads");
+    std::vector<double> heads;
+    for (int64_t h = 0; h < qHeads; ++h)
+      heads.push_back(h / (qHeads / kvHeads));
+    Value indices = n.constantOf(
+        RankedTensorType::get({qHeads}, n.builder.getI64Type()), heads);
+    auto axis = n.attr("axis", n.builder.getI64IntegerAttr(1));
+    k = n.build<GatherOp>({k, indices}, axis);
+    v = n.build<GatherOp>({v, indices}, axis);
+  }
+
+  // Q K^T with the scale split between the two, as the reference does.
+  Value rootScale = n.scalarLike(q, std::sqrt(scale));
+  Value scores = n.build<MatMulOp>(
+      {n.build<MulOp>({q, rootScale}),
+       n.build<MulOp>({n.transpose(k, {0, 1, 3, 2}), rootScale})});
+  double softcap = n.attrFloat("softcap", 0.0f);
+  if (softcap > 0) {
+    Value cap = n.scalarLike(q, softcap);
+    scores = n.build<MulOp>(
+        {n.build<TanhOp>(n.build<DivOp>({scores, cap})), cap});
+  }
+  Value biased = bias ? n.build<AddOp>({scores, bias}) : scores;
+  int64_t mode = n.attrInt("qk_matmul_output_mode", 0);
+  if (mode < 0 || mode > 3)
+    return n.fail("qk_matmul_output_mode must be 0..3");
+
+  // Softmax over the keys: a fully masked row gives zeros.
+  Value logits = biased;
+  if (n.hasAttr("softmax_precision")) {
+    Type precision = convertElementType(
+        n.attrInt("softmax_precision", 1), *n.builder.getContext());
+    if (!precision || !isa<FloatType>(precision))
+      return n.fail("softmax_precision must be a floating-point type");
+    logits = n.cast(logits, precision);
+  }
+  Value rowMax = reduceLast<ReduceMaxOp>(n, logits);
+  Value infinite = n.build<EqualOp>({rowMax, n.scalarLike(logits, kMinusInf)});
+  Value safeMax = n.build<SelectOp>({infinite, n.scalarLike(logits, 0), rowMax});
+  Value exps = n.build<ExpOp>(n.build<SubOp>({logits, safeMax}));
+  Value sums = reduceLast<ReduceSumOp>(n, exps);
+  Value zeroSum = n.build<EqualOp>({sums, n.scalarLike(logits, 0)});
+  sums = n.build<SelectOp>({zeroSum, n.scalarLike(logits, 1), sums});
+  Value probabilities = n.build<DivOp>({exps, sums});
+  if (bias) {
+    Value biasMax = reduceLast<ReduceMaxOp>(n, bias);
+    Value masked = n.build<EqualOp>({biasMax, n.scalarLike(bias, kMinusInf)});
+    probabilities = n.build<SelectOp>(
+        {masked, n.scalarLike(probabilities, 0), probabilities});
+  }
+  probabilities = n.cast(probabilities, elementType);
+  if (n.wantsOutput(3))
+    n.setOutput(3, mode == 3   ? probabilities
+                   : mode == 2 ? biased
+                               : scores);
+
+  Value output = n.build<MatMulOp>({probabilities, v});
+  if (rank == 3 && output) {
+    auto shape = shapeOf(output);
+    output = n.reshape(n.transpose(output, {0, 2, 1, 3}),
+                       {shape[0], shape[2], shape[1] * shape[3]});
+  }
+  n.setOutput(0, output);
+  return success();
+}
+
+} // namespace
+
+llvm::ArrayRef<OpImporterEntry> dlc::attentionOpImporters() {
+  static const OpImporterEntry table[] = {
+      {"Attention", 23, 3, importAttention},
+  };
+  return table;
+}
