@@ -125,10 +125,19 @@ LogicalResult importMod(NodeImporter &n) {
   if (failed(requireSameElementType(n, n.input(0), n.input(1))))
     return failure();
   bool fmod = n.attrInt("fmod", 0);
-  if (!fmod && isa<FloatType>(n.inputType(0).getElementType()))
-    return n.fail("fmod=0 is only defined for integer inputs");
-  n.setOutput(0, fmod ? n.build<FModOp>({n.input(0), n.input(1)})
-                      : n.build<ModOp>({n.input(0), n.input(1)}));
+  Value a = n.input(0), b = n.input(1);
+  if (!fmod && isa<FloatType>(n.inputType(0).getElementType())) {
+    // Floored, the sign of the divisor (opset 28 defines it for floats):
+    // C's fmod, moved by one divisor where the signs differ.
+    Value r = n.build<FModOp>({a, b});
+    Value zero = n.scalarLike(a, 0);
+    Value signsDiffer = n.build<NotEqualOp>(
+        {n.build<LessOp>({r, zero}), n.build<LessOp>({b, zero})});
+    Value fix = n.build<AndOp>({n.build<NotEqualOp>({r, zero}), signsDiffer});
+    n.setOutput(0, n.build<SelectOp>({fix, n.build<AddOp>({r, b}), r}));
+    return success();
+  }
+  n.setOutput(0, fmod ? n.build<FModOp>({a, b}) : n.build<ModOp>({a, b}));
   return success();
 }
 

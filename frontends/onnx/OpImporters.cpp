@@ -217,6 +217,76 @@ template <typename PoolOp> LogicalResult importPool(NodeImporter &n) {
   return success();
 }
 
+/// |x|^p, and its p-th root; p = 1 and 2 without pow.
+static Value powerOfAbs(NodeImporter &n, Value x, int64_t p) {
+  Value magnitude = n.build<AbsOp>(x);
+  if (p == 1)
+    return magnitude;
+  if (p == 2)
+    return n.build<MulOp>({x, x});
+  return n.build<PowOp>({magnitude, n.scalarLike(x, double(p))});
+}
+static Value rootOf(NodeImporter &n, Value x, int64_t p) {
+  if (p == 1)
+    return x;
+  if (p == 2)
+    return n.build<SqrtOp>(x);
+  return n.build<PowOp>({x, n.scalarLike(x, 1.0 / double(p))});
+}
+
+/// LpPool: (sum of |x|^p over the window)^(1/p), the sum being an average
+/// pool that counts the zero padding, times the window's size.
+LogicalResult importLpPool(NodeImporter &n) {
+  auto kernel = n.attrInts("kernel_shape", {});
+  int64_t p = n.attrInt("p", 2);
+  if (p < 1)
+    return n.fail("p must be 1 or more");
+  if (n.attrInt("ceil_mode", 0))
+    return n.fail("ceil_mode=1 is not supported");
+  auto xType = n.inputType(0);
+  if (kernel.empty() ||
+      xType.getRank() != static_cast<int64_t>(kernel.size()) + 2)
+    return n.fail("kernel_shape must give one size per spatial dimension");
+  auto window = readWindow(n, xType.getShape(), kernel);
+  if (failed(window))
+    return failure();
+  auto &b = n.builder;
+  Value x = n.input(0);
+  Value mean = n.build<AvgPoolOp>(
+      powerOfAbs(n, x, p),
+      {b.getNamedAttr("kernel_shape", b.getDenseI64ArrayAttr(kernel)),
+       b.getNamedAttr("strides", b.getDenseI64ArrayAttr(window->strides)),
+       b.getNamedAttr("dilations", b.getDenseI64ArrayAttr(window->dilations)),
+       b.getNamedAttr("pads", b.getDenseI64ArrayAttr(window->pads)),
+       b.getNamedAttr("ceil_mode", b.getBoolAttr(false)),
+       b.getNamedAttr("count_include_pad", b.getBoolAttr(true))});
+  Value sum = n.build<MulOp>({mean, n.scalarLike(x, double(product(kernel)))});
+  n.setOutput(0, rootOf(n, sum, p));
+  return success();
+}
+
+/// LpNormalization: x / (sum of |x|^p along the axis)^(1/p), p = 1 or 2;
+/// 0 where the norm is 0.
+LogicalResult importLpNormalization(NodeImporter &n) {
+  Value x = n.input(0);
+  int64_t p = n.attrInt("p", 2);
+  if (p != 1 && p != 2)
+    return n.fail("p must be 1 or 2");
+  auto axis = normalizedAxis(n, n.attrInt("axis", -1), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  Value sum = n.build<ReduceSumOp>(
+      powerOfAbs(n, x, p),
+      {n.attr("axes", n.builder.getDenseI64ArrayAttr({*axis})),
+       n.attr("keepdims", n.builder.getBoolAttr(true))});
+  // A zero norm gives 0, as ONNX's reference (not 0/0).
+  Value norm = rootOf(n, sum, p);
+  Value zero = n.scalarLike(x, 0);
+  n.setOutput(0, n.build<SelectOp>({n.build<EqualOp>({norm, zero}), zero,
+                                    n.build<DivOp>({x, norm})}));
+  return success();
+}
+
 template <typename ReduceOp> LogicalResult importGlobalPool(NodeImporter &n) {
   int64_t rank = n.inputType(0).getRank();
   if (rank < 3)
@@ -598,6 +668,8 @@ llvm::ArrayRef<OpImporterEntry> coreOpImporters() {
       {"Log", 6, 1, importUnary<LogOp>},
       {"MatMul", 1, 2, importMatMul},
       {"Max", 6, 1, importVariadic<MaxOp>},
+      {"LpNormalization", 1, 1, importLpNormalization},
+      {"LpPool", 11, 1, importLpPool},
       {"MaxPool", 1, 1, importPool<MaxPoolOp>},
       {"Mean", 6, 1, importMean},
       {"Min", 6, 1, importVariadic<MinOp>},

@@ -257,6 +257,53 @@ LogicalResult importResize(NodeImporter &n) {
 // Pad
 //===----------------------------------------------------------------------===//
 
+/// CenterCropPad (opset 18): each listed axis cropped or zero-padded to its
+/// size about the centre (the odd element goes after), as a slice or a
+/// concat with zeros.
+LogicalResult importCenterCropPad(NodeImporter &n) {
+  auto sizes = n.requireInts(1, "shape");
+  if (!sizes)
+    return failure();
+  int64_t rank = n.inputType(0).getRank();
+  std::vector<int64_t> axes = n.attrInts("axes", {});
+  if (axes.empty())
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  if (axes.size() != sizes->size())
+    return n.fail("shape must give one size per axis");
+  Value y = n.input(0);
+  for (size_t i = 0; i < axes.size() && y; ++i) {
+    auto axis = normalizedAxis(n, axes[i], rank);
+    if (failed(axis))
+      return failure();
+    auto type = cast<RankedTensorType>(y.getType());
+    int64_t have = type.getDimSize(*axis), want = (*sizes)[i];
+    if (want < 1)
+      return n.fail("sizes must be positive");
+    if (want < have) {
+      y = n.sliceAxis(y, *axis, (have - want) / 2, want);
+    } else if (want > have) {
+      int64_t before = (want - have) / 2, after = want - have - before;
+      SmallVector<Value> parts;
+      auto zeros = [&](int64_t count) {
+        SmallVector<int64_t> shape(type.getShape());
+        shape[*axis] = count;
+        return n.constantOf(
+            RankedTensorType::get(shape, type.getElementType()),
+            std::vector<double>(product(shape), 0.0));
+      };
+      if (before)
+        parts.push_back(zeros(before));
+      parts.push_back(y);
+      parts.push_back(zeros(after));
+      y = n.build<ConcatOp>(parts,
+                            n.attr("axis", n.builder.getI64IntegerAttr(*axis)));
+    }
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
 LogicalResult importPad(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t rank = shape.size();
@@ -534,6 +581,7 @@ LogicalResult importLRN(NodeImporter &n) {
 llvm::ArrayRef<OpImporterEntry> spatialOpImporters() {
   static const OpImporterEntry table[] = {
       {"ConvTranspose", 1, 2, importConvTranspose},
+      {"CenterCropPad", 18, 2, importCenterCropPad},
       {"LRN", 1, 1, importLRN},
       {"Pad", 2, 1, importPad},
       {"Resize", 10, 1, importResize},
