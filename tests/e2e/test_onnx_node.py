@@ -81,6 +81,14 @@ def test_list_is_sorted_unique_and_known(suite):
 LISTED = [(suite, case) for suite in CHOSEN for case in cases_of(suite)[0]]
 UNLISTED = [(suite, case) for suite in CHOSEN for case in cases_of(suite)[1]]
 
+# Bazel's test sharding (shard_count): this shard runs every n-th case.
+if os.environ.get("TEST_TOTAL_SHARDS"):
+    SHARDS = int(os.environ["TEST_TOTAL_SHARDS"])
+    SHARD = int(os.environ["TEST_SHARD_INDEX"])
+    LISTED, UNLISTED = LISTED[SHARD::SHARDS], UNLISTED[SHARD::SHARDS]
+    if os.environ.get("TEST_SHARD_STATUS_FILE"):
+        open(os.environ["TEST_SHARD_STATUS_FILE"], "w").close()
+
 
 @pytest.mark.parametrize("suite,case", LISTED)
 def test_node(suite, case):
