@@ -260,7 +260,7 @@ static bool writeFile(const std::string &path, const std::string &contents,
 }
 
 bool linkModelLibrary(const ModelSignature &signature,
-                      const std::string &objectPath,
+                      const std::vector<std::string> &objectPaths,
                       const std::string &libraryPath,
                       const std::string &scratchDir, std::string &error) {
   auto scratch = [&](const char *file) {
@@ -319,7 +319,6 @@ bool linkModelLibrary(const ModelSignature &signature,
                                    "-I" + includeDir,
                                    "-o",
                                    libraryPath,
-                                   objectPath,
                                    glueSource,
                                    runtimeSource,
                                    parallelSource,
@@ -327,6 +326,7 @@ bool linkModelLibrary(const ModelSignature &signature,
                                    "-Wl,--version-script=" + exportsMap,
                                    "-Wl,-z,noexecstack",
                                    "-lm"};
+  args.insert(args.begin() + 8, objectPaths.begin(), objectPaths.end());
   if (cuda) { // the runtime's CUDA part, which loads the driver itself
     args.insert(args.end() - 4, cudaSource);
     args.push_back("-ldl");

@@ -4,6 +4,7 @@
 
 #include "compiler/driver/ModelSignature.h"
 #include <string>
+#include <vector>
 
 namespace dlc {
 
@@ -15,11 +16,12 @@ std::string emitModelHeader(const ModelSignature &signature);
 /// <name>_run, which validate and call the compiled compute function.
 std::string emitModelGlue(const ModelSignature &signature);
 
-/// Links `objectPath` with the glue and the runtime into a shared library at
-/// `libraryPath`, using the system C compiler driver ($CC, else cc). Scratch
-/// files go to `scratchDir`. On failure returns false and sets `error`.
+/// Links `objectPaths` (the model's code, in one or more parts) with the
+/// glue and the runtime into a shared library at `libraryPath`, using the
+/// system C compiler driver ($CC, else cc). Scratch files go to
+/// `scratchDir`. On failure returns false and sets `error`.
 bool linkModelLibrary(const ModelSignature &signature,
-                      const std::string &objectPath,
+                      const std::vector<std::string> &objectPaths,
                       const std::string &libraryPath,
                       const std::string &scratchDir, std::string &error);
 

@@ -8,6 +8,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -15,8 +17,10 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace dlc {
 
@@ -89,15 +93,13 @@ int64_t vectorRegisterCount(const llvm::TargetMachine &machine) {
   return triple.isAArch64() ? 32 : 16;
 }
 
-std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
-                                                   llvm::LLVMContext &context,
-                                                   llvm::TargetMachine &machine,
-                                                   int optLevel,
-                                                   std::string &error) {
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                llvm::TargetMachine &machine,
+                                                std::string &error) {
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
-  // CUDA modules: gpu.binary (the embedded PTX) and the kernel launches.
   mlir::registerGPUDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
   std::unique_ptr<llvm::Module> llvmModule =
@@ -108,15 +110,91 @@ std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
   }
   llvmModule->setTargetTriple(machine.getTargetTriple().str());
   llvmModule->setDataLayout(machine.createDataLayout());
+  return llvmModule;
+}
+
+/// LLVM's middle end at `optLevel` (its -O2 pipeline for dlc's -O3, see
+/// translateAndOptimize).
+static llvm::Error optimize(llvm::Module &module, llvm::TargetMachine &machine,
+                            int optLevel) {
+  return mlir::makeOptimizingTransformer(std::min(optLevel, 2), 0,
+                                         &machine)(&module);
+}
+
+bool optimizeAndEmitInParallel(std::unique_ptr<llvm::Module> module,
+                               const llvm::TargetMachine &machine,
+                               int optLevel,
+                               const std::vector<std::string> &objectPaths,
+                               std::string &error) {
+  // Each part travels as bitcode into a context of its own: an LLVMContext
+  // is not shared between threads.
+  std::vector<llvm::SmallString<0>> parts;
+  llvm::SplitModule(
+      *module, objectPaths.size(),
+      [&](std::unique_ptr<llvm::Module> part) {
+        parts.emplace_back();
+        llvm::raw_svector_ostream out(parts.back());
+        llvm::WriteBitcodeToFile(*part, out);
+      },
+      /*PreserveLocals=*/false);
+  module.reset();
+  std::vector<std::string> errors(parts.size());
+  auto work = [&](size_t i) {
+    llvm::LLVMContext context;
+    auto parsed = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(parts[i].str(), "part"), context);
+    if (!parsed) {
+      errors[i] = llvm::toString(parsed.takeError());
+      return;
+    }
+    std::unique_ptr<llvm::TargetMachine> copy(
+        machine.getTarget().createTargetMachine(
+            machine.getTargetTriple().str(), machine.getTargetCPU(),
+            machine.getTargetFeatureString(), machine.Options,
+            llvm::Reloc::PIC_, std::nullopt, machine.getOptLevel()));
+    if (llvm::Error failure = optimize(**parsed, *copy, optLevel)) {
+      errors[i] = llvm::toString(std::move(failure));
+      return;
+    }
+    std::error_code code;
+    llvm::raw_fd_ostream out(objectPaths[i], code);
+    if (code) {
+      errors[i] = "cannot write " + objectPaths[i] + ": " + code.message();
+      return;
+    }
+    emitMachineCode(**parsed, *copy, /*assembly=*/false, out, errors[i]);
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < parts.size(); ++i)
+    threads.emplace_back(work, i);
+  if (!parts.empty())
+    work(0);
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const std::string &message : errors)
+    if (!message.empty()) {
+      error = message;
+      return false;
+    }
+  return true;
+}
+
+std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &context,
+                                                   llvm::TargetMachine &machine,
+                                                   int optLevel,
+                                                   std::string &error) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, context, machine, error);
+  if (!llvmModule)
+    return nullptr;
   // LLVM's -O2 pipeline at dlc's -O3 too: its -O3 differs mainly in a
   // doubled full-unroll threshold, which on a model's many constant-trip
   // loops makes huge straight-line blocks (ConvNeXt-T: code generation 47 s
-  // against 13 s, most of it in the machine scheduler) for no measured gain;
-  // the hot loops are dlc's own micro-kernels. Instruction selection and
-  // scheduling still run at the target machine's level.
-  auto optimize =
-      mlir::makeOptimizingTransformer(std::min(optLevel, 2), 0, &machine);
-  if (llvm::Error failure = optimize(llvmModule.get())) {
+  // against 13 s, most of it in the machine scheduler); the hot loops are
+  // dlc's own micro-kernels. Instruction selection and scheduling still run
+  // at the target machine's level.
+  if (llvm::Error failure = optimize(*llvmModule, machine, optLevel)) {
     error = llvm::toString(std::move(failure));
     return nullptr;
   }

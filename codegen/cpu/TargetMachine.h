@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -40,6 +41,24 @@ std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
                                                    llvm::TargetMachine &machine,
                                                    int optLevel,
                                                    std::string &error);
+
+/// Translates an LLVM-dialect module to (unoptimized) LLVM IR for
+/// `machine`. On failure returns null and sets `error`.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                llvm::TargetMachine &machine,
+                                                std::string &error);
+
+/// Splits `module` into one part per path of `objectPaths` (by function:
+/// dlc-outline-kernels makes many), then optimizes each part at `optLevel`
+/// and writes it as an object file, each on a thread of its own with its own
+/// LLVMContext and a copy of `machine`. Returns false with `error` set when
+/// any part fails.
+bool optimizeAndEmitInParallel(std::unique_ptr<llvm::Module> module,
+                               const llvm::TargetMachine &machine,
+                               int optLevel,
+                               const std::vector<std::string> &objectPaths,
+                               std::string &error);
 
 /// Writes `module` as an object file (or assembly when `assembly`).
 bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,

@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 using namespace mlir;
@@ -533,6 +534,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   bool needsMachineCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
                           emits(EmitKind::Obj) || emits(EmitKind::Lib) ||
                           emits(EmitKind::Ptx);
+  std::vector<std::string> objects; // the model's code, one or more parts
   if (needsMachineCode) {
     progress.start("lowering to LLVM");
     const std::string cudaToolkit = cuda ? findCudaToolkit() : "";
@@ -560,6 +562,30 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
         staging.keep(name + ".ptx");
       }
     }
+    // A library alone (no .ll, .s or .o asked for) is optimized and compiled
+    // in parts, one a thread: the kernels are functions of their own.
+    unsigned threads = std::min(4u, std::thread::hardware_concurrency());
+    bool inParts = !cuda && threads > 1 && options.optLevel >= 1 &&
+                   !emits(EmitKind::LLVM) && !emits(EmitKind::Asm) &&
+                   !emits(EmitKind::Obj);
+    if (inParts) {
+      llvm::LLVMContext llvmContext;
+      std::unique_ptr<llvm::Module> llvmModule =
+          translateToLLVMIR(module, llvmContext, *machine, error);
+      if (!llvmModule)
+        return false;
+      progress.done();
+      progress.start("optimization and code generation");
+      for (unsigned i = 0; i < threads; ++i)
+        objects.push_back(
+            staging.path(name + ".part" + std::to_string(i) + ".o"));
+      if (!optimizeAndEmitInParallel(std::move(llvmModule), *machine,
+                                     options.optLevel, objects, error))
+        return false;
+      progress.done();
+    }
+  }
+  if (needsMachineCode && objects.empty()) {
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
         module, llvmContext, *machine, options.optLevel, error);
@@ -593,6 +619,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       if (assembly || emits(EmitKind::Obj))
         staging.keep(file);
     }
+    objects = {staging.path(name + ".o")};
     progress.done();
   }
 
@@ -612,7 +639,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     for (auto loop : loopsToLaunch)
       withLoops.parallelLoops.push_back(loop);
     withLoops.profiledKernels = profiledKernels;
-    if (!linkModelLibrary(withLoops, staging.path(name + ".o"),
+    if (!linkModelLibrary(withLoops, objects,
                           staging.path(library), std::string(scratch), error))
       return false;
     if (!writeText(
