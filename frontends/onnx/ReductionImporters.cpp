@@ -429,24 +429,31 @@ LogicalResult importEinsum(NodeImporter &n) {
 // Normalizations
 //===----------------------------------------------------------------------===//
 
-/// y = (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
-/// `axis` on (opset 17), as reductions and elementwise ops; the optional
-/// outputs are the mean and 1 / sqrt(var + epsilon).
-LogicalResult importLayerNorm(NodeImporter &n) {
-  Value x = n.input(0);
+/// The axes from the `axis` attribute (default -1) to the last, which the
+/// layer and RMS normalizations normalize over; failure when out of range.
+FailureOr<SmallVector<int64_t>> trailingAxes(NodeImporter &n) {
   int64_t rank = n.inputType(0).getRank();
   int64_t axis = n.attrInt("axis", -1);
   if (axis < -rank || axis >= rank)
     return n.fail("axis " + std::to_string(axis) + " is out of range");
   if (axis < 0)
     axis += rank;
-  std::vector<int64_t> axes;
+  SmallVector<int64_t> axes;
   for (int64_t d = axis; d < rank; ++d)
     axes.push_back(d);
+  return axes;
+}
+
+/// y = (x - mean) / sqrt(var + epsilon) * scale + bias over the axes from
+/// `axis` on (opset 17), as reductions and elementwise ops; the optional
+/// outputs are the mean and 1 / sqrt(var + epsilon).
+LogicalResult importLayerNorm(NodeImporter &n) {
+  Value x = n.input(0);
+  auto axes = trailingAxes(n);
+  if (failed(axes))
+    return failure();
   auto reduceMean = [&](Value value) {
-    return n.build<ReduceMeanOp>(
-        value, {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
-                n.attr("keepdims", n.builder.getBoolAttr(true))});
+    return reduce<ReduceMeanOp>(n, value, *axes, true);
   };
   Value mean = reduceMean(x);
   Value centered = n.build<SubOp>({x, mean});
@@ -468,19 +475,13 @@ LogicalResult importLayerNorm(NodeImporter &n) {
 /// over the axes from `axis` on, in the input's type as ONNX's reference.
 LogicalResult importRMSNorm(NodeImporter &n) {
   Value x = n.input(0);
-  int64_t rank = n.inputType(0).getRank();
-  int64_t axis = n.attrInt("axis", -1);
-  if (axis < -rank || axis >= rank)
-    return n.fail("axis " + std::to_string(axis) + " is out of range");
   if (n.attrInt("stash_type", 1) != 1)
     return n.fail("only stash_type=1 (float32) is supported");
-  if (axis < 0)
-    axis += rank;
-  SmallVector<int64_t> axes;
-  for (int64_t d = axis; d < rank; ++d)
-    axes.push_back(d);
+  auto axes = trailingAxes(n);
+  if (failed(axes))
+    return failure();
   Value meanSquare =
-      reduce<ReduceMeanOp>(n, n.build<MulOp>({x, x}), axes, true);
+      reduce<ReduceMeanOp>(n, n.build<MulOp>({x, x}), *axes, true);
   Value rms = n.build<SqrtOp>(n.build<AddOp>(
       {meanSquare, n.scalarLike(x, n.attrFloat("epsilon", 1e-5f))}));
   n.setOutput(0, n.build<MulOp>({n.build<MulOp>({x, n.build<ReciprocalOp>(rms)}),

@@ -359,8 +359,8 @@ LogicalResult importGatherElements(NodeImporter &n) {
 LogicalResult importNonZero(NodeImporter &n) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(0));
   if (!dense)
-    return n.failNotConstant(0, "NonZero's output shape depends on its "
-                                "input's values, so the input");
+    return n.failNotConstant(0, "the output shape depends on the input's "
+                                "values, so the input");
   auto shape = dense.getType().getShape();
   int64_t rank = shape.size();
   std::vector<int64_t> positions; // flat indices of the non-zero elements

@@ -57,4 +57,20 @@ bool mayOverlap(Value a, Value b) {
   return x.root == y.root && x.begin < y.end && y.begin < x.end;
 }
 
+void markDisjointBuffersNoalias(func::FuncOp function, ArrayRef<Value> values) {
+  auto isBuffer = [](Value value) { return isa<MemRefType>(value.getType()); };
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!isBuffer(values[i]))
+      continue;
+    bool alone = llvm::none_of(llvm::seq<size_t>(0, values.size()),
+                               [&](size_t j) {
+                                 return i != j && isBuffer(values[j]) &&
+                                        mayOverlap(values[i], values[j]);
+                               });
+    if (alone)
+      function.setArgAttr(i, "llvm.noalias",
+                          UnitAttr::get(function.getContext()));
+  }
+}
+
 } // namespace dlc

@@ -9,6 +9,7 @@
 #ifndef DLC_PASSES_LOOP_BUFFEROVERLAP_H
 #define DLC_PASSES_LOOP_BUFFEROVERLAP_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Value.h"
 
 namespace dlc {
@@ -20,6 +21,13 @@ bool isBarePointer(mlir::Type type);
 /// (memref.view at constant offsets is followed; other views are taken as
 /// the whole source) whose byte ranges intersect.
 bool mayOverlap(mlir::Value a, mlir::Value b);
+
+/// Marks argument i of `function` (i < values.size(), passed `values[i]`)
+/// `llvm.noalias` when values[i] is a buffer that shares no byte with any
+/// other buffer of `values`, which lets LLVM vectorize an outlined body as
+/// it would have in place.
+void markDisjointBuffersNoalias(mlir::func::FuncOp function,
+                                llvm::ArrayRef<mlir::Value> values);
 
 } // namespace dlc
 

@@ -119,19 +119,7 @@ struct OutlineKernelsPass
     // LLVM would otherwise inline a function called once right back.
     kernel->setAttr("passthrough",
                     builder.getArrayAttr({builder.getStringAttr("noinline")}));
-    for (size_t i = 0; i < arguments.size(); ++i) {
-      if (!isa<MemRefType>(types[i]))
-        continue;
-      bool alone = llvm::none_of(llvm::seq<size_t>(0, arguments.size()),
-                                 [&](size_t j) {
-                                   return i != j &&
-                                          isa<MemRefType>(types[j]) &&
-                                          dlc::mayOverlap(arguments[i],
-                                                          arguments[j]);
-                                 });
-      if (alone)
-        kernel.setArgAttr(i, "llvm.noalias", builder.getUnitAttr());
-    }
+    dlc::markDisjointBuffersNoalias(kernel, arguments.getArrayRef());
     Block *entry = kernel.addEntryBlock();
     OpBuilder inside = OpBuilder::atBlockBegin(entry);
     IRMapping mapping;

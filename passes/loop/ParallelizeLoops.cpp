@@ -34,7 +34,6 @@ namespace dlc {
 
 using namespace mlir;
 using dlc::isBarePointer;
-using dlc::mayOverlap;
 
 namespace {
 
@@ -98,13 +97,7 @@ struct ParallelizeLoopsPass
         "dlc.parallel_loop",
         builder.getDenseI64ArrayAttr({static_cast<int64_t>(pointers.size()),
                                       static_cast<int64_t>(integers.size())}));
-    // Buffers that share no byte are marked noalias, which lets LLVM
-    // vectorize the body as it would have in the entry function.
-    for (size_t i = 0; i < pointers.size(); ++i)
-      if (llvm::none_of(llvm::seq<size_t>(0, pointers.size()), [&](size_t j) {
-            return i != j && mayOverlap(pointers[i], pointers[j]);
-          }))
-        body.setArgAttr(i, "llvm.noalias", builder.getUnitAttr());
+    dlc::markDisjointBuffersNoalias(body, pointers);
     Block *entry = body.addEntryBlock();
     OpBuilder inside = OpBuilder::atBlockBegin(entry);
     IRMapping mapping;

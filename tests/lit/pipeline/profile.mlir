@@ -4,18 +4,19 @@
 // RUN: FileCheck %s --check-prefix=HEADER < %t/block.h
 // RUN: dlc compile %s -O2 --emit=loops --name block -o %t/plain
 // RUN: FileCheck %s --check-prefix=PLAIN < %t/plain/block.loops.mlir
-// --profile marks each kernel (top-level loop nest) of the compute function
-// with its index before it runs, and the count before the return; the glue
-// turns the marks into per-kernel times that block_profile returns.
+// --profile marks each kernel of the compute function (a top-level loop
+// nest, or the call that dlc-outline-kernels made of it) with its index
+// before it runs, and the count before the return; the glue turns the marks
+// into per-kernel times that block_profile returns.
 
 // CHECK: func.func private @__dlc_profile_mark(i32)
 // CHECK: func.func @__dlc_block_compute
 // CHECK: %[[C0:.*]] = arith.constant 0 : i32
 // CHECK: call @__dlc_profile_mark(%[[C0]]) : (i32) -> ()
-// CHECK-NEXT: scf.for
+// CHECK-NEXT: call @__dlc_block_compute_kernel0
 // CHECK: %[[C1:.*]] = arith.constant 1 : i32
 // CHECK: call @__dlc_profile_mark(%[[C1]]) : (i32) -> ()
-// CHECK-NEXT: scf.for
+// CHECK-NEXT: call @__dlc_block_compute_kernel1
 // CHECK: %[[C2:.*]] = arith.constant 2 : i32
 // CHECK: call @__dlc_profile_mark(%[[C2]]) : (i32) -> ()
 // CHECK-NEXT: return
