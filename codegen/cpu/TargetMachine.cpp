@@ -126,6 +126,18 @@ bool optimizeAndEmitInParallel(std::unique_ptr<llvm::Module> module,
                                int optLevel,
                                const std::vector<std::string> &objectPaths,
                                std::string &error) {
+  // A definition that may be dropped where unused (linkonce_odr: MLIR's
+  // integer-power helpers) would vanish from the part that holds it while
+  // another part calls it: such definitions become plain hidden ones.
+  for (llvm::GlobalValue &value : module->global_values()) {
+    if (value.isDeclaration() ||
+        !(value.hasLinkOnceLinkage() || value.hasWeakLinkage()))
+      continue;
+    value.setLinkage(llvm::GlobalValue::ExternalLinkage);
+    value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    if (auto *object = llvm::dyn_cast<llvm::GlobalObject>(&value))
+      object->setComdat(nullptr);
+  }
   // Each part travels as bitcode into a context of its own: an LLVMContext
   // is not shared between threads.
   std::vector<llvm::SmallString<0>> parts;
