@@ -233,9 +233,9 @@ def OutlineKernels : Pass<"dlc-outline-kernels", "mlir::ModuleOp"> {
     function holds every sequential kernel, and LLVM's optimizations, whose
     cost grows faster than the size of a function, take minutes on it. As
     for parallel loops, only static identity-layout memrefs and index values
-    can cross (the bare-pointer calling convention); constants and global
-    buffers are re-created inside; buffers that share no byte are marked
-    noalias. A loop capturing anything else, or yielding values, stays.
+    can cross (the bare-pointer calling convention); constants, global
+    buffers and views of what crosses (a concat's strided slot) are
+    re-created inside; buffers that share no byte are marked noalias. A loop capturing anything else, or yielding values, stays.
   }];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
 }
