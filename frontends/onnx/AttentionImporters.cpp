@@ -49,9 +49,9 @@ Value padLast(NodeImporter &n, Value mask, int64_t length, double fill) {
     return mask;
   SmallVector<int64_t> shape(type.getShape());
   shape.back() = length - have;
-  Value padding = n.constantOf(
-      RankedTensorType::get(shape, type.getElementType()),
-      std::vector<double>(product(shape), fill));
+  Value padding =
+      n.constantOf(RankedTensorType::get(shape, type.getElementType()),
+                   std::vector<double>(product(shape), fill));
   return n.build<ConcatOp>(
       {mask, padding},
       n.attr("axis", n.builder.getI64IntegerAttr(type.getRank() - 1)));
@@ -89,9 +89,8 @@ LogicalResult importAttention(NodeImporter &n) {
   auto shapeOf = [](Value value) {
     return cast<RankedTensorType>(value.getType()).getShape();
   };
-  double scale = n.hasAttr("scale")
-                     ? n.attrFloat("scale", 1.0f)
-                     : 1.0 / std::sqrt(double(shapeOf(q)[3]));
+  double scale = n.hasAttr("scale") ? n.attrFloat("scale", 1.0f)
+                                    : 1.0 / std::sqrt(double(shapeOf(q)[3]));
 
   // The cache: present = concat(past, new) along the sequence.
   if (n.hasInput(4) != n.hasInput(5))
@@ -160,8 +159,8 @@ LogicalResult importAttention(NodeImporter &n) {
   double softcap = n.attrFloat("softcap", 0.0f);
   if (softcap > 0) {
     Value cap = n.scalarLike(q, softcap);
-    scores = n.build<MulOp>(
-        {n.build<TanhOp>(n.build<DivOp>({scores, cap})), cap});
+    scores =
+        n.build<MulOp>({n.build<TanhOp>(n.build<DivOp>({scores, cap})), cap});
   }
   Value biased = bias ? n.build<AddOp>({scores, bias}) : scores;
   int64_t mode = n.attrInt("qk_matmul_output_mode", 0);
@@ -171,15 +170,16 @@ LogicalResult importAttention(NodeImporter &n) {
   // Softmax over the keys: a fully masked row gives zeros.
   Value logits = biased;
   if (n.hasAttr("softmax_precision")) {
-    Type precision = convertElementType(
-        n.attrInt("softmax_precision", 1), *n.builder.getContext());
+    Type precision = convertElementType(n.attrInt("softmax_precision", 1),
+                                        *n.builder.getContext());
     if (!precision || !isa<FloatType>(precision))
       return n.fail("softmax_precision must be a floating-point type");
     logits = n.cast(logits, precision);
   }
   Value rowMax = reduceLast<ReduceMaxOp>(n, logits);
   Value infinite = n.build<EqualOp>({rowMax, n.scalarLike(logits, kMinusInf)});
-  Value safeMax = n.build<SelectOp>({infinite, n.scalarLike(logits, 0), rowMax});
+  Value safeMax =
+      n.build<SelectOp>({infinite, n.scalarLike(logits, 0), rowMax});
   Value exps = n.build<ExpOp>(n.build<SubOp>({logits, safeMax}));
   Value sums = reduceLast<ReduceSumOp>(n, exps);
   Value zeroSum = n.build<EqualOp>({sums, n.scalarLike(logits, 0)});
@@ -193,9 +193,7 @@ LogicalResult importAttention(NodeImporter &n) {
   }
   probabilities = n.cast(probabilities, elementType);
   if (n.wantsOutput(3))
-    n.setOutput(3, mode == 3   ? probabilities
-                   : mode == 2 ? biased
-                               : scores);
+    n.setOutput(3, mode == 3 ? probabilities : mode == 2 ? biased : scores);
 
   Value output = n.build<MatMulOp>({probabilities, v});
   if (rank == 3 && output) {

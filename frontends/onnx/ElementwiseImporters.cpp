@@ -112,9 +112,8 @@ LogicalResult importBitShift(NodeImporter &n) {
     Value negativeShifted = n.build<SubOp>(
         {allOnes, n.build<ShiftRightOp>({n.build<SubOp>({allOnes, x}), y})});
     Value negative = n.build<LessOp>({x, n.scalarLike(x, 0)});
-    n.setOutput(0, n.build<SelectOp>(
-                       {negative, negativeShifted,
-                        n.build<ShiftRightOp>({x, y})}));
+    n.setOutput(0, n.build<SelectOp>({negative, negativeShifted,
+                                      n.build<ShiftRightOp>({x, y})}));
   } else {
     return n.fail("direction must be LEFT or RIGHT, not '" + direction + "'");
   }
@@ -305,8 +304,8 @@ LogicalResult importGelu(NodeImporter &n) {
     phi = n.build<AddOp>({n.build<ErfOp>(scaled), n.scalarLike(x, 1.0)});
   } else if (approximate == "tanh") {
     Value cube = n.build<MulOp>({n.build<MulOp>({x, x}), x});
-    Value inner = n.build<AddOp>(
-        {x, n.build<MulOp>({cube, n.scalarLike(x, 0.044715)})});
+    Value inner =
+        n.build<AddOp>({x, n.build<MulOp>({cube, n.scalarLike(x, 0.044715)})});
     Value scaled =
         n.build<MulOp>({inner, n.scalarLike(x, std::sqrt(2.0 / M_PI))});
     phi = n.build<AddOp>({n.build<TanhOp>(scaled), n.scalarLike(x, 1.0)});
@@ -314,8 +313,8 @@ LogicalResult importGelu(NodeImporter &n) {
     return n.fail("Gelu: unknown approximate='" + approximate +
                   "' (none or tanh)");
   }
-  n.setOutput(0, n.build<MulOp>({n.build<MulOp>({x, phi}),
-                                 n.scalarLike(x, 0.5)}));
+  n.setOutput(0,
+              n.build<MulOp>({n.build<MulOp>({x, phi}), n.scalarLike(x, 0.5)}));
   return success();
 }
 

@@ -484,8 +484,9 @@ LogicalResult importRMSNorm(NodeImporter &n) {
       reduce<ReduceMeanOp>(n, n.build<MulOp>({x, x}), *axes, true);
   Value rms = n.build<SqrtOp>(n.build<AddOp>(
       {meanSquare, n.scalarLike(x, n.attrFloat("epsilon", 1e-5f))}));
-  n.setOutput(0, n.build<MulOp>({n.build<MulOp>({x, n.build<ReciprocalOp>(rms)}),
-                                 n.input(1)}));
+  n.setOutput(0,
+              n.build<MulOp>({n.build<MulOp>({x, n.build<ReciprocalOp>(rms)}),
+                              n.input(1)}));
   return success();
 }
 

@@ -428,9 +428,9 @@ LogicalResult importCompress(NodeImporter &n) {
       RankedTensorType::get({static_cast<int64_t>(positions.size())},
                             n.builder.getI64Type()),
       positions);
-  n.setOutput(0, n.build<GatherOp>({x, indices},
-                                   n.attr("axis", n.builder.getI64IntegerAttr(
-                                                      axis))));
+  n.setOutput(
+      0, n.build<GatherOp>({x, indices},
+                           n.attr("axis", n.builder.getI64IntegerAttr(axis))));
   return success();
 }
 

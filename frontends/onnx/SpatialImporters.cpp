@@ -203,12 +203,12 @@ LogicalResult importResize(NodeImporter &n) {
     m.excludeOutside = n.attrInt("exclude_outside", 0);
     m.extrapolation = n.attrFloat("extrapolation_value", 0.0f);
     static const char *const kCoordinateModes[] = {
-        "half_pixel",         "half_pixel_symmetric", "pytorch_half_pixel",
-        "align_corners",      "asymmetric",           "tf_half_pixel_for_nn",
+        "half_pixel",        "half_pixel_symmetric", "pytorch_half_pixel",
+        "align_corners",     "asymmetric",           "tf_half_pixel_for_nn",
         "tf_crop_and_resize"};
     if (!llvm::is_contained(kCoordinateModes, m.coordinates))
-      return n.fail("unknown coordinate_transformation_mode '" +
-                    m.coordinates + "'");
+      return n.fail("unknown coordinate_transformation_mode '" + m.coordinates +
+                    "'");
     if (n.hasAttr("axes") || n.attrInt("antialias", 0) ||
         n.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
       return n.fail("axes, antialias and keep_aspect_ratio_policy are not "
@@ -288,9 +288,8 @@ LogicalResult importCenterCropPad(NodeImporter &n) {
       auto zeros = [&](int64_t count) {
         SmallVector<int64_t> shape(type.getShape());
         shape[*axis] = count;
-        return n.constantOf(
-            RankedTensorType::get(shape, type.getElementType()),
-            std::vector<double>(product(shape), 0.0));
+        return n.constantOf(RankedTensorType::get(shape, type.getElementType()),
+                            std::vector<double>(product(shape), 0.0));
       };
       if (before)
         parts.push_back(zeros(before));
