@@ -18,6 +18,11 @@
 #include "compiler/DlcOps.h.inc"
 
 namespace dlc {
+/// A unit attribute on dlc.div and dlc.mod: their integer operands are
+/// unsigned (set by dlc-signless-integers for 64-bit ones, which it cannot
+/// widen).
+constexpr const char kUnsignedAttr[] = "unsigned";
+
 /// `axis` (possibly negative, as ONNX allows) as an index in [0, rank); -1
 /// when out of range. Takes the raw attribute value: I64Attr getters return
 /// uint64_t, which this reinterprets as signed.

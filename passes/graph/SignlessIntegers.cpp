@@ -8,7 +8,8 @@
 //       the sign bit of both sides is flipped (x ^ 0x80..), which maps
 //       unsigned order onto signed order, and value results flipped back;
 //   div, mod: the operands are zero-extended to i64 and the result
-//       truncated (64-bit unsigned division is refused);
+//       truncated; on 64-bit operands the op is marked `unsigned`, which
+//       the lowering reads as divui / remui;
 //   cast from unsigned: zero extension (to wider integers and, through
 //       i64, to floats; a ui64 of 2^63 or more converts x - 2^63 and adds
 //       2^63);
@@ -185,11 +186,14 @@ private:
     return success();
   }
 
-  /// Unsigned division and remainder in i64 on zero-extended operands.
+  /// Unsigned division and remainder in i64 on zero-extended operands; at
+  /// 64 bits, the op marked `unsigned` (the lowering's divui / remui).
   LogicalResult widened(Operation *op, ArrayRef<Type> operandTypes) {
     unsigned width = unsignedWidth(operandTypes[0]);
-    if (width == 64)
-      return op->emitOpError("on 64-bit unsigned integers is not supported");
+    if (width == 64) {
+      op->setAttr(kUnsignedAttr, builder.getUnitAttr());
+      return retype(op);
+    }
     Location loc = op->getLoc();
     IRMapping mapping;
     for (Value operand : op->getOperands())

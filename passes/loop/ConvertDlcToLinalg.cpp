@@ -490,7 +490,11 @@ Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
       .Case([&](AddOp) { return binary(arith::AddFOp(), arith::AddIOp()); })
       .Case([&](SubOp) { return binary(arith::SubFOp(), arith::SubIOp()); })
       .Case([&](MulOp) { return binary(arith::MulFOp(), arith::MulIOp()); })
-      .Case([&](DivOp) { return binary(arith::DivFOp(), arith::DivSIOp()); })
+      .Case([&](DivOp) {
+        if (isInt && op->hasAttr(kUnsignedAttr))
+          return b.create<arith::DivUIOp>(loc, args[0], args[1]).getResult();
+        return binary(arith::DivFOp(), arith::DivSIOp());
+      })
       .Case(
           [&](MaxOp) { return binary(arith::MaximumFOp(), arith::MaxSIOp()); })
       .Case(
@@ -513,8 +517,12 @@ Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
       .Case([&](SignOp o) { return lowerSign(b, loc, args[0], o); })
       .Case([&](NotOp o) { return lowerNot(b, loc, args[0], o); })
       .Case([&](CastOp o) { return lowerCast(b, loc, args[0], o); })
-      .Case(
-          [&](ModOp) { return lowerRemainder(b, loc, args[0], args[1], true); })
+      .Case([&](ModOp) {
+        // Unsigned: the remainder has no sign to fix.
+        if (isInt && op->hasAttr(kUnsignedAttr))
+          return b.create<arith::RemUIOp>(loc, args[0], args[1]).getResult();
+        return lowerRemainder(b, loc, args[0], args[1], true);
+      })
       .Case([&](FModOp) {
         return lowerRemainder(b, loc, args[0], args[1], false);
       })

@@ -85,6 +85,30 @@ def test_division_and_widening(dtype, onnx_type):
           {"a": a, "b": b}, opset=17)
 
 
+def test_uint64_division_against_numpy():
+    """64-bit unsigned Div and Mod, which cannot widen: divui / remui, with
+    dividends and divisors at 2^63 and above."""
+    a = np.concatenate([spread(np.uint64, [14], 8),
+                        np.array([2**64 - 1, 2**63, 2**63 + 5, 7, 0, 2**63 - 1], np.uint64)])
+    b = np.concatenate([np.maximum(spread(np.uint64, [14], 9) >> np.uint64(33), 1).astype(np.uint64),
+                        np.array([2**63, 3, 2**63 + 1, 2**64 - 1, 5, 2**62], np.uint64)])
+    nodes = [helper.make_node("Div", ["a", "b"], ["q"]),
+             helper.make_node("Mod", ["a", "b"], ["r"])]
+    graph = helper.make_graph(nodes, "g", [tensor("a", TensorProto.UINT64, [20]),
+                                           tensor("b", TensorProto.UINT64, [20])],
+                              [tensor("q", TensorProto.UINT64, [20]),
+                               tensor("r", TensorProto.UINT64, [20])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    work = h.new_work_dir()
+    path = os.path.join(work, "g.onnx")
+    onnx.save(model, path)
+    got = h.run_library(h.compile_model(path, os.path.join(work, "lib"), name="g"),
+                        {"a": a, "b": b}, work)
+    np.testing.assert_array_equal(got["q"], a // b)
+    np.testing.assert_array_equal(got["r"], a % b)
+    assert got["q"].dtype == np.uint64
+
+
 def test_uint64_to_float_and_back():
     x = np.array([0, 1, 2**53, 2**63 - 1, 2**63, 2**63 + 2**40, 2**64 - 1], np.uint64)
     y = np.array([0.0, 1.5, 200.7, 255.0, 3e9, 65535.0], np.float32)

@@ -95,10 +95,16 @@ func.func @signed_untouched(%a: tensor<4xi8>, %b: tensor<4xi8>) -> (tensor<4xi1>
 
 // -----
 
+// 64-bit operands cannot widen: the ops stay, retyped and marked unsigned.
+// CHECK-LABEL: func @division_64
+// CHECK-SAME: (%[[A:.*]]: tensor<4xi64>, %[[B:.*]]: tensor<4xi64>)
+// CHECK: %[[R:.*]] = dlc.mod %[[A]], %[[B]] {unsigned} : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+// CHECK: %[[Q:.*]] = dlc.div %[[R]], %[[B]] {unsigned} : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+// CHECK: return %[[Q]]
 func.func @division_64(%a: tensor<4xui64>, %b: tensor<4xui64>) -> tensor<4xui64> {
-  // expected-error @+1 {{'dlc.mod' op on 64-bit unsigned integers is not supported}}
   %0 = dlc.mod %a, %b : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
-  return %0 : tensor<4xui64>
+  %1 = dlc.div %0, %b : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
+  return %1 : tensor<4xui64>
 }
 
 // -----
