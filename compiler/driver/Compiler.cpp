@@ -149,24 +149,54 @@ static bool describeTensor(Type type, const std::string &name, TensorSpec &spec,
     error = "tensor '" + name + "' has unsupported element type " + text;
     return false;
   }
-  // MLIR's bare-pointer calling convention needs a strided layout, which it
-  // cannot derive for some empty shapes (a zero-size dim after the first).
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(getStridesAndOffset(
-          MemRefType::get(tensor.getShape(), tensor.getElementType()), strides,
-          offset)) ||
-      ShapedType::isDynamic(offset) ||
-      llvm::any_of(strides, ShapedType::isDynamic)) {
-    std::string text;
-    llvm::raw_string_ostream(text) << type;
-    error = "tensor '" + name + "' has type " + text +
-            "; empty tensors of this shape cannot be passed to or from the "
-            "library yet";
-    return false;
-  }
   spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return true;
+}
+
+/// MLIR's bare-pointer calling convention needs a strided layout, which it
+/// cannot derive for some empty shapes (a zero-size dim after the first).
+/// An empty tensor carries no data, so at the boundary it becomes a
+/// tensor<0xT>: inside, an empty argument is an empty constant of its shape,
+/// and an empty result is returned as an empty constant. The signature keeps
+/// the shapes the model declares.
+static void flattenEmptyBoundaryTensors(func::FuncOp entry) {
+  auto isEmpty = [](Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return tensor && tensor.hasStaticShape() && tensor.getNumElements() == 0 &&
+           tensor.getShape() != ArrayRef<int64_t>{0};
+  };
+  auto emptyConstant = [](OpBuilder &builder, Location loc,
+                          RankedTensorType type) {
+    return builder.create<dlc::ConstantOp>(
+        loc, DenseElementsAttr::get(type, ArrayRef<Attribute>{}));
+  };
+  auto flat = [](Type type) {
+    return RankedTensorType::get({0},
+                                 cast<RankedTensorType>(type).getElementType());
+  };
+  Block &body = entry.getBody().front();
+  OpBuilder builder(entry.getContext());
+  builder.setInsertionPointToStart(&body);
+  for (BlockArgument argument : body.getArguments()) {
+    if (!isEmpty(argument.getType()))
+      continue;
+    auto type = cast<RankedTensorType>(argument.getType());
+    argument.replaceAllUsesWith(emptyConstant(builder, entry.getLoc(), type));
+    argument.setType(flat(type));
+  }
+  entry.walk([&](func::ReturnOp ret) {
+    builder.setInsertionPoint(ret);
+    for (OpOperand &operand : ret->getOpOperands())
+      if (isEmpty(operand.get().getType()))
+        operand.set(emptyConstant(builder, ret.getLoc(),
+                                  flat(operand.get().getType())));
+  });
+  SmallVector<Type> inputs, results;
+  for (Type type : entry.getFunctionType().getInputs())
+    inputs.push_back(isEmpty(type) ? flat(type) : type);
+  for (Type type : entry.getFunctionType().getResults())
+    results.push_back(isEmpty(type) ? flat(type) : type);
+  entry.setFunctionType(FunctionType::get(entry.getContext(), inputs, results));
 }
 
 bool extractSignature(ModuleOp module, const std::string &modelName,
@@ -449,6 +479,11 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   ModelSignature signature;
   if (!extractSignature(module, name, signature, error))
     return false;
+  {
+    std::string entryError;
+    if (func::FuncOp entry = findEntry(module, entryError))
+      flattenEmptyBoundaryTensors(entry);
+  }
   std::string targetError;
   auto machine = createTargetMachine(options.triple, options.cpu,
                                      options.optLevel, targetError);
@@ -639,8 +674,8 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     for (auto loop : loopsToLaunch)
       withLoops.parallelLoops.push_back(loop);
     withLoops.profiledKernels = profiledKernels;
-    if (!linkModelLibrary(withLoops, objects,
-                          staging.path(library), std::string(scratch), error))
+    if (!linkModelLibrary(withLoops, objects, staging.path(library),
+                          std::string(scratch), error))
       return false;
     if (!writeText(
             staging.path(header),
