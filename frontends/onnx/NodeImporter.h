@@ -27,7 +27,7 @@ public:
         outputs(node.output_size()) {}
 
   const onnx::NodeProto &node;
-  const int64_t opset; // of the default domain
+  const int64_t opset; // of the node's domain
   mlir::OpBuilder &builder;
   const mlir::Location loc;
 
@@ -122,15 +122,17 @@ using OpImporterFn = mlir::LogicalResult (*)(NodeImporter &);
 
 struct OpImporterEntry {
   const char *opType;
-  int64_t minOpset; // the oldest opset whose semantics the importer knows
+  int64_t minOpset; // the oldest opset (of its domain) the importer knows
   size_t minInputs; // inputs the op requires
   OpImporterFn import;
+  const char *domain = ""; // "" is the default domain, ai.onnx
 };
 
 /// The table of op importers, sorted by op type: the parts from
 /// OpImporters.cpp, ElementwiseImporters.cpp, ReductionImporters.cpp,
 /// ShapeImporters.cpp, SpatialImporters.cpp, RecurrentImporters.cpp,
-/// QuantizationImporters.cpp and AttentionImporters.cpp.
+/// QuantizationImporters.cpp, AttentionImporters.cpp, SamplingImporters.cpp,
+/// SignalImporters.cpp and TrainingImporters.cpp.
 llvm::ArrayRef<OpImporterEntry> opImporters();
 llvm::ArrayRef<OpImporterEntry> coreOpImporters();
 llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters();
@@ -140,6 +142,9 @@ llvm::ArrayRef<OpImporterEntry> spatialOpImporters();
 llvm::ArrayRef<OpImporterEntry> recurrentOpImporters();
 llvm::ArrayRef<OpImporterEntry> quantizationOpImporters();
 llvm::ArrayRef<OpImporterEntry> attentionOpImporters();
+llvm::ArrayRef<OpImporterEntry> samplingOpImporters();
+llvm::ArrayRef<OpImporterEntry> signalOpImporters();
+llvm::ArrayRef<OpImporterEntry> trainingOpImporters();
 
 // Helpers shared by the importers.
 using ShapeVec = llvm::SmallVector<int64_t>;

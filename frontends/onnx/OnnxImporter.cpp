@@ -28,7 +28,8 @@ namespace dlc {
 std::vector<std::string> supportedOnnxOps() {
   std::vector<std::string> ops;
   for (const OpImporterEntry &entry : opImporters())
-    ops.push_back(entry.opType);
+    ops.push_back(*entry.domain ? std::string(entry.domain) + "." + entry.opType
+                                : std::string(entry.opType));
   std::sort(ops.begin(), ops.end());
   return ops;
 }
@@ -43,9 +44,16 @@ bool isDefaultDomain(const std::string &domain) {
   return domain.empty() || domain == "ai.onnx";
 }
 
-const OpImporterEntry *findImporter(const std::string &opType) {
+/// The domain as the importer table names it: "" for the default one.
+std::string tableDomain(const std::string &domain) {
+  return isDefaultDomain(domain) ? "" : domain;
+}
+
+const OpImporterEntry *findImporter(const std::string &domain,
+                                    const std::string &opType) {
+  std::string wanted = tableDomain(domain);
   for (const OpImporterEntry &entry : opImporters())
-    if (opType == entry.opType)
+    if (opType == entry.opType && wanted == entry.domain)
       return &entry;
   return nullptr;
 }
@@ -143,16 +151,23 @@ private:
   const OnnxImportOptions &options;
   std::string &error;
   OpBuilder builder;
-  int64_t opset = 0;
+  int64_t opset = 0; // of the default domain; 0 when not imported
+  llvm::StringMap<int64_t> domainOpsets; // every imported domain's
   llvm::StringMap<Value> values;
   llvm::StringMap<ElementsAttr> constants;
 };
 
 bool GraphImporter::readOpset() {
   for (const auto &entry : model.opset_import())
-    if (isDefaultDomain(entry.domain()))
-      opset = entry.version();
-  if (opset == 0) {
+    domainOpsets[tableDomain(entry.domain())] = entry.version();
+  opset = domainOpsets.lookup("");
+  // A model of other domains' ops only (the training optimizers) needs no
+  // default opset.
+  bool usesDefaultDomain =
+      llvm::any_of(model.graph().node(), [](const onnx::NodeProto &node) {
+        return isDefaultDomain(node.domain());
+      });
+  if (opset == 0 && usesDefaultDomain) {
     error = "the model imports no opset of the default ONNX domain";
     return false;
   }
@@ -173,11 +188,11 @@ bool GraphImporter::checkSupported() {
   int count = 0;
   for (int i = 0; i < model.graph().node_size(); ++i) {
     const onnx::NodeProto &node = model.graph().node(i);
-    const OpImporterEntry *entry =
-        isDefaultDomain(node.domain()) ? findImporter(node.op_type()) : nullptr;
+    const OpImporterEntry *entry = findImporter(node.domain(), node.op_type());
+    int64_t nodeOpset = domainOpsets.lookup(tableDomain(node.domain()));
     // Each importer knows the op from some opset on (7 for most, older for
     // ops whose semantics have not changed since).
-    if (entry && opset >= entry->minOpset)
+    if (entry && nodeOpset >= entry->minOpset)
       continue;
     ++count;
     std::string name = node.name().empty()
@@ -186,7 +201,7 @@ bool GraphImporter::checkSupported() {
     std::string domain =
         isDefaultDomain(node.domain()) ? "" : node.domain() + ".";
     unsupported += "\n  node " + name + ": " + domain + node.op_type() +
-                   ", opset " + std::to_string(opset);
+                   ", opset " + std::to_string(nodeOpset);
   }
   if (count == 0)
     return true;
@@ -346,7 +361,7 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
     inputs.push_back(found->second);
     constantInputs.push_back(constantValue);
   }
-  const OpImporterEntry *entry = findImporter(node.op_type());
+  const OpImporterEntry *entry = findImporter(node.domain(), node.op_type());
   size_t given = llvm::count_if(inputs, [](Value v) { return bool(v); });
   if (inputs.size() < entry->minInputs ||
       llvm::any_of(llvm::ArrayRef(inputs).take_front(entry->minInputs),
@@ -355,7 +370,8 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
                    << " input(s), " << given << " given";
     return false;
   }
-  NodeImporter importer(node, opset, builder, loc, std::move(inputs),
+  NodeImporter importer(node, domainOpsets.lookup(tableDomain(node.domain())),
+                        builder, loc, std::move(inputs),
                         std::move(constantInputs));
   if (failed(entry->import(importer)) || importer.hadError())
     return false;

@@ -272,7 +272,8 @@ LogicalResult importLpNormalization(NodeImporter &n) {
   int64_t p = n.attrInt("p", 2);
   if (p != 1 && p != 2)
     return n.fail("p must be 1 or 2");
-  auto axis = normalizedAxis(n, n.attrInt("axis", -1), n.inputType(0).getRank());
+  auto axis =
+      normalizedAxis(n, n.attrInt("axis", -1), n.inputType(0).getRank());
   if (failed(axis))
     return failure();
   Value sum = n.build<ReduceSumOp>(
@@ -305,7 +306,59 @@ template <typename ReduceOp> LogicalResult importGlobalPool(NodeImporter &n) {
 // Normalization, reductions, softmax
 //===----------------------------------------------------------------------===//
 
+/// Opset 14's training mode: X normalized by its own per-channel mean and
+/// (biased) variance; outputs 1 and 2 are the running statistics updated with
+/// `momentum`, as the ONNX reference computes them.
+LogicalResult importBatchNormTraining(NodeImporter &n) {
+  Value x = n.input(0);
+  auto xType = n.inputType(0);
+  int64_t rank = xType.getRank();
+  if (rank < 2)
+    return n.fail("X must have rank 2 or more");
+  if (!isa<FloatType>(xType.getElementType()))
+    return n.fail("X must be a floating-point tensor");
+  int64_t channels = xType.getDimSize(1);
+  for (size_t i = 1; i <= 4; ++i)
+    if (n.inputType(i).getShape() != ArrayRef<int64_t>{channels} ||
+        n.inputType(i).getElementType() != xType.getElementType())
+      return n.fail("scale, bias, mean and var must be [C] tensors of X's "
+                    "element type in training mode");
+  float epsilon = n.attrFloat("epsilon", 1e-5f);
+  float momentum = n.attrFloat("momentum", 0.9f);
+  SmallVector<int64_t> axes = {0};
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  auto reduceAttrs = {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+                      n.attr("keepdims", n.builder.getBoolAttr(true))};
+  Value mean = n.build<ReduceMeanOp>(x, reduceAttrs);
+  Value centered = n.build<SubOp>({x, mean});
+  Value var =
+      n.build<ReduceMeanOp>(n.build<MulOp>({centered, centered}), reduceAttrs);
+  ShapeVec paramShape = {channels};
+  paramShape.append(rank - 2, 1);
+  Value scale = n.reshape(n.input(1), paramShape);
+  Value bias = n.reshape(n.input(2), paramShape);
+  Value normalized = n.build<DivOp>(
+      {centered,
+       n.build<SqrtOp>(n.build<AddOp>({var, n.scalarLike(var, epsilon)}))});
+  n.setOutput(0, n.build<AddOp>({n.build<MulOp>({normalized, scale}), bias}));
+  // running = input * momentum + batch statistic * (1 - momentum)
+  auto running = [&](size_t input, Value batch) {
+    return n.build<AddOp>(
+        {n.build<MulOp>({n.input(input), n.scalarLike(batch, momentum)}),
+         n.build<MulOp>({n.reshape(batch, {channels}),
+                         n.scalarLike(batch, 1.0 - double(momentum))})});
+  };
+  if (n.wantsOutput(1))
+    n.setOutput(1, running(3, mean));
+  if (n.wantsOutput(2))
+    n.setOutput(2, running(4, var));
+  return success();
+}
+
 LogicalResult importBatchNorm(NodeImporter &n) {
+  if (n.opset >= 14 && n.attrInt("training_mode", 0) != 0)
+    return importBatchNormTraining(n);
   if (n.attrInt("training_mode", 0) != 0 ||
       (n.opset < 7 && n.attrInt("is_test", 0) == 0))
     return n.fail("training mode is not supported (inference only)");
@@ -594,8 +647,11 @@ LogicalResult importDropout(NodeImporter &n) {
     auto training = n.requireInts(2, "training_mode");
     if (!training)
       return failure();
+    bool isTraining = !training->empty() && (*training)[0];
+    if (isTraining && n.hasInput(1) && !constantScalar(n, 1))
+      return n.failNotConstant(1, "Dropout's ratio in training mode");
     std::optional<double> ratio = n.hasInput(1) ? constantScalar(n, 1) : 0.5;
-    if (!training->empty() && (*training)[0] && ratio != 0.0)
+    if (isTraining && ratio != 0.0)
       return n.fail("training_mode=true with a ratio other than 0 drops at "
                     "random and is not supported (inference only)");
   }
@@ -697,7 +753,8 @@ llvm::ArrayRef<OpImporterEntry> opImporters() {
     for (auto part :
          {coreOpImporters(), elementwiseOpImporters(), reductionOpImporters(),
           shapeOpImporters(), spatialOpImporters(), recurrentOpImporters(),
-          quantizationOpImporters(), attentionOpImporters()})
+          quantizationOpImporters(), attentionOpImporters(),
+          samplingOpImporters(), signalOpImporters(), trainingOpImporters()})
       entries.insert(entries.end(), part.begin(), part.end());
     llvm::sort(entries, [](const OpImporterEntry &a, const OpImporterEntry &b) {
       return StringRef(a.opType) < StringRef(b.opType);

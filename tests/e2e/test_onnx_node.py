@@ -5,8 +5,9 @@ by tools/install.sh). Every case listed in the suite's list is compiled by
 dlc, run on every test_data_set_N and compared with ONNX's expected outputs
 (rtol 1e-3, atol 1e-7). Every case not listed must be refused with one clear
 dlc error: a crash, a wrong shape or a wrong answer fails the suite (a wrong
-answer is never a clean failure; the one exception, float16 outputs within
-4 units in the last place, is named below), and so does a case that passes
+answer is never a clean failure; the one exception, float16 and float32
+outputs within 4 units in the last place of their largest magnitude, is
+named below), and so does a case that passes
 until it is added to the list, so the count only goes up. tools/conformance/conformance.py
 --list-passing regenerates the lists.
 
@@ -46,19 +47,55 @@ CHOSEN = [s for s in SUITES if os.environ.get("DLC_NODE_SUITE", s) == s]
 
 # A clean failure is a refusal: one message of dlc's, at compile or run time.
 CLEAN_FAILURES = ("compile error: dlc: error:", "run error: dlc: error:")
-# The one kind of wrong answer tolerated in an unlisted case: a float16
-# output within a few units in the last place of ONNX's (dlc accumulates
-# float16 matmuls and reductions in float16, ONNX's reference in float32).
-# Such a case still counts as failing; a larger error fails the suite.
-FLOAT16_ULPS = 4.0
-FLOAT16_MISMATCH = re.compile(r"^mismatch on output .*\(float16: ([0-9.]+) ulp\)$")
+# The one kind of wrong answer tolerated in an unlisted case: rounding. A
+# float16 or float32 output whose largest error is within a few units in
+# the last place of the output's largest magnitude (dlc accumulates float16
+# matmuls and reductions in float16, ONNX's reference in float32; a float32
+# sum that cancels to ~0, as in a DFT, misses ONNX's fixed atol of 1e-7 by
+# the rounding of its terms). Such a case still counts as failing; a larger
+# error fails the suite.
+ROUNDING_ULPS = 4.0
+ROUNDING_MISMATCH = re.compile(
+    r"^mismatch on output .*\(float(?:16|32): ([0-9.]+) ulp\)$")
 
 
-def refused_or_float16_rounding(failure):
+# Cases whose stored expected outputs ONNX's own reference evaluator does not
+# reproduce from their model: Debian's test_adam_multiple was computed with
+# epsilon=0.01 but its model leaves epsilon at the default 1e-6 (the wheel's
+# copy of the case carries the attribute). Such a case stays unlisted and is
+# checked against outputs that onnx.reference.ReferenceEvaluator computes from
+# the case's model and inputs instead.
+STALE_REFERENCE = {("debian", "test_adam_multiple")}
+
+
+def with_reference_outputs(case_dir, work):
+    """A copy of the case whose output_K.pb come from ONNX's reference
+    evaluator."""
+    import onnx
+    from onnx import numpy_helper
+    from onnx.reference import ReferenceEvaluator
+    copy = os.path.join(work, "reference_case")
+    shutil.copytree(case_dir, copy)
+    model = onnx.load(os.path.join(copy, "model.onnx"))
+    evaluator = ReferenceEvaluator(model)
+    initializers = {t.name for t in model.graph.initializer}
+    names = [i.name for i in model.graph.input if i.name not in initializers]
+    for data_set in sorted(d for d in os.listdir(copy) if d.startswith("test_data_set_")):
+        folder = os.path.join(copy, data_set)
+        feeds = {name: numpy_helper.to_array(
+                     onnx.load_tensor(os.path.join(folder, "input_%d.pb" % i)))
+                 for i, name in enumerate(names)}
+        for k, value in enumerate(evaluator.run(None, feeds)):
+            onnx.save_tensor(numpy_helper.from_array(value),
+                             os.path.join(folder, "output_%d.pb" % k))
+    return copy
+
+
+def refused_or_rounding(failure):
     if failure.startswith(CLEAN_FAILURES):
         return True
-    match = FLOAT16_MISMATCH.match(failure)
-    return bool(match) and float(match.group(1)) <= FLOAT16_ULPS
+    match = ROUNDING_MISMATCH.match(failure)
+    return bool(match) and float(match.group(1)) <= ROUNDING_ULPS
 
 
 def run_case(folder, case):
@@ -98,7 +135,16 @@ def test_node(suite, case):
 
 @pytest.mark.parametrize("suite,case", UNLISTED)
 def test_unlisted_is_refused(suite, case):
+    if (suite, case) in STALE_REFERENCE:
+        work = h.new_work_dir()
+        try:
+            fixed = with_reference_outputs(os.path.join(SUITES[suite][0], case), work)
+            failure = h.run_node_case(fixed, os.path.join(work, "run"))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        assert failure is None, "against ONNX's reference evaluator: " + failure
+        return
     failure = run_case(SUITES[suite][0], case)
     assert failure is not None, "newly passing: add %s to %s" % (
         case, os.path.basename(SUITES[suite][1]))
-    assert refused_or_float16_rounding(failure), failure
+    assert refused_or_rounding(failure), failure

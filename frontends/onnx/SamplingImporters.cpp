@@ -1,0 +1,232 @@
+//===- SamplingImporters.cpp - GridSample, AffineGrid ---------------------===//
+//
+// GridSample reads X at positions the grid gives at run time, so unlike
+// Resize its taps are computed, not tabled: per spatial axis, the grid's
+// coordinate is denormalized, moved inside by the padding mode, and split
+// into K taps (1 nearest, 2 linear, 4 cubic) with weights; every one of the
+// K^r combinations of taps is a dlc.gather_elements of X flattened over its
+// spatial dims, weighted and summed. Follows the ONNX reference
+// implementation (PyTorch's grid_sampler), including where it leaves a
+// coordinate alone.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeImporter.h"
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+/// One tap along one axis: the flat-index contribution (int64, already
+/// times the axis stride), its weight (null for 1), and whether it lies
+/// inside X (null when the padding mode keeps it inside).
+struct Tap {
+  Value index, weight, inside;
+};
+
+/// `x` reflected by the near border until inside [low, high], where it is
+/// outside (the reference's _gs_reflect).
+Value reflect(NodeImporter &n, Value x, double low, double high) {
+  double range = high - low;
+  Value lowV = n.scalarLike(x, low), highV = n.scalarLike(x, high);
+  Value rangeV = n.scalarLike(x, range), two = n.scalarLike(x, 2.0);
+  Value zero = n.scalarLike(x, 0.0);
+  // Distance past the border, the whole ranges in it, and what remains.
+  auto fold = [&](Value distance, Value evenStart, Value oddStart,
+                  bool evenAdds) {
+    Value turns = n.build<FloorOp>(n.build<DivOp>({distance, rangeV}));
+    Value rest = n.build<SubOp>({distance, n.build<MulOp>({turns, rangeV})});
+    Value even = n.build<EqualOp>({n.build<FModOp>({turns, two}), zero});
+    Value fromEven = evenAdds ? n.build<AddOp>({evenStart, rest})
+                              : n.build<SubOp>({evenStart, rest});
+    Value fromOdd = evenAdds ? n.build<SubOp>({oddStart, rest})
+                             : n.build<AddOp>({oddStart, rest});
+    return n.build<SelectOp>({even, fromEven, fromOdd});
+  };
+  Value below = n.build<LessOp>({x, lowV});
+  Value above = n.build<GreaterOp>({x, highV});
+  Value fromBelow = fold(n.build<SubOp>({lowV, x}), lowV, highV, true);
+  Value fromAbove = fold(n.build<SubOp>({x, highV}), highV, lowV, false);
+  return n.build<SelectOp>(
+      {below, fromBelow, n.build<SelectOp>({above, fromAbove, x})});
+}
+
+/// Keys' cubic convolution weights (alpha -0.75) at offset t in [0, 1).
+std::vector<Value> cubicWeights(NodeImporter &n, Value t) {
+  constexpr double a = -0.75;
+  auto s = [&](double v) { return n.scalarLike(t, v); };
+  auto outer = [&](Value d) { // for |d| in [1, 2]
+    Value p = n.build<SubOp>({n.build<MulOp>({s(a), d}), s(5 * a)});
+    p = n.build<AddOp>({n.build<MulOp>({p, d}), s(8 * a)});
+    return n.build<SubOp>({n.build<MulOp>({p, d}), s(4 * a)});
+  };
+  auto inner = [&](Value d) { // for |d| in [0, 1]
+    Value p = n.build<SubOp>({n.build<MulOp>({s(a + 2), d}), s(a + 3)});
+    return n.build<AddOp>(
+        {n.build<MulOp>({n.build<MulOp>({p, d}), d}), s(1.0)});
+  };
+  Value oneMinus = n.build<SubOp>({s(1.0), t});
+  return {outer(n.build<AddOp>({t, s(1.0)})), inner(t), inner(oneMinus),
+          outer(n.build<SubOp>({s(2.0), t}))};
+}
+
+LogicalResult importGridSample(NodeImporter &n) {
+  Value x = n.input(0);
+  auto xType = n.inputType(0), gridType = n.inputType(1);
+  Type elementType = xType.getElementType();
+  if (!isa<FloatType>(elementType))
+    return n.fail("X must be a floating-point tensor");
+  if (!isa<FloatType>(gridType.getElementType()))
+    return n.fail("grid must be a floating-point tensor");
+  int64_t rank = xType.getRank(), spatial = rank - 2;
+  if (spatial < 1)
+    return n.fail("X must have rank 3 or more");
+  if (gridType.getRank() != rank ||
+      gridType.getDimSize(0) != xType.getDimSize(0) ||
+      gridType.getShape().back() != spatial)
+    return n.fail("grid must be [N, D1, ..., Dr, r] for X of rank r + 2");
+  std::string mode =
+      n.attrString("mode", n.opset >= 20 ? "linear" : "bilinear");
+  int taps;
+  if (mode == "nearest")
+    taps = 1;
+  else if (mode == "linear" || mode == "bilinear")
+    taps = 2;
+  else if (mode == "cubic" || mode == "bicubic")
+    taps = 4;
+  else
+    return n.fail("mode '" + mode + "' is not supported");
+  std::string padding = n.attrString("padding_mode", "zeros");
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return n.fail("padding_mode '" + padding + "' is not supported");
+  bool alignCorners = n.attrInt("align_corners", 0) != 0;
+
+  int64_t batch = xType.getDimSize(0), channels = xType.getDimSize(1);
+  ArrayRef<int64_t> sizes = xType.getShape().drop_front(2);
+  ArrayRef<int64_t> outSizes = gridType.getShape().slice(1, spatial);
+  int64_t points = product(outSizes), pixels = product(sizes);
+  if (points == 0 || pixels == 0 || batch == 0 || channels == 0)
+    return n.fail("empty tensors are not supported");
+  Value grid =
+      n.cast(n.reshape(n.input(1), {batch, points, spatial}), elementType);
+  auto i64 = n.builder.getI64Type();
+
+  // Per axis, its taps.
+  std::vector<std::vector<Tap>> axisTaps(spatial);
+  int64_t stride = pixels;
+  for (int64_t axis = 0; axis < spatial; ++axis) {
+    int64_t size = sizes[axis];
+    stride /= size;
+    // The grid's last dim lists coordinates innermost axis first.
+    Value coord = n.reshape(n.sliceAxis(grid, 2, spatial - 1 - axis, 1),
+                            {batch, 1, points});
+    auto s = [&](double v) { return n.scalarLike(coord, v); };
+    Value pos = alignCorners
+                    ? n.build<MulOp>({n.build<AddOp>({coord, s(1.0)}),
+                                      s(0.5 * double(size - 1))})
+                    : n.build<DivOp>(
+                          {n.build<SubOp>(
+                               {n.build<MulOp>({n.build<AddOp>({coord, s(1.0)}),
+                                                s(double(size))}),
+                                s(1.0)}),
+                           s(2.0)});
+    if (taps == 1)
+      pos = n.build<RoundOp>(pos); // halves to even, as PyTorch
+    double low = alignCorners ? 0.0 : -0.5;
+    double high = alignCorners ? double(size - 1) : double(size) - 0.5;
+    if (padding != "zeros") {
+      // Only a coordinate outside [low, high] moves.
+      Value outside = n.build<OrOp>(
+          {n.build<LessOp>({pos, s(low)}), n.build<GreaterOp>({pos, s(high)})});
+      Value moved =
+          padding == "border"
+              ? n.build<ClipOp>(
+                    pos, {n.attr("min", n.builder.getF64FloatAttr(0.0)),
+                          n.attr("max",
+                                 n.builder.getF64FloatAttr(double(size - 1)))})
+              : reflect(n, pos, low, high);
+      pos = n.build<SelectOp>({outside, moved, pos});
+    }
+    // The taps' integer positions and weights.
+    std::vector<Value> positions, weights;
+    if (taps == 1) {
+      // The reference truncates toward zero.
+      positions.push_back(
+          n.build<SelectOp>({n.build<LessOp>({pos, s(0.0)}),
+                             n.build<CeilOp>(pos), n.build<FloorOp>(pos)}));
+      weights.push_back(nullptr);
+    } else {
+      Value first = n.build<FloorOp>(pos);
+      Value t = n.build<SubOp>({pos, first});
+      if (taps == 2) {
+        positions = {first, n.build<AddOp>({first, s(1.0)})};
+        weights = {n.build<SubOp>({s(1.0), t}), t};
+      } else {
+        for (int k = -1; k <= 2; ++k)
+          positions.push_back(n.build<AddOp>({first, s(k)}));
+        weights = cubicWeights(n, t);
+      }
+    }
+    for (size_t k = 0; k < positions.size(); ++k) {
+      Value p = positions[k];
+      Value inside;
+      if (padding == "zeros")
+        inside = n.build<AndOp>({n.build<GreaterEqualOp>({p, s(0.0)}),
+                                 n.build<LessOp>({p, s(double(size))})});
+      else if (padding == "reflection")
+        p = reflect(n, p, low, high);
+      // Kept inside for the gather (a tap outside reads 0 instead).
+      p = n.build<ClipOp>(
+          p, {n.attr("min", n.builder.getF64FloatAttr(0.0)),
+              n.attr("max", n.builder.getF64FloatAttr(double(size - 1)))});
+      Value index = n.cast(p, i64);
+      if (stride != 1)
+        index = n.build<MulOp>({index, n.scalarLike(index, double(stride))});
+      axisTaps[axis].push_back({index, weights[k], inside});
+    }
+  }
+
+  // Every combination of taps: gather, weight, sum.
+  Value flat = n.reshape(x, {batch, channels, pixels});
+  Value channelZeros =
+      n.constantOf(RankedTensorType::get({1, channels, 1}, i64),
+                   std::vector<double>(channels, 0.0));
+  Value sum;
+  int64_t combinations = 1;
+  for (int64_t axis = 0; axis < spatial; ++axis)
+    combinations *= taps;
+  for (int64_t combo = 0; combo < combinations; ++combo) {
+    Value index, weight, inside;
+    int64_t rest = combo;
+    for (int64_t axis = spatial - 1; axis >= 0; --axis) {
+      const Tap &tap = axisTaps[axis][rest % taps];
+      rest /= taps;
+      index = index ? n.build<AddOp>({index, tap.index}) : tap.index;
+      if (tap.weight)
+        weight = weight ? n.build<MulOp>({weight, tap.weight}) : tap.weight;
+      if (tap.inside)
+        inside = inside ? n.build<AndOp>({inside, tap.inside}) : tap.inside;
+    }
+    Value picked = n.build<GatherElementsOp>(
+        {flat, n.build<AddOp>({index, channelZeros})},
+        n.attr("axis", n.builder.getI64IntegerAttr(2)));
+    if (inside)
+      picked = n.build<SelectOp>({inside, picked, n.scalarLike(picked, 0.0)});
+    if (weight)
+      picked = n.build<MulOp>({picked, weight});
+    sum = sum ? n.build<AddOp>({sum, picked}) : picked;
+  }
+  SmallVector<int64_t> outShape = {batch, channels};
+  outShape.append(outSizes.begin(), outSizes.end());
+  n.setOutput(0, n.reshape(sum, outShape));
+  return success();
+}
+
+} // namespace
+
+llvm::ArrayRef<OpImporterEntry> dlc::samplingOpImporters() {
+  static const OpImporterEntry table[] = {
+      {"GridSample", 16, 2, importGridSample},
+  };
+  return table;
+}

@@ -1,0 +1,281 @@
+//===- SignalImporters.cpp - DFT, STFT ------------------------------------===//
+//
+// With static shapes a discrete Fourier transform of length L is a product
+// with constant cosine and sine tables: O(L^2) where an FFT is O(L log L),
+// but a matmul the micro-kernels run well, exact to the tables' rounding, and
+// at the lengths models use (audio front ends: L <= 512) cheap. The tables
+// are computed in double; the products accumulate in the signal's type, as
+// an FFT in that type would (numpy's is float32 for float32 signals).
+// Follows numpy.fft as the ONNX reference uses it:
+// the signal is cut or zero-padded to L, onesided keeps L/2 + 1 bins, and
+// the onesided inverse is numpy's irfft (a real signal from half a spectrum).
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeImporter.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+/// A [rows, cols] constant of `elementType` with entry(r, c).
+template <typename Fn>
+Value table(NodeImporter &n, Type elementType, int64_t rows, int64_t cols,
+            Fn entry) {
+  std::vector<double> values(rows * cols);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      values[r * cols + c] = entry(r, c);
+  return n.constantOf(RankedTensorType::get({rows, cols}, elementType), values);
+}
+
+/// The real and imaginary parts (im null for a real signal) of a transform
+/// along the last dim.
+struct Complex {
+  Value re, im;
+};
+
+/// The DFT of `signal` along its last dim with length `length`: forward
+/// (onesided keeps length / 2 + 1 bins), inverse (divided by the length),
+/// or the onesided inverse (a real result of `length` samples).
+Complex transformLast(NodeImporter &n, Complex signal, int64_t length,
+                      bool inverse, bool onesided) {
+  auto type = cast<RankedTensorType>(signal.re.getType());
+  Type elementType = type.getElementType();
+  int64_t have = type.getShape().back();
+  int64_t bins = onesided ? length / 2 + 1 : length;
+  int64_t outputs = inverse ? length : bins;
+  // Samples (or bins) past the length are cut; missing ones are zeros, which
+  // add nothing.
+  int64_t used = std::min(have, inverse ? bins : length);
+  auto cut = [&](Value v) {
+    return v && used < have ? n.sliceAxis(v, type.getRank() - 1, 0, used) : v;
+  };
+  Value re = cut(signal.re), im = cut(signal.im);
+  const double pi = std::acos(-1.0);
+  auto angle = [&](int64_t j, int64_t k) {
+    // j * k mod L keeps the angle small, so the tables stay exact.
+    return 2 * pi * double((j * k) % length) / double(length);
+  };
+  auto product = [&](Value x, auto entry) {
+    return n.build<MatMulOp>({x, table(n, elementType, used, outputs, entry)});
+  };
+  auto sum = [&](Value a, Value b) {
+    return a ? (b ? n.build<AddOp>({a, b}) : a) : b;
+  };
+  if (!inverse) {
+    // X[k] = sum_j x[j] e^{-2 pi i jk / L}
+    auto cosine = [&](int64_t j, int64_t k) { return std::cos(angle(j, k)); };
+    auto sine = [&](int64_t j, int64_t k) { return std::sin(angle(j, k)); };
+    auto minusSine = [&](int64_t j, int64_t k) {
+      return -std::sin(angle(j, k));
+    };
+    Value outRe = sum(product(re, cosine), im ? product(im, sine) : nullptr);
+    Value outIm =
+        sum(product(re, minusSine), im ? product(im, cosine) : nullptr);
+    return {outRe, outIm};
+  }
+  double scale = 1.0 / double(length);
+  if (!onesided) {
+    // x[j] = 1/L sum_k X[k] e^{2 pi i jk / L}
+    auto cosine = [&](int64_t k, int64_t j) {
+      return std::cos(angle(j, k)) * scale;
+    };
+    auto sine = [&](int64_t k, int64_t j) {
+      return std::sin(angle(j, k)) * scale;
+    };
+    auto minusSine = [&](int64_t k, int64_t j) {
+      return -std::sin(angle(j, k)) * scale;
+    };
+    Value outRe =
+        sum(product(re, cosine), im ? product(im, minusSine) : nullptr);
+    Value outIm = sum(product(re, sine), im ? product(im, cosine) : nullptr);
+    return {outRe, outIm};
+  }
+  // irfft: bin k stands for itself and its mirror L - k, except bin 0 and,
+  // for an even L, bin L/2, whose imaginary parts are ignored.
+  auto weight = [&](int64_t k) {
+    return k == 0 || 2 * k == length ? 1.0 : 2.0;
+  };
+  auto cosine = [&](int64_t k, int64_t j) {
+    return weight(k) * std::cos(angle(j, k)) * scale;
+  };
+  auto minusSine = [&](int64_t k, int64_t j) {
+    if (k == 0 || 2 * k == length)
+      return 0.0;
+    return -weight(k) * std::sin(angle(j, k)) * scale;
+  };
+  return {sum(product(re, cosine), im ? product(im, minusSine) : nullptr),
+          nullptr};
+}
+
+/// x's dims with the last (the real/imaginary pair) split off: the parts.
+Complex splitParts(NodeImporter &n, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  ShapeVec shape(type.getShape().drop_back());
+  Value re = n.reshape(n.sliceAxis(x, rank - 1, 0, 1), shape);
+  Value im = type.getShape().back() == 2
+                 ? n.reshape(n.sliceAxis(x, rank - 1, 1, 1), shape)
+                 : nullptr;
+  return {re, im};
+}
+
+/// The parts joined along a new last dim ([.., 2], or [.., 1] when real).
+Value joinParts(NodeImporter &n, Complex parts) {
+  auto shape = cast<RankedTensorType>(parts.re.getType()).getShape();
+  ShapeVec withPair(shape);
+  withPair.push_back(1);
+  Value re = n.reshape(parts.re, withPair);
+  if (!parts.im)
+    return re;
+  return n.build<ConcatOp>(
+      {re, n.reshape(parts.im, withPair)},
+      n.attr("axis", n.builder.getI64IntegerAttr(withPair.size() - 1)));
+}
+
+/// Reads a scalar integer input that must be known at compile time.
+std::optional<int64_t> scalarInput(NodeImporter &n, size_t i,
+                                   const char *what) {
+  auto values = n.requireInts(i, what);
+  if (!values)
+    return std::nullopt;
+  if (values->size() != 1) {
+    (void)n.fail(std::string(what) + " must be a scalar");
+    return std::nullopt;
+  }
+  return (*values)[0];
+}
+
+LogicalResult importDFT(NodeImporter &n) {
+  Value x = n.input(0);
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (!isa<FloatType>(type.getElementType()))
+    return n.fail("the input must be a floating-point tensor");
+  if (rank < 2 || (type.getShape().back() != 1 && type.getShape().back() != 2))
+    return n.fail("the input's last dim must be 1 (real) or 2 (complex)");
+  int64_t axis = n.opset >= 20 ? -2 : 1;
+  if (n.opset >= 20) {
+    if (n.hasInput(2)) {
+      auto given = scalarInput(n, 2, "DFT's axis");
+      if (!given)
+        return failure();
+      axis = *given;
+    }
+  } else {
+    axis = n.attrInt("axis", 1);
+  }
+  if (axis < -rank || axis >= rank)
+    return n.fail("axis " + std::to_string(axis) + " is out of range");
+  axis = (axis + rank) % rank;
+  if (axis == rank - 1)
+    return n.fail("axis must not be the last (real/imaginary) dim");
+  bool inverse = n.attrInt("inverse", 0) != 0;
+  bool onesided = n.attrInt("onesided", 0) != 0;
+  if (onesided && !inverse && type.getShape().back() == 2)
+    return n.fail("onesided needs a real input");
+  int64_t have = type.getDimSize(axis);
+  int64_t length = inverse && onesided ? 2 * (have - 1) : have;
+  if (n.hasInput(1)) {
+    auto given = scalarInput(n, 1, "dft_length");
+    if (!given)
+      return failure();
+    length = *given;
+  }
+  if (length < 1)
+    return n.fail("dft_length must be positive");
+
+  // The transformed dim last, then back.
+  Complex parts = splitParts(n, x);
+  int64_t signalRank = rank - 1;
+  SmallVector<int64_t> toLast, fromLast(signalRank);
+  for (int64_t d = 0; d < signalRank; ++d)
+    if (d != axis)
+      toLast.push_back(d);
+  toLast.push_back(axis);
+  for (int64_t d = 0; d < signalRank; ++d)
+    fromLast[toLast[d]] = d;
+  bool moves = axis != signalRank - 1;
+  if (moves) {
+    parts.re = n.transpose(parts.re, toLast);
+    if (parts.im)
+      parts.im = n.transpose(parts.im, toLast);
+  }
+  Complex result = transformLast(n, parts, length, inverse, onesided);
+  if (moves) {
+    result.re = n.transpose(result.re, fromLast);
+    if (result.im)
+      result.im = n.transpose(result.im, fromLast);
+  }
+  if (!result.re || (!(inverse && onesided) && !result.im))
+    return failure();
+  n.setOutput(0, joinParts(n, result));
+  return success();
+}
+
+LogicalResult importSTFT(NodeImporter &n) {
+  Value signal = n.input(0);
+  auto type = n.inputType(0);
+  if (!isa<FloatType>(type.getElementType()))
+    return n.fail("the signal must be a floating-point tensor");
+  if (type.getRank() != 3 ||
+      (type.getShape().back() != 1 && type.getShape().back() != 2))
+    return n.fail("the signal must be [batch, length, 1 or 2]");
+  auto step = scalarInput(n, 1, "STFT's frame_step");
+  if (!step)
+    return failure();
+  int64_t samples = type.getDimSize(1);
+  int64_t frameLength = n.hasInput(2) ? n.inputType(2).getDimSize(0) : samples;
+  if (n.hasInput(3)) {
+    auto given = scalarInput(n, 3, "STFT's frame_length");
+    if (!given)
+      return failure();
+    frameLength = *given;
+  }
+  if (*step < 1 || frameLength < 1 || frameLength > samples)
+    return n.fail("frame_step and frame_length must be positive and the "
+                  "frame no longer than the signal");
+  if (n.hasInput(2) && (n.inputType(2).getRank() != 1 ||
+                        n.inputType(2).getDimSize(0) != frameLength))
+    return n.fail("the window must be a [frame_length] tensor");
+  bool onesided = n.attrInt("onesided", 1) != 0;
+  if (onesided && type.getShape().back() == 2)
+    return n.fail("onesided needs a real signal");
+  int64_t frames = 1 + (samples - frameLength) / *step;
+
+  // [batch, frames, frame_length, parts]: the frames gathered.
+  std::vector<double> starts;
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t j = 0; j < frameLength; ++j)
+      starts.push_back(double(f * *step + j));
+  Value indices = n.constantOf(
+      RankedTensorType::get({frames, frameLength}, n.builder.getI64Type()),
+      starts);
+  Value framed = n.build<GatherOp>(
+      {signal, indices}, n.attr("axis", n.builder.getI64IntegerAttr(1)));
+  Complex parts = splitParts(n, framed);
+  if (n.hasInput(2)) {
+    Value window = n.cast(n.input(2), type.getElementType());
+    parts.re = n.build<MulOp>({parts.re, window});
+    if (parts.im)
+      parts.im = n.build<MulOp>({parts.im, window});
+  }
+  Complex result = transformLast(n, parts, frameLength, false, onesided);
+  if (!result.re || !result.im)
+    return failure();
+  n.setOutput(0, joinParts(n, result));
+  return success();
+}
+
+} // namespace
+
+llvm::ArrayRef<OpImporterEntry> dlc::signalOpImporters() {
+  static const OpImporterEntry table[] = {
+      {"DFT", 17, 1, importDFT},
+      {"STFT", 17, 2, importSTFT},
+  };
+  return table;
+}
