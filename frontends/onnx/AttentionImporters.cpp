@@ -205,11 +205,98 @@ LogicalResult importAttention(NodeImporter &n) {
   return success();
 }
 
+/// RotaryEmbedding (opset 23): the first rotary_embedding_dim features of
+/// each head rotated pairwise by the cached angles of its position (pairs
+/// are halves, or neighbours when interleaved); the rest pass through.
+LogicalResult importRotaryEmbedding(NodeImporter &n) {
+  Value x = n.input(0);
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if ((rank != 3 && rank != 4) || !isa<FloatType>(type.getElementType()))
+    return n.fail("X must be a floating-point [B, H, S, D] or [B, S, H*D] "
+                  "tensor");
+  int64_t batch = type.getDimSize(0);
+  int64_t length = type.getDimSize(rank == 4 ? 2 : 1);
+  // [B, S, H, D]
+  if (rank == 4) {
+    x = n.transpose(x, {0, 2, 1, 3});
+  } else {
+    int64_t heads = n.attrInt("num_heads", 0);
+    if (heads < 1 || type.getDimSize(2) % heads != 0)
+      return n.fail("3-d X needs num_heads dividing its hidden size");
+    x = n.reshape(x, {batch, length, heads, type.getDimSize(2) / heads});
+  }
+  auto shape = cast<RankedTensorType>(x.getType()).getShape();
+  int64_t heads = shape[2], headSize = shape[3];
+  int64_t rotated = n.attrInt("rotary_embedding_dim", 0);
+  if (rotated == 0)
+    rotated = headSize;
+  if (rotated < 2 || rotated > headSize || rotated % 2 != 0)
+    return n.fail("rotary_embedding_dim must be even and at most the head "
+                  "size");
+  int64_t half = rotated / 2;
+  Value cosine = n.input(1), sine = n.input(2);
+  if (n.hasInput(3)) {
+    auto axis = n.attr("axis", n.builder.getI64IntegerAttr(0));
+    cosine = n.build<GatherOp>({cosine, n.input(3)}, axis);
+    sine = n.build<GatherOp>({sine, n.input(3)}, axis);
+  }
+  for (Value cache : {cosine, sine}) {
+    if (!cache)
+      return failure();
+    auto cacheType = cast<RankedTensorType>(cache.getType());
+    if (cacheType.getShape() != ArrayRef<int64_t>{batch, length, half})
+      return n.fail("the caches (after position_ids) must be [B, S, " +
+                    std::to_string(half) + "]");
+  }
+  cosine = n.cast(n.reshape(cosine, {batch, length, 1, half}),
+                  type.getElementType());
+  sine =
+      n.cast(n.reshape(sine, {batch, length, 1, half}), type.getElementType());
+  Value toRotate = n.sliceAxis(x, 3, 0, rotated);
+  bool interleaved = n.attrInt("interleaved", 0) != 0;
+  Value first, second;
+  if (interleaved) {
+    Value pairs = n.reshape(toRotate, {batch, length, heads, half, 2});
+    first =
+        n.reshape(n.sliceAxis(pairs, 4, 0, 1), {batch, length, heads, half});
+    second =
+        n.reshape(n.sliceAxis(pairs, 4, 1, 1), {batch, length, heads, half});
+  } else {
+    first = n.sliceAxis(toRotate, 3, 0, half);
+    second = n.sliceAxis(toRotate, 3, half, half);
+  }
+  Value real = n.build<SubOp>(
+      {n.build<MulOp>({cosine, first}), n.build<MulOp>({sine, second})});
+  Value imag = n.build<AddOp>(
+      {n.build<MulOp>({sine, first}), n.build<MulOp>({cosine, second})});
+  Value result;
+  if (interleaved) {
+    ShapeVec pairShape = {batch, length, heads, half, 1};
+    result =
+        n.reshape(n.build<ConcatOp>(
+                      {n.reshape(real, pairShape), n.reshape(imag, pairShape)},
+                      n.attr("axis", n.builder.getI64IntegerAttr(4))),
+                  {batch, length, heads, rotated});
+  } else {
+    result = n.build<ConcatOp>({real, imag},
+                               n.attr("axis", n.builder.getI64IntegerAttr(3)));
+  }
+  if (rotated < headSize)
+    result = n.build<ConcatOp>(
+        {result, n.sliceAxis(x, 3, rotated, headSize - rotated)},
+        n.attr("axis", n.builder.getI64IntegerAttr(3)));
+  n.setOutput(0, rank == 4 ? n.transpose(result, {0, 2, 1, 3})
+                           : n.reshape(result, ShapeVec(type.getShape())));
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> dlc::attentionOpImporters() {
   static const OpImporterEntry table[] = {
       {"Attention", 23, 3, importAttention},
+      {"RotaryEmbedding", 23, 3, importRotaryEmbedding},
   };
   return table;
 }

@@ -327,6 +327,20 @@ LogicalResult importSwish(NodeImporter &n) {
   return success();
 }
 
+/// SwiGLU (opset 28): a * sigmoid(alpha * a) * b, a and b of one shape.
+LogicalResult importSwiGLU(NodeImporter &n) {
+  Value a = n.input(0), b = n.input(1);
+  if (n.inputType(0) != n.inputType(1))
+    return n.fail("A and B must have one shape and element type");
+  if (!isa<FloatType>(n.inputType(0).getElementType()))
+    return n.fail("A and B must be floating-point tensors");
+  Value scaled =
+      n.build<MulOp>({a, n.scalarLike(a, n.attrFloat("alpha", 1.0f))});
+  n.setOutput(
+      0, n.build<MulOp>({n.build<MulOp>({a, n.build<SigmoidOp>(scaled)}), b}));
+  return success();
+}
+
 /// Mish (opset 18): x * tanh(softplus(x)).
 LogicalResult importMish(NodeImporter &n) {
   Value x = n.input(0);
@@ -384,6 +398,7 @@ llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
       {"Sinh", 9, 1, importFloatUnary<SinhOp>},
       {"Softplus", 1, 1, importSoftplus},
       {"Softsign", 1, 1, importSoftsign},
+      {"SwiGLU", 28, 2, importSwiGLU},
       {"Swish", 24, 1, importSwish},
       {"Tan", 7, 1, importFloatUnary<TanOp>},
       {"ThresholdedRelu", 10, 1, importThresholdedRelu},

@@ -6,6 +6,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "onnx/onnx_pb.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <optional>
 #include <string>
@@ -75,6 +76,14 @@ public:
   /// Reports `message` at the node and returns failure.
   mlir::LogicalResult fail(const llvm::Twine &message) const;
 
+  /// Imports `graph` (an If branch, a Loop or Scan body) inline at the
+  /// builder's insertion point, its inputs bound to `arguments`; fills
+  /// `results` with its outputs. Set by the graph importer.
+  llvm::function_ref<mlir::LogicalResult(
+      const onnx::GraphProto &graph, llvm::ArrayRef<mlir::Value> arguments,
+      llvm::SmallVectorImpl<mlir::Value> &results)>
+      importSubgraph;
+
   // Building blocks. `build` never aborts on bad input: when an operand is
   // null (an earlier step failed) or the op's result type cannot be inferred
   // (the inference reports why at the node), it returns null and the node
@@ -132,7 +141,7 @@ struct OpImporterEntry {
 /// OpImporters.cpp, ElementwiseImporters.cpp, ReductionImporters.cpp,
 /// ShapeImporters.cpp, SpatialImporters.cpp, RecurrentImporters.cpp,
 /// QuantizationImporters.cpp, AttentionImporters.cpp, SamplingImporters.cpp,
-/// SignalImporters.cpp and TrainingImporters.cpp.
+/// SignalImporters.cpp, TrainingImporters.cpp and ControlFlowImporters.cpp.
 llvm::ArrayRef<OpImporterEntry> opImporters();
 llvm::ArrayRef<OpImporterEntry> coreOpImporters();
 llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters();
@@ -145,6 +154,7 @@ llvm::ArrayRef<OpImporterEntry> attentionOpImporters();
 llvm::ArrayRef<OpImporterEntry> samplingOpImporters();
 llvm::ArrayRef<OpImporterEntry> signalOpImporters();
 llvm::ArrayRef<OpImporterEntry> trainingOpImporters();
+llvm::ArrayRef<OpImporterEntry> controlFlowOpImporters();
 
 // Helpers shared by the importers.
 using ShapeVec = llvm::SmallVector<int64_t>;

@@ -13,6 +13,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -142,6 +143,11 @@ private:
   bool declareInputs(SmallVectorImpl<Type> &types,
                      SmallVectorImpl<std::string> &names);
   bool importNode(const onnx::NodeProto &node, size_t index);
+  bool importSubgraph(const onnx::GraphProto &graph, ArrayRef<Value> arguments,
+                      SmallVectorImpl<Value> &results, Location loc);
+  void listUnsupported(const onnx::GraphProto &graph, std::string &unsupported,
+                       int &count);
+  ElementsAttr readInitializer(const onnx::TensorProto &tensor);
   bool checkBoundInput(const onnx::ValueInfoProto &input, ElementsAttr value);
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
 
@@ -183,11 +189,18 @@ bool GraphImporter::readOpset() {
   return true;
 }
 
-bool GraphImporter::checkSupported() {
-  std::string unsupported;
-  int count = 0;
-  for (int i = 0; i < model.graph().node_size(); ++i) {
-    const onnx::NodeProto &node = model.graph().node(i);
+/// Lists the nodes of `graph` and of its subgraphs (If branches, Loop and
+/// Scan bodies) whose ops dlc does not import.
+void GraphImporter::listUnsupported(const onnx::GraphProto &graph,
+                                    std::string &unsupported, int &count) {
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g())
+        listUnsupported(attr.g(), unsupported, count);
+      for (const onnx::GraphProto &subgraph : attr.graphs())
+        listUnsupported(subgraph, unsupported, count);
+    }
     const OpImporterEntry *entry = findImporter(node.domain(), node.op_type());
     int64_t nodeOpset = domainOpsets.lookup(tableDomain(node.domain()));
     // Each importer knows the op from some opset on (7 for most, older for
@@ -203,6 +216,12 @@ bool GraphImporter::checkSupported() {
     unsupported += "\n  node " + name + ": " + domain + node.op_type() +
                    ", opset " + std::to_string(nodeOpset);
   }
+}
+
+bool GraphImporter::checkSupported() {
+  std::string unsupported;
+  int count = 0;
+  listUnsupported(model.graph(), unsupported, count);
   if (count == 0)
     return true;
   error = std::to_string(count) +
@@ -210,22 +229,80 @@ bool GraphImporter::checkSupported() {
   return false;
 }
 
+ElementsAttr GraphImporter::readInitializer(const onnx::TensorProto &tensor) {
+  std::string raw;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (!readExternalData(tensor, modelDir, raw, error))
+      return nullptr;
+  } else {
+    raw = tensor.raw_data();
+  }
+  std::string tensorError;
+  ElementsAttr value = convertTensor(tensor, raw, context, tensorError);
+  if (!value)
+    error = "initializer '" + tensor.name() + "': " + tensorError;
+  return value;
+}
+
 bool GraphImporter::importInitializers() {
   for (const onnx::TensorProto &tensor : model.graph().initializer()) {
-    std::string raw;
-    if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-      if (!readExternalData(tensor, modelDir, raw, error))
-        return false;
-    } else {
-      raw = tensor.raw_data();
-    }
-    std::string tensorError;
-    ElementsAttr value = convertTensor(tensor, raw, context, tensorError);
+    ElementsAttr value = readInitializer(tensor);
+    if (!value)
+      return false;
+    constants[tensor.name()] = value;
+  }
+  return true;
+}
+
+bool GraphImporter::importSubgraph(const onnx::GraphProto &graph,
+                                   ArrayRef<Value> arguments,
+                                   SmallVectorImpl<Value> &results,
+                                   Location loc) {
+  if (graph.input_size() != static_cast<int>(arguments.size())) {
+    emitError(loc) << "the subgraph '" << graph.name() << "' has "
+                   << graph.input_size() << " input(s), " << arguments.size()
+                   << " given";
+    return false;
+  }
+  // The subgraph sees the enclosing scope; its own names end with it.
+  llvm::StringMap<Value> outerValues = values;
+  llvm::StringMap<ElementsAttr> outerConstants = constants;
+  auto restore = llvm::make_scope_exit([&] {
+    values = std::move(outerValues);
+    constants = std::move(outerConstants);
+  });
+  for (auto [input, argument] : llvm::zip(graph.input(), arguments)) {
+    values[input.name()] = argument;
+    if (auto constant = argument.getDefiningOp<ConstantOp>())
+      constants[input.name()] = constant.getValue();
+    else
+      constants.erase(input.name());
+  }
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    ElementsAttr value = readInitializer(tensor);
     if (!value) {
-      error = "initializer '" + tensor.name() + "': " + tensorError;
+      emitError(loc) << error;
       return false;
     }
     constants[tensor.name()] = value;
+    values.erase(tensor.name());
+  }
+  for (int i = 0; i < graph.node_size(); ++i)
+    if (!importNode(graph.node(i), i))
+      return false;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    auto found = values.find(output.name());
+    if (found != values.end()) {
+      results.push_back(found->second);
+      continue;
+    }
+    auto constant = constants.find(output.name());
+    if (constant == constants.end()) {
+      emitError(loc) << "output '" << output.name() << "' of the subgraph '"
+                     << graph.name() << "' is never computed";
+      return false;
+    }
+    results.push_back(builder.create<ConstantOp>(loc, constant->second));
   }
   return true;
 }
@@ -373,6 +450,11 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
   NodeImporter importer(node, domainOpsets.lookup(tableDomain(node.domain())),
                         builder, loc, std::move(inputs),
                         std::move(constantInputs));
+  auto subgraphs = [&](const onnx::GraphProto &graph, ArrayRef<Value> arguments,
+                       SmallVectorImpl<Value> &results) {
+    return success(importSubgraph(graph, arguments, results, loc));
+  };
+  importer.importSubgraph = subgraphs;
   if (failed(entry->import(importer)) || importer.hadError())
     return false;
   for (size_t i = 0; i < importer.numOutputs(); ++i) {

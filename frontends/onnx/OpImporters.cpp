@@ -8,6 +8,7 @@
 #include "frontends/onnx/NodeImporter.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -198,8 +199,6 @@ template <typename PoolOp> LogicalResult importPool(NodeImporter &n) {
   if (kernel.empty() ||
       xType.getRank() != static_cast<int64_t>(kernel.size()) + 2)
     return n.fail("kernel_shape must give one size per spatial dimension");
-  if (n.attrInt("storage_order", 0) != 0)
-    return n.fail("storage_order=1 is not supported");
   auto window = readWindow(n, xType.getShape(), kernel);
   if (failed(window))
     return failure();
@@ -214,6 +213,161 @@ template <typename PoolOp> LogicalResult importPool(NodeImporter &n) {
     attrs.push_back(b.getNamedAttr(
         "count_include_pad", b.getBoolAttr(n.attrInt("count_include_pad", 0))));
   n.setOutput(0, n.build<PoolOp>(n.input(0), attrs));
+  return success();
+}
+
+/// MaxPool's Indices output: each window's elements gathered through a
+/// constant table, the first maximum's position picked by arg_max, and its
+/// index over the whole tensor (row-major, or column-major over the spatial
+/// dims with storage_order=1) read from a second table. `pooled` is Y.
+static Value maxPoolIndices(NodeImporter &n, Value pooled,
+                            ArrayRef<int64_t> kernel, const Window &window) {
+  auto xType = n.inputType(0);
+  auto yType = cast<RankedTensorType>(pooled.getType());
+  if (!isa<FloatType>(xType.getElementType())) {
+    (void)n.fail("the Indices output needs a floating-point X");
+    return nullptr;
+  }
+  size_t rank = kernel.size();
+  int64_t batch = xType.getDimSize(0), channels = xType.getDimSize(1);
+  ArrayRef<int64_t> inSizes = xType.getShape().drop_front(2);
+  ArrayRef<int64_t> outSizes = yType.getShape().drop_front(2);
+  int64_t pixels = product(inSizes), points = product(outSizes),
+          taps = product(kernel);
+  bool columnMajor = n.attrInt("storage_order", 0) != 0;
+  std::vector<double> gatherTable(points * taps), storeTable(points * taps),
+      valid(points * taps);
+  SmallVector<int64_t> out(rank), tap(rank), at(rank);
+  for (int64_t p = 0; p < points; ++p) {
+    auto unflatten = [](int64_t flat, ArrayRef<int64_t> sizes,
+                        SmallVectorImpl<int64_t> &coords) {
+      for (int64_t i = sizes.size() - 1; i >= 0; --i) {
+        coords[i] = flat % sizes[i];
+        flat /= sizes[i];
+      }
+    };
+    unflatten(p, outSizes, out);
+    for (int64_t k = 0; k < taps; ++k) {
+      unflatten(k, kernel, tap);
+      bool inside = true;
+      for (size_t i = 0; i < rank; ++i) {
+        at[i] = out[i] * window.strides[i] - window.pads[i] +
+                tap[i] * window.dilations[i];
+        inside &= at[i] >= 0 && at[i] < inSizes[i];
+      }
+      int64_t rowMajor = 0, colMajor = 0;
+      for (size_t i = 0; i < rank; ++i)
+        rowMajor = rowMajor * inSizes[i] + at[i];
+      for (int64_t i = rank - 1; i >= 0; --i)
+        colMajor = colMajor * inSizes[i] + at[i];
+      gatherTable[p * taps + k] = inside ? rowMajor : 0;
+      storeTable[p * taps + k] =
+          inside ? (columnMajor ? colMajor : rowMajor) : 0;
+      valid[p * taps + k] = inside;
+    }
+  }
+  auto i64 = n.builder.getI64Type();
+  Value flat = n.reshape(n.input(0), {batch, channels, pixels});
+  Value gathered = n.build<GatherOp>(
+      {flat,
+       n.constantOf(RankedTensorType::get({points * taps}, i64), gatherTable)},
+      n.attr("axis", n.builder.getI64IntegerAttr(2)));
+  Value windows = n.reshape(gathered, {batch, channels, points, taps});
+  Value inside = n.constantOf(
+      RankedTensorType::get({points, taps}, n.builder.getI1Type()), valid);
+  windows = n.build<SelectOp>(
+      {inside, windows,
+       n.scalarLike(windows, -std::numeric_limits<double>::infinity())});
+  Value first = n.build<ArgMaxOp>(
+      windows, {n.attr("axis", n.builder.getI64IntegerAttr(3)),
+                n.attr("keepdims", n.builder.getBoolAttr(true)),
+                n.attr("select_last_index", n.builder.getBoolAttr(false))});
+  Value stores = n.build<AddOp>(
+      {n.constantOf(RankedTensorType::get({1, 1, points, taps}, i64),
+                    storeTable),
+       n.constantOf(RankedTensorType::get({batch, channels, 1, 1}, i64),
+                    std::vector<double>(batch * channels, 0.0))});
+  Value index = n.build<GatherElementsOp>(
+      {stores, first}, n.attr("axis", n.builder.getI64IntegerAttr(3)));
+  // Plus the offset of the (batch, channel) plane.
+  std::vector<double> planes(batch * channels);
+  for (int64_t plane = 0; plane < batch * channels; ++plane)
+    planes[plane] = double(plane * pixels);
+  index = n.build<AddOp>(
+      {index, n.constantOf(RankedTensorType::get({batch, channels, 1, 1}, i64),
+                           planes)});
+  return n.reshape(index, yType.getShape());
+}
+
+LogicalResult importMaxPool(NodeImporter &n) {
+  if (failed(importPool<MaxPoolOp>(n)))
+    return failure();
+  if (!n.wantsOutput(1))
+    return success();
+  Value pooled = n.results()[0];
+  if (!pooled)
+    return failure();
+  auto kernel = n.attrInts("kernel_shape", {});
+  auto window = readWindow(n, n.inputType(0).getShape(), kernel);
+  if (failed(window))
+    return failure();
+  n.setOutput(1, maxPoolIndices(n, pooled, kernel, *window));
+  return success();
+}
+
+/// MaxUnpool: X scattered to the flat positions its indices give in the
+/// unpooled shape, zeros elsewhere; a larger output_shape pads with zeros
+/// at the end of each dim, as the ONNX reference does.
+LogicalResult importMaxUnpool(NodeImporter &n) {
+  auto xType = n.inputType(0);
+  auto kernel = n.attrInts("kernel_shape", {});
+  size_t rank = kernel.size();
+  if (kernel.empty() || xType.getRank() != static_cast<int64_t>(rank) + 2)
+    return n.fail("kernel_shape must give one size per spatial dimension");
+  if (n.inputType(1).getShape() != xType.getShape() ||
+      !n.inputType(1).getElementType().isInteger(64))
+    return n.fail("I must be int64 indices of X's shape");
+  auto strides = n.attrInts("strides", std::vector<int64_t>(rank, 1));
+  auto pads = n.attrInts("pads", std::vector<int64_t>(2 * rank, 0));
+  if (strides.size() != rank || pads.size() != 2 * rank)
+    return n.fail("strides or pads do not match the kernel rank");
+  ShapeVec unpooled(xType.getShape().take_front(2));
+  for (size_t i = 0; i < rank; ++i)
+    unpooled.push_back((xType.getDimSize(i + 2) - 1) * strides[i] -
+                       (pads[i] + pads[rank + i]) + kernel[i]);
+  if (llvm::any_of(unpooled, [](int64_t d) { return d < 1; }))
+    return n.fail("the unpooled shape is empty");
+  int64_t total = product(unpooled), count = xType.getNumElements();
+  auto flatType = RankedTensorType::get({total}, xType.getElementType());
+  Value zeros = n.constant(DenseElementsAttr::get(
+      flatType, n.builder.getZeroAttr(xType.getElementType())));
+  Value y = n.build<ScatterElementsOp>(
+      {zeros, n.reshape(n.input(1), {count}), n.reshape(n.input(0), {count})},
+      {n.attr("axis", n.builder.getI64IntegerAttr(0)),
+       n.attr("reduction", n.builder.getStringAttr("none"))});
+  y = n.reshape(y, unpooled);
+  if (n.hasInput(2)) {
+    auto shape = n.requireInts(2, "MaxUnpool's output_shape");
+    if (!shape)
+      return failure();
+    if (shape->size() != unpooled.size())
+      return n.fail("output_shape must have X's rank");
+    for (size_t d = 0; d < unpooled.size(); ++d) {
+      int64_t extra = (*shape)[d] - unpooled[d];
+      if (extra < 0)
+        return n.fail("output_shape is smaller than the unpooled shape");
+      if (extra == 0)
+        continue;
+      ShapeVec padShape(cast<RankedTensorType>(y.getType()).getShape());
+      padShape[d] = extra;
+      Value padding = n.constant(DenseElementsAttr::get(
+          RankedTensorType::get(padShape, xType.getElementType()),
+          n.builder.getZeroAttr(xType.getElementType())));
+      y = n.build<ConcatOp>({y, padding},
+                            n.attr("axis", n.builder.getI64IntegerAttr(d)));
+    }
+  }
+  n.setOutput(0, y);
   return success();
 }
 
@@ -726,7 +880,8 @@ llvm::ArrayRef<OpImporterEntry> coreOpImporters() {
       {"Max", 6, 1, importVariadic<MaxOp>},
       {"LpNormalization", 1, 1, importLpNormalization},
       {"LpPool", 11, 1, importLpPool},
-      {"MaxPool", 1, 1, importPool<MaxPoolOp>},
+      {"MaxPool", 1, 1, importMaxPool},
+      {"MaxUnpool", 9, 2, importMaxUnpool},
       {"Mean", 6, 1, importMean},
       {"Min", 6, 1, importVariadic<MinOp>},
       {"Mul", 6, 2, importBinary<MulOp>},
@@ -754,7 +909,8 @@ llvm::ArrayRef<OpImporterEntry> opImporters() {
          {coreOpImporters(), elementwiseOpImporters(), reductionOpImporters(),
           shapeOpImporters(), spatialOpImporters(), recurrentOpImporters(),
           quantizationOpImporters(), attentionOpImporters(),
-          samplingOpImporters(), signalOpImporters(), trainingOpImporters()})
+          samplingOpImporters(), signalOpImporters(), trainingOpImporters(),
+          controlFlowOpImporters()})
       entries.insert(entries.end(), part.begin(), part.end());
     llvm::sort(entries, [](const OpImporterEntry &a, const OpImporterEntry &b) {
       return StringRef(a.opType) < StringRef(b.opType);

@@ -139,6 +139,45 @@ LogicalResult importCumSum(NodeImporter &n) {
   return success();
 }
 
+/// CumProd: the product of the elements each output takes along the axis
+/// (those before it, or after it with reverse; itself unless exclusive),
+/// written as a [.., L, L, ..] select of x or 1 under a constant triangular
+/// mask and a reduce_prod over the second L.
+LogicalResult importCumProd(NodeImporter &n) {
+  auto axis = n.requireInts(1, "axis");
+  if (!axis)
+    return failure();
+  if (axis->size() != 1)
+    return n.fail("axis must hold one value");
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  auto normalized = normalizedAxis(n, (*axis)[0], rank);
+  if (failed(normalized))
+    return failure();
+  int64_t a = *normalized, length = type.getDimSize(a);
+  constexpr int64_t kMaxLength = 4096;
+  if (length > kMaxLength)
+    return n.fail("an axis longer than " + std::to_string(kMaxLength) +
+                  " is not supported");
+  bool exclusive = n.attrInt("exclusive", 0), reverse = n.attrInt("reverse", 0);
+  // mask[i][j]: output i takes element j.
+  std::vector<double> mask(length * length);
+  for (int64_t i = 0; i < length; ++i)
+    for (int64_t j = 0; j < length; ++j)
+      mask[i * length + j] =
+          reverse ? (exclusive ? j > i : j >= i) : (exclusive ? j < i : j <= i);
+  ShapeVec maskShape = {length, length};
+  maskShape.append(rank - a - 1, 1);
+  Value taken = n.constantOf(
+      RankedTensorType::get(maskShape, n.builder.getI1Type()), mask);
+  ShapeVec spread(type.getShape());
+  spread.insert(spread.begin() + a, 1); // [.., 1 (i), L (j), ..]
+  Value values = n.reshape(n.input(0), spread);
+  Value factors = n.build<SelectOp>({taken, values, n.scalarLike(values, 1.0)});
+  n.setOutput(0, reduce<ReduceProdOp>(n, factors, {a + 1}, false));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax, LogSoftmax, Hardmax
 //===----------------------------------------------------------------------===//
@@ -513,6 +552,65 @@ LogicalResult importInstanceNorm(NodeImporter &n) {
   return success();
 }
 
+/// GroupNormalization: statistics over each group of C / G channels and
+/// the spatial dims; scale and bias per channel (opset 21) or per group
+/// (opset 18), in stash_type's precision (float32 by default).
+LogicalResult importGroupNorm(NodeImporter &n) {
+  Value x = n.input(0);
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  Type elementType = type.getElementType();
+  if (rank < 3 || !isa<FloatType>(elementType))
+    return n.fail("X must be a floating-point tensor of rank 3 or more");
+  int64_t groups = n.attrInt("num_groups", 0);
+  int64_t batch = type.getDimSize(0), channels = type.getDimSize(1);
+  if (groups < 1 || channels % groups != 0)
+    return n.fail("num_groups must divide the channels");
+  int64_t perGroup = channels / groups;
+  int64_t paramSize = n.opset >= 21 ? channels : groups;
+  for (size_t i = 1; i <= 2; ++i)
+    if (n.inputType(i).getShape() != ArrayRef<int64_t>{paramSize})
+      return n.fail(std::string(i == 1 ? "scale" : "bias") + " must be [" +
+                    std::to_string(paramSize) + "]");
+  Type stash =
+      convertElementType(n.attrInt("stash_type", 1), *n.builder.getContext());
+  if (!stash || !isa<FloatType>(stash))
+    return n.fail("stash_type must be a floating-point type");
+  ShapeVec grouped = {batch, groups, -1};
+  int64_t spatial = product(type.getShape().drop_front(2));
+  grouped[2] = perGroup * spatial;
+  Value g = n.cast(n.reshape(x, grouped), stash);
+  Value mean = reduce<ReduceMeanOp>(n, g, {2}, true);
+  Value centered = n.build<SubOp>({g, mean});
+  Value variance =
+      reduce<ReduceMeanOp>(n, n.build<MulOp>({centered, centered}), {2}, true);
+  Value normalized = n.build<DivOp>(
+      {centered, n.build<SqrtOp>(n.build<AddOp>(
+                     {variance, n.scalarLike(variance, n.attrFloat("epsilon",
+                                                                   1e-5f))}))});
+  normalized =
+      n.cast(n.reshape(normalized, ShapeVec(type.getShape())), elementType);
+  auto perChannel = [&](Value param) {
+    if (paramSize == groups && groups != channels) {
+      std::vector<double> owner(channels);
+      for (int64_t c = 0; c < channels; ++c)
+        owner[c] = double(c / perGroup);
+      param = n.build<GatherOp>(
+          {param, n.constantOf(
+                      RankedTensorType::get({channels}, n.builder.getI64Type()),
+                      owner)},
+          n.attr("axis", n.builder.getI64IntegerAttr(0)));
+    }
+    ShapeVec shape = {channels};
+    shape.append(rank - 2, 1);
+    return n.reshape(param, shape);
+  };
+  n.setOutput(
+      0, n.build<AddOp>({n.build<MulOp>({normalized, perChannel(n.input(1))}),
+                         perChannel(n.input(2))}));
+  return success();
+}
+
 LogicalResult importMeanVarianceNorm(NodeImporter &n) {
   Value x = n.input(0);
   auto axes = n.attrInts("axes", {0, 2, 3});
@@ -606,14 +704,94 @@ LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
   return success();
 }
 
+/// Det: Gaussian elimination with partial pivoting, unrolled over the n
+/// columns and batched over the leading dims. Each step moves the row with
+/// the largest magnitude in the column to the top (a swap written as adds of
+/// one-hot rows, flipping the sign), multiplies the determinant by the
+/// pivot, and eliminates below it. A zero pivot (a zero column) gives 0.
+LogicalResult importDet(NodeImporter &n) {
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 2 || type.getDimSize(rank - 1) != type.getDimSize(rank - 2))
+    return n.fail("X must be [*, M, M]");
+  if (!isa<FloatType>(type.getElementType()))
+    return n.fail("X must be a floating-point tensor");
+  int64_t size = type.getDimSize(rank - 1);
+  ArrayRef<int64_t> batchDims = type.getShape().drop_back(2);
+  int64_t batch = product(batchDims);
+  if (size == 0 || batch == 0)
+    return n.fail("empty matrices are not supported");
+  Type elementType = type.getElementType();
+  auto i64 = n.builder.getI64Type();
+  Value matrix = n.reshape(n.input(0), {batch, size, size});
+  Value det = n.constantOf(RankedTensorType::get({batch, 1, 1}, elementType),
+                           std::vector<double>(batch, 1.0));
+  auto sum1 = [&](Value v) {
+    return n.build<ReduceSumOp>(
+        v, {axesAttr(n, {1}), n.attr("keepdims", n.builder.getBoolAttr(true))});
+  };
+  for (int64_t m = size; m >= 1; --m) {
+    // matrix is the trailing [batch, m, m] block still to eliminate.
+    Value column = n.reshape(n.sliceAxis(matrix, 2, 0, 1), {batch, m});
+    if (m > 1) {
+      Value pivotRow = n.build<ArgMaxOp>(
+          n.build<AbsOp>(column),
+          {n.attr("axis", n.builder.getI64IntegerAttr(1)),
+           n.attr("keepdims", n.builder.getBoolAttr(true)),
+           n.attr("select_last_index", n.builder.getBoolAttr(false))});
+      std::vector<double> rows(m);
+      for (int64_t r = 0; r < m; ++r)
+        rows[r] = double(r);
+      Value isPivot = n.build<EqualOp>(
+          {pivotRow, n.constantOf(RankedTensorType::get({1, m}, i64), rows)});
+      Value pick = n.reshape(n.cast(isPivot, elementType), {batch, m, 1});
+      std::vector<double> topOneHot(m, 0.0);
+      topOneHot[0] = 1.0;
+      Value top = n.constantOf(RankedTensorType::get({1, m, 1}, elementType),
+                               topOneHot);
+      Value pivotValues = sum1(n.build<MulOp>({pick, matrix})); // [b, 1, m]
+      Value topValues = n.sliceAxis(matrix, 1, 0, 1);           // [b, 1, m]
+      Value change = n.build<SubOp>({pivotValues, topValues});
+      matrix = n.build<AddOp>(
+          {matrix, n.build<SubOp>({n.build<MulOp>({top, change}),
+                                   n.build<MulOp>({pick, change})})});
+      Value swapped =
+          n.build<NotEqualOp>({pivotRow, n.scalarLike(pivotRow, 0)});
+      det = n.build<MulOp>(
+          {det, n.reshape(n.build<SelectOp>({swapped, n.scalarLike(det, -1.0),
+                                             n.scalarLike(det, 1.0)}),
+                          {batch, 1, 1})});
+    }
+    Value pivot = n.sliceAxis(n.sliceAxis(matrix, 1, 0, 1), 2, 0, 1);
+    det = n.build<MulOp>({det, pivot});
+    if (m == 1)
+      break;
+    // Rows below: minus factor times the pivot row; a zero pivot has only
+    // zeros below it (it is the column's largest magnitude).
+    Value zero = n.build<EqualOp>({pivot, n.scalarLike(pivot, 0.0)});
+    Value safePivot =
+        n.build<SelectOp>({zero, n.scalarLike(pivot, 1.0), pivot});
+    Value below = n.sliceAxis(matrix, 1, 1, m - 1); // [b, m-1, m]
+    Value factors = n.build<DivOp>({n.sliceAxis(below, 2, 0, 1), safePivot});
+    Value pivotRest = n.sliceAxis(n.sliceAxis(matrix, 1, 0, 1), 2, 1, m - 1);
+    matrix = n.build<SubOp>({n.sliceAxis(below, 2, 1, m - 1),
+                             n.build<MulOp>({factors, pivotRest})});
+  }
+  n.setOutput(0, n.reshape(det, ShapeVec(batchDims)));
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> reductionOpImporters() {
   static const OpImporterEntry table[] = {
       {"ArgMax", 1, 1, importArgReduce<ArgMaxOp>},
       {"ArgMin", 1, 1, importArgReduce<ArgMinOp>},
+      {"CumProd", 26, 2, importCumProd},
       {"CumSum", 11, 2, importCumSum},
+      {"Det", 11, 1, importDet},
       {"Einsum", 12, 1, importEinsum},
+      {"GroupNormalization", 18, 3, importGroupNorm},
       {"Hardmax", 1, 1, importSoftmaxFamily<2>},
       {"InstanceNormalization", 6, 3, importInstanceNorm},
       {"LayerNormalization", 17, 2, importLayerNorm},

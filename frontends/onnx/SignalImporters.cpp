@@ -1,4 +1,4 @@
-//===- SignalImporters.cpp - DFT, STFT ------------------------------------===//
+//===- SignalImporters.cpp - DFT, STFT, MelWeightMatrix -------------------===//
 //
 // With static shapes a discrete Fourier transform of length L is a product
 // with constant cosine and sine tables: O(L^2) where an FFT is O(L log L),
@@ -9,6 +9,8 @@
 // Follows numpy.fft as the ONNX reference uses it:
 // the signal is cut or zero-padded to L, onesided keeps L/2 + 1 bins, and
 // the onesided inverse is numpy's irfft (a real signal from half a spectrum).
+// MelWeightMatrix depends on its scalar inputs only: it is computed while
+// importing, step by step in the precision the ONNX reference computes it.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeImporter.h"
@@ -270,11 +272,87 @@ LogicalResult importSTFT(NodeImporter &n) {
   return success();
 }
 
+/// Python's float floor division (a // b), which numpy follows.
+double floorDivide(double a, double b) {
+  double mod = std::fmod(a, b);
+  double quotient = (a - mod) / b;
+  if (mod != 0 && ((b < 0) != (mod < 0)))
+    quotient -= 1.0;
+  double floored = std::floor(quotient);
+  if (quotient - floored > 0.5)
+    floored += 1.0;
+  return floored;
+}
+
+LogicalResult importMelWeightMatrix(NodeImporter &n) {
+  std::optional<int64_t> melBins = scalarInput(n, 0, "num_mel_bins");
+  std::optional<int64_t> dftLength = scalarInput(n, 1, "dft_length");
+  std::optional<int64_t> sampleRate = scalarInput(n, 2, "sample_rate");
+  if (!melBins || !dftLength || !sampleRate)
+    return failure();
+  std::optional<double> lower = constantScalar(n, 3),
+                        upper = constantScalar(n, 4);
+  if (!lower)
+    return n.failNotConstant(3, "lower_edge_hertz");
+  if (!upper)
+    return n.failNotConstant(4, "upper_edge_hertz");
+  if (*melBins < 1 || *dftLength < 1 || *sampleRate < 1)
+    return n.fail("num_mel_bins, dft_length and sample_rate must be positive");
+  Type outputType = convertElementType(n.attrInt("output_datatype", 1),
+                                       *n.builder.getContext());
+  if (!outputType || !isa<FloatType>(outputType))
+    return n.fail("output_datatype must be a floating-point type");
+  // The edges' arithmetic is in their type (float32 rounds each step), the
+  // bins' in double, as numpy computes them.
+  bool single = n.inputType(3).getElementType().isF32();
+  auto round = [&](double v) { return single ? double(float(v)) : v; };
+  auto toMel = [&](double hertz) {
+    double ratio = round(hertz / 700.0);
+    double log = single ? double(std::log1p(float(ratio))) : std::log1p(ratio);
+    return round(round(2595.0 * log) / std::log(10.0));
+  };
+  double lowMel = toMel(*lower), highMel = toMel(*upper);
+  double melStep = round((highMel - lowMel) / double(*melBins + 2));
+  int64_t spectrumBins = *dftLength / 2 + 1;
+  std::vector<int64_t> edges(*melBins + 2);
+  for (int64_t k = 0; k < *melBins + 2; ++k) {
+    double mel = double(k) * melStep + lowMel;
+    double hertz = 700.0 * std::expm1(mel / 2595.0 * std::log(10.0));
+    edges[k] = static_cast<int64_t>(
+        floorDivide(double(*dftLength + 1) * hertz, double(*sampleRate)));
+  }
+  for (int64_t edge : edges)
+    if (edge < 0 || edge >= spectrumBins)
+      return n.fail("the mel edges fall outside the " +
+                    std::to_string(spectrumBins) +
+                    " spectrum bins (check the edge frequencies against "
+                    "the sample rate)");
+  std::vector<double> weights(spectrumBins * *melBins, 0.0);
+  auto at = [&](int64_t bin, int64_t mel) -> double & {
+    return weights[bin * *melBins + mel];
+  };
+  for (int64_t i = 0; i < *melBins; ++i) {
+    int64_t low = edges[i], center = edges[i + 1], high = edges[i + 2];
+    if (center == low)
+      at(center, i) = 1.0;
+    else
+      for (int64_t j = low; j <= center; ++j)
+        at(j, i) = double(j - low) / double(center - low);
+    for (int64_t j = center; j < high; ++j)
+      at(j, i) = double(high - j) / double(high - center);
+  }
+  n.setOutput(0, n.constantOf(RankedTensorType::get({spectrumBins, *melBins},
+                                                    outputType),
+                              weights));
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> dlc::signalOpImporters() {
   static const OpImporterEntry table[] = {
       {"DFT", 17, 1, importDFT},
+      {"MelWeightMatrix", 17, 5, importMelWeightMatrix},
       {"STFT", 17, 2, importSTFT},
   };
   return table;
