@@ -42,6 +42,12 @@ namespace {
 
 bool isFusionRoot(Operation *op) { return op->hasAttr("dlc.fusion_root"); }
 
+/// Per tiled kernel: producers fused into the tile loop (fills and
+/// destinations aside), and of those, ones with several users, which fusion
+/// recomputes.
+constexpr int kMaxFusedProducers = 32;
+constexpr int kMaxRecomputedProducers = 4;
+
 /// Whether `producer` belongs to the kernel whose ops so far carry
 /// `locations`: a fill, the op whose result a kernel op updates in place (a
 /// group's anchor, a mean's sum), or an op at one of those locations.
@@ -150,10 +156,25 @@ struct TileFusedGroupsPass
     SmallVector<Location> locations = {root->getLoc()};
     scf::SCFTileAndFuseOptions options;
     options.tilingOptions.setTileSizes(tileSizes);
+    // An importer's composite (GridSample, Det, ...) lowers to many linalg
+    // ops at one location, sharing values: fusing every producer with
+    // several users recomputes it per user, and nested diamonds multiply
+    // that exponentially. A kernel recomputes a few such producers (a
+    // softmax's row max) and takes a bounded number in all; past that, a
+    // producer stays a kernel of its own, read through memory.
+    int recomputed = 0, taken = 0;
     options.setFusionControlFn(
         [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
           Operation *op = producer.getOwner();
           bool fuse = fuseProducers && inKernel(op, locations, isDestination);
+          if (fuse && !isDestination && !isa<linalg::FillOp>(op)) {
+            bool shared = !producer.hasOneUse();
+            if (taken >= kMaxFusedProducers ||
+                (shared && recomputed >= kMaxRecomputedProducers))
+              fuse = false;
+            else
+              recomputed += shared, ++taken;
+          }
           if (fuse && !llvm::is_contained(locations, op->getLoc()))
             locations.push_back(op->getLoc());
           return std::make_tuple(fuse, false);

@@ -110,3 +110,55 @@ func.func @small_epilogue(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tenso
   }
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+// One importer composite (every op at the node's location) whose values are
+// shared: fusing each shared producer into every user would recompute it per
+// user, 2^12 times here. A few are recomputed; the rest stay kernels of
+// their own ahead of the tile loop.
+// CHECK-LABEL: func @shared_values
+// CHECK: linalg.generic
+// CHECK: scf.for
+// CHECK: linalg.generic
+// CHECK: return
+func.func @shared_values(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %a0 = dlc.exp %x : tensor<64x64xf32> loc("composite")
+  %s1 = dlc.sin %a0 : tensor<64x64xf32> loc("composite")
+  %c1 = dlc.cos %a0 : tensor<64x64xf32> loc("composite")
+  %a1 = dlc.add %s1, %c1 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s2 = dlc.sin %a1 : tensor<64x64xf32> loc("composite")
+  %c2 = dlc.cos %a1 : tensor<64x64xf32> loc("composite")
+  %a2 = dlc.add %s2, %c2 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s3 = dlc.sin %a2 : tensor<64x64xf32> loc("composite")
+  %c3 = dlc.cos %a2 : tensor<64x64xf32> loc("composite")
+  %a3 = dlc.add %s3, %c3 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s4 = dlc.sin %a3 : tensor<64x64xf32> loc("composite")
+  %c4 = dlc.cos %a3 : tensor<64x64xf32> loc("composite")
+  %a4 = dlc.add %s4, %c4 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s5 = dlc.sin %a4 : tensor<64x64xf32> loc("composite")
+  %c5 = dlc.cos %a4 : tensor<64x64xf32> loc("composite")
+  %a5 = dlc.add %s5, %c5 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s6 = dlc.sin %a5 : tensor<64x64xf32> loc("composite")
+  %c6 = dlc.cos %a5 : tensor<64x64xf32> loc("composite")
+  %a6 = dlc.add %s6, %c6 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s7 = dlc.sin %a6 : tensor<64x64xf32> loc("composite")
+  %c7 = dlc.cos %a6 : tensor<64x64xf32> loc("composite")
+  %a7 = dlc.add %s7, %c7 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s8 = dlc.sin %a7 : tensor<64x64xf32> loc("composite")
+  %c8 = dlc.cos %a7 : tensor<64x64xf32> loc("composite")
+  %a8 = dlc.add %s8, %c8 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s9 = dlc.sin %a8 : tensor<64x64xf32> loc("composite")
+  %c9 = dlc.cos %a8 : tensor<64x64xf32> loc("composite")
+  %a9 = dlc.add %s9, %c9 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s10 = dlc.sin %a9 : tensor<64x64xf32> loc("composite")
+  %c10 = dlc.cos %a9 : tensor<64x64xf32> loc("composite")
+  %a10 = dlc.add %s10, %c10 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s11 = dlc.sin %a10 : tensor<64x64xf32> loc("composite")
+  %c11 = dlc.cos %a10 : tensor<64x64xf32> loc("composite")
+  %a11 = dlc.add %s11, %c11 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  %s12 = dlc.sin %a11 : tensor<64x64xf32> loc("composite")
+  %c12 = dlc.cos %a11 : tensor<64x64xf32> loc("composite")
+  %a12 = dlc.add %s12, %c12 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
+  return %a12 : tensor<64x64xf32>
+}
