@@ -168,7 +168,7 @@ TEST(OnnxImporter, ListsEveryUnsupportedNode) {
     for (float v : kWeights)
       t.add_float_data(v);
   });
-  for (const char *op : {"Unique", "Det"}) {
+  for (const char *op : {"Unique", "TfIdfVectorizer"}) {
     onnx::NodeProto *node = model.mutable_graph()->add_node();
     node->set_op_type(op);
     node->set_name(std::string("my_") + op);
@@ -179,9 +179,10 @@ TEST(OnnxImporter, ListsEveryUnsupportedNode) {
       << model.SerializeAsString();
   Imported imported(dir + "/model.onnx");
   EXPECT_FALSE(imported.module);
-  EXPECT_EQ(imported.error, "2 node(s) use ops dlc does not support:\n"
-                            "  node 'my_Unique': Unique, opset 13\n"
-                            "  node 'my_Det': Det, opset 13");
+  EXPECT_EQ(imported.error,
+            "2 node(s) use ops dlc does not support:\n"
+            "  node 'my_Unique': Unique, opset 13\n"
+            "  node 'my_TfIdfVectorizer': TfIdfVectorizer, opset 13");
 }
 
 TEST(OnnxImporter, RefusesAnOpsetNewerThanItKnows) {
@@ -200,6 +201,46 @@ TEST(OnnxImporter, RefusesAnOpsetNewerThanItKnows) {
   writeBytes(dir + "/model.onnx", model.SerializeAsString());
   Imported newest(dir + "/model.onnx");
   EXPECT_TRUE(newest.module) << newest.error;
+}
+
+TEST(OnnxImporter, LooksOpsUpByDomain) {
+  std::string dir = tempDir("domains");
+  auto model = addModel([](onnx::TensorProto &t) {
+    for (float v : kWeights)
+      t.add_float_data(v);
+  });
+  // An Add of another domain is not ONNX's Add.
+  model.mutable_graph()->mutable_node(0)->set_domain("com.example");
+  auto *example = model.add_opset_import();
+  example->set_domain("com.example");
+  example->set_version(1);
+  writeBytes(dir + "/model.onnx", model.SerializeAsString());
+  Imported foreign(dir + "/model.onnx");
+  EXPECT_FALSE(foreign.module);
+  EXPECT_EQ(foreign.error, "1 node(s) use ops dlc does not support:\n"
+                           "  node 'add_weights': com.example.Add, opset 1");
+  // A model of the training domain's ops only needs no default opset.
+  model.mutable_graph()->mutable_node(0)->set_domain(
+      "ai.onnx.preview.training");
+  model.mutable_graph()->mutable_node(0)->set_op_type("Adam");
+  model.clear_opset_import();
+  auto *training = model.add_opset_import();
+  training->set_domain("ai.onnx.preview.training");
+  training->set_version(1);
+  writeBytes(dir + "/model.onnx", model.SerializeAsString());
+  Imported adam(dir + "/model.onnx");
+  // The node reaches Adam's importer, which reports (as a diagnostic at the
+  // node) that Adam needs 6 inputs, not 2.
+  EXPECT_FALSE(adam.module);
+  EXPECT_EQ(adam.error, "import failed");
+  // A default-domain node still needs the default opset.
+  model.mutable_graph()->mutable_node(0)->set_domain("");
+  model.mutable_graph()->mutable_node(0)->set_op_type("Add");
+  writeBytes(dir + "/model.onnx", model.SerializeAsString());
+  Imported noOpset(dir + "/model.onnx");
+  EXPECT_FALSE(noOpset.module);
+  EXPECT_EQ(noOpset.error,
+            "the model imports no opset of the default ONNX domain");
 }
 
 } // namespace

@@ -117,27 +117,38 @@ newest), written out by tools/conformance/write_wheel_node_cases.py.
 
 How dlc treats ONNX models:
 - Element types: float32, float64, float16, int8/16/32/64, uint8/16/32/64,
-  bool (unsigned division and remainder up to 32 bits). bfloat16, strings,
-  sequences and optionals are refused with a message naming the input or
-  node.
+  bool. bfloat16, float8, 4-bit types, strings, sequences and optionals are
+  refused with a message naming the input or node. Empty tensors of any
+  shape cross the library boundary.
 - Shapes are static. A shape, axes, size, TopK's `k` or window length that a
   model gives as a graph *input* must be known when compiling: bind it with
   `dlc compile --bind-input NAME=FILE` (the error names the graph inputs to
   bind). Shape computations over static shapes (Shape, Gather, Concat, Cast
   ...) are folded while importing.
-- Ops whose output shape depends on input values (NonZero; Unique, Compress,
-  NonMaxSuppression are not supported) are computed at compile time when
-  their input is known, and refused otherwise.
+- Ops whose output shape depends on input values (NonZero, Compress; Unique
+  and NonMaxSuppression are not supported) are computed at compile time when
+  their input is known, and refused otherwise; so is MelWeightMatrix, a
+  function of its scalar inputs.
+- Control flow is resolved while importing: an If whose condition is known
+  at compile time becomes its branch, a Loop with a known trip count and
+  known conditions and a Scan are unrolled (up to 4096 iterations), their
+  bodies imported inline. A condition computed from run-time data is
+  refused.
 - Quantization ops (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
   MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv) are compositions
   of casts, int32 products and float rescaling; uint8 and int8 values, per
   tensor or per axis.
-- Training-only behaviour (BatchNormalization and Dropout in training mode
-  with a non-zero ratio, the ai.onnx.preview.training optimizers) is refused.
+- Training: BatchNormalization's training mode (opset 14+: batch statistics,
+  updated running statistics) and the ai.onnx.preview.training optimizers
+  (Adagrad, Adam, Momentum) are imported; Dropout in training mode with a
+  non-zero ratio, Bernoulli and the Random* ops draw random numbers and are
+  refused.
 - Composite ops are imported as their ONNX function bodies over dlc ops
   (LayerNormalization, the losses, RNN/GRU/LSTM unrolled over the sequence,
   Resize and Pad as gathers with constant index tables, ConvTranspose as a
-  convolution over the zero-spread input).
+  convolution over the zero-spread input, GridSample and RoiAlign as
+  gathers at computed positions, DFT and STFT as products with cosine and
+  sine tables, Det as unrolled Gaussian elimination with partial pivoting).
 
 An op is *supported* when every case that uses it passes, *partial* when some
 do, *missing* when none do. A case counts for every op in its model.

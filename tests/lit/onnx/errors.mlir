@@ -7,7 +7,7 @@
 
 // NOTSUPPORTED: dlc: error: 2 node(s) use ops dlc does not support:
 // NOTSUPPORTED-NEXT: node 'find_unique': Unique, opset 13
-// NOTSUPPORTED-NEXT: node 'determinant': Det, opset 13
+// NOTSUPPORTED-NEXT: node 'ngrams': TfIdfVectorizer, opset 13
 // NOTSUPPORTED-NOT: ok_relu
 
 // SHAPES: dlc: error: node 'mismatched_add': operand shapes [2,3] and [4] do not broadcast

@@ -39,7 +39,7 @@ for opset in (11, 13):
 save("unsupported", [
     helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
     helper.make_node("Unique", ["r"], ["u"], name="find_unique"),
-    helper.make_node("Det", ["r"], ["y"], name="determinant")],
+    helper.make_node("TfIdfVectorizer", ["r"], ["y"], name="ngrams")],
     [f32("x", [2, 3])], [f32("u", None), f32("y", [])])
 
 # NonZero of a run-time value: its output shape is not known when compiling.
