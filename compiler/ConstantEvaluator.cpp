@@ -32,6 +32,8 @@ std::optional<Values> readConstant(Value value) {
     return std::nullopt;
   Values values{cast<RankedTensorType>(dense.getType()), {}};
   Type elementType = values.type.getElementType();
+  if (isNarrowElementType(elementType)) // their casts saturate, wrap
+    return std::nullopt;
   values.data.reserve(values.type.getNumElements());
   if (isa<FloatType>(elementType)) {
     for (APFloat element : dense.getValues<APFloat>())
@@ -202,6 +204,8 @@ std::optional<std::vector<double>> evaluate(Operation *op,
   ArrayRef<int64_t> shape = resultType.getShape();
   int64_t count = resultType.getNumElements();
   bool isInteger = isa<IntegerType>(resultType.getElementType());
+  if (isNarrowElementType(resultType.getElementType()))
+    return std::nullopt;
   std::vector<double> out(count);
 
   if (auto fn = unaryFunction(op)) {

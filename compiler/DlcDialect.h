@@ -12,7 +12,10 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "compiler/DlcDialect.h.inc"
+
+#define GET_TYPEDEF_CLASSES
 #include "compiler/DlcInterfaces.h.inc"
+#include "compiler/DlcTypes.h.inc"
 
 #define GET_OP_CLASSES
 #include "compiler/DlcOps.h.inc"
@@ -22,6 +25,25 @@ namespace dlc {
 /// unsigned (set by dlc-signless-integers for 64-bit ones, which it cannot
 /// widen).
 constexpr const char kUnsignedAttr[] = "unsigned";
+
+/// A unit attribute on dlc.cast to a float8 type: an overflow gives
+/// infinity or NaN instead of the largest finite value (ONNX saturate=0).
+constexpr const char kNoSaturateAttr[] = "no_saturate";
+
+/// A string attribute on dlc.cast to f8E8M0: "up" (the default), "down" or
+/// "nearest", ONNX's round_mode.
+constexpr const char kRoundModeAttr[] = "round_mode";
+
+/// Element types that arith and LLVM do not compute in (bf16, the float8
+/// types, 4- and 2-bit integers): dlc-expand-narrow-types gives them storage
+/// types before any other graph pass.
+inline bool isNarrowElementType(mlir::Type type) {
+  if (auto integer = mlir::dyn_cast<mlir::IntegerType>(type))
+    return integer.getWidth() > 1 && integer.getWidth() < 8;
+  return type.isBF16() || type.isFloat8E4M3FN() || type.isFloat8E4M3FNUZ() ||
+         type.isFloat8E5M2() || type.isFloat8E5M2FNUZ() ||
+         mlir::isa<Float4E2M1Type, Float8E8M0Type>(type);
+}
 
 /// `axis` (possibly negative, as ONNX allows) as an index in [0, rank); -1
 /// when out of range. Takes the raw attribute value: I64Attr getters return

@@ -10,6 +10,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace dlc;
@@ -21,6 +22,10 @@ void DlcDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "compiler/DlcOps.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "compiler/DlcTypes.cpp.inc"
       >();
 }
 
@@ -204,9 +209,23 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
 LogicalResult CastOp::verify() {
   if (failed(verifyCompatibleShape(getInput().getType(), getType())))
     return emitOpError("changes the shape");
-  if (!getInput().getType().getElementType().isIntOrFloat() ||
-      !getType().getElementType().isIntOrFloat())
+  auto castable = [](Type type) {
+    return type.isIntOrFloat() || isa<Float4E2M1Type, Float8E8M0Type>(type);
+  };
+  if (!castable(getInput().getType().getElementType()) ||
+      !castable(getType().getElementType()))
     return emitOpError("casts only between integer and float types");
+  return success();
+}
+
+LogicalResult BitcastOp::verify() {
+  if (failed(verifyCompatibleShape(getInput().getType(), getType())))
+    return emitOpError("changes the shape");
+  Type from = getInput().getType().getElementType();
+  Type to = getType().getElementType();
+  if (!from.isIntOrFloat() || !to.isIntOrFloat() ||
+      from.getIntOrFloatBitWidth() != to.getIntOrFloatBitWidth())
+    return emitOpError("needs element types of one bit width");
   return success();
 }
 
@@ -686,3 +705,6 @@ Operation *FusedOp::getAnchor() {
 
 #define GET_OP_CLASSES
 #include "compiler/DlcOps.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "compiler/DlcTypes.cpp.inc"

@@ -9,6 +9,7 @@
 #define DLC_OPS_TD
 
 include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/BuiltinAttributes.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
@@ -28,6 +29,33 @@ def Dlc_Dialect : Dialect {
     (PatternKindInterface) that operator fusion reads.
   }];
   let hasConstantMaterializer = 1;
+  let useDefaultTypePrinterParser = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Element types ONNX has and MLIR 19 lacks
+//===----------------------------------------------------------------------===//
+
+class Dlc_Type<string name, string typeMnemonic> : TypeDef<Dlc_Dialect, name> {
+  let mnemonic = typeMnemonic;
+}
+
+def Dlc_Float4E2M1Type : Dlc_Type<"Float4E2M1", "f4E2M1"> {
+  let summary = "ONNX's FLOAT4E2M1: sign, 2 exponent bits (bias 1), 1 mantissa bit";
+  let description = [{
+    Values 0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives; no infinity or
+    NaN. Only casts and data movement take it: dlc-expand-narrow-types
+    stores it in an i8 (the bits in the low four) before any other pass.
+  }];
+}
+
+def Dlc_Float8E8M0Type : Dlc_Type<"Float8E8M0", "f8E8M0"> {
+  let summary = "ONNX's FLOAT8E8M0: an unsigned power of two, 2^(bits - 127)";
+  let description = [{
+    0xFF is NaN; no zero, sign or infinity. Only casts and data movement
+    take it: dlc-expand-narrow-types stores it in an i8 before any other
+    pass.
+  }];
 }
 
 class Dlc_Op<string mnemonic, string kind, list<Trait> traits = []>
@@ -108,6 +136,21 @@ def Dlc_CastOp : Dlc_Op<"cast", "Elementwise"> {
   let description = [{
     Float to integer truncates toward zero (saturating at the type's range);
     integer to float rounds to nearest; any value to i1 is `x != 0`.
+    A cast to a float8 type rounds to nearest even and saturates at the
+    largest finite value, unless the unit attribute `no_saturate` is set:
+    then an overflow gives infinity (float8e5m2) or NaN (the other float8
+    types), as ONNX's Cast with saturate=0.
+  }];
+  let arguments = (ins Dlc_Tensor:$input);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+def Dlc_BitcastOp : Dlc_Op<"bitcast", "Elementwise"> {
+  let summary = "Reinterprets each element's bits as the result's type";
+  let description = [{
+    Both element types have the same bit width (f32 <-> i32, bf16 <-> i16).
   }];
   let arguments = (ins Dlc_Tensor:$input);
   let results = (outs Dlc_Tensor:$result);

@@ -54,6 +54,24 @@ def ShapeInference : Pass<"dlc-shape-inference", "mlir::func::FuncOp"> {
   }];
 }
 
+def ExpandNarrowTypes : Pass<"dlc-expand-narrow-types", "mlir::func::FuncOp"> {
+  let summary = "Give bf16, float8, int4 and int2 values integer storage types";
+  let description = [{
+    bf16 and float8 values become i16 / i8 holding their bits, 4- and 2-bit
+    integers i8 holding their value. A cast from a narrow float decodes its
+    bits to f32 (bf16 by a shift, float8 through a 256-entry table); a cast
+    to one rounds f32 bits to nearest even, float8 saturating at its
+    largest finite value unless the cast is `no_saturate` (then overflow
+    gives infinity for float8e5m2, NaN for the others, as ONNX). A cast to
+    a narrow integer wraps to its width. Data-movement ops (injective ones
+    and select) are only retyped; any other op on narrow floats runs in f32
+    between a decode and a rounding; one on narrow integers is an error at
+    the op. The signature takes storage types (the ABI keeps the narrow
+    dtype, read before this pass); narrow integers cross it in the low bits
+    of a byte, the rest zero. Runs right after shape inference.
+  }];
+}
+
 def SignlessIntegers : Pass<"dlc-signless-integers", "mlir::func::FuncOp"> {
   let summary = "Make unsigned element types signless, keeping their meaning";
   let description = [{

@@ -86,6 +86,28 @@ static bool describeElementType(Type type, TensorSpec &spec) {
     known = {11, "float64", "double"};
   else if (type.isF16())
     known = {10, "float16", "uint16_t"};
+  else if (type.isBF16())
+    known = {16, "bfloat16", "uint16_t"};
+  else if (type.isFloat8E4M3FN())
+    known = {17, "float8e4m3fn", "uint8_t"};
+  else if (type.isFloat8E4M3FNUZ())
+    known = {18, "float8e4m3fnuz", "uint8_t"};
+  else if (type.isFloat8E5M2())
+    known = {19, "float8e5m2", "uint8_t"};
+  else if (type.isFloat8E5M2FNUZ())
+    known = {20, "float8e5m2fnuz", "uint8_t"};
+  else if (isa<Float4E2M1Type>(type))
+    known = {23, "float4e2m1", "uint8_t"};
+  else if (isa<Float8E8M0Type>(type))
+    known = {24, "float8e8m0", "uint8_t"};
+  else if (type.isUnsignedInteger(4))
+    known = {21, "uint4", "uint8_t"};
+  else if (type.isSignedInteger(4))
+    known = {22, "int4", "uint8_t"};
+  else if (type.isUnsignedInteger(2))
+    known = {25, "uint2", "uint8_t"};
+  else if (type.isSignedInteger(2))
+    known = {26, "int2", "uint8_t"};
   else if (type.isInteger(1))
     known = {9, "bool", "uint8_t"};
   else if (type.isUnsignedInteger(8))

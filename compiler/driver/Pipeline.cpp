@@ -47,7 +47,9 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   OpPassManager &function = pm.nest<func::FuncOp>();
   // Lowering needs static shapes: inference is not an optimization.
   function.addPass(createShapeInference());
-  // Lowering takes signless integers only.
+  // Lowering computes in none of bf16, float8, int4, int2: storage types
+  // before anything else, then signless integers only.
+  function.addPass(createExpandNarrowTypes());
   function.addPass(createSignlessIntegers());
   if (enabled("canonicalize", 1))
     function.addPass(createCanonicalizerPass());

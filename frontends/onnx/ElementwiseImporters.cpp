@@ -76,20 +76,66 @@ LogicalResult importWhere(NodeImporter &n) {
   return success();
 }
 
+/// x cast to `type`; a float8 result overflows to infinity or NaN when
+/// the node's saturate (opset 19) is 0; a float8e8m0 one rounds as its
+/// round_mode (opset 24) says.
+Value castNode(NodeImporter &n, Value x, Type type) {
+  Value result = n.cast(x, type);
+  auto castOp = result ? result.getDefiningOp<CastOp>() : CastOp();
+  if (!castOp)
+    return result;
+  if (!n.attrInt("saturate", 1))
+    castOp->setAttr(kNoSaturateAttr, n.builder.getUnitAttr());
+  if (isa<Float8E8M0Type>(type)) {
+    std::string mode = n.attrString("round_mode", "up");
+    if (mode != "up" && mode != "down" && mode != "nearest") {
+      (void)n.fail("round_mode must be up, down or nearest, not '" + mode +
+                   "'");
+      return nullptr;
+    }
+    castOp->setAttr(kRoundModeAttr, n.builder.getStringAttr(mode));
+  }
+  return result;
+}
+
 LogicalResult importCast(NodeImporter &n) {
   int64_t to = n.attrInt("to", 0);
   Type type = convertElementType(to, *n.builder.getContext());
   if (!type)
-    return n.fail("casting to " +
-                  onnx::TensorProto::DataType_Name(
-                      static_cast<onnx::TensorProto::DataType>(to)) +
-                  " is not supported");
-  n.setOutput(0, n.cast(n.input(0), type));
+    return n.fail("casting to " + elementTypeName(to) + " is not supported");
+  n.setOutput(0, castNode(n, n.input(0), type));
   return success();
 }
 
 LogicalResult importCastLike(NodeImporter &n) {
-  n.setOutput(0, n.cast(n.input(0), n.inputType(1).getElementType()));
+  n.setOutput(0, castNode(n, n.input(0), n.inputType(1).getElementType()));
+  return success();
+}
+
+/// BitCast (opset 26): the bits reinterpreted, types of one width. A bool
+/// is a byte holding 0 or 1, so from and to bool it is a cast.
+LogicalResult importBitCast(NodeImporter &n) {
+  int64_t to = n.attrInt("to", 0);
+  Type from = n.inputType(0).getElementType();
+  Type type = convertElementType(to, *n.builder.getContext());
+  if (!type)
+    return n.fail("casting to " + elementTypeName(to) + " is not supported");
+  if (isNarrowElementType(from) || isNarrowElementType(type))
+    return n.fail("bfloat16, float8, 4- and 2-bit types are not supported");
+  auto storageBits = [](Type t) {
+    return t.isInteger(1) ? 8u : t.getIntOrFloatBitWidth();
+  };
+  if (storageBits(from) != storageBits(type))
+    return n.fail("the input and the output types differ in width");
+  if (from == type) {
+    n.setOutput(0, n.input(0));
+  } else if (from.isInteger(1) || type.isInteger(1)) {
+    n.setOutput(0, n.cast(n.input(0), type));
+  } else {
+    Value x = n.input(0);
+    n.setOutput(
+        0, n.builder.create<BitcastOp>(n.loc, n.inputType(0).clone(type), x));
+  }
   return success();
 }
 
@@ -361,6 +407,7 @@ llvm::ArrayRef<OpImporterEntry> elementwiseOpImporters() {
       {"Asinh", 9, 1, importFloatUnary<AsinhOp>},
       {"Atan", 7, 1, importFloatUnary<AtanOp>},
       {"Atanh", 9, 1, importFloatUnary<AtanhOp>},
+      {"BitCast", 26, 1, importBitCast},
       {"BitShift", 11, 2, importBitShift},
       {"BitwiseAnd", 18, 2, importBitwise<AndOp>},
       {"BitwiseNot", 18, 1, importBitwise<XorOp>},

@@ -43,9 +43,63 @@ Type convertElementType(int32_t dataType, MLIRContext &context) {
     return b.getIntegerType(32, /*isSigned=*/false);
   case onnx::TensorProto::UINT64:
     return b.getIntegerType(64, /*isSigned=*/false);
+  // Narrow types: dlc-expand-narrow-types gives them storage types and
+  // spells out their casts before anything else sees them.
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case kOnnxFloat8E4M3FN:
+    return b.getFloat8E4M3FNType();
+  case kOnnxFloat8E4M3FNUZ:
+    return b.getFloat8E4M3FNUZType();
+  case kOnnxFloat8E5M2:
+    return b.getFloat8E5M2Type();
+  case kOnnxFloat8E5M2FNUZ:
+    return b.getFloat8E5M2FNUZType();
+  case kOnnxUint4:
+    return b.getIntegerType(4, /*isSigned=*/false);
+  case kOnnxInt4:
+    return b.getIntegerType(4, /*isSigned=*/true);
+  case kOnnxUint2:
+    return b.getIntegerType(2, /*isSigned=*/false);
+  case kOnnxInt2:
+    return b.getIntegerType(2, /*isSigned=*/true);
+  case kOnnxFloat4E2M1: // no MLIR type yet: the dlc dialect's
+    return Float4E2M1Type::get(&context);
+  case kOnnxFloat8E8M0:
+    return Float8E8M0Type::get(&context);
   default:
-    return nullptr; // strings, complex, bfloat16: not yet
+    return nullptr; // strings, complex: not yet
   }
+}
+
+std::string elementTypeName(int32_t dataType) {
+  switch (dataType) { // newer than some libonnx builds know
+  case kOnnxFloat8E4M3FN:
+    return "FLOAT8E4M3FN";
+  case kOnnxFloat8E4M3FNUZ:
+    return "FLOAT8E4M3FNUZ";
+  case kOnnxFloat8E5M2:
+    return "FLOAT8E5M2";
+  case kOnnxFloat8E5M2FNUZ:
+    return "FLOAT8E5M2FNUZ";
+  case kOnnxUint4:
+    return "UINT4";
+  case kOnnxInt4:
+    return "INT4";
+  case kOnnxFloat4E2M1:
+    return "FLOAT4E2M1";
+  case kOnnxFloat8E8M0:
+    return "FLOAT8E8M0";
+  case kOnnxUint2:
+    return "UINT2";
+  case kOnnxInt2:
+    return "INT2";
+  default:
+    break;
+  }
+  std::string name = onnx::TensorProto::DataType_Name(
+      static_cast<onnx::TensorProto::DataType>(dataType));
+  return name.empty() ? "type " + std::to_string(dataType) : name;
 }
 
 /// Copies little-endian raw bytes (or the typed field) into a vector of T.
@@ -71,9 +125,12 @@ ElementsAttr convertTensor(const onnx::TensorProto &tensor,
                            std::string &error) {
   Type elementType = convertElementType(tensor.data_type(), context);
   if (!elementType) {
-    error = "unsupported element type " +
-            onnx::TensorProto::DataType_Name(
-                static_cast<onnx::TensorProto::DataType>(tensor.data_type()));
+    error = "unsupported element type " + elementTypeName(tensor.data_type());
+    return nullptr;
+  }
+  if (isa<Float4E2M1Type, Float8E8M0Type>(elementType)) {
+    error = "constants of element type " + elementTypeName(tensor.data_type()) +
+            " are not supported";
     return nullptr;
   }
   std::vector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
@@ -155,6 +212,55 @@ ElementsAttr convertTensor(const onnx::TensorProto &tensor,
     std::vector<uint64_t> v;
     if ((ok = readValues(raw, tensor.uint64_data(), count, v)))
       result = DenseElementsAttr::get(type, llvm::ArrayRef(v));
+    break;
+  }
+  case onnx::TensorProto::BFLOAT16:
+  case kOnnxFloat8E4M3FN:
+  case kOnnxFloat8E4M3FNUZ:
+  case kOnnxFloat8E5M2:
+  case kOnnxFloat8E5M2FNUZ: {
+    // Bit patterns: int32_data holds one element per entry.
+    const auto &semantics = cast<FloatType>(elementType).getFloatSemantics();
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    SmallVector<APFloat> v;
+    if (width == 16) {
+      std::vector<uint16_t> bits;
+      if ((ok = readValues(raw, tensor.int32_data(), count, bits)))
+        for (uint16_t b : bits)
+          v.push_back(APFloat(semantics, APInt(16, b)));
+    } else {
+      std::vector<uint8_t> bits;
+      if ((ok = readValues(raw, tensor.int32_data(), count, bits)))
+        for (uint8_t b : bits)
+          v.push_back(APFloat(semantics, APInt(8, b)));
+    }
+    if (ok)
+      result = DenseElementsAttr::get(type, v);
+    break;
+  }
+  case kOnnxUint4:
+  case kOnnxInt4:
+  case kOnnxUint2:
+  case kOnnxInt2: {
+    // Packed, the first element in the low bits: raw bytes, or one packed
+    // byte per int32_data entry.
+    unsigned width = elementType.getIntOrFloatBitWidth();
+    int64_t perByte = 8 / width;
+    std::vector<uint8_t> packed;
+    if (!raw.empty())
+      packed.assign(raw.begin(), raw.end());
+    else
+      for (int32_t value : tensor.int32_data())
+        packed.push_back(static_cast<uint8_t>(value));
+    if ((ok = static_cast<int64_t>(packed.size()) ==
+              (count + perByte - 1) / perByte)) {
+      SmallVector<APInt> v;
+      for (int64_t i = 0; i < count; ++i)
+        v.push_back(
+            APInt(width, (packed[i / perByte] >> (width * (i % perByte))) &
+                             ((1u << width) - 1)));
+      result = DenseElementsAttr::get(type, v);
+    }
     break;
   }
   case onnx::TensorProto::FLOAT16: {

@@ -193,6 +193,23 @@ mlir::ElementsAttr convertTensor(const onnx::TensorProto &tensor,
 /// The MLIR element type of an ONNX data type, or null.
 mlir::Type convertElementType(int32_t dataType, mlir::MLIRContext &context);
 
+/// ONNX's element types newer than some libonnx builds' enum.
+enum : int32_t {
+  kOnnxFloat8E4M3FN = 17,
+  kOnnxFloat8E4M3FNUZ = 18,
+  kOnnxFloat8E5M2 = 19,
+  kOnnxFloat8E5M2FNUZ = 20,
+  kOnnxUint4 = 21,
+  kOnnxInt4 = 22,
+  kOnnxFloat4E2M1 = 23,
+  kOnnxFloat8E8M0 = 24,
+  kOnnxUint2 = 25,
+  kOnnxInt2 = 26,
+};
+
+/// An ONNX element type's name (TensorProto's spelling), for messages.
+std::string elementTypeName(int32_t dataType);
+
 } // namespace dlc
 
 #endif // DLC_FRONTENDS_ONNX_NODEIMPORTER_H

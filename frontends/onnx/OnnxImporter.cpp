@@ -329,10 +329,8 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
     const auto &tensorType = input.type().tensor_type();
     Type elementType = convertElementType(tensorType.elem_type(), context);
     if (!elementType) {
-      error =
-          "graph input '" + name + "' has unsupported element type " +
-          onnx::TensorProto::DataType_Name(
-              static_cast<onnx::TensorProto::DataType>(tensorType.elem_type()));
+      error = "graph input '" + name + "' has unsupported element type " +
+              elementTypeName(tensorType.elem_type());
       return false;
     }
     std::vector<int64_t> shape;

@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeImporter.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace dlc {
@@ -48,13 +50,26 @@ Value optionalAlongAxis(NodeImporter &n, size_t i, Type elementType,
   return alongAxis(n, n.cast(n.input(i), elementType), axis, rank, what);
 }
 
-/// The saturation range of a quantized type (uint8 or int8), or nullopt.
+/// The saturation range of a quantized integer type (8-, 16-, 4- or 2-bit),
+/// or nullopt.
 std::optional<std::pair<double, double>> quantizedRange(Type type) {
-  if (type.isUnsignedInteger(8))
-    return std::make_pair(0.0, 255.0);
-  if (type.isSignlessInteger(8))
-    return std::make_pair(-128.0, 127.0);
-  return std::nullopt;
+  auto integer = dyn_cast<IntegerType>(type);
+  if (!integer)
+    return std::nullopt;
+  unsigned width = integer.getWidth();
+  if (width != 2 && width != 4 && width != 8 && width != 16)
+    return std::nullopt;
+  if (integer.isUnsigned())
+    return std::make_pair(0.0, std::ldexp(1.0, width) - 1);
+  if (width < 8 && !integer.isSigned()) // int4/int2 are si4/si2
+    return std::nullopt;
+  return std::make_pair(-std::ldexp(1.0, width - 1),
+                        std::ldexp(1.0, width - 1) - 1);
+}
+
+bool isFloat8(Type type) {
+  return type.isFloat8E4M3FN() || type.isFloat8E4M3FNUZ() ||
+         type.isFloat8E5M2() || type.isFloat8E5M2FNUZ();
 }
 
 Value clip(NodeImporter &n, Value x, std::pair<double, double> range) {
@@ -69,13 +84,23 @@ Value quantize(NodeImporter &n, Value scaled, Value zeroPoint, Type type) {
   return n.cast(clip(n, shifted, *quantizedRange(type)), type);
 }
 
-/// The quantized type of input `i` (a zero point), or uint8 when absent;
-/// null after failing.
+/// The quantized type: input `i`'s (a zero point), else the output_dtype
+/// attribute's (opset 21), else uint8; null after failing.
 Type quantizedTypeOf(NodeImporter &n, size_t i) {
-  Type type = n.hasInput(i) ? n.inputType(i).getElementType()
-                            : n.builder.getIntegerType(8, /*isSigned=*/false);
-  if (!quantizedRange(type)) {
-    (void)n.fail("only uint8 and int8 quantized values are supported");
+  Type type = n.builder.getIntegerType(8, /*isSigned=*/false);
+  if (n.hasInput(i)) {
+    type = n.inputType(i).getElementType();
+  } else if (int64_t dtype = n.attrInt("output_dtype", 0)) {
+    type = convertElementType(dtype, *n.builder.getContext());
+    if (!type) {
+      (void)n.fail("quantizing to " + elementTypeName(dtype) +
+                   " is not supported");
+      return nullptr;
+    }
+  }
+  if (!quantizedRange(type) && !isFloat8(type) && !isa<Float4E2M1Type>(type)) {
+    (void)n.fail("only 8-, 16-, 4- and 2-bit integer, float8 and float4 "
+                 "quantized values are supported");
     return nullptr;
   }
   return type;
@@ -107,7 +132,20 @@ LogicalResult importQuantizeLinear(NodeImporter &n) {
       failed(scaleAndZeroPoint(n, scale, zeroPoint, "y_scale", "y_zero_point")))
     return failure();
   Value x = n.cast(n.input(0), n.builder.getF32Type());
-  n.setOutput(0, quantize(n, n.build<DivOp>({x, scale}), zeroPoint, type));
+  Value scaled = n.build<DivOp>({x, scale});
+  if (isFloat8(type) || isa<Float4E2M1Type>(type)) {
+    // No rounding step: one cast. float8's zero point must be 0 (ONNX's
+    // reference ignores it); float4's is added, as the reference does.
+    if (isa<Float4E2M1Type>(type))
+      scaled = n.build<AddOp>({scaled, zeroPoint});
+    Value y = n.cast(scaled, type);
+    if (auto castOp = y ? y.getDefiningOp<CastOp>() : CastOp())
+      if (!n.attrInt("saturate", 1))
+        castOp->setAttr(kNoSaturateAttr, n.builder.getUnitAttr());
+    n.setOutput(0, y);
+    return success();
+  }
+  n.setOutput(0, quantize(n, scaled, zeroPoint, type));
   return success();
 }
 
@@ -115,8 +153,15 @@ LogicalResult importDequantizeLinear(NodeImporter &n) {
   Value scale, zeroPoint;
   if (failed(scaleAndZeroPoint(n, scale, zeroPoint, "x_scale", "x_zero_point")))
     return failure();
+  // The result has the scale's type, or output_dtype's (opset 23).
+  Type resultType = n.inputType(1).getElementType();
+  if (int64_t dtype = n.attrInt("output_dtype", 0))
+    resultType = convertElementType(dtype, *n.builder.getContext());
+  if (!resultType || !isa<FloatType>(resultType))
+    return n.fail("the output type must be a float type");
   Value x = n.cast(n.input(0), n.builder.getF32Type());
-  n.setOutput(0, n.build<MulOp>({n.build<SubOp>({x, zeroPoint}), scale}));
+  n.setOutput(0, n.cast(n.build<MulOp>({n.build<SubOp>({x, zeroPoint}), scale}),
+                        resultType));
   return success();
 }
 

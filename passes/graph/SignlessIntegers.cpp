@@ -17,7 +17,7 @@
 //   relu, abs: the identity.
 //
 // Ops whose bits do not depend on signedness (add, mul, and, shifts, equal,
-// moves,
+// bitcasts, moves,
 // gathers, scatters without max/min, matmul, conv, sums) are only retyped.
 // Any other op on unsigned values is an error at the op.
 //
@@ -130,7 +130,7 @@ private:
             XorOp, ShiftLeftOp, ShiftRightOp, EqualOp, NotEqualOp, SelectOp,
             MatMulOp, ConvOp, ReduceSumOp, ReduceProdOp, CumSumOp, TransposeOp,
             ReshapeOp, GatherOp, GatherElementsOp, GatherNDOp, SliceOp,
-            ConcatOp>(op))
+            ConcatOp, BitcastOp>(op))
       return retype(op);
     if (auto scatter = dyn_cast<ScatterElementsOp>(op))
       return scatterRetype(op, scatter.getReduction());

@@ -432,6 +432,9 @@ bool dlc::supportsScalarOp(Operation *op) {
   Type type =
       cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   Type inputType = getElementTypeOrSelf(op->getOperand(0).getType());
+  if (isa<BitcastOp>(op))
+    return isFloatOrInt(inputType) && isFloatOrInt(type) &&
+           inputType.getIntOrFloatBitWidth() == type.getIntOrFloatBitWidth();
   if (isa<CastOp, EqualOp, NotEqualOp, LessOp, LessEqualOp, GreaterOp,
           GreaterEqualOp>(op))
     return isFloatOrInt(inputType) && isFloatOrInt(type);
@@ -517,6 +520,11 @@ Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
       .Case([&](SignOp o) { return lowerSign(b, loc, args[0], o); })
       .Case([&](NotOp o) { return lowerNot(b, loc, args[0], o); })
       .Case([&](CastOp o) { return lowerCast(b, loc, args[0], o); })
+      .Case([&](BitcastOp o) {
+        Type to =
+            withElementType(args[0].getType(), o.getType().getElementType());
+        return b.create<arith::BitcastOp>(loc, to, args[0]).getResult();
+      })
       .Case([&](ModOp) {
         // Unsigned: the remainder has no sign to fix.
         if (isInt && op->hasAttr(kUnsignedAttr))

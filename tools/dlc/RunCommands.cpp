@@ -149,6 +149,13 @@ bool readInputs(const LoadedModel &model,
       HostTensor tensor;
       if (!readTensorFile(file->second, tensor, error))
         return false;
+      if (tensor.untypedBytes && !takeUntypedAs(tensor, info.dtype)) {
+        error = "'" + file->second + "' holds raw " +
+                std::to_string(tensor.untypedBytes) +
+                "-byte elements; input '" + info.name + "' takes " +
+                dlc_dtype_name(info.dtype);
+        return false;
+      }
       inputs.push_back(std::move(tensor));
       continue;
     }

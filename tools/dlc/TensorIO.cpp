@@ -62,6 +62,42 @@ static const NpyType kNpyTypes[] = {
     {"<u2", DLC_UINT16},  {"<u4", DLC_UINT32},  {"<u8", DLC_UINT64},
 };
 
+/// numpy has no bfloat16, float8, int4 or int2: it saves ml_dtypes arrays
+/// of them as raw bytes ('<V1', '<V2'; float8_e5m2 as '<f1', which numpy
+/// itself cannot load), and `dlc run` writes them as raw bytes. Such a file
+/// takes the dtype the model expects (see takeUntypedAs).
+static const char *rawNpyDescr(dlc_dtype dtype) {
+  switch (dlc_dtype_size(dtype)) {
+  case 1:
+    return "|V1";
+  case 2:
+    return "<V2";
+  default:
+    return nullptr;
+  }
+}
+
+static bool isNarrowType(dlc_dtype dtype) {
+  return dtype >= DLC_BFLOAT16 && dtype <= DLC_INT2 &&
+         dlc_dtype_size(dtype) != 0;
+}
+
+/// Elements a byte of an ONNX TensorProto's data holds (ONNX packs 4-bit
+/// types two to a byte and 2-bit types four, the first in the low bits).
+static int elementsPerByte(dlc_dtype dtype) {
+  switch (dtype) {
+  case DLC_UINT4:
+  case DLC_INT4:
+  case DLC_FLOAT4E2M1:
+    return 2;
+  case DLC_UINT2:
+  case DLC_INT2:
+    return 4;
+  default:
+    return 1;
+  }
+}
+
 static bool readNpy(const std::string &path, const std::string &contents,
                     HostTensor &tensor, std::string &error) {
   const std::string bad = "'" + path + "' is not a valid .npy file";
@@ -100,10 +136,15 @@ static bool readNpy(const std::string &path, const std::string &contents,
   if (descr.size() == 3 && descr[0] == '=')
     descr[0] = '<';
   tensor.dtype = DLC_DTYPE_INVALID;
+  tensor.untypedBytes = 0;
   for (const NpyType &type : kNpyTypes)
     if (descr == type.descr)
       tensor.dtype = type.dtype;
-  if (tensor.dtype == DLC_DTYPE_INVALID) {
+  if (descr == "|V1" || descr == "<V1" || descr == "<f1") // f1: float8e5m2
+    tensor.untypedBytes = 1;
+  else if (descr == "<V2")
+    tensor.untypedBytes = 2;
+  if (tensor.dtype == DLC_DTYPE_INVALID && !tensor.untypedBytes) {
     error = "'" + path + "' has unsupported numpy dtype '" + descr + "'";
     return false;
   }
@@ -122,7 +163,9 @@ static bool readNpy(const std::string &path, const std::string &contents,
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
        it != std::sregex_iterator(); ++it)
     tensor.shape.push_back(std::stoll(it->str()));
-  size_t expected = tensor.numElements() * dlc_dtype_size(tensor.dtype);
+  size_t expected = tensor.numElements() * (tensor.untypedBytes
+                                                ? tensor.untypedBytes
+                                                : dlc_dtype_size(tensor.dtype));
   size_t dataStart = headerStart + headerLength;
   if (contents.size() - dataStart != expected) {
     error = "'" + path + "' holds " +
@@ -157,6 +200,33 @@ static bool readPb(const std::string &path, const std::string &contents,
     return false;
   }
   tensor.shape.assign(proto.dims().begin(), proto.dims().end());
+  for (int64_t dim : tensor.shape)
+    if (dim < 0) {
+      error = "'" + path + "' has a negative dimension";
+      return false;
+    }
+  if (int perByte = elementsPerByte(tensor.dtype); perByte > 1) {
+    // Packed: raw bytes, or one packed byte per int32_data entry.
+    std::vector<uint8_t> packed;
+    if (proto.has_raw_data())
+      packed.assign(proto.raw_data().begin(), proto.raw_data().end());
+    else
+      for (int32_t value : proto.int32_data())
+        packed.push_back(static_cast<uint8_t>(value));
+    int64_t count = tensor.numElements();
+    if (static_cast<int64_t>(packed.size()) !=
+        (count + perByte - 1) / perByte) {
+      error = "'" + path + "' holds " + std::to_string(packed.size()) +
+              " packed data bytes for shape " + formatShape(tensor.shape);
+      return false;
+    }
+    int bits = 8 / perByte;
+    tensor.bytes.resize(count);
+    for (int64_t i = 0; i < count; ++i)
+      tensor.bytes[i] =
+          (packed[i / perByte] >> (bits * (i % perByte))) & ((1 << bits) - 1);
+    return true;
+  }
   if (proto.has_raw_data()) {
     tensor.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
   } else {
@@ -184,7 +254,15 @@ static bool readPb(const std::string &path, const std::string &contents,
       break;
     case DLC_UINT16:
     case DLC_FLOAT16:
+    case DLC_BFLOAT16:
       copyTyped<uint16_t>(proto.int32_data(), tensor);
+      break;
+    case DLC_FLOAT8E4M3FN:
+    case DLC_FLOAT8E4M3FNUZ:
+    case DLC_FLOAT8E5M2:
+    case DLC_FLOAT8E5M2FNUZ:
+    case DLC_FLOAT8E8M0:
+      copyTyped<uint8_t>(proto.int32_data(), tensor);
       break;
     case DLC_INT8:
       copyTyped<int8_t>(proto.int32_data(), tensor);
@@ -202,6 +280,15 @@ static bool readPb(const std::string &path, const std::string &contents,
             " data bytes for shape " + formatShape(tensor.shape);
     return false;
   }
+  return true;
+}
+
+bool takeUntypedAs(HostTensor &tensor, dlc_dtype dtype) {
+  if (!tensor.untypedBytes || !isNarrowType(dtype) ||
+      dlc_dtype_size(dtype) != tensor.untypedBytes)
+    return false;
+  tensor.dtype = dtype;
+  tensor.untypedBytes = 0;
   return true;
 }
 
@@ -224,6 +311,8 @@ bool writeNpy(const std::string &path, const HostTensor &tensor,
   for (const NpyType &type : kNpyTypes)
     if (type.dtype == tensor.dtype)
       descr = type.descr;
+  if (isNarrowType(tensor.dtype))
+    descr = rawNpyDescr(tensor.dtype);
   if (!descr) {
     error = "cannot write dtype " + std::string(dlc_dtype_name(tensor.dtype)) +
             " to .npy";

@@ -15,6 +15,9 @@ struct HostTensor {
   dlc_dtype dtype = DLC_DTYPE_INVALID;
   std::vector<int64_t> shape;
   std::vector<uint8_t> bytes;
+  /// A .npy of raw bytes ('|V1', '<V2': how numpy saves bfloat16, float8,
+  /// int4 arrays) has no dtype until takeUntypedAs gives it one.
+  size_t untypedBytes = 0;
 
   int64_t numElements() const;
   dlc_tensor view();
@@ -25,7 +28,11 @@ struct HostTensor {
 bool readTensorFile(const std::string &path, HostTensor &tensor,
                     std::string &error);
 
-/// Writes a .npy file (format 1.0).
+/// Types a raw-bytes .npy as `dtype` when that is a narrow type of the
+/// same element size; false otherwise.
+bool takeUntypedAs(HostTensor &tensor, dlc_dtype dtype);
+
+/// Writes a .npy file (format 1.0); narrow types as raw bytes.
 bool writeNpy(const std::string &path, const HostTensor &tensor,
               std::string &error);
 

@@ -30,7 +30,21 @@ typedef enum dlc_dtype {
   DLC_FLOAT16 = 10,
   DLC_FLOAT64 = 11,
   DLC_UINT32 = 12,
-  DLC_UINT64 = 13
+  DLC_UINT64 = 13,
+  /* The narrow types below travel one element per byte (bfloat16: two),
+   * the element's bits in the low bits of its byte and the rest zero, as
+   * numpy's ml_dtypes stores them; a library reads only the low bits. */
+  DLC_BFLOAT16 = 16,
+  DLC_FLOAT8E4M3FN = 17,
+  DLC_FLOAT8E4M3FNUZ = 18,
+  DLC_FLOAT8E5M2 = 19,
+  DLC_FLOAT8E5M2FNUZ = 20,
+  DLC_UINT4 = 21,
+  DLC_INT4 = 22,
+  DLC_FLOAT4E2M1 = 23,
+  DLC_FLOAT8E8M0 = 24,
+  DLC_UINT2 = 25,
+  DLC_INT2 = 26
 } dlc_dtype;
 
 typedef enum dlc_status_code {

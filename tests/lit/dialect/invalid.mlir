@@ -207,3 +207,11 @@ func.func @top_k_too_many(%a: tensor<2x3xf32>) -> tensor<2x4xi64> {
   %0 = dlc.top_k %a {axis = -1 : i64, k = 4 : i64, largest = true} : (tensor<2x3xf32>) -> tensor<2x4xi64>
   return %0 : tensor<2x4xi64>
 }
+
+// -----
+
+func.func @bitcast_widens(%a: tensor<3xf32>) -> tensor<3xi64> {
+  // expected-error @+1 {{needs element types of one bit width}}
+  %0 = dlc.bitcast %a : tensor<3xf32> to tensor<3xi64>
+  return %0 : tensor<3xi64>
+}

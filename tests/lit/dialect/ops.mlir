@@ -128,3 +128,13 @@ func.func @shifts_unsigned(%a: tensor<3xui8>, %b: tensor<3xui8>) -> (tensor<3xui
   %1 = dlc.shift_right %a, %b : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
   return %0, %1 : tensor<3xui8>, tensor<3xui8>
 }
+
+// Bitcasts keep the bit width; narrow element types print as themselves.
+// CHECK-LABEL: func @bitcast_narrow
+// CHECK: dlc.bitcast %arg0 : tensor<4xf32> to tensor<4xi32>
+// CHECK: dlc.cast %arg1 {no_saturate} : tensor<4xf32> to tensor<4xf8E5M2>
+func.func @bitcast_narrow(%a: tensor<4xf32>, %b: tensor<4xf32>) -> (tensor<4xi32>, tensor<4xf8E5M2>) {
+  %0 = dlc.bitcast %a : tensor<4xf32> to tensor<4xi32>
+  %1 = dlc.cast %b {no_saturate} : tensor<4xf32> to tensor<4xf8E5M2>
+  return %0, %1 : tensor<4xi32>, tensor<4xf8E5M2>
+}
