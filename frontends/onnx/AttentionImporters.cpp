@@ -4,8 +4,9 @@
 // concatenated, grouped-query heads repeated, Q K^T scaled, soft-capped,
 // biased by the mask and the causal pattern, a softmax that gives 0 (not
 // NaN) for a row whose every key is masked, and the product with V. Follows
-// the ONNX reference implementation; sliding windows and nonpad_kv_seqlen
-// (opsets 24-25) are refused.
+// the ONNX reference implementation, with its sliding windows and its
+// external cache (nonpad_kv_seqlen: valid key counts per batch, run-time
+// values).
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeImporter.h"
@@ -57,12 +58,65 @@ Value padLast(NodeImporter &n, Value mask, int64_t length, double fill) {
       n.attr("axis", n.builder.getI64IntegerAttr(type.getRank() - 1)));
 }
 
+/// The additive bias (0 where allowed, -inf elsewhere) of query i and key
+/// j, with query i at absolute position i + offset: the causal pattern
+/// (j <= i + offset) and the sliding window (left >= i + offset - j, right
+/// >= j - i - offset; -1 leaves a side open). A constant [q, kv] for a
+/// compile-time offset; for a per-batch offset (nonpad_kv_seqlen, known at
+/// run time) a [B, 1, q, kv] tensor.
+Value positionBias(NodeImporter &n, Type elementType, int64_t qLength,
+                   int64_t kvLength, bool causal, int64_t left, int64_t right,
+                   int64_t offset, Value batchOffset) {
+  constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
+  auto allowed = [&](int64_t diff) { // diff = i + offset - j
+    return (!causal || diff >= 0) && (left < 0 || diff <= left) &&
+           (right < 0 || -diff <= right);
+  };
+  if (!batchOffset) {
+    std::vector<double> bias(qLength * kvLength);
+    for (int64_t i = 0; i < qLength; ++i)
+      for (int64_t j = 0; j < kvLength; ++j)
+        bias[i * kvLength + j] = allowed(i + offset - j) ? 0.0 : kMinusInf;
+    return n.constantOf(RankedTensorType::get({qLength, kvLength}, elementType),
+                        bias);
+  }
+  // diff = offset[b] + (i - j): a constant [q, kv] of i - j, the per-batch
+  // offset shaped [B, 1, 1, 1].
+  Type i64 = n.builder.getI64Type();
+  std::vector<double> steps(qLength * kvLength);
+  for (int64_t i = 0; i < qLength; ++i)
+    for (int64_t j = 0; j < kvLength; ++j)
+      steps[i * kvLength + j] = static_cast<double>(i - j);
+  Value diff = n.build<AddOp>(
+      {n.constantOf(RankedTensorType::get({qLength, kvLength}, i64), steps),
+       batchOffset});
+  Value ok;
+  auto both = [&](Value condition) {
+    ok = ok ? n.build<AndOp>({ok, condition}) : condition;
+  };
+  Value zero = n.constantOf(RankedTensorType::get({}, i64), {0.0});
+  if (causal)
+    both(n.build<GreaterEqualOp>({diff, zero}));
+  if (left >= 0)
+    both(n.build<LessEqualOp>(
+        {diff, n.constantOf(RankedTensorType::get({}, i64), {double(left)})}));
+  if (right >= 0)
+    both(n.build<GreaterEqualOp>(
+        {diff,
+         n.constantOf(RankedTensorType::get({}, i64), {-double(right)})}));
+  auto scalar = RankedTensorType::get({}, elementType);
+  return n.build<SelectOp>(
+      {ok, n.constantOf(scalar, {0.0}), n.constantOf(scalar, {kMinusInf})});
+}
+
 LogicalResult importAttention(NodeImporter &n) {
-  if (n.hasInput(6))
-    return n.fail("nonpad_kv_seqlen is not supported");
-  if (n.attrInt("left_window_size", -1) >= 0 ||
-      n.attrInt("right_window_size", -1) >= 0)
-    return n.fail("sliding windows are not supported");
+  int64_t left = n.attrInt("left_window_size", -1);
+  int64_t right = n.attrInt("right_window_size", -1);
+  if (left < -1 || right < -1)
+    return n.fail("left_window_size and right_window_size must be -1 or "
+                  "nonnegative");
+  if (n.hasInput(6) && n.hasInput(4))
+    return n.fail("nonpad_kv_seqlen cannot be combined with past_key");
   Value q = n.input(0), k = n.input(1), v = n.input(2);
   auto qType = n.inputType(0);
   Type elementType = qType.getElementType();
@@ -125,15 +179,37 @@ LogicalResult importAttention(NodeImporter &n) {
       return n.fail("a float attn_mask must have Q's element type");
     bias = mask;
   }
-  if (n.attrInt("is_causal", 0)) {
-    // Query i (after the cache) attends key j when j <= i + past length.
-    std::vector<double> causal(qLength * kvLength);
-    for (int64_t i = 0; i < qLength; ++i)
-      for (int64_t j = 0; j < kvLength; ++j)
-        causal[i * kvLength + j] = j <= i + pastLength ? 0.0 : kMinusInf;
-    Value pattern = n.constantOf(
-        RankedTensorType::get({qLength, kvLength}, elementType), causal);
+  // Query i sits at position i + offset among the keys: after the cache,
+  // or (nonpad_kv_seqlen, an external cache) at nonpad[b] - q per batch.
+  bool causal = n.attrInt("is_causal", 0) != 0;
+  Value batchOffset, nonpad;
+  if (n.hasInput(6)) {
+    int64_t batch = shapeOf(q)[0];
+    if (n.inputType(6).getNumElements() != batch ||
+        !n.inputType(6).getElementType().isInteger(64))
+      return n.fail("nonpad_kv_seqlen must hold one int64 per batch");
+    nonpad = n.reshape(n.input(6), {batch, 1, 1, 1});
+    batchOffset = n.build<SubOp>(
+        {nonpad, n.constantOf(RankedTensorType::get({}, n.builder.getI64Type()),
+                              {double(qLength)})});
+  }
+  if (causal || left >= 0 || right >= 0) {
+    Value pattern = positionBias(n, elementType, qLength, kvLength, causal,
+                                 left, right, pastLength, batchOffset);
     bias = bias ? n.build<AddOp>({bias, pattern}) : pattern;
+  }
+  if (nonpad) { // keys at nonpad[b] and after are padding
+    std::vector<double> positions(kvLength);
+    for (int64_t j = 0; j < kvLength; ++j)
+      positions[j] = static_cast<double>(j);
+    Value valid = n.build<LessOp>(
+        {n.constantOf(RankedTensorType::get({kvLength}, n.builder.getI64Type()),
+                      positions),
+         nonpad});
+    auto scalar = RankedTensorType::get({}, elementType);
+    Value padding = n.build<SelectOp>({valid, n.constantOf(scalar, {0.0}),
+                                       n.constantOf(scalar, {kMinusInf})});
+    bias = bias ? n.build<AddOp>({bias, padding}) : padding;
   }
 
   // Grouped-query attention: each K/V head serves consecutive Q heads.

@@ -49,6 +49,7 @@ struct ResizeMode {
   std::string nearest = "round_prefer_floor";
   double cubicA = -0.75;
   bool excludeOutside = false;
+  bool antialias = false; // opset 18: linear and cubic filters widened
   double extrapolation = 0.0;
 };
 
@@ -95,7 +96,18 @@ Value resizeAxis(NodeImporter &n, Value x, int64_t axis, int64_t outSize,
     return std::clamp<int64_t>(i, 0, inSize - 1);
   };
   // Taps: for each output position, input indices and their weights.
+  // Antialiased downsampling (opset 18) stretches the linear or cubic
+  // filter by 1 / scale over as many taps, weights normalized, taken as
+  // ONNX's reference does: x = base + ratio with ratio in (0, 1], taps at
+  // base + first .. base + first + taps - 1.
   int taps = m.mode == "nearest" ? 1 : m.mode == "linear" ? 2 : 4;
+  bool widened = m.antialias && m.mode != "nearest" && scale < 1;
+  int64_t widenedFirst = 0;
+  if (widened) {
+    double reach = m.mode == "linear" ? 1.0 : 2.0;
+    widenedFirst = static_cast<int64_t>(std::floor(-reach / scale)) + 1;
+    taps = static_cast<int>(2 - 2 * widenedFirst);
+  }
   std::vector<std::vector<int64_t>> index(taps, std::vector<int64_t>(outSize));
   std::vector<std::vector<double>> weight(taps, std::vector<double>(outSize));
   std::vector<double> outside(outSize, 0.0); // tf_crop_and_resize
@@ -122,22 +134,39 @@ Value resizeAxis(NodeImporter &n, Value x, int64_t axis, int64_t outSize,
       identity &= index[0][o] == o;
       continue;
     }
-    int64_t first = taps == 2 ? base : base - 1;
-    double sum = 0;
+    if (widened && ratio == 0) { // the tap left of an exact position
+      ratio = 1;
+      base -= 1;
+    }
+    int64_t first = widened ? base + widenedFirst : taps == 2 ? base : base - 1;
+    double sum = 0, filterSum = 0;
     for (int t = 0; t < taps; ++t) {
       int64_t at = first + t;
-      double w = taps == 2 ? (t == 0 ? 1 - ratio : ratio)
-                           : cubicWeight(xo - at, m.cubicA);
-      if (m.excludeOutside && (at < 0 || at >= inSize))
-        w = 0;
+      double w;
+      if (widened) {
+        double distance = (widenedFirst + t - ratio) * scale;
+        w = m.mode == "linear" ? std::max(0.0, 1 - std::fabs(distance))
+                               : cubicWeight(distance, m.cubicA);
+        filterSum += w;
+      } else {
+        w = taps == 2 ? (t == 0 ? 1 - ratio : ratio)
+                      : cubicWeight(xo - at, m.cubicA);
+      }
       index[t][o] = clampIndex(at);
       weight[t][o] = w;
-      sum += w;
+    }
+    for (int t = 0; t < taps; ++t) {
+      if (widened && filterSum != 0)
+        weight[t][o] /= filterSum;
+      int64_t at = first + t;
+      if (m.excludeOutside && (at < 0 || at >= inSize))
+        weight[t][o] = 0;
+      sum += weight[t][o];
     }
     if (m.excludeOutside && sum != 0)
       for (int t = 0; t < taps; ++t)
         weight[t][o] /= sum;
-    identity &= ratio == 0 && index[taps == 2 ? 0 : 1][o] == o;
+    identity &= !widened && ratio == 0 && index[taps == 2 ? 0 : 1][o] == o;
   }
   Value result;
   if (identity && m.coordinates != "tf_crop_and_resize")
@@ -209,10 +238,7 @@ LogicalResult importResize(NodeImporter &n) {
     if (!llvm::is_contained(kCoordinateModes, m.coordinates))
       return n.fail("unknown coordinate_transformation_mode '" + m.coordinates +
                     "'");
-    if (n.hasAttr("axes") || n.attrInt("antialias", 0) ||
-        n.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
-      return n.fail("axes, antialias and keep_aspect_ratio_policy are not "
-                    "supported");
+    m.antialias = n.attrInt("antialias", 0) != 0;
     auto roiValues = floatList(n, 1, "roi");
     auto scaleValues = floatList(n, 2, "scales");
     if (failed(roiValues) || failed(scaleValues))
@@ -226,6 +252,48 @@ LogicalResult importResize(NodeImporter &n) {
       sizes = *given;
     }
   }
+  // axes (opset 18): scales, sizes and roi name only these dimensions.
+  std::vector<int64_t> axes = n.attrInts("axes", {});
+  bool allAxes = axes.empty();
+  if (allAxes)
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  for (int64_t &axis : axes) {
+    auto normalized = normalizedAxis(n, axis, rank);
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  int64_t count = static_cast<int64_t>(axes.size());
+  if (!allAxes) {
+    if (!scales.empty() && static_cast<int64_t>(scales.size()) != count)
+      return n.fail("scales must have one value per axis");
+    if (!sizes.empty() && static_cast<int64_t>(sizes.size()) != count)
+      return n.fail("sizes must have one value per axis");
+    if (!roi.empty() && static_cast<int64_t>(roi.size()) != 2 * count)
+      return n.fail("roi must have two values per axis");
+    std::vector<double> fullScales(rank, 1.0), fullRoi;
+    std::vector<int64_t> fullSizes(shape.begin(), shape.end());
+    if (!roi.empty()) {
+      fullRoi.assign(rank, 0.0);
+      fullRoi.resize(2 * rank, 1.0);
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      if (!scales.empty())
+        fullScales[axes[i]] = scales[i];
+      if (!sizes.empty())
+        fullSizes[axes[i]] = sizes[i];
+      if (!roi.empty()) {
+        fullRoi[axes[i]] = roi[i];
+        fullRoi[axes[i] + rank] = roi[i + count];
+      }
+    }
+    if (!scales.empty())
+      scales = fullScales;
+    if (!sizes.empty())
+      sizes = fullSizes;
+    roi = fullRoi;
+  }
   if (sizes.empty()) {
     if (static_cast<int64_t>(scales.size()) != rank)
       return n.fail("scales must have one value per dimension");
@@ -237,6 +305,24 @@ LogicalResult importResize(NodeImporter &n) {
     scales.clear();
     for (int64_t d = 0; d < rank; ++d)
       scales.push_back(double(sizes[d]) / double(shape[d]));
+    // keep_aspect_ratio_policy (opset 18): one scale for the named axes,
+    // the smallest (not_larger) or largest (not_smaller); sizes rounded
+    // half up.
+    std::string policy =
+        n.opset >= 18 ? n.attrString("keep_aspect_ratio_policy", "stretch")
+                      : "stretch";
+    if (policy != "stretch") {
+      if (policy != "not_larger" && policy != "not_smaller")
+        return n.fail("unknown keep_aspect_ratio_policy '" + policy + "'");
+      double common = scales[axes[0]];
+      for (int64_t axis : axes)
+        common = policy == "not_larger" ? std::min(common, scales[axis])
+                                        : std::max(common, scales[axis]);
+      for (int64_t axis : axes) {
+        scales[axis] = common;
+        sizes[axis] = static_cast<int64_t>(common * shape[axis] + 0.5);
+      }
+    }
   }
   if (m.coordinates == "tf_crop_and_resize" &&
       static_cast<int64_t>(roi.size()) != 2 * rank)
@@ -394,6 +480,10 @@ LogicalResult importPad(NodeImporter &n) {
 // ConvTranspose
 //===----------------------------------------------------------------------===//
 
+Value convTranspose(NodeImporter &n, Value x, Value w, int64_t group,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                    ArrayRef<int64_t> pads, ArrayRef<int64_t> outputPadding);
+
 LogicalResult importConvTranspose(NodeImporter &n) {
   Value x = n.input(0), w = n.input(1);
   auto xType = n.inputType(0), wType = n.inputType(1);
@@ -440,6 +530,31 @@ LogicalResult importConvTranspose(NodeImporter &n) {
     pads[i] = upper ? small : large;
     pads[i + spatial] = upper ? large : small;
   }
+  Value y =
+      convTranspose(n, x, w, group, strides, dilations, pads, outputPadding);
+  if (!y)
+    return failure();
+  if (n.hasInput(2)) {
+    ShapeVec biasShape = {group * outPerGroup};
+    biasShape.append(spatial, 1);
+    y = n.build<AddOp>({y, n.reshape(n.input(2), biasShape)});
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+/// The transposed convolution of x [N, C, ...] by w [C, M/group, k...]
+/// (no bias): zeros spread between x's elements by the strides, then a
+/// convolution by the flipped kernel; null after failing.
+Value convTranspose(NodeImporter &n, Value x, Value w, int64_t group,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                    ArrayRef<int64_t> pads, ArrayRef<int64_t> outputPadding) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t rank = xType.getRank(), spatial = rank - 2;
+  int64_t inChannels = xType.getDimSize(1);
+  int64_t outPerGroup = wType.getDimSize(1);
+  auto kernel = wType.getShape().drop_front(2);
   // Zeros between input elements: [.., L] -> [.., L, s] -> [.., L*s], cut to
   // (L - 1) * s + 1.
   Value dilated = x;
@@ -513,7 +628,7 @@ LogicalResult importConvTranspose(NodeImporter &n) {
        n.attr("pads", b.getDenseI64ArrayAttr(convPads)),
        n.attr("group", b.getI64IntegerAttr(group))});
   if (!y)
-    return failure();
+    return nullptr;
   if (llvm::any_of(crop, [](int64_t c) { return c != 0; })) {
     auto shape = cast<RankedTensorType>(y.getType()).getShape();
     std::vector<int64_t> starts(rank, 0), ends(shape.begin(), shape.end()),
@@ -526,11 +641,74 @@ LogicalResult importConvTranspose(NodeImporter &n) {
                              n.attr("ends", b.getDenseI64ArrayAttr(ends)),
                              n.attr("steps", b.getDenseI64ArrayAttr(steps))});
   }
-  if (n.hasInput(2)) {
-    ShapeVec biasShape = {group * outPerGroup};
-    biasShape.append(spatial, 1);
-    y = n.build<AddOp>({y, n.reshape(n.input(2), biasShape)});
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// Col2Im
+//===----------------------------------------------------------------------===//
+
+/// Col2Im (opset 18): the columns [N, C*K, L] (K = the block's size, L its
+/// positions) summed back into an image [N, C, image...]. That is a
+/// transposed convolution of the columns, shaped [N, C*K, blocks...], with
+/// C groups of K channels, each channel's kernel one 1 at its offset.
+LogicalResult importCol2Im(NodeImporter &n) {
+  auto image = n.constantInts(1), block = n.constantInts(2);
+  if (!image)
+    return n.failNotConstant(1, "image_shape");
+  if (!block)
+    return n.failNotConstant(2, "block_shape");
+  auto xType = n.inputType(0);
+  int64_t spatial = static_cast<int64_t>(image->size());
+  if (xType.getRank() != 3 || spatial < 1 ||
+      static_cast<int64_t>(block->size()) != spatial)
+    return n.fail("input must be [N, C*K, L] and image_shape, block_shape of "
+                  "one length");
+  auto strides = n.attrInts("strides", std::vector<int64_t>(spatial, 1));
+  auto dilations = n.attrInts("dilations", std::vector<int64_t>(spatial, 1));
+  auto pads = n.attrInts("pads", std::vector<int64_t>(2 * spatial, 0));
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return n.fail("strides, dilations or pads do not match image_shape");
+  int64_t blockSize = 1, positions = 1;
+  ShapeVec blocks;
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t reach = dilations[i] * ((*block)[i] - 1) + 1;
+    int64_t extent = (*image)[i] + pads[i] + pads[i + spatial];
+    if ((*block)[i] < 1 || strides[i] < 1 || dilations[i] < 1 ||
+        (*image)[i] < 1 || extent < reach)
+      return n.fail("the block does not fit the padded image");
+    blocks.push_back((extent - reach) / strides[i] + 1);
+    blockSize *= (*block)[i];
+    positions *= blocks.back();
   }
+  int64_t channelsTimesBlock = xType.getDimSize(1);
+  if (channelsTimesBlock % blockSize != 0 || xType.getDimSize(2) != positions)
+    return n.fail("input must have C*K channels and one column per block "
+                  "position");
+  int64_t channels = channelsTimesBlock / blockSize;
+  ShapeVec columnsShape = {xType.getDimSize(0), channelsTimesBlock};
+  columnsShape.append(blocks.begin(), blocks.end());
+  Value columns = n.reshape(n.input(0), columnsShape);
+  // w [C*K, 1, block...]: channel c*K + k has a 1 at offset k.
+  ShapeVec wShape = {channelsTimesBlock, 1};
+  wShape.append(block->begin(), block->end());
+  std::vector<double> ones(channelsTimesBlock * blockSize, 0.0);
+  for (int64_t channel = 0; channel < channelsTimesBlock; ++channel)
+    ones[channel * blockSize + channel % blockSize] = 1.0;
+  Value w =
+      n.constantOf(RankedTensorType::get(wShape, xType.getElementType()), ones);
+  std::vector<int64_t> outputPadding(spatial, 0);
+  for (int64_t i = 0; i < spatial; ++i) { // positions past the last block
+    int64_t covered =
+        (blocks[i] - 1) * strides[i] + dilations[i] * ((*block)[i] - 1) + 1;
+    outputPadding[i] = (*image)[i] + pads[i] + pads[i + spatial] - covered;
+  }
+  Value y = convTranspose(n, columns, w, channels, strides, dilations, pads,
+                          outputPadding);
+  if (!y)
+    return failure();
   n.setOutput(0, y);
   return success();
 }
@@ -579,6 +757,7 @@ LogicalResult importLRN(NodeImporter &n) {
 
 llvm::ArrayRef<OpImporterEntry> spatialOpImporters() {
   static const OpImporterEntry table[] = {
+      {"Col2Im", 18, 3, importCol2Im},
       {"ConvTranspose", 1, 2, importConvTranspose},
       {"CenterCropPad", 18, 2, importCenterCropPad},
       {"LRN", 1, 1, importLRN},
