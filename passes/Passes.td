@@ -251,11 +251,28 @@ def OutlineKernels : Pass<"dlc-outline-kernels", "mlir::ModuleOp"> {
     function holds every sequential kernel, and LLVM's optimizations, whose
     cost grows faster than the size of a function, take minutes on it. As
     for parallel loops, only static identity-layout memrefs and index values
-    can cross (the bare-pointer calling convention); constants, global
-    buffers and views of what crosses (a concat's strided slot) are
-    re-created inside; buffers that share no byte are marked noalias. A loop capturing anything else, or yielding values, stays.
+    can cross (the bare-pointer calling convention); constants and views of
+    what crosses (a concat's strided slot) are re-created inside; global
+    buffers (weights) cross as arguments, so repeated layers give identical
+    kernels; buffers that share no byte are marked noalias. A loop
+    capturing anything else, or yielding values, stays.
   }];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
+}
+
+def MergeIdenticalKernels : Pass<"dlc-merge-identical-kernels", "mlir::ModuleOp"> {
+  let summary = "Keep one of each set of identical kernel functions";
+  let description = [{
+    Runs after dlc-outline-kernels. A transformer's layers (or a CNN's
+    repeated blocks) become kernels that differ only in the buffers they
+    are given: LLVM would optimize and compile each copy. Parallel-loop
+    bodies (`dlc.parallel_loop`) whose types, attributes and bodies are
+    equivalent are merged first (their `_launch` calls redirected to the
+    one kept), then outlined kernels (`dlc.kernel`), whose calls then name
+    the same launchers. Not an optimization of the code: the calls run
+    what they ran before.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
 def PlanMemory : Pass<"dlc-plan-memory", "mlir::func::FuncOp"> {

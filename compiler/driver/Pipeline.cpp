@@ -35,7 +35,7 @@ const std::vector<OptionalPass> &optionalPasses() {
       {"dlc-tile-fused-groups", 2},  {"dlc-plan-memory", 2},
       {"dlc-matmul-microkernel", 2}, {"dlc-conv-microkernel", 3},
       {"dlc-parallelize-loops", 2},  {"dlc-approximate-math", 2},
-      {"dlc-outline-kernels", 0},
+      {"dlc-outline-kernels", 0},    {"dlc-merge-identical-kernels", 0},
   };
   return passes;
 }
@@ -131,6 +131,9 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // of a function (not an optimization of the code: on at every level).
   if (options.enabled("dlc-outline-kernels", 0))
     pm.addPass(createOutlineKernels());
+  // Repeated layers give identical kernels: LLVM compiles one of each.
+  if (options.enabled("dlc-merge-identical-kernels", 0))
+    pm.addPass(createMergeIdenticalKernels());
 }
 
 void addLLVMDialectPipeline(OpPassManager &pm) {

@@ -11,14 +11,18 @@
 //
 // and calls it, so LLVM sees many small functions. What crosses is what the
 // bare-pointer calling convention allows, as for parallel loops: static
-// identity-layout memrefs and index values; constants and global buffers
-// are re-created inside. Buffers that share no byte are marked noalias.
+// identity-layout memrefs and index values; constants (and views of what
+// crosses) are re-created inside. Global buffers (the weights) cross as
+// arguments, so the kernels of a model's repeated layers, which differ only
+// in their weights, come out identical (dlc-merge-identical-kernels keeps
+// one). Buffers that share no byte are marked noalias.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 #include "passes/loop/BufferOverlap.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -47,8 +51,7 @@ bool isRecreatable(Operation *producer) {
           isa<ViewLikeOpInterface>(producer));
 }
 
-struct OutlineKernelsPass
-    : dlc::impl::OutlineKernelsBase<OutlineKernelsPass> {
+struct OutlineKernelsPass : dlc::impl::OutlineKernelsBase<OutlineKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> functions;
@@ -83,7 +86,8 @@ struct OutlineKernelsPass
     std::function<bool(Value)> capture = [&](Value value) {
       Operation *producer = value.getDefiningOp();
       if (dlc::isBarePointer(value.getType()) || value.getType().isIndex()) {
-        if (isRecreatable(producer) && producer->getNumOperands() == 0)
+        if (isRecreatable(producer) && producer->getNumOperands() == 0 &&
+            !isa<memref::GetGlobalOp>(producer))
           recreated.insert(producer);
         else
           arguments.insert(value);

@@ -68,3 +68,34 @@ func.func @left_alone(%arena: memref<64xi8>, %dynamic: memref<?xf32>) -> f32 {
   }
   return %sum : f32
 }
+
+// -----
+
+// A global buffer (a weight) crosses as an argument, so kernels that differ
+// only in their weights are the same function up to the name.
+// CHECK-LABEL: func @weights
+// CHECK: %[[W0:.*]] = memref.get_global @w0
+// CHECK: call @weights_kernel0(%[[W0]], %arg0)
+// CHECK: %[[W1:.*]] = memref.get_global @w1
+// CHECK: call @weights_kernel1(%[[W1]], %arg0)
+// CHECK: func private @weights_kernel0(%{{.*}}: memref<4xf32> {llvm.noalias}, %{{.*}}: memref<4xf32> {llvm.noalias})
+// CHECK-NOT: get_global
+// CHECK: scf.for
+memref.global "private" constant @w0 : memref<4xf32> = dense<1.0>
+memref.global "private" constant @w1 : memref<4xf32> = dense<2.0>
+func.func @weights(%out: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %w0 = memref.get_global @w0 : memref<4xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %x = memref.load %w0[%i] : memref<4xf32>
+    memref.store %x, %out[%i] : memref<4xf32>
+  }
+  %w1 = memref.get_global @w1 : memref<4xf32>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %x = memref.load %w1[%i] : memref<4xf32>
+    memref.store %x, %out[%i] : memref<4xf32>
+  }
+  return
+}
