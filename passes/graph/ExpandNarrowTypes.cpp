@@ -20,10 +20,10 @@
 //   data movement (transpose, reshape, gathers, slice, concat, select):
 //       retyped, the bits move unchanged;
 //   any other op on narrow floats: computed in f32, its operands decoded and
-//       its narrow results rounded; a chain of such ops passes f32 values
-//       along and rounds once where its values leave it (casts, data
-//       movement, results), as ONNX's reference computes a bf16 function
-//       op; on narrow integers: an error at the op;
+//       its narrow results rounded; a chain of such ops (data movement
+//       between them included) passes f32 values along and rounds once
+//       where a value leaves it (a cast, a result), as ONNX's reference
+//       computes a bf16 function op; on narrow integers: an error at the op;
 //   the signature: storage types (the library's ABI keeps the narrow dtype,
 //       read before this pass). A narrow integer crosses the boundary in
 //       the low bits of its byte, the rest zero, as numpy's ml_dtypes
