@@ -221,4 +221,19 @@ TEST(Runtime, DescribesDtypes) {
   EXPECT_EQ(dlc_tensor_info_num_elements(&kInputs[0]), 6);
 }
 
+TEST(Runtime, NarrowDtypesTakeOneByteBfloat16Two) {
+  // ONNX's TensorProto numbers; 4- and 2-bit types are not packed.
+  EXPECT_EQ(DLC_BFLOAT16, 16);
+  EXPECT_EQ(DLC_INT2, 26);
+  EXPECT_EQ(dlc_dtype_size(DLC_BFLOAT16), 2u);
+  for (dlc_dtype dtype : {DLC_FLOAT8E4M3FN, DLC_FLOAT8E4M3FNUZ, DLC_FLOAT8E5M2,
+                          DLC_FLOAT8E5M2FNUZ, DLC_UINT4, DLC_INT4,
+                          DLC_FLOAT4E2M1, DLC_FLOAT8E8M0, DLC_UINT2, DLC_INT2})
+    EXPECT_EQ(dlc_dtype_size(dtype), 1u) << dlc_dtype_name(dtype);
+  EXPECT_STREQ(dlc_dtype_name(DLC_FLOAT8E5M2), "float8e5m2");
+  EXPECT_STREQ(dlc_dtype_name(DLC_INT4), "int4");
+  EXPECT_STREQ(dlc_dtype_name(static_cast<dlc_dtype>(14)), "invalid");
+  EXPECT_EQ(dlc_dtype_size(static_cast<dlc_dtype>(14)), 0u);
+}
+
 } // namespace
