@@ -117,9 +117,14 @@ newest), written out by tools/conformance/write_wheel_node_cases.py.
 
 How dlc treats ONNX models:
 - Element types: float32, float64, float16, int8/16/32/64, uint8/16/32/64,
-  bool. bfloat16, float8, 4-bit types, strings, sequences and optionals are
-  refused with a message naming the input or node. Empty tensors of any
-  shape cross the library boundary.
+  bool, and the narrow types bfloat16, float8 (E4M3FN, E4M3FNUZ, E5M2,
+  E5M2FNUZ, E8M0), float4 (E2M1), int4/uint4 and int2/uint2: those cross
+  the library boundary one element per byte and live in casts, quantization
+  and data movement; other ops on bfloat16/float8 compute in float32 and
+  round once at the end of a chain (docs/passes.md,
+  dlc-expand-narrow-types). Strings, sequences and optionals are refused
+  with a message naming the input or node. Empty tensors of any shape cross
+  the library boundary.
 - Shapes are static. A shape, axes, size, TopK's `k` or window length that a
   model gives as a graph *input* must be known when compiling: bind it with
   `dlc compile --bind-input NAME=FILE` (the error names the graph inputs to
@@ -136,8 +141,8 @@ How dlc treats ONNX models:
   refused.
 - Quantization ops (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
   MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv) are compositions
-  of casts, int32 products and float rescaling; uint8 and int8 values, per
-  tensor or per axis.
+  of casts, int32 products and float rescaling; 8-, 16-, 4- and 2-bit
+  integer, float8 and float4 values, per tensor or per axis (not blocked).
 - Training: BatchNormalization's training mode (opset 14+: batch statistics,
   updated running statistics) and the ai.onnx.preview.training optimizers
   (Adagrad, Adam, Momentum) are imported; Dropout in training mode with a
