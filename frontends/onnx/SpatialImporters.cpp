@@ -105,7 +105,13 @@ Value resizeAxis(NodeImporter &n, Value x, int64_t axis, int64_t outSize,
   int64_t widenedFirst = 0;
   if (widened) {
     double reach = m.mode == "linear" ? 1.0 : 2.0;
-    widenedFirst = static_cast<int64_t>(std::floor(-reach / scale)) + 1;
+    double first = std::floor(-reach / scale) + 1;
+    if (first < -512) {
+      (void)n.fail("antialiasing a downsampling by " + std::to_string(scale) +
+                   " takes over 1024 taps");
+      return nullptr;
+    }
+    widenedFirst = static_cast<int64_t>(first);
     taps = static_cast<int>(2 - 2 * widenedFirst);
   }
   std::vector<std::vector<int64_t>> index(taps, std::vector<int64_t>(outSize));
@@ -335,6 +341,8 @@ LogicalResult importResize(NodeImporter &n) {
            end = roi.empty() ? 1 : roi[d + rank];
     y = resizeAxis(n, y, d, sizes[d], scales[d], m, start, end);
   }
+  if (!y)
+    return failure();
   n.setOutput(0, y);
   return success();
 }
@@ -687,6 +695,8 @@ LogicalResult importCol2Im(NodeImporter &n) {
   if (channelsTimesBlock % blockSize != 0 || xType.getDimSize(2) != positions)
     return n.fail("input must have C*K channels and one column per block "
                   "position");
+  if (channelsTimesBlock * blockSize > (int64_t(1) << 24))
+    return n.fail("the block's kernel would hold over 2^24 weights");
   int64_t channels = channelsTimesBlock / blockSize;
   ShapeVec columnsShape = {xType.getDimSize(0), channelsTimesBlock};
   columnsShape.append(blocks.begin(), blocks.end());
