@@ -1,12 +1,15 @@
 //===- ConstantEvaluator.cpp - Evaluate dlc ops on constants --------------===//
 //
-// A small reference evaluator over dense constants. Values are computed in
-// double precision (int64 for integers) and rounded to the result's element
-// type once, as the op would produce them at run time.
+// A small reference evaluator over dense constants. Floats are computed in
+// double precision and rounded to the result's element type once, as the op
+// would produce them at run time. Integers are exact: data movement, integer
+// arithmetic and comparisons run on int64 (wrapping as at run time); other
+// ops take integers through double only while every value is within 2^53.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ConstantEvaluator.h"
 #include "compiler/DlcDialect.h"
+#include "compiler/ShapeMath.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -20,17 +23,23 @@ using namespace dlc;
 
 namespace {
 
-/// A constant tensor's values, widened.
+/// A constant tensor's values, widened: `data` always, and for integer
+/// types `ints`, exact.
 struct Values {
   RankedTensorType type;
   std::vector<double> data;
+  std::vector<int64_t> ints;
+  bool isInteger() const { return isa<IntegerType>(type.getElementType()); }
 };
+
+/// Integers beyond this magnitude do not survive a trip through double.
+constexpr double kExactInDouble = 9007199254740992.0; // 2^53
 
 std::optional<Values> readConstant(Value value) {
   DenseElementsAttr dense;
   if (!matchPattern(value, m_Constant(&dense)))
     return std::nullopt;
-  Values values{cast<RankedTensorType>(dense.getType()), {}};
+  Values values{cast<RankedTensorType>(dense.getType()), {}, {}};
   Type elementType = values.type.getElementType();
   if (isNarrowElementType(elementType)) // their casts saturate, wrap
     return std::nullopt;
@@ -41,36 +50,65 @@ std::optional<Values> readConstant(Value value) {
   } else if (auto intType = dyn_cast<IntegerType>(elementType)) {
     if (intType.isUnsigned())
       return std::nullopt;
-    for (APInt element : dense.getValues<APInt>())
-      values.data.push_back(intType.getWidth() == 1
-                                ? static_cast<double>(element.getZExtValue())
-                                : static_cast<double>(element.getSExtValue()));
+    values.ints.reserve(values.type.getNumElements());
+    for (APInt element : dense.getValues<APInt>()) {
+      int64_t exact = intType.getWidth() == 1
+                          ? static_cast<int64_t>(element.getZExtValue())
+                          : element.getSExtValue();
+      values.ints.push_back(exact);
+      values.data.push_back(static_cast<double>(exact));
+    }
   } else {
     return std::nullopt;
   }
   return values;
 }
 
-DenseElementsAttr writeConstant(RankedTensorType type, ArrayRef<double> data) {
+/// An op's computed values: `ints` for an integer result computed exactly,
+/// else `data`.
+struct Computed {
+  std::vector<double> data;
+  std::vector<int64_t> ints;
+  bool exact = false;
+};
+
+DenseElementsAttr writeConstant(RankedTensorType type, const Computed &out) {
   Type elementType = type.getElementType();
   if (auto floatType = dyn_cast<FloatType>(elementType)) {
     SmallVector<APFloat> elements;
-    elements.reserve(data.size());
-    for (double value : data) {
+    elements.reserve(out.exact ? out.ints.size() : out.data.size());
+    auto add = [&](double value) {
       APFloat element(value);
       bool lost;
       element.convert(floatType.getFloatSemantics(),
                       APFloat::rmNearestTiesToEven, &lost);
       elements.push_back(element);
-    }
+    };
+    if (out.exact)
+      for (int64_t value : out.ints)
+        add(static_cast<double>(value));
+    else
+      for (double value : out.data)
+        add(value);
     return DenseElementsAttr::get(type, elements);
   }
   unsigned width = elementType.getIntOrFloatBitWidth();
   SmallVector<APInt> elements;
-  elements.reserve(data.size());
-  for (double value : data)
-    elements.push_back(APInt(width, static_cast<int64_t>(value),
-                             /*isSigned=*/width != 1));
+  if (out.exact) {
+    elements.reserve(out.ints.size());
+    for (int64_t value : out.ints)
+      elements.push_back(APInt(64, value, /*isSigned=*/true).trunc(width));
+    return DenseElementsAttr::get(type, elements);
+  }
+  elements.reserve(out.data.size());
+  for (double value : out.data) {
+    // Beyond 2^53 (or NaN) the double is not the value the op computes at
+    // run time: the op is left to run time.
+    if (!(std::fabs(value) <= kExactInDouble))
+      return nullptr;
+    elements.push_back(
+        APInt(64, static_cast<int64_t>(value), /*isSigned=*/true).trunc(width));
+  }
   return DenseElementsAttr::get(type, elements);
 }
 
@@ -197,16 +235,370 @@ std::optional<BinaryFn> binaryFunction(Operation *op, bool isInteger) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+/// Two's-complement arithmetic on int64, as the lowered code wraps.
+int64_t wrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) +
+                              static_cast<uint64_t>(b));
+}
+int64_t wrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) -
+                              static_cast<uint64_t>(b));
+}
+int64_t wrapMul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) *
+                              static_cast<uint64_t>(b));
+}
+
+using IntUnaryFn = int64_t (*)(int64_t);
+
+std::optional<IntUnaryFn> intUnaryFunction(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<IntUnaryFn>>(op)
+      .Case([](ReluOp) { return +[](int64_t x) { return x > 0 ? x : 0; }; })
+      .Case([](NegOp) { return +[](int64_t x) { return wrapSub(0, x); }; })
+      .Case([](AbsOp) {
+        return +[](int64_t x) { return x < 0 ? wrapSub(0, x) : x; };
+      })
+      .Case([](SignOp) {
+        return +[](int64_t x) { return int64_t(x > 0) - int64_t(x < 0); };
+      })
+      .Case([](NotOp) { return +[](int64_t x) { return int64_t(x == 0); }; })
+      .Case([](CastOp) { return +[](int64_t x) { return x; }; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// An exact integer binary function; false when the op has no integer
+/// meaning here or the operands are outside its domain (division by zero).
+using IntBinaryFn = bool (*)(int64_t, int64_t, int64_t &);
+
+std::optional<IntBinaryFn> intBinaryFunction(Operation *op) {
+  using R = std::optional<IntBinaryFn>;
+  return llvm::TypeSwitch<Operation *, R>(op)
+      .Case([](AddOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = wrapAdd(a, b), true;
+        };
+      })
+      .Case([](SubOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = wrapSub(a, b), true;
+        };
+      })
+      .Case([](MulOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = wrapMul(a, b), true;
+        };
+      })
+      .Case([](DivOp) -> R { // truncating, as arith.divsi
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          if (b == 0 || (a == INT64_MIN && b == -1))
+            return false;
+          return r = a / b, true;
+        };
+      })
+      .Case([](ModOp) -> R { // the sign of the divisor
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          if (b == 0)
+            return false;
+          r = b == -1 ? 0 : a % b;
+          if (r != 0 && ((r < 0) != (b < 0)))
+            r += b;
+          return true;
+        };
+      })
+      .Case([](FModOp) -> R { // the sign of the dividend
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          if (b == 0)
+            return false;
+          return r = b == -1 ? 0 : a % b, true;
+        };
+      })
+      .Case([](MaxOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = std::max(a, b), true;
+        };
+      })
+      .Case([](MinOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = std::min(a, b), true;
+        };
+      })
+      .Case([](AndOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a != 0 && b != 0, true;
+        };
+      })
+      .Case([](OrOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a != 0 || b != 0, true;
+        };
+      })
+      .Case([](XorOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = (a != 0) != (b != 0), true;
+        };
+      })
+      .Case([](EqualOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a == b, true;
+        };
+      })
+      .Case([](NotEqualOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a != b, true;
+        };
+      })
+      .Case([](LessOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a < b, true;
+        };
+      })
+      .Case([](LessEqualOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a <= b, true;
+        };
+      })
+      .Case([](GreaterOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a > b, true;
+        };
+      })
+      .Case([](GreaterEqualOp) -> R {
+        return +[](int64_t a, int64_t b, int64_t &r) {
+          return r = a >= b, true;
+        };
+      })
+      .Default([](Operation *) -> R { return std::nullopt; });
+}
+
+/// Whether every integer input converts to double exactly, so that an op
+/// without an integer path may compute through double.
+bool exactInDouble(ArrayRef<Values> inputs) {
+  for (const Values &input : inputs)
+    for (int64_t value : input.ints)
+      if (std::fabs(static_cast<double>(value)) > kExactInDouble)
+        return false;
+  return true;
+}
+
+/// For ops that only move elements: the flat index into input 0 of each
+/// result element; nullopt when the op is not one of them (or an index is
+/// out of range).
+std::optional<std::vector<int64_t>> sourceIndices(Operation *op,
+                                                  ArrayRef<Values> inputs,
+                                                  ArrayRef<int64_t> shape,
+                                                  int64_t count) {
+  std::vector<int64_t> source(count);
+  if (auto transpose = dyn_cast<TransposeOp>(op)) {
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    SmallVector<int64_t> inputStrides = stridesOf(inputs[0].type.getShape());
+    SmallVector<int64_t> resultStrides = stridesOf(shape);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t flat = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        flat += ((i / resultStrides[d]) % shape[d]) * inputStrides[perm[d]];
+      source[i] = flat;
+    }
+    return source;
+  }
+  if (isa<ReshapeOp>(op)) {
+    for (int64_t i = 0; i < count; ++i)
+      source[i] = i;
+    return source;
+  }
+  if (auto gather = dyn_cast<GatherOp>(op)) {
+    ArrayRef<int64_t> input = inputs[0].type.getShape();
+    int64_t axis = normalizeAxis(gather.getAxis(), input.size());
+    int64_t inner = stridesOf(input)[axis], size = input[axis];
+    const Values &indices = inputs[1];
+    int64_t indexCount = indices.data.size();
+    int64_t i = 0;
+    for (int64_t outer = 0;
+         outer < count / std::max<int64_t>(indexCount * inner, 1); ++outer)
+      for (int64_t k = 0; k < indexCount; ++k) {
+        int64_t index = indices.isInteger()
+                            ? indices.ints[k]
+                            : static_cast<int64_t>(indices.data[k]);
+        if (index < -size || index >= size)
+          return std::nullopt; // out of range: not ours to decide
+        if (index < 0)
+          index += size;
+        for (int64_t j = 0; j < inner; ++j)
+          source[i++] = (outer * size + index) * inner + j;
+      }
+    return source;
+  }
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    SmallVector<int64_t> inputStrides = stridesOf(inputs[0].type.getShape());
+    SmallVector<int64_t> resultStrides = stridesOf(shape);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t flat = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        flat += (slice.getStarts()[d] +
+                 ((i / resultStrides[d]) % shape[d]) * slice.getSteps()[d]) *
+                inputStrides[d];
+      source[i] = flat;
+    }
+    return source;
+  }
+  return std::nullopt;
+}
+
 /// Evaluates `op` over constant `inputs`; nullopt when it cannot.
-std::optional<std::vector<double>> evaluate(Operation *op,
-                                            ArrayRef<Values> inputs) {
+std::optional<Computed> evaluate(Operation *op, ArrayRef<Values> inputs) {
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   ArrayRef<int64_t> shape = resultType.getShape();
   int64_t count = resultType.getNumElements();
   bool isInteger = isa<IntegerType>(resultType.getElementType());
   if (isNarrowElementType(resultType.getElementType()))
     return std::nullopt;
-  std::vector<double> out(count);
+  Computed result;
+  std::vector<double> &out = result.data;
+  std::vector<int64_t> &ints = result.ints;
+  bool integerInputs = !inputs.empty() && inputs[0].isInteger();
+
+  // Ops that move elements carry integers exactly.
+  if (auto source = sourceIndices(op, inputs, shape, count)) {
+    const Values &input = inputs[0];
+    result.exact = input.isInteger() && isInteger;
+    if (result.exact) {
+      ints.resize(count);
+      for (int64_t i = 0; i < count; ++i)
+        ints[i] = input.ints[(*source)[i]];
+    } else {
+      out.resize(count);
+      for (int64_t i = 0; i < count; ++i)
+        out[i] = input.data[(*source)[i]];
+    }
+    return result;
+  }
+  if (isa<GatherOp>(op))
+    return std::nullopt; // an index out of range
+  if (auto concat = dyn_cast<ConcatOp>(op)) {
+    int64_t axis = normalizeAxis(concat.getAxis(), shape.size());
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    result.exact = isInteger && integerInputs;
+    for (int64_t o = 0; o < outer; ++o)
+      for (const Values &input : inputs) {
+        int64_t chunk = input.type.getNumElements() / outer;
+        if (result.exact)
+          ints.insert(ints.end(), input.ints.begin() + o * chunk,
+                      input.ints.begin() + (o + 1) * chunk);
+        else
+          out.insert(out.end(), input.data.begin() + o * chunk,
+                     input.data.begin() + (o + 1) * chunk);
+      }
+    return result;
+  }
+  if (isa<SelectOp>(op)) {
+    result.exact = isInteger && inputs[1].isInteger();
+    (result.exact ? ints.resize(count) : out.resize(count));
+    for (int64_t i = 0; i < count; ++i) {
+      bool pick =
+          inputs[0].data[broadcastIndex(i, shape, inputs[0].type.getShape())];
+      const Values &chosen = pick ? inputs[1] : inputs[2];
+      int64_t at = broadcastIndex(i, shape, chosen.type.getShape());
+      if (result.exact)
+        ints[i] = chosen.ints[at];
+      else
+        out[i] = chosen.data[at];
+    }
+    return result;
+  }
+
+  // Integer arithmetic and comparisons, exact.
+  if (integerInputs && (isInteger || isa<CastOp>(op))) {
+    if (auto fn = intUnaryFunction(op)) {
+      bool toBool = resultType.getElementType().isInteger(1);
+      result.exact = isInteger;
+      (isInteger ? ints.resize(count) : out.resize(count));
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t value = (*fn)(inputs[0].ints[i]);
+        if (toBool)
+          value = value != 0;
+        if (isInteger)
+          ints[i] = value;
+        else
+          out[i] = static_cast<double>(value); // Cast to a float type
+      }
+      return result;
+    }
+  }
+  if (integerInputs && isa<AndOp, OrOp, XorOp>(op) &&
+      !inputs[0].type.getElementType().isInteger(1))
+    return std::nullopt; // bitwise on wider integers: not here
+  if (integerInputs && inputs.size() == 2) {
+    if (auto fn = intBinaryFunction(op)) {
+      ArrayRef<int64_t> lhs = inputs[0].type.getShape();
+      ArrayRef<int64_t> rhs = inputs[1].type.getShape();
+      result.exact = true;
+      ints.resize(count);
+      for (int64_t i = 0; i < count; ++i)
+        if (!(*fn)(inputs[0].ints[broadcastIndex(i, shape, lhs)],
+                   inputs[1].ints[broadcastIndex(i, shape, rhs)], ints[i]))
+          return std::nullopt; // e.g. division by zero: left to run time
+      return result;
+    }
+  }
+  if (isInteger && integerInputs &&
+      isa<ReduceSumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, MatMulOp>(op)) {
+    result.exact = true;
+    ints.assign(count, 0);
+    if (isa<MatMulOp>(op)) {
+      ArrayRef<int64_t> lhs = inputs[0].type.getShape();
+      ArrayRef<int64_t> rhs = inputs[1].type.getShape();
+      int64_t m = shape[shape.size() - 2], n = shape.back(), k = lhs.back();
+      int64_t batches = m != 0 && n != 0 ? count / (m * n) : 0;
+      SmallVector<int64_t> batchShape(shape.drop_back(2));
+      for (int64_t b = 0; b < batches; ++b) {
+        const int64_t *a =
+            inputs[0].ints.data() +
+            broadcastIndex(b, batchShape, lhs.drop_back(2)) * m * k;
+        const int64_t *w =
+            inputs[1].ints.data() +
+            broadcastIndex(b, batchShape, rhs.drop_back(2)) * k * n;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            int64_t sum = 0;
+            for (int64_t p = 0; p < k; ++p)
+              sum = wrapAdd(sum, wrapMul(a[i * k + p], w[p * n + j]));
+            ints[b * m * n + i * n + j] = sum;
+          }
+      }
+      return result;
+    }
+    ArrayRef<int64_t> inputShape = inputs[0].type.getShape();
+    auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+    SmallVector<bool> reduced(inputShape.size(), false);
+    for (int64_t axis : axes)
+      reduced[normalizeAxis(axis, inputShape.size())] = true;
+    SmallVector<int64_t> inputStrides = stridesOf(inputShape);
+    bool isMax = isa<ReduceMaxOp>(op), isMin = isa<ReduceMinOp>(op);
+    bool isProd = isa<ReduceProdOp>(op);
+    std::fill(ints.begin(), ints.end(),
+              isMax    ? INT64_MIN
+              : isMin  ? INT64_MAX
+              : isProd ? 1
+                       : 0);
+    int64_t inputCount = inputs[0].type.getNumElements();
+    for (int64_t i = 0; i < inputCount; ++i) {
+      int64_t slot = 0;
+      for (size_t d = 0; d < inputShape.size(); ++d)
+        if (!reduced[d])
+          slot = slot * inputShape[d] + (i / inputStrides[d]) % inputShape[d];
+      int64_t x = inputs[0].ints[i];
+      ints[slot] = isMax    ? std::max(ints[slot], x)
+                   : isMin  ? std::min(ints[slot], x)
+                   : isProd ? wrapMul(ints[slot], x)
+                            : wrapAdd(ints[slot], x);
+    }
+    return result;
+  }
+  // Everything else computes in double: integers only while exact there.
+  if (integerInputs && !exactInDouble(inputs))
+    return std::nullopt;
+  out.resize(count);
 
   if (auto fn = unaryFunction(op)) {
     if (isInteger && !isa<ReluOp, NegOp, AbsOp, SignOp, NotOp, CastOp>(op))
@@ -217,96 +609,25 @@ std::optional<std::vector<double>> evaluate(Operation *op,
       if (toBool)
         out[i] = out[i] != 0;
     }
-    return out;
-  }
-  if (isa<SelectOp>(op)) {
-    for (int64_t i = 0; i < count; ++i) {
-      bool pick =
-          inputs[0].data[broadcastIndex(i, shape, inputs[0].type.getShape())];
-      const Values &chosen = pick ? inputs[1] : inputs[2];
-      out[i] = chosen.data[broadcastIndex(i, shape, chosen.type.getShape())];
-    }
-    return out;
+    return result;
   }
   if (auto clip = dyn_cast<ClipOp>(op)) {
     double low = clip.getMin().convertToDouble();
     double high = clip.getMax().convertToDouble();
     for (int64_t i = 0; i < count; ++i)
       out[i] = std::fmin(std::fmax(inputs[0].data[i], low), high);
-    return out;
+    return result;
   }
   if (isInteger && isa<ModOp, FModOp>(op) &&
       llvm::is_contained(inputs[1].data, 0.0))
     return std::nullopt; // integer division by zero: left to run time
-  if (isa<AndOp, OrOp, XorOp>(op) &&
-      !inputs[0].type.getElementType().isInteger(1))
-    return std::nullopt; // bitwise on wider integers: not through doubles
-  if (auto fn = binaryFunction(
-          op, isa<IntegerType>(inputs[0].type.getElementType()))) {
+  if (auto fn = binaryFunction(op, integerInputs)) {
     ArrayRef<int64_t> lhs = inputs[0].type.getShape();
     ArrayRef<int64_t> rhs = inputs[1].type.getShape();
     for (int64_t i = 0; i < count; ++i)
       out[i] = (*fn)(inputs[0].data[broadcastIndex(i, shape, lhs)],
                      inputs[1].data[broadcastIndex(i, shape, rhs)]);
-    return out;
-  }
-  if (auto transpose = dyn_cast<TransposeOp>(op)) {
-    ArrayRef<int64_t> perm = transpose.getPerm();
-    SmallVector<int64_t> inputStrides = stridesOf(inputs[0].type.getShape());
-    SmallVector<int64_t> resultStrides = stridesOf(shape);
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t source = 0;
-      for (size_t d = 0; d < shape.size(); ++d)
-        source += ((i / resultStrides[d]) % shape[d]) * inputStrides[perm[d]];
-      out[i] = inputs[0].data[source];
-    }
-    return out;
-  }
-  if (isa<ReshapeOp>(op))
-    return inputs[0].data;
-  if (auto gather = dyn_cast<GatherOp>(op)) {
-    ArrayRef<int64_t> input = inputs[0].type.getShape();
-    int64_t axis = normalizeAxis(gather.getAxis(), input.size());
-    int64_t inner = stridesOf(input)[axis], size = input[axis];
-    int64_t indexCount = inputs[1].data.size();
-    int64_t i = 0;
-    for (int64_t outer = 0;
-         outer < count / std::max<int64_t>(indexCount * inner, 1); ++outer)
-      for (int64_t k = 0; k < indexCount; ++k) {
-        int64_t index = static_cast<int64_t>(inputs[1].data[k]);
-        index =
-            std::clamp<int64_t>(index < 0 ? index + size : index, 0, size - 1);
-        for (int64_t j = 0; j < inner; ++j)
-          out[i++] = inputs[0].data[(outer * size + index) * inner + j];
-      }
-    return out;
-  }
-  if (auto slice = dyn_cast<SliceOp>(op)) {
-    SmallVector<int64_t> inputStrides = stridesOf(inputs[0].type.getShape());
-    SmallVector<int64_t> resultStrides = stridesOf(shape);
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t source = 0;
-      for (size_t d = 0; d < shape.size(); ++d)
-        source += (slice.getStarts()[d] +
-                   ((i / resultStrides[d]) % shape[d]) * slice.getSteps()[d]) *
-                  inputStrides[d];
-      out[i] = inputs[0].data[source];
-    }
-    return out;
-  }
-  if (auto concat = dyn_cast<ConcatOp>(op)) {
-    int64_t axis = normalizeAxis(concat.getAxis(), shape.size());
-    int64_t outer = 1;
-    for (int64_t d = 0; d < axis; ++d)
-      outer *= shape[d];
-    out.clear();
-    for (int64_t o = 0; o < outer; ++o)
-      for (const Values &input : inputs) {
-        int64_t chunk = input.type.getNumElements() / outer;
-        out.insert(out.end(), input.data.begin() + o * chunk,
-                   input.data.begin() + (o + 1) * chunk);
-      }
-    return out;
+    return result;
   }
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(
           op)) {
@@ -340,7 +661,7 @@ std::optional<std::vector<double>> evaluate(Operation *op,
     if (isa<ReduceMeanOp>(op) && count)
       for (double &value : out)
         value /= static_cast<double>(inputCount / count);
-    return out;
+    return result;
   }
   if (isa<MatMulOp>(op)) {
     ArrayRef<int64_t> lhs = inputs[0].type.getShape();
@@ -362,7 +683,7 @@ std::optional<std::vector<double>> evaluate(Operation *op,
           out[b * m * n + i * n + j] = sum;
         }
     }
-    return out;
+    return result;
   }
   if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
     int64_t axis = normalizeAxis(softmax.getAxis(), shape.size());
@@ -379,7 +700,7 @@ std::optional<std::vector<double>> evaluate(Operation *op,
         out[base + j * inner] =
             std::exp(inputs[0].data[base + j * inner] - peak) / sum;
     }
-    return out;
+    return result;
   }
   return std::nullopt; // conv and pooling are left to run time
 }
@@ -391,8 +712,10 @@ DenseElementsAttr dlc::evaluateConstantOp(Operation *op, int64_t maxElements) {
       op->getNumOperands() == 0 || isa<ConstantOp, FusedOp>(op))
     return nullptr;
   auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!resultType || !resultType.hasStaticShape() ||
-      resultType.getNumElements() > maxElements)
+  if (!resultType || !resultType.hasStaticShape())
+    return nullptr;
+  std::optional<int64_t> count = checkedNumElements(resultType.getShape());
+  if (!count || *count > maxElements)
     return nullptr;
   SmallVector<Values> inputs;
   for (Value operand : op->getOperands()) {
@@ -401,7 +724,7 @@ DenseElementsAttr dlc::evaluateConstantOp(Operation *op, int64_t maxElements) {
       return nullptr;
     inputs.push_back(std::move(*values));
   }
-  std::optional<std::vector<double>> result = evaluate(op, inputs);
+  std::optional<Computed> result = evaluate(op, inputs);
   if (!result)
     return nullptr;
   return writeConstant(resultType, *result);

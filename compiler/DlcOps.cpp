@@ -368,11 +368,18 @@ static LogicalResult checkWindowAttrs(std::optional<Location> loc,
                              spatialRank, " dilations and ", 2 * spatialRank,
                              " pads, got ", strides.size(), ", ",
                              dilations.size(), " and ", pads.size());
+  // Bounded so that window arithmetic ((kernel - 1) * dilation + pads) stays
+  // far from overflow.
+  constexpr int64_t kLimit = int64_t(1) << 30;
   for (size_t i = 0; i < spatialRank; ++i) {
     if (strides[i] < 1 || dilations[i] < 1)
       return emitOptionalError(loc, "strides and dilations must be >= 1");
     if (pads[i] < 0 || pads[i + spatialRank] < 0)
       return emitOptionalError(loc, "pads must be >= 0");
+    if (strides[i] > kLimit || dilations[i] > kLimit || pads[i] > kLimit ||
+        pads[i + spatialRank] > kLimit)
+      return emitOptionalError(loc, "strides, dilations and pads must be at "
+                                    "most 2^30");
   }
   return success();
 }
@@ -397,6 +404,10 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
                     pads = adaptor.getPads();
   if (failed(checkWindowAttrs(loc, spatialRank, strides, dilations, pads)))
     return failure();
+  for (int64_t size : filter.drop_front(2))
+    if (size == 0)
+      return emitOptionalError(loc, "filter ", shapeString(filter),
+                               " has an empty window");
   int64_t group = adaptor.getGroup();
   bool channelsKnown =
       !isDynamic(input[1]) && !isDynamic(filter[1]) && !isDynamic(filter[0]);
@@ -427,6 +438,10 @@ static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
   if (kernel.size() != spatialRank)
     return emitOptionalError(loc, "expected ", spatialRank,
                              " kernel dimensions, got ", kernel.size());
+  for (int64_t size : kernel)
+    if (size < 1 || size > (int64_t(1) << 30))
+      return emitOptionalError(loc, "kernel_shape ", shapeString(kernel),
+                               " must hold sizes from 1 to 2^30");
   if (failed(checkWindowAttrs(loc, spatialRank, adaptor.getStrides(),
                               adaptor.getDilations(), adaptor.getPads())))
     return failure();

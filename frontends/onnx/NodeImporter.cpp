@@ -2,6 +2,7 @@
 #include "frontends/onnx/NodeImporter.h"
 #include "compiler/ConstantEvaluator.h"
 #include "compiler/DlcBuild.h"
+#include "compiler/ShapeMath.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -106,15 +107,18 @@ std::string elementTypeName(int32_t dataType) {
 template <typename T, typename Field>
 static bool readValues(const std::string &raw, const Field &field,
                        int64_t count, std::vector<T> &values) {
-  values.resize(count);
+  // The sizes are checked before anything is allocated: a tensor may declare
+  // dims far larger than the data it holds.
   if (!raw.empty()) {
-    if (raw.size() != count * sizeof(T))
+    if (raw.size() != static_cast<uint64_t>(count) * sizeof(T))
       return false;
+    values.resize(count);
     std::memcpy(values.data(), raw.data(), raw.size());
     return true;
   }
   if (field.size() != count)
     return false;
+  values.resize(count);
   for (int64_t i = 0; i < count; ++i)
     values[i] = static_cast<T>(field.Get(i));
   return true;
@@ -134,14 +138,13 @@ ElementsAttr convertTensor(const onnx::TensorProto &tensor,
     return nullptr;
   }
   std::vector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
-  int64_t count = 1;
-  for (int64_t dim : shape) {
-    if (dim < 0) {
-      error = "negative dimension";
-      return nullptr;
-    }
-    count *= dim;
+  std::optional<int64_t> checkedCount = checkedNumElements(shape);
+  if (!checkedCount) {
+    error = "its dims " + shapeText(shape) +
+            " are negative or hold more than 2^48 elements";
+    return nullptr;
   }
+  int64_t count = *checkedCount;
   auto type = RankedTensorType::get(shape, elementType);
   bool ok = false;
   ElementsAttr result;

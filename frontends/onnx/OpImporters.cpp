@@ -645,6 +645,21 @@ LogicalResult importConcat(NodeImporter &n) {
 }
 
 LogicalResult importGather(NodeImporter &n) {
+  // Constant indices out of range are an invalid model (onnxruntime refuses
+  // them too); at run time dlc clamps.
+  auto dataShape = n.inputType(0).getShape();
+  int64_t axis = n.attrInt("axis", 0);
+  int64_t rank = static_cast<int64_t>(dataShape.size());
+  if (axis < -rank || axis >= rank)
+    return n.fail("axis " + std::to_string(axis) + " is out of range for " +
+                  "rank " + std::to_string(rank));
+  int64_t size = dataShape[axis < 0 ? axis + rank : axis];
+  if (auto indices = n.constantInts(1); indices && size >= 0)
+    for (int64_t index : *indices)
+      if (index < -size || index >= size)
+        return n.fail("index " + std::to_string(index) +
+                      " is out of range for axis " + std::to_string(axis) +
+                      " of size " + std::to_string(size));
   n.setOutput(0, n.build<GatherOp>({n.input(0), n.input(1)},
                                    n.attr("axis", n.builder.getI64IntegerAttr(
                                                       n.attrInt("axis", 0)))));

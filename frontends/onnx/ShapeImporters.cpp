@@ -7,6 +7,7 @@
 // ...) are written with reshape, transpose, slice, concat and select.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/ShapeMath.h"
 #include "frontends/onnx/NodeImporter.h"
 
 #include "mlir/Dialect/Traits.h"
@@ -56,31 +57,26 @@ LogicalResult importConstantOfShape(NodeImporter &n) {
   auto shape = n.requireInts(0, "the shape");
   if (!shape)
     return failure();
-  for (int64_t dim : *shape)
-    if (dim < 0)
-      return n.fail("the shape has a negative dimension");
-  Type elementType = n.builder.getF32Type();
-  double value = 0;
+  if (!checkedNumElements(*shape))
+    return n.fail("the shape " + shapeText(*shape) +
+                  " has a negative dimension or more than 2^48 elements");
+  // A splat: nothing is materialised however large the shape.
+  auto &b = n.builder;
+  Attribute value = b.getF32FloatAttr(0);
   if (const onnx::AttributeProto *attr = n.findAttr("value")) {
     std::string error;
-    ElementsAttr tensor = convertTensor(attr->t(), attr->t().raw_data(),
-                                        *n.builder.getContext(), error);
+    ElementsAttr tensor =
+        convertTensor(attr->t(), attr->t().raw_data(), *b.getContext(), error);
     if (!tensor)
       return n.fail(error);
     auto dense = dyn_cast<DenseElementsAttr>(tensor);
     if (!dense || dense.getNumElements() != 1)
       return n.fail("value must hold one element");
-    elementType = dense.getElementType();
-    if (isa<FloatType>(elementType))
-      value = (*dense.getValues<APFloat>().begin()).convertToDouble();
-    else
-      value = elementType.isInteger(1)
-                  ? (*dense.getValues<APInt>().begin()).getZExtValue()
-                  : (*dense.getValues<APInt>().begin()).getSExtValue();
+    value = *dense.getValues<Attribute>().begin();
   }
+  auto elementType = cast<TypedAttr>(value).getType();
   auto type = RankedTensorType::get(*shape, elementType);
-  n.setOutput(0,
-              n.constantOf(type, std::vector<double>(product(*shape), value)));
+  n.setOutput(0, n.constant(DenseElementsAttr::get(type, value)));
   return success();
 }
 
@@ -92,8 +88,14 @@ LogicalResult importRange(NodeImporter &n) {
     return failure();
   if (*delta == 0)
     return n.fail("delta must not be zero");
-  int64_t count = std::max<int64_t>(
-      static_cast<int64_t>(std::ceil((*limit - *start) / *delta)), 0);
+  // Range becomes a constant: bounded, as constant folding is.
+  double steps = std::ceil((*limit - *start) / *delta);
+  constexpr int64_t kMaxRange = int64_t(1) << 24;
+  if (!(steps <= static_cast<double>(kMaxRange)))
+    return n.fail("the range has " + std::to_string(steps) +
+                  " elements; dlc computes Range at compile time, up to "
+                  "2^24 elements");
+  int64_t count = std::max<int64_t>(static_cast<int64_t>(steps), 0);
   std::vector<double> values(count);
   for (int64_t i = 0; i < count; ++i)
     values[i] = *start + i * *delta;

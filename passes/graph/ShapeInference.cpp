@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/DlcDialect.h"
+#include "compiler/ShapeMath.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -118,7 +119,16 @@ struct ShapeInferencePass : dlc::impl::ShapeInferenceBase<ShapeInferencePass> {
     function.setType(FunctionType::get(&getContext(),
                                        function.getArgumentTypes(),
                                        returnOp.getOperandTypes()));
-    // Verify that what remains is static: lowering needs it.
+    for (Type type : function.getArgumentTypes())
+      if (auto tensor = dyn_cast<RankedTensorType>(type);
+          tensor && tensor.hasStaticShape() &&
+          !checkedNumElements(tensor.getShape())) {
+        function.emitOpError("argument ")
+            << tensor << " holds more than 2^48 elements";
+        return signalPassFailure();
+      }
+    // Verify that what remains is static (lowering needs it) and small
+    // enough that sizes and offsets computed from it cannot overflow.
     WalkResult walk = function.walk([&](Operation *op) {
       for (Value result : op->getResults()) {
         auto type = dyn_cast<RankedTensorType>(result.getType());
@@ -127,6 +137,11 @@ struct ShapeInferencePass : dlc::impl::ShapeInferenceBase<ShapeInferencePass> {
               << type
               << " is still dynamic: give the inputs static shapes "
                  "(dlc compile --input-shape)";
+          return WalkResult::interrupt();
+        }
+        if (type && !checkedNumElements(type.getShape())) {
+          op->emitOpError("result of shape ")
+              << shapeText(type) << " holds more than 2^48 elements";
           return WalkResult::interrupt();
         }
       }

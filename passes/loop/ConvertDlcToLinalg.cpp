@@ -587,6 +587,19 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
     auto value = dyn_cast<TypedAttr>(op.getValue());
     if (!value)
       return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
+    // A large splat (ConstantOfShape) is filled at run time: as a global it
+    // would take its whole size in the library.
+    auto splat = dyn_cast<SplatElementsAttr>(value);
+    constexpr int64_t kFillAbove = 4096; // elements
+    if (splat && splat.getNumElements() > kFillAbove) {
+      auto type = cast<RankedTensorType>(splat.getType());
+      Value scalar = rewriter.create<arith::ConstantOp>(
+          op.getLoc(), splat.getSplatValue<TypedAttr>());
+      Value empty = rewriter.create<tensor::EmptyOp>(
+          op.getLoc(), type.getShape(), type.getElementType());
+      rewriter.replaceOpWithNewOp<linalg::FillOp>(op, scalar, empty);
+      return success();
+    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }

@@ -215,3 +215,23 @@ func.func @bitcast_widens(%a: tensor<3xf32>) -> tensor<3xi64> {
   %0 = dlc.bitcast %a : tensor<3xf32> to tensor<3xi64>
   return %0 : tensor<3xi64>
 }
+
+// -----
+
+// A window of size zero (it once segfaulted in tiling).
+func.func @pool_empty_kernel(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x5x5xf32> {
+  // expected-error @+2 {{kernel_shape [0,0] must hold sizes from 1 to 2^30}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.max_pool %x {kernel_shape = array<i64: 0, 0>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false} : (tensor<1x1x4x4xf32>) -> tensor<1x1x5x5xf32>
+  return %0 : tensor<1x1x5x5xf32>
+}
+
+// -----
+
+// Pads near INT64_MAX would overflow the window arithmetic.
+func.func @conv_huge_pads(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+2 {{strides, dilations and pads must be at most 2^30}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 4611686018427387904, 0, 0, 0>, group = 1} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}

@@ -93,3 +93,13 @@ func.func @still_dynamic(%a: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %0 = dlc.relu %a : tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
+
+// -----
+
+// Shapes whose element count overflows are refused, not wrapped around.
+func.func @too_many_elements(%a: tensor<1xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{result of shape [4294967296,4294967296] holds more than 2^48 elements}}
+  %s = dlc.constant dense<true> : tensor<4294967296x4294967296xi1>
+  %0 = dlc.select %s, %a, %a : (tensor<4294967296x4294967296xi1>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}

@@ -326,3 +326,21 @@ func.func @shifts_and_bits(%a: tensor<4xi16>, %b: tensor<4xi16>) -> (tensor<4xi1
   %3 = dlc.and %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
   return %0, %1, %2, %3 : tensor<4xi16>, tensor<4xi16>, tensor<4xi16>, tensor<4xi16>
 }
+
+// -----
+
+// A large splat is filled at run time (a global would take its whole size);
+// a small one stays a constant.
+// CHECK-LABEL: func @splats
+// CHECK-NOT: dense<2.500000e+00>
+// CHECK: %[[TWO:.*]] = arith.constant 2.500000e+00 : f32
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<64x128xf32>
+// CHECK: %[[BIG:.*]] = linalg.fill ins(%[[TWO]] : f32) outs(%[[EMPTY]] : tensor<64x128xf32>)
+// CHECK: %[[SMALL:.*]] = arith.constant dense<1.000000e+00> : tensor<4xf32>
+// CHECK-NOT: dense<2.500000e+00>
+// CHECK: return %[[BIG]], %[[SMALL]]
+func.func @splats() -> (tensor<64x128xf32>, tensor<4xf32>) {
+  %big = dlc.constant dense<2.5> : tensor<64x128xf32>
+  %small = dlc.constant dense<1.0> : tensor<4xf32>
+  return %big, %small : tensor<64x128xf32>, tensor<4xf32>
+}
