@@ -33,8 +33,9 @@ static pthread_cond_t work_done = PTHREAD_COND_INITIALIZER;
 /* Serializes callers: one parallel loop at a time uses the pool. */
 static pthread_mutex_t caller = PTHREAD_MUTEX_INITIALIZER;
 
-static int32_t requested = 0; /* 0: all online cores */
-static int32_t started = 0;   /* worker threads running (threads - 1) */
+/* 0: all online cores; read by callers without `caller` held. */
+static atomic_int requested = 0;
+static int32_t started = 0; /* worker threads running (threads - 1) */
 static pthread_t workers[DLC_MAX_THREADS];
 static uint64_t first_generation[DLC_MAX_THREADS];
 /* Written under `lock`; read without it only while spinning. */
@@ -60,6 +61,10 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* Nonzero while this thread runs a task of the pool: an allocation that
+   fails there cannot unwind the run (see runtime.c). */
+_Thread_local int dlc_pool_task_depth = 0;
+
 static dlc_task_fn task;
 static void *task_context;
 static int64_t task_count;
@@ -72,13 +77,12 @@ static int32_t online_cores(void) {
 }
 
 void dlc_set_num_threads(int32_t threads) {
-  pthread_mutex_lock(&caller);
-  requested = threads < 0 ? 0 : threads;
-  pthread_mutex_unlock(&caller);
+  atomic_store(&requested, threads < 0 ? 0 : threads);
 }
 
 int32_t dlc_get_num_threads(void) {
-  int32_t threads = requested > 0 ? requested : online_cores();
+  int32_t wanted = atomic_load(&requested);
+  int32_t threads = wanted > 0 ? wanted : online_cores();
   return threads > DLC_MAX_THREADS ? DLC_MAX_THREADS : threads;
 }
 
@@ -99,8 +103,11 @@ static int64_t run_chunks(uint64_t loop, dlc_task_fn fn, void *context,
       continue; /* `current` now holds the newer value */
     int64_t begin = count * chunk / chunks;
     int64_t end = count * (chunk + 1) / chunks;
-    if (begin < end)
+    if (begin < end) {
+      ++dlc_pool_task_depth;
       fn(context, begin, end);
+      --dlc_pool_task_depth;
+    }
     ++ran;
     current = atomic_load_explicit(&next_chunk, memory_order_acquire);
   }

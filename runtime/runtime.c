@@ -1,8 +1,11 @@
 /* dlc runtime: validation and dispatch for compiled models. */
+#define _POSIX_C_SOURCE 200809L /* posix_memalign */
 #include "dlc/runtime.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static dlc_status_code fail(dlc_status *status, dlc_status_code code,
@@ -134,12 +137,69 @@ size_t dlc_dtype_size(dlc_dtype dtype) {
   return 0;
 }
 
+/* The bound of compiler/ShapeMath.h: no tensor holds more than 2^48 bytes
+   (and so elements). */
+#define DLC_MAX_TENSOR_BYTES ((int64_t)1 << 48)
+
 int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info) {
+  if (info->rank < 0 || (info->rank > 0 && !info->shape))
+    return -1;
   int64_t count = 1;
-  for (int32_t i = 0; i < info->rank; ++i)
+  int empty = 0;
+  for (int32_t i = 0; i < info->rank; ++i) {
+    int64_t dim = info->shape[i];
+    if (dim < 0 || dim > DLC_MAX_TENSOR_BYTES)
+      return -1;
+    empty |= dim == 0;
+  }
+  if (empty)
+    return 0;
+  for (int32_t i = 0; i < info->rank; ++i) {
+    if (count > DLC_MAX_TENSOR_BYTES / info->shape[i])
+      return -1;
     count *= info->shape[i];
+  }
   return count;
 }
+
+/* Allocation of the compiled code (MLIR's generic allocation functions, see
+   the LLVM lowering in compiler/driver/Pipeline.cpp). A failed allocation on
+   the thread that called dlc_model_run jumps back to it, which returns
+   DLC_ERROR_OUT_OF_MEMORY (buffers allocated earlier in that run are lost);
+   one inside a task of the thread pool cannot unwind the pool's loop, and
+   aborts with a message. */
+extern _Thread_local int dlc_pool_task_depth;
+static _Thread_local jmp_buf *out_of_memory_target;
+static _Thread_local size_t out_of_memory_bytes;
+
+static void *checked(void *pointer, size_t bytes) {
+  if (pointer || bytes == 0)
+    return pointer;
+  if (out_of_memory_target && dlc_pool_task_depth == 0) {
+    out_of_memory_bytes = bytes;
+    longjmp(*out_of_memory_target, 1);
+  }
+  fprintf(stderr,
+          "dlc runtime: out of memory allocating %zu bytes in a "
+          "parallel loop\n",
+          bytes);
+  abort();
+}
+
+void *_mlir_memref_to_llvm_alloc(size_t bytes) {
+  return checked(malloc(bytes), bytes);
+}
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
+  void *pointer = NULL;
+  if (alignment < sizeof(void *))
+    alignment = sizeof(void *);
+  if (posix_memalign(&pointer, alignment, bytes) != 0)
+    pointer = NULL;
+  return checked(pointer, bytes);
+}
+
+void _mlir_memref_to_llvm_free(void *pointer) { free(pointer); }
 
 /* Writes "[d0,d1,...]" into `out`. */
 static void format_shape(char *out, size_t size, const int64_t *shape,
@@ -173,8 +233,12 @@ static dlc_status_code check_tensor(const char *role, int32_t index,
   if (!same) {
     char want[160], got[160];
     format_shape(want, sizeof want, expected->shape, expected->rank);
+    /* The caller's dims are read only where its rank is the expected one:
+       another rank may not match the array it points at. */
     if (given->rank > 0 && !given->shape)
       snprintf(got, sizeof got, "rank %d with no shape", given->rank);
+    else if (given->rank != expected->rank)
+      snprintf(got, sizeof got, "rank %d", given->rank);
     else
       format_shape(got, sizeof got, given->shape, given->rank);
     return fail(status, DLC_ERROR_SHAPE_MISMATCH,
@@ -262,6 +326,16 @@ dlc_status_code dlc_model_run(const dlc_model_info *model,
   if (!model->entry)
     return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                 "model '%s' has no entry point", model->name);
+  jmp_buf target;
+  jmp_buf *outer = out_of_memory_target;
+  if (setjmp(target)) {
+    out_of_memory_target = outer;
+    return fail(status, DLC_ERROR_OUT_OF_MEMORY,
+                "model '%s' could not allocate %zu bytes", model->name,
+                out_of_memory_bytes);
+  }
+  out_of_memory_target = &target;
   model->entry(inputs, outputs);
+  out_of_memory_target = outer;
   return ok(status);
 }

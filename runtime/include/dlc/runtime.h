@@ -126,6 +126,8 @@ const char *dlc_status_code_name(dlc_status_code code);
 const char *dlc_dtype_name(dlc_dtype dtype);
 /* Bytes per element; 0 for an unknown dtype. */
 size_t dlc_dtype_size(dlc_dtype dtype);
+/* The product of the dims; -1 for a negative rank or dim, or a tensor of
+   more than 2^48 elements. */
 int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info);
 
 #ifdef __cplusplus
