@@ -17,6 +17,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <algorithm>
@@ -35,6 +36,14 @@ static void initializeTargetsOnce() {
   (void)initialized;
 }
 
+bool isHostTriple(const std::string &triple) {
+  if (triple.empty())
+    return true;
+  llvm::Triple target(llvm::Triple::normalize(triple));
+  llvm::Triple host(llvm::sys::getDefaultTargetTriple());
+  return target.getArch() == host.getArch() && target.getOS() == host.getOS();
+}
+
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const std::string &triple, const std::string &cpu,
                     int optLevel, std::string &error) {
@@ -45,10 +54,21 @@ createTargetMachine(const std::string &triple, const std::string &cpu,
       llvm::TargetRegistry::lookupTarget(targetTriple, error);
   if (!target)
     return nullptr;
-  bool host = cpu.empty() || cpu == "native";
-  std::string cpuName = host ? llvm::sys::getHostCPUName().str() : cpu;
+  // The host's CPU name and features mean nothing to another architecture:
+  // there the default CPU is the target's generic one.
+  bool hostTarget = isHostTriple(targetTriple);
+  if (cpu == "native" && !hostTarget) {
+    error = "--mcpu=native names the host's CPU, which cannot run '" +
+            targetTriple +
+            "' code; name a CPU of that target or leave --mcpu out";
+    return nullptr;
+  }
+  bool host = hostTarget && (cpu.empty() || cpu == "native");
+  std::string cpuName = host          ? llvm::sys::getHostCPUName().str()
+                        : cpu.empty() ? "generic"
+                                      : cpu;
   std::string features;
-  if (host && triple.empty()) {
+  if (host) {
     // The host's feature flags, so that e.g. AVX-512 is used where present.
     for (const auto &feature : llvm::sys::getHostCPUFeatures())
       features += (features.empty() ? "" : ",") +
@@ -122,8 +142,7 @@ static llvm::Error optimize(llvm::Module &module, llvm::TargetMachine &machine,
 }
 
 bool optimizeAndEmitInParallel(std::unique_ptr<llvm::Module> module,
-                               const llvm::TargetMachine &machine,
-                               int optLevel,
+                               const llvm::TargetMachine &machine, int optLevel,
                                const std::vector<std::string> &objectPaths,
                                std::string &error) {
   // A definition that may be dropped where unused (linkonce_odr: MLIR's
@@ -175,6 +194,12 @@ bool optimizeAndEmitInParallel(std::unique_ptr<llvm::Module> module,
       return;
     }
     emitMachineCode(**parsed, *copy, /*assembly=*/false, out, errors[i]);
+    out.close();
+    if (out.has_error()) {
+      errors[i] =
+          "cannot write " + objectPaths[i] + ": " + out.error().message();
+      out.clear_error();
+    }
   };
   std::vector<std::thread> threads;
   for (size_t i = 1; i < parts.size(); ++i)

@@ -20,8 +20,13 @@ class ModuleOp;
 
 namespace dlc {
 
-/// A TargetMachine for `triple`/`cpu` (empty: the host's). On failure returns
-/// null and sets `error`.
+/// Whether code for `triple` (empty: the host's) runs on this machine: the
+/// same architecture and OS.
+bool isHostTriple(const std::string &triple);
+
+/// A TargetMachine for `triple`/`cpu` (empty: the host's; for another
+/// architecture an empty `cpu` is that target's generic CPU). On failure
+/// returns null and sets `error`.
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const std::string &triple, const std::string &cpu,
                     int optLevel, std::string &error);
@@ -55,8 +60,7 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
 /// LLVMContext and a copy of `machine`. Returns false with `error` set when
 /// any part fails.
 bool optimizeAndEmitInParallel(std::unique_ptr<llvm::Module> module,
-                               const llvm::TargetMachine &machine,
-                               int optLevel,
+                               const llvm::TargetMachine &machine, int optLevel,
                                const std::vector<std::string> &objectPaths,
                                std::string &error);
 

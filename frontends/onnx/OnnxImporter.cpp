@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/OnnxImporter.h"
+#include "compiler/ShapeMath.h"
 #include "frontends/onnx/NodeImporter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +22,8 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
 
 using namespace mlir;
 
@@ -62,6 +65,13 @@ const OpImporterEntry *findImporter(const std::string &domain,
 /// Reads a file into `contents`; false with `error` set on failure.
 bool readFile(const std::string &path, std::string &contents,
               std::string &error) {
+  // A FIFO or device (/dev/zero) would block or never end.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) &&
+      status.type() != llvm::sys::fs::file_type::regular_file) {
+    error = "cannot read '" + path + "': not a regular file";
+    return false;
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
@@ -74,20 +84,28 @@ bool readFile(const std::string &path, std::string &contents,
 
 /// Reads the bytes of a tensor stored in an external-data file, which must lie
 /// inside the model's folder.
+/// `files` keeps each file read, by its real path: one file commonly holds
+/// all of a model's weights.
 bool readExternalData(const onnx::TensorProto &tensor,
-                      const std::string &modelDir, std::string &bytes,
+                      const std::string &modelDir,
+                      llvm::StringMap<std::string> &files, std::string &bytes,
                       std::string &error) {
   std::string location;
   int64_t offset = 0, length = -1;
-  for (const auto &entry : tensor.external_data()) {
-    if (entry.key() == "location")
-      location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::atoll(entry.value().c_str());
-    else if (entry.key() == "length")
-      length = std::atoll(entry.value().c_str());
-  }
   std::string what = "external data of tensor '" + tensor.name() + "'";
+  for (const auto &entry : tensor.external_data()) {
+    if (entry.key() == "location") {
+      location = entry.value();
+    } else if (entry.key() == "offset" || entry.key() == "length") {
+      int64_t value;
+      if (llvm::StringRef(entry.value()).getAsInteger(10, value) || value < 0) {
+        error = what + " has " + entry.key() + " '" + entry.value() +
+                "', not a non-negative integer";
+        return false;
+      }
+      (entry.key() == "offset" ? offset : length) = value;
+    }
+  }
   if (location.empty()) {
     error = what + " has no location";
     return false;
@@ -111,12 +129,16 @@ bool readExternalData(const onnx::TensorProto &tensor,
     error = what + " at '" + location + "' lies outside the model's folder";
     return false;
   }
-  std::string contents;
-  if (!readFile(std::string(realFile), contents, error))
-    return false;
-  if (offset < 0 || offset > static_cast<int64_t>(contents.size()) ||
-      (length >= 0 &&
-       offset + length > static_cast<int64_t>(contents.size()))) {
+  auto cached = files.find(realFile);
+  if (cached == files.end()) {
+    std::string contents;
+    if (!readFile(std::string(realFile), contents, error))
+      return false;
+    cached = files.try_emplace(realFile, std::move(contents)).first;
+  }
+  const std::string &contents = cached->second;
+  int64_t size = static_cast<int64_t>(contents.size());
+  if (offset > size || (length >= 0 && length > size - offset)) {
     error = what + " (offset " + std::to_string(offset) + ", length " +
             std::to_string(length) + ") runs past the end of '" + location +
             "'";
@@ -149,6 +171,8 @@ private:
                        int &count);
   ElementsAttr readInitializer(const onnx::TensorProto &tensor);
   bool checkBoundInput(const onnx::ValueInfoProto &input, ElementsAttr value);
+  bool checkSingleAssignment(const onnx::GraphProto &graph);
+  bool runOnnxChecker();
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
 
   MLIRContext &context;
@@ -161,6 +185,7 @@ private:
   llvm::StringMap<int64_t> domainOpsets; // every imported domain's
   llvm::StringMap<Value> values;
   llvm::StringMap<ElementsAttr> constants;
+  llvm::StringMap<std::string> externalFiles; // read once each
 };
 
 bool GraphImporter::readOpset() {
@@ -232,7 +257,7 @@ bool GraphImporter::checkSupported() {
 ElementsAttr GraphImporter::readInitializer(const onnx::TensorProto &tensor) {
   std::string raw;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-    if (!readExternalData(tensor, modelDir, raw, error))
+    if (!readExternalData(tensor, modelDir, externalFiles, raw, error))
       return nullptr;
   } else {
     raw = tensor.raw_data();
@@ -286,6 +311,10 @@ bool GraphImporter::importSubgraph(const onnx::GraphProto &graph,
     }
     constants[tensor.name()] = value;
     values.erase(tensor.name());
+  }
+  if (!checkSingleAssignment(graph)) {
+    emitError(loc) << error;
+    return false;
   }
   for (int i = 0; i < graph.node_size(); ++i)
     if (!importNode(graph.node(i), i))
@@ -348,6 +377,11 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
         shape.push_back(dim.dim_value());
       }
     }
+    if (!checkedNumElements(shape)) {
+      error = "graph input '" + name + "' has shape " + shapeText(shape) +
+              ", with negative dims or more than 2^48 elements";
+      return false;
+    }
     types.push_back(RankedTensorType::get(shape, elementType));
     names.push_back(name);
   }
@@ -366,6 +400,88 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
               "', which is not an input of the model";
       return false;
     }
+  return true;
+}
+
+/// ONNX graphs are in single static assignment form: two nodes writing one
+/// name (or a node overwriting an input or initializer) is an invalid model,
+/// which onnxruntime refuses; dlc would silently keep the last.
+bool GraphImporter::checkSingleAssignment(const onnx::GraphProto &graph) {
+  llvm::StringMap<std::string> writers;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    writers.try_emplace(input.name(), "graph input '" + input.name() + "'");
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    writers.try_emplace(tensor.name(), "initializer '" + tensor.name() + "'");
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    std::string nodeName =
+        "node '" +
+        (node.name().empty() ? node.op_type() + "#" + std::to_string(i)
+                             : node.name()) +
+        "'";
+    for (const std::string &output : node.output()) {
+      if (output.empty())
+        continue;
+      auto [it, added] = writers.try_emplace(output, nodeName);
+      if (!added) {
+        error = nodeName + ": its output '" + output + "' is already " +
+                (llvm::StringRef(it->second).starts_with("node")
+                     ? "written by " + it->second
+                     : "the " + it->second);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/// ONNX's own checker on each node (libonnx's check_node: arity, attribute
+/// types, required attributes), for models within the opsets the
+/// linked libonnx knows (whatever their IR version); newer opsets get dlc's
+/// own checks only, since an older checker would judge them by outdated
+/// schemas.
+bool GraphImporter::runOnnxChecker() {
+  const auto &known =
+      onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  for (const auto &entry : model.opset_import()) {
+    std::string domain = entry.domain() == "ai.onnx" ? "" : entry.domain();
+    auto range = known.find(domain);
+    if (range == known.end() || entry.version() > range->second.second)
+      return true;
+  }
+  // check_model's context, with the model's folder for external data.
+  onnx::checker::CheckerContext context;
+  context.set_ir_version(static_cast<int>(model.ir_version()));
+  std::unordered_map<std::string, int> opsets;
+  for (const auto &entry : model.opset_import())
+    opsets[entry.domain()] = static_cast<int>(entry.version());
+  context.set_opset_imports(opsets);
+  context.set_model_dir(modelDir);
+  // Node by node: check_graph would also hold graph outputs to 1.12's rules
+  // (a type without a shape was invalid then, is valid now). Nodes with
+  // subgraphs are left out for the same reason.
+  onnx::checker::LexicalScopeContext scope;
+  for (int i = 0; i < model.graph().node_size(); ++i) {
+    const onnx::NodeProto &node = model.graph().node(i);
+    bool hasSubgraph = llvm::any_of(
+        node.attribute(), [](const onnx::AttributeProto &attribute) {
+          return attribute.has_g() || attribute.graphs_size() > 0;
+        });
+    if (hasSubgraph)
+      continue;
+    try {
+      onnx::checker::check_node(node, context, scope);
+    } catch (const std::exception &failure) {
+      std::string message = failure.what();
+      // The checker appends a dump of the node; its first line says why.
+      message = message.substr(0, message.find('\n'));
+      error = "node '" +
+              (node.name().empty() ? node.op_type() + "#" + std::to_string(i)
+                                   : node.name()) +
+              "' is not valid ONNX (ONNX checker): " + message;
+      return false;
+    }
+  }
   return true;
 }
 
@@ -472,7 +588,9 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
 }
 
 OwningOpRef<ModuleOp> GraphImporter::run() {
-  if (!readOpset() || !checkSupported() || !importInitializers())
+  // Ops dlc does not support first: that list is what a user needs most.
+  if (!readOpset() || !checkSupported() || !runOnnxChecker() ||
+      !checkSingleAssignment(model.graph()) || !importInitializers())
     return nullptr;
   SmallVector<Type> inputTypes;
   SmallVector<std::string> inputNames;
@@ -522,13 +640,16 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
 } // namespace
 
-OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
-                                     MLIRContext &context,
-                                     const OnnxImportOptions &options,
-                                     std::string &error) {
-  std::string bytes;
-  if (!readFile(path, bytes, error))
+OwningOpRef<ModuleOp>
+importOnnxBytes(const std::string &bytes, const std::string &what,
+                const std::string &modelDir, MLIRContext &context,
+                const OnnxImportOptions &options, std::string &error) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    error = "'" + what +
+            "' is larger than 2 GiB, the most a protobuf message may be; "
+            "store its weights as external data";
     return nullptr;
+  }
   onnx::ModelProto model;
   google::protobuf::io::ArrayInputStream stream(bytes.data(),
                                                 static_cast<int>(bytes.size()));
@@ -536,20 +657,31 @@ OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
   coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
   if (bytes.empty() || !model.ParseFromCodedStream(&coded) ||
       !coded.ConsumedEntireMessage()) {
-    error = "'" + path + "' is not a valid ONNX model (truncated or corrupt)";
+    error = "'" + what + "' is not a valid ONNX model (truncated or corrupt)";
     return nullptr;
   }
   if (!model.has_graph()) {
-    error = "'" + path + "' holds no graph; is it an ONNX model?";
+    error = "'" + what + "' holds no graph; is it an ONNX model?";
     return nullptr;
   }
   context.loadDialect<DlcDialect, func::FuncDialect>();
+  GraphImporter importer(context, model, modelDir, options, error);
+  return importer.run();
+}
+
+OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
+                                     MLIRContext &context,
+                                     const OnnxImportOptions &options,
+                                     std::string &error) {
+  std::string bytes;
+  if (!readFile(path, bytes, error))
+    return nullptr;
   llvm::SmallString<256> modelDir(path);
   llvm::sys::path::remove_filename(modelDir);
   if (modelDir.empty())
     modelDir = ".";
-  GraphImporter importer(context, model, std::string(modelDir), options, error);
-  return importer.run();
+  return importOnnxBytes(bytes, path, std::string(modelDir), context, options,
+                         error);
 }
 
 } // namespace dlc

@@ -34,6 +34,13 @@ importOnnxFile(const std::string &path, mlir::MLIRContext &context,
                const OnnxImportOptions &options, std::string &error);
 
 /// The ONNX op types the importer handles, sorted.
+/// importOnnxFile on the bytes of a model already read; `what` names it in
+/// messages, `modelDir` is where its external data lies.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxBytes(const std::string &bytes, const std::string &what,
+                const std::string &modelDir, mlir::MLIRContext &context,
+                const OnnxImportOptions &options, std::string &error);
+
 std::vector<std::string> supportedOnnxOps();
 
 } // namespace dlc

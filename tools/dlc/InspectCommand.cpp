@@ -225,6 +225,12 @@ int runInspectCommand(const Args &args) {
     if (code)
       return reportError("cannot write " + dotFile + ": " + code.message());
     writeDot(entry, dot);
+    dot.close();
+    if (dot.has_error()) {
+      std::string message = dot.error().message();
+      dot.clear_error();
+      return reportError("cannot write " + dotFile + ": " + message);
+    }
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 //===- RunCommands.cpp - dlc run and dlc bench ----------------------------===//
+#include "compiler/ShapeMath.h"
 #include "tools/dlc/Commands.h"
 #include "tools/dlc/TensorIO.h"
 
@@ -8,6 +9,8 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <map>
+#include <new>
+#include <optional>
 #include <random>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,12 +89,31 @@ std::vector<int64_t> shapeOf(const dlc_tensor_info &info) {
   return std::vector<int64_t>(info.shape, info.shape + info.rank);
 }
 
-HostTensor allocateFor(const dlc_tensor_info &info) {
-  HostTensor tensor;
+/// A zeroed tensor for `info`; false with `error` set when its size
+/// overflows or exceeds this machine's memory.
+bool allocateFor(const dlc_tensor_info &info, HostTensor &tensor,
+                 std::string &error) {
   tensor.dtype = info.dtype;
   tensor.shape = shapeOf(info);
-  tensor.bytes.assign(tensor.numElements() * dlc_dtype_size(info.dtype), 0);
-  return tensor;
+  std::optional<int64_t> bytes =
+      checkedByteSize(tensor.shape, dlc_dtype_size(info.dtype));
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  double memory = pages > 0 && pageSize > 0 ? double(pages) * pageSize : 0;
+  if (!bytes || (memory > 0 && double(*bytes) > memory)) {
+    error = std::string("tensor '") + info.name + "' of shape " +
+            formatShape(tensor.shape) +
+            " needs more memory than this "
+            "machine has";
+    return false;
+  }
+  try {
+    tensor.bytes.assign(static_cast<size_t>(*bytes), 0);
+  } catch (const std::bad_alloc &) {
+    error = std::string("out of memory allocating tensor '") + info.name +
+            "' (" + std::to_string(*bytes) + " bytes)";
+    return false;
+  }
+  return true;
 }
 
 /// Runs the model; false with the runtime's message in `error`.
@@ -164,7 +186,9 @@ bool readInputs(const LoadedModel &model,
               "' (--input " + info.name + "=FILE)";
       return false;
     }
-    HostTensor tensor = allocateFor(info);
+    HostTensor tensor;
+    if (!allocateFor(info, tensor, error))
+      return false;
     if (info.dtype == DLC_FLOAT32) {
       float *values = reinterpret_cast<float *>(tensor.bytes.data());
       for (int64_t k = 0; k < tensor.numElements(); ++k)
@@ -213,8 +237,11 @@ bool prepareRun(const std::string &library, const std::string &name,
   if (!loadModel(library, name, model, error) ||
       !readInputs(model, files, randomForMissing, inputs, error))
     return false;
-  for (int32_t i = 0; i < model.info->num_outputs; ++i)
-    outputs.push_back(allocateFor(model.info->outputs[i]));
+  for (int32_t i = 0; i < model.info->num_outputs; ++i) {
+    outputs.emplace_back();
+    if (!allocateFor(model.info->outputs[i], outputs.back(), error))
+      return false;
+  }
   return true;
 }
 

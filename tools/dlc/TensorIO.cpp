@@ -1,5 +1,9 @@
 //===- TensorIO.cpp - .npy and ONNX .pb tensor files ----------------------===//
 #include "tools/dlc/TensorIO.h"
+#include "compiler/ShapeMath.h"
+
+#include <cerrno>
+#include <sys/stat.h>
 
 #include "onnx/onnx_pb.h"
 
@@ -11,10 +15,7 @@
 namespace dlc {
 
 int64_t HostTensor::numElements() const {
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  return count;
+  return dlc::checkedNumElements(shape).value_or(-1);
 }
 
 dlc_tensor HostTensor::view() {
@@ -40,6 +41,12 @@ static bool endsWith(const std::string &text, const std::string &suffix) {
 
 static bool readAll(const std::string &path, std::string &contents,
                     std::string &error) {
+  // A FIFO or a device (/dev/zero) would block or never end.
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    error = "cannot read '" + path + "': not a regular file";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot read '" + path + "'";
@@ -148,8 +155,12 @@ static bool readNpy(const std::string &path, const std::string &contents,
     error = "'" + path + "' has unsupported numpy dtype '" + descr + "'";
     return false;
   }
-  if (std::regex_search(header, std::regex("'fortran_order':\\s*True"))) {
-    error = "'" + path + "' is in Fortran order; save it in C order";
+  if (!std::regex_search(header, match,
+                         std::regex("'fortran_order':\\s*(\\w+)")) ||
+      match[1] != "False") {
+    error = "'" + path +
+            "' is in Fortran order (or does not say); save it "
+            "in C order";
     return false;
   }
   if (!std::regex_search(header, match,
@@ -159,13 +170,37 @@ static bool readNpy(const std::string &path, const std::string &contents,
   }
   tensor.shape.clear();
   std::string dims = match[1];
-  std::regex number("[0-9]+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
-       it != std::sregex_iterator(); ++it)
-    tensor.shape.push_back(std::stoll(it->str()));
-  size_t expected = tensor.numElements() * (tensor.untypedBytes
-                                                ? tensor.untypedBytes
-                                                : dlc_dtype_size(tensor.dtype));
+  // "(2, 3)", "(4,)" or "()": each dim a plain non-negative integer.
+  std::vector<std::string> tokens(1);
+  for (char c : dims) {
+    if (c == ',')
+      tokens.emplace_back();
+    else if (c != ' ')
+      tokens.back() += c;
+  }
+  if (tokens.back().empty())
+    tokens.pop_back(); // "(4,)" and "()"
+  for (const std::string &text : tokens) {
+    errno = 0;
+    char *end = nullptr;
+    long long value = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() ||
+        text.find_first_not_of("0123456789") != std::string::npos ||
+        errno == ERANGE || *end) {
+      error = bad + " (shape (" + dims + "))";
+      return false;
+    }
+    tensor.shape.push_back(value);
+  }
+  std::optional<int64_t> bytes = dlc::checkedByteSize(
+      tensor.shape,
+      tensor.untypedBytes ? tensor.untypedBytes : dlc_dtype_size(tensor.dtype));
+  if (!bytes) {
+    error = "'" + path + "' has shape " + formatShape(tensor.shape) +
+            ", more than 2^48 bytes";
+    return false;
+  }
+  size_t expected = static_cast<size_t>(*bytes);
   size_t dataStart = headerStart + headerLength;
   if (contents.size() - dataStart != expected) {
     error = "'" + path + "' holds " +
@@ -200,11 +235,11 @@ static bool readPb(const std::string &path, const std::string &contents,
     return false;
   }
   tensor.shape.assign(proto.dims().begin(), proto.dims().end());
-  for (int64_t dim : tensor.shape)
-    if (dim < 0) {
-      error = "'" + path + "' has a negative dimension";
-      return false;
-    }
+  if (!dlc::checkedNumElements(tensor.shape)) {
+    error = "'" + path + "' has shape " + formatShape(tensor.shape) +
+            ": a negative dimension, or more than 2^48 elements";
+    return false;
+  }
   if (int perByte = elementsPerByte(tensor.dtype); perByte > 1) {
     // Packed: raw bytes, or one packed byte per int32_data entry.
     std::vector<uint8_t> packed;
@@ -294,15 +329,16 @@ bool takeUntypedAs(HostTensor &tensor, dlc_dtype dtype) {
 
 bool readTensorFile(const std::string &path, HostTensor &tensor,
                     std::string &error) {
+  bool npy = endsWith(path, ".npy"), pb = endsWith(path, ".pb");
+  if (!npy && !pb) {
+    error = "'" + path + "': tensor files must end in .npy or .pb";
+    return false;
+  }
   std::string contents;
   if (!readAll(path, contents, error))
     return false;
-  if (endsWith(path, ".npy"))
-    return readNpy(path, contents, tensor, error);
-  if (endsWith(path, ".pb"))
-    return readPb(path, contents, tensor, error);
-  error = "'" + path + "': tensor files must end in .npy or .pb";
-  return false;
+  return npy ? readNpy(path, contents, tensor, error)
+             : readPb(path, contents, tensor, error);
 }
 
 bool writeNpy(const std::string &path, const HostTensor &tensor,
