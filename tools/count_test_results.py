@@ -1,7 +1,10 @@
 """Sums the test cases in Bazel's test.xml files; prints 'N passed, N failed'.
 
-Usage: count_test_results.py TESTLOGS_DIR BAZEL_EXIT_STATUS
-Exits non-zero when any case failed or Bazel could not build the tests.
+Usage: count_test_results.py TESTLOGS_DIR BAZEL_EXIT_STATUS [TARGETS_FILE]
+With TARGETS_FILE (one test label per line: the tests this run asked for),
+only those targets' results count, and a target without results counts as
+a failure; results of targets no longer in the tree are ignored. Exits
+non-zero when any case failed or Bazel could not build the tests.
 """
 import os
 import re
@@ -9,10 +12,34 @@ import sys
 import xml.etree.ElementTree as ElementTree
 
 
+def target_folders(logs, targets_file):
+    """The testlogs folders of the labels in `targets_file`, and the labels
+    that have none."""
+    folders, missing = [], []
+    for line in open(targets_file):
+        label = line.strip()
+        if not label.startswith("//"):
+            continue
+        package, _, name = label[2:].partition(":")
+        folder = os.path.join(logs, package, name)
+        if os.path.isdir(folder):
+            folders.append(folder)
+        else:
+            missing.append(label)
+    return folders, missing
+
+
 def main():
     logs, status = sys.argv[1], int(sys.argv[2])
     passed = failed = skipped = 0
-    for root, dirs, files in os.walk(logs, followlinks=True):
+    roots = [logs]
+    if len(sys.argv) > 3:
+        roots, missing = target_folders(logs, sys.argv[3])
+        for label in missing:
+            failed += 1
+            print("FAILED: %s (no results: not built or not run)" % label)
+    for root, dirs, files in (entry for top in roots
+                              for entry in os.walk(top, followlinks=True)):
         # Left over from manual --runs_per_test runs; tools/test.sh runs each
         # test once and its results are in the test's own folder.
         dirs[:] = [d for d in dirs if not re.fullmatch(r"run_\d+_of_\d+", d)]

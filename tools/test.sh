@@ -10,5 +10,16 @@ VENV="${DLC_VENV:-$HOME/.cache/dlc/venv}"
 tools/bazel.sh test //... --test_env=DLC_VENV="$VENV" "$@"
 status=$?
 
+# Only this run's targets count: bazel-testlogs keeps the results of targets
+# since removed or renamed.
+targets="$(mktemp)"
+trap 'rm -f "$targets"' EXIT
+bazel query 'tests(//...) except attr("tags", "manual", tests(//...))' \
+  > "$targets" 2>/dev/null || : > "$targets"
+
 # Bazel exits 1 when something did not build, 3 when tests failed.
-"$VENV/bin/python" tools/count_test_results.py bazel-testlogs "$status"
+if [ -s "$targets" ]; then
+  "$VENV/bin/python" tools/count_test_results.py bazel-testlogs "$status" "$targets"
+else
+  "$VENV/bin/python" tools/count_test_results.py bazel-testlogs "$status"
+fi

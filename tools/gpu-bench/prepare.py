@@ -2,10 +2,10 @@
 """Builds what tools/gpu-bench/run.py measures on a machine with an NVIDIA GPU.
 
 Runs where dlc builds (this machine needs no GPU): for each model it writes
-the CUDA library (dlc compile --target=cuda:CHIP), the input, and the output
-of the same model compiled by dlc for the CPU (the reference the GPU result
-must match); for the 4096^3 matmul only the library (both operands are
-inputs). Libraries over --chunk-mib are split into parts (the device tool
+the CUDA library (dlc compile --target=cuda:CHIP), the input, and
+onnxruntime's outputs (the reference the GPU results must match), listed in
+the model's output order under their names; for the 4096^3 matmul only the
+library (both operands are inputs). Libraries over --chunk-mib are split into parts (the device tool
 carries at most 64 MiB a call); run.py joins them.
 
   tools/bazel.sh build //tools/dlc
@@ -94,15 +94,15 @@ def main():
             for i, (input_name, value) in enumerate(feeds.items()):
                 np.save(os.path.join(work, "input%d.npy" % i), value)
                 entry["inputs"][input_name] = "input%d.npy" % i
-            dlc("compile", path, "-o", os.path.join(work, "cpu"), "--name", name)
-            run = ["run", os.path.join(work, "cpu", "lib%s.so" % name), "--output-dir",
-                   os.path.join(work, "reference")]
-            for input_name, file in entry["inputs"].items():
-                run += ["--input", "%s=%s" % (input_name, os.path.join(work, file))]
-            dlc(*run)
-            entry["reference"] = {f[:-4]: os.path.join("reference", f)
-                                  for f in os.listdir(os.path.join(work, "reference"))}
-            subprocess.run(["rm", "-rf", os.path.join(work, "cpu")], check=True)
+            import onnxruntime
+            session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+            names = [output.name for output in model.graph.output]
+            # [name, file] pairs in the model's output order, the order of the
+            # library's output tensors.
+            entry["reference"] = []
+            for i, (output_name, value) in enumerate(zip(names, session.run(names, feeds))):
+                np.save(os.path.join(work, "reference%d.npy" % i), value)
+                entry["reference"].append([output_name, "reference%d.npy" % i])
         os.remove(path)
         entry["library"] = [os.path.join("cuda", part) for part in
                             split(os.path.join(work, "cuda", "lib%s.so" % name),

@@ -26,6 +26,7 @@ func.func @add_zero_broadcasting(%x: tensor<3xf32>) -> tensor<2x3xf32> {
 
 // CHECK-LABEL: func @mul_one
 // CHECK-NOT: dlc.mul
+// CHECK: return %arg0
 func.func @mul_one(%x: tensor<4xf32>) -> tensor<4xf32> {
   %one = dlc.constant dense<1.0> : tensor<4xf32>
   %0 = dlc.mul %one, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>

@@ -9,6 +9,15 @@
 // LOOPS-NOT: memref.copy
 // LOOPS: return
 // LLVM: llvm.func @model(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
+// LLVM: llvm.call @model_kernel0(
+// LLVM: llvm.return
+// The kernel: x + b, then relu, stored to the output.
+// LLVM: llvm.func @model_kernel0(
+// LLVM: llvm.load
+// LLVM: llvm.load
+// LLVM: %[[SUM:.*]] = llvm.fadd
+// LLVM: %[[RELU:.*]] = llvm.intr.maximum(%[[SUM]],
+// LLVM: llvm.store %[[RELU]]
 // LLVM-NOT: memrefCopy
 func.func @model(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %b = dlc.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
