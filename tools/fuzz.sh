@@ -32,8 +32,9 @@ mkdir -p "$work/corpus" "$work/artifacts" "$HOME/.cache/dlc/bazel-disk"
 bazel_fuzz() {
   CC=clang-19 CXX=clang++-19 bazel --output_base="$HOME/.cache/dlc/bazel-fuzz" "$@"
 }
+# --symlink_prefix=/: the workspace's bazel-bin stays gcc's.
 bazel_fuzz build --disk_cache="$HOME/.cache/dlc/bazel-disk" --config=fuzz \
-  //tests/fuzz:import_fuzzer >&2
+  --symlink_prefix=/ //tests/fuzz:import_fuzzer >&2
 fuzzer="$(bazel_fuzz info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz/import_fuzzer"
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -148,12 +148,13 @@ struct Emulator {
         for (Value result : op->getResults())
           pieceOf[result] = index;
     llvm::MapVector<Value, Value> spilled; // value -> its per-thread array
-    for (auto [index, piece] : llvm::enumerate(pieces))
+    for (auto [pieceIndex, piece] : llvm::enumerate(pieces))
       for (Operation *op : piece)
-        op->walk([&](Operation *inner) {
+        // (A lambda may not capture a structured binding before C++20.)
+        op->walk([&, index = static_cast<int>(pieceIndex)](Operation *inner) {
           for (Value operand : inner->getOperands()) {
             auto it = pieceOf.find(operand);
-            if (it != pieceOf.end() && it->second != static_cast<int>(index) &&
+            if (it != pieceOf.end() && it->second != index &&
                 !spilled.count(operand))
               spilled[operand] = Value();
           }
@@ -167,14 +168,16 @@ struct Emulator {
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(emulated.getBody());
-      for (auto [index, piece] : llvm::enumerate(pieces)) {
+      for (auto [pieceIndex, pieceOps] : llvm::enumerate(pieces)) {
+        int index = static_cast<int>(pieceIndex);
+        auto &piece = pieceOps;
         forEachThread([&](IRMapping &mapping, Value thread) {
           prologue(mapping);
           mapping.map(loop.getInductionVar(), emulated.getInductionVar());
           for (auto [arg, array] : llvm::zip(loop.getRegionIterArgs(), carried))
             mapping.map(arg, b.create<memref::LoadOp>(loc, array, thread));
           for (auto &[value, array] : spilled)
-            if (pieceOf[value] < static_cast<int>(index))
+            if (pieceOf[value] < index)
               mapping.map(value, b.create<memref::LoadOp>(loc, array, thread));
           for (Operation *op : piece) {
             if (auto yield = dyn_cast<scf::YieldOp>(op)) {
