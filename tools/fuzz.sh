@@ -57,14 +57,20 @@ fi
 echo "[fuzz] $(ls "$work/corpus" | wc -l) inputs in the corpus; $minutes minutes" >&2
 before=$(ls "$work/artifacts" | wc -l)
 set +e
-"$fuzzer" "$work/corpus" -max_total_time=$((minutes * 60)) -timeout=30 \
+# -fork=1: a crash, timeout or out-of-memory input is saved and the run goes
+# on, so that one run reports everything it finds in its time.
+"$fuzzer" "$work/corpus" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 \
+  -ignore_ooms=1 -max_total_time=$((minutes * 60)) -timeout=30 \
   -rss_limit_mb=6144 -malloc_limit_mb=6144 -max_len=262144 \
-  -artifact_prefix="$work/artifacts/" -print_final_stats=1 2>&1 |
-  tee "$work/last-run.log" | grep -E "^#[0-9]+ +(DONE|pulse)|ERROR|SUMMARY" >&2
+  -artifact_prefix="$work/artifacts/" 2>&1 |
+  tee "$work/last-run.log" | grep -E "^#[0-9]+:|ERROR|SUMMARY|crash|INFO: exiting" >&2
 status=${PIPESTATUS[0]}
 set -e
-executions=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$work/last-run.log" |
-  grep -oE "[0-9]+$" || echo "?")
+# The fork loop's last status line ("#N: cov: ... exec/s: ...") counts the
+# executions of all its jobs.
+executions=$(grep -oE "^#[0-9]+:" "$work/last-run.log" | tail -1 | tr -d '#:' ||
+  echo "?")
+[ -n "$executions" ] || executions="?"
 found=$(( $(ls "$work/artifacts" | wc -l) - before ))
 echo "[fuzz] $executions executions in $minutes minutes; corpus $(ls "$work/corpus" | wc -l) inputs; $found new finding(s) in $work/artifacts (fuzzer exit $status)"
 [ "$status" -eq 0 ] && [ "$found" -eq 0 ]

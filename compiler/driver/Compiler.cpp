@@ -4,6 +4,7 @@
 #include "codegen/cpu/TargetMachine.h"
 #include "codegen/gpu/Ptx.h"
 #include "compiler/DlcDialect.h"
+#include "compiler/ShapeMath.h"
 #include "compiler/driver/Pipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -719,6 +720,27 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       return false;
     staging.keep(name + ".loops.mlir");
   }
+
+  // A constant is a global of the library: over 2 GiB it cannot be one (and
+  // LLVM would build it element by element first).
+  constexpr int64_t kMaxGlobalBytes = int64_t(1) << 31;
+  WalkResult oversized = module.walk([&](memref::GlobalOp global) {
+    MemRefType type = global.getType();
+    Type element = type.getElementType();
+    int64_t elementBytes =
+        element.isIntOrFloat() ? (element.getIntOrFloatBitWidth() + 7) / 8 : 8;
+    std::optional<int64_t> bytes =
+        checkedByteSize(type.getShape(), elementBytes);
+    if (global.getInitialValue() && (!bytes || *bytes > kMaxGlobalBytes)) {
+      error = "constant '" + global.getSymName().str() + "' of type " +
+              shapeText(type.getShape()) +
+              " is larger than 2 GiB, the most a library holds";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (oversized.wasInterrupted())
+    return false;
 
   bool needsMachineCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
                           emits(EmitKind::Obj) || emits(EmitKind::Lib) ||

@@ -35,7 +35,10 @@ public:
   // Inputs. An optional input left out (absent or named "") is null.
   size_t numInputs() const { return inputs.size(); }
   bool hasInput(size_t i) const { return i < inputs.size() && inputs[i]; }
-  mlir::Value input(size_t i) const { return inputs[i]; }
+  /// Input `i`, null when the node does not list it.
+  mlir::Value input(size_t i) const {
+    return i < inputs.size() ? inputs[i] : mlir::Value();
+  }
   mlir::RankedTensorType inputType(size_t i) const {
     return mlir::cast<mlir::RankedTensorType>(inputs[i].getType());
   }
@@ -67,7 +70,11 @@ public:
     return i < static_cast<size_t>(node.output_size()) &&
            !node.output(i).empty();
   }
-  void setOutput(size_t i, mlir::Value value) { outputs[i] = value; }
+  /// Sets output `i`; an output the node does not list is dropped.
+  void setOutput(size_t i, mlir::Value value) {
+    if (i < outputs.size())
+      outputs[i] = value;
+  }
   const std::vector<mlir::Value> &results() const { return outputs; }
 
   /// Reports that input `i` (`what`) must be a compile-time value, naming

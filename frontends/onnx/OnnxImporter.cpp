@@ -553,6 +553,12 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
     constantInputs.push_back(constantValue);
   }
   const OpImporterEntry *entry = findImporter(node.domain(), node.op_type());
+  if (node.output_size() == 0 ||
+      llvm::all_of(node.output(),
+                   [](const std::string &name) { return name.empty(); })) {
+    emitError(loc) << node.op_type() << " node has no output";
+    return false;
+  }
   size_t given = llvm::count_if(inputs, [](Value v) { return bool(v); });
   if (inputs.size() < entry->minInputs ||
       llvm::any_of(llvm::ArrayRef(inputs).take_front(entry->minInputs),

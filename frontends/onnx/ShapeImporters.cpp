@@ -138,15 +138,28 @@ LogicalResult importTile(NodeImporter &n) {
   int64_t rank = n.inputType(0).getRank();
   if (static_cast<int64_t>(repeats->size()) != rank)
     return n.fail("repeats must have one value per input dimension");
+  // Per repeated dim d: [.., D, ..] -> [.., 1, D, ..] broadcast to
+  // [.., r, D, ..] -> [.., r*D, ..]; the same size of IR for any r.
   Value y = n.input(0);
   for (int64_t d = 0; d < rank; ++d) {
-    if ((*repeats)[d] < 0)
+    int64_t r = (*repeats)[d];
+    if (r < 0)
       return n.fail("repeats must not be negative");
-    if ((*repeats)[d] == 1)
+    if (r == 1)
       continue;
-    SmallVector<Value> copies((*repeats)[d], y);
-    y = n.build<ConcatOp>(copies,
-                          n.attr("axis", n.builder.getI64IntegerAttr(d)));
+    auto shape = cast<RankedTensorType>(y.getType()).getShape();
+    ShapeVec lane(shape.begin(), shape.end());
+    lane.insert(lane.begin() + d, 1);
+    ShapeVec spread(lane);
+    spread[d] = r;
+    if (!checkedNumElements(spread))
+      return n.fail("the result would hold more than 2^48 elements");
+    auto broadcast = broadcastTo(n, n.reshape(y, lane), spread);
+    if (failed(broadcast))
+      return failure();
+    ShapeVec merged(shape.begin(), shape.end());
+    merged[d] = r * shape[d];
+    y = n.reshape(*broadcast, merged);
   }
   n.setOutput(0, y);
   return success();

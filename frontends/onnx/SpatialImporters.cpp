@@ -8,6 +8,7 @@
 // kernel flipped and transposed.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/ShapeMath.h"
 #include "frontends/onnx/NodeImporter.h"
 
 #include <cmath>
@@ -446,7 +447,13 @@ LogicalResult importPad(NodeImporter &n) {
     if (before == 0 && after == 0)
       continue;
     int64_t size = shape[axis];
-    int64_t outSize = size + before + after;
+    // Each padded axis gets index tables of its new size: bounded.
+    constexpr int64_t kMaxPaddedAxis = int64_t(1) << 24;
+    __int128 wide = static_cast<__int128>(size) + before + after;
+    if (wide > kMaxPaddedAxis)
+      return n.fail("pads make axis " + std::to_string(axis) + " longer than " +
+                    "2^24, the most dlc pads");
+    int64_t outSize = static_cast<int64_t>(wide);
     if (outSize < 0 || (size == 0 && mode != "constant"))
       return n.fail("pads leave nothing to read");
     std::vector<int64_t> index(outSize);
@@ -515,17 +522,40 @@ LogicalResult importConvTranspose(NodeImporter &n) {
       static_cast<int64_t>(pads.size()) != 2 * spatial)
     return n.fail("strides, dilations, pads or output_padding do not match "
                   "the kernel rank");
+  // Bounded so that the sizes below stay far from overflow.
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  auto within = [](ArrayRef<int64_t> values, int64_t low, int64_t high) {
+    return llvm::all_of(values,
+                        [&](int64_t v) { return v >= low && v <= high; });
+  };
+  if (!within(strides, 1, kLimit) || !within(dilations, 1, kLimit) ||
+      !within(outputPadding, 0, kLimit) || !within(pads, 0, kLimit) ||
+      !within(kernel, 1, kLimit))
+    return n.fail("strides and dilations must be from 1 to 2^30, pads and "
+                  "output_padding from 0 to 2^30, and W's kernel not empty");
   // Total padding from output_shape or auto_pad, as ONNX defines it.
   std::string autoPad = n.attrString("auto_pad", "NOTSET");
   auto outputShape = n.attrInts("output_shape", {});
   for (int64_t i = 0; i < spatial; ++i) {
     int64_t in = xType.getDimSize(i + 2);
-    int64_t full = strides[i] * (in - 1) + outputPadding[i] +
-                   (kernel[i] - 1) * dilations[i] + 1;
+    __int128 wide = static_cast<__int128>(strides[i]) * (in - 1) +
+                    outputPadding[i] +
+                    static_cast<__int128>(kernel[i] - 1) * dilations[i] + 1;
+    if (in < 1)
+      return n.fail("X has an empty spatial axis");
+    if (wide > kMaxTensorBytes)
+      return n.fail("the output would have more than 2^48 elements along "
+                    "spatial axis " +
+                    std::to_string(i));
+    int64_t full = static_cast<int64_t>(wide);
     int64_t target = -1;
-    if (!outputShape.empty())
+    if (!outputShape.empty()) {
+      if (static_cast<int64_t>(outputShape.size()) < spatial)
+        return n.fail("output_shape gives fewer sizes than spatial axes");
       target = outputShape[outputShape.size() - spatial + i];
-    else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+      if (target > kMaxTensorBytes)
+        return n.fail("output_shape holds a size over 2^48");
+    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
       target = in * strides[i];
     else if (autoPad == "VALID")
       target = full;
@@ -578,9 +608,14 @@ Value convTranspose(NodeImporter &n, Value x, Value w, int64_t group,
     Value lane = n.reshape(dilated, withLane);
     ShapeVec zerosShape(withLane);
     zerosShape[axis + 1] = s - 1;
+    if (!checkedNumElements(zerosShape)) {
+      (void)n.fail("the input spread by the strides would hold more than "
+                   "2^48 elements");
+      return nullptr;
+    }
     auto zerosType = RankedTensorType::get(zerosShape, xType.getElementType());
-    Value zeros =
-        n.constantOf(zerosType, std::vector<double>(product(zerosShape), 0.0));
+    Value zeros = n.constant(DenseElementsAttr::get(
+        zerosType, n.builder.getZeroAttr(xType.getElementType())));
     Value spread = n.build<ConcatOp>(
         {lane, zeros}, n.attr("axis", n.builder.getI64IntegerAttr(axis + 1)));
     ShapeVec merged(shape.begin(), shape.end());

@@ -251,46 +251,98 @@ struct AvgPoolLowering : OpConversionPattern<AvgPoolOp> {
     // The divisor of each output position is known at compile time: the taps
     // of its window inside the input (plus the declared pads when
     // count_include_pad), never the extra room ceil mode adds.
+    // The count is a product of one factor per spatial dim (the taps of
+    // the window along it). Only windows within reach of an edge can differ
+    // from the full kernel: they decide whether one splat does; a whole
+    // table is built only where it does not (padding the count excludes).
     SmallVector<int64_t> outShape(resultType.getShape().slice(2, spatialRank));
+    auto tapsAt = [&](int64_t i, int64_t o) {
+      int64_t inSize = inputType.getDimSize(i + 2);
+      int64_t lo = op.getCountIncludePad() ? -pads[i] : 0;
+      int64_t hi =
+          op.getCountIncludePad() ? inSize + pads[i + spatialRank] : inSize;
+      int64_t start = o * strides[i] - pads[i], taps = 0;
+      for (int64_t t = 0; t < kernel[i]; ++t) {
+        int64_t at = start + t * dilations[i];
+        taps += at >= lo && at < hi;
+      }
+      return static_cast<double>(std::max<int64_t>(taps, 1));
+    };
+    bool uniform = true;
+    for (int64_t i = 0; uniform && i < static_cast<int64_t>(spatialRank); ++i) {
+      int64_t reach =
+          (pads[i] + pads[i + spatialRank] + (kernel[i] - 1) * dilations[i]) /
+              strides[i] +
+          2;
+      double first = outShape[i] ? tapsAt(i, 0) : 1.0;
+      for (int64_t o = 0; uniform && o < outShape[i]; ++o) {
+        uniform = tapsAt(i, o) == first;
+        // Past the one interior position checked, windows are whole until
+        // `reach` positions before the end.
+        if (o == reach && outShape[i] - reach > o + 1)
+          o = outShape[i] - reach - 1;
+      }
+    }
     int64_t positions = 1;
     for (int64_t size : outShape)
       positions *= size;
-    SmallVector<float> counts(positions, 1.0f);
-    for (int64_t flat = 0; flat < positions; ++flat) {
-      int64_t rest = flat;
+    constexpr int64_t kMaxTable = int64_t(1) << 24;
+    if (!uniform && positions > kMaxTable)
+      return op.emitError("average pooling with ")
+             << positions
+             << " output positions and padding left out of the count: the "
+                "table of divisors would exceed 2^24 entries";
+    SmallVector<SmallVector<double>> tapsPerDim(spatialRank);
+    for (int64_t i = 0; i < static_cast<int64_t>(spatialRank); ++i)
+      for (int64_t o = 0;
+           o < (uniform ? std::min<int64_t>(outShape[i], 1) : outShape[i]); ++o)
+        tapsPerDim[i].push_back(tapsAt(i, o));
+    SmallVector<float> counts;
+    if (uniform) {
       double count = 1;
-      for (int64_t i = spatialRank - 1; i >= 0; --i) {
-        int64_t o = rest % outShape[i];
-        rest /= outShape[i];
-        int64_t inSize = inputType.getDimSize(i + 2);
-        int64_t lo = op.getCountIncludePad() ? -pads[i] : 0;
-        int64_t hi =
-            op.getCountIncludePad() ? inSize + pads[i + spatialRank] : inSize;
-        int64_t start = o * strides[i] - pads[i], taps = 0;
-        for (int64_t t = 0; t < kernel[i]; ++t) {
-          int64_t at = start + t * dilations[i];
-          taps += at >= lo && at < hi;
+      for (const auto &taps : tapsPerDim)
+        count *= taps.empty() ? 1.0 : taps.front();
+      counts.push_back(static_cast<float>(count));
+    } else {
+      counts.assign(positions, 1.0f);
+      for (int64_t flat = 0; flat < positions; ++flat) {
+        int64_t rest = flat;
+        double count = 1;
+        for (int64_t i = spatialRank - 1; i >= 0; --i) {
+          count *= tapsPerDim[i][rest % outShape[i]];
+          rest /= outShape[i];
         }
-        count *= std::max<int64_t>(taps, 1);
+        counts[flat] = static_cast<float>(count);
       }
-      counts[flat] = static_cast<float>(count);
     }
-    if (op.getBlocked())
-      outShape.push_back(1); // broadcast over the channel block
-    auto countsType = RankedTensorType::get(outShape, rewriter.getF32Type());
-    bool uniform = llvm::all_equal(counts);
-    auto countsAttr =
-        uniform ? DenseElementsAttr::get(countsType, counts.front())
-                : DenseElementsAttr::get(countsType, ArrayRef<float>(counts));
-    Value divisor = rewriter.create<arith::ConstantOp>(loc, countsAttr);
-    Value average = buildInPlaceElementwise(
-        rewriter, loc, sum, ValueRange{divisor},
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          Value count = args[0];
-          if (count.getType() != elementType)
-            count = b.create<arith::TruncFOp>(nestedLoc, elementType, count);
-          return b.create<arith::DivFOp>(nestedLoc, args[1], count);
-        });
+    Value average;
+    if (uniform) {
+      // One divisor for every position: a scalar (a splat tensor of the
+      // output's size would become a global of that size).
+      double divisor = counts.front();
+      average = buildInPlaceElementwise(
+          rewriter, loc, sum, ValueRange{},
+          [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+            Value count = b.create<arith::ConstantOp>(
+                nestedLoc, b.getFloatAttr(elementType, divisor));
+            return b.create<arith::DivFOp>(nestedLoc, args[0], count);
+          });
+    } else {
+      if (op.getBlocked())
+        outShape.push_back(1); // broadcast over the channel block
+      auto countsType = RankedTensorType::get(outShape, rewriter.getF32Type());
+      auto countsAttr =
+          DenseElementsAttr::get(countsType, ArrayRef<float>(counts));
+      Value divisor = rewriter.create<arith::ConstantOp>(loc, countsAttr);
+      average = buildInPlaceElementwise(
+          rewriter, loc, sum, ValueRange{divisor},
+          [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+            Value count = args[0];
+            if (count.getType() != elementType)
+              count = b.create<arith::TruncFOp>(nestedLoc, elementType, count);
+            return b.create<arith::DivFOp>(nestedLoc, args[1], count);
+          });
+    }
     rewriter.replaceOp(op, average);
     return success();
   }
