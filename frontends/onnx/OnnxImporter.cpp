@@ -575,8 +575,22 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
     return success(importSubgraph(graph, arguments, results, loc));
   };
   importer.importSubgraph = subgraphs;
-  if (failed(entry->import(importer)) || importer.hadError())
+  // Importers build index tables and constants as large as the tensors they
+  // describe: a hostile size may not fit in memory.
+  try {
+    if (failed(entry->import(importer)) || importer.hadError())
+      return false;
+  } catch (const std::bad_alloc &) {
+    emitError(loc) << node.op_type()
+                   << ": not enough memory for the tables of this node (a "
+                      "tensor too large)";
     return false;
+  } catch (const std::length_error &) {
+    emitError(loc) << node.op_type()
+                   << ": a table of this node would be larger than memory "
+                      "can hold (a tensor too large)";
+    return false;
+  }
   for (size_t i = 0; i < importer.numOutputs(); ++i) {
     if (!importer.wantsOutput(i))
       continue;

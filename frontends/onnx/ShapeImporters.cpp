@@ -233,7 +233,9 @@ LogicalResult importTrilu(NodeImporter &n) {
 LogicalResult importDepthToSpace(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t b = n.attrInt("blocksize", 0);
-  if (shape.size() != 4 || b < 1 || shape[1] % (b * b) != 0)
+  // Bounded first: b * b must not overflow.
+  if (shape.size() != 4 || b < 1 || b > (int64_t(1) << 24) ||
+      shape[1] % (b * b) != 0)
     return n.fail("needs a 4-d input whose channels divide by blocksize^2");
   int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
   std::string mode = n.attrString("mode", "DCR");

@@ -773,8 +773,12 @@ LogicalResult importLRN(NodeImporter &n) {
   if (size < 1)
     return n.fail("size must be positive");
   int64_t channels = shape[1];
+  // A window reaching C channels both ways sums every channel, as any wider
+  // one does: the loop below runs over at most 2C+1 offsets (alpha is still
+  // divided by the declared size).
+  int64_t window = channels >= 0 ? std::min(size, 2 * channels + 1) : size;
   Value squares = n.build<MulOp>({x, x});
-  int64_t low = (size - 1) / 2, high = size - 1 - low;
+  int64_t low = (window - 1) / 2, high = window - 1 - low;
   Value sum;
   for (int64_t offset = -low; offset <= high; ++offset) {
     std::vector<int64_t> index(channels);

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 
 static const char kUsage[] =
     "dlc - an ahead-of-time compiler for neural networks\n"
@@ -36,14 +38,25 @@ int main(int argc, char **argv) {
                                     "DLC_LLVM_OPTIONS");
   std::string command = argv[1];
   dlc::Args args(argv + 2, argv + argc);
-  if (command == "compile")
-    return dlc::runCompileCommand(args);
-  if (command == "run")
-    return dlc::runRunCommand(args);
-  if (command == "bench")
-    return dlc::runBenchCommand(args);
-  if (command == "inspect")
-    return dlc::runInspectCommand(args);
+  // Memory runs out on hostile sizes the checks let through: one message and
+  // exit code 1 (the compile's staging is removed on the way out).
+  try {
+    if (command == "compile")
+      return dlc::runCompileCommand(args);
+    if (command == "run")
+      return dlc::runRunCommand(args);
+    if (command == "bench")
+      return dlc::runBenchCommand(args);
+    if (command == "inspect")
+      return dlc::runInspectCommand(args);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "dlc: error: out of memory\n");
+    return 1;
+  } catch (const std::length_error &) {
+    std::fprintf(stderr, "dlc: error: out of memory (a size beyond what "
+                         "memory can hold)\n");
+    return 1;
+  }
   std::fprintf(stderr, "dlc: error: unknown command '%s'\n\n%s",
                command.c_str(), kUsage);
   return 2;
