@@ -443,6 +443,27 @@ std::optional<std::vector<int64_t>> sourceIndices(Operation *op,
   return std::nullopt;
 }
 
+/// Folds each element of `input` (of `inputShape`) into its slot of `out`
+/// by `combine`, over the axes of reduction `op` (keepdims or not, the
+/// output order is the input order without the reduced dims).
+template <typename T, typename Combine>
+void reduceInto(Operation *op, ArrayRef<int64_t> inputShape,
+                const std::vector<T> &input, std::vector<T> &out,
+                Combine combine) {
+  auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+  SmallVector<bool> reduced(inputShape.size(), false);
+  for (int64_t axis : axes)
+    reduced[normalizeAxis(axis, inputShape.size())] = true;
+  SmallVector<int64_t> inputStrides = stridesOf(inputShape);
+  for (int64_t i = 0; i < static_cast<int64_t>(input.size()); ++i) {
+    int64_t slot = 0;
+    for (size_t d = 0; d < inputShape.size(); ++d)
+      if (!reduced[d])
+        slot = slot * inputShape[d] + (i / inputStrides[d]) % inputShape[d];
+    out[slot] = combine(out[slot], input[i]);
+  }
+}
+
 /// Evaluates `op` over constant `inputs`; nullopt when it cannot.
 std::optional<Computed> evaluate(Operation *op, ArrayRef<Values> inputs) {
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -568,12 +589,6 @@ std::optional<Computed> evaluate(Operation *op, ArrayRef<Values> inputs) {
       }
       return result;
     }
-    ArrayRef<int64_t> inputShape = inputs[0].type.getShape();
-    auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
-    SmallVector<bool> reduced(inputShape.size(), false);
-    for (int64_t axis : axes)
-      reduced[normalizeAxis(axis, inputShape.size())] = true;
-    SmallVector<int64_t> inputStrides = stridesOf(inputShape);
     bool isMax = isa<ReduceMaxOp>(op), isMin = isa<ReduceMinOp>(op);
     bool isProd = isa<ReduceProdOp>(op);
     std::fill(ints.begin(), ints.end(),
@@ -581,18 +596,13 @@ std::optional<Computed> evaluate(Operation *op, ArrayRef<Values> inputs) {
               : isMin  ? INT64_MAX
               : isProd ? 1
                        : 0);
-    int64_t inputCount = inputs[0].type.getNumElements();
-    for (int64_t i = 0; i < inputCount; ++i) {
-      int64_t slot = 0;
-      for (size_t d = 0; d < inputShape.size(); ++d)
-        if (!reduced[d])
-          slot = slot * inputShape[d] + (i / inputStrides[d]) % inputShape[d];
-      int64_t x = inputs[0].ints[i];
-      ints[slot] = isMax    ? std::max(ints[slot], x)
-                   : isMin  ? std::min(ints[slot], x)
-                   : isProd ? wrapMul(ints[slot], x)
-                            : wrapAdd(ints[slot], x);
-    }
+    reduceInto(op, inputs[0].type.getShape(), inputs[0].ints, ints,
+               [&](int64_t acc, int64_t x) {
+                 return isMax    ? std::max(acc, x)
+                        : isMin  ? std::min(acc, x)
+                        : isProd ? wrapMul(acc, x)
+                                 : wrapAdd(acc, x);
+               });
     return result;
   }
   // Everything else computes in double: integers only while exact there.
@@ -631,14 +641,6 @@ std::optional<Computed> evaluate(Operation *op, ArrayRef<Values> inputs) {
   }
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(
           op)) {
-    ArrayRef<int64_t> inputShape = inputs[0].type.getShape();
-    auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
-    SmallVector<bool> reduced(inputShape.size(), false);
-    for (int64_t axis : axes)
-      reduced[normalizeAxis(axis, inputShape.size())] = true;
-    // Accumulate each input element into its output slot (keepdims or not,
-    // the output order is the input order without the reduced dims).
-    SmallVector<int64_t> inputStrides = stridesOf(inputShape);
     bool isMax = isa<ReduceMaxOp>(op), isMin = isa<ReduceMinOp>(op);
     bool isProd = isa<ReduceProdOp>(op);
     double init = isMax    ? -std::numeric_limits<double>::infinity()
@@ -646,18 +648,14 @@ std::optional<Computed> evaluate(Operation *op, ArrayRef<Values> inputs) {
                   : isProd ? 1.0
                            : 0.0;
     std::fill(out.begin(), out.end(), init);
+    reduceInto(op, inputs[0].type.getShape(), inputs[0].data, out,
+               [&](double acc, double x) {
+                 return isMax    ? std::fmax(acc, x)
+                        : isMin  ? std::fmin(acc, x)
+                        : isProd ? acc * x
+                                 : acc + x;
+               });
     int64_t inputCount = inputs[0].type.getNumElements();
-    for (int64_t i = 0; i < inputCount; ++i) {
-      int64_t slot = 0;
-      for (size_t d = 0; d < inputShape.size(); ++d)
-        if (!reduced[d])
-          slot = slot * inputShape[d] + (i / inputStrides[d]) % inputShape[d];
-      double x = inputs[0].data[i];
-      out[slot] = isMax    ? std::fmax(out[slot], x)
-                  : isMin  ? std::fmin(out[slot], x)
-                  : isProd ? out[slot] * x
-                           : out[slot] + x;
-    }
     if (isa<ReduceMeanOp>(op) && count)
       for (double &value : out)
         value /= static_cast<double>(inputCount / count);
