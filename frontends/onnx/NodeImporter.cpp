@@ -419,6 +419,12 @@ Value NodeImporter::sliceAxis(Value value, int64_t axis, int64_t start,
     return nullptr;
   }
   auto shape = mlir::cast<RankedTensorType>(value.getType()).getShape();
+  if (axis < 0 || axis >= static_cast<int64_t>(shape.size())) {
+    failed = true;
+    (void)fail("an input of rank " + std::to_string(shape.size()) +
+               " has no axis " + std::to_string(axis));
+    return nullptr;
+  }
   std::vector<int64_t> starts(shape.size(), 0),
       ends(shape.begin(), shape.end()), steps(shape.size(), 1);
   starts[axis] = start;

@@ -57,6 +57,32 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
       wShape[1] != gates * hidden)
     return n.fail("W must be [directions, " + std::to_string(gates) +
                   " * hidden_size, input_size]");
+  // The other weights and states, by rank and leading dims (the importer
+  // slices them per direction and gate).
+  if (hidden < 1 || hidden > (int64_t(1) << 24))
+    return n.fail("hidden_size must be from 1 to 2^24");
+  auto hasShape = [&](size_t input, ArrayRef<int64_t> expected) {
+    if (!n.hasInput(input))
+      return true;
+    auto shape = n.inputType(input).getShape();
+    if (shape.size() != expected.size())
+      return false;
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (expected[i] >= 0 && shape[i] != expected[i])
+        return false;
+    return true;
+  };
+  int64_t stateBatch = batchFirst ? -1 : batch; // checked after the transpose
+  if (!hasShape(2, {directions, gates * hidden, hidden}) ||
+      !hasShape(3, {directions, 2 * gates * hidden}) ||
+      !hasShape(5, {batchFirst ? -1 : directions, stateBatch,
+                    batchFirst ? -1 : hidden}) ||
+      (cell == Cell::LSTM &&
+       (!hasShape(6, {batchFirst ? -1 : directions, stateBatch,
+                      batchFirst ? -1 : hidden}) ||
+        !hasShape(7, {directions, 3 * hidden}))))
+    return n.fail("R, B, initial_h, initial_c or P do not match W, X and "
+                  "hidden_size");
   if (n.hasInput(4)) {
     auto lengths = n.requireInts(4, "sequence_lens");
     if (!lengths)
@@ -94,7 +120,8 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
   };
   Value initialH = initialState(5), initialC = initialState(6);
   auto zeros = [&] {
-    return n.constantOf(stateType, std::vector<double>(batch * hidden, 0.0));
+    return n.constant(
+        DenseElementsAttr::get(stateType, n.builder.getZeroAttr(elementType)));
   };
 
   SmallVector<Value> allY, allH, allC;
