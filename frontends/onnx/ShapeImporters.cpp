@@ -281,9 +281,15 @@ LogicalResult importOneHot(NodeImporter &n) {
   auto depthValue = requireScalar(n, 1, "depth");
   if (failed(depthValue))
     return failure();
-  int64_t depth = static_cast<int64_t>(*depthValue);
-  if (depth < 1)
+  // The positions along the new axis are a table of depth entries:
+  // bounded, and checked before the conversion (a huge double has no int64).
+  constexpr double kMaxDepth = double(int64_t(1) << 24);
+  if (!(*depthValue >= 1))
     return n.fail("depth must be positive");
+  if (*depthValue > kMaxDepth)
+    return n.fail("depth " + std::to_string(*depthValue) +
+                  " is over 2^24, the most dlc supports");
+  int64_t depth = static_cast<int64_t>(*depthValue);
   auto indicesType = n.inputType(0);
   int64_t rank = indicesType.getRank() + 1;
   auto axis = normalizedAxis(n, n.attrInt("axis", -1), rank);
@@ -325,7 +331,26 @@ LogicalResult importEyeLike(NodeImporter &n) {
       return n.fail("unsupported dtype");
   }
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  int64_t k = n.attrInt("k", 0);
+  constexpr int64_t kMaxTable = int64_t(1) << 24;
+  // Past +-2^24 no position matches anyway; clamped, i + k cannot overflow.
+  int64_t k = std::clamp<int64_t>(n.attrInt("k", 0), -kMaxTable, kMaxTable);
+  if (rows > kMaxTable || cols > kMaxTable)
+    return n.fail("a " + std::to_string(rows) + "x" + std::to_string(cols) +
+                  " matrix: dlc builds EyeLike up to 2^24 rows and columns");
+  if (rows * cols > kMaxTable) {
+    // Too large for a table: ones where column == row + k, computed by
+    // comparing two position vectors.
+    std::vector<int64_t> rowPositions(rows), colPositions(cols);
+    for (int64_t i = 0; i < rows; ++i)
+      rowPositions[i] = k + i;
+    for (int64_t j = 0; j < cols; ++j)
+      colPositions[j] = j;
+    Value diagonal =
+        n.build<EqualOp>({i64Constant(n, {rows, 1}, rowPositions),
+                          i64Constant(n, {1, cols}, colPositions)});
+    n.setOutput(0, n.cast(diagonal, elementType));
+    return success();
+  }
   std::vector<double> values(rows * cols, 0.0);
   for (int64_t i = 0; i < rows; ++i)
     if (i + k >= 0 && i + k < cols)
@@ -342,9 +367,13 @@ template <int kind> LogicalResult importWindow(NodeImporter &n) {
   auto size = requireScalar(n, 0, "size");
   if (failed(size))
     return failure();
-  int64_t count = static_cast<int64_t>(*size);
-  if (count < 0)
+  // Computed at compile time: bounded, and checked before the conversion.
+  if (!(*size >= 0))
     return n.fail("size must not be negative");
+  if (*size > double(int64_t(1) << 24))
+    return n.fail("size " + std::to_string(*size) +
+                  " is over 2^24, the most dlc computes");
+  int64_t count = static_cast<int64_t>(*size);
   Type elementType = convertElementType(n.attrInt("output_datatype", 1),
                                         *n.builder.getContext());
   if (!elementType)

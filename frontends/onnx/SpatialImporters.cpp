@@ -213,6 +213,9 @@ FailureOr<std::vector<double>> floatList(NodeImporter &n, size_t i,
   return values;
 }
 
+/// Each resized axis gets index and weight tables of its new size.
+constexpr int64_t kMaxResizedAxis = int64_t(1) << 24;
+
 LogicalResult importResize(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t rank = shape.size();
@@ -304,14 +307,31 @@ LogicalResult importResize(NodeImporter &n) {
   if (sizes.empty()) {
     if (static_cast<int64_t>(scales.size()) != rank)
       return n.fail("scales must have one value per dimension");
-    for (int64_t d = 0; d < rank; ++d)
-      sizes.push_back(static_cast<int64_t>(std::floor(shape[d] * scales[d])));
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!(scales[d] > 0) || !std::isfinite(scales[d]))
+        return n.fail("the scale of axis " + std::to_string(d) +
+                      " must be positive and finite");
+      double size = std::floor(shape[d] * scales[d]);
+      // Checked before the conversion: a huge scale has no int64.
+      if (size > static_cast<double>(kMaxResizedAxis))
+        return n.fail("scales make axis " + std::to_string(d) + " " +
+                      std::to_string(size) + " long; dlc resizes an axis " +
+                      "to at most 2^24");
+      sizes.push_back(static_cast<int64_t>(size));
+    }
   } else {
     if (static_cast<int64_t>(sizes.size()) != rank)
       return n.fail("sizes must have one value per dimension");
     scales.clear();
-    for (int64_t d = 0; d < rank; ++d)
+    for (int64_t d = 0; d < rank; ++d) {
+      if (sizes[d] < 1)
+        return n.fail("output size must be positive");
+      if (sizes[d] > kMaxResizedAxis)
+        return n.fail("axis " + std::to_string(d) + " would be resized to " +
+                      std::to_string(sizes[d]) + "; dlc resizes an axis to " +
+                      "at most 2^24");
       scales.push_back(double(sizes[d]) / double(shape[d]));
+    }
     // keep_aspect_ratio_policy (opset 18): one scale for the named axes,
     // the smallest (not_larger) or largest (not_smaller); sizes rounded
     // half up.

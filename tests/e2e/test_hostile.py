@@ -417,3 +417,38 @@ def test_int64_arithmetic_folds_exactly():
     h.check_against_onnxruntime(nodes, [tensor("x", [2], TensorProto.INT64)],
                                 [tensor("y", [2], TensorProto.INT64)], {"x": x}, inits,
                                 opset=13)
+
+
+# Tables as long as an output axis: a OneHot depth or a Resize size of 2^31
+# hung the compile or was killed for memory.
+def test_one_hot_depth_past_the_table_limit():
+    node = helper.make_node("OneHot", ["i", "d", "v"], ["y"], axis=-1)
+    inits = [helper.make_tensor("d", TensorProto.INT64, [1], [2**31]),
+             helper.make_tensor("v", TensorProto.FLOAT, [2], [0.0, 1.0])]
+    compile_refused(one_node_model([node], [tensor("i", [3], TensorProto.INT64)], [Y], inits),
+                    "node 'OneHot#0'", "2^24")
+
+
+@pytest.mark.parametrize("sizes", [[1, 1, 2**31, 4], [1, 1, 4, 2**62]])
+def test_resize_past_the_table_limit(sizes):
+    node = helper.make_node("Resize", ["x", "", "", "s"], ["y"], mode="nearest")
+    s = helper.make_tensor("s", TensorProto.INT64, [4], sizes)
+    compile_refused(one_node_model([node], [X4], [Y], [s]), "node 'Resize#0'", "2^24")
+
+
+@pytest.mark.parametrize("scale,fragment", [(float("nan"), "positive and finite"),
+                                            (1e30, "2^24")])
+def test_resize_scale_without_an_int64_size(scale, fragment):
+    node = helper.make_node("Resize", ["x", "", "s"], ["y"], mode="nearest")
+    s = helper.make_tensor("s", TensorProto.FLOAT, [4], [1.0, 1.0, scale, 1.0])
+    compile_refused(one_node_model([node], [X4], [Y], [s]), "node 'Resize#0'", fragment)
+
+
+@pytest.mark.parametrize("k", [3, -2**62])
+def test_eye_like_larger_than_a_table(k):
+    """A 4100x4100 identity (over 2^24 elements) compared against onnxruntime;
+    k far past the matrix must not overflow."""
+    node = helper.make_node("EyeLike", ["x"], ["y"], k=k)
+    x = np.zeros((4100, 4100), dtype=np.float32)
+    h.check_against_onnxruntime([node], [tensor("x", [4100, 4100])],
+                                [tensor("y", [4100, 4100])], {"x": x}, opset=17)
