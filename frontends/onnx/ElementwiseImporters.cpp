@@ -207,11 +207,15 @@ LogicalResult importPow(NodeImporter &n) {
 }
 
 LogicalResult importIsNaN(NodeImporter &n) {
+  if (!isa<FloatType>(n.inputType(0).getElementType()))
+    return n.fail("input must be a float tensor");
   n.setOutput(0, n.build<NotEqualOp>({n.input(0), n.input(0)}));
   return success();
 }
 
 LogicalResult importIsInf(NodeImporter &n) {
+  if (!isa<FloatType>(n.inputType(0).getElementType()))
+    return n.fail("input must be a float tensor");
   Value x = n.input(0);
   bool positive = n.attrInt("detect_positive", 1);
   bool negative = n.attrInt("detect_negative", 1);

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/DenseSet.h"
 
 #include <cstring>
@@ -476,11 +477,20 @@ Value NodeImporter::scalarLike(Value like, double value) {
   Type elementType =
       mlir::cast<RankedTensorType>(like.getType()).getElementType();
   auto type = RankedTensorType::get({}, elementType);
-  Attribute scalar = isa<FloatType>(elementType)
-                         ? Attribute(builder.getFloatAttr(elementType, value))
-                         : Attribute(builder.getIntegerAttr(
-                               elementType, static_cast<int64_t>(value)));
-  return constant(DenseElementsAttr::get(type, scalar));
+  if (isa<FloatType>(elementType))
+    return constant(DenseElementsAttr::get(
+        type, Attribute(builder.getFloatAttr(elementType, value))));
+  // Integers saturate to the element type's range (an infinite bound of a
+  // clip, a lowest value for padding), NaN becomes 0: as a C cast would
+  // not, for which a value out of range is undefined.
+  auto integerType = mlir::cast<IntegerType>(elementType);
+  bool isUnsigned = integerType.isUnsigned() || integerType.getWidth() == 1;
+  llvm::APSInt integer(integerType.getWidth(), isUnsigned);
+  bool exact = false;
+  (void)llvm::APFloat(value).convertToInteger(
+      integer, llvm::APFloat::rmTowardZero, &exact);
+  return constant(DenseElementsAttr::get(
+      type, Attribute(builder.getIntegerAttr(elementType, integer))));
 }
 
 LogicalResult requireSameElementType(NodeImporter &n, Value a, Value b) {

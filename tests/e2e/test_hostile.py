@@ -452,3 +452,13 @@ def test_eye_like_larger_than_a_table(k):
     x = np.zeros((4100, 4100), dtype=np.float32)
     h.check_against_onnxruntime([node], [tensor("x", [4100, 4100])],
                                 [tensor("y", [4100, 4100])], {"x": x}, opset=17)
+
+
+@pytest.mark.parametrize("op", ["IsInf", "IsNaN"])
+def test_float_test_on_integers(op):
+    """Found by the fuzzer: IsInf on int32 converted infinity to int32 (undefined
+    behaviour); ONNX types these ops for floats only."""
+    node = helper.make_node(op, ["x"], ["y"])
+    compile_refused(one_node_model([node], [tensor("x", [3], TensorProto.INT32)],
+                                   [tensor("y", [3], TensorProto.BOOL)], opset=20),
+                    "node '%s#0'" % op, "float tensor")
