@@ -169,6 +169,10 @@ LogicalResult importAttention(NodeImporter &n) {
   Value bias;
   if (n.hasInput(3)) {
     Value mask = n.input(3);
+    int64_t maskRank = n.inputType(3).getRank();
+    if (maskRank < 1 || maskRank > 4)
+      return n.fail("attn_mask has rank " + std::to_string(maskRank) +
+                    "; it must broadcast to [B, H, q, kv] with a key axis");
     bool isBool = n.inputType(3).getElementType().isInteger(1);
     mask = padLast(n, mask, kvLength, isBool ? 0.0 : kMinusInf);
     if (isBool)

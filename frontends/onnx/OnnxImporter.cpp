@@ -366,6 +366,11 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
     auto given = options.inputShapes.find(name);
     if (given != options.inputShapes.end()) {
       shape = given->second;
+    } else if (!tensorType.has_shape()) {
+      // No shape at all is an unknown rank, not a scalar.
+      error = "graph input '" + name + "' has no shape (its rank is " +
+              "unknown); give it with --input-shape " + name + "=D0,D1,...";
+      return false;
     } else {
       for (const auto &dim : tensorType.shape().dim()) {
         if (!dim.has_dim_value() || dim.dim_value() < 0) {

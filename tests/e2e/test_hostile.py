@@ -462,3 +462,29 @@ def test_float_test_on_integers(op):
     compile_refused(one_node_model([node], [tensor("x", [3], TensorProto.INT32)],
                                    [tensor("y", [3], TensorProto.BOOL)], opset=20),
                     "node '%s#0'" % op, "float tensor")
+
+
+def test_input_without_a_shape_is_not_a_scalar():
+    node = helper.make_node("Relu", ["x"], ["y"])
+    compile_refused(one_node_model([node], [tensor("x", None)], [Y]),
+                    "graph input 'x' has no shape", "--input-shape x=")
+
+
+def test_input_without_a_shape_takes_the_flag():
+    node = helper.make_node("Relu", ["x"], ["y"])
+    work, path = save(one_node_model([node], [tensor("x", None)], [Y]))
+    library = h.compile_model(path, os.path.join(work, "lib"), name="m",
+                              extra=("--input-shape", "x=2,3"))
+    x = np.array([[-1, 2, -3], [4, -5, 6]], dtype=np.float32)
+    np.testing.assert_array_equal(h.run_library(library, {"x": x}, work)["y"],
+                                  np.maximum(x, 0))
+
+
+def test_attention_mask_without_a_key_axis():
+    """Found by the fuzzer: a rank-0 attn_mask was padded along a last axis it
+    lacks (an assertion, or a read out of bounds)."""
+    node = helper.make_node("Attention", ["q", "k", "v", "m"], ["y"])
+    inputs = [tensor("q", [1, 2, 3, 4]), tensor("k", [1, 2, 5, 4]), tensor("v", [1, 2, 5, 4]),
+              tensor("m", [])]
+    compile_refused(one_node_model([node], inputs, [Y], opset=23),
+                    "node 'Attention#0'", "attn_mask has rank 0")
