@@ -10,6 +10,8 @@
 #ifndef DLC_COMPILER_SHAPEMATH_H
 #define DLC_COMPILER_SHAPEMATH_H
 
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
@@ -64,6 +66,18 @@ inline std::string shapeText(llvm::ArrayRef<int64_t> shape) {
     text += (i ? "," : "") + (shape[i] == INT64_MIN ? std::string("?")
                                                     : std::to_string(shape[i]));
   return text + "]";
+}
+
+/// `value` as an integer of `width` bits, saturated to the range of the
+/// signed or unsigned type (NaN gives 0): a C cast of a double out of range
+/// is undefined, and a model's constants may be anything.
+inline llvm::APInt saturatedInteger(double value, unsigned width,
+                                    bool isUnsigned) {
+  llvm::APSInt integer(width, isUnsigned);
+  bool exact = false;
+  (void)llvm::APFloat(value).convertToInteger(
+      integer, llvm::APFloat::rmTowardZero, &exact);
+  return integer;
 }
 
 } // namespace dlc

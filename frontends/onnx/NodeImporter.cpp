@@ -6,7 +6,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
-#include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/DenseSet.h"
 
 #include <cstring>
@@ -484,11 +483,9 @@ Value NodeImporter::scalarLike(Value like, double value) {
   // clip, a lowest value for padding), NaN becomes 0: as a C cast would
   // not, for which a value out of range is undefined.
   auto integerType = mlir::cast<IntegerType>(elementType);
-  bool isUnsigned = integerType.isUnsigned() || integerType.getWidth() == 1;
-  llvm::APSInt integer(integerType.getWidth(), isUnsigned);
-  bool exact = false;
-  (void)llvm::APFloat(value).convertToInteger(
-      integer, llvm::APFloat::rmTowardZero, &exact);
+  APInt integer =
+      saturatedInteger(value, integerType.getWidth(),
+                       integerType.isUnsigned() || integerType.getWidth() == 1);
   return constant(DenseElementsAttr::get(
       type, Attribute(builder.getIntegerAttr(elementType, integer))));
 }
@@ -534,12 +531,13 @@ Value NodeImporter::constantOf(RankedTensorType type, ArrayRef<double> values) {
   }
   unsigned width = elementType.getIntOrFloatBitWidth();
   SmallVector<APInt> elements;
+  // Values of 2^63 and more are unsigned; the rest signed, both truncated to
+  // the width (a bit pattern); out of 64-bit range they saturate.
   for (double value : values)
-    elements.push_back(
-        width == 1 ? APInt(1, value != 0)
-        : value >= 0x1p63
-            ? APInt(width, static_cast<uint64_t>(value)) // large unsigned
-            : APInt(width, static_cast<int64_t>(value), /*isSigned=*/true));
+    elements.push_back(width == 1 ? APInt(1, value != 0)
+                       : value >= 0x1p63
+                           ? saturatedInteger(value, 64, true).trunc(width)
+                           : saturatedInteger(value, 64, false).trunc(width));
   return constant(DenseElementsAttr::get(type, elements));
 }
 

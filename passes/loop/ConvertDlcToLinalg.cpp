@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/DlcDialect.h"
+#include "compiler/ShapeMath.h"
 #include "passes/Passes.h"
 #include "passes/loop/LoweringUtils.h"
 
@@ -164,10 +165,15 @@ Value dlc::windowPosition(OpBuilder &b, Location loc, int64_t outDim,
 
 Value dlc::scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   Type elementType = getElementTypeOrSelf(type);
-  TypedAttr element = isa<FloatType>(elementType)
-                          ? TypedAttr(b.getFloatAttr(elementType, value))
-                          : TypedAttr(b.getIntegerAttr(
-                                elementType, static_cast<int64_t>(value)));
+  // Integers saturate to their type's range (an infinite clip bound).
+  TypedAttr element =
+      isa<FloatType>(elementType)
+          ? TypedAttr(b.getFloatAttr(elementType, value))
+          : TypedAttr(b.getIntegerAttr(
+                elementType,
+                saturatedInteger(value, elementType.getIntOrFloatBitWidth(),
+                                 elementType.isUnsignedInteger() ||
+                                     elementType.isInteger(1))));
   if (auto vectorType = dyn_cast<VectorType>(type)) // a splat for vector code
     return b.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(vectorType, element));

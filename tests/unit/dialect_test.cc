@@ -2,6 +2,7 @@
 // inference, and refusal of bad shapes without aborting.
 #include "compiler/DlcBuild.h"
 #include "compiler/DlcDialect.h"
+#include "compiler/ShapeMath.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -9,6 +10,10 @@
 #include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
 
 using namespace mlir;
 
@@ -117,3 +122,18 @@ TEST_F(DialectTest, TextualFormRoundTrips) {
 }
 
 } // namespace
+
+// A double out of an integer type's range has no C conversion (undefined
+// behaviour); dlc's constants saturate instead, as a clip to the range would.
+TEST(ShapeMath, IntegersFromDoublesSaturate) {
+  double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(dlc::saturatedInteger(inf, 32, false).getSExtValue(), INT32_MAX);
+  EXPECT_EQ(dlc::saturatedInteger(-inf, 32, false).getSExtValue(), INT32_MIN);
+  EXPECT_EQ(dlc::saturatedInteger(std::nan(""), 16, false).getSExtValue(), 0);
+  EXPECT_EQ(dlc::saturatedInteger(1e30, 64, false).getSExtValue(), INT64_MAX);
+  EXPECT_EQ(dlc::saturatedInteger(300, 8, true).getZExtValue(), 255u);
+  EXPECT_EQ(dlc::saturatedInteger(-5, 8, true).getZExtValue(), 0u);
+  EXPECT_EQ(dlc::saturatedInteger(0x1p64, 64, true).getZExtValue(), UINT64_MAX);
+  EXPECT_EQ(dlc::saturatedInteger(-2.9, 8, false).getSExtValue(), -2);
+  EXPECT_EQ(dlc::saturatedInteger(1, 1, true).getZExtValue(), 1u);
+}
