@@ -54,7 +54,7 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
   int64_t steps = xShape[0], batch = xShape[1];
   auto wShape = n.inputType(1).getShape();
   if (wShape.size() != 3 || wShape[0] != directions ||
-      wShape[1] != gates * hidden)
+      wShape[1] != gates * hidden || wShape[2] != xShape[2])
     return n.fail("W must be [directions, " + std::to_string(gates) +
                   " * hidden_size, input_size]");
   // The other weights and states, by rank and leading dims (the importer
@@ -142,7 +142,9 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
     Value peepholes;
     if (cell == Cell::LSTM && n.hasInput(7))
       peepholes = perDirection(n.input(7)); // [3H]: i, o, f
-    auto gate = [&](Value v, int64_t k) {
+    auto gate = [&](Value v, int64_t k) -> Value {
+      if (!v) // an op before failed and said why
+        return Value();
       return n.sliceAxis(v, cast<RankedTensorType>(v.getType()).getRank() - 1,
                          k * hidden, hidden);
     };

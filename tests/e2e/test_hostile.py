@@ -488,3 +488,14 @@ def test_attention_mask_without_a_key_axis():
               tensor("m", [])]
     compile_refused(one_node_model([node], inputs, [Y], opset=23),
                     "node 'Attention#0'", "attn_mask has rank 0")
+
+
+@pytest.mark.parametrize("op,gates", [("GRU", 3), ("LSTM", 4), ("RNN", 1)])
+def test_recurrent_weights_for_another_input_size(op, gates):
+    """Found by the fuzzer: W's input size was not checked against X's; the
+    failed product was then used (a null value)."""
+    node = helper.make_node(op, ["X", "W", "R"], ["Y"], hidden_size=5)
+    inputs = [tensor("X", [3, 1, 2]), tensor("W", [1, gates * 5, 0]),
+              tensor("R", [1, gates * 5, 5])]
+    compile_refused(one_node_model([node], inputs, [Y], opset=22),
+                    "node '%s#0'" % op, "input_size")
