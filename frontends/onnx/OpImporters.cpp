@@ -358,6 +358,8 @@ LogicalResult importMaxUnpool(NodeImporter &n) {
         return n.fail("output_shape is smaller than the unpooled shape");
       if (extra == 0)
         continue;
+      if (!y) // the scatter failed and said why
+        return failure();
       ShapeVec padShape(cast<RankedTensorType>(y.getType()).getShape());
       padShape[d] = extra;
       Value padding = n.constant(DenseElementsAttr::get(

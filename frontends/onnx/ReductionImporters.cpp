@@ -635,6 +635,8 @@ LogicalResult importMeanVarianceNorm(NodeImporter &n) {
 /// of the targets counted).
 FailureOr<Value> negativeLogLikelihood(NodeImporter &n, Value input,
                                        Value target, Value weight) {
+  if (!input || !target)
+    return failure();
   auto inputType = cast<RankedTensorType>(input.getType());
   auto targetType = cast<RankedTensorType>(target.getType());
   if (inputType.getRank() < 2 ||

@@ -147,6 +147,8 @@ LogicalResult importTile(NodeImporter &n) {
       return n.fail("repeats must not be negative");
     if (r == 1)
       continue;
+    if (!y)
+      return failure();
     auto shape = cast<RankedTensorType>(y.getType()).getShape();
     ShapeVec lane(shape.begin(), shape.end());
     lane.insert(lane.begin() + d, 1);

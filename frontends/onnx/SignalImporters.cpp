@@ -44,6 +44,8 @@ struct Complex {
 /// or the onesided inverse (a real result of `length` samples).
 Complex transformLast(NodeImporter &n, Complex signal, int64_t length,
                       bool inverse, bool onesided) {
+  if (!signal.re)
+    return {nullptr, nullptr};
   auto type = cast<RankedTensorType>(signal.re.getType());
   Type elementType = type.getElementType();
   int64_t have = type.getShape().back();
@@ -127,6 +129,8 @@ Complex splitParts(NodeImporter &n, Value x) {
 
 /// The parts joined along a new last dim ([.., 2], or [.., 1] when real).
 Value joinParts(NodeImporter &n, Complex parts) {
+  if (!parts.re)
+    return nullptr;
   auto shape = cast<RankedTensorType>(parts.re.getType()).getShape();
   ShapeVec withPair(shape);
   withPair.push_back(1);

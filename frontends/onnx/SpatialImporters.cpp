@@ -621,6 +621,8 @@ Value convTranspose(NodeImporter &n, Value x, Value w, int64_t group,
     if (s == 1)
       continue;
     int64_t axis = i + 2;
+    if (!dilated)
+      return nullptr;
     auto shape = cast<RankedTensorType>(dilated.getType()).getShape();
     ShapeVec withLane(shape.begin(), shape.begin() + axis + 1);
     withLane.push_back(1);
