@@ -2,8 +2,10 @@
 #define _POSIX_C_SOURCE 200809L /* posix_memalign */
 #include "dlc/runtime.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,13 +166,31 @@ int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info) {
 
 /* Allocation of the compiled code (MLIR's generic allocation functions, see
    the LLVM lowering in compiler/driver/Pipeline.cpp). A failed allocation on
-   the thread that called dlc_model_run jumps back to it, which returns
-   DLC_ERROR_OUT_OF_MEMORY (buffers allocated earlier in that run are lost);
-   one inside a task of the thread pool cannot unwind the pool's loop, and
-   aborts with a message. */
+   the thread that called dlc_model_run jumps back to it, which frees what
+   that run allocated so far and returns DLC_ERROR_OUT_OF_MEMORY; one inside
+   a task of the thread pool cannot unwind the pool's loop, and aborts with a
+   message.
+
+   Each block carries a header before the pointer the code sees. Blocks
+   allocated by a run's own thread (outside pool tasks) are linked into one
+   list under a lock, tagged with their run, so that the jump can free them;
+   the generated code frees a buffer in the region that allocated it, so
+   those are freed on that thread too. */
 extern _Thread_local int dlc_pool_task_depth;
 static _Thread_local jmp_buf *out_of_memory_target;
 static _Thread_local size_t out_of_memory_bytes;
+
+typedef struct dlc_block {
+  struct dlc_block *previous, *next; /* in run_blocks, when tracked */
+  void *base;                        /* what malloc returned */
+  const void *run;                   /* the run that owns it, or NULL */
+} dlc_block;
+
+/* Four pointers: the header keeps malloc's 16-byte alignment. */
+_Static_assert(sizeof(dlc_block) % 16 == 0, "dlc_block breaks alignment");
+
+static pthread_mutex_t run_blocks_lock = PTHREAD_MUTEX_INITIALIZER;
+static dlc_block run_blocks = {&run_blocks, &run_blocks, NULL, NULL};
 
 static void *checked(void *pointer, size_t bytes) {
   if (pointer || bytes == 0)
@@ -186,20 +206,78 @@ static void *checked(void *pointer, size_t bytes) {
   abort();
 }
 
+/* `bytes` from malloc (alignment 0) or posix_memalign, behind a header;
+   the pointer after the header is aligned as asked. */
+static void *allocate_block(size_t alignment, size_t bytes) {
+  size_t header = sizeof(dlc_block);
+  if (alignment > header)
+    header = alignment;
+  void *base = NULL;
+  if (bytes <= SIZE_MAX - header) {
+    if (alignment == 0)
+      base = malloc(header + bytes);
+    else if (posix_memalign(&base, alignment, header + bytes) != 0)
+      base = NULL;
+  }
+  if (!base)
+    return checked(NULL, bytes ? bytes : 1);
+  dlc_block *block = (dlc_block *)((char *)base + header) - 1;
+  block->base = base;
+  block->run =
+      dlc_pool_task_depth == 0 ? (const void *)out_of_memory_target : NULL;
+  if (block->run) {
+    pthread_mutex_lock(&run_blocks_lock);
+    block->previous = &run_blocks;
+    block->next = run_blocks.next;
+    run_blocks.next->previous = block;
+    run_blocks.next = block;
+    pthread_mutex_unlock(&run_blocks_lock);
+  }
+  return block + 1;
+}
+
+static void unlink_block(dlc_block *block) {
+  block->previous->next = block->next;
+  block->next->previous = block->previous;
+}
+
+/* Frees every block `run` still holds (after its out-of-memory jump). */
+static void free_run_blocks(const void *run) {
+  pthread_mutex_lock(&run_blocks_lock);
+  dlc_block *block = run_blocks.next;
+  while (block != &run_blocks) {
+    dlc_block *next = block->next;
+    if (block->run == run) {
+      unlink_block(block);
+      free(block->base);
+    }
+    block = next;
+  }
+  pthread_mutex_unlock(&run_blocks_lock);
+}
+
 void *_mlir_memref_to_llvm_alloc(size_t bytes) {
-  return checked(malloc(bytes), bytes);
+  /* malloc's alignment: a header of 32 bytes keeps 16. */
+  return allocate_block(0, bytes);
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
-  void *pointer = NULL;
   if (alignment < sizeof(void *))
     alignment = sizeof(void *);
-  if (posix_memalign(&pointer, alignment, bytes) != 0)
-    pointer = NULL;
-  return checked(pointer, bytes);
+  return allocate_block(alignment, bytes);
 }
 
-void _mlir_memref_to_llvm_free(void *pointer) { free(pointer); }
+void _mlir_memref_to_llvm_free(void *pointer) {
+  if (!pointer)
+    return;
+  dlc_block *block = (dlc_block *)pointer - 1;
+  if (block->run) {
+    pthread_mutex_lock(&run_blocks_lock);
+    unlink_block(block);
+    pthread_mutex_unlock(&run_blocks_lock);
+  }
+  free(block->base);
+}
 
 /* Writes "[d0,d1,...]" into `out`. */
 static void format_shape(char *out, size_t size, const int64_t *shape,
@@ -330,6 +408,7 @@ dlc_status_code dlc_model_run(const dlc_model_info *model,
   jmp_buf *outer = out_of_memory_target;
   if (setjmp(target)) {
     out_of_memory_target = outer;
+    free_run_blocks(&target);
     return fail(status, DLC_ERROR_OUT_OF_MEMORY,
                 "model '%s' could not allocate %zu bytes", model->name,
                 out_of_memory_bytes);
