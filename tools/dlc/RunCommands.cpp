@@ -99,15 +99,22 @@ bool allocateFor(const dlc_tensor_info &info, HostTensor &tensor,
       checkedByteSize(tensor.shape, dlc_dtype_size(info.dtype));
   long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
   double memory = pages > 0 && pageSize > 0 ? double(pages) * pageSize : 0;
-  if (!bytes || (memory > 0 && double(*bytes) > memory)) {
+  // All of a command's tensors live until it ends: their sum must fit, or
+  // filling them gets the process killed instead of a message.
+  static double allocatedBytes = 0;
+  if (!bytes || (memory > 0 && allocatedBytes + double(*bytes) > memory)) {
     error = std::string("tensor '") + info.name + "' of shape " +
             formatShape(tensor.shape) +
-            " needs more memory than this "
-            "machine has";
+            " needs more memory than this machine has" +
+            (allocatedBytes > 0
+                 ? " beside the " + std::to_string(int64_t(allocatedBytes)) +
+                       " bytes of tensors already allocated"
+                 : std::string());
     return false;
   }
   try {
     tensor.bytes.assign(static_cast<size_t>(*bytes), 0);
+    allocatedBytes += double(*bytes);
   } catch (const std::bad_alloc &) {
     error = std::string("out of memory allocating tensor '") + info.name +
             "' (" + std::to_string(*bytes) + " bytes)";
