@@ -66,11 +66,19 @@ bool isValidModelName(const std::string &name) {
   });
 }
 
+bool isReservedModelName(const std::string &name) {
+  // dlc_model_run, dlc_set_num_threads, dlc_tensor_info... are the
+  // runtime's; a leading underscore is the implementation's (_mlir_...).
+  return name == "dlc" || llvm::StringRef(name).starts_with("dlc_") ||
+         llvm::StringRef(name).starts_with("_");
+}
+
 std::string sanitizeModelName(const std::string &stem) {
   std::string name;
   for (char c : stem)
     name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) ||
+      isReservedModelName(name))
     name = "model_" + name;
   return name;
 }
@@ -607,6 +615,11 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   pipeline.cuda = cuda || options.emulateGpu;
   pipeline.emulateGpu = options.emulateGpu;
   std::set<std::string> passesRun;
+  if (!isValidModelName(name) || isReservedModelName(name)) {
+    error = "model name '" + name + "' is not a C identifier or is " +
+            "reserved ('dlc', 'dlc_...', '_...')";
+    return false;
+  }
   if (cuda && !isSupportedGpuChip(options.gpuChip)) {
     error = "unsupported CUDA architecture '" + options.gpuChip +
             "' (expected sm_80 or newer, e.g. --target=cuda:sm_80)";

@@ -48,7 +48,12 @@ bool optimizeGraph(mlir::ModuleOp module, const CompileOptions &options,
 /// True when `name` is a usable model name (a C identifier).
 bool isValidModelName(const std::string &name);
 
-/// `stem` made into a C identifier (for the default model name).
+/// True for names whose symbols (`<name>_run`, `<name>_info`, ...) would
+/// clash with the runtime's: `dlc`, `dlc_...` and names starting with `_`.
+bool isReservedModelName(const std::string &name);
+
+/// `stem` made into a C identifier that is not reserved (for the default
+/// model name).
 std::string sanitizeModelName(const std::string &stem);
 
 } // namespace dlc

@@ -507,3 +507,28 @@ def test_recurrent_weights_for_another_input_size(op, gates):
               tensor("R", [1, gates * 5, 5])]
     compile_refused(one_node_model([node], inputs, [Y], opset=22),
                     "node '%s#0'" % op, "input_size")
+
+
+@pytest.mark.parametrize("name", ["dlc", "dlc_model", "dlc_tensor", "_mlir_x"])
+def test_model_names_that_clash_with_the_runtime(name):
+    """A model named dlc_model defined dlc_model_run (and a type clashed in
+    its header); dlc's set_num_threads was the runtime's own."""
+    work, path = save(one_node_model([helper.make_node("Relu", ["x"], ["y"])],
+                                     [tensor("x", [2])], [tensor("y", [2])]))
+    out = os.path.join(work, "out")
+    result = h.run_dlc("compile", path, "-o", out, "--name", name, check=False)
+    refused(result, "--name '%s' is reserved" % name)
+    assert not os.path.exists(out)
+
+
+def test_default_name_from_a_reserved_file_name():
+    work = h.new_work_dir()
+    path = os.path.join(work, "dlc_model.onnx")
+    onnx.save(one_node_model([helper.make_node("Relu", ["x"], ["y"])], [tensor("x", [2])],
+                             [tensor("y", [2])]), path)
+    out = os.path.join(work, "out")
+    h.run_dlc("compile", path, "-o", out)
+    assert sorted(os.listdir(out)) == ["libmodel_dlc_model.so", "model_dlc_model.h"]
+    x = np.array([-1, 2], dtype=np.float32)
+    got = h.run_library(os.path.join(out, "libmodel_dlc_model.so"), {"x": x}, work)["y"]
+    np.testing.assert_array_equal(got, np.maximum(x, 0))

@@ -299,6 +299,12 @@ int runCompileCommand(const Args &args) {
                 "' is not a C identifier (letters, digits, _)");
     return 2;
   }
+  if (isReservedModelName(options.modelName)) {
+    reportError("--name '" + options.modelName +
+                "' is reserved: the symbols of a model named 'dlc', "
+                "'dlc_...' or '_...' clash with the runtime's");
+    return 2;
+  }
 
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
