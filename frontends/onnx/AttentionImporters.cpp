@@ -151,6 +151,9 @@ LogicalResult importAttention(NodeImporter &n) {
     return n.fail("past_key and past_value must be given together");
   int64_t pastLength = 0;
   if (n.hasInput(4)) {
+    if (n.inputType(4).getRank() != 4 || n.inputType(5).getRank() != 4)
+      return n.fail("past_key and past_value must have rank 4 "
+                    "[B, heads, past, head_size]");
     pastLength = n.inputType(4).getDimSize(2);
     auto axis = n.attr("axis", n.builder.getI64IntegerAttr(2));
     k = n.build<ConcatOp>({n.input(4), k}, axis);

@@ -491,6 +491,8 @@ Value NodeImporter::scalarLike(Value like, double value) {
 }
 
 LogicalResult requireSameElementType(NodeImporter &n, Value a, Value b) {
+  if (!a || !b) // built by an op that failed and said why
+    return failure();
   if (mlir::cast<RankedTensorType>(a.getType()).getElementType() !=
       mlir::cast<RankedTensorType>(b.getType()).getElementType())
     return n.fail("inputs have different element types");

@@ -234,6 +234,8 @@ LogicalResult importSTFT(NodeImporter &n) {
   if (!step)
     return failure();
   int64_t samples = type.getDimSize(1);
+  if (n.hasInput(2) && n.inputType(2).getRank() != 1)
+    return n.fail("the window must be a [frame_length] tensor");
   int64_t frameLength = n.hasInput(2) ? n.inputType(2).getDimSize(0) : samples;
   if (n.hasInput(3)) {
     auto given = scalarInput(n, 3, "STFT's frame_length");

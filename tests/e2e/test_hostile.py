@@ -532,3 +532,30 @@ def test_default_name_from_a_reserved_file_name():
     x = np.array([-1, 2], dtype=np.float32)
     got = h.run_library(os.path.join(out, "libmodel_dlc_model.so"), {"x": x}, work)["y"]
     np.testing.assert_array_equal(got, np.maximum(x, 0))
+
+
+@pytest.mark.parametrize("op", ["Max", "Min", "Sum", "Mean"])
+def test_variadic_op_whose_first_pair_does_not_broadcast(op):
+    """Found by the fuzzer: after a failed first pair, the next operand was
+    compared with a null value (a segfault)."""
+    node = helper.make_node(op, ["a", "b", "c"], ["y"])
+    inputs = [tensor("a", [35]), tensor("b", [3]), tensor("c", [3])]
+    compile_refused(one_node_model([node], inputs, [Y], opset=13),
+                    "node '%s#0'" % op, "do not broadcast")
+
+
+def test_attention_cache_of_the_wrong_rank():
+    """Found by the fuzzer: a rank-1 past_key was asked for its dim 2."""
+    node = helper.make_node("Attention", ["q", "k", "v", "", "pk", "pv"], ["y"])
+    inputs = [tensor("q", [1, 2, 3, 4]), tensor("k", [1, 2, 5, 4]), tensor("v", [1, 2, 5, 4]),
+              tensor("pk", [2]), tensor("pv", [1, 2, 3, 4])]
+    compile_refused(one_node_model([node], inputs, [Y], opset=23),
+                    "node 'Attention#0'", "past_key and past_value must have rank 4")
+
+
+def test_stft_window_of_rank_zero():
+    node = helper.make_node("STFT", ["x", "step", "w"], ["y"])
+    inits = [helper.make_tensor("step", TensorProto.INT64, [], [2]),
+             helper.make_tensor("w", TensorProto.FLOAT, [], [1.0])]
+    compile_refused(one_node_model([node], [tensor("x", [1, 16, 1])], [Y], inits, opset=17),
+                    "node 'STFT#0'", "the window must be a [frame_length] tensor")
