@@ -5,6 +5,7 @@
 // The table at the end lists them with the oldest opset each understands.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/ShapeMath.h"
 #include "frontends/onnx/NodeImporter.h"
 
 #include <cmath>
@@ -589,7 +590,7 @@ LogicalResult importReshape(NodeImporter &n) {
   auto inputShape = n.inputType(0).getShape();
   bool allowZero = n.attrInt("allowzero", 0);
   ShapeVec shape;
-  int64_t inferred = -1, known = 1;
+  int64_t inferred = -1;
   for (auto [i, dim] : llvm::enumerate(*requested)) {
     if (dim == 0 && !allowZero) {
       if (i >= inputShape.size())
@@ -605,14 +606,18 @@ LogicalResult importReshape(NodeImporter &n) {
     }
     if (dim < 0)
       return n.fail("the shape has a negative dimension");
-    known *= dim;
     shape.push_back(dim);
   }
+  // Checked, not multiplied: a dim of INT64_MAX beside -1 overflowed.
+  std::optional<int64_t> known = checkedNumElements(shape);
+  if (!known)
+    return n.fail("the shape " + shapeText(*requested) +
+                  " holds more than 2^48 elements");
   int64_t total = product(inputShape);
   if (inferred >= 0) {
-    if (known == 0 || total % known != 0)
+    if (*known == 0 || total % *known != 0)
       return n.fail("cannot infer the -1 dimension");
-    shape[inferred] = total / known;
+    shape[inferred] = total / *known;
   }
   if (product(shape) != total)
     return n.fail("cannot reshape " + std::to_string(total) +

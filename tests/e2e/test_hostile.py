@@ -559,3 +559,13 @@ def test_stft_window_of_rank_zero():
              helper.make_tensor("w", TensorProto.FLOAT, [], [1.0])]
     compile_refused(one_node_model([node], [tensor("x", [1, 16, 1])], [Y], inits, opset=17),
                     "node 'STFT#0'", "the window must be a [frame_length] tensor")
+
+
+@pytest.mark.parametrize("dims", [[2, 2**63 - 1], [-1, 2**62, 4], [0, 2**40, 2**40]])
+def test_reshape_to_a_shape_whose_product_overflows(dims):
+    """Found by the fuzzer: the known dims of Reshape's shape were multiplied
+    unchecked (32 * INT64_MAX)."""
+    node = helper.make_node("Reshape", ["x", "s"], ["y"])
+    s = helper.make_tensor("s", TensorProto.INT64, [len(dims)], dims)
+    compile_refused(one_node_model([node], [tensor("x", [4, 8])], [Y], [s], opset=14),
+                    "node 'Reshape#0'", "more than 2^48 elements")
