@@ -332,12 +332,25 @@ LogicalResult importMaxUnpool(NodeImporter &n) {
   auto pads = n.attrInts("pads", std::vector<int64_t>(2 * rank, 0));
   if (strides.size() != rank || pads.size() != 2 * rank)
     return n.fail("strides or pads do not match the kernel rank");
+  // Bounded as the window ops' verifiers bound them: the sizes below stay
+  // far from overflow.
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  auto within = [](ArrayRef<int64_t> values, int64_t low) {
+    return llvm::all_of(values,
+                        [&](int64_t v) { return v >= low && v <= kLimit; });
+  };
+  if (!within(kernel, 1) || !within(strides, 1) || !within(pads, 0))
+    return n.fail("kernel_shape and strides must be from 1 to 2^30, pads "
+                  "from 0 to 2^30");
   ShapeVec unpooled(xType.getShape().take_front(2));
   for (size_t i = 0; i < rank; ++i)
     unpooled.push_back((xType.getDimSize(i + 2) - 1) * strides[i] -
                        (pads[i] + pads[rank + i]) + kernel[i]);
   if (llvm::any_of(unpooled, [](int64_t d) { return d < 1; }))
     return n.fail("the unpooled shape is empty");
+  if (!checkedNumElements(unpooled))
+    return n.fail("the unpooled shape " + shapeText(unpooled) +
+                  " holds more than 2^48 elements");
   int64_t total = product(unpooled), count = xType.getNumElements();
   auto flatType = RankedTensorType::get({total}, xType.getElementType());
   Value zeros = n.constant(DenseElementsAttr::get(

@@ -13,6 +13,7 @@
 // (onnxruntime's max mode, which the ONNX reference follows).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/ShapeMath.h"
 #include "frontends/onnx/NodeImporter.h"
 
 using namespace mlir;
@@ -383,7 +384,12 @@ LogicalResult importAffineGrid(NodeImporter &n) {
       return extent == 1 ? -1.0 : -1.0 + 2.0 * double(i) / double(extent - 1);
     return -1.0 + (2.0 * double(i) + 1.0) / double(extent);
   };
-  int64_t points = product(sizes);
+  // The base grid is a table built at compile time: bounded.
+  std::optional<int64_t> pointCount = checkedNumElements(sizes);
+  if (!pointCount || *pointCount > (int64_t(1) << 24))
+    return n.fail("the grid " + shapeText(sizes) +
+                  " has more than 2^24 points, the most dlc builds");
+  int64_t points = *pointCount;
   std::vector<double> base;
   SmallVector<int64_t> at(dims);
   for (int64_t p = 0; p < points; ++p) {

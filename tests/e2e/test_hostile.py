@@ -569,3 +569,18 @@ def test_reshape_to_a_shape_whose_product_overflows(dims):
     s = helper.make_tensor("s", TensorProto.INT64, [len(dims)], dims)
     compile_refused(one_node_model([node], [tensor("x", [4, 8])], [Y], [s], opset=14),
                     "node 'Reshape#0'", "more than 2^48 elements")
+
+
+def test_max_unpool_strides_past_the_bound():
+    node = helper.make_node("MaxUnpool", ["x", "i"], ["y"], kernel_shape=[2, 2],
+                            strides=[2**62, 2])
+    inputs = [tensor("x", [1, 1, 2, 2]), tensor("i", [1, 1, 2, 2], TensorProto.INT64)]
+    compile_refused(one_node_model([node], inputs, [Y], opset=11),
+                    "node 'MaxUnpool#0'", "from 1 to 2^30")
+
+
+def test_affine_grid_too_large_to_build():
+    node = helper.make_node("AffineGrid", ["theta", "size"], ["grid"])
+    size = helper.make_tensor("size", TensorProto.INT64, [4], [1, 1, 2**31, 2**31])
+    compile_refused(one_node_model([node], [tensor("theta", [1, 2, 3])], [Y], [size], opset=20),
+                    "node 'AffineGrid#0'", "2^24 points")
