@@ -1,7 +1,8 @@
 //===- PlanMemory.cpp - One arena for all intermediate buffers ------------===//
 //
 // Static memory planning on bufferized code. Buffers live from their alloc to
-// the last top-level op that touches them (directly or through a view); two
+// the last top-level op that touches them, directly or through a value that
+// may alias them (a view, or a memref a loop or branch returns); two
 // buffers whose lifetimes do not overlap may share bytes. Offsets are chosen
 // greedily, largest buffer first, at the lowest aligned offset free of every
 // placed buffer that is alive at the same time (as TFLite's and TVM's
@@ -13,7 +14,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include "llvm/ADT/DenseSet.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_PLANMEMORY
@@ -51,38 +53,61 @@ Operation *topLevel(Operation *op, Block &block) {
   return op;
 }
 
-/// Extends `buffer`'s lifetime over every user of `value` and its views.
-/// Returns false when the buffer escapes (returned, passed to a call, or
-/// used by an op the planner does not understand outside the block).
-bool coverUses(Value value, Block &block,
-               const DenseMap<Operation *, int64_t> &index, Buffer &buffer) {
+/// Calls `visit` on every user of `value` and of each value that may alias
+/// it: the results of views, and every memref result of a user or of an op
+/// around a user (a loop or branch that yields the buffer returns it).
+/// Ops the planner does not model are thereby taken as aliasing, which only
+/// lengthens lifetimes. Stops and returns false when `visit` does.
+bool forEachAliasUser(Value value, llvm::function_ref<bool(Operation *)> visit,
+                      DenseSet<Value> &seen) {
+  if (!seen.insert(value).second)
+    return true;
   for (OpOperand &use : value.getUses()) {
     Operation *user = use.getOwner();
-    if (isa<func::ReturnOp, func::CallOp, memref::DeallocOp>(user))
+    if (!visit(user))
       return false;
-    Operation *top = topLevel(user, block);
-    if (!top)
-      return false;
-    buffer.last = std::max(buffer.last, index.lookup(top));
-    if (auto view = dyn_cast<ViewLikeOpInterface>(user))
-      if (view.getViewSource() == value)
-        for (Value result : user->getResults())
-          if (!coverUses(result, block, index, buffer))
-            return false;
+    for (Operation *op = user; op; op = op->getParentOp()) {
+      if (isa<func::FuncOp>(op))
+        break;
+      for (Value result : op->getResults())
+        if (isa<BaseMemRefType>(result.getType()) &&
+            !forEachAliasUser(result, visit, seen))
+          return false;
+    }
   }
   return true;
 }
 
-/// The users of `value` and, through views, of the views of it.
+/// Extends `buffer`'s lifetime over every user of `value` and of what may
+/// alias it. Returns false when the buffer escapes (returned, passed to a
+/// call, deallocated, or used outside the block).
+bool coverUses(Value value, Block &block,
+               const DenseMap<Operation *, int64_t> &index, Buffer &buffer) {
+  DenseSet<Value> seen;
+  return forEachAliasUser(
+      value,
+      [&](Operation *user) {
+        if (isa<func::ReturnOp, func::CallOp, memref::DeallocOp>(user))
+          return false;
+        Operation *top = topLevel(user, block);
+        if (!top)
+          return false;
+        buffer.last = std::max(buffer.last, index.lookup(top));
+        return true;
+      },
+      seen);
+}
+
+/// The users of `value` and of what may alias it.
 void collectUsers(Value value, SmallVectorImpl<Operation *> &users) {
-  for (OpOperand &use : value.getUses()) {
-    Operation *user = use.getOwner();
-    users.push_back(user);
-    if (auto view = dyn_cast<ViewLikeOpInterface>(user))
-      if (view.getViewSource() == value)
-        for (Value result : user->getResults())
-          collectUsers(result, users);
-  }
+  DenseSet<Value> seen;
+  forEachAliasUser(
+      value,
+      [&](Operation *user) {
+        users.push_back(user);
+        return true;
+      },
+      seen);
 }
 
 struct PlanMemoryPass : dlc::impl::PlanMemoryBase<PlanMemoryPass> {
