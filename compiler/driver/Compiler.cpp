@@ -590,16 +590,29 @@ static std::vector<std::string> instrumentKernels(func::FuncOp entry) {
   return labels;
 }
 
+/// The pipelines' options from the driver's, for `machine`'s vectors.
+static void setPipelineOptions(PipelineOptions &pipeline,
+                               const CompileOptions &options,
+                               const llvm::TargetMachine &machine) {
+  pipeline.optLevel = options.optLevel;
+  pipeline.disabledPasses = std::vector<std::string>(
+      options.disabledPasses.begin(), options.disabledPasses.end());
+  pipeline.cuda = !options.gpuChip.empty() || options.emulateGpu;
+  pipeline.emulateGpu = options.emulateGpu;
+  if (!options.gpuChip.empty())
+    pipeline.gpuChip = options.gpuChip;
+  pipeline.channelBlock = vectorWidthInFloats(machine);
+  pipeline.vectorRegisters = vectorRegisterCount(machine);
+}
+
 bool optimizeGraph(ModuleOp module, const CompileOptions &options,
                    std::string &error) {
-  PipelineOptions pipeline{options.optLevel, options.disabledPasses};
-  pipeline.cuda = !options.gpuChip.empty() || options.emulateGpu;
   auto machine =
       createTargetMachine(options.triple, options.cpu, options.optLevel, error);
   if (!machine)
     return false;
-  pipeline.channelBlock = vectorWidthInFloats(*machine);
-  pipeline.vectorRegisters = vectorRegisterCount(*machine);
+  PipelineOptions pipeline;
+  setPipelineOptions(pipeline, options, *machine);
   return runPasses(
       module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
       "graph optimization", error, &options);
@@ -610,10 +623,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   const std::string &name = options.modelName;
   auto emits = [&](EmitKind kind) { return options.emit.count(kind) != 0; };
   Progress progress(options.verbose);
-  PipelineOptions pipeline{options.optLevel, options.disabledPasses};
   const bool cuda = !options.gpuChip.empty();
-  pipeline.cuda = cuda || options.emulateGpu;
-  pipeline.emulateGpu = options.emulateGpu;
   std::set<std::string> passesRun;
   if (!isValidModelName(name) || isReservedModelName(name)) {
     error = "model name '" + name + "' is not a C identifier or is " +
@@ -659,8 +669,8 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     error = targetError;
     return false;
   }
-  pipeline.channelBlock = vectorWidthInFloats(*machine);
-  pipeline.vectorRegisters = vectorRegisterCount(*machine);
+  PipelineOptions pipeline;
+  setPipelineOptions(pipeline, options, *machine);
 
   StagingArea staging;
   if (!staging.open(options.outputDir, error))
@@ -764,7 +774,7 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     const std::string cudaToolkit = cuda ? findCudaToolkit() : "";
     auto addLLVM = [&](OpPassManager &pm) {
       if (cuda)
-        addGpuLLVMPipeline(pm, options.gpuChip, options.optLevel, cudaToolkit);
+        addGpuLLVMPipeline(pm, pipeline, cudaToolkit);
       else
         addLLVMDialectPipeline(pm);
     };

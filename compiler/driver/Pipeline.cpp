@@ -15,6 +15,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ErrorHandling.h"
+
+#include <type_traits>
+
 using namespace mlir;
 
 namespace dlc {
@@ -27,23 +32,93 @@ static LogicalResult createLinalgCopy(OpBuilder &b, Location loc, Value from,
   return success();
 }
 
+/// A switch of convert-dlc-to-linalg that --disable-pass takes as a pass.
+static constexpr const char *kConvMicrokernel = "dlc-conv-microkernel";
+
+namespace {
+/// A row of the table of optional passes. The pass is made once to read its
+/// argument and description (Passes.td), so that neither is written twice;
+/// a switch of a pass (not a pass of its own) names both.
+struct OptionalPassRow {
+  int minLevel;
+  std::unique_ptr<Pass> (*create)();
+  const char *switchArgument = nullptr;
+  const char *switchDescription = nullptr;
+};
+} // namespace
+
+/// The -O level of each optional pass, written here only.
+static const OptionalPassRow kOptionalPassRows[] = {
+    {1, [] { return createCanonicalizerPass(); }},
+    {1, [] { return createCSEPass(); }},
+    {1, [] { return createFoldConstants(); }},
+    {2, [] { return createFoldBatchNorm(); }},
+    {3, [] { return createLayoutNCHWc(); }},
+    {2, [] { return createFuseOps(); }},
+    {2, [] { return createTileFusedGroups(); }},
+    {2, [] { return createPlanMemory(); }},
+    {2, [] { return createMatmulMicrokernel(); }},
+    {3, nullptr, kConvMicrokernel,
+     "Lower blocked convolutions to register-tiled micro-kernels (the "
+     "conv-microkernel option of convert-dlc-to-linalg)"},
+    {2, [] { return createParallelizeLoops(); }},
+    {2, [] { return createApproximateMath(); }},
+    {0, [] { return createOutlineKernels(); }},
+    {0, [] { return createMergeIdenticalKernels(); }},
+};
+
 const std::vector<OptionalPass> &optionalPasses() {
-  static const std::vector<OptionalPass> passes = {
-      {"canonicalize", 1},           {"cse", 1},
-      {"dlc-fold-constants", 1},     {"dlc-fold-batchnorm", 2},
-      {"dlc-layout-nchwc", 3},       {"dlc-fuse-ops", 2},
-      {"dlc-tile-fused-groups", 2},  {"dlc-plan-memory", 2},
-      {"dlc-matmul-microkernel", 2}, {"dlc-conv-microkernel", 3},
-      {"dlc-parallelize-loops", 2},  {"dlc-approximate-math", 2},
-      {"dlc-outline-kernels", 0},    {"dlc-merge-identical-kernels", 0},
-  };
+  static const std::vector<OptionalPass> passes = [] {
+    std::vector<OptionalPass> list;
+    for (const OptionalPassRow &row : kOptionalPassRows) {
+      if (!row.create) {
+        list.push_back(
+            {row.switchArgument, row.minLevel, row.switchDescription});
+        continue;
+      }
+      std::unique_ptr<Pass> pass = row.create();
+      list.push_back({pass->getArgument().str(), row.minLevel,
+                      pass->getDescription().str()});
+    }
+    return list;
+  }();
   return passes;
 }
 
+bool PipelineOptions::disabled(llvm::StringRef argument) const {
+  return llvm::is_contained(disabledPasses, argument.str());
+}
+
+bool PipelineOptions::enabled(llvm::StringRef argument) const {
+  for (const OptionalPass &pass : optionalPasses())
+    if (pass.argument == argument)
+      return optLevel >= pass.minLevel && !disabled(argument);
+  llvm::report_fatal_error("'" + argument +
+                           "' is not in the table of optional passes");
+}
+
+/// Adds `pass` (nested on each OpT when given) when `options` enable it by
+/// its own argument; returns whether it did.
+template <typename OpT = void>
+static bool addOptional(OpPassManager &pm, const PipelineOptions &options,
+                        std::unique_ptr<Pass> pass) {
+  if (!options.enabled(pass->getArgument()))
+    return false;
+  if constexpr (std::is_void_v<OpT>)
+    pm.addPass(std::move(pass));
+  else
+    pm.addNestedPass<OpT>(std::move(pass));
+  return true;
+}
+
+/// The canonicalizer as the clean-up after a lowering step: at every level,
+/// skipped only by --disable-pass=canonicalize.
+static void addCleanup(OpPassManager &pm, const PipelineOptions &options) {
+  if (!options.disabled(createCanonicalizerPass()->getArgument()))
+    pm.addPass(createCanonicalizerPass());
+}
+
 void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
-  auto enabled = [&](const char *name, int level) {
-    return options.enabled(name, level);
-  };
   OpPassManager &function = pm.nest<func::FuncOp>();
   // Lowering needs static shapes: inference is not an optimization.
   function.addPass(createShapeInference());
@@ -51,26 +126,24 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // before anything else, then signless integers only.
   function.addPass(createExpandNarrowTypes());
   function.addPass(createSignlessIntegers());
-  if (enabled("canonicalize", 1))
-    function.addPass(createCanonicalizerPass());
-  if (enabled("dlc-fold-constants", 1))
-    function.addPass(createFoldConstants());
-  if (enabled("dlc-fold-batchnorm", 2))
-    function.addPass(createFoldBatchNorm());
-  if (enabled("canonicalize", 1))
-    function.addPass(createCanonicalizerPass()); // drops dead constants
-  if (enabled("cse", 1))
-    function.addPass(createCSEPass());
+  addOptional(function, options, createCanonicalizerPass());
+  addOptional(function, options, createFoldConstants());
+  addOptional(function, options, createFoldBatchNorm());
+  addOptional(function, options,
+              createCanonicalizerPass()); // drops dead constants
+  addOptional(function, options, createCSEPass());
   // Blocked layouts feed CPU vector micro-kernels.
-  if (enabled("dlc-layout-nchwc", 3) && !options.cuda) {
+  if (!options.cuda) {
     LayoutNCHWcOptions layout;
     layout.block = options.channelBlock;
-    function.addPass(createLayoutNCHWc(layout));
-    if (enabled("canonicalize", 1))
-      function.addPass(createCanonicalizerPass()); // packed-away weights
+    std::unique_ptr<Pass> pass = createLayoutNCHWc(layout);
+    if (options.enabled(pass->getArgument())) {
+      function.addPass(std::move(pass));
+      addOptional(function, options,
+                  createCanonicalizerPass()); // packed-away weights
+    }
   }
-  if (enabled("dlc-fuse-ops", 2))
-    function.addPass(createFuseOps());
+  addOptional(function, options, createFuseOps());
 }
 
 /// Tensors -> buffers, results -> caller-provided buffers, one arena for
@@ -83,7 +156,7 @@ static void addBufferizationPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap);
   bufferization.memCpyFn = createLinalgCopy;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  pm.addPass(createCanonicalizerPass());
+  addCleanup(pm, options);
 
   // Results become caller-provided buffers, each filled by one copy. MLIR
   // 19's hoistStaticAllocs would write into them directly but crashes when a
@@ -91,49 +164,41 @@ static void addBufferizationPipeline(OpPassManager &pm,
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.memCpyFn = createLinalgCopy;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  if (options.enabled("dlc-plan-memory", 2))
-    pm.addNestedPass<func::FuncOp>(createPlanMemory());
+  addOptional<func::FuncOp>(pm, options, createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 }
 
 void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   ConvertDlcToLinalgOptions lowering;
-  // The blocked conv micro-kernel (an option of the lowering; blocked convs
-  // exist from -O3).
-  lowering.convMicrokernel = options.enabled("dlc-conv-microkernel", 3);
+  // Blocked convs (from -O3) as register-tiled micro-kernels.
+  lowering.convMicrokernel = options.enabled(kConvMicrokernel);
   lowering.vectorRegisters = options.vectorRegisters;
   pm.addPass(createConvertDlcToLinalg(lowering));
-  pm.addPass(createCanonicalizerPass());
-  bool microkernel = options.enabled("dlc-matmul-microkernel", 2);
-  if (options.enabled("dlc-tile-fused-groups", 2)) {
-    TileFusedGroupsOptions tiling;
-    tiling.microkernel = microkernel;
-    pm.addNestedPass<func::FuncOp>(createTileFusedGroups(tiling));
-    pm.addPass(createCanonicalizerPass());
-  }
+  addCleanup(pm, options);
+
+  MatmulMicrokernelOptions kernel;
+  kernel.vectorWidth = options.channelBlock;
+  // mr rows x 2 vectors of accumulators, two B vectors and a broadcast.
+  kernel.microRows = options.vectorRegisters >= 32 ? 12 : 6;
+  std::unique_ptr<Pass> matmulKernel = createMatmulMicrokernel(kernel);
+  TileFusedGroupsOptions tiling;
+  // Tiles of a contraction the micro-kernel takes stay whole.
+  tiling.microkernel = options.enabled(matmulKernel->getArgument());
+  if (addOptional<func::FuncOp>(pm, options, createTileFusedGroups(tiling)))
+    addCleanup(pm, options);
 
   addBufferizationPipeline(pm, options);
-  if (microkernel) {
-    MatmulMicrokernelOptions kernel;
-    kernel.vectorWidth = options.channelBlock;
-    // mr rows x 2 vectors of accumulators, two B vectors and a broadcast.
-    kernel.microRows = options.vectorRegisters >= 32 ? 12 : 6;
-    pm.addPass(createMatmulMicrokernel(kernel));
-  }
+  addOptional(pm, options, std::move(matmulKernel));
   pm.addPass(createConvertLinalgToLoopsPass());
-  pm.addPass(createCanonicalizerPass());
-  if (options.enabled("dlc-parallelize-loops", 2))
-    pm.addPass(createParallelizeLoops());
-  if (options.enabled("dlc-approximate-math", 2))
-    pm.addPass(createApproximateMath());
+  addCleanup(pm, options);
+  addOptional(pm, options, createParallelizeLoops());
+  addOptional(pm, options, createApproximateMath());
   // Small functions for LLVM, whose optimizations grow faster than the size
   // of a function (not an optimization of the code: on at every level).
-  if (options.enabled("dlc-outline-kernels", 0))
-    pm.addPass(createOutlineKernels());
+  addOptional(pm, options, createOutlineKernels());
   // Repeated layers give identical kernels: LLVM compiles one of each.
-  if (options.enabled("dlc-merge-identical-kernels", 0))
-    pm.addPass(createMergeIdenticalKernels());
+  addOptional(pm, options, createMergeIdenticalKernels());
 }
 
 void addLLVMDialectPipeline(OpPassManager &pm) {
@@ -162,7 +227,7 @@ void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   ConvertDlcToLinalgOptions lowering; // no CPU micro-kernel
   lowering.paddedInputCopy = true;    // convs as implicit GEMMs
   pm.addPass(createConvertDlcToLinalg(lowering));
-  pm.addPass(createCanonicalizerPass());
+  addCleanup(pm, options);
   addBufferizationPipeline(pm, options);
   pm.addPass(createFlattenConstantGlobals());
   pm.addNestedPass<func::FuncOp>(createGpuMapKernels());
@@ -170,13 +235,12 @@ void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
     pm.addNestedPass<func::FuncOp>(createGpuEmulate());
   // What runs in one-thread kernels as linalg.
   pm.addPass(createConvertLinalgToLoopsPass());
-  pm.addPass(createCanonicalizerPass());
-  if (options.enabled("dlc-approximate-math", 2))
-    pm.addPass(createApproximateMath());
+  addCleanup(pm, options);
+  addOptional(pm, options, createApproximateMath());
 }
 
-void addGpuLLVMPipeline(OpPassManager &pm, const std::string &chip,
-                        int optLevel, const std::string &cudaToolkit) {
+void addGpuLLVMPipeline(OpPassManager &pm, const PipelineOptions &options,
+                        const std::string &cudaToolkit) {
   pm.addPass(createConvertMathToFuncs()); // integer powers, cloned into kernels
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGpuMergeModules());
@@ -185,8 +249,8 @@ void addGpuLLVMPipeline(OpPassManager &pm, const std::string &chip,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   GpuNVVMAttachTargetOptions target;
-  target.chip = chip;
-  target.optLevel = optLevel;
+  target.chip = options.gpuChip;
+  target.optLevel = options.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(target));
   ConvertGpuOpsToNVVMOpsOptions kernels;
   kernels.useBarePtrCallConv = true;

@@ -2,8 +2,8 @@
 #ifndef DLC_COMPILER_DRIVER_PIPELINE_H
 #define DLC_COMPILER_DRIVER_PIPELINE_H
 
-#include <cstdint>
-#include <set>
+#include "mlir/Pass/PassOptions.h"
+
 #include <string>
 #include <vector>
 
@@ -13,33 +13,58 @@ class OpPassManager;
 
 namespace dlc {
 
-/// Which optional passes run: by -O level, minus those named by
-/// --disable-pass (their pass arguments, e.g. "dlc-fuse-ops").
-struct PipelineOptions {
-  int optLevel = 3;
-  std::set<std::string> disabledPasses;
+/// What the pipelines build: the -O level, the optional passes skipped, the
+/// target. `dlc compile` fills it from its flags; dlc-opt takes it as the
+/// options of each registered pipeline, e.g.
+/// `--dlc-loop-pipeline="opt-level=2 disable-pass=dlc-fuse-ops"`.
+struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
+  Option<int> optLevel{*this, "opt-level",
+                       llvm::cl::desc("Optimization level, 0 to 3"),
+                       llvm::cl::init(3)};
+  ListOption<std::string> disabledPasses{
+      *this, "disable-pass",
+      llvm::cl::desc("Optional passes to skip (their pass arguments, as "
+                     "dlc compile's --disable-pass)")};
   /// Channels per block of the NCHW[x]c layout: the target's vector width in
-  /// floats (16 for AVX-512).
-  int64_t channelBlock = 16;
+  /// floats (16 for AVX-512, 8 for AVX2).
+  Option<int64_t> channelBlock{
+      *this, "channel-block",
+      llvm::cl::desc("Channels per block of the NCHWc layout"),
+      llvm::cl::init(16)};
   /// Vector registers for the micro-kernels' register tiles (32 with
   /// AVX-512, 16 with AVX2).
-  int64_t vectorRegisters = 32;
+  Option<int64_t> vectorRegisters{
+      *this, "vector-registers",
+      llvm::cl::desc("Vector registers of the target's register tiles"),
+      llvm::cl::init(32)};
   /// The CUDA target (--target=cuda): kernels become gpu.launch ops, no
   /// CPU-only passes (blocked layouts, micro-kernels, the thread pool).
-  bool cuda = false;
+  Option<bool> cuda{*this, "cuda", llvm::cl::desc("Build for the CUDA target"),
+                    llvm::cl::init(false)};
   /// --target=cuda-emulate: the CUDA kernels, run as loops on the CPU.
-  bool emulateGpu = false;
-  /// Whether the optional pass `name` runs from level `minLevel` on.
-  bool enabled(const std::string &name, int minLevel) const {
-    return optLevel >= minLevel && !disabledPasses.count(name);
-  }
+  Option<bool> emulateGpu{
+      *this, "emulate-gpu",
+      llvm::cl::desc("Run the CUDA kernels as loops on the CPU"),
+      llvm::cl::init(false)};
+  /// The CUDA architecture the PTX is generated for.
+  Option<std::string> gpuChip{*this, "chip",
+                              llvm::cl::desc("CUDA architecture of the PTX"),
+                              llvm::cl::init("sm_90")};
+
+  /// Whether the optional pass `argument` (an entry of optionalPasses())
+  /// runs: its level is reached and --disable-pass does not name it.
+  bool enabled(llvm::StringRef argument) const;
+  /// Whether --disable-pass names `argument`.
+  bool disabled(llvm::StringRef argument) const;
 };
 
-/// The optional passes of the pipelines, for --disable-pass checks and
-/// documentation: pass argument and the lowest -O level that runs it.
+/// An optional step of the pipelines: its pass argument, the lowest -O
+/// level that runs it and what it does (the pass's own description).
+/// --disable-pass, `dlc compile --help` and the docs read this one table.
 struct OptionalPass {
-  const char *name;
+  std::string argument;
   int minLevel;
+  std::string description;
 };
 const std::vector<OptionalPass> &optionalPasses();
 
@@ -62,12 +87,12 @@ void addGpuLoopPipeline(mlir::OpPassManager &pm,
                         const PipelineOptions &options);
 
 /// CUDA: gpu.launch -> outlined kernels in one gpu.module, lowered through
-/// NVVM and serialized to PTX for `chip` (e.g. "sm_90") by LLVM's NVPTX back
+/// NVVM and serialized to PTX for `options.gpuChip` by LLVM's NVPTX back
 /// end, with libdevice from `cudaToolkit`; host code -> the LLVM dialect
 /// with device buffers and weights (dlc-gpu-host-memory) and launches
 /// through the runtime's mgpu* calls.
-void addGpuLLVMPipeline(mlir::OpPassManager &pm, const std::string &chip,
-                        int optLevel, const std::string &cudaToolkit);
+void addGpuLLVMPipeline(mlir::OpPassManager &pm, const PipelineOptions &options,
+                        const std::string &cudaToolkit);
 
 } // namespace dlc
 

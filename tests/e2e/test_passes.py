@@ -3,6 +3,7 @@ a model computes (outputs against onnxruntime and against the build without
 that pass)."""
 import collections
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -13,12 +14,42 @@ import pytest
 import dlc_harness as h
 import model_zoo
 
-# The passes `dlc compile --disable-pass` accepts (as `dlc compile --help`
-# lists them).
-OPTIONAL_PASSES = ["canonicalize", "cse", "dlc-fold-constants", "dlc-fold-batchnorm",
-                   "dlc-layout-nchwc", "dlc-fuse-ops", "dlc-tile-fused-groups",
-                   "dlc-plan-memory", "dlc-matmul-microkernel", "dlc-conv-microkernel",
-                   "dlc-parallelize-loops", "dlc-approximate-math"]
+def optional_passes():
+    """The passes `dlc compile --disable-pass` accepts, as its error for an
+    unknown one lists them (the pipelines' one table of optional passes)."""
+    result = h.run_dlc("compile", "unused.onnx", "-o", os.devnull, "--disable-pass=?",
+                       check=False)
+    match = re.search(r"is not an optional pass \((.*)\)", result.stderr)
+    assert match, "no list of optional passes in: " + result.stderr
+    return match.group(1).split(", ")
+
+
+OPTIONAL_PASSES = optional_passes()
+
+
+def test_optional_passes_are_listed():
+    """Each pass the pipelines skip on request is in the table, and the help
+    text lists each under its -O level."""
+    assert set(OPTIONAL_PASSES) >= {
+        "canonicalize", "cse", "dlc-fold-constants", "dlc-fold-batchnorm",
+        "dlc-layout-nchwc", "dlc-fuse-ops", "dlc-tile-fused-groups", "dlc-plan-memory",
+        "dlc-matmul-microkernel", "dlc-conv-microkernel", "dlc-parallelize-loops",
+        "dlc-approximate-math", "dlc-outline-kernels", "dlc-merge-identical-kernels"}
+    help_text = h.run_dlc("compile", "--help").stdout
+    levels = {}
+    level = None
+    for line in help_text.split("--disable-pass")[1].split("--print-ir")[0].splitlines():
+        found = re.match(r"\s+-O([0-3]):(.*)", line)
+        if found:
+            level = int(found.group(1))
+        names = found.group(2) if found else line
+        for name in re.findall(r"[a-z][a-z0-9-]+", names):
+            if level is not None:
+                levels[name] = level
+    assert sorted(levels) == sorted(OPTIONAL_PASSES)
+    # Levels the docs (docs/passes.md) and the pass tests rely on.
+    assert levels["dlc-fuse-ops"] == 2 and levels["dlc-layout-nchwc"] == 3
+    assert levels["canonicalize"] == 1 and levels["dlc-outline-kernels"] == 0
 
 
 def reference(model_path, inputs):

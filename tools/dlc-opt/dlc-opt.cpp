@@ -15,25 +15,24 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   dlc::registerDlcPasses();
-  // The stages `dlc compile` runs, for lit tests of whole lowerings.
-  mlir::PassPipelineRegistration<>(
-      "dlc-graph-pipeline", "dlc's graph-level optimizations (-O3)",
-      [](mlir::OpPassManager &pm) { dlc::addGraphPipeline(pm, {}); });
-  mlir::PassPipelineRegistration<>(
-      "dlc-loop-pipeline", "dlc -> bufferized loops with out-params (-O3)",
-      [](mlir::OpPassManager &pm) { dlc::addLoopPipeline(pm, {}); });
-  mlir::PassPipelineRegistration<>(
-      "dlc-gpu-loop-pipeline", "dlc -> one gpu.launch per kernel (CUDA, -O3)",
-      [](mlir::OpPassManager &pm) {
-        dlc::PipelineOptions options;
-        options.cuda = true;
-        dlc::addGpuLoopPipeline(pm, options);
-      });
-  mlir::PassPipelineRegistration<>(
+  // The stages `dlc compile` runs, for lit tests of whole lowerings; each
+  // takes the pipeline options (opt-level, disable-pass, ...), e.g.
+  // --dlc-loop-pipeline="opt-level=2 disable-pass=dlc-tile-fused-groups".
+  mlir::PassPipelineRegistration<dlc::PipelineOptions>(
+      "dlc-graph-pipeline", "dlc's graph-level optimizations",
+      dlc::addGraphPipeline);
+  mlir::PassPipelineRegistration<dlc::PipelineOptions>(
+      "dlc-loop-pipeline", "dlc -> bufferized loops with out-params",
+      dlc::addLoopPipeline);
+  mlir::PassPipelineRegistration<dlc::PipelineOptions>(
+      "dlc-gpu-loop-pipeline", "dlc -> one gpu.launch per kernel (CUDA)",
+      dlc::addGpuLoopPipeline);
+  mlir::PassPipelineRegistration<dlc::PipelineOptions>(
       "dlc-gpu-llvm-pipeline",
-      "gpu.launch -> PTX for sm_90 in a gpu.binary, host -> LLVM (CUDA)",
-      [](mlir::OpPassManager &pm) {
-        dlc::addGpuLLVMPipeline(pm, "sm_90", 3, dlc::findCudaToolkit());
+      "gpu.launch -> PTX for the chip option's sm in a gpu.binary, host -> "
+      "LLVM (CUDA)",
+      [](mlir::OpPassManager &pm, const dlc::PipelineOptions &options) {
+        dlc::addGpuLLVMPipeline(pm, options, dlc::findCudaToolkit());
       });
   mlir::PassPipelineRegistration<>(
       "dlc-llvm-pipeline", "loops -> the LLVM dialect, bare-pointer ABI",

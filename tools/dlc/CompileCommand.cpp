@@ -62,21 +62,41 @@ static const char kCompileHelp[] =
     "  --profile                 time each kernel of the library (dlc bench\n"
     "                            --profile prints the times); adds two clock\n"
     "                            reads per kernel\n"
-    "  --disable-pass=PASS       skip an optional pass (may be repeated):\n"
-    "                            canonicalize, cse, dlc-fold-constants,\n"
-    "                            dlc-fold-batchnorm, dlc-layout-nchwc,\n"
-    "                            dlc-fuse-ops,\n"
-    "                            dlc-tile-fused-groups, dlc-plan-memory,\n"
-    "                            dlc-matmul-microkernel, "
-    "dlc-conv-microkernel,\n"
-    "                            dlc-parallelize-loops, "
-    "dlc-approximate-math,\n"
-    "                            dlc-outline-kernels, "
-    "dlc-merge-identical-kernels\n"
+    "  --disable-pass=PASS       skip an optional pass (may be repeated); by\n"
+    "                            the -O level each runs from:\n";
+
+/// After the list of optional passes.
+static const char kCompileHelpEnd[] =
     "  --print-ir-after-all      print the module after every pass (stderr)\n"
     "  --print-ir-after=PASS     print the module after each run of PASS\n"
     "                            (a pass argument, e.g. dlc-fuse-ops)\n"
     "  -v, --verbose             print each stage and its time on stderr\n";
+
+/// The help text, with the optional passes of the pipelines' table grouped
+/// by the level they run from.
+static std::string compileHelp() {
+  std::string passes;
+  for (int level = 0; level <= 3; ++level) {
+    std::string line =
+        "                              -O" + std::to_string(level) + ":";
+    bool any = false;
+    for (const OptionalPass &pass : optionalPasses()) {
+      if (pass.minLevel != level)
+        continue;
+      std::string item = (any ? ", " : " ") + pass.argument;
+      if (line.size() + item.size() + 1 > 80) { // keeps the comma
+        passes += line + (any ? ",\n" : "\n");
+        line = std::string(35, ' ') + pass.argument;
+      } else {
+        line += item;
+      }
+      any = true;
+    }
+    if (any)
+      passes += line + "\n";
+  }
+  return kCompileHelp + passes + kCompileHelpEnd;
+}
 
 int reportError(const std::string &message) {
   std::fprintf(stderr, "dlc: error: %s\n", message.c_str());
@@ -184,7 +204,7 @@ int runCompileCommand(const Args &args) {
       return std::nullopt;
     };
     if (arg == "--help" || arg == "-h") {
-      std::fputs(kCompileHelp, stdout);
+      std::fputs(compileHelp().c_str(), stdout);
       return 0;
     } else if (arg == "-o" || arg == "--output") {
       const std::string *v = value("-o");
@@ -284,7 +304,7 @@ int runCompileCommand(const Args &args) {
     }
   }
   if (model.empty() || options.outputDir.empty()) {
-    std::fputs(kCompileHelp, stderr);
+    std::fputs(compileHelp().c_str(), stderr);
     return 2;
   }
   std::string error;
@@ -340,11 +360,11 @@ int runCompileCommand(const Args &args) {
 bool disablePass(const std::string &name, CompileOptions &options) {
   std::string list;
   for (const OptionalPass &pass : optionalPasses()) {
-    if (name == pass.name) {
+    if (name == pass.argument) {
       options.disabledPasses.insert(name);
       return true;
     }
-    list += (list.empty() ? "" : ", ") + std::string(pass.name);
+    list += (list.empty() ? "" : ", ") + std::string(pass.argument);
   }
   reportError("--disable-pass: '" + name + "' is not an optional pass (" +
               list + ")");
