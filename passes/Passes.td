@@ -275,6 +275,22 @@ def MergeIdenticalKernels : Pass<"dlc-merge-identical-kernels", "mlir::ModuleOp"
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def InstrumentKernels : Pass<"dlc-instrument-kernels", "mlir::ModuleOp"> {
+  let summary = "Call the profiler's mark before each kernel (--profile)";
+  let description = [{
+    Runs on loops, last (`dlc compile --profile`). In each public function
+    with a body (the model's entry), a call `__dlc_profile_mark(i)` goes
+    before its i-th kernel (each top-level loop nest, linalg op, copy, call
+    or gpu.launch) and `__dlc_profile_mark(K)` before it returns, K being
+    the number of kernels; the C glue turns the marks into per-kernel times.
+    The function gets `dlc.kernel_labels`, one string per kernel: the ONNX
+    nodes behind it, or its op name. A module that declares the mark
+    already is left alone, and so are private functions (outlined kernels).
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def PlanMemory : Pass<"dlc-plan-memory", "mlir::func::FuncOp"> {
   let summary = "Place all intermediate buffers in one arena, reused by liveness";
   let description = [{

@@ -6,6 +6,7 @@
 #include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
 #include "compiler/driver/Pipeline.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -542,52 +543,8 @@ bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
 }
 } // namespace
 
-/// Whether a top-level op of the lowered compute function runs as a kernel:
-/// a loop nest, or any op left that would run as one.
-static bool isKernel(Operation &op) {
-  return isa<LoopLikeOpInterface, linalg::LinalgOp, memref::CopyOp,
-             func::CallOp, gpu::LaunchOp>(op);
-}
-
 static int64_t countKernels(func::FuncOp entry) {
-  return llvm::count_if(entry.getBody().front(), isKernel);
-}
-
-/// --profile: calls __dlc_profile_mark(i) before kernel i of `entry` and
-/// (K) before it returns; the glue turns the marks into per-kernel times.
-/// Returns each kernel's label: its ONNX nodes, or its op name.
-static std::vector<std::string> instrumentKernels(func::FuncOp entry) {
-  MLIRContext *context = entry.getContext();
-  auto module = entry->getParentOfType<ModuleOp>();
-  OpBuilder builder(context);
-  builder.setInsertionPointToStart(module.getBody());
-  auto markType = builder.getFunctionType({builder.getI32Type()}, {});
-  auto mark = builder.create<func::FuncOp>(entry.getLoc(), "__dlc_profile_mark",
-                                           markType);
-  mark.setPrivate();
-  std::vector<std::string> labels;
-  auto callMark = [&](Operation *before, int32_t index) {
-    builder.setInsertionPoint(before);
-    Value position =
-        builder.create<arith::ConstantIntOp>(before->getLoc(), index, 32);
-    builder.create<func::CallOp>(before->getLoc(), mark, position);
-  };
-  SmallVector<Operation *> kernels;
-  for (Operation &op : entry.getBody().front())
-    if (isKernel(op))
-      kernels.push_back(&op);
-  for (auto [i, op] : llvm::enumerate(kernels)) {
-    std::vector<std::string> nodes = nodeNamesOf(op->getLoc());
-    std::string label;
-    for (const std::string &node : nodes)
-      label += (label.empty() ? "" : ", ") + node;
-    labels.push_back(label.empty() ? op->getName().getStringRef().str()
-                                   : label);
-    callMark(op, static_cast<int32_t>(i));
-  }
-  callMark(entry.getBody().front().getTerminator(),
-           static_cast<int32_t>(kernels.size()));
-  return labels;
+  return llvm::count_if(entry.getBody().front(), isTopLevelKernel);
 }
 
 /// The pipelines' options from the driver's, for `machine`'s vectors.
@@ -734,8 +691,16 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
       stats->naiveBytes = naive.getInt();
   }
   std::vector<std::string> profiledKernels;
-  if (options.profile)
-    profiledKernels = instrumentKernels(entry);
+  if (options.profile) {
+    if (!runPasses(
+            module,
+            [](OpPassManager &pm) { pm.addPass(createInstrumentKernels()); },
+            "profiling instrumentation", error, &options, &passesRun))
+      return false;
+    if (auto labels = entry->getAttrOfType<ArrayAttr>("dlc.kernel_labels"))
+      for (auto label : labels.getAsRange<StringAttr>())
+        profiledKernels.push_back(label.str());
+  }
   if (emits(EmitKind::Loops)) {
     if (!writeText(
             staging.path(name + ".loops.mlir"),

@@ -1,6 +1,7 @@
 //===- Kernels.cpp - A model's kernels after graph optimization -----------===//
 #include "compiler/driver/Kernels.h"
 #include "compiler/DlcDialect.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -81,21 +82,6 @@ int64_t estimateFlops(Operation *op) {
         kind.getPatternKind() == PatternKind::Broadcast)
       return elementsOf(op->getResult(0));
   return 0; // data movement
-}
-
-/// The ONNX node names behind `loc` (a NameLoc or a fusion of them).
-static void nodeNames(Location loc, std::vector<std::string> &names) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    names.push_back(name.getName().str());
-  else if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      nodeNames(inner, names);
-}
-
-std::vector<std::string> nodeNamesOf(Location loc) {
-  std::vector<std::string> names;
-  nodeNames(loc, names);
-  return names;
 }
 
 std::vector<KernelSummary> summarizeKernels(func::FuncOp entry) {

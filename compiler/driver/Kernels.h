@@ -42,9 +42,6 @@ std::vector<KernelSummary> summarizeKernels(mlir::func::FuncOp entry);
 /// data movement.
 int64_t estimateFlops(mlir::Operation *op);
 
-/// The ONNX node names a location carries (a NameLoc or a fusion of them).
-std::vector<std::string> nodeNamesOf(mlir::Location loc);
-
 /// `type` as "1x64x56x56xf32".
 std::string shapeText(mlir::Type type);
 
