@@ -289,7 +289,9 @@ void *__dlc_gpu_constant(const void *host, int64_t bytes) {
   return (void *)(uintptr_t)address;
 }
 
-/* The PTX is JIT-compiled by the driver once; later "loads" find it. */
+/* The model's GPU code: a fatbin (machine code for the compiled sm and the
+   PTX) or, when the toolkit had no ptxas, PTX that the driver compiles.
+   Loaded once; later "loads" find it. */
 void *mgpuModuleLoadJIT(void *data, int optLevel) {
   (void)optLevel;
   if (failed())
@@ -303,7 +305,7 @@ void *mgpuModuleLoadJIT(void *data, int optLevel) {
   }
   CUmodule module = NULL;
   if (!check(state.api.cuModuleLoadData(&module, data),
-             "cuModuleLoadData (JIT-compiling the model's PTX)"))
+             "cuModuleLoadData (loading the model's GPU code)"))
     return NULL;
   state.modules[state.num_modules++] = (loaded_module){data, module};
   return module;

@@ -2,6 +2,7 @@
 #include "compiler/driver/Compiler.h"
 #include "codegen/cpu/ModelLibrary.h"
 #include "codegen/cpu/TargetMachine.h"
+#include "codegen/gpu/Fatbin.h"
 #include "codegen/gpu/Ptx.h"
 #include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
@@ -759,6 +760,22 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
                 [&](llvm::raw_ostream &os) { os << ptx; }, error))
           return false;
         staging.keep(name + ".ptx");
+      }
+      bool needsLibraryCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
+                              emits(EmitKind::Obj) || emits(EmitKind::Lib);
+      GpuBinaryKind binaryKind = GpuBinaryKind::Ptx;
+      if (needsLibraryCode) {
+        if (!assembleGpuBinary(module, ptx, options.gpuChip, cudaToolkit,
+                               binaryKind, error))
+          return false;
+        if (binaryKind == GpuBinaryKind::Ptx &&
+            ptx.find(".entry") != std::string::npos)
+          llvm::errs() << "dlc: warning: no ptxas and fatbinary found ("
+                       << (cudaToolkit.empty()
+                               ? std::string("no CUDA toolkit")
+                               : "looked in " + cudaToolkit + "/bin")
+                       << "); the library carries PTX, which the driver "
+                          "compiles when it first loads the model\n";
       }
     }
     // A library alone (no .ll, .s or .o asked for) is optimized and compiled

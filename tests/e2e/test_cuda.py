@@ -83,6 +83,93 @@ def test_ptx_assembles(name, chip):
     assert os.path.exists(os.path.join(out, "lib%s.so" % name))
 
 
+FATBIN_MAGIC = b"\x50\xed\x55\xba"  # the CUDA fatbin header, little-endian
+EM_CUDA = 190
+
+
+def cuda_machine_code_chips(library):
+    """The sm of each CUDA ELF image (cubin) in the file: e_machine EM_CUDA,
+    the architecture in e_flags (bits 8..15 from ELF ABI version 8, as
+    CUDA 12+ writes; bits 0..7 before)."""
+    data = open(library, "rb").read()
+    chips, at = [], data.find(b"\x7fELF", 1)
+    while at >= 0:
+        machine = int.from_bytes(data[at + 18:at + 20], "little")
+        if machine == EM_CUDA:
+            flags = int.from_bytes(data[at + 48:at + 52], "little")
+            chips.append("sm_%d" % ((flags >> 8) & 0xFF if data[at + 8] >= 8 else flags & 0xFF))
+        at = data.find(b"\x7fELF", at + 1)
+    return chips
+
+
+@pytest.mark.parametrize("chip", ["sm_80", "sm_90"])
+def test_library_carries_machine_code_for_its_chip(chip):
+    # ptxas runs at compile time: the library holds a fatbin with the chip's
+    # machine code, loaded as a binary (no JIT-compiled PTX at the first run).
+    work, path = save(MODELS["cnn"](), "cnn")
+    out = os.path.join(work, "out")
+    result = h.run_dlc("compile", path, "-o", out, "--name", "cnn", "--target=cuda:" + chip,
+                       "--emit=llvm,lib")
+    assert "warning" not in result.stderr
+    library = os.path.join(out, "libcnn.so")
+    assert FATBIN_MAGIC in open(library, "rb").read()
+    assert cuda_machine_code_chips(library) == [chip]
+    llvm = open(os.path.join(out, "cnn.ll")).read()
+    assert "call ptr @mgpuModuleLoad(" in llvm
+    assert "mgpuModuleLoadJIT" not in llvm
+
+
+def fake_toolkit(work, ptxas_script=None):
+    """A CUDA toolkit folder with the real libdevice and, if given, a ptxas
+    of our own (no fatbinary unless ptxas is given)."""
+    real = os.path.dirname(os.path.dirname(ptxas()))
+    root = os.path.join(work, "toolkit")
+    os.makedirs(os.path.join(root, "nvvm"))
+    os.symlink(os.path.join(real, "nvvm", "libdevice"), os.path.join(root, "nvvm", "libdevice"))
+    if ptxas_script is not None:
+        os.makedirs(os.path.join(root, "bin"))
+        for tool, text in (("ptxas", ptxas_script),
+                           ("fatbinary", "#!/bin/sh\nexec %s \"$@\"\n" % os.path.join(
+                               real, "bin", "fatbinary"))):
+            with open(os.path.join(root, "bin", tool), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(root, "bin", tool), 0o755)
+    return root
+
+
+def compile_with_toolkit(toolkit, work, emit="llvm,lib"):
+    path = os.path.join(work, "cnn.onnx")
+    onnx.save(MODELS["cnn"](), path)
+    out = os.path.join(work, "out")
+    env = dict(os.environ, CUDA_ROOT=toolkit)
+    result = subprocess.run([h.dlc_binary(), "compile", path, "-o", out, "--name", "cnn",
+                             "--target=cuda", "--emit=" + emit], capture_output=True,
+                            text=True, env=env)
+    return result, out
+
+
+def test_without_ptxas_the_library_carries_ptx_and_says_so():
+    work = h.new_work_dir()
+    result, out = compile_with_toolkit(fake_toolkit(work), work)
+    assert result.returncode == 0, result.stderr
+    assert "warning: no ptxas and fatbinary found" in result.stderr
+    assert "the driver compiles when it first loads the model" in result.stderr
+    library = os.path.join(out, "libcnn.so")
+    assert FATBIN_MAGIC not in open(library, "rb").read()
+    assert b".entry" in open(library, "rb").read()  # the PTX, as text
+    assert "@mgpuModuleLoadJIT(" in open(os.path.join(out, "cnn.ll")).read()
+
+
+def test_ptxas_failure_is_a_compile_error_with_no_output():
+    work = h.new_work_dir()
+    failing = "#!/bin/sh\necho \"ptxas fatal   : register allocation failed\" >&2\nexit 3\n"
+    result, out = compile_with_toolkit(fake_toolkit(work, failing), work)
+    assert result.returncode != 0
+    assert "assembling the kernels for sm_90: ptxas failed with exit code 3" in result.stderr
+    assert "register allocation failed" in result.stderr
+    assert not os.path.exists(out) or os.listdir(out) == []
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_emulated_kernels_match_onnxruntime(name):
     work, path = save(MODELS[name](), name)

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Runs and times on an NVIDIA GPU what tools/gpu-bench/prepare.py built.
 
-For every model: the CUDA library's output against the same model compiled
-by dlc for the CPU (relative L2 <= 1e-4 in fp32), and the median latency of
+For every model: the CUDA library's output against onnxruntime's on the CPU
+(computed by prepare.py; relative L2 <= 1e-4 in fp32), and the median latency of
 <N>_run (host tensors: copies in and out included) and <N>_run_device
-(tensors already on the GPU, through PyTorch). Peers on the same GPU:
-ResNet-50 (torchvision, fp32 with TF32 off, batch 1) and a 4096^3 fp32
-matmul (torch.matmul, cuBLAS, TF32 off). Needs PyTorch with CUDA.
+(tensors already on the GPU, through PyTorch), and the first call: loading
+the library and its first <N>_run in a fresh process with the driver's JIT
+cache off, once as built (the fatbin's machine code) and once with
+CUDA_FORCE_PTX_JIT=1 (the driver compiles the PTX, as for a library built
+without ptxas). Peers on the same GPU: ResNet-50 (torchvision, fp32 with
+TF32 off, batch 1), the transformer block (torch.nn.TransformerEncoderLayer,
+768 wide, 12 heads, 3072 GELU feed-forward, post-norm, as the model) and a
+4096^3 fp32 matmul (torch.matmul, cuBLAS, TF32 off). Needs PyTorch with CUDA.
 
   python3 tools/gpu-bench/run.py .gpu-bench [--iters 50]
 """
@@ -18,8 +23,11 @@ import statistics
 import sys
 import time
 
+import subprocess
+
 import numpy as np
-import torch
+
+torch = None  # imported in main(): a first-call process must not start CUDA first
 
 
 class Tensor(ctypes.Structure):
@@ -44,15 +52,21 @@ def tensors(pairs, keep):
     return out
 
 
+def library_path(folder, name, entry):
+    """The library's file, joined once from the parts the device tool carried."""
+    parts = [os.path.join(folder, p) for p in entry["library"]]
+    if len(parts) == 1:
+        return parts[0]
+    path = os.path.join(folder, "cuda", "lib%s.so" % name)
+    if not os.path.exists(path) or os.path.getsize(path) != sum(map(os.path.getsize, parts)):
+        with open(path, "wb") as whole:
+            for part in parts:
+                whole.write(open(part, "rb").read())
+    return path
+
+
 class Library:
-    def __init__(self, folder, name, entry):
-        parts = [os.path.join(folder, p) for p in entry["library"]]
-        path = parts[0]
-        if len(parts) > 1:  # joined from the parts the device tool carried
-            path = os.path.join(folder, "cuda", "lib%s.so" % name)
-            with open(path, "wb") as whole:
-                for part in parts:
-                    whole.write(open(part, "rb").read())
+    def __init__(self, path, name):
         self.lib = ctypes.CDLL(os.path.abspath(path))
         self.name = name
         self.status = Status()
@@ -64,6 +78,66 @@ class Library:
             ctypes.byref(self.status))
         if code != 0:
             raise RuntimeError("%s%s: %s" % (self.name, entry, self.status.message.decode()))
+
+
+def first_call(folder, name):
+    """In this process (started for it): loads the library and runs it once
+    on host tensors; prints the milliseconds of both and of a second run."""
+    manifest = json.load(open(os.path.join(folder, "manifest.json")))
+    entry = manifest["models"][name]
+    work = os.path.join(folder, name)
+    feeds = [np.load(os.path.join(work, f)) for _, f in entry["inputs"].items()]
+    outputs = [np.empty_like(np.load(os.path.join(work, f))) for _, f in entry["reference"]]
+    host_inputs = [(v.ctypes.data, v.shape, v.dtype) for v in feeds]
+    host_outputs = [(v.ctypes.data, v.shape, v.dtype) for v in outputs]
+    path = library_path(work, name, entry)
+    begin = time.perf_counter()
+    library = Library(path, name)
+    loaded = time.perf_counter()
+    library.call("_run", host_inputs, host_outputs)
+    first = time.perf_counter()
+    library.call("_run", host_inputs, host_outputs)
+    second = time.perf_counter()
+    print(json.dumps({"load_ms": (loaded - begin) * 1e3, "first_run_ms": (first - loaded) * 1e3,
+                      "first_call_ms": (first - begin) * 1e3,
+                      "second_run_ms": (second - first) * 1e3}))
+
+
+def first_call_in_fresh_process(folder, name, force_ptx_jit):
+    env = dict(os.environ, CUDA_CACHE_DISABLE="1")
+    if force_ptx_jit:
+        env["CUDA_FORCE_PTX_JIT"] = "1"
+    result = subprocess.run([sys.executable, os.path.abspath(__file__), folder,
+                             "--first-call", name], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError("first call of %s: %s" % (name, result.stderr.strip()[-500:]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def kernel_profile(function, iters=5, top=12):
+    """The kernels one call runs, by GPU time (torch.profiler, through CUPTI),
+    as text lines: milliseconds per call, launches per call, name."""
+    from torch.profiler import ProfilerActivity, profile
+    function()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(iters):
+            function()
+        torch.cuda.synchronize()
+    rows = []
+    for event in prof.key_averages():
+        us = getattr(event, "device_time_total", None)
+        if us is None:
+            us = getattr(event, "cuda_time_total", 0)
+        if us > 0:
+            rows.append((us / iters / 1e3, event.count / iters, event.key))
+    rows.sort(reverse=True)
+    total = sum(r[0] for r in rows)
+    lines = ["  GPU time per call %.3f ms in %d kernels%s" % (
+        total, round(sum(r[1] for r in rows)), "; the largest:" if rows else "")]
+    for ms, count, key in rows[:top]:
+        lines.append("    %8.3f ms  %4.0fx  %s" % (ms, count, key[:90]))
+    return lines
 
 
 def median_ms(function, iters, warmup=5, cuda_events=False):
@@ -95,17 +169,31 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folder")
     parser.add_argument("--iters", type=int, default=50)
+    parser.add_argument("--first-call", metavar="MODEL",
+                        help="(internal) time loading MODEL and its first run in this process")
+    parser.add_argument("--only", nargs="*", help="these models of the manifest")
+    parser.add_argument("--profile", action="store_true",
+                        help="list each model's kernels by GPU time (torch.profiler)")
     args = parser.parse_args()
+    if args.first_call:
+        first_call(args.folder, args.first_call)
+        return
+    global torch
+    import torch as torch_module
+    torch = torch_module
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     manifest = json.load(open(os.path.join(args.folder, "manifest.json")))
     device = torch.cuda.get_device_name(0)
     rows, results, failed = [], {"device": device, "models": {}}, False
     for name, entry in manifest["models"].items():
+        if args.only and name not in args.only:
+            continue
         folder = os.path.join(args.folder, name)
-        library = Library(folder, name, entry)
+        path = library_path(folder, name, entry)
         result = results["models"][name] = {}
         if name == "matmul4096":
+            library = Library(path, name)
             n = 4096
             a = torch.randn(n, n, device="cuda")
             b = torch.randn(n, n, device="cuda")
@@ -130,6 +218,10 @@ def main():
                             result["dlc_ms"] / result["cublas_ms"]))
             failed |= not result["rel_l2"] <= 1e-4
             continue
+        # Before this process touches the GPU for the model: fresh processes.
+        result["first_call"] = first_call_in_fresh_process(args.folder, name, False)
+        result["first_call_ptx_jit"] = first_call_in_fresh_process(args.folder, name, True)
+        library = Library(path, name)
         feeds = {k: np.load(os.path.join(folder, f)) for k, f in entry["inputs"].items()}
         # In the model's output order (the library's), matched by name.
         references = {k: np.load(os.path.join(folder, f)) for k, f in entry["reference"]}
@@ -164,14 +256,31 @@ def main():
         line = "%-12s rel.L2 %.1e (device %.1e)  run %.3f ms  run_device %.3f ms" % (
             name, result["rel_l2"], result["rel_l2_device"], result["run_ms"],
             result["run_device_ms"])
+        peer = None
         if name == "resnet50":
             import torchvision
-            model = torchvision.models.resnet50().eval().cuda()
+            peer = torchvision.models.resnet50().eval().cuda()
+        elif name == "transformer":
+            peer = torch.nn.TransformerEncoderLayer(
+                768, 12, dim_feedforward=3072, dropout=0.0, activation="gelu",
+                layer_norm_eps=1e-12, batch_first=True).eval().cuda()
+        if peer is not None:
             x = torch.from_numpy(next(iter(feeds.values()))).cuda()
             with torch.no_grad():
-                result["torch_ms"] = median_ms(lambda: model(x), args.iters, cuda_events=True)
+                result["torch_ms"] = median_ms(lambda: peer(x), args.iters, cuda_events=True)
             line += "  PyTorch %.3f ms  dlc/PyTorch %.2f" % (
                 result["torch_ms"], result["run_device_ms"] / result["torch_ms"])
+        if args.profile:
+            try:
+                line += "\n" + "\n".join(kernel_profile(
+                    lambda: library.call("_run_device", device_inputs, device_outputs)))
+            except Exception as failure:  # the figures above stand without it
+                line += "\n  (no kernel profile: %s)" % failure
+        line += "\n%-12s first call %.0f ms (load %.0f, first run %.0f, second run %.1f); " \
+                "with the PTX JIT-compiled: %.0f ms" % (
+                    "", result["first_call"]["first_call_ms"], result["first_call"]["load_ms"],
+                    result["first_call"]["first_run_ms"], result["first_call"]["second_run_ms"],
+                    result["first_call_ptx_jit"]["first_call_ms"])
         rows.append(line)
     print("device:", device)
     for row in rows:
