@@ -350,6 +350,24 @@ def GpuMapKernels : Pass<"dlc-gpu-map-kernels", "mlir::func::FuncOp"> {
       linalg op with an irregular output) runs in a one-thread kernel.
     A memref with a strided layout that a kernel uses is rebuilt inside the
     kernel from its identity-layout source, so kernels take bare pointers.
+
+    Split-K: a tiled contraction with fewer output tiles than twice
+    `sm-count` (a batch-1 layer with few output pixels) has its K split in
+    up to 32 ranges of at least 8 x 16, one a block (the grid's z is split
+    x batch), so that every multiprocessor gets work; each block stores its
+    partial sums in a buffer [splits, batch, M, N], and a second kernel, one
+    thread per output, adds them up with the start value, applies the
+    epilogue and stores.
+
+    Split reductions: a one-thread-per-output kernel with fewer outputs
+    than 512 a multiprocessor (a batch-1 classifier, the row reductions of
+    layer norm and softmax) whose payload is combiner(acc, f(inputs)) with
+    the combiner a sum, max or min has its outermost reduction loop split
+    across the grid's y (ranges of at least 32 iterations of the whole
+    reduction); each thread's partial starts from the combiner's identity
+    and goes to a buffer [splits, outputs]; a second kernel combines them
+    with the start value by the same op, applies the epilogue and stores.
+    Any other payload keeps one thread per output.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",
@@ -357,6 +375,10 @@ def GpuMapKernels : Pass<"dlc-gpu-map-kernels", "mlir::func::FuncOp"> {
     Option<"tiledContractions", "tiled-contractions", "bool", "true",
            "Give contractions (matmuls, convolutions) the shared-memory "
            "tiled kernel">,
+    Option<"smCount", "sm-count", "int64_t", "132",
+           "Multiprocessors of the GPU, for split-K and split reductions: "
+           "a kernel whose outputs leave multiprocessors idle has its "
+           "reduction split across blocks (0: never)">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect",
                            "mlir::arith::ArithDialect",

@@ -223,6 +223,19 @@ void addLLVMDialectPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+/// Multiprocessors of the chip's largest data-center part (H100/H200: 132,
+/// A100: 108), for split-K; a smaller part of the family gets more splits
+/// than it needs, which costs little.
+static int64_t gpuMultiprocessors(llvm::StringRef chip) {
+  if (chip.starts_with("sm_80") || chip.starts_with("sm_87"))
+    return 108;
+  if (chip.starts_with("sm_86"))
+    return 84;
+  if (chip.starts_with("sm_89"))
+    return 142; // L40
+  return 132;
+}
+
 void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   ConvertDlcToLinalgOptions lowering; // no CPU micro-kernel
   lowering.paddedInputCopy = true;    // convs as implicit GEMMs
@@ -230,7 +243,9 @@ void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   addCleanup(pm, options);
   addBufferizationPipeline(pm, options);
   pm.addPass(createFlattenConstantGlobals());
-  pm.addNestedPass<func::FuncOp>(createGpuMapKernels());
+  GpuMapKernelsOptions mapping;
+  mapping.smCount = gpuMultiprocessors(std::string(options.gpuChip));
+  pm.addNestedPass<func::FuncOp>(createGpuMapKernels(mapping));
   if (options.emulateGpu)
     pm.addNestedPass<func::FuncOp>(createGpuEmulate());
   // What runs in one-thread kernels as linalg.

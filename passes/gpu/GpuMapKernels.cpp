@@ -22,6 +22,8 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include <limits>
+
 namespace dlc {
 #define GEN_PASS_DEF_GPUMAPKERNELS
 #include "passes/Passes.h.inc"
@@ -204,10 +206,49 @@ static gpu::LaunchOp createLaunch(OpBuilder &b, Location loc,
   return launch;
 }
 
+/// The op that folds each element into the accumulator of a reduction
+/// whose payload yields combiner(acc, f(inputs)), with acc used nowhere
+/// else: a sum, a max or a min, whose partial results over pieces of the
+/// reduction combine by the same op. Null for any other payload.
+static Operation *reductionCombiner(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return nullptr;
+  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  if (!acc.getType().isF32() || !acc.hasOneUse())
+    return nullptr;
+  Operation *combiner = *acc.getUsers().begin();
+  if (!isa<arith::AddFOp, arith::MaximumFOp, arith::MinimumFOp,
+           arith::MaxNumFOp, arith::MinNumFOp>(combiner) ||
+      combiner->getBlock() != op.getBlock() ||
+      op.getBlock()->getTerminator()->getOperand(0) != combiner->getResult(0))
+    return nullptr;
+  return combiner;
+}
+
+/// The value a combiner starts from: combining with it changes nothing.
+static Value combinerIdentity(OpBuilder &b, Location loc, Operation *combiner) {
+  float identity = isa<arith::AddFOp>(combiner) ? -0.0f
+                   : isa<arith::MaximumFOp, arith::MaxNumFOp>(combiner)
+                       ? -std::numeric_limits<float>::infinity()
+                       : std::numeric_limits<float>::infinity();
+  return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(identity));
+}
+
+/// Fewest iterations of the reduction a split of a one-thread-per-output
+/// kernel runs, and the threads that fill the GPU (two 256-thread blocks
+/// per multiprocessor).
+constexpr int64_t kMinReductionPerSplit = 32, kThreadsPerSM = 512;
+
 /// One thread per output element of the anchor; its reduction loops run in
-/// the thread with the accumulators in registers.
+/// the thread with the accumulators in registers. When the outputs are too
+/// few to fill the GPU's `smCount` multiprocessors and the reduction is a
+/// sum, max or min over enough elements (a GEMV such as a classifier with
+/// batch 1, a row reduction of layer norm), its outermost reduction loop is
+/// split across the grid's y: each thread stores a partial result, and a
+/// second kernel combines them with the start value, applies the epilogue
+/// and stores.
 static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
-                                   int64_t blockSize) {
+                                   int64_t blockSize, int64_t smCount) {
   linalg::LinalgOp anchor = group.anchor;
   Location loc = anchor.getLoc();
   SmallVector<int64_t> ranges = anchor.getStaticLoopRanges();
@@ -221,7 +262,34 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
     return;
   int64_t threads = std::min(total, blockSize);
   int64_t blocks = (total + threads - 1) / threads;
-  gpu::LaunchOp launch = createLaunch(b, loc, {blocks, 1, 1}, {threads, 1, 1});
+  // Split the outermost reduction loop?
+  int64_t splits = 1, perSplit = 0;
+  int64_t splitDim = -1, reductionSize = 1;
+  for (unsigned dim = 0; dim < ranges.size(); ++dim) {
+    if (iterators[dim] != utils::IteratorType::reduction)
+      continue;
+    if (splitDim < 0)
+      splitDim = dim;
+    reductionSize *= ranges[dim];
+  }
+  Operation *combiner = reductionCombiner(anchor);
+  if (combiner && smCount > 0 && total < smCount * kThreadsPerSM) {
+    splits = std::min({(smCount * kThreadsPerSM + total - 1) / total,
+                       reductionSize / kMinReductionPerSplit, ranges[splitDim],
+                       int64_t(65535)});
+    if (splits >= 2) {
+      perSplit = (ranges[splitDim] + splits - 1) / splits;
+      splits = (ranges[splitDim] + perSplit - 1) / perSplit; // none empty
+    }
+  }
+  bool split = splits >= 2;
+  Value partials;
+  if (split)
+    partials = b.create<memref::AllocOp>(
+        loc, MemRefType::get({splits, total}, b.getF32Type()));
+  OpBuilder::InsertionGuard hostGuard(b);
+  gpu::LaunchOp launch =
+      createLaunch(b, loc, {blocks, split ? splits : 1, 1}, {threads, 1, 1});
   Value linear = b.create<arith::AddIOp>(
       loc,
       b.create<arith::MulIOp>(loc, launch.getBlockIds().x,
@@ -242,9 +310,14 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
   SmallVector<Value> coordinates;
   for (unsigned dim : outputDims)
     coordinates.push_back(ivs[dim]);
-  // Initial values: the fill's, else what the outputs hold (when read).
+  // Initial values: the fill's, else what the outputs hold (when read);
+  // a split's partial starts from the combiner's identity.
   SmallVector<Value> initial;
   for (OpOperand &init : anchor.getDpsInitsMutable()) {
+    if (split) {
+      initial.push_back(combinerIdentity(b, loc, combiner));
+      continue;
+    }
     Type element = getElementTypeOrSelf(init.get().getType());
     if (group.fill)
       initial.push_back(group.fill.getInputs()[0]);
@@ -265,9 +338,18 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
       results = emitPayload(b, loc, anchor, ivs, acc);
       return;
     }
-    auto loop = b.create<scf::ForOp>(loc, constantIndex(b, loc, 0),
-                                     constantIndex(b, loc, ranges[dim]),
-                                     constantIndex(b, loc, 1), acc);
+    Value lower = constantIndex(b, loc, 0);
+    Value upper = constantIndex(b, loc, ranges[dim]);
+    if (split && int64_t(dim) == splitDim) {
+      lower = b.create<arith::MulIOp>(loc, launch.getBlockIds().y,
+                                      constantIndex(b, loc, perSplit));
+      upper = b.create<arith::MinUIOp>(
+          loc,
+          b.create<arith::AddIOp>(loc, lower, constantIndex(b, loc, perSplit)),
+          upper);
+    }
+    auto loop =
+        b.create<scf::ForOp>(loc, lower, upper, constantIndex(b, loc, 1), acc);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     ivs[dim] = loop.getInductionVar();
@@ -276,6 +358,60 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
     results = loop.getResults();
   };
   reduce(0, initial);
+  if (split) {
+    b.create<memref::StoreOp>(loc, results.front(), partials,
+                              ValueRange{launch.getBlockIds().y, linear});
+    // The second kernel: combine the partials, then as without a split.
+    b.setInsertionPointAfter(launch);
+    gpu::LaunchOp combine =
+        createLaunch(b, loc, {blocks, 1, 1}, {threads, 1, 1});
+    linear = b.create<arith::AddIOp>(
+        loc,
+        b.create<arith::MulIOp>(loc, combine.getBlockIds().x,
+                                constantIndex(b, loc, threads)),
+        combine.getThreadIds().x);
+    if (blocks * threads != total) {
+      Value inside = b.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::ult, linear, constantIndex(b, loc, total));
+      auto guard = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
+      b.setInsertionPointToStart(&guard.getThenRegion().front());
+    }
+    delinearize(b, loc, linear, outputDims, ranges, ivs);
+    coordinates.clear();
+    for (unsigned dim : outputDims)
+      coordinates.push_back(ivs[dim]);
+    OpOperand &init = *anchor.getDpsInitOperand(0);
+    Value start =
+        group.fill ? group.fill.getInputs()[0]
+        : anchor.payloadUsesValueFromOperand(&init)
+            ? b.create<memref::LoadOp>(loc, init.get(), coordinates).getResult()
+            : combinerIdentity(b, loc, combiner);
+    auto combineLoop = b.create<scf::ForOp>(
+        loc, constantIndex(b, loc, 0), constantIndex(b, loc, splits),
+        constantIndex(b, loc, 1), ValueRange{start});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(combineLoop.getBody());
+      Value partial = b.create<memref::LoadOp>(
+          loc, partials, ValueRange{combineLoop.getInductionVar(), linear});
+      // The payload's combiner(acc, x) (or (x, acc)) on (running, partial).
+      Value running = combineLoop.getRegionIterArgs()[0];
+      bool accFirst =
+          combiner->getOperand(0) == anchor.getMatchingBlockArgument(&init);
+      IRMapping mapping;
+      mapping.map(combiner->getOperand(0), accFirst ? running : partial);
+      mapping.map(combiner->getOperand(1), accFirst ? partial : running);
+      b.create<scf::YieldOp>(loc, b.clone(*combiner, mapping)->getResults());
+    }
+    Value value = combineLoop.getResult(0);
+    if (group.epilogue.empty())
+      b.create<memref::StoreOp>(loc, value, init.get(), coordinates);
+    else
+      emitEpilogueAndStore(b, loc, group, value, coordinates);
+    b.setInsertionPointAfter(combine);
+    b.create<memref::DeallocOp>(loc, partials);
+    return;
+  }
   if (group.epilogue.empty()) {
     for (auto [init, value] : llvm::zip(anchor.getDpsInits(), results))
       b.create<memref::StoreOp>(loc, value, init, coordinates);
@@ -365,13 +501,111 @@ static std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
 constexpr int64_t kTileM = 64, kTileN = 64, kTileK = 16, kThreads = 16;
 constexpr int64_t kPerThread = kTileM / kThreads;
 
+/// How a contraction's K is split across thread blocks (split-K): `splits`
+/// ranges of `kPerSplit` (a multiple of kTileK; the last may be shorter).
+struct KSplit {
+  int64_t splits = 1, kPerSplit = 0;
+};
+
+/// Fewest K steps (of kTileK) a split runs: below, the partial sums' extra
+/// traffic outweighs the blocks gained. Most splits: bounds the partials.
+constexpr int64_t kMinStepsPerSplit = 8, kMaxSplits = 32;
+
+/// Split-K for a contraction whose output tiles leave the GPU idle (a batch
+/// 1 layer with few output pixels, e.g. ResNet-50's 7 x 7 convolutions: 8
+/// tiles for 132 SMs): enough splits to give each of `smCount`
+/// multiprocessors two blocks (a 256-thread block of this kernel takes
+/// about half an SM's registers), if K is long enough. smCount 0: none.
+static KSplit chooseKSplit(const Contraction &ct, int64_t smCount) {
+  KSplit split;
+  split.kPerSplit = ct.k;
+  int64_t tiles = ((ct.m + kTileM - 1) / kTileM) *
+                  ((ct.n + kTileN - 1) / kTileN) * ct.batch;
+  int64_t target = 2 * smCount;
+  int64_t steps = (ct.k + kTileK - 1) / kTileK;
+  if (smCount <= 0 || tiles >= target)
+    return split;
+  int64_t splits =
+      std::min({(target + tiles - 1) / tiles, steps / kMinStepsPerSplit,
+                kMaxSplits, 65535 / ct.batch}); // the grid's z limit
+  if (splits < 2)
+    return split;
+  int64_t stepsPerSplit = (steps + splits - 1) / splits;
+  split.kPerSplit = stepsPerSplit * kTileK;
+  split.splits = (steps + stepsPerSplit - 1) / stepsPerSplit; // none empty
+  return split;
+}
+
+/// The second kernel of a split-K contraction: one thread per output element
+/// (n fastest) adds up the partials over the splits, then the start value
+/// (the fill's, else the output's) and the epilogue, and stores.
+static void buildSplitKReduction(OpBuilder &b, KernelGroup &group,
+                                 const Contraction &ct, Value partials,
+                                 int64_t splits) {
+  Location loc = group.anchor.getLoc();
+  auto c = [&](int64_t value) { return constantIndex(b, loc, value); };
+  int64_t total = ct.batch * ct.m * ct.n;
+  int64_t threads = std::min<int64_t>(total, 256);
+  int64_t blocks = (total + threads - 1) / threads;
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp launch = createLaunch(b, loc, {blocks, 1, 1}, {threads, 1, 1});
+  Value linear = b.create<arith::AddIOp>(
+      loc, b.create<arith::MulIOp>(loc, launch.getBlockIds().x, c(threads)),
+      launch.getThreadIds().x);
+  if (blocks * threads != total) {
+    Value inside = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult,
+                                           linear, c(total));
+    auto ifInside = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
+    b.setInsertionPointToStart(&ifInside.getThenRegion().front());
+  }
+  Value n = b.create<arith::RemUIOp>(loc, linear, c(ct.n));
+  Value rest = b.create<arith::DivUIOp>(loc, linear, c(ct.n));
+  Value m = b.create<arith::RemUIOp>(loc, rest, c(ct.m));
+  Value batchIndex = b.create<arith::DivUIOp>(loc, rest, c(ct.m));
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0));
+  auto sumLoop =
+      b.create<scf::ForOp>(loc, c(0), c(splits), c(1), ValueRange{zero});
+  {
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(sumLoop.getBody());
+    Value partial = b.create<memref::LoadOp>(
+        loc, partials, ValueRange{sumLoop.getInductionVar(), batchIndex, m, n});
+    b.create<scf::YieldOp>(
+        loc,
+        b.create<arith::AddFOp>(loc, sumLoop.getRegionIterArgs()[0], partial)
+            .getResult());
+  }
+  SmallVector<Value> ivs(ct.ranges.size());
+  delinearize(b, loc, batchIndex, ct.batchDims, ct.ranges, ivs);
+  delinearize(b, loc, m, ct.mDims, ct.ranges, ivs);
+  delinearize(b, loc, n, ct.nDims, ct.ranges, ivs);
+  for (Value &iv : ivs)
+    if (!iv)
+      iv = c(0);
+  SmallVector<Value> coordinates = indicesThrough(b, loc, ct.outMap, ivs);
+  Value start =
+      group.fill
+          ? group.fill.getInputs()[0]
+          : b.create<memref::LoadOp>(loc, ct.out, coordinates).getResult();
+  Value value = b.create<arith::AddFOp>(loc, start, sumLoop.getResult(0));
+  emitEpilogueAndStore(b, loc, group, value, coordinates);
+}
+
 /// The contraction with A and B tiles staged through shared memory, the
 /// fill folded into the start value and the epilogue applied before the
 /// store.
 static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
-                                        const Contraction &ct) {
+                                        const Contraction &ct, KSplit split) {
   Location loc = group.anchor.getLoc();
   Type f32 = b.getF32Type();
+  // With split-K each block sums one range of K into partials[split][batch]
+  // [m][n]; a second kernel adds them up, applies the start value and the
+  // epilogue, and stores.
+  bool splitK = split.splits > 1;
+  Value partials;
+  if (splitK)
+    partials = b.create<memref::AllocOp>(
+        loc, MemRefType::get({split.splits, ct.batch, ct.m, ct.n}, f32));
   auto workgroup = gpu::AddressSpaceAttr::get(
       b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
   // A tile transposed ([k][m], one column of padding against bank
@@ -380,10 +614,12 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
                                      MemRefLayoutAttrInterface{}, workgroup);
   auto rhsTileType = MemRefType::get({kTileK, kTileN}, f32,
                                      MemRefLayoutAttrInterface{}, workgroup);
-  gpu::LaunchOp launch = createLaunch(
-      b, loc,
-      {(ct.n + kTileN - 1) / kTileN, (ct.m + kTileM - 1) / kTileM, ct.batch},
-      {kThreads, kThreads, 1}, {lhsTileType, rhsTileType});
+  OpBuilder::InsertionGuard hostGuard(b);
+  gpu::LaunchOp launch =
+      createLaunch(b, loc,
+                   {(ct.n + kTileN - 1) / kTileN, (ct.m + kTileM - 1) / kTileM,
+                    ct.batch * split.splits},
+                   {kThreads, kThreads, 1}, {lhsTileType, rhsTileType});
   Value lhsTile = launch.getWorkgroupAttributions()[0];
   Value rhsTile = launch.getWorkgroupAttributions()[1];
   Value tx = launch.getThreadIds().x, ty = launch.getThreadIds().y;
@@ -405,9 +641,14 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
   };
   // Loop indices from the linear batch, m, n and k indices (dims a linear
   // index does not cover stay 0; the operand reading them does not use it).
+  // The grid's z: split x batch + the linear batch index.
+  Value batchIndex = launch.getBlockIds().z, splitIndex;
+  if (splitK) {
+    splitIndex = b.create<arith::DivUIOp>(loc, batchIndex, c(ct.batch));
+    batchIndex = b.create<arith::RemUIOp>(loc, batchIndex, c(ct.batch));
+  }
   SmallVector<Value> batchIvs(ct.ranges.size());
-  delinearize(b, loc, launch.getBlockIds().z, ct.batchDims, ct.ranges,
-              batchIvs);
+  delinearize(b, loc, batchIndex, ct.batchDims, ct.ranges, batchIvs);
   auto loopIvs =
       [&](std::initializer_list<std::pair<Value, ArrayRef<unsigned>>> parts) {
         SmallVector<Value> ivs = batchIvs;
@@ -445,7 +686,13 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
   Value linearThread = add(mul(ty, kThreads), tx);
   Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0));
   SmallVector<Value> initial(kPerThread * kPerThread, zero);
-  auto kLoop = b.create<scf::ForOp>(loc, c(0), c(ct.k), c(kTileK), initial);
+  Value kBegin = c(0), kEnd = c(ct.k);
+  if (splitK) {
+    kBegin = mul(splitIndex, split.kPerSplit);
+    kEnd =
+        b.create<arith::MinUIOp>(loc, add(kBegin, c(split.kPerSplit)), c(ct.k));
+  }
+  auto kLoop = b.create<scf::ForOp>(loc, kBegin, kEnd, c(kTileK), initial);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(kLoop.getBody());
@@ -516,6 +763,11 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
       }
       Value sum = kLoop.getResult(i * kPerThread + j);
+      if (splitK) {
+        b.create<memref::StoreOp>(loc, sum, partials,
+                                  ValueRange{splitIndex, batchIndex, m, n});
+        continue;
+      }
       SmallVector<Value> coordinates = indicesThrough(
           b, loc, ct.outMap, loopIvs({{m, ct.mDims}, {n, ct.nDims}}));
       Value start =
@@ -525,6 +777,11 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
       Value value = b.create<arith::AddFOp>(loc, start, sum);
       emitEpilogueAndStore(b, loc, group, value, coordinates);
     }
+  }
+  if (splitK) {
+    b.setInsertionPointAfter(launch);
+    buildSplitKReduction(b, group, ct, partials, split.splits);
+    b.create<memref::DeallocOp>(loc, partials);
   }
 }
 
@@ -614,9 +871,10 @@ struct GpuMapKernels : dlc::impl::GpuMapKernelsBase<GpuMapKernels> {
       // After the last member: everything the members use is defined.
       b.setInsertionPointAfter(last);
       if (contraction)
-        buildTiledContractionKernel(b, group, *contraction);
+        buildTiledContractionKernel(b, group, *contraction,
+                                    chooseKSplit(*contraction, smCount));
       else
-        buildElementwiseKernel(b, group, blockSize);
+        buildElementwiseKernel(b, group, blockSize, smCount);
       taken.insert(linalgOp);
       for (Operation *member : group.epilogue)
         taken.insert(member);
