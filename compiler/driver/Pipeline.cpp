@@ -280,7 +280,7 @@ void addGpuLLVMPipeline(OpPassManager &pm, const PipelineOptions &options,
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createGpuHostMemory());
   GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = "isa"; // PTX text, assembled by the driver
+  binary.compilationTarget = "isa"; // PTX text; the driver stage assembles it
   binary.toolkitPath = cudaToolkit; // libdevice
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
