@@ -1,13 +1,21 @@
-//===- CudaGlue.cpp - The CUDA parts of a library's C glue ----------------===//
+//===- CudaGlue.cpp - A model library that runs on an NVIDIA GPU ----------===//
 #include "codegen/gpu/CudaGlue.h"
 
 #include <cstdlib>
 
 namespace dlc {
 
-std::string emitCudaEntry(const ModelSignature &signature) {
-  const std::string &n = signature.name;       // a C identifier
-  const std::string &chip = signature.gpuChip; // "sm_90"
+// The runtime's CUDA header and source, embedded at build time.
+extern const char kRuntimeCudaHeaderSource[];
+extern const char kRuntimeCudaSource[];
+
+namespace {
+
+/// The model info's entry `run`: the runtime runs the compiled code on the
+/// GPU, and can fail.
+std::string emitCudaEntry(const ModelSignature &signature,
+                          const std::string &chip) {
+  const std::string &n = signature.name; // a C identifier
   int capability = std::atoi(chip.c_str() + 3);
   size_t count = signature.inputs.size() + signature.outputs.size();
   std::string os =
@@ -37,9 +45,10 @@ std::string emitCudaRunDevice(const ModelSignature &signature) {
          "}\n";
 }
 
-std::string emitCudaHeaderDeclarations(const ModelSignature &signature) {
+std::string emitCudaHeaderDeclarations(const ModelSignature &signature,
+                                       const std::string &chip) {
   const std::string &n = signature.name;
-  return "/* Compiled for NVIDIA GPUs (" + signature.gpuChip +
+  return "/* Compiled for NVIDIA GPUs (" + chip +
          " or newer). <name>_run takes host\n"
          " * tensors and copies them to the GPU and back; the CUDA driver is\n"
          " * loaded on the first run (DLC_ERROR_UNAVAILABLE without one).\n"
@@ -51,6 +60,45 @@ std::string emitCudaHeaderDeclarations(const ModelSignature &signature) {
          "_run_device(const dlc_tensor *inputs, int32_t num_inputs,\n"
          "    dlc_tensor *outputs, int32_t num_outputs, dlc_status "
          "*status);\n\n";
+}
+
+class CudaLibraryTarget : public LibraryTarget {
+public:
+  explicit CudaLibraryTarget(std::string chip) : chip(std::move(chip)) {}
+
+  std::string glueInclude() const override { return "dlc/cuda.h"; }
+  std::string emitEntry(const ModelSignature &signature) const override {
+    return emitCudaEntry(signature, chip);
+  }
+  std::string modelInfoEntryFields() const override { return "0,\n  run"; }
+  std::string emitExtraGlue(const ModelSignature &signature) const override {
+    return emitCudaRunDevice(signature);
+  }
+  std::string
+  emitHeaderDeclarations(const ModelSignature &signature) const override {
+    return emitCudaHeaderDeclarations(signature, chip);
+  }
+  std::vector<std::string>
+  extraExports(const ModelSignature &signature) const override {
+    return {signature.name + "_run_device"};
+  }
+  std::vector<RuntimeFile> runtimeFiles() const override {
+    return {{"dlc/cuda.h", kRuntimeCudaHeaderSource, /*isHeader=*/true},
+            {"dlc_cuda.c", kRuntimeCudaSource, /*isHeader=*/false}};
+  }
+  std::vector<std::string> systemLibraries() const override {
+    return {"dl"}; // the driver is opened with dlopen
+  }
+
+private:
+  std::string chip;
+};
+
+} // namespace
+
+std::unique_ptr<LibraryTarget>
+createCudaLibraryTarget(const std::string &chip) {
+  return std::make_unique<CudaLibraryTarget>(chip);
 }
 
 } // namespace dlc

@@ -1,7 +1,9 @@
 //===- Compiler.cpp - From a dlc-dialect module to artifacts --------------===//
 #include "compiler/driver/Compiler.h"
-#include "codegen/cpu/ModelLibrary.h"
+#include "codegen/ModelLibrary.h"
+#include "codegen/cpu/CpuLibrary.h"
 #include "codegen/cpu/TargetMachine.h"
+#include "codegen/gpu/CudaGlue.h"
 #include "codegen/gpu/Fatbin.h"
 #include "codegen/gpu/Ptx.h"
 #include "compiler/DlcDialect.h"
@@ -859,16 +861,20 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     }
     // The parallel loops' outlined bodies, for the glue's launchers.
     ModelSignature withLoops = signature;
-    withLoops.gpuChip = options.gpuChip;
     for (auto loop : loopsToLaunch)
       withLoops.parallelLoops.push_back(loop);
     withLoops.profiledKernels = profiledKernels;
-    if (!linkModelLibrary(withLoops, objects, staging.path(library),
+    std::unique_ptr<LibraryTarget> target =
+        cuda ? createCudaLibraryTarget(options.gpuChip)
+             : createCpuLibraryTarget();
+    if (!linkModelLibrary(withLoops, *target, objects, staging.path(library),
                           std::string(scratch), error))
       return false;
     if (!writeText(
             staging.path(header),
-            [&](llvm::raw_ostream &os) { os << emitModelHeader(withLoops); },
+            [&](llvm::raw_ostream &os) {
+              os << emitModelHeader(withLoops, *target);
+            },
             error))
       return false;
     staging.keep(library);

@@ -2,9 +2,9 @@
 #ifndef DLC_COMPILER_DRIVER_COMPILER_H
 #define DLC_COMPILER_DRIVER_COMPILER_H
 
+#include "codegen/ModelSignature.h"
 #include "compiler/driver/CompileOptions.h"
 #include "compiler/driver/Kernels.h"
-#include "compiler/driver/ModelSignature.h"
 
 #include <string>
 

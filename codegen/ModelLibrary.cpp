@@ -1,6 +1,5 @@
 //===- ModelLibrary.cpp - The C header, glue and shared library -----------===//
-#include "codegen/cpu/ModelLibrary.h"
-#include "codegen/gpu/CudaGlue.h"
+#include "codegen/ModelLibrary.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -13,12 +12,10 @@
 
 namespace dlc {
 
-// The runtime's public header and source, embedded at build time.
+// The runtime's public header and sources, embedded at build time.
 extern const char kRuntimeHeaderSource[];
 extern const char kRuntimeSource[];
 extern const char kRuntimeParallelSource[];
-extern const char kRuntimeCudaHeaderSource[];
-extern const char kRuntimeCudaSource[];
 
 static std::string shapeList(const TensorSpec &tensor) {
   std::string text;
@@ -43,7 +40,8 @@ static std::string cString(const std::string &text) {
   return quoted + "\"";
 }
 
-std::string emitModelHeader(const ModelSignature &signature) {
+std::string emitModelHeader(const ModelSignature &signature,
+                            const LibraryTarget &target) {
   const std::string &n = signature.name;
   std::string upper = llvm::StringRef(n).upper();
   std::string text;
@@ -89,8 +87,7 @@ std::string emitModelHeader(const ModelSignature &signature) {
      << "/* Threads the model runs on; <= 0 (the default): one per online\n"
      << " * core. */\n"
      << "void " << n << "_set_num_threads(int32_t threads);\n\n";
-  if (!signature.gpuChip.empty())
-    os << emitCudaHeaderDeclarations(signature);
+  os << target.emitHeaderDeclarations(signature);
   if (!signature.profiledKernels.empty())
     os << "/* Compiled with --profile: the time spent in each kernel over the\n"
        << " * runs since the last reset (one caller at a time). Returns the\n"
@@ -104,7 +101,8 @@ std::string emitModelHeader(const ModelSignature &signature) {
   return text;
 }
 
-std::string emitModelGlue(const ModelSignature &signature) {
+std::string emitModelGlue(const ModelSignature &signature,
+                          const LibraryTarget &target) {
   const std::string &n = signature.name;
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -114,9 +112,7 @@ std::string emitModelGlue(const ModelSignature &signature) {
   if (profiled)
     os << "#define _POSIX_C_SOURCE 200809L /* clock_gettime */\n"
        << "#include <string.h>\n#include <time.h>\n";
-  const bool cuda = !signature.gpuChip.empty();
-  os << (cuda ? "#include \"dlc/cuda.h\"\n\n"
-              : "#include \"dlc/runtime.h\"\n\n");
+  os << "#include \"" << target.glueInclude() << "\"\n\n";
   if (profiled) {
     // Kernel i runs between marks i and i + 1; mark K ends a run.
     os << "static const char *const profile_names[] = {\n";
@@ -207,27 +203,14 @@ std::string emitModelGlue(const ModelSignature &signature) {
   };
   tables("input", signature.inputs);
   tables("output", signature.outputs);
-  if (cuda) {
-    // The runtime runs the compiled code on the GPU, and can fail.
-    os << "\n" << emitCudaEntry(signature);
-  } else {
-    os << "\nstatic void entry(const dlc_tensor *inputs, dlc_tensor *outputs) "
-          "{\n"
-       << "  (void)inputs;\n  (void)outputs;\n  " << computeSymbol(n) << "(";
-    for (size_t i = 0; i < signature.inputs.size(); ++i)
-      os << (i ? ", " : "") << "inputs[" << i << "].data";
-    for (size_t i = 0; i < signature.outputs.size(); ++i)
-      os << (i || !signature.inputs.empty() ? ", " : "") << "outputs[" << i
-         << "].data";
-    os << ");\n}\n\n";
-  }
+  os << "\n" << target.emitEntry(signature);
   os << "static const dlc_model_info model = {\n"
      << "  DLC_ABI_VERSION, " << cString(n) << ",\n"
      << "  " << signature.inputs.size() << ", "
      << (signature.inputs.empty() ? "0" : "inputs") << ",\n"
      << "  " << signature.outputs.size() << ", "
      << (signature.outputs.empty() ? "0" : "outputs") << ",\n"
-     << (cuda ? "  0,\n  run,\n};\n\n" : "  entry,\n  0,\n};\n\n")
+     << "  " << target.modelInfoEntryFields() << ",\n};\n\n"
      << "const dlc_model_info *" << n << "_info(void) { return &model; }\n\n"
      << "void " << n << "_set_num_threads(int32_t threads) {\n"
      << "  dlc_set_num_threads(threads);\n}\n\n"
@@ -236,8 +219,9 @@ std::string emitModelGlue(const ModelSignature &signature) {
      << "    dlc_tensor *outputs, int32_t num_outputs, dlc_status *status) {\n"
      << "  return dlc_model_run(&model, inputs, num_inputs, outputs,\n"
      << "                       num_outputs, status);\n}\n";
-  if (cuda)
-    os << "\n" << emitCudaRunDevice(signature);
+  std::string extra = target.emitExtraGlue(signature);
+  if (!extra.empty())
+    os << "\n" << extra;
   return text;
 }
 
@@ -260,6 +244,7 @@ static bool writeFile(const std::string &path, const std::string &contents,
 }
 
 bool linkModelLibrary(const ModelSignature &signature,
+                      const LibraryTarget &target,
                       const std::vector<std::string> &objectPaths,
                       const std::string &libraryPath,
                       const std::string &scratchDir, std::string &error) {
@@ -272,8 +257,6 @@ bool linkModelLibrary(const ModelSignature &signature,
   std::string runtimeHeader = includeDir + "/dlc/runtime.h";
   std::string runtimeSource = scratch("dlc_runtime.c");
   std::string parallelSource = scratch("dlc_parallel.c");
-  std::string cudaSource = scratch("dlc_cuda.c");
-  bool cuda = !signature.gpuChip.empty();
   std::string glueSource = scratch("model_glue.c");
   std::string exportsMap = scratch("exports.map");
   std::string linkLog = scratch("link.log");
@@ -285,8 +268,8 @@ bool linkModelLibrary(const ModelSignature &signature,
   if (!signature.profiledKernels.empty())
     exports += "    " + signature.name + "_profile;\n    " + signature.name +
                "_profile_reset;\n";
-  if (cuda)
-    exports += "    " + signature.name + "_run_device;\n";
+  for (const std::string &symbol : target.extraExports(signature))
+    exports += "    " + symbol + ";\n";
   exports += "  local: *;\n};\n";
   if (std::error_code code =
           llvm::sys::fs::create_directories(includeDir + "/dlc")) {
@@ -296,12 +279,18 @@ bool linkModelLibrary(const ModelSignature &signature,
   if (!writeFile(runtimeHeader, kRuntimeHeaderSource, error) ||
       !writeFile(runtimeSource, kRuntimeSource, error) ||
       !writeFile(parallelSource, kRuntimeParallelSource, error) ||
-      (cuda && !writeFile(includeDir + "/dlc/cuda.h", kRuntimeCudaHeaderSource,
-                          error)) ||
-      (cuda && !writeFile(cudaSource, kRuntimeCudaSource, error)) ||
-      !writeFile(glueSource, emitModelGlue(signature), error) ||
+      !writeFile(glueSource, emitModelGlue(signature, target), error) ||
       !writeFile(exportsMap, exports, error))
     return false;
+  std::vector<std::string> targetSources;
+  for (const RuntimeFile &file : target.runtimeFiles()) {
+    std::string path = file.isHeader ? includeDir + "/" + file.path
+                                     : scratch(file.path.c_str());
+    if (!writeFile(path, file.contents, error))
+      return false;
+    if (!file.isHeader)
+      targetSources.push_back(path);
+  }
 
   const char *envCompiler = std::getenv("CC");
   std::string compilerName = envCompiler && *envCompiler ? envCompiler : "cc";
@@ -327,10 +316,10 @@ bool linkModelLibrary(const ModelSignature &signature,
                                    "-Wl,-z,noexecstack",
                                    "-lm"};
   args.insert(args.begin() + 8, objectPaths.begin(), objectPaths.end());
-  if (cuda) { // the runtime's CUDA part, which loads the driver itself
-    args.insert(args.end() - 4, cudaSource);
-    args.push_back("-ldl");
-  }
+  // The target's runtime sources after the common ones, its libraries last.
+  args.insert(args.end() - 4, targetSources.begin(), targetSources.end());
+  for (const std::string &library : target.systemLibraries())
+    args.push_back("-l" + library);
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, linkLog, linkLog};
   std::string execError;

@@ -2,11 +2,11 @@
 //
 // What a compiled library exposes: names, element types and static shapes of
 // the entry function's inputs and outputs. Plain C++: the header and glue
-// emitters and the CLI read it without touching MLIR.
+// emitters of every target and the driver read it without touching MLIR.
 //
 //===----------------------------------------------------------------------===//
-#ifndef DLC_COMPILER_DRIVER_MODELSIGNATURE_H
-#define DLC_COMPILER_DRIVER_MODELSIGNATURE_H
+#ifndef DLC_CODEGEN_MODELSIGNATURE_H
+#define DLC_CODEGEN_MODELSIGNATURE_H
 
 #include <cstdint>
 #include <string>
@@ -47,9 +47,6 @@ struct ModelSignature {
   /// With --profile: one label per timed kernel, in run order. The compute
   /// function calls __dlc_profile_mark(i) before kernel i and (K) at its end.
   std::vector<std::string> profiledKernels;
-  /// --target=cuda: the GPU architecture the PTX is for ("sm_90"); empty for
-  /// CPU libraries. Their glue copies tensors to and from the GPU.
-  std::string gpuChip;
 };
 
 /// The symbol the compiled compute function gets; called only by the glue.
@@ -59,4 +56,4 @@ inline std::string computeSymbol(const std::string &modelName) {
 
 } // namespace dlc
 
-#endif // DLC_COMPILER_DRIVER_MODELSIGNATURE_H
+#endif // DLC_CODEGEN_MODELSIGNATURE_H
