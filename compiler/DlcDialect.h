@@ -11,6 +11,18 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace dlc {
+// The generated helpers of the dialect's discardable attributes name each
+// attribute's type by its ODS def, unqualified.
+using ::mlir::ArrayAttr;
+using ::mlir::DenseI64ArrayAttr;
+using ::mlir::UnitAttr;
+using I64Attr = ::mlir::IntegerAttr;
+using StrAttr = ::mlir::StringAttr;
+} // namespace dlc
+
 #include "compiler/DlcDialect.h.inc"
 
 #define GET_TYPEDEF_CLASSES

@@ -30,6 +30,29 @@ def Dlc_Dialect : Dialect {
   }];
   let hasConstantMaterializer = 1;
   let useDefaultTypePrinterParser = 1;
+  // The attributes dlc's passes and importers leave on ops of other
+  // dialects (as "dlc.<name>"), each with a helper class
+  // (DlcDialect::ParallelAttrHelper, ...).
+  let discardableAttrs = (ins
+    // An scf.for whose iterations are independent: dlc-parallelize-loops
+    // runs it on the thread pool.
+    UnitAttr:$parallel,
+    // A function outlined from a parallel loop, called through the glue's
+    // launcher: [pointer operands, index operands].
+    DenseI64ArrayAttr:$parallel_loop,
+    // A function outlined by dlc-outline-kernels from the entry's body.
+    UnitAttr:$kernel,
+    // On the entry under --profile: the ONNX nodes of each timed kernel.
+    ArrayAttr:$kernel_labels,
+    // The anchor of a fused group, which dlc-tile-fused-groups tiles.
+    UnitAttr:$fusion_root,
+    // On the entry after dlc-plan-memory: the arena's bytes and the bytes
+    // of one buffer per intermediate.
+    I64Attr:$arena_bytes,
+    I64Attr:$naive_bytes,
+    // On an entry argument or result: the ONNX tensor's name.
+    StrAttr:$name
+  );
 }
 
 //===----------------------------------------------------------------------===//

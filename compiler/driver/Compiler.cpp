@@ -247,7 +247,8 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
   FunctionType type = entry.getFunctionType();
   auto nameOf = [](DictionaryAttr attrs, const std::string &fallback) {
     if (attrs)
-      if (auto name = attrs.getAs<StringAttr>("dlc.name"))
+      if (auto name = attrs.getAs<StringAttr>(
+              dlc::DlcDialect::NameAttrHelper::getNameStr()))
         return name.str();
     return fallback;
   };
@@ -680,17 +681,19 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
   progress.done();
   std::vector<ParallelLoop> loopsToLaunch;
   module.walk([&](func::FuncOp function) {
-    if (auto counts =
-            function->getAttrOfType<DenseI64ArrayAttr>("dlc.parallel_loop"))
+    if (auto counts = function->getAttrOfType<DenseI64ArrayAttr>(
+            dlc::DlcDialect::ParallelLoopAttrHelper::getNameStr()))
       loopsToLaunch.push_back(
           {function.getName().str(), function.getName().str() + "_launch",
            static_cast<int>(counts[0]), static_cast<int>(counts[1])});
   });
   if (stats) {
     stats->kernels = countKernels(entry);
-    if (auto arena = entry->getAttrOfType<IntegerAttr>("dlc.arena_bytes"))
+    if (auto arena = entry->getAttrOfType<IntegerAttr>(
+            dlc::DlcDialect::ArenaBytesAttrHelper::getNameStr()))
       stats->arenaBytes = arena.getInt();
-    if (auto naive = entry->getAttrOfType<IntegerAttr>("dlc.naive_bytes"))
+    if (auto naive = entry->getAttrOfType<IntegerAttr>(
+            dlc::DlcDialect::NaiveBytesAttrHelper::getNameStr()))
       stats->naiveBytes = naive.getInt();
   }
   std::vector<std::string> profiledKernels;
@@ -700,7 +703,8 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
             [](OpPassManager &pm) { pm.addPass(createInstrumentKernels()); },
             "profiling instrumentation", error, &options, &passesRun))
       return false;
-    if (auto labels = entry->getAttrOfType<ArrayAttr>("dlc.kernel_labels"))
+    if (auto labels = entry->getAttrOfType<ArrayAttr>(
+            dlc::DlcDialect::KernelLabelsAttrHelper::getNameStr()))
       for (auto label : labels.getAsRange<StringAttr>())
         profiledKernels.push_back(label.str());
   }

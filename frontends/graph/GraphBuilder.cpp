@@ -154,9 +154,11 @@ OwningOpRef<ModuleOp> GraphBuilder::finish(std::string &error) {
   func.setFunctionType(
       builder.getFunctionType(body->getArgumentTypes(), resultTypes));
   for (auto [i, name] : llvm::enumerate(inputNames))
-    func.setArgAttr(i, "dlc.name", builder.getStringAttr(name));
+    func.setArgAttr(i, dlc::DlcDialect::NameAttrHelper::getNameStr(),
+                    builder.getStringAttr(name));
   for (auto [i, name] : llvm::enumerate(outputNames))
-    func.setResultAttr(i, "dlc.name", builder.getStringAttr(name));
+    func.setResultAttr(i, dlc::DlcDialect::NameAttrHelper::getNameStr(),
+                       builder.getStringAttr(name));
   if (failed(verify(*module))) {
     error = "the graph does not verify";
     return nullptr;

@@ -2,6 +2,7 @@
 #include "frontends/onnx/NodeImporter.h"
 #include "compiler/ConstantEvaluator.h"
 #include "compiler/DlcBuild.h"
+#include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -307,7 +308,8 @@ static std::vector<std::string> graphInputsOf(Value value) {
     if (auto argument = dyn_cast<BlockArgument>(next)) {
       auto func = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
       if (auto name = func ? func.getArgAttrOfType<StringAttr>(
-                                 argument.getArgNumber(), "dlc.name")
+                                 argument.getArgNumber(),
+                                 dlc::DlcDialect::NameAttrHelper::getNameStr())
                            : nullptr)
         names.push_back(name.str());
       continue;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/OnnxImporter.h"
+#include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
 #include "frontends/onnx/NodeImporter.h"
 
@@ -631,7 +632,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   Block *body = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(inputNames)) {
     values[name] = body->getArgument(i);
-    func.setArgAttr(i, "dlc.name", builder.getStringAttr(name));
+    func.setArgAttr(i, dlc::DlcDialect::NameAttrHelper::getNameStr(),
+                    builder.getStringAttr(name));
   }
   builder.setInsertionPointToEnd(body);
   for (int i = 0; i < model.graph().node_size(); ++i)
@@ -654,7 +656,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   builder.create<func::ReturnOp>(moduleLoc, results);
   func.setFunctionType(builder.getFunctionType(inputTypes, resultTypes));
   for (int i = 0; i < model.graph().output_size(); ++i)
-    func.setResultAttr(i, "dlc.name",
+    func.setResultAttr(i, dlc::DlcDialect::NameAttrHelper::getNameStr(),
                        builder.getStringAttr(model.graph().output(i).name()));
   if (failed(verify(*module))) {
     error = "the imported graph does not verify";

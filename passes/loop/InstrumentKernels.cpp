@@ -7,6 +7,7 @@
 // glue's table.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -95,7 +96,8 @@ struct InstrumentKernelsPass
       callMark(op, static_cast<int32_t>(i));
     }
     callMark(body.getTerminator(), static_cast<int32_t>(kernels.size()));
-    entry->setAttr("dlc.kernel_labels", builder.getArrayAttr(labels));
+    entry->setAttr(dlc::DlcDialect::KernelLabelsAttrHelper::getNameStr(),
+                   builder.getArrayAttr(labels));
   }
 };
 

@@ -669,7 +669,8 @@ Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
   // group: either way each writes its own part of the result.
   if (work >= kParallelMinWork)
     (blocks / group >= 2 ? foLoop.getOperation() : ohLoop.getOperation())
-        ->setAttr("dlc.parallel", b.getUnitAttr());
+        ->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                  b.getUnitAttr());
   Value n = nLoop.getInductionVar(), fo = foLoop.getInductionVar(),
         oh = ohLoop.getInductionVar();
   b4.create<scf::YieldOp>(loc, emitTile(b4, n, fo, oh, owLoop.getInductionVar(),

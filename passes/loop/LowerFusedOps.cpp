@@ -154,7 +154,9 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
             scalarOf.map(anchor->getResult(0), scalars.back());
           return evaluateMembers(b, epilogue, scalarOf, yielded);
         });
-    result.getDefiningOp()->setAttr("dlc.fusion_root", rewriter.getUnitAttr());
+    result.getDefiningOp()->setAttr(
+        dlc::DlcDialect::FusionRootAttrHelper::getNameStr(),
+        rewriter.getUnitAttr());
     rewriter.replaceOp(op, result);
     return success();
   }

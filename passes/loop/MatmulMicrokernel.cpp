@@ -23,6 +23,7 @@
 // the one shared by threads.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/loop/LoweringUtils.h"
 
@@ -232,7 +233,8 @@ struct MatmulMicrokernelPass
           b.create<arith::ConstantIndexOp>(batchType.getDimSize(d)),
           b.create<arith::ConstantIndexOp>(1));
       if (parallel && batchType.getDimSize(d) > 1) {
-        loop->setAttr("dlc.parallel", b.getUnitAttr());
+        loop->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                      b.getUnitAttr());
         parallel = false;
       }
       batchIndices.push_back(loop.getInductionVar());
@@ -365,7 +367,8 @@ struct MatmulMicrokernelPass
     auto jrLoop = b.create<scf::ForOp>(zero, index(nPanels), one);
     // Each panel of columns is a disjoint part of C: threads share them.
     if (parallelPanels)
-      jrLoop->setAttr("dlc.parallel", b.getUnitAttr());
+      jrLoop->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                      b.getUnitAttr());
     b.setInsertionPointToStart(jrLoop.getBody());
     Value jr = jrLoop.getInductionVar();
     auto irLoop = b.create<scf::ForOp>(zero, rowPanels, one);

@@ -10,6 +10,7 @@
 // kernels, which only then call the same launchers.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -109,10 +110,11 @@ struct MergeIdenticalKernelsPass
     : dlc::impl::MergeIdenticalKernelsBase<MergeIdenticalKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    mergeClass(module, "dlc.parallel_loop", [](func::FuncOp function) {
-      return function.getName().str() + "_launch";
-    });
-    mergeClass(module, "dlc.kernel",
+    mergeClass(module, dlc::DlcDialect::ParallelLoopAttrHelper::getNameStr(),
+               [](func::FuncOp function) {
+                 return function.getName().str() + "_launch";
+               });
+    mergeClass(module, dlc::DlcDialect::KernelAttrHelper::getNameStr(),
                [](func::FuncOp function) { return function.getName().str(); });
   }
 };

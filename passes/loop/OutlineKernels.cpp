@@ -18,6 +18,7 @@
 // one). Buffers that share no byte are marked noalias.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/loop/BufferOverlap.h"
 
@@ -56,8 +57,10 @@ struct OutlineKernelsPass : dlc::impl::OutlineKernelsBase<OutlineKernelsPass> {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> functions;
     for (func::FuncOp function : module.getOps<func::FuncOp>())
-      if (!function.isExternal() && !function->hasAttr("dlc.parallel_loop") &&
-          !function->hasAttr("dlc.kernel"))
+      if (!function.isExternal() &&
+          !function->hasAttr(
+              dlc::DlcDialect::ParallelLoopAttrHelper::getNameStr()) &&
+          !function->hasAttr(dlc::DlcDialect::KernelAttrHelper::getNameStr()))
         functions.push_back(function);
     for (func::FuncOp function : functions) {
       SmallVector<scf::ForOp> loops(
@@ -119,7 +122,8 @@ struct OutlineKernelsPass : dlc::impl::OutlineKernelsBase<OutlineKernelsPass> {
         FunctionType::get(context, types, {}));
     kernel.setPrivate();
     lastKernel = kernel;
-    kernel->setAttr("dlc.kernel", builder.getUnitAttr());
+    kernel->setAttr(dlc::DlcDialect::KernelAttrHelper::getNameStr(),
+                    builder.getUnitAttr());
     // LLVM would otherwise inline a function called once right back.
     kernel->setAttr("passthrough",
                     builder.getArrayAttr({builder.getStringAttr("noinline")}));

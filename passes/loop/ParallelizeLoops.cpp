@@ -17,6 +17,7 @@
 // sequential.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/loop/BufferOverlap.h"
 
@@ -47,7 +48,7 @@ struct ParallelizeLoopsPass
         continue;
       SmallVector<scf::ForOp> loops;
       function.walk<WalkOrder::PreOrder>([&](scf::ForOp loop) {
-        if (!loop->hasAttr("dlc.parallel"))
+        if (!loop->hasAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr()))
           return WalkResult::advance();
         loops.push_back(loop);
         return WalkResult::skip(); // nested marks run inside this one
@@ -94,7 +95,7 @@ struct ParallelizeLoopsPass
     auto body = builder.create<func::FuncOp>(
         loop.getLoc(), name, FunctionType::get(context, bodyTypes, {}));
     body->setAttr(
-        "dlc.parallel_loop",
+        dlc::DlcDialect::ParallelLoopAttrHelper::getNameStr(),
         builder.getDenseI64ArrayAttr({static_cast<int64_t>(pointers.size()),
                                       static_cast<int64_t>(integers.size())}));
     dlc::markDisjointBuffersNoalias(body, pointers);

@@ -9,6 +9,7 @@
 // planners do). Each alloc then becomes a memref.view into one arena.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -138,8 +139,10 @@ struct PlanMemoryPass : dlc::impl::PlanMemoryBase<PlanMemoryPass> {
 
     int64_t naive = 0, arena = place(buffers, naive);
     Builder builder(&getContext());
-    function->setAttr("dlc.arena_bytes", builder.getI64IntegerAttr(arena));
-    function->setAttr("dlc.naive_bytes", builder.getI64IntegerAttr(naive));
+    function->setAttr(dlc::DlcDialect::ArenaBytesAttrHelper::getNameStr(),
+                      builder.getI64IntegerAttr(arena));
+    function->setAttr(dlc::DlcDialect::NaiveBytesAttrHelper::getNameStr(),
+                      builder.getI64IntegerAttr(naive));
     if (buffers.empty())
       return;
 

@@ -19,6 +19,7 @@
 // anchor through its init operand.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/loop/LoweringUtils.h"
 
@@ -40,7 +41,9 @@ using namespace mlir;
 
 namespace {
 
-bool isFusionRoot(Operation *op) { return op->hasAttr("dlc.fusion_root"); }
+bool isFusionRoot(Operation *op) {
+  return op->hasAttr(dlc::DlcDialect::FusionRootAttrHelper::getNameStr());
+}
 
 /// Per tiled kernel: producers fused into the tile loop (fills and
 /// destinations aside), and of those, ones with several users, which fusion
@@ -198,7 +201,9 @@ struct TileFusedGroupsPass
           anchor && fuseProducers)
         work = std::max(work, iterations(anchor));
     if (!result->loops.empty() && work >= dlc::kParallelMinWork)
-      result->loops.front()->setAttr("dlc.parallel", rewriter.getUnitAttr());
+      result->loops.front()->setAttr(
+          dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+          rewriter.getUnitAttr());
     return success();
   }
 };
