@@ -206,6 +206,26 @@ static gpu::LaunchOp createLaunch(OpBuilder &b, Location loc,
   return launch;
 }
 
+/// The launch's linear thread index over a 1-D grid of `threads`-thread
+/// blocks. When the grid holds more threads than `total`, the builder moves
+/// into a guard that the extra threads skip.
+static Value linearThreadIndex(OpBuilder &b, Location loc, gpu::LaunchOp launch,
+                               int64_t threads, int64_t total) {
+  Value linear = b.create<arith::AddIOp>(
+      loc,
+      b.create<arith::MulIOp>(loc, launch.getBlockIds().x,
+                              constantIndex(b, loc, threads)),
+      launch.getThreadIds().x);
+  int64_t blocks = (total + threads - 1) / threads;
+  if (blocks * threads != total) {
+    Value inside = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::ult, linear, constantIndex(b, loc, total));
+    auto guard = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+  }
+  return linear;
+}
+
 /// The op that folds each element into the accumulator of a reduction
 /// whose payload yields combiner(acc, f(inputs)), with acc used nowhere
 /// else: a sum, a max or a min, whose partial results over pieces of the
@@ -290,17 +310,7 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
   OpBuilder::InsertionGuard hostGuard(b);
   gpu::LaunchOp launch =
       createLaunch(b, loc, {blocks, split ? splits : 1, 1}, {threads, 1, 1});
-  Value linear = b.create<arith::AddIOp>(
-      loc,
-      b.create<arith::MulIOp>(loc, launch.getBlockIds().x,
-                              constantIndex(b, loc, threads)),
-      launch.getThreadIds().x);
-  if (blocks * threads != total) {
-    Value inside = b.create<arith::CmpIOp>(
-        loc, arith::CmpIPredicate::ult, linear, constantIndex(b, loc, total));
-    auto guard = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
-    b.setInsertionPointToStart(&guard.getThenRegion().front());
-  }
+  Value linear = linearThreadIndex(b, loc, launch, threads, total);
   // Output coordinates, the last one fastest (stores are coalesced).
   SmallVector<unsigned> outputDims;
   for (AffineExpr result : outputMap.getResults())
@@ -365,17 +375,7 @@ static void buildElementwiseKernel(OpBuilder &b, KernelGroup &group,
     b.setInsertionPointAfter(launch);
     gpu::LaunchOp combine =
         createLaunch(b, loc, {blocks, 1, 1}, {threads, 1, 1});
-    linear = b.create<arith::AddIOp>(
-        loc,
-        b.create<arith::MulIOp>(loc, combine.getBlockIds().x,
-                                constantIndex(b, loc, threads)),
-        combine.getThreadIds().x);
-    if (blocks * threads != total) {
-      Value inside = b.create<arith::CmpIOp>(
-          loc, arith::CmpIPredicate::ult, linear, constantIndex(b, loc, total));
-      auto guard = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
-      b.setInsertionPointToStart(&guard.getThenRegion().front());
-    }
+    linear = linearThreadIndex(b, loc, combine, threads, total);
     delinearize(b, loc, linear, outputDims, ranges, ivs);
     coordinates.clear();
     for (unsigned dim : outputDims)
@@ -549,15 +549,7 @@ static void buildSplitKReduction(OpBuilder &b, KernelGroup &group,
   int64_t blocks = (total + threads - 1) / threads;
   OpBuilder::InsertionGuard guard(b);
   gpu::LaunchOp launch = createLaunch(b, loc, {blocks, 1, 1}, {threads, 1, 1});
-  Value linear = b.create<arith::AddIOp>(
-      loc, b.create<arith::MulIOp>(loc, launch.getBlockIds().x, c(threads)),
-      launch.getThreadIds().x);
-  if (blocks * threads != total) {
-    Value inside = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult,
-                                           linear, c(total));
-    auto ifInside = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
-    b.setInsertionPointToStart(&ifInside.getThenRegion().front());
-  }
+  Value linear = linearThreadIndex(b, loc, launch, threads, total);
   Value n = b.create<arith::RemUIOp>(loc, linear, c(ct.n));
   Value rest = b.create<arith::DivUIOp>(loc, linear, c(ct.n));
   Value m = b.create<arith::RemUIOp>(loc, rest, c(ct.m));
