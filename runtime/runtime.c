@@ -52,52 +52,11 @@ const char *dlc_status_code_name(dlc_status_code code) {
 
 const char *dlc_dtype_name(dlc_dtype dtype) {
   switch (dtype) {
-  case DLC_FLOAT32:
-    return "float32";
-  case DLC_UINT8:
-    return "uint8";
-  case DLC_INT8:
-    return "int8";
-  case DLC_UINT16:
-    return "uint16";
-  case DLC_INT16:
-    return "int16";
-  case DLC_INT32:
-    return "int32";
-  case DLC_INT64:
-    return "int64";
-  case DLC_BOOL:
-    return "bool";
-  case DLC_FLOAT16:
-    return "float16";
-  case DLC_FLOAT64:
-    return "float64";
-  case DLC_UINT32:
-    return "uint32";
-  case DLC_UINT64:
-    return "uint64";
-  case DLC_BFLOAT16:
-    return "bfloat16";
-  case DLC_FLOAT8E4M3FN:
-    return "float8e4m3fn";
-  case DLC_FLOAT8E4M3FNUZ:
-    return "float8e4m3fnuz";
-  case DLC_FLOAT8E5M2:
-    return "float8e5m2";
-  case DLC_FLOAT8E5M2FNUZ:
-    return "float8e5m2fnuz";
-  case DLC_UINT4:
-    return "uint4";
-  case DLC_INT4:
-    return "int4";
-  case DLC_FLOAT4E2M1:
-    return "float4e2m1";
-  case DLC_FLOAT8E8M0:
-    return "float8e8m0";
-  case DLC_UINT2:
-    return "uint2";
-  case DLC_INT2:
-    return "int2";
+#define DLC_DTYPE(id, value, name, c_type)                                     \
+  case DLC_##id:                                                               \
+    return name;
+#include "dlc/dtypes.def"
+#undef DLC_DTYPE
   case DLC_DTYPE_INVALID:
     break;
   }
@@ -106,33 +65,11 @@ const char *dlc_dtype_name(dlc_dtype dtype) {
 
 size_t dlc_dtype_size(dlc_dtype dtype) {
   switch (dtype) {
-  case DLC_BOOL:
-  case DLC_UINT8:
-  case DLC_INT8:
-  case DLC_FLOAT8E4M3FN:
-  case DLC_FLOAT8E4M3FNUZ:
-  case DLC_FLOAT8E5M2:
-  case DLC_FLOAT8E5M2FNUZ:
-  case DLC_UINT4:
-  case DLC_INT4:
-  case DLC_FLOAT4E2M1:
-  case DLC_FLOAT8E8M0:
-  case DLC_UINT2:
-  case DLC_INT2:
-    return 1;
-  case DLC_UINT16:
-  case DLC_INT16:
-  case DLC_FLOAT16:
-  case DLC_BFLOAT16:
-    return 2;
-  case DLC_FLOAT32:
-  case DLC_INT32:
-  case DLC_UINT32:
-    return 4;
-  case DLC_INT64:
-  case DLC_UINT64:
-  case DLC_FLOAT64:
-    return 8;
+#define DLC_DTYPE(id, value, name, c_type)                                     \
+  case DLC_##id:                                                               \
+    return sizeof(c_type);
+#include "dlc/dtypes.def"
+#undef DLC_DTYPE
   case DLC_DTYPE_INVALID:
     break;
   }

@@ -7,6 +7,7 @@
 #include "codegen/gpu/Fatbin.h"
 #include "codegen/gpu/Ptx.h"
 #include "compiler/DlcDialect.h"
+#include "compiler/ElementTypes.h"
 #include "compiler/ShapeMath.h"
 #include "compiler/driver/Pipeline.h"
 #include "passes/Passes.h"
@@ -92,64 +93,12 @@ std::string sanitizeModelName(const std::string &stem) {
 //===----------------------------------------------------------------------===//
 
 static bool describeElementType(Type type, TensorSpec &spec) {
-  struct Known {
-    int dtype;
-    const char *name, *cType;
-  };
-  Known known;
-  if (type.isF32())
-    known = {1, "float32", "float"};
-  else if (type.isF64())
-    known = {11, "float64", "double"};
-  else if (type.isF16())
-    known = {10, "float16", "uint16_t"};
-  else if (type.isBF16())
-    known = {16, "bfloat16", "uint16_t"};
-  else if (type.isFloat8E4M3FN())
-    known = {17, "float8e4m3fn", "uint8_t"};
-  else if (type.isFloat8E4M3FNUZ())
-    known = {18, "float8e4m3fnuz", "uint8_t"};
-  else if (type.isFloat8E5M2())
-    known = {19, "float8e5m2", "uint8_t"};
-  else if (type.isFloat8E5M2FNUZ())
-    known = {20, "float8e5m2fnuz", "uint8_t"};
-  else if (isa<Float4E2M1Type>(type))
-    known = {23, "float4e2m1", "uint8_t"};
-  else if (isa<Float8E8M0Type>(type))
-    known = {24, "float8e8m0", "uint8_t"};
-  else if (type.isUnsignedInteger(4))
-    known = {21, "uint4", "uint8_t"};
-  else if (type.isSignedInteger(4))
-    known = {22, "int4", "uint8_t"};
-  else if (type.isUnsignedInteger(2))
-    known = {25, "uint2", "uint8_t"};
-  else if (type.isSignedInteger(2))
-    known = {26, "int2", "uint8_t"};
-  else if (type.isInteger(1))
-    known = {9, "bool", "uint8_t"};
-  else if (type.isUnsignedInteger(8))
-    known = {2, "uint8", "uint8_t"};
-  else if (type.isUnsignedInteger(16))
-    known = {4, "uint16", "uint16_t"};
-  else if (type.isUnsignedInteger(32))
-    known = {12, "uint32", "uint32_t"};
-  else if (type.isUnsignedInteger(64))
-    known = {13, "uint64", "uint64_t"};
-  else if (type.isUnsignedInteger())
+  const DtypeInfo *dtype = lookupDtype(type);
+  if (!dtype)
     return false;
-  else if (type.isInteger(8))
-    known = {3, "int8", "int8_t"};
-  else if (type.isInteger(16))
-    known = {5, "int16", "int16_t"};
-  else if (type.isInteger(32))
-    known = {6, "int32", "int32_t"};
-  else if (type.isInteger(64))
-    known = {7, "int64", "int64_t"};
-  else
-    return false;
-  spec.dtype = known.dtype;
-  spec.dtypeName = known.name;
-  spec.cType = known.cType;
+  spec.dtype = dtype->value;
+  spec.dtypeName = dtype->name;
+  spec.cType = dtype->cType;
   return true;
 }
 

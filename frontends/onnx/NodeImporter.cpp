@@ -3,6 +3,7 @@
 #include "compiler/ConstantEvaluator.h"
 #include "compiler/DlcBuild.h"
 #include "compiler/DlcDialect.h"
+#include "compiler/ElementTypes.h"
 #include "compiler/ShapeMath.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,62 +17,10 @@ using namespace mlir;
 namespace dlc {
 
 Type convertElementType(int32_t dataType, MLIRContext &context) {
-  Builder b(&context);
-  switch (dataType) {
-  case onnx::TensorProto::FLOAT:
-    return b.getF32Type();
-  case onnx::TensorProto::DOUBLE:
-    return b.getF64Type();
-  case onnx::TensorProto::FLOAT16:
-    return b.getF16Type();
-  case onnx::TensorProto::INT8:
-    return b.getIntegerType(8);
-  case onnx::TensorProto::INT16:
-    return b.getIntegerType(16);
-  case onnx::TensorProto::INT32:
-    return b.getIntegerType(32);
-  case onnx::TensorProto::INT64:
-    return b.getIntegerType(64);
-  case onnx::TensorProto::BOOL:
-    return b.getIntegerType(1);
-  // Unsigned types keep their signedness in the graph (for the ABI and the
-  // meaning of comparisons, divisions and casts); dlc-signless-integers
-  // makes them signless before lowering.
-  case onnx::TensorProto::UINT8:
-    return b.getIntegerType(8, /*isSigned=*/false);
-  case onnx::TensorProto::UINT16:
-    return b.getIntegerType(16, /*isSigned=*/false);
-  case onnx::TensorProto::UINT32:
-    return b.getIntegerType(32, /*isSigned=*/false);
-  case onnx::TensorProto::UINT64:
-    return b.getIntegerType(64, /*isSigned=*/false);
-  // Narrow types: dlc-expand-narrow-types gives them storage types and
-  // spells out their casts before anything else sees them.
-  case onnx::TensorProto::BFLOAT16:
-    return b.getBF16Type();
-  case kOnnxFloat8E4M3FN:
-    return b.getFloat8E4M3FNType();
-  case kOnnxFloat8E4M3FNUZ:
-    return b.getFloat8E4M3FNUZType();
-  case kOnnxFloat8E5M2:
-    return b.getFloat8E5M2Type();
-  case kOnnxFloat8E5M2FNUZ:
-    return b.getFloat8E5M2FNUZType();
-  case kOnnxUint4:
-    return b.getIntegerType(4, /*isSigned=*/false);
-  case kOnnxInt4:
-    return b.getIntegerType(4, /*isSigned=*/true);
-  case kOnnxUint2:
-    return b.getIntegerType(2, /*isSigned=*/false);
-  case kOnnxInt2:
-    return b.getIntegerType(2, /*isSigned=*/true);
-  case kOnnxFloat4E2M1: // no MLIR type yet: the dlc dialect's
-    return Float4E2M1Type::get(&context);
-  case kOnnxFloat8E8M0:
-    return Float8E8M0Type::get(&context);
-  default:
-    return nullptr; // strings, complex: not yet
-  }
+  // ONNX's numbering is dlc's (dtypes.def). Narrow types: the pass
+  // dlc-expand-narrow-types gives them storage types and spells out their
+  // casts before anything else sees them. Strings and complex: not yet.
+  return elementTypeOfDtype(dataType, context);
 }
 
 std::string elementTypeName(int32_t dataType) {

@@ -1,7 +1,9 @@
 // The ONNX importer on models built here with the ONNX protobuf API:
 // external data (and its confinement to the model's folder), unsupported ops
-// and unreadable files.
+// and unreadable files; dlc's dtype table against ONNX's enum.
 #include "compiler/DlcDialect.h"
+#include "compiler/ElementTypes.h"
+#include "dlc/runtime.h"
 #include "frontends/onnx/OnnxImporter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -247,3 +249,47 @@ TEST(OnnxImporter, LooksOpsUpByDomain) {
 }
 
 } // namespace
+
+// dtypes.def keeps ONNX's TensorProto.DataType numbers: every row that this
+// libonnx knows has ONNX's name (float32 and float64 are FLOAT and DOUBLE),
+// and the compiler, the importer and the runtime read the same row.
+TEST(ElementTypes, TheTableIsOnnxsNumbering) {
+  mlir::MLIRContext context;
+  context.loadDialect<dlc::DlcDialect>();
+  int rows = 0, checkedAgainstOnnx = 0;
+#define DLC_DTYPE(id, number, label, c_type)                                   \
+  {                                                                            \
+    ++rows;                                                                    \
+    std::string upper = #id;                                                   \
+    if (upper == "FLOAT32")                                                    \
+      upper = "FLOAT";                                                         \
+    if (upper == "FLOAT64")                                                    \
+      upper = "DOUBLE";                                                        \
+    if (onnx::TensorProto::DataType_IsValid(number)) {                         \
+      ++checkedAgainstOnnx;                                                    \
+      EXPECT_EQ(onnx::TensorProto::DataType_Name(                              \
+                    static_cast<onnx::TensorProto::DataType>(number)),         \
+                upper);                                                        \
+    }                                                                          \
+    mlir::Type type = dlc::elementTypeOfDtype(number, context);                \
+    ASSERT_TRUE(type) << label;                                                \
+    const dlc::DtypeInfo *row = dlc::lookupDtype(type);                        \
+    ASSERT_TRUE(row) << label;                                                 \
+    EXPECT_EQ(row->value, number);                                             \
+    EXPECT_STREQ(row->name, dlc_dtype_name(static_cast<dlc_dtype>(number)));   \
+    EXPECT_EQ(sizeof(c_type), dlc_dtype_size(static_cast<dlc_dtype>(number))); \
+  }
+#include "dlc/dtypes.def"
+#undef DLC_DTYPE
+  EXPECT_EQ(rows, 23);
+  EXPECT_GE(checkedAgainstOnnx, 13); // FLOAT .. BFLOAT16 in every libonnx
+  EXPECT_FALSE(dlc::lookupDtype(8)); // STRING: no dlc type
+  EXPECT_FALSE(dlc::elementTypeOfDtype(8, context));
+  EXPECT_FALSE(dlc::elementTypeOfDtype(1000, context));
+  EXPECT_FALSE(dlc::lookupDtype(mlir::IndexType::get(&context)));
+  // A signed wide integer (from MLIR text) is the signless one.
+  EXPECT_EQ(dlc::lookupDtype(
+                mlir::IntegerType::get(&context, 32, mlir::IntegerType::Signed))
+                ->value,
+            DLC_INT32);
+}

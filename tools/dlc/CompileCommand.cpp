@@ -1,5 +1,6 @@
 //===- CompileCommand.cpp - dlc compile -----------------------------------===//
 #include "compiler/DlcDialect.h"
+#include "compiler/ElementTypes.h"
 #include "compiler/driver/Compiler.h"
 #include "compiler/driver/Pipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -396,46 +397,12 @@ static mlir::ElementsAttr boundValue(const std::string &path,
   HostTensor tensor;
   if (!readTensorFile(path, tensor, error))
     return nullptr;
-  mlir::Builder b(&context);
-  mlir::Type elementType;
-  switch (tensor.dtype) {
-  case DLC_FLOAT32:
-    elementType = b.getF32Type();
-    break;
-  case DLC_FLOAT64:
-    elementType = b.getF64Type();
-    break;
-  case DLC_FLOAT16:
-    elementType = b.getF16Type();
-    break;
-  case DLC_INT8:
-    elementType = b.getIntegerType(8);
-    break;
-  case DLC_INT16:
-    elementType = b.getIntegerType(16);
-    break;
-  case DLC_INT32:
-    elementType = b.getIntegerType(32);
-    break;
-  case DLC_INT64:
-    elementType = b.getIntegerType(64);
-    break;
-  case DLC_BOOL:
-    elementType = b.getI1Type();
-    break;
-  case DLC_UINT8:
-    elementType = b.getIntegerType(8, /*isSigned=*/false);
-    break;
-  case DLC_UINT16:
-    elementType = b.getIntegerType(16, /*isSigned=*/false);
-    break;
-  case DLC_UINT32:
-    elementType = b.getIntegerType(32, /*isSigned=*/false);
-    break;
-  case DLC_UINT64:
-    elementType = b.getIntegerType(64, /*isSigned=*/false);
-    break;
-  default:
+  // The narrow types (bfloat16 and after in dtypes.def) travel one element
+  // per byte, which is not how an attribute holds them.
+  mlir::Type elementType = tensor.dtype < DLC_BFLOAT16
+                               ? dlc::elementTypeOfDtype(tensor.dtype, context)
+                               : nullptr;
+  if (!elementType) {
     error = "'" + path + "': unsupported element type for --bind-input";
     return nullptr;
   }

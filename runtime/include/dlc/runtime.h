@@ -16,35 +16,14 @@ extern "C" {
 
 #define DLC_ABI_VERSION 1
 
-/* Element types. The values are those of ONNX's TensorProto.DataType. */
+/* Element types: DLC_FLOAT32 = 1, DLC_UINT8 = 2, ... as in dlc/dtypes.def,
+ * the table the compiler reads too. The values are those of ONNX's
+ * TensorProto.DataType. */
 typedef enum dlc_dtype {
   DLC_DTYPE_INVALID = 0,
-  DLC_FLOAT32 = 1,
-  DLC_UINT8 = 2,
-  DLC_INT8 = 3,
-  DLC_UINT16 = 4,
-  DLC_INT16 = 5,
-  DLC_INT32 = 6,
-  DLC_INT64 = 7,
-  DLC_BOOL = 9,
-  DLC_FLOAT16 = 10,
-  DLC_FLOAT64 = 11,
-  DLC_UINT32 = 12,
-  DLC_UINT64 = 13,
-  /* The narrow types below travel one element per byte (bfloat16: two),
-   * the element's bits in the low bits of its byte and the rest zero, as
-   * numpy's ml_dtypes stores them; a library reads only the low bits. */
-  DLC_BFLOAT16 = 16,
-  DLC_FLOAT8E4M3FN = 17,
-  DLC_FLOAT8E4M3FNUZ = 18,
-  DLC_FLOAT8E5M2 = 19,
-  DLC_FLOAT8E5M2FNUZ = 20,
-  DLC_UINT4 = 21,
-  DLC_INT4 = 22,
-  DLC_FLOAT4E2M1 = 23,
-  DLC_FLOAT8E8M0 = 24,
-  DLC_UINT2 = 25,
-  DLC_INT2 = 26
+#define DLC_DTYPE(id, value, name, c_type) DLC_##id = value,
+#include "dlc/dtypes.def"
+#undef DLC_DTYPE
 } dlc_dtype;
 
 typedef enum dlc_status_code {
