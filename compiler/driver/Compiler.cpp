@@ -10,6 +10,7 @@
 #include "compiler/ElementTypes.h"
 #include "compiler/ShapeMath.h"
 #include "compiler/driver/Pipeline.h"
+#include "compiler/driver/Staging.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -222,191 +223,7 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
   return true;
 }
 
-//===----------------------------------------------------------------------===//
-// Staged output: nothing lands in the output folder unless all of it does.
-//===----------------------------------------------------------------------===//
-
 namespace {
-// What a signal, a fatal error or exit() must remove while a compilation is
-// under way: the staging folder and, when this run created it, OUTDIR. Fixed
-// buffers and raw system calls: a signal handler may not allocate.
-char cleanupStaging[4096];
-char cleanupCreatedOutDir[4096];
-volatile std::sig_atomic_t cleanupArmed = 0;
-
-struct LinuxDirent64 {
-  uint64_t inode;
-  int64_t offset;
-  unsigned short length;
-  unsigned char type;
-  char name[1];
-};
-
-/// Removes `path` and what it holds (the staging folder is at most two
-/// levels deep), with async-signal-safe calls only.
-void removeTreeSignalSafe(const char *path, int depth) {
-  if (::unlink(path) == 0 || depth > 4)
-    return;
-  int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    alignas(8) char entries[2048];
-    long bytes;
-    while ((bytes = ::syscall(SYS_getdents64, dir, entries, sizeof(entries))) >
-           0) {
-      for (long at = 0; at < bytes;) {
-        auto *entry = reinterpret_cast<LinuxDirent64 *>(entries + at);
-        at += entry->length;
-        if (!std::strcmp(entry->name, ".") || !std::strcmp(entry->name, ".."))
-          continue;
-        char child[4096];
-        size_t pathLength = std::strlen(path),
-               nameLength = std::strlen(entry->name);
-        if (pathLength + nameLength + 2 > sizeof(child))
-          continue;
-        std::memcpy(child, path, pathLength);
-        child[pathLength] = '/';
-        std::memcpy(child + pathLength + 1, entry->name, nameLength + 1);
-        removeTreeSignalSafe(child, depth + 1);
-      }
-    }
-    ::close(dir);
-  }
-  ::rmdir(path);
-}
-
-void runCleanup() {
-  if (!cleanupArmed)
-    return;
-  cleanupArmed = 0;
-  removeTreeSignalSafe(cleanupStaging, 0);
-  if (cleanupCreatedOutDir[0])
-    ::rmdir(cleanupCreatedOutDir); // only removes it while empty
-}
-
-// The handlers found before ours (a host program's, a sanitizer's or a
-// fuzzer's), which run after the cleanup.
-struct sigaction previousActions[NSIG];
-
-void cleanupAndReraise(int signal, siginfo_t *info, void *) {
-  runCleanup();
-  ::sigaction(signal, &previousActions[signal], nullptr);
-  // A fault returns to the faulting instruction, which faults again into
-  // the previous handler with its true address; anything else is raised.
-  bool fault = info && info->si_code > 0 &&
-               (signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE ||
-                signal == SIGILL);
-  if (!fault)
-    std::raise(signal);
-}
-
-/// Once per process: interrupts, crashes and exit() (LLVM's fatal errors
-/// exit(1)) remove what an unfinished compilation staged.
-void installCleanupHandlers() {
-  static bool installed = [] {
-    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGSEGV,
-                       SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGXCPU, SIGXFSZ}) {
-      struct sigaction action;
-      std::memset(&action, 0, sizeof(action));
-      action.sa_sigaction = cleanupAndReraise;
-      action.sa_flags = SA_NODEFER | SA_SIGINFO;
-      sigemptyset(&action.sa_mask);
-      // Keep a parent's "ignore" (nohup) as it is.
-      struct sigaction &previous = previousActions[signal];
-      if (::sigaction(signal, nullptr, &previous) != 0 ||
-          (!(previous.sa_flags & SA_SIGINFO) && previous.sa_handler == SIG_IGN))
-        continue;
-      ::sigaction(signal, &action, nullptr);
-    }
-    std::atexit(runCleanup);
-    return true;
-  }();
-  (void)installed;
-}
-
-bool copyPath(char (&buffer)[4096], const std::string &path) {
-  if (path.size() + 1 > sizeof(buffer))
-    return false;
-  std::memcpy(buffer, path.c_str(), path.size() + 1);
-  return true;
-}
-
-class StagingArea {
-public:
-  bool open(const std::string &outputDir, std::string &error) {
-    // Absolute: LLVM puts unique names for relative paths under /tmp.
-    llvm::SmallString<256> absolute(outputDir);
-    if (std::error_code code = llvm::sys::fs::make_absolute(absolute)) {
-      error = "cannot resolve " + outputDir + ": " + code.message();
-      return false;
-    }
-    outDir = std::string(absolute);
-    if (!llvm::sys::fs::exists(outDir)) {
-      if (std::error_code code = llvm::sys::fs::create_directories(outDir)) {
-        error = "cannot create output folder " + outDir + ": " + code.message();
-        return false;
-      }
-      createdOutDir = true;
-    } else if (!llvm::sys::fs::is_directory(outDir)) {
-      error = outDir + " exists and is not a folder";
-      return false;
-    }
-    llvm::SmallString<256> model(outDir);
-    llvm::sys::path::append(model, ".dlc-staging-%%%%%%");
-    llvm::SmallString<256> created;
-    if (std::error_code code =
-            llvm::sys::fs::createUniqueDirectory(model, created)) {
-      error = "cannot write into " + outDir + ": " + code.message();
-      return false;
-    }
-    // createUniqueDirectory appends its own suffix to the model path.
-    stagingDir = std::string(created);
-    installCleanupHandlers();
-    cleanupArmed = 0;
-    if (!copyPath(cleanupStaging, stagingDir) ||
-        !copyPath(cleanupCreatedOutDir, createdOutDir ? outDir : "")) {
-      error = "output folder path too long: " + outDir;
-      return false;
-    }
-    cleanupArmed = 1;
-    return true;
-  }
-
-  std::string path(const std::string &file) const {
-    llvm::SmallString<256> result(stagingDir);
-    llvm::sys::path::append(result, file);
-    return std::string(result);
-  }
-
-  void keep(const std::string &file) { kept.push_back(file); }
-
-  bool commit(std::string &error) {
-    for (const std::string &file : kept) {
-      llvm::SmallString<256> target(outDir);
-      llvm::sys::path::append(target, file);
-      if (std::error_code code = llvm::sys::fs::rename(path(file), target)) {
-        error =
-            "cannot move " + file + " into " + outDir + ": " + code.message();
-        return false;
-      }
-    }
-    committed = true;
-    return true;
-  }
-
-  ~StagingArea() {
-    cleanupArmed = 0;
-    if (!stagingDir.empty())
-      llvm::sys::fs::remove_directories(stagingDir);
-    if (!committed && createdOutDir)
-      llvm::sys::fs::remove(outDir); // only removes it while empty
-  }
-
-private:
-  std::string outDir, stagingDir;
-  std::vector<std::string> kept;
-  bool createdOutDir = false, committed = false;
-};
-
 /// The process's peak resident memory in MB so far (Linux's VmHWM, which a
 /// new program starts afresh), or -1 where unknown.
 double peakMemoryMB() {
@@ -466,16 +283,33 @@ bool writeText(const std::string &path,
   return true;
 }
 
-bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
-               const char *stage, std::string &error,
-               const CompileOptions *printing = nullptr,
-               std::set<std::string> *passesRun = nullptr) {
-  PassManager pm(module.getContext());
+/// A driver error that is about no op (a flag, a file, a tool): a
+/// diagnostic without a location, which `dlc` prints as the message alone.
+InFlightDiagnostic driverError(MLIRContext *context) {
+  return emitError(UnknownLoc::get(context));
+}
+
+/// Reports `error` as a driver error unless `ok`.
+LogicalResult check(MLIRContext *context, bool ok, const std::string &error) {
+  if (!ok)
+    driverError(context) << error;
+  return success(ok);
+}
+
+/// Runs the passes `add` adds. The passes report their errors themselves;
+/// only a pipeline that fails without one is reported, as `stage` failing.
+LogicalResult runPasses(ModuleOp module,
+                        llvm::function_ref<void(OpPassManager &)> add,
+                        const char *stage,
+                        const CompileOptions *printing = nullptr,
+                        std::set<std::string> *passesRun = nullptr) {
+  MLIRContext *context = module.getContext();
+  PassManager pm(context);
   add(pm);
   if (printing &&
       (printing->printIRAfterAll || !printing->printIRAfter.empty())) {
     // Printing the whole module after a nested pass needs one thread.
-    module.getContext()->disableMultithreading();
+    context->disableMultithreading();
     auto after = [printing, passesRun](Pass *pass, Operation *) {
       if (passesRun)
         passesRun->insert(pass->getArgument().str());
@@ -488,22 +322,72 @@ bool runPasses(ModuleOp module, llvm::function_ref<void(OpPassManager &)> add,
                         /*printAfterOnlyOnFailure=*/false, llvm::errs(),
                         OpPrintingFlags().elideLargeElementsAttrs(16));
   }
-  if (failed(pm.run(module))) {
-    error = std::string(stage) + " failed";
-    return false;
+  int errors = 0;
+  LogicalResult result = failure();
+  {
+    // Counts the passes' errors and hands each on to the caller's handler.
+    ScopedDiagnosticHandler counter(context, [&errors](Diagnostic &diag) {
+      errors += diag.getSeverity() == DiagnosticSeverity::Error;
+      return failure();
+    });
+    result = pm.run(module);
   }
-  return true;
+  if (failed(result) && errors == 0)
+    driverError(context) << stage << " failed";
+  return result;
 }
-} // namespace
 
-static int64_t countKernels(func::FuncOp entry) {
+/// Writes a text artifact into the staging folder and keeps it.
+LogicalResult
+writeArtifact(MLIRContext *context, StagingArea &staging,
+              const std::string &file,
+              llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  std::string error;
+  if (!writeText(staging.path(file), print, error))
+    return check(context, false, error);
+  staging.keep(file);
+  return success();
+}
+
+/// The flags' combinations `compileModule` cannot honour.
+LogicalResult checkOptions(MLIRContext *context,
+                           const CompileOptions &options) {
+  const std::string &name = options.modelName;
+  const bool cuda = !options.gpuChip.empty();
+  if (!isValidModelName(name) || isReservedModelName(name))
+    return driverError(context)
+           << "model name '" << name
+           << "' is not a C identifier or is reserved ('dlc', 'dlc_...', "
+              "'_...')";
+  if (cuda && !isSupportedGpuChip(options.gpuChip))
+    return driverError(context)
+           << "unsupported CUDA architecture '" << options.gpuChip
+           << "' (expected sm_80 or newer, e.g. --target=cuda:sm_80)";
+  if (!cuda && options.emit.count(EmitKind::Ptx))
+    return driverError(context) << "--emit=ptx needs --target=cuda";
+  if (cuda && options.profile)
+    return driverError(context)
+           << "--profile is not supported with --target=cuda yet";
+  if (options.emit.count(EmitKind::Lib) && !isHostTriple(options.triple))
+    // The library links dlc's C runtime, which is built for the host only.
+    return driverError(context)
+           << "cannot link lib" << name << ".so for '" << options.triple
+           << "': dlc's runtime is built for this machine only; use "
+              "--emit=obj (or llvm, asm) and link "
+           << name
+           << ".o with runtime/ (runtime.c, parallel.c) compiled for that "
+              "target";
+  return success();
+}
+
+int64_t countKernels(func::FuncOp entry) {
   return llvm::count_if(entry.getBody().front(), isTopLevelKernel);
 }
 
 /// The pipelines' options from the driver's, for `machine`'s vectors.
-static void setPipelineOptions(PipelineOptions &pipeline,
-                               const CompileOptions &options,
-                               const llvm::TargetMachine &machine) {
+void setPipelineOptions(PipelineOptions &pipeline,
+                        const CompileOptions &options,
+                        const llvm::TargetMachine &machine) {
   pipeline.optLevel = options.optLevel;
   pipeline.disabledPasses = std::vector<std::string>(
       options.disabledPasses.begin(), options.disabledPasses.end());
@@ -515,82 +399,75 @@ static void setPipelineOptions(PipelineOptions &pipeline,
   pipeline.vectorRegisters = vectorRegisterCount(machine);
 }
 
-bool optimizeGraph(ModuleOp module, const CompileOptions &options,
-                   std::string &error) {
-  auto machine =
+/// One compilation, stage by stage: each stage reports its errors as
+/// diagnostics and writes its artifacts into the staging folder; `commit`
+/// moves them into the output folder.
+class Compilation {
+public:
+  Compilation(ModuleOp module, const CompileOptions &options,
+              CompileStats *stats)
+      : module(module), context(module.getContext()), options(options),
+        name(options.modelName), cuda(!options.gpuChip.empty()), stats(stats),
+        progress(options.verbose) {}
+
+  /// The signature, the target machine and the staging folder.
+  LogicalResult prepare();
+  /// The graph pipeline; --emit=graph.
+  LogicalResult optimizeGraph();
+  /// The loop (or GPU loop) pipeline, the profiling instrumentation;
+  /// --emit=loops.
+  LogicalResult lowerToLoops();
+  /// The LLVM dialect, the PTX and its fatbin for CUDA, LLVM IR, object
+  /// code; --emit=ptx, llvm, asm, obj.
+  LogicalResult generateCode();
+  /// The library and its header; --emit=lib.
+  LogicalResult link();
+  /// Moves the artifacts into the output folder.
+  LogicalResult commit();
+
+private:
+  bool emits(EmitKind kind) const { return options.emit.count(kind) != 0; }
+  LogicalResult checkGlobalSizes();
+  LogicalResult buildGpuBinary(const std::string &cudaToolkit);
+  LogicalResult emitObjectCode();
+
+  ModuleOp module;
+  MLIRContext *context;
+  const CompileOptions &options;
+  const std::string &name;
+  const bool cuda;
+  CompileStats *stats;
+  Progress progress;
+  std::unique_ptr<llvm::TargetMachine> machine;
+  PipelineOptions pipeline;
+  StagingArea staging;
+  ModelSignature signature;
+  func::FuncOp entry;
+  std::set<std::string> passesRun;
+  std::vector<std::string> objects; // the model's code, one or more parts
+};
+
+LogicalResult Compilation::prepare() {
+  std::string error;
+  if (!extractSignature(module, name, signature, error))
+    return check(context, false, error);
+  entry = findEntry(module, error);
+  if (entry)
+    flattenEmptyBoundaryTensors(entry);
+  machine =
       createTargetMachine(options.triple, options.cpu, options.optLevel, error);
   if (!machine)
-    return false;
-  PipelineOptions pipeline;
+    return check(context, false, error);
   setPipelineOptions(pipeline, options, *machine);
-  return runPasses(
-      module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
-      "graph optimization", error, &options);
+  return check(context, staging.open(options.outputDir, error), error);
 }
 
-bool compileModule(ModuleOp module, const CompileOptions &options,
-                   std::string &error, CompileStats *stats) {
-  const std::string &name = options.modelName;
-  auto emits = [&](EmitKind kind) { return options.emit.count(kind) != 0; };
-  Progress progress(options.verbose);
-  const bool cuda = !options.gpuChip.empty();
-  std::set<std::string> passesRun;
-  if (!isValidModelName(name) || isReservedModelName(name)) {
-    error = "model name '" + name + "' is not a C identifier or is " +
-            "reserved ('dlc', 'dlc_...', '_...')";
-    return false;
-  }
-  if (cuda && !isSupportedGpuChip(options.gpuChip)) {
-    error = "unsupported CUDA architecture '" + options.gpuChip +
-            "' (expected sm_80 or newer, e.g. --target=cuda:sm_80)";
-    return false;
-  }
-  if (!cuda && options.emit.count(EmitKind::Ptx)) {
-    error = "--emit=ptx needs --target=cuda";
-    return false;
-  }
-  if (cuda && options.profile) {
-    error = "--profile is not supported with --target=cuda yet";
-    return false;
-  }
-  if (emits(EmitKind::Lib) && !isHostTriple(options.triple)) {
-    // The library links dlc's C runtime, which is built for the host only.
-    error = "cannot link lib" + name + ".so for '" + options.triple +
-            "': dlc's runtime is built for this machine only; use "
-            "--emit=obj (or llvm, asm) and link " +
-            name +
-            ".o with runtime/ (runtime.c, parallel.c) compiled for "
-            "that target";
-    return false;
-  }
-
-  ModelSignature signature;
-  if (!extractSignature(module, name, signature, error))
-    return false;
-  {
-    std::string entryError;
-    if (func::FuncOp entry = findEntry(module, entryError))
-      flattenEmptyBoundaryTensors(entry);
-  }
-  std::string targetError;
-  auto machine = createTargetMachine(options.triple, options.cpu,
-                                     options.optLevel, targetError);
-  if (!machine) {
-    error = targetError;
-    return false;
-  }
-  PipelineOptions pipeline;
-  setPipelineOptions(pipeline, options, *machine);
-
-  StagingArea staging;
-  if (!staging.open(options.outputDir, error))
-    return false;
-
+LogicalResult Compilation::optimizeGraph() {
   progress.start("graph optimization");
-  if (!runPasses(
+  if (failed(runPasses(
           module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
-          "graph optimization", error, &options, &passesRun))
-    return false;
+          "graph optimization", &options, &passesRun)))
+    return failure();
   progress.done();
   if (stats) {
     stats->fusedGroups = 0;
@@ -603,21 +480,20 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     if (func::FuncOp graphEntry = findEntry(module, entryError))
       stats->graphKernels = summarizeKernels(graphEntry);
   }
-  if (emits(EmitKind::Graph)) {
-    if (!writeText(
-            staging.path(name + ".graph.mlir"),
-            [&](llvm::raw_ostream &os) { module.print(os); }, error))
-      return false;
-    staging.keep(name + ".graph.mlir");
-  }
+  if (emits(EmitKind::Graph))
+    return writeArtifact(context, staging, name + ".graph.mlir",
+                         [&](llvm::raw_ostream &os) { module.print(os); });
+  return success();
+}
 
+LogicalResult Compilation::lowerToLoops() {
   // Name the compute function for the glue; it is reached only through it.
   std::string entryError;
-  func::FuncOp entry = findEntry(module, entryError);
+  entry = findEntry(module, entryError);
   entry.setName(computeSymbol(name));
 
   progress.start("lowering to loops");
-  if (!runPasses(
+  if (failed(runPasses(
           module,
           [&](OpPassManager &pm) {
             if (pipeline.cuda)
@@ -625,14 +501,14 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
             else
               addLoopPipeline(pm, pipeline);
           },
-          "lowering to loops", error, &options, &passesRun))
-    return false;
+          "lowering to loops", &options, &passesRun)))
+    return failure();
   progress.done();
-  std::vector<ParallelLoop> loopsToLaunch;
+  // The parallel loops' outlined bodies, for the glue's launchers.
   module.walk([&](func::FuncOp function) {
     if (auto counts = function->getAttrOfType<DenseI64ArrayAttr>(
             dlc::DlcDialect::ParallelLoopAttrHelper::getNameStr()))
-      loopsToLaunch.push_back(
+      signature.parallelLoops.push_back(
           {function.getName().str(), function.getName().str() + "_launch",
            static_cast<int>(counts[0]), static_cast<int>(counts[1])});
   });
@@ -645,28 +521,27 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
             dlc::DlcDialect::NaiveBytesAttrHelper::getNameStr()))
       stats->naiveBytes = naive.getInt();
   }
-  std::vector<std::string> profiledKernels;
   if (options.profile) {
-    if (!runPasses(
+    if (failed(runPasses(
             module,
             [](OpPassManager &pm) { pm.addPass(createInstrumentKernels()); },
-            "profiling instrumentation", error, &options, &passesRun))
-      return false;
+            "profiling instrumentation", &options, &passesRun)))
+      return failure();
     if (auto labels = entry->getAttrOfType<ArrayAttr>(
             dlc::DlcDialect::KernelLabelsAttrHelper::getNameStr()))
       for (auto label : labels.getAsRange<StringAttr>())
-        profiledKernels.push_back(label.str());
+        signature.profiledKernels.push_back(label.str());
   }
-  if (emits(EmitKind::Loops)) {
-    if (!writeText(
-            staging.path(name + ".loops.mlir"),
-            [&](llvm::raw_ostream &os) { module.print(os); }, error))
-      return false;
-    staging.keep(name + ".loops.mlir");
-  }
+  if (emits(EmitKind::Loops) &&
+      failed(writeArtifact(context, staging, name + ".loops.mlir",
+                           [&](llvm::raw_ostream &os) { module.print(os); })))
+    return failure();
+  return checkGlobalSizes();
+}
 
-  // A constant is a global of the library: over 2 GiB it cannot be one (and
-  // LLVM would build it element by element first).
+/// A constant is a global of the library: over 2 GiB it cannot be one (and
+/// LLVM would build it element by element first).
+LogicalResult Compilation::checkGlobalSizes() {
   constexpr int64_t kMaxGlobalBytes = int64_t(1) << 31;
   WalkResult oversized = module.walk([&](memref::GlobalOp global) {
     MemRefType type = global.getType();
@@ -676,170 +551,202 @@ bool compileModule(ModuleOp module, const CompileOptions &options,
     std::optional<int64_t> bytes =
         checkedByteSize(type.getShape(), elementBytes);
     if (global.getInitialValue() && (!bytes || *bytes > kMaxGlobalBytes)) {
-      error = "constant '" + global.getSymName().str() + "' of type " +
-              shapeText(type.getShape()) +
-              " is larger than 2 GiB, the most a library holds";
+      driverError(context) << "constant '" << global.getSymName()
+                           << "' of type " << shapeText(type.getShape())
+                           << " is larger than 2 GiB, the most a library "
+                              "holds";
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
   });
-  if (oversized.wasInterrupted())
-    return false;
+  return failure(oversized.wasInterrupted());
+}
 
-  bool needsMachineCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
-                          emits(EmitKind::Obj) || emits(EmitKind::Lib) ||
-                          emits(EmitKind::Ptx);
-  std::vector<std::string> objects; // the model's code, one or more parts
-  if (needsMachineCode) {
-    progress.start("lowering to LLVM");
-    const std::string cudaToolkit = cuda ? findCudaToolkit() : "";
-    auto addLLVM = [&](OpPassManager &pm) {
-      if (cuda)
-        addGpuLLVMPipeline(pm, pipeline, cudaToolkit);
-      else
-        addLLVMDialectPipeline(pm);
-    };
-    if (!runPasses(module, addLLVM, "lowering to LLVM", error, &options,
-                   &passesRun))
-      return false;
-    if (cuda) {
-      std::string ptx;
-      if (!extractPtx(module, options.gpuChip, ptx, error) ||
-          !checkPtxResolved(ptx, cudaToolkit, error))
-        return false;
-      if (stats)
-        stats->ptxBytes = static_cast<int64_t>(ptx.size());
-      if (emits(EmitKind::Ptx)) {
-        if (!writeText(
-                staging.path(name + ".ptx"),
-                [&](llvm::raw_ostream &os) { os << ptx; }, error))
-          return false;
-        staging.keep(name + ".ptx");
-      }
-      bool needsLibraryCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
-                              emits(EmitKind::Obj) || emits(EmitKind::Lib);
-      GpuBinaryKind binaryKind = GpuBinaryKind::Ptx;
-      if (needsLibraryCode) {
-        if (!assembleGpuBinary(module, ptx, options.gpuChip, cudaToolkit,
-                               binaryKind, error))
-          return false;
-        if (binaryKind == GpuBinaryKind::Ptx &&
-            ptx.find(".entry") != std::string::npos)
-          llvm::errs() << "dlc: warning: no ptxas and fatbinary found ("
-                       << (cudaToolkit.empty()
-                               ? std::string("no CUDA toolkit")
-                               : "looked in " + cudaToolkit + "/bin")
-                       << "); the library carries PTX, which the driver "
-                          "compiles when it first loads the model\n";
-      }
-    }
-    // A library alone (no .ll, .s or .o asked for) is optimized and compiled
-    // in parts, one a thread: the kernels are functions of their own.
-    unsigned threads = std::min(4u, std::thread::hardware_concurrency());
-    bool inParts = !cuda && threads > 1 && options.optLevel >= 1 &&
-                   !emits(EmitKind::LLVM) && !emits(EmitKind::Asm) &&
-                   !emits(EmitKind::Obj);
-    if (inParts) {
-      llvm::LLVMContext llvmContext;
-      std::unique_ptr<llvm::Module> llvmModule =
-          translateToLLVMIR(module, llvmContext, *machine, error);
-      if (!llvmModule)
-        return false;
-      progress.done();
-      progress.start("optimization and code generation");
-      for (unsigned i = 0; i < threads; ++i)
-        objects.push_back(
-            staging.path(name + ".part" + std::to_string(i) + ".o"));
-      if (!optimizeAndEmitInParallel(std::move(llvmModule), *machine,
-                                     options.optLevel, objects, error))
-        return false;
-      progress.done();
-    }
+LogicalResult Compilation::generateCode() {
+  bool needsLibraryCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
+                          emits(EmitKind::Obj) || emits(EmitKind::Lib);
+  if (!needsLibraryCode && !emits(EmitKind::Ptx))
+    return success();
+  progress.start("lowering to LLVM");
+  const std::string cudaToolkit = cuda ? findCudaToolkit() : "";
+  auto addLLVM = [&](OpPassManager &pm) {
+    if (cuda)
+      addGpuLLVMPipeline(pm, pipeline, cudaToolkit);
+    else
+      addLLVMDialectPipeline(pm);
+  };
+  if (failed(
+          runPasses(module, addLLVM, "lowering to LLVM", &options, &passesRun)))
+    return failure();
+  if (cuda && failed(buildGpuBinary(cudaToolkit)))
+    return failure();
+  if (!needsLibraryCode) {
+    progress.done();
+    return success();
   }
-  if (needsMachineCode && objects.empty()) {
+  return emitObjectCode();
+}
+
+/// The kernels' PTX (--emit=ptx) and, for the library, their fatbin.
+LogicalResult Compilation::buildGpuBinary(const std::string &cudaToolkit) {
+  std::string ptx, error;
+  if (!extractPtx(module, options.gpuChip, ptx, error) ||
+      !checkPtxResolved(ptx, cudaToolkit, error))
+    return check(context, false, error);
+  if (stats)
+    stats->ptxBytes = static_cast<int64_t>(ptx.size());
+  if (emits(EmitKind::Ptx) &&
+      failed(writeArtifact(context, staging, name + ".ptx",
+                           [&](llvm::raw_ostream &os) { os << ptx; })))
+    return failure();
+  bool needsLibraryCode = emits(EmitKind::LLVM) || emits(EmitKind::Asm) ||
+                          emits(EmitKind::Obj) || emits(EmitKind::Lib);
+  if (!needsLibraryCode)
+    return success();
+  GpuBinaryKind binaryKind = GpuBinaryKind::Ptx;
+  if (!assembleGpuBinary(module, ptx, options.gpuChip, cudaToolkit, binaryKind,
+                         error))
+    return check(context, false, error);
+  if (binaryKind == GpuBinaryKind::Ptx &&
+      ptx.find(".entry") != std::string::npos)
+    llvm::errs() << "dlc: warning: no ptxas and fatbinary found ("
+                 << (cudaToolkit.empty() ? std::string("no CUDA toolkit")
+                                         : "looked in " + cudaToolkit + "/bin")
+                 << "); the library carries PTX, which the driver "
+                    "compiles when it first loads the model\n";
+  return success();
+}
+
+/// LLVM IR (--emit=llvm), optimized, then assembly (--emit=asm) and object
+/// code (--emit=obj, and for the library).
+LogicalResult Compilation::emitObjectCode() {
+  std::string error;
+  // A library alone (no .ll, .s or .o asked for) is optimized and compiled
+  // in parts, one a thread: the kernels are functions of their own.
+  unsigned threads = std::min(4u, std::thread::hardware_concurrency());
+  bool inParts = !cuda && threads > 1 && options.optLevel >= 1 &&
+                 !emits(EmitKind::LLVM) && !emits(EmitKind::Asm) &&
+                 !emits(EmitKind::Obj);
+  if (inParts) {
     llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
-        module, llvmContext, *machine, options.optLevel, error);
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateToLLVMIR(module, llvmContext, *machine, error);
     if (!llvmModule)
-      return false;
+      return check(context, false, error);
     progress.done();
-    if (emits(EmitKind::LLVM)) {
-      if (!writeText(
-              staging.path(name + ".ll"),
-              [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
-              error))
-        return false;
-      staging.keep(name + ".ll");
-    }
-    progress.start("code generation");
-    for (bool assembly : {true, false}) {
-      if (assembly && !emits(EmitKind::Asm))
-        continue;
-      if (!assembly && !emits(EmitKind::Obj) && !emits(EmitKind::Lib))
-        continue;
-      std::string file = name + (assembly ? ".s" : ".o");
-      std::error_code code;
-      llvm::raw_fd_ostream out(staging.path(file), code);
-      if (code) {
-        error = "cannot write " + file + ": " + code.message();
-        return false;
-      }
-      bool emitted =
-          emitMachineCode(*llvmModule, *machine, assembly, out, error);
-      out.close();
-      if (out.has_error()) {
-        if (emitted)
-          error = "cannot write " + file + ": " + out.error().message();
-        out.clear_error();
-        return false;
-      }
-      if (!emitted)
-        return false;
-      if (assembly || emits(EmitKind::Obj))
-        staging.keep(file);
-    }
-    objects = {staging.path(name + ".o")};
+    progress.start("optimization and code generation");
+    for (unsigned i = 0; i < threads; ++i)
+      objects.push_back(
+          staging.path(name + ".part" + std::to_string(i) + ".o"));
+    if (!optimizeAndEmitInParallel(std::move(llvmModule), *machine,
+                                   options.optLevel, objects, error))
+      return check(context, false, error);
     progress.done();
+    return success();
   }
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
+      module, llvmContext, *machine, options.optLevel, error);
+  if (!llvmModule)
+    return check(context, false, error);
+  progress.done();
+  if (emits(EmitKind::LLVM) &&
+      failed(writeArtifact(
+          context, staging, name + ".ll",
+          [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); })))
+    return failure();
+  progress.start("code generation");
+  for (bool assembly : {true, false}) {
+    if (assembly && !emits(EmitKind::Asm))
+      continue;
+    if (!assembly && !emits(EmitKind::Obj) && !emits(EmitKind::Lib))
+      continue;
+    std::string file = name + (assembly ? ".s" : ".o");
+    std::error_code code;
+    llvm::raw_fd_ostream out(staging.path(file), code);
+    if (code)
+      return driverError(context)
+             << "cannot write " << file << ": " << code.message();
+    bool emitted = emitMachineCode(*llvmModule, *machine, assembly, out, error);
+    out.close();
+    if (out.has_error()) {
+      if (emitted)
+        error = "cannot write " + file + ": " + out.error().message();
+      out.clear_error();
+      return check(context, false, error);
+    }
+    if (!emitted)
+      return check(context, false, error);
+    if (assembly || emits(EmitKind::Obj))
+      staging.keep(file);
+  }
+  objects = {staging.path(name + ".o")};
+  progress.done();
+  return success();
+}
 
-  if (emits(EmitKind::Lib)) {
-    progress.start("linking");
-    std::string library = "lib" + name + ".so";
-    std::string header = name + ".h";
-    llvm::SmallString<256> scratch;
-    if (std::error_code code = llvm::sys::fs::createUniqueDirectory(
-            staging.path("link"), scratch)) {
-      error = "cannot create a scratch folder: " + code.message();
-      return false;
-    }
-    // The parallel loops' outlined bodies, for the glue's launchers.
-    ModelSignature withLoops = signature;
-    for (auto loop : loopsToLaunch)
-      withLoops.parallelLoops.push_back(loop);
-    withLoops.profiledKernels = profiledKernels;
-    std::unique_ptr<LibraryTarget> target =
-        cuda ? createCudaLibraryTarget(options.gpuChip)
-             : createCpuLibraryTarget();
-    if (!linkModelLibrary(withLoops, *target, objects, staging.path(library),
-                          std::string(scratch), error))
-      return false;
-    if (!writeText(
-            staging.path(header),
-            [&](llvm::raw_ostream &os) {
-              os << emitModelHeader(withLoops, *target);
-            },
-            error))
-      return false;
-    staging.keep(library);
-    staging.keep(header);
-    progress.done();
-  }
+LogicalResult Compilation::link() {
+  if (!emits(EmitKind::Lib))
+    return success();
+  progress.start("linking");
+  std::string library = "lib" + name + ".so";
+  llvm::SmallString<256> scratch;
+  if (std::error_code code =
+          llvm::sys::fs::createUniqueDirectory(staging.path("link"), scratch))
+    return driverError(context)
+           << "cannot create a scratch folder: " << code.message();
+  std::unique_ptr<LibraryTarget> target =
+      cuda ? createCudaLibraryTarget(options.gpuChip)
+           : createCpuLibraryTarget();
+  std::string error;
+  if (!linkModelLibrary(signature, *target, objects, staging.path(library),
+                        std::string(scratch), error))
+    return check(context, false, error);
+  staging.keep(library);
+  if (failed(writeArtifact(context, staging, name + ".h",
+                           [&](llvm::raw_ostream &os) {
+                             os << emitModelHeader(signature, *target);
+                           })))
+    return failure();
+  progress.done();
+  return success();
+}
+
+LogicalResult Compilation::commit() {
   // A --print-ir-after naming no pass that ran is most likely a typo.
   for (const std::string &pass : options.printIRAfter)
     if (!passesRun.count(pass))
       llvm::errs() << "dlc: warning: --print-ir-after=" << pass << ": no pass '"
                    << pass << "' ran\n";
-  return staging.commit(error);
+  std::string error;
+  return check(context, staging.commit(error), error);
+}
+} // namespace
+
+LogicalResult optimizeGraph(ModuleOp module, const CompileOptions &options) {
+  std::string error;
+  auto machine =
+      createTargetMachine(options.triple, options.cpu, options.optLevel, error);
+  if (!machine)
+    return check(module.getContext(), false, error);
+  PipelineOptions pipeline;
+  setPipelineOptions(pipeline, options, *machine);
+  return runPasses(
+      module, [&](OpPassManager &pm) { addGraphPipeline(pm, pipeline); },
+      "graph optimization", &options);
+}
+
+LogicalResult compileModule(ModuleOp module, const CompileOptions &options,
+                            CompileStats *stats) {
+  if (failed(checkOptions(module.getContext(), options)))
+    return failure();
+  Compilation compilation(module, options, stats);
+  return success(succeeded(compilation.prepare()) &&
+                 succeeded(compilation.optimizeGraph()) &&
+                 succeeded(compilation.lowerToLoops()) &&
+                 succeeded(compilation.generateCode()) &&
+                 succeeded(compilation.link()) &&
+                 succeeded(compilation.commit()));
 }
 
 } // namespace dlc

@@ -6,6 +6,8 @@
 #include "compiler/driver/CompileOptions.h"
 #include "compiler/driver/Kernels.h"
 
+#include "mlir/Support/LogicalResult.h"
+
 #include <string>
 
 namespace mlir {
@@ -36,14 +38,17 @@ struct CompileStats {
 };
 
 /// Compiles a dlc-dialect module into the artifacts `options.emit` asks for,
-/// written into `options.outputDir` only once all of them are built. MLIR
-/// diagnostics go to the context's handler; other errors to `error`.
-bool compileModule(mlir::ModuleOp module, const CompileOptions &options,
-                   std::string &error, CompileStats *stats = nullptr);
+/// written into `options.outputDir` only once all of them are built. Errors
+/// are MLIR diagnostics: at the op at fault, or without a location when they
+/// are about no op (a flag, a file, a tool).
+mlir::LogicalResult compileModule(mlir::ModuleOp module,
+                                  const CompileOptions &options,
+                                  CompileStats *stats = nullptr);
 
-/// Runs only the graph-level pipeline (what `dlc inspect` shows).
-bool optimizeGraph(mlir::ModuleOp module, const CompileOptions &options,
-                   std::string &error);
+/// Runs only the graph-level pipeline (what `dlc inspect` shows); errors as
+/// for compileModule.
+mlir::LogicalResult optimizeGraph(mlir::ModuleOp module,
+                                  const CompileOptions &options);
 
 /// True when `name` is a usable model name (a C identifier).
 bool isValidModelName(const std::string &name);

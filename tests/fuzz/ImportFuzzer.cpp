@@ -58,11 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   compile.modelName = "fuzz";
   compile.outputDir = outputDir;
   compile.emit = {dlc::EmitKind::Loops};
-  if (dlc::compileModule(*module, compile, error)) {
+  if (mlir::succeeded(dlc::compileModule(*module, compile))) {
     if (verbose)
       std::fprintf(stderr, "compiled to loops\n");
     std::remove((outputDir + "/fuzz.loops.mlir").c_str());
   } else if (verbose)
-    std::fprintf(stderr, "refused: %s\n", error.c_str());
+    std::fprintf(stderr, "refused (its diagnostics are silenced)\n");
   return 0;
 }

@@ -337,10 +337,15 @@ int runCompileCommand(const Args &args) {
       model, context, importOptions, options.modelName, error, boundInputFiles);
   // Where diagnostics were printed, they already name the node at fault and
   // `error` only says which stage stopped.
-  CompileStats stats;
-  if (!module || !compileModule(*module, options, error, &stats)) {
+  if (!module) {
     if (diagnostics == 0)
       reportError(error.empty() ? "compilation failed" : error);
+    return 1;
+  }
+  CompileStats stats;
+  if (mlir::failed(compileModule(*module, options, &stats))) {
+    if (diagnostics == 0) // every stage reports its errors; just in case
+      reportError("compilation failed");
     return 1;
   }
   if (options.report) {
@@ -383,6 +388,8 @@ makeDiagnosticPrinter(int &errors) {
     llvm::raw_string_ostream os(text);
     if (auto node = mlir::dyn_cast<mlir::NameLoc>(diag.getLocation()))
       os << "node '" << node.getName().getValue() << "': " << diag;
+    else if (mlir::isa<mlir::UnknownLoc>(diag.getLocation()))
+      os << diag; // the driver's: about no op
     else
       os << diag.getLocation() << ": " << diag;
     reportError(text);

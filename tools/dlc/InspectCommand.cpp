@@ -175,7 +175,7 @@ int runInspectCommand(const Args &args) {
   std::string error;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       loadModel(model, context, importOptions, name, error);
-  if (!module || !optimizeGraph(*module, options, error)) {
+  if (!module || mlir::failed(optimizeGraph(*module, options))) {
     if (diagnostics == 0)
       reportError(error.empty() ? "inspection failed" : error);
     return 1;
