@@ -23,6 +23,13 @@ using I64Attr = ::mlir::IntegerAttr;
 using StrAttr = ::mlir::StringAttr;
 } // namespace dlc
 
+namespace mlir::OpTrait::dlc {
+/// Ops that compute the same bits on integers read as signed or unsigned
+/// (ODS: Dlc_SignAgnostic).
+template <typename ConcreteType>
+class SignAgnostic : public TraitBase<ConcreteType, SignAgnostic> {};
+} // namespace mlir::OpTrait::dlc
+
 #include "compiler/DlcDialect.h.inc"
 
 #define GET_TYPEDEF_CLASSES

@@ -62,26 +62,6 @@ static bool compatibleTypes(TypeRange declared, TypeRange inferred) {
   bool OP::isCompatibleReturnTypes(TypeRange declared, TypeRange inferred) {   \
     return compatibleTypes(declared, inferred);                                \
   }
-DLC_COMPATIBLE_RETURN_TYPES(AddOp)
-DLC_COMPATIBLE_RETURN_TYPES(SubOp)
-DLC_COMPATIBLE_RETURN_TYPES(MulOp)
-DLC_COMPATIBLE_RETURN_TYPES(DivOp)
-DLC_COMPATIBLE_RETURN_TYPES(MaxOp)
-DLC_COMPATIBLE_RETURN_TYPES(MinOp)
-DLC_COMPATIBLE_RETURN_TYPES(PowOp)
-DLC_COMPATIBLE_RETURN_TYPES(ModOp)
-DLC_COMPATIBLE_RETURN_TYPES(FModOp)
-DLC_COMPATIBLE_RETURN_TYPES(AndOp)
-DLC_COMPATIBLE_RETURN_TYPES(OrOp)
-DLC_COMPATIBLE_RETURN_TYPES(XorOp)
-DLC_COMPATIBLE_RETURN_TYPES(ShiftLeftOp)
-DLC_COMPATIBLE_RETURN_TYPES(ShiftRightOp)
-DLC_COMPATIBLE_RETURN_TYPES(EqualOp)
-DLC_COMPATIBLE_RETURN_TYPES(NotEqualOp)
-DLC_COMPATIBLE_RETURN_TYPES(LessOp)
-DLC_COMPATIBLE_RETURN_TYPES(LessEqualOp)
-DLC_COMPATIBLE_RETURN_TYPES(GreaterOp)
-DLC_COMPATIBLE_RETURN_TYPES(GreaterEqualOp)
 DLC_COMPATIBLE_RETURN_TYPES(SelectOp)
 DLC_COMPATIBLE_RETURN_TYPES(ReduceProdOp)
 DLC_COMPATIBLE_RETURN_TYPES(ArgMaxOp)
@@ -150,43 +130,8 @@ static LogicalResult inferBroadcast(std::optional<Location> loc,
   return success();
 }
 
-#define DLC_BROADCAST_INFER(OP)                                                \
-  LogicalResult OP::inferReturnTypes(                                          \
-      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
-      SmallVectorImpl<Type> &inferred) {                                       \
-    return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()}, nullptr,  \
-                          inferred);                                           \
-  }
-DLC_BROADCAST_INFER(AddOp)
-DLC_BROADCAST_INFER(SubOp)
-DLC_BROADCAST_INFER(MulOp)
-DLC_BROADCAST_INFER(DivOp)
-DLC_BROADCAST_INFER(MaxOp)
-DLC_BROADCAST_INFER(MinOp)
-DLC_BROADCAST_INFER(PowOp)
-DLC_BROADCAST_INFER(ModOp)
-DLC_BROADCAST_INFER(FModOp)
-DLC_BROADCAST_INFER(AndOp)
-DLC_BROADCAST_INFER(OrOp)
-DLC_BROADCAST_INFER(XorOp)
-DLC_BROADCAST_INFER(ShiftLeftOp)
-DLC_BROADCAST_INFER(ShiftRightOp)
-#undef DLC_BROADCAST_INFER
-
-#define DLC_COMPARE_INFER(OP)                                                  \
-  LogicalResult OP::inferReturnTypes(                                          \
-      MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,      \
-      SmallVectorImpl<Type> &inferred) {                                       \
-    return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
-                          IntegerType::get(context, 1), inferred);             \
-  }
-DLC_COMPARE_INFER(EqualOp)
-DLC_COMPARE_INFER(NotEqualOp)
-DLC_COMPARE_INFER(LessOp)
-DLC_COMPARE_INFER(LessEqualOp)
-DLC_COMPARE_INFER(GreaterOp)
-DLC_COMPARE_INFER(GreaterEqualOp)
-#undef DLC_COMPARE_INFER
+// The binary and comparison ops' inferReturnTypes and
+// isCompatibleReturnTypes: their ODS classes (Dlc_BroadcastInference).
 
 LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,

@@ -89,6 +89,13 @@ class Dlc_Op<string mnemonic, string kind, list<Trait> traits = []>
   let extraClassDeclaration = patternKindDecl;
 }
 
+// On integers, computes the same bits whether they are read as signed or
+// unsigned (two's complement): dlc-signless-integers only drops the sign
+// from its types. Other ops on unsigned integers it rewrites or refuses.
+def Dlc_SignAgnostic : NativeOpTrait<"SignAgnostic"> {
+  let cppNamespace = "::mlir::OpTrait::dlc";
+}
+
 def Dlc_Tensor : RankedTensorOf<[AnyType]>;
 
 //===----------------------------------------------------------------------===//
@@ -119,8 +126,10 @@ def Dlc_ConstantOp : Dlc_Op<"constant", "Opaque", [ConstantLike,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-class Dlc_UnaryOp<string mnemonic, string summaryText>
-    : Dlc_Op<mnemonic, "Elementwise", [SameOperandsAndResultType]> {
+class Dlc_UnaryOp<string mnemonic, string summaryText,
+                  list<Trait> traits = []>
+    : Dlc_Op<mnemonic, "Elementwise",
+             !listconcat([SameOperandsAndResultType], traits)> {
   let summary = summaryText;
   let arguments = (ins Dlc_Tensor:$input);
   let results = (outs Dlc_Tensor:$result);
@@ -133,7 +142,7 @@ def Dlc_TanhOp : Dlc_UnaryOp<"tanh", "Hyperbolic tangent">;
 def Dlc_ExpOp : Dlc_UnaryOp<"exp", "Natural exponential">;
 def Dlc_LogOp : Dlc_UnaryOp<"log", "Natural logarithm">;
 def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", "Square root">;
-def Dlc_NegOp : Dlc_UnaryOp<"neg", "Negation">;
+def Dlc_NegOp : Dlc_UnaryOp<"neg", "Negation", [Dlc_SignAgnostic]>;
 def Dlc_AbsOp : Dlc_UnaryOp<"abs", "Absolute value">;
 def Dlc_ErfOp : Dlc_UnaryOp<"erf", "Gauss error function">;
 def Dlc_ReciprocalOp : Dlc_UnaryOp<"reciprocal", "1 / x">;
@@ -152,7 +161,7 @@ def Dlc_CeilOp : Dlc_UnaryOp<"ceil", "Smallest integer >= x">;
 def Dlc_FloorOp : Dlc_UnaryOp<"floor", "Largest integer <= x">;
 def Dlc_RoundOp : Dlc_UnaryOp<"round", "Nearest integer, halves to even">;
 def Dlc_SignOp : Dlc_UnaryOp<"sign", "-1, 0 or 1 (0 for 0, NaN for NaN)">;
-def Dlc_NotOp : Dlc_UnaryOp<"not", "Logical negation of i1">;
+def Dlc_NotOp : Dlc_UnaryOp<"not", "Logical negation of i1", [Dlc_SignAgnostic]>;
 
 def Dlc_CastOp : Dlc_Op<"cast", "Elementwise"> {
   let summary = "Converts each element to the result's element type";
@@ -170,7 +179,7 @@ def Dlc_CastOp : Dlc_Op<"cast", "Elementwise"> {
   let hasVerifier = 1;
 }
 
-def Dlc_BitcastOp : Dlc_Op<"bitcast", "Elementwise"> {
+def Dlc_BitcastOp : Dlc_Op<"bitcast", "Elementwise", [Dlc_SignAgnostic]> {
   let summary = "Reinterprets each element's bits as the result's type";
   let description = [{
     Both element types have the same bit width (f32 <-> i32, bf16 <-> i16).
@@ -188,9 +197,30 @@ def Dlc_ClipOp : Dlc_Op<"clip", "Elementwise", [SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-class Dlc_BinaryOp<string mnemonic, string summaryText>
-    : Dlc_Op<mnemonic, "Broadcast", [SameOperandsElementType,
-                                     InferTypeOpAdaptorWithIsCompatible]> {
+// The result type of a broadcasting op with two operands: their broadcast
+// shape, with the element type `resultElement` (C++ given the context), or
+// the operands' when empty.
+class Dlc_BroadcastInference<string resultElement> {
+  code inference = [{
+    ::mlir::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},
+                            }] # !if(!empty(resultElement), "nullptr",
+                                     resultElement) # [{, inferred);
+    }
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange declared,
+                                            ::mlir::TypeRange inferred) {
+      return compatibleTypes(declared, inferred);
+    }
+  }];
+}
+
+class Dlc_BinaryOp<string mnemonic, string summaryText,
+                   list<Trait> traits = []>
+    : Dlc_Op<mnemonic, "Broadcast",
+             !listconcat([SameOperandsElementType,
+                          InferTypeOpAdaptorWithIsCompatible], traits)> {
   let summary = summaryText;
   let description = [{
     Elementwise with numpy-style (multidirectional) broadcasting.
@@ -200,28 +230,33 @@ class Dlc_BinaryOp<string mnemonic, string summaryText>
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
+  let extraClassDefinition = Dlc_BroadcastInference<"">.inference;
 }
 
-def Dlc_AddOp : Dlc_BinaryOp<"add", "lhs + rhs"> { let hasFolder = 1; }
-def Dlc_SubOp : Dlc_BinaryOp<"sub", "lhs - rhs">;
-def Dlc_MulOp : Dlc_BinaryOp<"mul", "lhs * rhs"> { let hasFolder = 1; }
+def Dlc_AddOp : Dlc_BinaryOp<"add", "lhs + rhs", [Dlc_SignAgnostic]> { let hasFolder = 1; }
+def Dlc_SubOp : Dlc_BinaryOp<"sub", "lhs - rhs", [Dlc_SignAgnostic]>;
+def Dlc_MulOp : Dlc_BinaryOp<"mul", "lhs * rhs", [Dlc_SignAgnostic]> { let hasFolder = 1; }
 def Dlc_DivOp : Dlc_BinaryOp<"div", "lhs / rhs">;
 def Dlc_MaxOp : Dlc_BinaryOp<"max", "max(lhs, rhs)">;
 def Dlc_MinOp : Dlc_BinaryOp<"min", "min(lhs, rhs)">;
 def Dlc_PowOp : Dlc_BinaryOp<"pow", "lhs ^ rhs">;
 def Dlc_ModOp : Dlc_BinaryOp<"mod", "lhs mod rhs, the sign of rhs (floored)">;
 def Dlc_FModOp : Dlc_BinaryOp<"fmod", "lhs mod rhs, the sign of lhs (C fmod)">;
-def Dlc_AndOp : Dlc_BinaryOp<"and", "And of integers: logical on i1, bitwise on wider ones">;
-def Dlc_OrOp : Dlc_BinaryOp<"or", "Or of integers: logical on i1, bitwise on wider ones">;
-def Dlc_XorOp : Dlc_BinaryOp<"xor", "Exclusive or of integers: logical on i1, bitwise on wider ones">;
+def Dlc_AndOp : Dlc_BinaryOp<"and", "And of integers: logical on i1, bitwise on wider ones", [Dlc_SignAgnostic]>;
+def Dlc_OrOp : Dlc_BinaryOp<"or", "Or of integers: logical on i1, bitwise on wider ones", [Dlc_SignAgnostic]>;
+def Dlc_XorOp : Dlc_BinaryOp<"xor", "Exclusive or of integers: logical on i1, bitwise on wider ones", [Dlc_SignAgnostic]>;
 def Dlc_ShiftLeftOp : Dlc_BinaryOp<"shift_left",
-    "lhs << rhs on integers; 0 when rhs is the width or more">;
+    "lhs << rhs on integers; 0 when rhs is the width or more",
+    [Dlc_SignAgnostic]>;
 def Dlc_ShiftRightOp : Dlc_BinaryOp<"shift_right",
-    "Logical lhs >> rhs on integers; 0 when rhs is the width or more">;
+    "Logical lhs >> rhs on integers; 0 when rhs is the width or more",
+    [Dlc_SignAgnostic]>;
 
-class Dlc_CompareOp<string mnemonic, string summaryText>
-    : Dlc_Op<mnemonic, "Broadcast", [SameOperandsElementType,
-                                     InferTypeOpAdaptorWithIsCompatible]> {
+class Dlc_CompareOp<string mnemonic, string summaryText,
+                    list<Trait> traits = []>
+    : Dlc_Op<mnemonic, "Broadcast",
+             !listconcat([SameOperandsElementType,
+                          InferTypeOpAdaptorWithIsCompatible], traits)> {
   let summary = summaryText;
   let description = [{
     Compares elementwise with numpy-style broadcasting; the result is i1.
@@ -232,17 +267,20 @@ class Dlc_CompareOp<string mnemonic, string summaryText>
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
+  let extraClassDefinition =
+      Dlc_BroadcastInference<"::mlir::IntegerType::get(context, 1)">.inference;
 }
 
-def Dlc_EqualOp : Dlc_CompareOp<"equal", "lhs == rhs">;
-def Dlc_NotEqualOp : Dlc_CompareOp<"not_equal", "lhs != rhs (true with NaN)">;
+def Dlc_EqualOp : Dlc_CompareOp<"equal", "lhs == rhs", [Dlc_SignAgnostic]>;
+def Dlc_NotEqualOp : Dlc_CompareOp<"not_equal", "lhs != rhs (true with NaN)", [Dlc_SignAgnostic]>;
 def Dlc_LessOp : Dlc_CompareOp<"less", "lhs < rhs">;
 def Dlc_LessEqualOp : Dlc_CompareOp<"less_equal", "lhs <= rhs">;
 def Dlc_GreaterOp : Dlc_CompareOp<"greater", "lhs > rhs">;
 def Dlc_GreaterEqualOp : Dlc_CompareOp<"greater_equal", "lhs >= rhs">;
 
 def Dlc_SelectOp : Dlc_Op<"select", "Broadcast",
-                          [InferTypeOpAdaptorWithIsCompatible]> {
+                          [InferTypeOpAdaptorWithIsCompatible,
+                           Dlc_SignAgnostic]> {
   let summary = "cond ? lhs : rhs, elementwise with broadcasting (ONNX Where)";
   let arguments = (ins Dlc_Tensor:$condition, Dlc_Tensor:$lhs,
                    Dlc_Tensor:$rhs);
@@ -257,7 +295,8 @@ def Dlc_SelectOp : Dlc_Op<"select", "Broadcast",
 //===----------------------------------------------------------------------===//
 
 def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,
-                                                          SameOperandsElementType]> {
+                                                          SameOperandsElementType,
+                                                          Dlc_SignAgnostic]> {
   let summary = "Batched matrix product with broadcast batch dimensions";
   let description = [{
     lhs [..., M, K] x rhs [..., K, N] -> [..., M, N]; both operands have rank
@@ -272,7 +311,8 @@ def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptorWithIs
 }
 
 def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,
-                                                      SameOperandsElementType]> {
+                                                      SameOperandsElementType,
+                                                      Dlc_SignAgnostic]> {
   let summary = "N-d grouped convolution, channels first (NC...)";
   let description = [{
     input [N, C, D1..Dk] with filter [F, C/group, K1..Kk] gives
@@ -322,8 +362,10 @@ def Dlc_AvgPoolOp : Dlc_PoolOp<"avg_pool", "N-d average pooling, channels first"
 // Reductions and normalization
 //===----------------------------------------------------------------------===//
 
-class Dlc_ReduceOp<string mnemonic, string summaryText>
-    : Dlc_Op<mnemonic, "Reduction", [InferTypeOpAdaptorWithIsCompatible]> {
+class Dlc_ReduceOp<string mnemonic, string summaryText,
+                   list<Trait> traits = []>
+    : Dlc_Op<mnemonic, "Reduction",
+             !listconcat([InferTypeOpAdaptorWithIsCompatible], traits)> {
   let summary = summaryText;
   let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$axes,
                    BoolAttr:$keepdims);
@@ -331,11 +373,13 @@ class Dlc_ReduceOp<string mnemonic, string summaryText>
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Dlc_ReduceSumOp : Dlc_ReduceOp<"reduce_sum", "Sum over `axes`">;
+def Dlc_ReduceSumOp : Dlc_ReduceOp<"reduce_sum", "Sum over `axes`",
+                                   [Dlc_SignAgnostic]>;
 def Dlc_ReduceMeanOp : Dlc_ReduceOp<"reduce_mean", "Mean over `axes`">;
 def Dlc_ReduceMaxOp : Dlc_ReduceOp<"reduce_max", "Maximum over `axes`">;
 def Dlc_ReduceMinOp : Dlc_ReduceOp<"reduce_min", "Minimum over `axes`">;
-def Dlc_ReduceProdOp : Dlc_ReduceOp<"reduce_prod", "Product over `axes`">;
+def Dlc_ReduceProdOp : Dlc_ReduceOp<"reduce_prod", "Product over `axes`",
+                                    [Dlc_SignAgnostic]>;
 
 class Dlc_ArgReduceOp<string mnemonic, string summaryText>
     : Dlc_Op<mnemonic, "Opaque", [InferTypeOpAdaptorWithIsCompatible]> {
@@ -353,7 +397,8 @@ class Dlc_ArgReduceOp<string mnemonic, string summaryText>
 def Dlc_ArgMaxOp : Dlc_ArgReduceOp<"arg_max", "Index of the maximum along `axis`">;
 def Dlc_ArgMinOp : Dlc_ArgReduceOp<"arg_min", "Index of the minimum along `axis`">;
 
-def Dlc_CumSumOp : Dlc_Op<"cumsum", "Opaque", [SameOperandsAndResultType]> {
+def Dlc_CumSumOp : Dlc_Op<"cumsum", "Opaque", [SameOperandsAndResultType,
+                                                Dlc_SignAgnostic]> {
   let summary = "Running sum along `axis` (ONNX CumSum)";
   let description = [{
     Element i holds the sum of elements 0..i along `axis` (0..i-1 when
@@ -378,7 +423,8 @@ def Dlc_SoftmaxOp : Dlc_Op<"softmax", "Opaque", [SameOperandsAndResultType]> {
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective", [InferTypeOpAdaptorWithIsCompatible]> {
+def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective", [InferTypeOpAdaptorWithIsCompatible,
+                                                        Dlc_SignAgnostic]> {
   let summary = "Permutes dimensions: result dim i is input dim perm[i]";
   let hasFolder = 1;
   let arguments = (ins Dlc_Tensor:$input, DenseI64ArrayAttr:$perm);
@@ -386,7 +432,7 @@ def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective", [InferTypeOpAdaptorWithIs
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
+def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective", [Dlc_SignAgnostic]> {
   let summary = "Same elements in row-major order, new shape";
   let description = [{
     At most one result dimension may be dynamic (`?`, as ONNX's -1): shape
@@ -400,7 +446,8 @@ def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
 }
 
 def Dlc_GatherOp : Dlc_Op<"gather", "Injective",
-                           [InferTypeOpAdaptorWithIsCompatible]> {
+                           [InferTypeOpAdaptorWithIsCompatible,
+                            Dlc_SignAgnostic]> {
   let summary = "Picks slices along `axis` at integer `indices` (ONNX Gather)";
   let description = [{
     result shape = input.shape[:axis] + indices.shape + input.shape[axis+1:].
@@ -415,7 +462,8 @@ def Dlc_GatherOp : Dlc_Op<"gather", "Injective",
 }
 
 def Dlc_GatherElementsOp : Dlc_Op<"gather_elements", "Injective",
-                                   [InferTypeOpAdaptorWithIsCompatible]> {
+                                   [InferTypeOpAdaptorWithIsCompatible,
+                                    Dlc_SignAgnostic]> {
   let summary = "result[i..] = input[i.. with indices[i..] along `axis`]";
   let description = [{
     ONNX GatherElements: the result has the shape of `indices`. A negative
@@ -430,7 +478,8 @@ def Dlc_GatherElementsOp : Dlc_Op<"gather_elements", "Injective",
 }
 
 def Dlc_GatherNDOp : Dlc_Op<"gather_nd", "Injective",
-                             [InferTypeOpAdaptorWithIsCompatible]> {
+                             [InferTypeOpAdaptorWithIsCompatible,
+                              Dlc_SignAgnostic]> {
   let summary = "Reads slices of `input` at index tuples (ONNX GatherND)";
   let description = [{
     The last dim of `indices` (k) holds coordinates into input dims
@@ -498,7 +547,8 @@ def Dlc_TopKOp : Dlc_Op<"top_k", "Opaque",
 }
 
 def Dlc_SliceOp : Dlc_Op<"slice", "Injective",
-                          [InferTypeOpAdaptorWithIsCompatible]> {
+                          [InferTypeOpAdaptorWithIsCompatible,
+                           Dlc_SignAgnostic]> {
   let summary = "Strided slice: starts, ends, steps given for every dim";
   let description = [{
     Dim d keeps indices starts[d], starts[d] + steps[d], ... below ends[d]
@@ -511,7 +561,8 @@ def Dlc_SliceOp : Dlc_Op<"slice", "Injective",
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Dlc_ConcatOp : Dlc_Op<"concat", "Injective", [InferTypeOpAdaptorWithIsCompatible]> {
+def Dlc_ConcatOp : Dlc_Op<"concat", "Injective", [InferTypeOpAdaptorWithIsCompatible,
+                                                  Dlc_SignAgnostic]> {
   let summary = "Joins tensors along `axis`";
   let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Dlc_Tensor:$result);

@@ -126,11 +126,7 @@ private:
       constant.getResult().setType(type);
       return success();
     }
-    if (isa<func::ReturnOp, NegOp, NotOp, AddOp, SubOp, MulOp, AndOp, OrOp,
-            XorOp, ShiftLeftOp, ShiftRightOp, EqualOp, NotEqualOp, SelectOp,
-            MatMulOp, ConvOp, ReduceSumOp, ReduceProdOp, CumSumOp, TransposeOp,
-            ReshapeOp, GatherOp, GatherElementsOp, GatherNDOp, SliceOp,
-            ConcatOp, BitcastOp>(op))
+    if (isa<func::ReturnOp>(op) || op->hasTrait<OpTrait::dlc::SignAgnostic>())
       return retype(op);
     if (auto scatter = dyn_cast<ScatterElementsOp>(op))
       return scatterRetype(op, scatter.getReduction());
