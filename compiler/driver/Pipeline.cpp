@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -35,52 +36,23 @@ static LogicalResult createLinalgCopy(OpBuilder &b, Location loc, Value from,
 /// A switch of convert-dlc-to-linalg that --disable-pass takes as a pass.
 static constexpr const char *kConvMicrokernel = "dlc-conv-microkernel";
 
-namespace {
-/// A row of the table of optional passes. The pass is made once to read its
-/// argument and description (Passes.td), so that neither is written twice;
-/// a switch of a pass (not a pass of its own) names both.
-struct OptionalPassRow {
-  int minLevel;
-  std::unique_ptr<Pass> (*create)();
-  const char *switchArgument = nullptr;
-  const char *switchDescription = nullptr;
-};
-} // namespace
-
-/// The -O level of each optional pass, written here only.
-static const OptionalPassRow kOptionalPassRows[] = {
-    {1, [] { return createCanonicalizerPass(); }},
-    {1, [] { return createCSEPass(); }},
-    {1, [] { return createFoldConstants(); }},
-    {2, [] { return createFoldBatchNorm(); }},
-    {3, [] { return createLayoutNCHWc(); }},
-    {2, [] { return createFuseOps(); }},
-    {2, [] { return createTileFusedGroups(); }},
-    {2, [] { return createPlanMemory(); }},
-    {2, [] { return createMatmulMicrokernel(); }},
-    {3, nullptr, kConvMicrokernel,
-     "Lower blocked convolutions to register-tiled micro-kernels (the "
-     "conv-microkernel option of convert-dlc-to-linalg)"},
-    {2, [] { return createParallelizeLoops(); }},
-    {2, [] { return createApproximateMath(); }},
-    {0, [] { return createOutlineKernels(); }},
-    {0, [] { return createMergeIdenticalKernels(); }},
-};
-
 const std::vector<OptionalPass> &optionalPasses() {
   static const std::vector<OptionalPass> passes = [] {
-    std::vector<OptionalPass> list;
-    for (const OptionalPassRow &row : kOptionalPassRows) {
-      if (!row.create) {
-        list.push_back(
-            {row.switchArgument, row.minLevel, row.switchDescription});
-        continue;
-      }
-      std::unique_ptr<Pass> pass = row.create();
-      list.push_back({pass->getArgument().str(), row.minLevel,
-                      pass->getDescription().str()});
+    // Every optional step is asked about at -O3 on both targets.
+    std::vector<OptionalPass> table;
+    for (bool cuda : {false, true}) {
+      PipelineOptions recording;
+      recording.optLevel = 3;
+      recording.cuda = cuda;
+      recording.recorder = &table;
+      OpPassManager pm(ModuleOp::getOperationName());
+      addGraphPipeline(pm, recording);
+      if (cuda)
+        addGpuLoopPipeline(pm, recording);
+      else
+        addLoopPipeline(pm, recording);
     }
-    return list;
+    return table;
   }();
   return passes;
 }
@@ -89,20 +61,31 @@ bool PipelineOptions::disabled(llvm::StringRef argument) const {
   return llvm::is_contained(disabledPasses, argument.str());
 }
 
-bool PipelineOptions::enabled(llvm::StringRef argument) const {
-  for (const OptionalPass &pass : optionalPasses())
-    if (pass.argument == argument)
-      return optLevel >= pass.minLevel && !disabled(argument);
-  llvm::report_fatal_error("'" + argument +
-                           "' is not in the table of optional passes");
+bool PipelineOptions::runs(llvm::StringRef argument,
+                           llvm::StringRef description, int minLevel) const {
+  if (recorder) {
+    auto entry = llvm::find_if(*recorder, [&](const OptionalPass &pass) {
+      return pass.argument == argument;
+    });
+    if (entry == recorder->end())
+      recorder->push_back({argument.str(), minLevel, description.str()});
+    else if (entry->minLevel != minLevel)
+      llvm::report_fatal_error("optional pass '" + argument +
+                               "' is added at two -O levels");
+  }
+  return optLevel >= minLevel && !disabled(argument);
 }
 
-/// Adds `pass` (nested on each OpT when given) when `options` enable it by
-/// its own argument; returns whether it did.
+bool PipelineOptions::runs(const Pass &pass, int minLevel) const {
+  return runs(pass.getArgument(), pass.getDescription(), minLevel);
+}
+
+/// Adds `pass` (nested on each OpT when given) from -O`minLevel` up unless
+/// disabled by its own argument; returns whether it did.
 template <typename OpT = void>
 static bool addOptional(OpPassManager &pm, const PipelineOptions &options,
-                        std::unique_ptr<Pass> pass) {
-  if (!options.enabled(pass->getArgument()))
+                        int minLevel, std::unique_ptr<Pass> pass) {
+  if (!options.runs(*pass, minLevel))
     return false;
   if constexpr (std::is_void_v<OpT>)
     pm.addPass(std::move(pass));
@@ -126,24 +109,21 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // before anything else, then signless integers only.
   function.addPass(createExpandNarrowTypes());
   function.addPass(createSignlessIntegers());
-  addOptional(function, options, createCanonicalizerPass());
-  addOptional(function, options, createFoldConstants());
-  addOptional(function, options, createFoldBatchNorm());
-  addOptional(function, options,
+  addOptional(function, options, 1, createCanonicalizerPass());
+  addOptional(function, options, 1, createFoldConstants());
+  addOptional(function, options, 2, createFoldBatchNorm());
+  addOptional(function, options, 1,
               createCanonicalizerPass()); // drops dead constants
-  addOptional(function, options, createCSEPass());
+  addOptional(function, options, 1, createCSEPass());
   // Blocked layouts feed CPU vector micro-kernels.
   if (!options.cuda) {
     LayoutNCHWcOptions layout;
     layout.block = options.channelBlock;
-    std::unique_ptr<Pass> pass = createLayoutNCHWc(layout);
-    if (options.enabled(pass->getArgument())) {
-      function.addPass(std::move(pass));
-      addOptional(function, options,
+    if (addOptional(function, options, 3, createLayoutNCHWc(layout)))
+      addOptional(function, options, 1,
                   createCanonicalizerPass()); // packed-away weights
-    }
   }
-  addOptional(function, options, createFuseOps());
+  addOptional(function, options, 2, createFuseOps());
 }
 
 /// Tensors -> buffers, results -> caller-provided buffers, one arena for
@@ -164,7 +144,7 @@ static void addBufferizationPipeline(OpPassManager &pm,
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.memCpyFn = createLinalgCopy;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  addOptional<func::FuncOp>(pm, options, createPlanMemory());
+  addOptional<func::FuncOp>(pm, options, 2, createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 }
@@ -172,7 +152,11 @@ static void addBufferizationPipeline(OpPassManager &pm,
 void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   ConvertDlcToLinalgOptions lowering;
   // Blocked convs (from -O3) as register-tiled micro-kernels.
-  lowering.convMicrokernel = options.enabled(kConvMicrokernel);
+  lowering.convMicrokernel = options.runs(
+      kConvMicrokernel,
+      "Lower blocked convolutions to register-tiled micro-kernels (the "
+      "conv-microkernel option of convert-dlc-to-linalg)",
+      3);
   lowering.vectorRegisters = options.vectorRegisters;
   pm.addPass(createConvertDlcToLinalg(lowering));
   addCleanup(pm, options);
@@ -184,21 +168,22 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   std::unique_ptr<Pass> matmulKernel = createMatmulMicrokernel(kernel);
   TileFusedGroupsOptions tiling;
   // Tiles of a contraction the micro-kernel takes stay whole.
-  tiling.microkernel = options.enabled(matmulKernel->getArgument());
-  if (addOptional<func::FuncOp>(pm, options, createTileFusedGroups(tiling)))
+  tiling.microkernel = options.runs(*matmulKernel, 2);
+  if (addOptional<func::FuncOp>(pm, options, 2, createTileFusedGroups(tiling)))
     addCleanup(pm, options);
 
   addBufferizationPipeline(pm, options);
-  addOptional(pm, options, std::move(matmulKernel));
+  if (tiling.microkernel)
+    pm.addPass(std::move(matmulKernel));
   pm.addPass(createConvertLinalgToLoopsPass());
   addCleanup(pm, options);
-  addOptional(pm, options, createParallelizeLoops());
-  addOptional(pm, options, createApproximateMath());
+  addOptional(pm, options, 2, createParallelizeLoops());
+  addOptional(pm, options, 2, createApproximateMath());
   // Small functions for LLVM, whose optimizations grow faster than the size
   // of a function (not an optimization of the code: on at every level).
-  addOptional(pm, options, createOutlineKernels());
+  addOptional(pm, options, 0, createOutlineKernels());
   // Repeated layers give identical kernels: LLVM compiles one of each.
-  addOptional(pm, options, createMergeIdenticalKernels());
+  addOptional(pm, options, 0, createMergeIdenticalKernels());
 }
 
 void addLLVMDialectPipeline(OpPassManager &pm) {
@@ -251,7 +236,7 @@ void addGpuLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   // What runs in one-thread kernels as linalg.
   pm.addPass(createConvertLinalgToLoopsPass());
   addCleanup(pm, options);
-  addOptional(pm, options, createApproximateMath());
+  addOptional(pm, options, 2, createApproximateMath());
 }
 
 void addGpuLLVMPipeline(OpPassManager &pm, const PipelineOptions &options,

@@ -9,9 +9,18 @@
 
 namespace mlir {
 class OpPassManager;
+class Pass;
 } // namespace mlir
 
 namespace dlc {
+
+/// An optional step of the pipelines: its pass argument, the lowest -O
+/// level that runs it and what it does (the pass's own description).
+struct OptionalPass {
+  std::string argument;
+  int minLevel;
+  std::string description;
+};
 
 /// What the pipelines build: the -O level, the optional passes skipped, the
 /// target. `dlc compile` fills it from its flags; dlc-opt takes it as the
@@ -51,21 +60,24 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
                               llvm::cl::desc("CUDA architecture of the PTX"),
                               llvm::cl::init("sm_90")};
 
-  /// Whether the optional pass `argument` (an entry of optionalPasses())
-  /// runs: its level is reached and --disable-pass does not name it.
-  bool enabled(llvm::StringRef argument) const;
+  /// Whether the optional pass `pass` runs: from -O`minLevel` up, unless
+  /// --disable-pass names its argument. The pipelines ask this once for each
+  /// optional step, which is how the step's level is written only there.
+  bool runs(const mlir::Pass &pass, int minLevel) const;
+  /// The same for a switch of a pass, named as a pass of its own.
+  bool runs(llvm::StringRef argument, llvm::StringRef description,
+            int minLevel) const;
   /// Whether --disable-pass names `argument`.
   bool disabled(llvm::StringRef argument) const;
+
+  /// Set while optionalPasses() builds the pipelines to record the table:
+  /// each step asked about is entered in it.
+  std::vector<OptionalPass> *recorder = nullptr;
 };
 
-/// An optional step of the pipelines: its pass argument, the lowest -O
-/// level that runs it and what it does (the pass's own description).
-/// --disable-pass, `dlc compile --help` and the docs read this one table.
-struct OptionalPass {
-  std::string argument;
-  int minLevel;
-  std::string description;
-};
+/// The table of the pipelines' optional steps, recorded by building the
+/// pipelines (see PipelineOptions::runs): --disable-pass, `dlc compile
+/// --help` and the docs read it.
 const std::vector<OptionalPass> &optionalPasses();
 
 /// Graph level, on the dlc dialect: shape inference always; folding and
