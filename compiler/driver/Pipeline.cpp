@@ -57,6 +57,17 @@ const std::vector<OptionalPass> &optionalPasses() {
   return passes;
 }
 
+bool isOptionalPass(llvm::StringRef argument, std::string &error) {
+  std::string list;
+  for (const OptionalPass &pass : optionalPasses()) {
+    if (argument == pass.argument)
+      return true;
+    list += (list.empty() ? "" : ", ") + pass.argument;
+  }
+  error = "'" + argument.str() + "' is not an optional pass (" + list + ")";
+  return false;
+}
+
 bool PipelineOptions::disabled(llvm::StringRef argument) const {
   return llvm::is_contained(disabledPasses, argument.str());
 }

@@ -80,6 +80,10 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
 /// --help` and the docs read it.
 const std::vector<OptionalPass> &optionalPasses();
 
+/// Whether `argument` names an optional pass; if not, `error` says so and
+/// lists them (for --disable-pass and dlc-opt's disable-pass option).
+bool isOptionalPass(llvm::StringRef argument, std::string &error);
+
 /// Graph level, on the dlc dialect: shape inference always; folding and
 /// simplification from -O1; BatchNorm folding and fusion from -O2.
 void addGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);

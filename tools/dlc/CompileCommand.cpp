@@ -364,17 +364,13 @@ int runCompileCommand(const Args &args) {
 }
 
 bool disablePass(const std::string &name, CompileOptions &options) {
-  std::string list;
-  for (const OptionalPass &pass : optionalPasses()) {
-    if (name == pass.argument) {
-      options.disabledPasses.insert(name);
-      return true;
-    }
-    list += (list.empty() ? "" : ", ") + std::string(pass.argument);
+  std::string error;
+  if (!isOptionalPass(name, error)) {
+    reportError("--disable-pass: " + error);
+    return false;
   }
-  reportError("--disable-pass: '" + name + "' is not an optional pass (" +
-              list + ")");
-  return false;
+  options.disabledPasses.insert(name);
+  return true;
 }
 
 std::function<mlir::LogicalResult(mlir::Diagnostic &)>

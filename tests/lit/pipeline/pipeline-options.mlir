@@ -3,8 +3,11 @@
 // RUN: dlc-opt %s '-dlc-graph-pipeline=disable-pass=dlc-fuse-ops' | FileCheck %s --check-prefix=NOFUSE
 // RUN: dlc-opt %s '-dlc-graph-pipeline=opt-level=0' | FileCheck %s --check-prefix=O0
 // RUN: dlc-opt %s '-dlc-graph-pipeline=channel-block=8' | FileCheck %s --check-prefix=BLOCK8
+// RUN: not dlc-opt %s '-dlc-loop-pipeline=disable-pass=dlc-fuse-opz' 2>&1 | FileCheck %s --check-prefix=TYPO
 // The pipelines registered in dlc-opt take dlc compile's options: the -O
-// level, the optional passes to skip and the target's vector block.
+// level, the optional passes to skip and the target's vector block. A
+// disable-pass naming no optional pass is refused, as by dlc compile.
+// TYPO: error: disable-pass: 'dlc-fuse-opz' is not an optional pass (canonicalize,
 
 // -O3 (the default): the constants' product folds, the conv is blocked by
 // 16 output channels and fused with its bias and relu.
