@@ -21,7 +21,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/DlcDialect.h"
 #include "passes/Passes.h"
-#include "passes/loop/LoweringUtils.h"
+#include "passes/conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"

@@ -1,6 +1,6 @@
 //===- LoweringUtils.h - Helpers for lowering dlc to linalg -----*- C++ -*-===//
-#ifndef DLC_PASSES_LOOP_LOWERINGUTILS_H
-#define DLC_PASSES_LOOP_LOWERINGUTILS_H
+#ifndef DLC_PASSES_CONVERSION_LOWERINGUTILS_H
+#define DLC_PASSES_CONVERSION_LOWERINGUTILS_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -134,4 +134,4 @@ void populateFusedLoweringPatterns(mlir::RewritePatternSet &patterns,
 
 } // namespace dlc
 
-#endif // DLC_PASSES_LOOP_LOWERINGUTILS_H
+#endif // DLC_PASSES_CONVERSION_LOWERINGUTILS_H

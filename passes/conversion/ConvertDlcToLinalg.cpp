@@ -8,7 +8,7 @@
 #include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
 #include "passes/Passes.h"
-#include "passes/loop/LoweringUtils.h"
+#include "passes/conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
