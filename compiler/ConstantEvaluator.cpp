@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ConstantEvaluator.h"
-#include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
+#include "compiler/dialect/DlcDialect.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"

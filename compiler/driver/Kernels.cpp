@@ -1,6 +1,6 @@
 //===- Kernels.cpp - A model's kernels after graph optimization -----------===//
 #include "compiler/driver/Kernels.h"
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,7 +1,7 @@
 //===- GraphBuilder.cpp - Build a dlc graph in C++ ------------------------===//
 #include "frontends/graph/GraphBuilder.h"
-#include "compiler/DlcBuild.h"
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcBuild.h"
+#include "compiler/dialect/DlcDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"

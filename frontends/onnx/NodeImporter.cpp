@@ -1,10 +1,10 @@
 //===- NodeImporter.cpp - Node context and tensor conversion --------------===//
 #include "frontends/onnx/NodeImporter.h"
 #include "compiler/ConstantEvaluator.h"
-#include "compiler/DlcBuild.h"
-#include "compiler/DlcDialect.h"
-#include "compiler/ElementTypes.h"
 #include "compiler/ShapeMath.h"
+#include "compiler/dialect/DlcBuild.h"
+#include "compiler/dialect/DlcDialect.h"
+#include "compiler/dialect/ElementTypes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"

@@ -2,7 +2,7 @@
 #ifndef DLC_FRONTENDS_ONNX_NODEIMPORTER_H
 #define DLC_FRONTENDS_ONNX_NODEIMPORTER_H
 
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "onnx/onnx_pb.h"

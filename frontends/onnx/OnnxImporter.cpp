@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/OnnxImporter.h"
-#include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "frontends/onnx/NodeImporter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -5,8 +5,8 @@
 // softmax are in LowerStructuredOps.cpp.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/conversion/LoweringUtils.h"
 

@@ -5,7 +5,7 @@
 // micro-kernel. Part of the convert-dlc-to-linalg pass.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/conversion/LoweringUtils.h"
 

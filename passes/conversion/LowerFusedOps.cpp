@@ -8,7 +8,7 @@
 // A group of elementwise ops only becomes that one generic.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

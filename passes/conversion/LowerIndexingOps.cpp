@@ -7,7 +7,7 @@
 // per row) and top_k (selection rounds per row).
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

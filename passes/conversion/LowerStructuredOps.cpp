@@ -5,7 +5,7 @@
 // LowerConvolutions.cpp.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/conversion/LoweringUtils.h"
 

@@ -34,8 +34,8 @@
 // it does not model.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
-#include "compiler/PatternKind.h"
+#include "compiler/dialect/DlcDialect.h"
+#include "compiler/dialect/PatternKind.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -7,7 +7,7 @@
 //   conv(x, W) [+ b] * s + t  ->  conv(x, W * s) + (b * s + t)
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Matchers.h"

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ConstantEvaluator.h"
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 namespace dlc {

@@ -6,7 +6,7 @@
 // DAGs here, the root post-dominates the group as TVM requires.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/IRMapping.h"

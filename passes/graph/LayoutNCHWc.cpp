@@ -10,8 +10,8 @@
 // (from_blocked).
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcBuild.h"
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcBuild.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Matchers.h"

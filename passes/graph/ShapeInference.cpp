@@ -5,8 +5,8 @@
 // with the inferred ones; dynamic sizes are replaced by them.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/TypeUtilities.h"

@@ -22,7 +22,7 @@
 // Any other op on unsigned values is an error at the op.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"

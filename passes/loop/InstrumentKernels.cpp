@@ -7,7 +7,7 @@
 // glue's table.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

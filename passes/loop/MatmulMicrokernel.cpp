@@ -23,7 +23,7 @@
 // the one shared by threads.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/conversion/LoweringUtils.h"
 

@@ -10,7 +10,7 @@
 // kernels, which only then call the same launchers.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -18,7 +18,7 @@
 // one). Buffers that share no byte are marked noalias.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/loop/BufferOverlap.h"
 

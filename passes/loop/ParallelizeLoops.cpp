@@ -17,7 +17,7 @@
 // sequential.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/loop/BufferOverlap.h"
 

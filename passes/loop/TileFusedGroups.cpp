@@ -19,7 +19,7 @@
 // anchor through its init operand.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/conversion/LoweringUtils.h"
 

@@ -1,8 +1,8 @@
 // The dlc dialect from C++: pattern kinds through the interface, result-type
 // inference, and refusal of bad shapes without aborting.
-#include "compiler/DlcBuild.h"
-#include "compiler/DlcDialect.h"
 #include "compiler/ShapeMath.h"
+#include "compiler/dialect/DlcBuild.h"
+#include "compiler/dialect/DlcDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

@@ -1,8 +1,8 @@
 // The ONNX importer on models built here with the ONNX protobuf API:
 // external data (and its confinement to the model's folder), unsupported ops
 // and unreadable files; dlc's dtype table against ONNX's enum.
-#include "compiler/DlcDialect.h"
-#include "compiler/ElementTypes.h"
+#include "compiler/dialect/DlcDialect.h"
+#include "compiler/dialect/ElementTypes.h"
 #include "dlc/runtime.h"
 #include "frontends/onnx/OnnxImporter.h"
 

@@ -1,6 +1,6 @@
 //===- dlc-opt.cpp - Runs dlc and upstream MLIR passes for lit tests ------===//
 #include "codegen/gpu/Ptx.h"
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "compiler/driver/Pipeline.h"
 #include "passes/Passes.h"
 

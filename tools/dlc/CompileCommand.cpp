@@ -1,6 +1,6 @@
 //===- CompileCommand.cpp - dlc compile -----------------------------------===//
-#include "compiler/DlcDialect.h"
-#include "compiler/ElementTypes.h"
+#include "compiler/dialect/DlcDialect.h"
+#include "compiler/dialect/ElementTypes.h"
 #include "compiler/driver/Compiler.h"
 #include "compiler/driver/Pipeline.h"
 #include "frontends/onnx/OnnxImporter.h"

@@ -6,7 +6,7 @@
 // clusters.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "compiler/driver/Compiler.h"
 #include "compiler/driver/Kernels.h"
 #include "tools/dlc/Commands.h"

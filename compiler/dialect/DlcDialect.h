@@ -1,8 +1,8 @@
 //===- DlcDialect.h - The dlc graph dialect ---------------------*- C++ -*-===//
-#ifndef DLC_COMPILER_DLCDIALECT_H
-#define DLC_COMPILER_DLCDIALECT_H
+#ifndef DLC_COMPILER_DIALECT_DLCDIALECT_H
+#define DLC_COMPILER_DIALECT_DLCDIALECT_H
 
-#include "compiler/PatternKind.h"
+#include "compiler/dialect/PatternKind.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
@@ -30,14 +30,14 @@ template <typename ConcreteType>
 class SignAgnostic : public TraitBase<ConcreteType, SignAgnostic> {};
 } // namespace mlir::OpTrait::dlc
 
-#include "compiler/DlcDialect.h.inc"
+#include "compiler/dialect/DlcDialect.h.inc"
 
 #define GET_TYPEDEF_CLASSES
-#include "compiler/DlcInterfaces.h.inc"
-#include "compiler/DlcTypes.h.inc"
+#include "compiler/dialect/DlcInterfaces.h.inc"
+#include "compiler/dialect/DlcTypes.h.inc"
 
 #define GET_OP_CLASSES
-#include "compiler/DlcOps.h.inc"
+#include "compiler/dialect/DlcOps.h.inc"
 
 namespace dlc {
 /// A unit attribute on dlc.div and dlc.mod: their integer operands are
@@ -75,4 +75,4 @@ inline int64_t normalizeAxis(uint64_t rawAxis, int64_t rank) {
 }
 } // namespace dlc
 
-#endif // DLC_COMPILER_DLCDIALECT_H
+#endif // DLC_COMPILER_DIALECT_DLCDIALECT_H

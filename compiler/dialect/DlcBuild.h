@@ -1,6 +1,6 @@
 //===- DlcBuild.h - Building dlc ops from untrusted input -------*- C++ -*-===//
-#ifndef DLC_COMPILER_DLCBUILD_H
-#define DLC_COMPILER_DLCBUILD_H
+#ifndef DLC_COMPILER_DIALECT_DLCBUILD_H
+#define DLC_COMPILER_DIALECT_DLCBUILD_H
 
 #include "mlir/IR/Builders.h"
 
@@ -17,4 +17,4 @@ mlir::Value buildInferredOp(mlir::OpBuilder &builder, mlir::Location loc,
 
 } // namespace dlc
 
-#endif // DLC_COMPILER_DLCBUILD_H
+#endif // DLC_COMPILER_DIALECT_DLCBUILD_H

@@ -4,8 +4,8 @@
 // classes themselves are defined in DlcOps.cpp.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/DlcDialect.h"
-#include "compiler/DlcOpsHelpers.h"
+#include "compiler/dialect/DlcDialect.h"
+#include "compiler/dialect/DlcOpsHelpers.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"

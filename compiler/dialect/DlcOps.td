@@ -16,7 +16,7 @@ include "mlir/IR/CommonTypeConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
-include "compiler/DlcInterfaces.td"
+include "compiler/dialect/DlcInterfaces.td"
 
 def Dlc_Dialect : Dialect {
   let name = "dlc";

@@ -1,6 +1,6 @@
 //===- ElementTypes.cpp - dlc's dtypes and their MLIR types ---------------===//
-#include "compiler/ElementTypes.h"
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/ElementTypes.h"
+#include "compiler/dialect/DlcDialect.h"
 
 #include "dlc/runtime.h"
 

@@ -1,5 +1,5 @@
 //===- DlcBuild.cpp - Building dlc ops from untrusted input ---------------===//
-#include "compiler/DlcBuild.h"
+#include "compiler/dialect/DlcBuild.h"
 
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 

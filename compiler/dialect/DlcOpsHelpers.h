@@ -4,10 +4,10 @@
 // verifiers); not part of the dialect's interface.
 //
 //===----------------------------------------------------------------------===//
-#ifndef DLC_COMPILER_DLCOPSHELPERS_H
-#define DLC_COMPILER_DLCOPSHELPERS_H
+#ifndef DLC_COMPILER_DIALECT_DLCOPSHELPERS_H
+#define DLC_COMPILER_DIALECT_DLCOPSHELPERS_H
 
-#include "compiler/DlcDialect.h"
+#include "compiler/dialect/DlcDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 
@@ -42,4 +42,4 @@ inline mlir::FailureOr<int64_t> inferAxis(std::optional<mlir::Location> loc,
 
 } // namespace dlc
 
-#endif // DLC_COMPILER_DLCOPSHELPERS_H
+#endif // DLC_COMPILER_DIALECT_DLCOPSHELPERS_H

@@ -4,8 +4,8 @@
 // through PatternKindInterface; the fusion pass reads only that.
 //
 //===----------------------------------------------------------------------===//
-#ifndef DLC_COMPILER_PATTERNKIND_H
-#define DLC_COMPILER_PATTERNKIND_H
+#ifndef DLC_COMPILER_DIALECT_PATTERNKIND_H
+#define DLC_COMPILER_DIALECT_PATTERNKIND_H
 
 #include "llvm/ADT/StringRef.h"
 
@@ -41,4 +41,4 @@ inline llvm::StringRef stringifyPatternKind(PatternKind kind) {
 
 } // namespace dlc
 
-#endif // DLC_COMPILER_PATTERNKIND_H
+#endif // DLC_COMPILER_DIALECT_PATTERNKIND_H

@@ -1,6 +1,6 @@
 //===- DlcOps.cpp - dlc ops: shape inference, verifiers, folders ----------===//
-#include "compiler/DlcDialect.h"
-#include "compiler/DlcOpsHelpers.h"
+#include "compiler/dialect/DlcDialect.h"
+#include "compiler/dialect/DlcOpsHelpers.h"
 
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
@@ -15,17 +15,17 @@
 using namespace mlir;
 using namespace dlc;
 
-#include "compiler/DlcDialect.cpp.inc"
-#include "compiler/DlcInterfaces.cpp.inc"
+#include "compiler/dialect/DlcDialect.cpp.inc"
+#include "compiler/dialect/DlcInterfaces.cpp.inc"
 
 void DlcDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
-#include "compiler/DlcOps.cpp.inc"
+#include "compiler/dialect/DlcOps.cpp.inc"
       >();
   addTypes<
 #define GET_TYPEDEF_LIST
-#include "compiler/DlcTypes.cpp.inc"
+#include "compiler/dialect/DlcTypes.cpp.inc"
       >();
 }
 
@@ -664,7 +664,7 @@ Operation *FusedOp::getAnchor() {
 }
 
 #define GET_OP_CLASSES
-#include "compiler/DlcOps.cpp.inc"
+#include "compiler/dialect/DlcOps.cpp.inc"
 
 #define GET_TYPEDEF_CLASSES
-#include "compiler/DlcTypes.cpp.inc"
+#include "compiler/dialect/DlcTypes.cpp.inc"

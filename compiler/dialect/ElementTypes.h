@@ -6,8 +6,8 @@
 // agree on one numbering (ONNX's TensorProto.DataType) and one spelling.
 //
 //===----------------------------------------------------------------------===//
-#ifndef DLC_COMPILER_ELEMENTTYPES_H
-#define DLC_COMPILER_ELEMENTTYPES_H
+#ifndef DLC_COMPILER_DIALECT_ELEMENTTYPES_H
+#define DLC_COMPILER_DIALECT_ELEMENTTYPES_H
 
 #include "mlir/IR/Types.h"
 
@@ -36,4 +36,4 @@ mlir::Type elementTypeOfDtype(int32_t value, mlir::MLIRContext &context);
 
 } // namespace dlc
 
-#endif // DLC_COMPILER_ELEMENTTYPES_H
+#endif // DLC_COMPILER_DIALECT_ELEMENTTYPES_H
