@@ -90,6 +90,12 @@ mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value value, mlir::RankedTensorType type);
 
+/// `input` (N, C, spatial..., or N, C/c, H, W, c when `blocked`) with
+/// `pads` (begins, then ends) of zeros around its spatial dims: one loop nest
+/// that writes each value once.
+mlir::Value padInput(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                     llvm::ArrayRef<int64_t> pads, bool blocked = false);
+
 /// The epilogue of a blocked-convolution micro-kernel: gets the accumulated
 /// vector of output channels at `indices` (n, channel block, oh, ow) and
 /// returns the vector to store there.
@@ -109,10 +115,10 @@ struct ConvKernelTarget {
 };
 
 /// dlc.conv_blocked or dlc.depthwise_conv_blocked (2-d, f32) as loops
-/// around a register tile of output pixels along ow x channel blocks, sized
-/// to `vectorRegisters`, `epilogue` applied to each vector before it is
-/// stored. Null when the op is not supported (the generic lowering then
-/// applies).
+/// (ConvMicrokernel.cpp) around a register tile of output pixels along ow x
+/// channel blocks, sized to `vectorRegisters`, `epilogue` applied to each
+/// vector before it is stored. Null when the op is not supported (the generic
+/// lowering then applies).
 mlir::Value buildBlockedConvKernel(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Operation *conv, mlir::Value input,
                                    mlir::Value filter,

@@ -1,0 +1,425 @@
+//===- ConvMicrokernel.cpp - The blocked-convolution micro-kernel ---------===//
+//
+// dlc.conv_blocked and dlc.depthwise_conv_blocked as loops over output
+// tiles, each a register tile of output pixels x channel blocks accumulated
+// in vectors. Part of convert-dlc-to-linalg (its conv-microkernel option)
+// and of the lowering of fused groups whose anchor is a blocked conv.
+//
+// The steps, in the order they build the kernel: choose the register tile
+// (chooseConvTile), pad the input when that pays, loop over the output rows
+// (scf::buildLoopNest over n, channel-block group, oh), split each row into
+// tiles (emitRow), and for each tile accumulate (accumulate, checked or not
+// at the border) and store through the epilogue (emitTile).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/dialect/DlcDialect.h"
+#include "passes/Passes.h"
+#include "passes/conversion/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <algorithm>
+#include <limits>
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+/// The register tile of a blocked conv: `pixels` outputs along ow (the
+/// last tile of a row may be narrower) x `blocks` channel blocks.
+struct ConvTile {
+  int64_t pixels, blocks;
+};
+
+/// The tile with the fewest estimated cycles per output row. Per input
+/// channel (per kernel position for depthwise) a tile of p pixels x c blocks
+/// does p * c FMAs (two a cycle) and p + c loads (two a cycle), and takes at
+/// least an FMA's latency (5 cycles: each accumulator waits for its previous
+/// FMA). It must fit in `registers`: p * c accumulators, c weight vectors
+/// and one broadcast (depthwise: p accumulators, the weights and one input),
+/// with at most 3/4 of the registers as accumulators (24 of AVX-512's 32,
+/// the most the earlier fixed tile used; 12 of AVX2's 16). Of equally fast
+/// tiles, one that divides the row wins (one tile shape per row), then the
+/// one with more accumulators (fewer loads per FMA).
+ConvTile chooseConvTile(int64_t outW, int64_t channelBlocks, bool depthwise,
+                        int64_t registers) {
+  auto cycles = [](int64_t p, int64_t c) {
+    return std::max({0.5 * p * c, 0.5 * (p + c), 5.0});
+  };
+  ConvTile best{1, 1};
+  double bestCost = std::numeric_limits<double>::infinity();
+  for (int64_t c : {1, 2, 4}) {
+    if ((depthwise && c > 1) || channelBlocks % c != 0)
+      continue;
+    int64_t maxPixels = depthwise ? registers - 2 : (registers - c - 1) / c;
+    maxPixels = std::min<int64_t>({maxPixels, registers * 3 / 4 / c, outW});
+    for (int64_t p = 1; p <= maxPixels; ++p) {
+      double row =
+          (outW / p) * cycles(p, c) + (outW % p ? cycles(outW % p, c) : 0.0);
+      double cost = row * static_cast<double>(channelBlocks / c);
+      bool divides = outW % p == 0, bestDivides = outW % best.pixels == 0;
+      bool tie = cost < bestCost + 1e-9;
+      if (cost < bestCost - 1e-9 || (tie && divides && !bestDivides) ||
+          (tie && divides == bestDivides &&
+           p * c > best.pixels * best.blocks)) {
+        best = {p, c};
+        bestCost = cost;
+      }
+    }
+  }
+  return best;
+}
+
+/// One blocked conv's micro-kernel: its shapes, then the steps that build
+/// it. A depthwise conv multiplies lane by lane (input block = output
+/// block); a full conv broadcasts each input channel against a block of
+/// filters.
+class BlockedConvKernel {
+public:
+  BlockedConvKernel(Location loc, Operation *op, Value input, Value filter,
+                    const ConvEpilogue &epilogue)
+      : loc(loc), op(op), input(input), filter(filter), epilogue(epilogue),
+        depthwise(isa<BlockedDepthwiseConvOp>(op)) {}
+
+  /// Reads the shapes; false when the kernel does not apply (not 5-d f32
+  /// with static shapes).
+  bool analyze();
+  /// Builds the kernel at `b` for a target with `vectorRegisters`.
+  Value build(OpBuilder &b, int64_t vectorRegisters);
+
+private:
+  void padInputIfItPays(OpBuilder &b);
+  Value emitRow(OpBuilder &b, Value n, Value fo, Value oh, Value result);
+  Value emitTile(OpBuilder &b, Value n, Value fo, Value oh, Value ow0,
+                 int64_t count, Value result);
+  Value isInteriorTile(OpBuilder &b, Value ih0, Value ow0, int64_t count);
+  SmallVector<Value> accumulate(OpBuilder &b, Value n, Value fo, Value ih0,
+                                Value ow0, int64_t count, bool checked);
+  SmallVector<Value> accumulateDepthwise(OpBuilder &b, Value n, Value block,
+                                         Value ih0, Value ow0, int64_t count,
+                                         bool checked);
+  std::pair<Value, Value> inputRow(OpBuilder &b, Value ih0, Value kh,
+                                   bool checked);
+  std::pair<Value, Value> inputColumn(OpBuilder &b, Value ow0, int64_t i,
+                                      Value kw, Value rowOk, bool checked);
+
+  // Constants are made where they are used (LLVM hoists them).
+  Value index(OpBuilder &b, int64_t value) {
+    return b.create<arith::ConstantIndexOp>(loc, value);
+  }
+  Value cmp(OpBuilder &b, arith::CmpIPredicate predicate, Value lhs,
+            Value rhs) {
+    return b.create<arith::CmpIOp>(loc, predicate, lhs, rhs);
+  }
+  /// x * scale + offset.
+  Value affine(OpBuilder &b, Value x, int64_t scale, int64_t offset) {
+    Value scaled = b.create<arith::MulIOp>(
+        loc, x, b.create<arith::ConstantIndexOp>(loc, scale));
+    return b.create<arith::AddIOp>(
+        loc, scaled, b.create<arith::ConstantIndexOp>(loc, offset));
+  }
+
+  Location loc;
+  Operation *op;
+  Value input, filter;
+  const ConvEpilogue &epilogue;
+  bool depthwise;
+  // Shapes: output (batches, blocks, outH, outW, lanes), input (inBlocks,
+  // inH, inW, inLanes), kernel window.
+  SmallVector<int64_t> out;
+  int64_t batches = 0, blocks = 0, outH = 0, outW = 0, lanes = 0;
+  int64_t inBlocks = 0, inH = 0, inW = 0, inLanes = 0;
+  int64_t kernelH = 0, kernelW = 0;
+  SmallVector<int64_t> strides, dilations, pads;
+  int64_t work = 0; // multiply-adds
+  bool padded = false;
+  // The register tile: `pixels` outputs along ow x `group` channel blocks.
+  int64_t pixels = 1, group = 1;
+  VectorType vectorType;
+  Value zero, one, zeroF, zeroVector;
+};
+
+bool BlockedConvKernel::analyze() {
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  if (resultType.getRank() != 5 || !resultType.getElementType().isF32() ||
+      !resultType.hasStaticShape() || !inputType.hasStaticShape())
+    return false;
+  out.assign(resultType.getShape().begin(), resultType.getShape().end());
+  ArrayRef<int64_t> in = inputType.getShape(), w = filterType.getShape();
+  batches = out[0], blocks = out[1], outH = out[2], outW = out[3],
+  lanes = out[4];
+  inBlocks = in[1], inH = in[2], inW = in[3], inLanes = in[4];
+  kernelH = depthwise ? w[1] : w[2], kernelW = depthwise ? w[2] : w[3];
+  auto attribute = [&](StringRef name) {
+    return cast<DenseI64ArrayAttr>(op->getAttr(name)).asArrayRef();
+  };
+  strides.assign(attribute("strides").begin(), attribute("strides").end());
+  dilations.assign(attribute("dilations").begin(),
+                   attribute("dilations").end());
+  pads.assign(attribute("pads").begin(), attribute("pads").end());
+  work = resultType.getNumElements() * kernelH * kernelW *
+         (depthwise ? 1 : inBlocks * inLanes);
+  return true;
+}
+
+/// A conv with padding reads one zero-padded copy of its input when it does
+/// at least 64 multiply-adds per copied value (every full conv; not a
+/// depthwise one, whose 9 per value would not pay for the copy): then no
+/// tile needs bounds checks. At 14 x 14 and 7 x 7 outputs every tile
+/// touches the border, so the checked tile would be the only one run.
+void BlockedConvKernel::padInputIfItPays(OpBuilder &b) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (anyNonZero(pads) && work >= 64 * inputType.getNumElements()) {
+    input = padInput(b, loc, input, pads, /*blocked=*/true);
+    inH = cast<RankedTensorType>(input.getType()).getDimSize(2);
+    inW = cast<RankedTensorType>(input.getType()).getDimSize(3);
+    pads.assign(pads.size(), 0);
+  }
+  padded = anyNonZero(pads);
+}
+
+Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
+  padInputIfItPays(b);
+  ConvTile choice = chooseConvTile(outW, blocks, depthwise, vectorRegisters);
+  pixels = choice.pixels;
+  group = choice.blocks;
+  vectorType = VectorType::get({lanes}, b.getF32Type());
+  zero = index(b, 0);
+  one = index(b, 1);
+  zeroF = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0f));
+  zeroVector = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+
+  // Loops over the output rows, carrying the result tensor.
+  Value init = b.create<tensor::EmptyOp>(loc, out, b.getF32Type());
+  scf::LoopNest rows = scf::buildLoopNest(
+      b, loc, ValueRange{zero, zero, zero},
+      ValueRange{index(b, batches), index(b, blocks), index(b, outH)},
+      ValueRange{one, index(b, group), one}, ValueRange{init},
+      [&](OpBuilder &nb, Location, ValueRange ivs,
+          ValueRange results) -> scf::ValueVector {
+        return {emitRow(nb, ivs[0], ivs[1], ivs[2], results[0])};
+      });
+  // Threads share the channel-block groups, or the rows when there is one
+  // group: either way each writes its own part of the result.
+  if (work >= kParallelMinWork)
+    rows.loops[blocks / group >= 2 ? 1 : 2]->setAttr(
+        dlc::DlcDialect::ParallelAttrHelper::getNameStr(), b.getUnitAttr());
+  return rows.results[0];
+}
+
+/// One output row: full tiles of `pixels` along ow, then a narrower last
+/// tile when `pixels` does not divide the row.
+Value BlockedConvKernel::emitRow(OpBuilder &b, Value n, Value fo, Value oh,
+                                 Value result) {
+  int64_t fullTiles = outW / pixels, lastTile = outW % pixels;
+  auto owLoop = b.create<scf::ForOp>(loc, zero, index(b, fullTiles * pixels),
+                                     index(b, pixels), result);
+  OpBuilder tb = OpBuilder::atBlockBegin(owLoop.getBody());
+  tb.create<scf::YieldOp>(loc, emitTile(tb, n, fo, oh, owLoop.getInductionVar(),
+                                        pixels, owLoop.getRegionIterArgs()[0]));
+  Value row = owLoop.getResult(0);
+  if (lastTile > 0)
+    row = emitTile(b, n, fo, oh, index(b, fullTiles * pixels), lastTile, row);
+  return row;
+}
+
+/// One tile of `count` pixels from ow0: accumulate (without checks where
+/// the tile's windows lie inside the input), apply the epilogue, store into
+/// `result`; returns the updated result.
+Value BlockedConvKernel::emitTile(OpBuilder &b, Value n, Value fo, Value oh,
+                                  Value ow0, int64_t count, Value result) {
+  Value ih0 = affine(b, oh, strides[0], -pads[0]);
+  SmallVector<Value> accumulated;
+  if (padded) {
+    Value interior = isInteriorTile(b, ih0, ow0, count);
+    SmallVector<Type> accTypes(count * group, vectorType);
+    auto ifOp = b.create<scf::IfOp>(loc, accTypes, interior,
+                                    /*withElseRegion=*/true);
+    OpBuilder thenBuilder = ifOp.getThenBodyBuilder();
+    thenBuilder.create<scf::YieldOp>(
+        loc, accumulate(thenBuilder, n, fo, ih0, ow0, count, false));
+    OpBuilder elseBuilder = ifOp.getElseBodyBuilder();
+    elseBuilder.create<scf::YieldOp>(
+        loc, accumulate(elseBuilder, n, fo, ih0, ow0, count, true));
+    accumulated.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+  } else {
+    // Without padding every window lies inside the input.
+    accumulated = accumulate(b, n, fo, ih0, ow0, count, false);
+  }
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t j = 0; j < group; ++j) {
+      Value ow = b.create<arith::AddIOp>(loc, ow0, index(b, i));
+      Value block = b.create<arith::AddIOp>(loc, fo, index(b, j));
+      Value value = accumulated[i * group + j];
+      if (epilogue)
+        value = epilogue(b, loc, value, ValueRange{n, block, oh, ow});
+      result = b.create<vector::TransferWriteOp>(
+                    loc, value, result, ValueRange{n, block, oh, ow, zero},
+                    ArrayRef<bool>{true})
+                   .getResult();
+    }
+  return result;
+}
+
+/// Whether every window of the tile lies inside the input (no checks
+/// needed).
+Value BlockedConvKernel::isInteriorTile(OpBuilder &b, Value ih0, Value ow0,
+                                        int64_t count) {
+  Value iwFirst = affine(b, ow0, strides[1], -pads[1]);
+  Value iwLast =
+      affine(b, ow0, strides[1],
+             (count - 1) * strides[1] - pads[1] + (kernelW - 1) * dilations[1]);
+  Value ihLast =
+      b.create<arith::AddIOp>(loc, ih0, index(b, (kernelH - 1) * dilations[0]));
+  return b.create<arith::AndIOp>(
+      loc,
+      b.create<arith::AndIOp>(
+          loc, cmp(b, arith::CmpIPredicate::sge, ih0, zero),
+          cmp(b, arith::CmpIPredicate::slt, ihLast, index(b, inH))),
+      b.create<arith::AndIOp>(
+          loc, cmp(b, arith::CmpIPredicate::sge, iwFirst, zero),
+          cmp(b, arith::CmpIPredicate::slt, iwLast, index(b, inW))));
+}
+
+/// The accumulation over (co, kh, kw, ci) for a tile of `count` pixels x
+/// `group` blocks; `checked` reads zero outside the input (border tiles).
+SmallVector<Value> BlockedConvKernel::accumulate(OpBuilder &b, Value n,
+                                                 Value fo, Value ih0, Value ow0,
+                                                 int64_t count, bool checked) {
+  if (depthwise)
+    return accumulateDepthwise(b, n, fo, ih0, ow0, count, checked);
+  SmallVector<Value> initial(count * group, zeroVector);
+  auto coLoop =
+      b.create<scf::ForOp>(loc, zero, index(b, inBlocks), one, initial);
+  OpBuilder cb = OpBuilder::atBlockBegin(coLoop.getBody());
+  Value co = coLoop.getInductionVar();
+  auto khLoop = cb.create<scf::ForOp>(loc, zero, index(cb, kernelH), one,
+                                      coLoop.getRegionIterArgs());
+  OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
+  Value kh = khLoop.getInductionVar();
+  auto [ih, rowOk] = inputRow(hb, ih0, kh, checked);
+  auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
+                                      khLoop.getRegionIterArgs());
+  OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
+  Value kw = kwLoop.getInductionVar();
+  // Input columns of the tile's pixels for this kw.
+  SmallVector<Value> columns, columnOk;
+  for (int64_t i = 0; i < count; ++i) {
+    auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
+    columns.push_back(iw);
+    columnOk.push_back(ok);
+  }
+  auto ciLoop = wb.create<scf::ForOp>(loc, zero, index(wb, inLanes), one,
+                                      kwLoop.getRegionIterArgs());
+  OpBuilder ib = OpBuilder::atBlockBegin(ciLoop.getBody());
+  Value ci = ciLoop.getInductionVar();
+  SmallVector<Value> weights;
+  for (int64_t j = 0; j < group; ++j) {
+    Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
+    weights.push_back(ib.create<vector::TransferReadOp>(
+        loc, vectorType, filter, ValueRange{block, co, kh, kw, ci, zero}, zeroF,
+        ArrayRef<bool>{true}));
+  }
+  SmallVector<Value> next(ciLoop.getRegionIterArgs());
+  for (int64_t i = 0; i < count; ++i) {
+    Value x = ib.create<tensor::ExtractOp>(
+        loc, input, ValueRange{n, co, ih, columns[i], ci});
+    if (checked)
+      x = ib.create<arith::SelectOp>(loc, columnOk[i], x, zeroF);
+    Value broadcast = ib.create<vector::BroadcastOp>(loc, vectorType, x);
+    for (int64_t j = 0; j < group; ++j)
+      next[i * group + j] = ib.create<vector::FMAOp>(loc, broadcast, weights[j],
+                                                     next[i * group + j]);
+  }
+  ib.create<scf::YieldOp>(loc, next);
+  wb.create<scf::YieldOp>(loc, ciLoop.getResults());
+  hb.create<scf::YieldOp>(loc, kwLoop.getResults());
+  cb.create<scf::YieldOp>(loc, khLoop.getResults());
+  return SmallVector<Value>(coLoop.getResults());
+}
+
+/// Depthwise: the accumulation over (kh, kw) for a tile of `count` pixels,
+/// one vector FMA of input and filter lanes per pixel; `checked` reads zero
+/// outside the input (border tiles).
+SmallVector<Value> BlockedConvKernel::accumulateDepthwise(OpBuilder &b, Value n,
+                                                          Value block,
+                                                          Value ih0, Value ow0,
+                                                          int64_t count,
+                                                          bool checked) {
+  SmallVector<Value> initial(count, zeroVector);
+  auto khLoop =
+      b.create<scf::ForOp>(loc, zero, index(b, kernelH), one, initial);
+  OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
+  Value kh = khLoop.getInductionVar();
+  auto [ih, rowOk] = inputRow(hb, ih0, kh, checked);
+  auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
+                                      khLoop.getRegionIterArgs());
+  OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
+  Value kw = kwLoop.getInductionVar();
+  Value weights = wb.create<vector::TransferReadOp>(
+      loc, vectorType, filter, ValueRange{block, kh, kw, zero}, zeroF,
+      ArrayRef<bool>{true});
+  SmallVector<Value> next(kwLoop.getRegionIterArgs());
+  for (int64_t i = 0; i < count; ++i) {
+    auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
+    Value x = wb.create<vector::TransferReadOp>(
+        loc, vectorType, input, ValueRange{n, block, ih, iw, zero}, zeroF,
+        ArrayRef<bool>{true});
+    if (checked)
+      x = wb.create<arith::SelectOp>(loc, ok, x, zeroVector);
+    next[i] = wb.create<vector::FMAOp>(loc, x, weights, next[i]);
+  }
+  wb.create<scf::YieldOp>(loc, next);
+  hb.create<scf::YieldOp>(loc, kwLoop.getResults());
+  return SmallVector<Value>(khLoop.getResults());
+}
+
+/// The input row of kernel row kh for output rows from ih0, and (checked)
+/// whether it lies inside the input; outside, row 0 is read instead.
+std::pair<Value, Value> BlockedConvKernel::inputRow(OpBuilder &b, Value ih0,
+                                                    Value kh, bool checked) {
+  Value ih = b.create<arith::AddIOp>(loc, ih0, affine(b, kh, dilations[0], 0));
+  if (!checked)
+    return {ih, Value()};
+  Value ok = b.create<arith::AndIOp>(
+      loc, cmp(b, arith::CmpIPredicate::sge, ih, zero),
+      cmp(b, arith::CmpIPredicate::slt, ih, index(b, inH)));
+  return {b.create<arith::SelectOp>(loc, ok, ih, zero), ok};
+}
+
+/// The same for the input column of pixel `i` of the tile at ow0.
+std::pair<Value, Value> BlockedConvKernel::inputColumn(OpBuilder &b, Value ow0,
+                                                       int64_t i, Value kw,
+                                                       Value rowOk,
+                                                       bool checked) {
+  Value ow = b.create<arith::AddIOp>(loc, ow0, index(b, i));
+  Value iw = b.create<arith::AddIOp>(loc, affine(b, ow, strides[1], -pads[1]),
+                                     affine(b, kw, dilations[1], 0));
+  if (!checked)
+    return {iw, Value()};
+  Value ok = b.create<arith::AndIOp>(
+      loc, rowOk,
+      b.create<arith::AndIOp>(
+          loc, cmp(b, arith::CmpIPredicate::sge, iw, zero),
+          cmp(b, arith::CmpIPredicate::slt, iw, index(b, inW))));
+  return {b.create<arith::SelectOp>(loc, ok, iw, zero), ok};
+}
+
+} // namespace
+
+Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
+                                  Value input, Value filter,
+                                  const ConvEpilogue &epilogue,
+                                  int64_t vectorRegisters) {
+  BlockedConvKernel kernel(loc, op, input, filter, epilogue);
+  if (!kernel.analyze())
+    return {};
+  return kernel.build(b, vectorRegisters);
+}
