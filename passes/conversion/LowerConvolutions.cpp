@@ -1,4 +1,4 @@
-//===- LowerConvolutions.cpp - conv and the blocked layout -------------===//
+//===- LowerConvolutions.cpp - conv and the blocked layout ----------------===//
 //
 // Lowers dlc.conv and the blocked-layout ops (to_blocked, from_blocked,
 // conv_blocked, depthwise_conv_blocked); the blocked-conv micro-kernel is
