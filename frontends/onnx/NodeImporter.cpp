@@ -10,6 +10,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -391,6 +392,47 @@ Value NodeImporter::transpose(Value value, ArrayRef<int64_t> perm) {
                             attr("perm", builder.getDenseI64ArrayAttr(perm)));
 }
 
+/// Whether every element of `value` is an integer within [low, high]:
+/// proven from how it was built (a clip to integral bounds of rounded
+/// values, integer constants, casts from integers).
+static bool isIntegralWithin(Value value, double low, double high,
+                             int depth = 0) {
+  if (depth > 8)
+    return false;
+  Operation *op = value.getDefiningOp();
+  if (!op)
+    return false;
+  auto integral = [&](Value v) {
+    return isIntegralWithin(v, -INFINITY, INFINITY, depth + 1);
+  };
+  if (auto clip = dyn_cast<ClipOp>(op)) {
+    double min = clip.getMin().convertToDouble();
+    double max = clip.getMax().convertToDouble();
+    return min >= low && max <= high && std::floor(min) == min &&
+           std::floor(max) == max && integral(clip.getInput());
+  }
+  if (!std::isinf(low) || !std::isinf(high))
+    return false; // only a clip bounds a value here
+  if (isa<RoundOp, FloorOp, CeilOp>(op))
+    return true;
+  if (auto cast = dyn_cast<CastOp>(op))
+    return isa<IntegerType>(getElementTypeOrSelf(cast.getInput().getType()));
+  if (isa<AddOp, SubOp>(op))
+    return integral(op->getOperand(0)) && integral(op->getOperand(1));
+  if (isa<ReshapeOp>(op))
+    return integral(op->getOperand(0));
+  if (auto constant = dyn_cast<ConstantOp>(op)) {
+    auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
+    if (!values || !isa<FloatType>(values.getElementType()))
+      return false;
+    for (APFloat v : values.getValues<APFloat>())
+      if (!v.isInteger())
+        return false;
+    return true;
+  }
+  return false;
+}
+
 Value NodeImporter::cast(Value value, Type elementType) {
   if (!value) {
     failed = true;
@@ -399,6 +441,45 @@ Value NodeImporter::cast(Value value, Type elementType) {
   auto type = mlir::cast<RankedTensorType>(value.getType());
   if (type.getElementType() == elementType)
     return value;
+  // Unsigned constants to float here: the constant evaluator computes with
+  // signless (signed) meaning and leaves them alone, and a zero point left
+  // as a run-time cast would stop its QDQ chain from fusing.
+  if (auto constant = value.getDefiningOp<ConstantOp>()) {
+    auto values = dyn_cast<DenseIntElementsAttr>(constant.getValue());
+    auto floatType = dyn_cast<FloatType>(elementType);
+    if (values && floatType && values.getElementType().isUnsignedInteger() &&
+        values.getNumElements() <= 65536) {
+      SmallVector<APFloat> converted;
+      for (const APInt &v : values.getValues<APInt>()) {
+        APFloat f(floatType.getFloatSemantics());
+        f.convertFromAPInt(v, /*IsSigned=*/false, APFloat::rmNearestTiesToEven);
+        converted.push_back(f);
+      }
+      return this->constant(DenseElementsAttr::get(
+          RankedTensorType::get(type.getShape(), elementType), converted));
+    }
+  }
+  // A round trip float -> integer -> the same float is the identity on an
+  // integral value within the integer type's range: DequantizeLinear after
+  // QuantizeLinear (a QDQ pair) then reads the clipped value directly, and
+  // the pair stays one chain of f32 elementwise ops that fuses into its
+  // producer. (A NaN would pass through where the casts make it a number;
+  // ONNX leaves quantizing NaN undefined.)
+  if (auto inner = value.getDefiningOp<CastOp>()) {
+    auto integer = dyn_cast<IntegerType>(type.getElementType());
+    Value source = inner.getInput();
+    auto sourceType = mlir::cast<RankedTensorType>(source.getType());
+    if (integer && sourceType.getElementType() == elementType &&
+        (elementType.isF32() || elementType.isF64()) &&
+        integer.getWidth() <= 16) {
+      unsigned width = integer.getWidth();
+      double low = integer.isUnsigned() ? 0 : -std::ldexp(1.0, width - 1);
+      double high = integer.isUnsigned() ? std::ldexp(1.0, width) - 1
+                                         : std::ldexp(1.0, width - 1) - 1;
+      if (isIntegralWithin(source, low, high))
+        return source;
+    }
+  }
   return foldIfConstant(builder.create<CastOp>(
       loc, RankedTensorType::get(type.getShape(), elementType), value));
 }

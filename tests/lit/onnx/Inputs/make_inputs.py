@@ -75,3 +75,13 @@ np.save("k_3.npy", np.array([3], dtype=np.int64))
 
 save("bad_shapes", [helper.make_node("Add", ["x", "z"], ["y"], name="mismatched_add")],
      [f32("x", [2, 3]), f32("z", [4])], [f32("y", [2, 3])])
+
+# A QDQ pair (its integer value also a graph output), and a DequantizeLinear
+# of a uint8 graph input: the importer's round-trip simplification.
+save("qdq_pair", [
+    helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["q"], name="quant"),
+    helper.make_node("DequantizeLinear", ["q", "s", "zp"], ["y"], name="dequant"),
+    helper.make_node("DequantizeLinear", ["u", "s", "zp"], ["z"], name="dequant_input")],
+    [f32("x", [4]), helper.make_tensor_value_info("u", TensorProto.UINT8, [4])],
+    [f32("y", [4]), helper.make_tensor_value_info("q", TensorProto.UINT8, [4]), f32("z", [4])],
+    [const("s", 0.5), numpy_helper.from_array(np.array(128, dtype=np.uint8), "zp")])
