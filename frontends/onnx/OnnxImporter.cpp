@@ -667,17 +667,14 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
 } // namespace
 
-OwningOpRef<ModuleOp>
-importOnnxBytes(const std::string &bytes, const std::string &what,
-                const std::string &modelDir, MLIRContext &context,
-                const OnnxImportOptions &options, std::string &error) {
+bool parseOnnxModel(const std::string &bytes, const std::string &what,
+                    onnx::ModelProto &model, std::string &error) {
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     error = "'" + what +
             "' is larger than 2 GiB, the most a protobuf message may be; "
             "store its weights as external data";
-    return nullptr;
+    return false;
   }
-  onnx::ModelProto model;
   google::protobuf::io::ArrayInputStream stream(bytes.data(),
                                                 static_cast<int>(bytes.size()));
   google::protobuf::io::CodedInputStream coded(&stream);
@@ -685,15 +682,33 @@ importOnnxBytes(const std::string &bytes, const std::string &what,
   if (bytes.empty() || !model.ParseFromCodedStream(&coded) ||
       !coded.ConsumedEntireMessage()) {
     error = "'" + what + "' is not a valid ONNX model (truncated or corrupt)";
-    return nullptr;
+    return false;
   }
   if (!model.has_graph()) {
     error = "'" + what + "' holds no graph; is it an ONNX model?";
-    return nullptr;
+    return false;
   }
+  return true;
+}
+
+OwningOpRef<ModuleOp> importOnnxModel(const onnx::ModelProto &model,
+                                      const std::string &modelDir,
+                                      MLIRContext &context,
+                                      const OnnxImportOptions &options,
+                                      std::string &error) {
   context.loadDialect<DlcDialect, func::FuncDialect>();
   GraphImporter importer(context, model, modelDir, options, error);
   return importer.run();
+}
+
+OwningOpRef<ModuleOp>
+importOnnxBytes(const std::string &bytes, const std::string &what,
+                const std::string &modelDir, MLIRContext &context,
+                const OnnxImportOptions &options, std::string &error) {
+  onnx::ModelProto model;
+  if (!parseOnnxModel(bytes, what, model, error))
+    return nullptr;
+  return importOnnxModel(model, modelDir, context, options, error);
 }
 
 OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,

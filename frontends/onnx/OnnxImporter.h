@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+namespace onnx {
+class ModelProto;
+} // namespace onnx
+
 namespace dlc {
 
 struct OnnxImportOptions {
@@ -33,7 +37,6 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importOnnxFile(const std::string &path, mlir::MLIRContext &context,
                const OnnxImportOptions &options, std::string &error);
 
-/// The ONNX op types the importer handles, sorted.
 /// importOnnxFile on the bytes of a model already read; `what` names it in
 /// messages, `modelDir` is where its external data lies.
 mlir::OwningOpRef<mlir::ModuleOp>
@@ -41,6 +44,18 @@ importOnnxBytes(const std::string &bytes, const std::string &what,
                 const std::string &modelDir, mlir::MLIRContext &context,
                 const OnnxImportOptions &options, std::string &error);
 
+/// Parses the bytes of an .onnx file; false with `error` (naming `what`)
+/// when they are not a model.
+bool parseOnnxModel(const std::string &bytes, const std::string &what,
+                    onnx::ModelProto &model, std::string &error);
+
+/// importOnnxBytes on a model already parsed.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxModel(const onnx::ModelProto &model, const std::string &modelDir,
+                mlir::MLIRContext &context, const OnnxImportOptions &options,
+                std::string &error);
+
+/// The ONNX op types the importer handles, sorted.
 std::vector<std::string> supportedOnnxOps();
 
 } // namespace dlc

@@ -22,16 +22,19 @@ int runCompileCommand(const Args &args);
 int runRunCommand(const Args &args);
 int runBenchCommand(const Args &args);
 int runInspectCommand(const Args &args);
+int runQuantizeCommand(const Args &args);
 
 /// Loads an .onnx model (imported as function `modelName`) or a dlc-dialect
 /// .mlir file; null with `error` set (or diagnostics printed) on failure.
 /// `boundInputFiles` maps ONNX inputs to .npy/.pb files whose values are
-/// compiled in (--bind-input).
+/// compiled in (--bind-input). `parsed`, when given, is the .onnx model
+/// already read (and rewritten, as by --quantize=int8).
 mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(const std::string &model, mlir::MLIRContext &context,
           OnnxImportOptions importOptions, const std::string &modelName,
           std::string &error,
-          const std::map<std::string, std::string> &boundInputFiles = {});
+          const std::map<std::string, std::string> &boundInputFiles = {},
+          const onnx::ModelProto *parsed = nullptr);
 
 /// A diagnostic handler printing each error on one line, naming its node;
 /// counts them in `errors`.

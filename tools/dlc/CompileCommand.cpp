@@ -5,12 +5,16 @@
 #include "compiler/driver/Pipeline.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "tools/dlc/Commands.h"
+#include "tools/dlc/Quantize.h"
 #include "tools/dlc/TensorIO.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "onnx/onnx_pb.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -55,6 +59,12 @@ static const char kCompileHelp[] =
     "                            or .pb): for inputs that give a shape, axes\n"
     "                            or sizes; the input leaves the library's\n"
     "                            signature; may be repeated\n"
+    "  --quantize=int8           post-training int8 quantization before\n"
+    "                            compiling (as dlc quantize: the model is\n"
+    "                            calibrated and rewritten into QDQ form);\n"
+    "                            needs --calibration DIR; takes dlc\n"
+    "                            quantize's --calibration-method,\n"
+    "                            --percentile and --quantize-exclude\n"
     "  --report                  print what was built: fused groups, kernels\n"
     "                            (loop nests run), the arena of\n"
     "                            intermediates against the naive sum, and\n"
@@ -189,8 +199,15 @@ int runCompileCommand(const Args &args) {
   OnnxImportOptions importOptions;
   std::map<std::string, std::string> boundInputFiles;
   std::string model, emitList;
+  QuantizeRequest quantize;
+  bool quantizeInt8 = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
+    bool quantizeFlag = false;
+    if (!parseQuantizeFlag(args, i, quantize, quantizeFlag))
+      return 2;
+    if (quantizeFlag)
+      continue;
     auto value = [&](const char *flag) -> const std::string * {
       if (i + 1 >= args.size()) {
         reportError(std::string(flag) + " needs a value");
@@ -281,6 +298,21 @@ int runCompileCommand(const Args &args) {
       options.triple = *v;
     } else if (auto v = inlineValue("--emit=")) {
       emitList = *v;
+    } else if (arg == "--quantize" || inlineValue("--quantize=")) {
+      std::string precision;
+      if (arg == "--quantize") {
+        const std::string *v = value("--quantize");
+        if (!v)
+          return 2;
+        precision = *v;
+      } else {
+        precision = *inlineValue("--quantize=");
+      }
+      if (precision != "int8") {
+        reportError("--quantize expects int8, got '" + precision + "'");
+        return 2;
+      }
+      quantizeInt8 = true;
     } else if (arg == "-v" || arg == "--verbose") {
       options.verbose = true;
     } else if (arg == "--report") {
@@ -327,14 +359,46 @@ int runCompileCommand(const Args &args) {
     return 2;
   }
 
+  if (!quantizeInt8 && (!quantize.calibrationDir.empty() ||
+                        !quantize.placement.excludedNodes.empty())) {
+    reportError("--calibration and --quantize-exclude apply with "
+                "--quantize=int8");
+    return 2;
+  }
+  // --quantize=int8: the model is calibrated and rewritten into QDQ form
+  // (what dlc quantize writes), then compiled as such.
+  std::unique_ptr<onnx::ModelProto> quantized;
+  std::vector<NodeQuantization> quantizationReport;
+  if (quantizeInt8) {
+    if (!llvm::StringRef(model).ends_with(".onnx")) {
+      reportError("--quantize=int8 applies to .onnx models");
+      return 2;
+    }
+    quantize.verbose = options.verbose;
+    quantized = std::make_unique<onnx::ModelProto>();
+    std::string bytes;
+    auto buffer = llvm::MemoryBuffer::getFile(model, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return reportError("cannot read '" + model +
+                         "': " + buffer.getError().message());
+    bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+    buffer->reset();
+    if (!parseOnnxModel(bytes, model, *quantized, error) ||
+        !calibrateAndQuantize(model, *quantized, quantize, quantizationReport,
+                              error))
+      return reportError(error);
+  }
+
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);
   int diagnostics = 0;
   mlir::ScopedDiagnosticHandler handler(&context,
                                         makeDiagnosticPrinter(diagnostics));
-  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(
-      model, context, importOptions, options.modelName, error, boundInputFiles);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loadModel(model, context, importOptions, options.modelName, error,
+                boundInputFiles, quantized.get());
   // Where diagnostics were printed, they already name the node at fault and
   // `error` only says which stage stopped.
   if (!module) {
@@ -349,6 +413,8 @@ int runCompileCommand(const Args &args) {
     return 1;
   }
   if (options.report) {
+    if (quantizeInt8)
+      printQuantizationReport(quantizationReport);
     std::printf("fused groups: %lld\n", (long long)stats.fusedGroups);
     std::printf("layout changes: %lld\n", (long long)stats.layoutChanges);
     std::printf("kernels: %lld%s\n", (long long)stats.kernels,
@@ -424,7 +490,8 @@ mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(const std::string &model, mlir::MLIRContext &context,
           OnnxImportOptions importOptions, const std::string &modelName,
           std::string &error,
-          const std::map<std::string, std::string> &boundInputFiles) {
+          const std::map<std::string, std::string> &boundInputFiles,
+          const onnx::ModelProto *parsed) {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   for (const auto &[name, path] : boundInputFiles) {
     mlir::ElementsAttr value = boundValue(path, context, error);
@@ -436,7 +503,15 @@ loadModel(const std::string &model, mlir::MLIRContext &context,
   }
   if (llvm::StringRef(model).ends_with(".onnx")) {
     importOptions.functionName = modelName;
-    module = importOnnxFile(model, context, importOptions, error);
+    if (parsed) {
+      llvm::SmallString<256> modelDir(model);
+      llvm::sys::path::remove_filename(modelDir);
+      module = importOnnxModel(*parsed,
+                               modelDir.empty() ? "." : modelDir.str().str(),
+                               context, importOptions, error);
+    } else {
+      module = importOnnxFile(model, context, importOptions, error);
+    }
   } else if (llvm::StringRef(model).ends_with(".mlir")) {
     if (!importOptions.inputShapes.empty() || !boundInputFiles.empty()) {
       error = "--input-shape and --bind-input apply to ONNX models only";

@@ -1,6 +1,7 @@
 //===- RunCommands.cpp - dlc run and dlc bench ----------------------------===//
 #include "compiler/ShapeMath.h"
 #include "tools/dlc/Commands.h"
+#include "tools/dlc/LoadedModel.h"
 #include "tools/dlc/TensorIO.h"
 
 #include <algorithm>
@@ -18,128 +19,6 @@
 namespace dlc {
 namespace {
 
-using InfoFn = const dlc_model_info *(*)(void);
-using RunFn = dlc_status_code (*)(const dlc_tensor *, int32_t, dlc_tensor *,
-                                  int32_t, dlc_status *);
-
-/// A compiled model library opened with dlopen.
-using SetThreadsFn = void (*)(int32_t);
-
-struct LoadedModel {
-  void *handle = nullptr;
-  const dlc_model_info *info = nullptr;
-  RunFn run = nullptr;
-  SetThreadsFn setThreads = nullptr; // <name>_set_num_threads
-  // <name>_profile and <name>_profile_reset: only in libraries compiled with
-  // dlc compile --profile.
-  int32_t (*profile)(const char *const **, const double **,
-                     int64_t *) = nullptr;
-  void (*profileReset)(void) = nullptr;
-  ~LoadedModel() {
-    if (handle)
-      dlclose(handle);
-  }
-};
-
-/// The model name of lib<name>.so.
-std::string nameFromLibraryPath(const std::string &path) {
-  std::string file = path.substr(path.find_last_of('/') + 1);
-  if (file.compare(0, 3, "lib") == 0)
-    file = file.substr(3);
-  size_t dot = file.find('.');
-  return dot == std::string::npos ? file : file.substr(0, dot);
-}
-
-bool loadModel(const std::string &path, const std::string &givenName,
-               LoadedModel &model, std::string &error) {
-  // dlopen searches the library path for names without a slash.
-  std::string openPath =
-      path.find('/') == std::string::npos ? "./" + path : path;
-  model.handle = dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!model.handle) {
-    const char *reason = dlerror();
-    error = "cannot load '" + path + "': " + (reason ? reason : "unknown");
-    return false;
-  }
-  std::string name = givenName.empty() ? nameFromLibraryPath(path) : givenName;
-  auto info =
-      reinterpret_cast<InfoFn>(dlsym(model.handle, (name + "_info").c_str()));
-  model.run =
-      reinterpret_cast<RunFn>(dlsym(model.handle, (name + "_run").c_str()));
-  if (!info || !model.run) {
-    error = "'" + path + "' has no symbols " + name + "_info/" + name +
-            "_run; is it a dlc model library? (give its name with --name)";
-    return false;
-  }
-  model.setThreads = reinterpret_cast<SetThreadsFn>(
-      dlsym(model.handle, (name + "_set_num_threads").c_str()));
-  model.profile = reinterpret_cast<decltype(model.profile)>(
-      dlsym(model.handle, (name + "_profile").c_str()));
-  model.profileReset = reinterpret_cast<decltype(model.profileReset)>(
-      dlsym(model.handle, (name + "_profile_reset").c_str()));
-  model.info = info();
-  if (!model.info || model.info->abi_version != DLC_ABI_VERSION) {
-    error = "'" + path + "' was built for another dlc runtime ABI version";
-    return false;
-  }
-  return true;
-}
-
-std::vector<int64_t> shapeOf(const dlc_tensor_info &info) {
-  return std::vector<int64_t>(info.shape, info.shape + info.rank);
-}
-
-/// A zeroed tensor for `info`; false with `error` set when its size
-/// overflows or exceeds this machine's memory.
-bool allocateFor(const dlc_tensor_info &info, HostTensor &tensor,
-                 std::string &error) {
-  tensor.dtype = info.dtype;
-  tensor.shape = shapeOf(info);
-  std::optional<int64_t> bytes =
-      checkedByteSize(tensor.shape, dlc_dtype_size(info.dtype));
-  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
-  double memory = pages > 0 && pageSize > 0 ? double(pages) * pageSize : 0;
-  // All of a command's tensors live until it ends: their sum must fit, or
-  // filling them gets the process killed instead of a message.
-  static double allocatedBytes = 0;
-  if (!bytes || (memory > 0 && allocatedBytes + double(*bytes) > memory)) {
-    error = std::string("tensor '") + info.name + "' of shape " +
-            formatShape(tensor.shape) +
-            " needs more memory than this machine has" +
-            (allocatedBytes > 0
-                 ? " beside the " + std::to_string(int64_t(allocatedBytes)) +
-                       " bytes of tensors already allocated"
-                 : std::string());
-    return false;
-  }
-  try {
-    tensor.bytes.assign(static_cast<size_t>(*bytes), 0);
-    allocatedBytes += double(*bytes);
-  } catch (const std::bad_alloc &) {
-    error = std::string("out of memory allocating tensor '") + info.name +
-            "' (" + std::to_string(*bytes) + " bytes)";
-    return false;
-  }
-  return true;
-}
-
-/// Runs the model; false with the runtime's message in `error`.
-bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
-            std::vector<HostTensor> &outputs, std::string &error) {
-  std::vector<dlc_tensor> in, out;
-  for (HostTensor &t : inputs)
-    in.push_back(t.view());
-  for (HostTensor &t : outputs)
-    out.push_back(t.view());
-  dlc_status status;
-  if (model.run(in.data(), static_cast<int32_t>(in.size()), out.data(),
-                static_cast<int32_t>(out.size()), &status) != DLC_OK) {
-    error = status.message;
-    return false;
-  }
-  return true;
-}
-
 /// Parses NAME=FILE pairs; returns false (after reporting) on a bad one.
 bool parseInputSpec(const std::string &spec,
                     std::map<std::string, std::string> &files) {
@@ -149,60 +28,6 @@ bool parseInputSpec(const std::string &spec,
     return false;
   }
   files[spec.substr(0, eq)] = spec.substr(eq + 1);
-  return true;
-}
-
-/// Reads the --input files in the model's input order, checking names.
-bool readInputs(const LoadedModel &model,
-                const std::map<std::string, std::string> &files,
-                bool randomForMissing, std::vector<HostTensor> &inputs,
-                std::string &error) {
-  for (const auto &[name, file] : files) {
-    bool known = false;
-    for (int32_t i = 0; i < model.info->num_inputs; ++i)
-      known |= name == model.info->inputs[i].name;
-    if (!known) {
-      error = "the model has no input named '" + name + "' (its inputs:";
-      for (int32_t i = 0; i < model.info->num_inputs; ++i)
-        error += std::string(" '") + model.info->inputs[i].name + "'";
-      error += ")";
-      return false;
-    }
-  }
-  std::mt19937 random(42);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  for (int32_t i = 0; i < model.info->num_inputs; ++i) {
-    const dlc_tensor_info &info = model.info->inputs[i];
-    auto file = files.find(info.name);
-    if (file != files.end()) {
-      HostTensor tensor;
-      if (!readTensorFile(file->second, tensor, error))
-        return false;
-      if (tensor.untypedBytes && !takeUntypedAs(tensor, info.dtype)) {
-        error = "'" + file->second + "' holds raw " +
-                std::to_string(tensor.untypedBytes) +
-                "-byte elements; input '" + info.name + "' takes " +
-                dlc_dtype_name(info.dtype);
-        return false;
-      }
-      inputs.push_back(std::move(tensor));
-      continue;
-    }
-    if (!randomForMissing) {
-      error = std::string("no file given for input '") + info.name +
-              "' (--input " + info.name + "=FILE)";
-      return false;
-    }
-    HostTensor tensor;
-    if (!allocateFor(info, tensor, error))
-      return false;
-    if (info.dtype == DLC_FLOAT32) {
-      float *values = reinterpret_cast<float *>(tensor.bytes.data());
-      for (int64_t k = 0; k < tensor.numElements(); ++k)
-        values[k] = uniform(random);
-    }
-    inputs.push_back(std::move(tensor));
-  }
   return true;
 }
 
@@ -241,7 +66,7 @@ bool prepareRun(const std::string &library, const std::string &name,
                 bool randomForMissing, LoadedModel &model,
                 std::vector<HostTensor> &inputs,
                 std::vector<HostTensor> &outputs, std::string &error) {
-  if (!loadModel(library, name, model, error) ||
+  if (!openModelLibrary(library, name, model, error) ||
       !readInputs(model, files, randomForMissing, inputs, error))
     return false;
   for (int32_t i = 0; i < model.info->num_outputs; ++i) {

@@ -19,6 +19,9 @@ static const char kUsage[] =
     "  run LIB --input NAME=FILE ... --output-dir DIR\n"
     "                            run a compiled model on .npy/.pb inputs\n"
     "  bench LIB                 time a compiled model\n"
+    "  quantize MODEL --calibration DIR -o OUT.onnx\n"
+    "                            post-training int8 quantization: calibrate\n"
+    "                            and write a QDQ ONNX model\n"
     "  inspect MODEL [--dot FILE]\n"
     "                            show the kernels (fused groups) a model\n"
     "                            compiles into\n"
@@ -49,6 +52,8 @@ int main(int argc, char **argv) {
       return dlc::runBenchCommand(args);
     if (command == "inspect")
       return dlc::runInspectCommand(args);
+    if (command == "quantize")
+      return dlc::runQuantizeCommand(args);
   } catch (const std::bad_alloc &) {
     std::fprintf(stderr, "dlc: error: out of memory\n");
     return 1;

@@ -1,0 +1,202 @@
+"""Post-training int8 quantization: dlc quantize and dlc compile --quantize.
+
+A CNN trained on scikit-learn's digits (tools/quantize/train_digits.py) is
+quantized with dlc's calibration; the QDQ model it writes is checked by
+onnx.checker and run by onnxruntime (the reference), its accuracy on the
+held-out digits compared with the fp32 model's, and dlc's library of it
+compared with onnxruntime element by element. A QDQ model made by
+onnxruntime's own quantize_static goes through dlc the same way.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import numpy_helper
+
+from dlc_harness import new_work_dir, run_dlc
+
+BATCH = 540  # the held-out images, all in one run
+
+
+def train_script():
+    srcdir = os.environ.get("TEST_SRCDIR")
+    if srcdir:
+        return os.path.join(srcdir, "dlc", "tools", "quantize", "train_digits.py")
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "..", "..", "tools", "quantize", "train_digits.py")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    work = new_work_dir()
+    result = subprocess.run([sys.executable, train_script(), work],
+                            capture_output=True, text=True, check=True)
+    print(result.stdout)
+    return work
+
+
+def ort_run(model, images):
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    return session.run(None, {"image": images})[0]
+
+
+def dlc_run(library, images, work):
+    np.save(os.path.join(work, "images.npy"), images)
+    out = os.path.join(work, "outputs")
+    run_dlc("run", library, "--input", "image=" + os.path.join(work, "images.npy"),
+            "--output-dir", out)
+    return np.load(os.path.join(out, "logits.npy"))
+
+
+def accuracy(logits, labels):
+    return float((logits.argmax(1) == labels).mean())
+
+
+def output_step(model_path):
+    """The quantization step of the model's output (its last DequantizeLinear)."""
+    model = onnx.load(model_path)
+    producer = {o: n for n in model.graph.node for o in n.output}
+    node = producer["logits"]
+    assert node.op_type == "DequantizeLinear", node.op_type
+    scales = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    return float(scales[node.input[1]])
+
+
+@pytest.mark.parametrize("method", ["minmax", "percentile", "entropy"])
+def test_quantize_writes_a_qdq_model_as_accurate_as_fp32(digits, method):
+    work = new_work_dir()
+    quantized = os.path.join(work, "digits.int8.onnx")
+    result = run_dlc("quantize", os.path.join(digits, "digits.onnx"), "--calibration",
+                     os.path.join(digits, "calibration"), "-o", quantized,
+                     "--calibration-method", method, "--report")
+    assert "quantized 3 of 3 Conv/MatMul/Gemm nodes" in result.stdout, result.stdout
+    model = onnx.load(quantized)
+    onnx.checker.check_model(model, full_check=True)
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("QuantizeLinear") >= 4 and ops.count("Conv") == 2, ops
+    weights = {t.name: t for t in model.graph.initializer}
+    assert weights["conv2.weight_quantized"].data_type == onnx.TensorProto.INT8
+    assert weights["conv2.bias_quantized"].data_type == onnx.TensorProto.INT32
+    assert "conv2.weight" not in weights  # the fp32 copy is gone
+
+    images = np.load(os.path.join(digits, "test_images.npy"))
+    labels = np.load(os.path.join(digits, "test_labels.npy"))
+    fp32 = accuracy(ort_run(os.path.join(digits, "digits.onnx"), images), labels)
+    reference = ort_run(quantized, images)
+    int8 = accuracy(reference, labels)
+    print(f"{method}: fp32 {fp32:.4f}, int8 (onnxruntime) {int8:.4f}")
+    assert fp32 > 0.95, fp32  # the model learned digits
+    assert int8 >= fp32 - 0.01, (fp32, int8)
+
+    # dlc's library of the QDQ model against onnxruntime's run of it: the
+    # logits lie on the output's grid; within one step of it everywhere.
+    library = os.path.join(work, "lib", "libdigits_int8.so")
+    run_dlc("compile", quantized, "-o", os.path.dirname(library), "--input-shape",
+            f"image={BATCH},1,8,8")
+    ours = dlc_run(library, images, work)
+    step = output_step(quantized)
+    difference = np.abs(ours - reference)
+    print(f"{method}: max |dlc - onnxruntime| = {difference.max():.6g} "
+          f"({difference.max() / step:.3f} steps), {int((difference > 0).sum())} "
+          f"of {difference.size} elements differ")
+    assert difference.max() <= step * 1.001, (difference.max(), step)
+    assert accuracy(ours, labels) >= fp32 - 0.01
+
+
+def test_compile_quantize_int8_matches_the_written_model(digits):
+    work = new_work_dir()
+    model = os.path.join(digits, "digits.onnx")
+    calibration = os.path.join(digits, "calibration")
+    quantized = os.path.join(work, "digits.int8.onnx")
+    run_dlc("quantize", model, "--calibration", calibration, "-o", quantized)
+    result = run_dlc("compile", model, "-o", os.path.join(work, "lib"), "--quantize=int8",
+                     "--calibration", calibration, "--input-shape", f"image={BATCH},1,8,8",
+                     "--report")
+    assert "int8   Conv    conv1" in result.stdout, result.stdout
+    images = np.load(os.path.join(digits, "test_images.npy"))
+    ours = dlc_run(os.path.join(work, "lib", "libdigits.so"), images, work)
+    reference = ort_run(quantized, images)
+    assert np.abs(ours - reference).max() <= output_step(quantized) * 1.001
+
+
+def test_excluded_nodes_stay_fp32(digits):
+    work = new_work_dir()
+    quantized = os.path.join(work, "q.onnx")
+    result = run_dlc("quantize", os.path.join(digits, "digits.onnx"), "--calibration",
+                     os.path.join(digits, "calibration"), "-o", quantized,
+                     "--quantize-exclude=conv1,fc", "--report")
+    assert "fp32   Conv    conv1: excluded" in result.stdout, result.stdout
+    assert "quantized 1 of 3" in result.stdout
+    model = onnx.load(quantized)
+    conv1 = next(n for n in model.graph.node if n.name == "conv1")
+    assert list(conv1.input) == ["image", "conv1.weight", "conv1.bias"]
+
+
+def test_onnxruntime_quantize_static_model_compiles_and_matches(digits):
+    """A QDQ model from onnxruntime's quantizer (per-channel, QDQ format)."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
+                                          QuantType, quantize_static)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            folder = os.path.join(digits, "calibration")
+            self.samples = iter(
+                [{"image": np.load(os.path.join(folder, s, "image.npy"))}
+                 for s in sorted(os.listdir(folder))])
+
+        def get_next(self):
+            return next(self.samples, None)
+
+    work = new_work_dir()
+    quantized = os.path.join(work, "ort.int8.onnx")
+    quantize_static(os.path.join(digits, "digits.onnx"), quantized, Reader(),
+                    quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    images = np.load(os.path.join(digits, "test_images.npy"))
+    reference = ort_run(quantized, images)
+    run_dlc("compile", quantized, "-o", os.path.join(work, "lib"), "--name", "ortq",
+            "--input-shape", f"image={BATCH},1,8,8")
+    ours = dlc_run(os.path.join(work, "lib", "libortq.so"), images, work)
+    assert np.abs(ours - reference).max() <= output_step(quantized) * 1.001
+
+
+def test_bad_calibration_input_is_one_clear_error(digits):
+    work = new_work_dir()
+    model = os.path.join(digits, "digits.onnx")
+    out = os.path.join(work, "q.onnx")
+    empty = os.path.join(work, "empty")
+    os.makedirs(empty)
+    result = run_dlc("quantize", model, "--calibration", empty, "-o", out, check=False)
+    assert result.returncode == 1 and "holds no sample folders" in result.stderr
+    os.makedirs(os.path.join(empty, "s0"))
+    result = run_dlc("quantize", model, "--calibration", empty, "-o", out, check=False)
+    assert result.returncode == 1
+    assert "has no image.npy or image.pb for graph input 'image'" in result.stderr
+    np.save(os.path.join(empty, "s0", "image.npy"), np.zeros((1, 1, 9, 9), np.float32))
+    result = run_dlc("quantize", model, "--calibration", empty, "-o", out, check=False)
+    assert result.returncode == 1, result.stderr
+    assert "has shape [1,1,9,9]; graph input 'image' is [batch,1,8,8]" in result.stderr
+    # The first sample fixes the batch; a later one of another shape is
+    # refused by the library's input check, naming the sample.
+    np.save(os.path.join(empty, "s0", "image.npy"), np.zeros((1, 1, 8, 8), np.float32))
+    np.save(os.path.join(empty, "s1.npy"), np.zeros(1))  # a file, not a sample
+    os.makedirs(os.path.join(empty, "s1"))
+    np.save(os.path.join(empty, "s1", "image.npy"), np.zeros((2, 1, 8, 8), np.float32))
+    result = run_dlc("quantize", model, "--calibration", empty, "-o", out, check=False)
+    assert result.returncode == 1 and "s1" in result.stderr, result.stderr
+    assert "image" in result.stderr, result.stderr
+    result = run_dlc("quantize", model, "--calibration", os.path.join(digits, "calibration"),
+                     "-o", out, "--quantize-exclude", "nope", check=False)
+    assert result.returncode == 1 and "no node named 'nope'" in result.stderr
+    result = run_dlc("compile", model, "-o", os.path.join(work, "lib"), "--calibration",
+                     empty, check=False)
+    assert result.returncode == 2 and "apply with --quantize=int8" in result.stderr
+    result = run_dlc("compile", model, "-o", os.path.join(work, "lib"), "--quantize=int4",
+                     check=False)
+    assert result.returncode == 2 and "--quantize expects int8" in result.stderr
+    assert not os.path.exists(out) and not os.path.exists(os.path.join(work, "lib"))
+    assert not [f for f in os.listdir(work) if "partial" in f]

@@ -1,0 +1,62 @@
+//===- LoadedModel.h - A compiled model library, opened and run -*- C++ -*-===//
+#ifndef DLC_TOOLS_DLC_LOADEDMODEL_H
+#define DLC_TOOLS_DLC_LOADEDMODEL_H
+
+#include "tools/dlc/TensorIO.h"
+
+#include <dlfcn.h>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+using InfoFn = const dlc_model_info *(*)(void);
+using RunFn = dlc_status_code (*)(const dlc_tensor *, int32_t, dlc_tensor *,
+                                  int32_t, dlc_status *);
+using SetThreadsFn = void (*)(int32_t);
+
+/// A compiled model library opened with dlopen.
+struct LoadedModel {
+  void *handle = nullptr;
+  const dlc_model_info *info = nullptr;
+  RunFn run = nullptr;
+  SetThreadsFn setThreads = nullptr; // <name>_set_num_threads
+  // <name>_profile and <name>_profile_reset: only in libraries compiled with
+  // dlc compile --profile.
+  int32_t (*profile)(const char *const **, const double **,
+                     int64_t *) = nullptr;
+  void (*profileReset)(void) = nullptr;
+  ~LoadedModel() {
+    if (handle)
+      dlclose(handle);
+  }
+};
+
+/// Opens lib<name>.so (`givenName` overrides the name taken from the file
+/// name) and checks its ABI version; false with `error` set.
+bool openModelLibrary(const std::string &path, const std::string &givenName,
+                      LoadedModel &model, std::string &error);
+
+std::vector<int64_t> shapeOf(const dlc_tensor_info &info);
+
+/// A zeroed tensor for `info`; false with `error` set when its size
+/// overflows or exceeds this machine's memory.
+bool allocateFor(const dlc_tensor_info &info, HostTensor &tensor,
+                 std::string &error);
+
+/// Runs the model; false with the runtime's message in `error`.
+bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
+            std::vector<HostTensor> &outputs, std::string &error);
+
+/// Reads the files (input name -> .npy/.pb path) in the model's input order,
+/// checking names; inputs without a file are random (floats in [-1, 1)) or
+/// zero when `randomForMissing`, an error otherwise.
+bool readInputs(const LoadedModel &model,
+                const std::map<std::string, std::string> &files,
+                bool randomForMissing, std::vector<HostTensor> &inputs,
+                std::string &error);
+
+} // namespace dlc
+
+#endif // DLC_TOOLS_DLC_LOADEDMODEL_H
