@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -99,6 +100,7 @@ public:
 
 private:
   void planNode(int index);
+  void foldBatchNorm(Plan &plan);
   std::string fresh(const std::string &base);
   std::string addScalar(const std::string &base, int dataType, float value);
   std::string addInitializer(const std::string &base, int dataType,
@@ -132,6 +134,10 @@ private:
   std::unordered_map<std::string, Quantized> quantized;
   const std::map<std::string, ValueRange> *ranges = nullptr;
   std::vector<onnx::TensorProto> newInitializers;
+  // Folded weights and biases (stable addresses for `constants`), and the
+  // BatchNormalization nodes folded away.
+  std::deque<onnx::TensorProto> folded;
+  std::unordered_set<int> removed;
 };
 
 bool Placement::analyze(std::string &error) {
@@ -246,16 +252,24 @@ void Placement::planNode(int index) {
   }
   if (plan.biasInput >= 0)
     plan.bias = node.input(plan.biasInput);
-  // The output, or what a Relu alone after it makes of it: its zeros are
-  // exact and the grid spends no levels on negatives.
+  // The output, or what the epilogue ops alone after it (an inference
+  // BatchNormalization, Relu, Clip) make of it: they fold or fuse into the
+  // op, a Relu's zeros stay exact and the grid spends no levels on what
+  // they cut away.
   plan.output = node.output(0);
-  auto users = consumers.find(plan.output);
-  if (users != consumers.end() && users->second.size() == 1 &&
-      !graphOutputs.count(plan.output)) {
+  for (int step = 0; step < 4; ++step) {
+    auto users = consumers.find(plan.output);
+    if (users == consumers.end() || users->second.size() != 1 ||
+        graphOutputs.count(plan.output))
+      break;
     const onnx::NodeProto &next = graph.node(users->second.front());
-    if (next.op_type() == "Relu" && isDefaultDomain(next.domain()) &&
-        next.output_size() == 1)
-      plan.output = next.output(0);
+    const std::string &nextOp = next.op_type();
+    if (!isDefaultDomain(next.domain()) || next.output_size() != 1 ||
+        next.input(0) != plan.output ||
+        (nextOp != "Relu" && nextOp != "Clip" &&
+         nextOp != "BatchNormalization"))
+      break;
+    plan.output = next.output(0);
   }
   plans.push_back(plan);
 }
@@ -459,6 +473,86 @@ void Placement::quantizeBias(Plan &plan, float inputScale,
   graph.mutable_node(plan.node)->set_input(plan.biasInput, dequantized);
 }
 
+// An inference BatchNormalization alone after a quantized Conv folds into
+// its weight and bias (W' = W * g, b' = (b - mean) * g + beta, g = scale /
+// sqrt(var + epsilon)), as before any int8 conv: the Conv's output then is
+// the grid's input, and runtimes fuse DequantizeLinear -> Conv (-> Relu) ->
+// QuantizeLinear into one integer kernel.
+void Placement::foldBatchNorm(Plan &plan) {
+  onnx::NodeProto &conv = *graph.mutable_node(plan.node);
+  auto users = consumers.find(conv.output(0));
+  if (users == consumers.end() || users->second.size() != 1 ||
+      graphOutputs.count(conv.output(0)))
+    return;
+  int bnIndex = users->second.front();
+  const onnx::NodeProto &bn = graph.node(bnIndex);
+  if (bn.op_type() != "BatchNormalization" || !isDefaultDomain(bn.domain()) ||
+      bn.output_size() != 1 || bn.input_size() != 5 ||
+      bn.input(0) != conv.output(0) || intAttribute(bn, "training_mode", 0))
+    return;
+  std::optional<std::vector<float>> weight =
+      floatData(*constants.at(plan.weight));
+  const onnx::TensorProto &weightTensor = *constants.at(plan.weight);
+  if (!weight || weightTensor.dims_size() < 1)
+    return;
+  int64_t channels = weightTensor.dims(0);
+  std::vector<std::vector<float>> params; // scale, beta, mean, var
+  for (int i = 1; i <= 4; ++i) {
+    auto found = constants.find(bn.input(i));
+    if (found == constants.end())
+      return;
+    std::optional<std::vector<float>> values = floatData(*found->second);
+    if (!values || int64_t(values->size()) != channels)
+      return;
+    params.push_back(std::move(*values));
+  }
+  std::vector<float> bias(channels, 0.0f);
+  if (!plan.bias.empty()) {
+    std::optional<std::vector<float>> given =
+        floatData(*constants.at(plan.bias));
+    if (!given || int64_t(given->size()) != channels)
+      return;
+    bias = *given;
+  }
+  double epsilon = floatAttribute(bn, "epsilon", 1e-5f);
+  int64_t perChannel = int64_t(weight->size()) / channels;
+  for (int64_t c = 0; c < channels; ++c) {
+    double g = params[0][c] / std::sqrt(double(params[3][c]) + epsilon);
+    for (int64_t i = 0; i < perChannel; ++i)
+      (*weight)[c * perChannel + i] = float((*weight)[c * perChannel + i] * g);
+    bias[c] = float((bias[c] - params[2][c]) * g + params[1][c]);
+  }
+  auto addFolded = [&](const std::string &base, std::vector<int64_t> dims,
+                       const std::vector<float> &values) {
+    onnx::TensorProto tensor;
+    tensor.set_name(fresh(base));
+    tensor.set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t dim : dims)
+      tensor.add_dims(dim);
+    tensor.set_raw_data(std::string(
+        reinterpret_cast<const char *>(values.data()), values.size() * 4));
+    folded.push_back(tensor);
+    constants[tensor.name()] = &folded.back();
+    return tensor.name();
+  };
+  plan.weight = addFolded(plan.weight + "_folded",
+                          std::vector<int64_t>(weightTensor.dims().begin(),
+                                               weightTensor.dims().end()),
+                          *weight);
+  plan.bias = addFolded(bn.name().empty() ? bn.output(0) + "_bias"
+                                          : bn.name() + "_bias",
+                        {channels}, bias);
+  conv.set_input(plan.weightInput, plan.weight);
+  if (conv.input_size() < 3)
+    conv.add_input(plan.bias);
+  else
+    conv.set_input(2, plan.bias);
+  plan.biasInput = 2;
+  conv.set_output(0, bn.output(0));
+  producer[bn.output(0)] = plan.node;
+  removed.insert(bnIndex);
+}
+
 bool Placement::rewrite(const std::map<std::string, ValueRange> &givenRanges,
                         std::vector<NodeQuantization> &report) {
   ranges = &givenRanges;
@@ -471,11 +565,17 @@ bool Placement::rewrite(const std::map<std::string, ValueRange> &givenRanges,
     if (plan.reason.empty())
       for (const std::string &tensor : plan.activations)
         if (!givenRanges.count(tensor)) {
-          plan.reason = "input '" + tensor + "' is not an fp32 tensor";
+          plan.reason = "input '" + tensor +
+                        "' has no calibrated range (not fp32, or no finite "
+                        "value seen)";
           break;
         }
     if (plan.reason.empty() && !givenRanges.count(plan.output))
-      plan.reason = "its output is not an fp32 tensor";
+      plan.reason = "its output '" + plan.output +
+                    "' has no calibrated range (not fp32, or no finite value "
+                    "seen)";
+    if (plan.reason.empty() && node.op_type() == "Conv")
+      foldBatchNorm(plan);
     std::vector<onnx::NodeProto> weightNodes;
     std::vector<float> weightScales;
     if (plan.reason.empty() && !plan.weight.empty())
@@ -512,11 +612,14 @@ bool Placement::rewrite(const std::map<std::string, ValueRange> &givenRanges,
   for (int i = 0; i < graph.node_size(); ++i) {
     for (auto &node : before[i])
       *nodes.Add() = std::move(node);
-    *nodes.Add() = graph.node(i);
+    if (!removed.count(i))
+      *nodes.Add() = graph.node(i);
     for (auto &node : after[i])
       *nodes.Add() = std::move(node);
   }
   graph.mutable_node()->Swap(&nodes);
+  for (auto &tensor : folded) // dropped below unless a node still reads it
+    *graph.add_initializer() = std::move(tensor);
   for (auto &tensor : newInitializers)
     *graph.add_initializer() = std::move(tensor);
   // The fp32 weights no longer read by any node are dropped.

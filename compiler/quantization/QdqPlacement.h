@@ -5,8 +5,9 @@
 // onnxruntime's quantize_static writes and TensorRT reads: any runtime can
 // execute it, and dlc compiles it the way it compiles QDQ models from
 // others. Per quantized op (Conv, MatMul, Gemm):
-//   - activations (its inputs, and its output or the Relu/Clip right after
-//     it) are uint8 asymmetric, per tensor, over their calibrated ranges;
+//   - activations (its inputs, and its output or, past the epilogue ops
+//     alone after it (BatchNormalization, Relu, Clip), theirs) are uint8
+//     asymmetric, per tensor, over their calibrated ranges;
 //   - constant weights are int8 symmetric ([-127, 127]) per output channel
 //     (per tensor below opset 13), stored quantized;
 //   - a constant 1-d bias is int32 at scale input_scale * weight_scale.

@@ -123,6 +123,57 @@ def test_compile_quantize_int8_matches_the_written_model(digits):
     assert np.abs(ours - reference).max() <= output_step(quantized) * 1.001
 
 
+def test_batchnorm_after_conv_folds_into_it(digits):
+    """conv1 split into Conv -> BatchNormalization computing the same function
+    (as exporters write unfused models): the QDQ model has the
+    BatchNormalization folded into the Conv, and keeps the accuracy."""
+    model = onnx.load(os.path.join(digits, "digits.onnx"))
+    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    rng = np.random.default_rng(0)
+    scale = rng.uniform(0.5, 2.0, 16).astype(np.float32)
+    beta = rng.uniform(-0.2, 0.2, 16).astype(np.float32)
+    mean = rng.uniform(-0.2, 0.2, 16).astype(np.float32)
+    var = rng.uniform(0.5, 2.0, 16).astype(np.float32)
+    g = scale / np.sqrt(var + 1e-5)
+    # conv'(x) = (conv(x) - beta) / g + mean, so that BN(conv'(x)) = conv(x).
+    w = weights["conv1.weight"] / g[:, None, None, None]
+    b = (weights["conv1.bias"] - beta) / g + mean
+    replaced = {"conv1.weight": w, "conv1.bias": b}
+    for t in model.graph.initializer:
+        if t.name in replaced:
+            t.CopyFrom(numpy_helper.from_array(replaced[t.name].astype(np.float32), t.name))
+    for name, value in [("bn.scale", scale), ("bn.beta", beta), ("bn.mean", mean),
+                        ("bn.var", var)]:
+        model.graph.initializer.append(numpy_helper.from_array(value, name))
+    conv1 = next(n for n in model.graph.node if n.name == "conv1")
+    conv1.output[0] = "conv1_pre_bn"
+    bn = onnx.helper.make_node("BatchNormalization",
+                               ["conv1_pre_bn", "bn.scale", "bn.beta", "bn.mean", "bn.var"],
+                               ["conv1"], name="bn1")
+    nodes = list(model.graph.node)
+    nodes.insert(nodes.index(conv1) + 1, bn)
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    work = new_work_dir()
+    fp32_path = os.path.join(work, "digits_bn.onnx")
+    onnx.save(model, fp32_path)
+    quantized = os.path.join(work, "digits_bn.int8.onnx")
+    run_dlc("quantize", fp32_path, "--calibration", os.path.join(digits, "calibration"), "-o",
+            quantized)
+    ops = [n.op_type for n in onnx.load(quantized).graph.node]
+    assert "BatchNormalization" not in ops, ops
+    images = np.load(os.path.join(digits, "test_images.npy"))
+    labels = np.load(os.path.join(digits, "test_labels.npy"))
+    fp32 = accuracy(ort_run(fp32_path, images), labels)
+    reference = ort_run(quantized, images)
+    assert accuracy(reference, labels) >= fp32 - 0.01
+    library = os.path.join(work, "lib", "libq.so")
+    run_dlc("compile", quantized, "-o", os.path.dirname(library), "--name", "q",
+            "--input-shape", f"image={BATCH},1,8,8")
+    ours = dlc_run(library, images, work)
+    assert np.abs(ours - reference).max() <= output_step(quantized) * 1.001
+
+
 def test_excluded_nodes_stay_fp32(digits):
     work = new_work_dir()
     quantized = os.path.join(work, "q.onnx")

@@ -184,6 +184,70 @@ TEST(QdqPlacement, CalibratesInputsAndTheOutputAfterRelu) {
   EXPECT_EQ(tensors, (std::vector<std::string>{"x", "y", "y2", "m"}));
 }
 
+// Conv -> BatchNormalization -> Clip (ReLU6), as exporters write
+// MobileNetV2: the grid goes after the Clip, none between Conv and
+// BatchNormalization (which dlc then folds into the Conv). A Relu read by
+// two nodes ends the chain before it.
+TEST(QdqPlacement, QuantizesPastTheEpilogueChain) {
+  onnx::ModelProto model = smallModel(17);
+  onnx::GraphProto &graph = *model.mutable_graph();
+  // conv -> c -> BN -> bn -> Clip -> y (replacing the Relu).
+  onnx::NodeProto *relu = graph.mutable_node(1);
+  relu->set_op_type("BatchNormalization");
+  relu->set_name("bn");
+  relu->set_output(0, "bn");
+  for (const char *name : {"bn_s", "bn_b", "bn_m", "bn_v"}) {
+    relu->add_input(name);
+    *graph.add_initializer() = floatTensor(name, {2}, {1.0f, 1.0f});
+  }
+  onnx::NodeProto *clip = graph.add_node();
+  *clip = *relu;
+  clip->Clear();
+  clip->set_op_type("Clip");
+  clip->set_name("relu6");
+  clip->add_input("bn");
+  clip->add_output("y");
+  auto &nodes = *graph.mutable_node();
+  for (int i = nodes.size() - 1; i > 2; --i)
+    nodes.SwapElements(i, i - 1); // after the BatchNormalization
+  std::vector<std::string> tensors;
+  std::string error;
+  ASSERT_TRUE(tensorsToCalibrate(model, {}, tensors, error)) << error;
+  EXPECT_EQ(tensors, (std::vector<std::string>{"x", "y", "y2", "m"}));
+  // Placement folds the BatchNormalization into the Conv's weight and bias
+  // (scale, beta, mean, var all 1 here: g = 1 / sqrt(1 + 1e-5)).
+  onnx::ModelProto rewritten = model;
+  std::map<std::string, ValueRange> ranges = {{"x", {-1.0f, 3.0f}},
+                                              {"y", {0.0f, 6.0f}},
+                                              {"y2", {0.0f, 1.0f}},
+                                              {"m", {-2.0f, 2.0f}}};
+  std::vector<NodeQuantization> report;
+  ASSERT_TRUE(placeQdq(rewritten, ranges, {}, report, error)) << error;
+  for (const auto &node : rewritten.graph().node())
+    EXPECT_NE(node.op_type(), "BatchNormalization");
+  const onnx::NodeProto *conv = producerOf(rewritten, "bn");
+  ASSERT_TRUE(conv);
+  EXPECT_EQ(conv->op_type(), "Conv");
+  EXPECT_EQ(conv->input(1), "w_folded_dequantized");
+  EXPECT_EQ(conv->input(2), "bn_bias_dequantized");
+  EXPECT_EQ(producerOf(rewritten, "y_float")->op_type(), "Clip");
+  double g = 1.0 / std::sqrt(1.0 + 1e-5);
+  std::vector<float> wScale = floats(*initializer(rewritten, "w_folded_scale"));
+  EXPECT_FLOAT_EQ(wScale[0], float(2.0 * g / 127));
+  int32_t bias[2];
+  std::memcpy(bias,
+              initializer(rewritten, "bn_bias_quantized")->raw_data().data(),
+              sizeof bias);
+  float xScale = 4.0f / 255;
+  EXPECT_NEAR(bias[0], ((0.1 - 1) * g + 1) / (xScale * wScale[0]), 1.0);
+  // A second reader of the BatchNormalization's output: the chain stops
+  // there.
+  addNode(graph, "Identity", "also_reads_bn", {"bn"}, {"bn_copy"});
+  tensors.clear();
+  ASSERT_TRUE(tensorsToCalibrate(model, {}, tensors, error)) << error;
+  EXPECT_EQ(tensors, (std::vector<std::string>{"x", "bn", "y", "y2", "m"}));
+}
+
 TEST(QdqPlacement, RewritesConvAndMatMulLeavesTheRest) {
   onnx::ModelProto model = smallModel(17);
   std::map<std::string, ValueRange> ranges = {{"x", {-1.0f, 3.0f}},

@@ -8,7 +8,14 @@ and the share of one core's measured FMA peak (tools/bench/fma_peak.c).
 It also reports the compile time and peak compiler memory of ResNet-50 and
 BERT-base (an encoder over token embeddings, batch 1, sequence 128).
 
-  tools/bench/bench.py [--iters N] [--threads T ...] [--only NAME ...]
+With --int8, the models instead go through post-training quantization
+(`dlc quantize`, minmax, on 8 random-input calibration samples) and the
+table compares dlc fp32, dlc on the QDQ model and onnxruntime on the same
+QDQ model (and its fp32), with the int8 output's error against fp32 and
+dlc's largest difference from onnxruntime on the QDQ model, in steps of the
+output's grid.
+
+  tools/bench/bench.py [--iters N] [--threads T ...] [--only NAME ...] [--int8]
 
 Run it after `tools/bazel.sh build //tools/dlc`; Python from the venv of
 tools/install.sh (numpy, onnx, onnxruntime).
@@ -28,7 +35,7 @@ import time
 import numpy as np
 import onnx
 import onnxruntime
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -169,12 +176,102 @@ def time_side_by_side(library, path, inputs, iters, threads, rounds=5):
     return statistics.median(times["dlc"]), statistics.median(times["ort"])
 
 
+def random_inputs(model, seed):
+    rng = np.random.RandomState(seed)
+    return {i.name: rng.randn(*[d.dim_value for d in i.type.tensor_type.shape.dim])
+            .astype(np.float32) for i in model.graph.input}
+
+
+def output_step(path):
+    """The grid step of the first output of a QDQ model (None if not quantized)."""
+    model = onnx.load(path)
+    producer = {o: n for n in model.graph.node for o in n.output}
+    node = producer.get(model.graph.output[0].name)
+    if node is None or node.op_type != "DequantizeLinear":
+        return None
+    scales = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    return float(scales[node.input[1]])
+
+
+def bench_int8(args, work, cases):
+    """dlc fp32, dlc int8 (QDQ) and onnxruntime int8 on the same QDQ model."""
+    rows = []
+    for name, model, _ in cases:
+        path = os.path.join(work, name + ".onnx")
+        onnx.save(model, path)
+        calibration = os.path.join(work, name + "-calibration")
+        for k in range(8):
+            os.makedirs(os.path.join(calibration, "%d" % k))
+            for input_name, value in random_inputs(model, 100 + k).items():
+                np.save(os.path.join(calibration, "%d" % k, input_name + ".npy"), value)
+        qdq = os.path.join(work, name + ".int8.onnx")
+        start = time.perf_counter()
+        result = subprocess.run([DLC, "quantize", path, "--calibration", calibration, "-o", qdq,
+                                 "--report"], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit("dlc quantize %s failed:\n%s" % (path, result.stderr))
+        print("%s: dlc quantize %.1f s, %s" % (name, time.perf_counter() - start,
+                                                result.stdout.strip().splitlines()[-1]))
+        library, _, _ = compile_dlc(path, os.path.join(work, name), name)
+        qlibrary, _, _ = compile_dlc(qdq, os.path.join(work, name + "_int8"), name + "_int8")
+        inputs = random_inputs(model, 0)
+        fp32_runner = DlcLibrary(library, name, inputs)
+        int8_runner = DlcLibrary(qlibrary, name + "_int8", inputs)
+        int8_runner.run()
+        ours = np.ctypeslib.as_array(ctypes.cast(int8_runner.outputs[0].data,
+                                                 ctypes.POINTER(ctypes.c_float)),
+                                     shape=(int(np.prod(
+                                         [int8_runner.outputs[0].shape[d]
+                                          for d in range(int8_runner.outputs[0].rank)])),))
+        session = onnxruntime.InferenceSession(qdq, providers=["CPUExecutionProvider"])
+        reference = session.run(None, inputs)[0].reshape(-1)
+        fp32 = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+            None, inputs)[0].reshape(-1)
+        step = output_step(qdq)
+        # On the output's grid when the output is quantized (at most one
+        # step apart is agreement); else the relative L2 distance.
+        if step:
+            agreement = "%.2f steps" % (np.abs(ours - reference).max() / step)
+        else:
+            # Rounding differences flip grid steps that later layers carry
+            # on; onnxruntime's own optimized and literal runs of the QDQ
+            # graph show how far that goes.
+            literal_options = onnxruntime.SessionOptions()
+            literal_options.graph_optimization_level = (
+                onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL)
+            literal = onnxruntime.InferenceSession(
+                qdq, literal_options, providers=["CPUExecutionProvider"]).run(
+                    None, inputs)[0].reshape(-1)
+            agreement = "rel. L2 %.1e (ort optimized vs literal: %.1e)" % (
+                np.linalg.norm(ours - reference) / np.linalg.norm(reference),
+                np.linalg.norm(literal - reference) / np.linalg.norm(reference))
+        error = np.linalg.norm(reference - fp32) / np.linalg.norm(fp32)
+        for threads in args.threads:
+            dlc_int8, ort_int8 = time_side_by_side(int8_runner, qdq, inputs, args.iters, threads)
+            dlc_fp32, ort_fp32 = time_side_by_side(fp32_runner, path, inputs, args.iters,
+                                                   threads)
+            rows.append((name, threads, dlc_fp32, dlc_int8, ort_fp32, ort_int8, error,
+                         agreement))
+    print()
+    print("| model | threads | dlc fp32 ms | dlc int8 ms | ort fp32 ms | ort int8 ms | "
+          "dlc int8 / dlc fp32 | dlc int8 / ort int8 | int8 rel. L2 vs fp32 | "
+          "dlc vs ort int8 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, threads, dlc_fp32, dlc_int8, ort_fp32, ort_int8, error, agreement in rows:
+        print("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.4f | %s |"
+              % (name, threads, dlc_fp32, dlc_int8, ort_fp32, ort_int8, dlc_int8 / dlc_fp32,
+                 dlc_int8 / ort_int8, error, agreement))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--only", nargs="+", help="gemm512 gemm1024 gemm2048 resnet50 "
                         "mobilenet_v2 bert_base")
+    parser.add_argument("--int8", action="store_true",
+                        help="post-training int8 quantization: dlc fp32, dlc int8 and "
+                        "onnxruntime int8 on the same QDQ model (the models only)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="dlc-bench-")
     peak = fma_peak(work)
@@ -191,6 +288,9 @@ def main():
                                                    inter=3072), None)]
     if args.only:
         cases = [c for c in cases if c[0] in args.only]
+    if args.int8:
+        bench_int8(args, work, [c for c in cases if not c[0].startswith("gemm")])
+        return
 
     rows = []
     for name, model, flops in cases:

@@ -339,6 +339,11 @@ bool calibrateAndQuantize(const std::string &modelPath, onnx::ModelProto &model,
                  calibrationMethodName(request.method));
   bool histograms =
       observers.empty() ? false : observers.begin()->second.needsHistogram();
+  // The outputs have one shape for every sample: allocated once.
+  std::vector<HostTensor> results(library.info->num_outputs);
+  for (int32_t i = 0; i < library.info->num_outputs; ++i)
+    if (!allocateFor(library.info->outputs[i], results[i], error))
+      return false;
   for (int pass = 0; pass < (histograms ? 2 : 1); ++pass) {
     for (const std::string &sample : samples) {
       std::map<std::string, std::string> files;
@@ -348,14 +353,9 @@ bool calibrateAndQuantize(const std::string &modelPath, onnx::ModelProto &model,
           return false;
         files[name] = file;
       }
-      std::vector<HostTensor> inputs, results;
+      std::vector<HostTensor> inputs;
       if (!readInputs(library, files, false, inputs, error))
         return false;
-      for (int32_t i = 0; i < library.info->num_outputs; ++i) {
-        results.emplace_back();
-        if (!allocateFor(library.info->outputs[i], results.back(), error))
-          return false;
-      }
       if (!invoke(library, inputs, results, error)) {
         error = "calibration sample '" + sample + "': " + error;
         return false;
@@ -384,6 +384,8 @@ bool calibrateAndQuantize(const std::string &modelPath, onnx::ModelProto &model,
 }
 
 void printQuantizationReport(const std::vector<NodeQuantization> &report) {
+  std::printf("QDQ placement (int8: the node's inputs and output on int8 "
+              "grids):\n");
   size_t quantized = 0;
   for (const NodeQuantization &row : report) {
     quantized += row.quantized;
