@@ -302,6 +302,49 @@ LogicalResult importQLinearConv(NodeImporter &n) {
   return success();
 }
 
+/// com.microsoft.QGemm(A, a_scale, a_zero_point, B, b_scale, b_zero_point,
+/// C, y_scale, y_zero_point), what onnxruntime's quantizer writes for Gemm
+/// in its QOperator format: the int32 product of the centered A' and B'
+/// (transA, transB), plus C (int32, at scale alpha * a_scale * b_scale),
+/// times alpha * a_scale * b_scale (b_scale per column or one); quantized
+/// with y_scale and y_zero_point when given, else fp32.
+LogicalResult importQGemm(NodeImporter &n) {
+  if (n.inputType(0).getRank() != 2 || n.inputType(3).getRank() != 2)
+    return n.fail("A and B must be 2-d");
+  bool transA = n.attrInt("transA", 0), transB = n.attrInt("transB", 0);
+  Value a = centered(n, 0, 2, -1, "a_zero_point");
+  Value b = centered(n, 3, 5, transB ? 0 : 1, "b_zero_point");
+  if (!a || !b)
+    return failure();
+  if (transA)
+    a = n.transpose(a, {1, 0});
+  if (transB)
+    b = n.transpose(b, {1, 0});
+  Value acc = n.build<MatMulOp>({a, b});
+  if (n.hasInput(6))
+    acc =
+        n.build<AddOp>({acc, n.cast(n.input(6), n.builder.getIntegerType(32))});
+  Type f32 = n.builder.getF32Type();
+  float alpha = n.attrFloat("alpha", 1.0f);
+  Value scale =
+      n.build<MulOp>({alongAxis(n, n.cast(n.input(1), f32), -1, 2, "a_scale"),
+                      alongAxis(n, n.cast(n.input(4), f32), 1, 2, "b_scale")});
+  if (alpha != 1.0f)
+    scale = n.build<MulOp>({scale, n.scalarLike(scale, alpha)});
+  Value y = n.build<MulOp>({n.cast(acc, f32), scale});
+  if (!n.hasInput(7)) {
+    n.setOutput(0, y);
+    return success();
+  }
+  Type type = quantizedTypeOf(n, 8);
+  if (!type)
+    return failure();
+  Value yScale = alongAxis(n, n.cast(n.input(7), f32), -1, 2, "y_scale");
+  Value yZero = optionalAlongAxis(n, 8, f32, -1, 2, "y_zero_point", 0.0);
+  n.setOutput(0, quantize(n, n.build<DivOp>({y, yScale}), yZero, type));
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> quantizationOpImporters() {
@@ -310,6 +353,7 @@ llvm::ArrayRef<OpImporterEntry> quantizationOpImporters() {
       {"DequantizeLinear", 10, 2, importDequantizeLinear},
       {"DynamicQuantizeLinear", 11, 1, importDynamicQuantizeLinear},
       {"MatMulInteger", 10, 2, importMatMulInteger},
+      {"QGemm", 1, 6, importQGemm, "com.microsoft"},
       {"QLinearConv", 10, 8, importQLinearConv},
       {"QLinearMatMul", 10, 8, importQLinearMatMul},
       {"QuantizeLinear", 10, 2, importQuantizeLinear},

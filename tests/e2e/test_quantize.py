@@ -187,8 +187,10 @@ def test_excluded_nodes_stay_fp32(digits):
     assert list(conv1.input) == ["image", "conv1.weight", "conv1.bias"]
 
 
-def test_onnxruntime_quantize_static_model_compiles_and_matches(digits):
-    """A QDQ model from onnxruntime's quantizer (per-channel, QDQ format)."""
+@pytest.mark.parametrize("quant_format", ["QDQ", "QOperator"])
+def test_onnxruntime_quantize_static_model_compiles_and_matches(digits, quant_format):
+    """Models from onnxruntime's quantizer, per channel: QDQ pairs, or
+    QLinearConv/QLinearMatMul-style operators."""
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                           QuantType, quantize_static)
 
@@ -205,14 +207,73 @@ def test_onnxruntime_quantize_static_model_compiles_and_matches(digits):
     work = new_work_dir()
     quantized = os.path.join(work, "ort.int8.onnx")
     quantize_static(os.path.join(digits, "digits.onnx"), quantized, Reader(),
-                    quant_format=QuantFormat.QDQ, per_channel=True,
+                    quant_format=getattr(QuantFormat, quant_format), per_channel=True,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    ops = {n.op_type for n in onnx.load(quantized).graph.node}
+    assert ("QLinearConv" in ops) == (quant_format == "QOperator"), ops
     images = np.load(os.path.join(digits, "test_images.npy"))
+    labels = np.load(os.path.join(digits, "test_labels.npy"))
     reference = ort_run(quantized, images)
     run_dlc("compile", quantized, "-o", os.path.join(work, "lib"), "--name", "ortq",
             "--input-shape", f"image={BATCH},1,8,8")
     ours = dlc_run(os.path.join(work, "lib", "libortq.so"), images, work)
-    assert np.abs(ours - reference).max() <= output_step(quantized) * 1.001
+    step = output_step(quantized)
+    print(f"{quant_format}: int8 top-1 {accuracy(ours, labels):.4f}, max |dlc - onnxruntime| "
+          f"= {np.abs(ours - reference).max() / step:.3f} steps")
+    assert np.abs(ours - reference).max() <= step * 1.001
+
+
+@pytest.mark.parametrize("trans_a,trans_b,alpha,bias,quantized_output", [
+    (0, 1, 1.0, True, True),     # what onnxruntime's quantizer writes
+    (1, 0, 0.5, False, False),   # fp32 output, transposed A, alpha
+    (0, 0, 1.0, True, False),
+])
+def test_qgemm_matches_onnxruntime(trans_a, trans_b, alpha, bias, quantized_output):
+    """com.microsoft.QGemm (onnxruntime's contrib op) against onnxruntime."""
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(trans_a * 4 + trans_b * 2 + int(bias))
+    m, k, n = 5, 12, 7
+    a = rng.integers(0, 256, (k, m) if trans_a else (m, k), dtype=np.uint8)
+    b = rng.integers(-127, 128, (n, k) if trans_b else (k, n), dtype=np.int8)
+    inits = [numpy_helper.from_array(np.array(0.02, np.float32), "a_scale"),
+             numpy_helper.from_array(np.array(131, np.uint8), "a_zero_point"),
+             numpy_helper.from_array(b, "b"),
+             numpy_helper.from_array(rng.uniform(0.01, 0.03, n).astype(np.float32), "b_scale"),
+             numpy_helper.from_array(np.zeros(n, np.int8), "b_zero_point")]
+    inputs = ["a", "a_scale", "a_zero_point", "b", "b_scale", "b_zero_point"]
+    if bias or quantized_output:
+        inputs.append("c" if bias else "")
+    if bias:
+        inits.append(numpy_helper.from_array(rng.integers(-5000, 5000, n).astype(np.int32), "c"))
+    out_type = TensorProto.FLOAT
+    if quantized_output:
+        inputs += ["y_scale", "y_zero_point"]
+        inits += [numpy_helper.from_array(np.array(0.4, np.float32), "y_scale"),
+                  numpy_helper.from_array(np.array(120, np.uint8), "y_zero_point")]
+        out_type = TensorProto.UINT8
+    node = helper.make_node("QGemm", inputs, ["y"], domain="com.microsoft", transA=trans_a,
+                            transB=trans_b, alpha=alpha)
+    graph = helper.make_graph([node], "qgemm",
+                              [helper.make_tensor_value_info("a", TensorProto.UINT8, a.shape)],
+                              [helper.make_tensor_value_info("y", out_type, [m, n])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    work = new_work_dir()
+    path = os.path.join(work, "qgemm.onnx")
+    onnx.save(model, path)
+    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"a": a})[0]
+    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
+    np.save(os.path.join(work, "a.npy"), a)
+    run_dlc("run", os.path.join(work, "lib", "libqgemm.so"), "--input",
+            "a=" + os.path.join(work, "a.npy"), "--output-dir", os.path.join(work, "out"))
+    ours = np.load(os.path.join(work, "out", "y.npy"))
+    assert ours.dtype == reference.dtype
+    if quantized_output:
+        assert np.abs(ours.astype(np.int32) - reference.astype(np.int32)).max() <= 1
+    else:
+        np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-4)
 
 
 def test_bad_calibration_input_is_one_clear_error(digits):

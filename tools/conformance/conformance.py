@@ -140,9 +140,12 @@ How dlc treats ONNX models:
   bodies imported inline. A condition computed from run-time data is
   refused.
 - Quantization ops (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
-  MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv) are compositions
-  of casts, int32 products and float rescaling; 8-, 16-, 4- and 2-bit
-  integer, float8 and float4 values, per tensor or per axis (not blocked).
+  MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv, and
+  onnxruntime's com.microsoft.QGemm, which its quantizer writes for Gemm)
+  are compositions of casts, int32 products and float rescaling; 8-, 16-,
+  4- and 2-bit integer, float8 and float4 values, per tensor or per axis
+  (not blocked). QGemm is checked against onnxruntime
+  (tests/e2e/test_quantize.py), having no ONNX node tests.
 - Training: BatchNormalization's training mode (opset 14+: batch statistics,
   updated running statistics) and the ai.onnx.preview.training optimizers
   (Adagrad, Adam, Momentum) are imported; Dropout in training mode with a
