@@ -17,7 +17,7 @@ import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
 
-from dlc_harness import new_work_dir, run_dlc
+from dlc_harness import new_work_dir, output_file_stem, run_dlc
 
 BATCH = 540  # the held-out images, all in one run
 
@@ -172,6 +172,52 @@ def test_batchnorm_after_conv_folds_into_it(digits):
             "--input-shape", f"image={BATCH},1,8,8")
     ours = dlc_run(library, images, work)
     assert np.abs(ours - reference).max() <= output_step(quantized) * 1.001
+
+
+@pytest.mark.parametrize("name", ["bert_encoder", "mlp", "small_cnn"])
+def test_zoo_models_quantize_and_match_onnxruntime(name):
+    """The random-weight test models (a 2-layer BERT encoder, whose attention
+    quantizes MatMuls of two activations; an MLP of Gemms; a CNN) through
+    dlc quantize: dlc's library of the QDQ model against onnxruntime's run
+    of it, and the int8 error against fp32."""
+    import model_zoo
+    model = getattr(model_zoo, name)()
+    work = new_work_dir()
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    rng = np.random.default_rng(0)
+
+    def sample():
+        return {i.name: rng.standard_normal([d.dim_value for d in i.type.tensor_type.shape.dim])
+                .astype(np.float32) for i in model.graph.input}
+
+    for k in range(16):
+        folder = os.path.join(work, "calibration", "%02d" % k)
+        os.makedirs(folder)
+        for input_name, value in sample().items():
+            np.save(os.path.join(folder, input_name + ".npy"), value)
+    quantized = os.path.join(work, name + ".int8.onnx")
+    result = run_dlc("quantize", path, "--calibration", os.path.join(work, "calibration"),
+                     "-o", quantized, "--report")
+    assert "fp32 " not in result.stdout, result.stdout  # every candidate quantized
+    feeds = sample()
+    session = ort.InferenceSession(quantized, providers=["CPUExecutionProvider"])
+    reference = session.run(None, feeds)[0]
+    fp32 = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    args = []
+    for input_name, value in feeds.items():
+        np.save(os.path.join(work, input_name + ".npy"), value)
+        args += ["--input", "%s=%s" % (input_name, os.path.join(work, input_name + ".npy"))]
+    run_dlc("compile", quantized, "-o", os.path.join(work, "lib"), "--name", "q")
+    run_dlc("run", os.path.join(work, "lib", "libq.so"), "--output-dir",
+            os.path.join(work, "out"), *args)
+    ours = np.load(os.path.join(work, "out",
+                                output_file_stem(model.graph.output[0].name) + ".npy"))
+    relative = np.linalg.norm(ours - reference) / np.linalg.norm(reference)
+    error = np.linalg.norm(reference - fp32) / np.linalg.norm(fp32)
+    print(f"{name}: dlc vs onnxruntime {relative:.2e}, int8 vs fp32 {error:.2e}")
+    assert relative < 1e-5, relative
+    assert error < 0.05, error
 
 
 def test_excluded_nodes_stay_fp32(digits):
