@@ -220,6 +220,34 @@ def test_zoo_models_quantize_and_match_onnxruntime(name):
     assert error < 0.05, error
 
 
+def test_onnxruntime_quantize_dynamic_bert_matches():
+    """onnxruntime's dynamic quantization (DynamicQuantizeLinear +
+    MatMulInteger), what it recommends for transformers."""
+    import model_zoo
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    model = model_zoo.bert_encoder()
+    work = new_work_dir()
+    path = os.path.join(work, "bert.onnx")
+    onnx.save(model, path)
+    quantized = os.path.join(work, "bert.dynamic.onnx")
+    quantize_dynamic(path, quantized, weight_type=QuantType.QInt8)
+    ops = {n.op_type for n in onnx.load(quantized).graph.node}
+    assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops, ops
+    x = np.random.default_rng(1).standard_normal(
+        [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]).astype(np.float32)
+    name = model.graph.input[0].name
+    reference = ort.InferenceSession(quantized, providers=["CPUExecutionProvider"]).run(
+        None, {name: x})[0]
+    run_dlc("compile", quantized, "-o", os.path.join(work, "lib"), "--name", "q")
+    np.save(os.path.join(work, "x.npy"), x)
+    run_dlc("run", os.path.join(work, "lib", "libq.so"), "--input",
+            name + "=" + os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, "out"))
+    ours = np.load(os.path.join(work, "out",
+                                output_file_stem(model.graph.output[0].name) + ".npy"))
+    relative = np.linalg.norm(ours - reference) / np.linalg.norm(reference)
+    assert relative < 1e-5, relative
+
+
 def test_excluded_nodes_stay_fp32(digits):
     work = new_work_dir()
     quantized = os.path.join(work, "q.onnx")
