@@ -207,6 +207,41 @@ Value centered(NodeImporter &n, size_t i, size_t zeroPointInput, int64_t axis,
   return n.build<SubOp>({n.cast(n.input(i), i32), zeroPoint});
 }
 
+/// lhs [..., M, K] x rhs [..., K, N] of int32 values within +-255 (8-bit
+/// values minus 8-bit zero points), exactly, through f32 matmuls (which
+/// have dlc's fast kernels; int32 ones have none): a product is at most
+/// 255 * 255 and a sum of 256 of them stays below 2^24, so f32 holds every
+/// partial sum of a chunk of up to 256 along K exactly, in any order. Each
+/// chunk is its own matmul (with its own micro-kernel call); their results
+/// are added in int32, an epilogue that fuses into them. Null when K has
+/// no divisor that makes 2 to 32 chunks.
+Value exactMatMulThroughF32(NodeImporter &n, Value lhs, Value rhs) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape())
+    return nullptr;
+  int64_t k = lhsType.getShape().back();
+  int64_t chunks = (k + 255) / 256;
+  while (chunks <= 32 && k % chunks != 0)
+    ++chunks;
+  if (chunks > 32)
+    return nullptr;
+  int64_t chunk = k / chunks;
+  Type f32 = n.builder.getF32Type(), i32 = n.builder.getIntegerType(32);
+  Value a = n.cast(lhs, f32), b = n.cast(rhs, f32);
+  int64_t aAxis = lhsType.getRank() - 1, bAxis = rhsType.getRank() - 2;
+  Value sum;
+  for (int64_t c = 0; c < chunks; ++c) {
+    Value aPart = chunks == 1 ? a : n.sliceAxis(a, aAxis, c * chunk, chunk);
+    Value bPart = chunks == 1 ? b : n.sliceAxis(b, bAxis, c * chunk, chunk);
+    if (!aPart || !bPart)
+      return nullptr;
+    Value part = n.cast(n.build<MatMulOp>({aPart, bPart}), i32);
+    sum = sum ? n.build<AddOp>({sum, part}) : part;
+  }
+  return sum;
+}
+
 /// The int32 product (a - a_zero_point) x (b - b_zero_point); a's zero point
 /// may be per row, b's per column.
 Value integerMatMul(NodeImporter &n, size_t a, size_t aZero, size_t b,
@@ -218,6 +253,16 @@ Value integerMatMul(NodeImporter &n, size_t a, size_t aZero, size_t b,
   }
   Value lhs = centered(n, a, aZero, aRank - 2, "a_zero_point");
   Value rhs = centered(n, b, bZero, bRank - 1, "b_zero_point");
+  auto isByte = [&](size_t i) {
+    return n.inputType(i).getElementType().isInteger(8);
+  };
+  auto zeroPointIsByte = [&](size_t i) {
+    return !n.hasInput(i) || n.inputType(i).getElementType().isInteger(8);
+  };
+  if (lhs && rhs && isByte(a) && isByte(b) && zeroPointIsByte(aZero) &&
+      zeroPointIsByte(bZero))
+    if (Value exact = exactMatMulThroughF32(n, lhs, rhs))
+      return exact;
   return n.build<MatMulOp>({lhs, rhs});
 }
 
@@ -235,13 +280,53 @@ Value integerConv(NodeImporter &n, size_t x, size_t xZero, size_t w,
   if (failed(window))
     return nullptr;
   auto &b = n.builder;
-  return n.build<ConvOp>(
-      {centered(n, x, xZero, 1, "x_zero_point"),
-       centered(n, w, wZero, 0, "w_zero_point")},
-      {n.attr("strides", b.getDenseI64ArrayAttr(window->strides)),
-       n.attr("dilations", b.getDenseI64ArrayAttr(window->dilations)),
-       n.attr("pads", b.getDenseI64ArrayAttr(window->pads)),
-       n.attr("group", b.getI64IntegerAttr(n.attrInt("group", 1)))});
+  int64_t group = n.attrInt("group", 1);
+  SmallVector<NamedAttribute> attributes = {
+      n.attr("strides", b.getDenseI64ArrayAttr(window->strides)),
+      n.attr("dilations", b.getDenseI64ArrayAttr(window->dilations)),
+      n.attr("pads", b.getDenseI64ArrayAttr(window->pads)),
+      n.attr("group", b.getI64IntegerAttr(group))};
+  Value input = centered(n, x, xZero, 1, "x_zero_point");
+  Value filter = centered(n, w, wZero, 0, "w_zero_point");
+  if (!input || !filter)
+    return nullptr;
+  // In f32 when exact (see exactMatMulThroughF32): each output sums
+  // C/group * window products of at most 255 * 255, which f32 holds exactly
+  // up to 258 of them; beyond, ungrouped convs split the input channels
+  // into chunks that each stay within that, summed in int32.
+  auto isByte = [&](size_t i) {
+    return n.inputType(i).getElementType().isInteger(8) &&
+           (!n.hasInput(i == x ? xZero : wZero) ||
+            n.inputType(i == x ? xZero : wZero).getElementType().isInteger(8));
+  };
+  auto filterShape = wType.getShape();
+  if (isByte(x) && isByte(w) && xType.hasStaticShape() &&
+      wType.hasStaticShape()) {
+    int64_t window = 1;
+    for (int64_t dim : filterShape.drop_front(2))
+      window *= dim;
+    int64_t channels = filterShape[1], chunks = 1;
+    while (chunks <= 64 &&
+           (channels % chunks != 0 || (channels / chunks) * window > 258))
+      ++chunks;
+    if (chunks <= 64 && (chunks == 1 || group == 1)) {
+      Type f32 = b.getF32Type(), i32 = b.getIntegerType(32);
+      Value inputF = n.cast(input, f32), filterF = n.cast(filter, f32);
+      int64_t chunk = channels / chunks;
+      Value sum;
+      for (int64_t c = 0; c < chunks; ++c) {
+        Value inputPart =
+            chunks == 1 ? inputF : n.sliceAxis(inputF, 1, c * chunk, chunk);
+        Value filterPart =
+            chunks == 1 ? filterF : n.sliceAxis(filterF, 1, c * chunk, chunk);
+        Value part =
+            n.cast(n.build<ConvOp>({inputPart, filterPart}, attributes), i32);
+        sum = sum ? n.build<AddOp>({sum, part}) : part;
+      }
+      return sum;
+    }
+  }
+  return n.build<ConvOp>({input, filter}, attributes);
 }
 
 LogicalResult importMatMulInteger(NodeImporter &n) {
@@ -345,6 +430,68 @@ LogicalResult importQGemm(NodeImporter &n) {
   return success();
 }
 
+/// (input `i` - zero point `zero`) * scale `scale`, per tensor, in f32.
+Value dequantizedInput(NodeImporter &n, size_t i, size_t scale, size_t zero,
+                       const char *scaleName, const char *zeroName) {
+  Type f32 = n.builder.getF32Type();
+  Value zeroPoint = optionalAlongAxis(n, zero, f32, -1, 0, zeroName, 0.0);
+  Value scaleValue =
+      alongAxis(n, n.cast(n.input(scale), f32), -1, 0, scaleName);
+  if (!zeroPoint || !scaleValue)
+    return nullptr;
+  return n.build<MulOp>(
+      {n.build<SubOp>({n.cast(n.input(i), f32), zeroPoint}), scaleValue});
+}
+
+/// `value` quantized with scale input `scale` and zero point input `zero`
+/// (of the output's type; uint8 when absent).
+LogicalResult setQuantizedOutput(NodeImporter &n, Value value, size_t scale,
+                                 size_t zero) {
+  Type type = quantizedTypeOf(n, zero);
+  Type f32 = n.builder.getF32Type();
+  Value scaleValue =
+      alongAxis(n, n.cast(n.input(scale), f32), -1, 0, "y_scale");
+  Value zeroPoint = optionalAlongAxis(n, zero, f32, -1, 0, "y_zero_point", 0.0);
+  if (!type || !value || !scaleValue || !zeroPoint)
+    return failure();
+  n.setOutput(
+      0, quantize(n, n.build<DivOp>({value, scaleValue}), zeroPoint, type));
+  return success();
+}
+
+/// com.microsoft.QLinearAdd / QLinearMul(A, A_scale, A_zero_point, B,
+/// B_scale, B_zero_point, C_scale, C_zero_point): the dequantized operands
+/// added (multiplied) with numpy broadcasting, quantized.
+template <typename BinaryOp>
+LogicalResult importQLinearBinary(NodeImporter &n) {
+  Value a = dequantizedInput(n, 0, 1, 2, "A_scale", "A_zero_point");
+  Value b = dequantizedInput(n, 3, 4, 5, "B_scale", "B_zero_point");
+  if (!a || !b)
+    return failure();
+  return setQuantizedOutput(n, n.build<BinaryOp>({a, b}), 6, 7);
+}
+
+/// com.microsoft.QLinearGlobalAveragePool(X, x_scale, x_zero_point,
+/// y_scale, y_zero_point): the spatial mean of the dequantized input
+/// (channels first, or last with channels_last = 1), quantized.
+LogicalResult importQLinearGlobalAveragePool(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  if (rank < 3)
+    return n.fail("input must have rank 3 or more");
+  bool channelsLast = n.attrInt("channels_last", 0);
+  SmallVector<int64_t> axes;
+  for (int64_t d = channelsLast ? 1 : 2; d < (channelsLast ? rank - 1 : rank);
+       ++d)
+    axes.push_back(d);
+  Value x = dequantizedInput(n, 0, 1, 2, "x_scale", "x_zero_point");
+  if (!x)
+    return failure();
+  Value mean = n.build<ReduceMeanOp>(
+      x, {n.attr("axes", n.builder.getDenseI64ArrayAttr(axes)),
+          n.attr("keepdims", n.builder.getBoolAttr(true))});
+  return setQuantizedOutput(n, mean, 3, 4);
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> quantizationOpImporters() {
@@ -354,8 +501,12 @@ llvm::ArrayRef<OpImporterEntry> quantizationOpImporters() {
       {"DynamicQuantizeLinear", 11, 1, importDynamicQuantizeLinear},
       {"MatMulInteger", 10, 2, importMatMulInteger},
       {"QGemm", 1, 6, importQGemm, "com.microsoft"},
+      {"QLinearAdd", 1, 7, importQLinearBinary<AddOp>, "com.microsoft"},
       {"QLinearConv", 10, 8, importQLinearConv},
+      {"QLinearGlobalAveragePool", 1, 4, importQLinearGlobalAveragePool,
+       "com.microsoft"},
       {"QLinearMatMul", 10, 8, importQLinearMatMul},
+      {"QLinearMul", 1, 7, importQLinearBinary<MulOp>, "com.microsoft"},
       {"QuantizeLinear", 10, 2, importQuantizeLinear},
   };
   return table;

@@ -15,6 +15,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_LAYOUTNCHWC
@@ -270,11 +271,16 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
     } else {
       return;
     }
-    // Element types stay, so inference gives the blocked result.
+    // Inference gives the blocked result; an op that infers nothing takes
+    // its operand's type, with its own element type (a cast's differs).
     Value result = buildInferredOp(
         builder, op->getLoc(), op->getName().getStringRef(), operands, attrs);
     if (!result)
       return signalPassFailure();
+    if (!isa<InferTypeOpInterface>(result.getDefiningOp()))
+      result.setType(RankedTensorType::get(
+          cast<RankedTensorType>(result.getType()).getShape(),
+          plainType.getElementType()));
     blockedOf[op->getResult(0)] = result;
     replaced.push_back(op);
   }

@@ -350,6 +350,169 @@ def test_qgemm_matches_onnxruntime(trans_a, trans_b, alpha, bias, quantized_outp
         np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("a_shape,b_shape,extreme", [
+    ([2, 5, 768], [768, 40], True),    # 3 chunks of 256, batch dims
+    ([6, 3072], [3072, 9], True),      # 12 chunks
+    ([4, 300], [2, 300, 7], False),    # chunks of 150, B batched
+    ([3, 257], [257, 5], True),        # no chunking divides 257: int32
+])
+def test_matmul_integer_is_exact(a_shape, b_shape, extreme):
+    """MatMulInteger's int32 result, which dlc computes in f32 chunks along K
+    small enough to be exact, equals onnxruntime's exactly; `extreme` makes
+    every product -255 * 255, the largest partial sums."""
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(len(a_shape) * 1000 + a_shape[-1])
+    if extreme:
+        a = np.full(a_shape, 255, np.uint8)
+        b = np.full(b_shape, -128, np.int8)
+        a_zero, b_zero = np.uint8(0), np.int8(127)
+    else:
+        a = rng.integers(0, 256, a_shape, dtype=np.uint8)
+        b = rng.integers(-128, 128, b_shape, dtype=np.int8)
+        a_zero, b_zero = np.uint8(131), np.int8(-3)
+    node = helper.make_node("MatMulInteger", ["a", "b", "a_zero", "b_zero"], ["y"])
+    graph = helper.make_graph(
+        [node], "mmi", [helper.make_tensor_value_info("a", TensorProto.UINT8, a_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, None)],
+        [numpy_helper.from_array(b, "b"),
+         numpy_helper.from_array(np.array(a_zero), "a_zero"),
+         numpy_helper.from_array(np.array(b_zero), "b_zero")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    work = new_work_dir()
+    path = os.path.join(work, "mmi.onnx")
+    onnx.save(model, path)
+    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"a": a})[0]
+    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
+    np.save(os.path.join(work, "a.npy"), a)
+    run_dlc("run", os.path.join(work, "lib", "libmmi.so"), "--input",
+            "a=" + os.path.join(work, "a.npy"), "--output-dir", os.path.join(work, "out"))
+    ours = np.load(os.path.join(work, "out", "y.npy"))
+    assert ours.dtype == np.int32 and ours.shape == reference.shape
+    np.testing.assert_array_equal(ours, reference)
+    if extreme and a_shape[-1] > 258:
+        assert reference.min() < -(1 << 24)  # beyond what one f32 sum holds
+
+
+@pytest.mark.parametrize("channels,kernel,extreme", [
+    (64, 3, True),     # 4 chunks of 16 channels x 9 taps
+    (48, 3, False),
+    (3, 7, True),      # 147 taps: one chunk
+    (29, 3, True),     # 261 taps, no divisor of 29 fits: int32
+])
+def test_conv_integer_is_exact(channels, kernel, extreme):
+    """ConvInteger, computed by dlc in f32 chunks of input channels small
+    enough to be exact, equals onnxruntime's int32 result exactly."""
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(channels * 10 + kernel)
+    x_shape, w_shape = [1, channels, 9, 9], [8, channels, kernel, kernel]
+    if extreme:
+        x = np.full(x_shape, 255, np.uint8)
+        w = np.zeros(w_shape, np.uint8)
+        x_zero, w_zero = np.uint8(0), np.uint8(255)
+    else:
+        x = rng.integers(0, 256, x_shape, dtype=np.uint8)
+        w = rng.integers(0, 256, w_shape, dtype=np.uint8)
+        x_zero, w_zero = np.uint8(100), np.uint8(140)
+    node = helper.make_node("ConvInteger", ["x", "w", "x_zero", "w_zero"], ["y"],
+                            pads=[1, 1, 1, 1])
+    graph = helper.make_graph(
+        [node], "convi", [helper.make_tensor_value_info("x", TensorProto.UINT8, x_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, None)],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.array(x_zero), "x_zero"),
+         numpy_helper.from_array(np.array(w_zero), "w_zero")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    work = new_work_dir()
+    path = os.path.join(work, "convi.onnx")
+    onnx.save(model, path)
+    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"x": x})[0]
+    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
+    np.save(os.path.join(work, "x.npy"), x)
+    run_dlc("run", os.path.join(work, "lib", "libconvi.so"), "--input",
+            "x=" + os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, "out"))
+    ours = np.load(os.path.join(work, "out", "y.npy"))
+    assert ours.dtype == np.int32 and ours.shape == reference.shape
+    np.testing.assert_array_equal(ours, reference)
+    if extreme and channels * kernel * kernel > 258:
+        assert reference.min() < -(1 << 24)
+
+
+@pytest.mark.parametrize("op,dtype,attrs", [
+    ("QLinearAdd", np.uint8, {}),
+    ("QLinearAdd", np.int8, {}),
+    ("QLinearMul", np.uint8, {}),
+    ("QLinearGlobalAveragePool", np.uint8, {"channels_last": 0}),
+    ("QLinearGlobalAveragePool", np.int8, {"channels_last": 1}),
+])
+def test_contrib_qlinear_ops_match_onnxruntime(op, dtype, attrs):
+    """onnxruntime's com.microsoft QLinear ops that its quantizer writes in
+    QOperator format (residual adds, global pooling): against a float64
+    numpy reference of their definition, and against onnxruntime, whose
+    fixed-point arithmetic rounds some values one step apart."""
+    from onnx import TensorProto, helper
+    elem = TensorProto.UINT8 if dtype == np.uint8 else TensorProto.INT8
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(7)
+    shape = [2, 6, 5, 5]
+    x = rng.integers(info.min, info.max + 1, shape, dtype=dtype)
+    def scalar(value, name, t=np.float32):
+        return numpy_helper.from_array(np.array(value, t), name)
+    if op == "QLinearGlobalAveragePool":
+        inputs = ["x", "x_scale", "x_zero", "y_scale", "y_zero"]
+        inits = [scalar(0.0517, "x_scale"), scalar(3, "x_zero", dtype), scalar(0.0213, "y_scale"),
+                 scalar(-2 if dtype == np.int8 else 9, "y_zero", dtype)]
+        out_shape = None
+    else:
+        b = rng.integers(info.min, info.max + 1, [6, 1, 1], dtype=dtype)
+        inputs = ["x", "x_scale", "x_zero", "b", "b_scale", "b_zero", "y_scale", "y_zero"]
+        inits = [scalar(0.0517, "x_scale"), scalar(3, "x_zero", dtype),
+                 numpy_helper.from_array(b, "b"), scalar(0.0293, "b_scale"),
+                 scalar(-5 if dtype == np.int8 else 7, "b_zero", dtype),
+                 scalar(0.317 if op == "QLinearMul" else 0.0771, "y_scale"),
+                 scalar(1 if dtype == np.int8 else 128, "y_zero", dtype)]
+        out_shape = shape
+    node = helper.make_node(op, inputs, ["y"], domain="com.microsoft", **attrs)
+    graph = helper.make_graph([node], "contrib",
+                              [helper.make_tensor_value_info("x", elem, shape)],
+                              [helper.make_tensor_value_info("y", elem, out_shape)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    work = new_work_dir()
+    path = os.path.join(work, "contrib.onnx")
+    onnx.save(model, path)
+    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"x": x})[0]
+    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
+    np.save(os.path.join(work, "x.npy"), x)
+    run_dlc("run", os.path.join(work, "lib", "libcontrib.so"), "--input",
+            "x=" + os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, "out"))
+    ours = np.load(os.path.join(work, "out", "y.npy"))
+    assert ours.dtype == reference.dtype and ours.shape == reference.shape
+    difference = np.abs(ours.astype(np.int32) - reference.astype(np.int32))
+    assert difference.max() <= 1, difference.max()
+    # The definition in float64: dequantize, compute, quantize (round half
+    # to even, saturate). The scales are not round decimals, so that exact
+    # ties (where f32 and f64 may round apart) are rare.
+    values = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in inits}
+    def dequantize(v, scale, zero):
+        return (v.astype(np.float64) - values[zero]) * values[scale]
+    xf = dequantize(x, "x_scale", "x_zero")
+    if op == "QLinearGlobalAveragePool":
+        axes = (1, 2) if attrs["channels_last"] else (2, 3)
+        exact = xf.mean(axis=axes, keepdims=True)
+    else:
+        bf = dequantize(numpy_helper.to_array(inits[2]), "b_scale", "b_zero")
+        exact = xf + bf if op == "QLinearAdd" else xf * bf
+    expected = np.clip(np.round(exact / values["y_scale"]) + values["y_zero"], info.min,
+                       info.max).astype(dtype)
+    off = np.abs(ours.astype(np.int32) - expected.astype(np.int32))
+    assert off.max() <= 1 and (off > 0).mean() < 0.005, (off.max(), (off > 0).mean())
+
+
 def test_bad_calibration_input_is_one_clear_error(digits):
     work = new_work_dir()
     model = os.path.join(digits, "digits.onnx")

@@ -140,11 +140,15 @@ How dlc treats ONNX models:
   bodies imported inline. A condition computed from run-time data is
   refused.
 - Quantization ops (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
-  MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv, and
-  onnxruntime's com.microsoft.QGemm, which its quantizer writes for Gemm)
-  are compositions of casts, int32 products and float rescaling; 8-, 16-,
-  4- and 2-bit integer, float8 and float4 values, per tensor or per axis
-  (not blocked). QGemm is checked against onnxruntime
+  MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv, and the
+  com.microsoft ops onnxruntime's quantizer writes in its QOperator format:
+  QGemm, QLinearAdd, QLinearMul, QLinearGlobalAveragePool) are
+  compositions of casts, products and float rescaling; 8-, 16-, 4- and
+  2-bit integer, float8 and float4 values, per tensor or per axis (not
+  blocked). The int32 products of 8-bit values run as f32 matmuls and
+  convolutions, exactly: split along K (or input channels) into chunks
+  whose sums stay below 2^24, added in int32. The com.microsoft ops are
+  checked against onnxruntime and a numpy reference
   (tests/e2e/test_quantize.py), having no ONNX node tests.
 - Training: BatchNormalization's training mode (opset 14+: batch statistics,
   updated running statistics) and the ai.onnx.preview.training optimizers

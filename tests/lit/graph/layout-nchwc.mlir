@@ -95,3 +95,23 @@ func.func @negative_reduce_axes(%x: tensor<1x8x3x3xf32>) -> tensor<1x8x1x1xf32> 
   %1 = dlc.reduce_mean %0 {axes = array<i64: -1, -2>, keepdims = true} : (tensor<1x8x3x3xf32>) -> tensor<1x8x1x1xf32>
   return %1 : tensor<1x8x1x1xf32>
 }
+
+// -----
+
+// A cast after a blocked conv (an integer conv computed in f32, cast back
+// to int32) follows the layout with its own element type; the add of an
+// int32 per-channel constant (which repacking takes only in f32) leaves the
+// chain: the from_blocked comes before it.
+// CHECK-LABEL: func @cast_in_chain
+// CHECK: %[[C:.*]] = dlc.conv_blocked
+// CHECK: %[[I:.*]] = dlc.cast %[[C]] : tensor<1x2x4x4x4xf32> to tensor<1x2x4x4x4xi32>
+// CHECK: %[[P:.*]] = dlc.from_blocked %[[I]] : (tensor<1x2x4x4x4xi32>) -> tensor<1x8x4x4xi32>
+// CHECK: dlc.add %[[P]], %{{.*}} : (tensor<1x8x4x4xi32>, tensor<8x1x1xi32>) -> tensor<1x8x4x4xi32>
+func.func @cast_in_chain(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xi32> {
+  %w = dlc.constant dense<1.0> : tensor<8x8x1x1xf32>
+  %b = dlc.constant dense<3> : tensor<8x1x1xi32>
+  %0 = dlc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %1 = dlc.cast %0 : tensor<1x8x4x4xf32> to tensor<1x8x4x4xi32>
+  %2 = dlc.add %1, %b : (tensor<1x8x4x4xi32>, tensor<8x1x1xi32>) -> tensor<1x8x4x4xi32>
+  return %2 : tensor<1x8x4x4xi32>
+}
