@@ -405,7 +405,12 @@ LogicalResult importQGemm(NodeImporter &n) {
     a = n.transpose(a, {1, 0});
   if (transB)
     b = n.transpose(b, {1, 0});
-  Value acc = n.build<MatMulOp>({a, b});
+  Value acc;
+  if (n.inputType(0).getElementType().isInteger(8) &&
+      n.inputType(3).getElementType().isInteger(8))
+    acc = exactMatMulThroughF32(n, a, b);
+  if (!acc)
+    acc = n.build<MatMulOp>({a, b});
   if (n.hasInput(6))
     acc =
         n.build<AddOp>({acc, n.cast(n.input(6), n.builder.getIntegerType(32))});

@@ -297,16 +297,17 @@ def test_onnxruntime_quantize_static_model_compiles_and_matches(digits, quant_fo
     assert np.abs(ours - reference).max() <= step * 1.001
 
 
-@pytest.mark.parametrize("trans_a,trans_b,alpha,bias,quantized_output", [
-    (0, 1, 1.0, True, True),     # what onnxruntime's quantizer writes
-    (1, 0, 0.5, False, False),   # fp32 output, transposed A, alpha
-    (0, 0, 1.0, True, False),
+@pytest.mark.parametrize("trans_a,trans_b,alpha,bias,quantized_output,k", [
+    (0, 1, 1.0, True, True, 12),     # what onnxruntime's quantizer writes
+    (1, 0, 0.5, False, False, 12),   # fp32 output, transposed A, alpha
+    (0, 0, 1.0, True, False, 12),
+    (0, 1, 1.0, True, False, 600),   # three f32 chunks along K
 ])
-def test_qgemm_matches_onnxruntime(trans_a, trans_b, alpha, bias, quantized_output):
+def test_qgemm_matches_onnxruntime(trans_a, trans_b, alpha, bias, quantized_output, k):
     """com.microsoft.QGemm (onnxruntime's contrib op) against onnxruntime."""
     from onnx import TensorProto, helper
-    rng = np.random.default_rng(trans_a * 4 + trans_b * 2 + int(bias))
-    m, k, n = 5, 12, 7
+    rng = np.random.default_rng(trans_a * 4 + trans_b * 2 + int(bias) + k)
+    m, n = 5, 7
     a = rng.integers(0, 256, (k, m) if trans_a else (m, k), dtype=np.uint8)
     b = rng.integers(-127, 128, (n, k) if trans_b else (k, n), dtype=np.int8)
     inits = [numpy_helper.from_array(np.array(0.02, np.float32), "a_scale"),
