@@ -56,6 +56,27 @@ def accuracy(logits, labels):
     return float((logits.argmax(1) == labels).mean())
 
 
+def ort_and_dlc(model, feeds):
+    """Saves `model`, runs it on {input name: array} with onnxruntime and
+    with dlc's library of it; returns (onnxruntime's, dlc's) first output."""
+    work = new_work_dir()
+    path = os.path.join(work, "model.onnx")
+    onnx.save(model, path)
+    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, feeds)[0]
+    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
+    args = []
+    for name, value in feeds.items():
+        np.save(os.path.join(work, name + ".npy"), value)
+        args += ["--input", "%s=%s" % (name, os.path.join(work, name + ".npy"))]
+    run_dlc("run", os.path.join(work, "lib", "libmodel.so"), "--output-dir",
+            os.path.join(work, "out"), *args)
+    ours = np.load(os.path.join(work, "out",
+                                output_file_stem(model.graph.output[0].name) + ".npy"))
+    assert ours.dtype == reference.dtype and ours.shape == reference.shape
+    return reference, ours
+
+
 def output_step(model_path):
     """The quantization step of the model's output (its last DequantizeLinear)."""
     model = onnx.load(model_path)
@@ -201,18 +222,8 @@ def test_zoo_models_quantize_and_match_onnxruntime(name):
                      "-o", quantized, "--report")
     assert "fp32 " not in result.stdout, result.stdout  # every candidate quantized
     feeds = sample()
-    session = ort.InferenceSession(quantized, providers=["CPUExecutionProvider"])
-    reference = session.run(None, feeds)[0]
+    reference, ours = ort_and_dlc(onnx.load(quantized), feeds)
     fp32 = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
-    args = []
-    for input_name, value in feeds.items():
-        np.save(os.path.join(work, input_name + ".npy"), value)
-        args += ["--input", "%s=%s" % (input_name, os.path.join(work, input_name + ".npy"))]
-    run_dlc("compile", quantized, "-o", os.path.join(work, "lib"), "--name", "q")
-    run_dlc("run", os.path.join(work, "lib", "libq.so"), "--output-dir",
-            os.path.join(work, "out"), *args)
-    ours = np.load(os.path.join(work, "out",
-                                output_file_stem(model.graph.output[0].name) + ".npy"))
     relative = np.linalg.norm(ours - reference) / np.linalg.norm(reference)
     error = np.linalg.norm(reference - fp32) / np.linalg.norm(fp32)
     print(f"{name}: dlc vs onnxruntime {relative:.2e}, int8 vs fp32 {error:.2e}")
@@ -235,15 +246,7 @@ def test_onnxruntime_quantize_dynamic_bert_matches():
     assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops, ops
     x = np.random.default_rng(1).standard_normal(
         [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]).astype(np.float32)
-    name = model.graph.input[0].name
-    reference = ort.InferenceSession(quantized, providers=["CPUExecutionProvider"]).run(
-        None, {name: x})[0]
-    run_dlc("compile", quantized, "-o", os.path.join(work, "lib"), "--name", "q")
-    np.save(os.path.join(work, "x.npy"), x)
-    run_dlc("run", os.path.join(work, "lib", "libq.so"), "--input",
-            name + "=" + os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, "out"))
-    ours = np.load(os.path.join(work, "out",
-                                output_file_stem(model.graph.output[0].name) + ".npy"))
+    reference, ours = ort_and_dlc(onnx.load(quantized), {model.graph.input[0].name: x})
     relative = np.linalg.norm(ours - reference) / np.linalg.norm(reference)
     assert relative < 1e-5, relative
 
@@ -334,17 +337,7 @@ def test_qgemm_matches_onnxruntime(trans_a, trans_b, alpha, bias, quantized_outp
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                     helper.make_opsetid("com.microsoft", 1)])
     model.ir_version = 8
-    work = new_work_dir()
-    path = os.path.join(work, "qgemm.onnx")
-    onnx.save(model, path)
-    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        None, {"a": a})[0]
-    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
-    np.save(os.path.join(work, "a.npy"), a)
-    run_dlc("run", os.path.join(work, "lib", "libqgemm.so"), "--input",
-            "a=" + os.path.join(work, "a.npy"), "--output-dir", os.path.join(work, "out"))
-    ours = np.load(os.path.join(work, "out", "y.npy"))
-    assert ours.dtype == reference.dtype
+    reference, ours = ort_and_dlc(model, {"a": a})
     if quantized_output:
         assert np.abs(ours.astype(np.int32) - reference.astype(np.int32)).max() <= 1
     else:
@@ -380,17 +373,7 @@ def test_matmul_integer_is_exact(a_shape, b_shape, extreme):
          numpy_helper.from_array(np.array(b_zero), "b_zero")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
-    work = new_work_dir()
-    path = os.path.join(work, "mmi.onnx")
-    onnx.save(model, path)
-    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        None, {"a": a})[0]
-    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
-    np.save(os.path.join(work, "a.npy"), a)
-    run_dlc("run", os.path.join(work, "lib", "libmmi.so"), "--input",
-            "a=" + os.path.join(work, "a.npy"), "--output-dir", os.path.join(work, "out"))
-    ours = np.load(os.path.join(work, "out", "y.npy"))
-    assert ours.dtype == np.int32 and ours.shape == reference.shape
+    reference, ours = ort_and_dlc(model, {"a": a})
     np.testing.assert_array_equal(ours, reference)
     if extreme and a_shape[-1] > 258:
         assert reference.min() < -(1 << 24)  # beyond what one f32 sum holds
@@ -425,17 +408,7 @@ def test_conv_integer_is_exact(channels, kernel, extreme):
          numpy_helper.from_array(np.array(w_zero), "w_zero")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
-    work = new_work_dir()
-    path = os.path.join(work, "convi.onnx")
-    onnx.save(model, path)
-    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        None, {"x": x})[0]
-    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
-    np.save(os.path.join(work, "x.npy"), x)
-    run_dlc("run", os.path.join(work, "lib", "libconvi.so"), "--input",
-            "x=" + os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, "out"))
-    ours = np.load(os.path.join(work, "out", "y.npy"))
-    assert ours.dtype == np.int32 and ours.shape == reference.shape
+    reference, ours = ort_and_dlc(model, {"x": x})
     np.testing.assert_array_equal(ours, reference)
     if extreme and channels * kernel * kernel > 258:
         assert reference.min() < -(1 << 24)
@@ -482,17 +455,7 @@ def test_contrib_qlinear_ops_match_onnxruntime(op, dtype, attrs):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                     helper.make_opsetid("com.microsoft", 1)])
     model.ir_version = 8
-    work = new_work_dir()
-    path = os.path.join(work, "contrib.onnx")
-    onnx.save(model, path)
-    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        None, {"x": x})[0]
-    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
-    np.save(os.path.join(work, "x.npy"), x)
-    run_dlc("run", os.path.join(work, "lib", "libcontrib.so"), "--input",
-            "x=" + os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, "out"))
-    ours = np.load(os.path.join(work, "out", "y.npy"))
-    assert ours.dtype == reference.dtype and ours.shape == reference.shape
+    reference, ours = ort_and_dlc(model, {"x": x})
     difference = np.abs(ours.astype(np.int32) - reference.astype(np.int32))
     assert difference.max() <= 1, difference.max()
     # The definition in float64: dequantize, compute, quantize (round half

@@ -151,6 +151,14 @@ onnx::ModelProto smallModel(int opset) {
   return model;
 }
 
+/// Calibrated ranges for every tensor of smallModel that placement reads.
+std::map<std::string, ValueRange> smallModelRanges() {
+  return {{"x", {-1.0f, 3.0f}},
+          {"y", {0.0f, 6.0f}},
+          {"y2", {0.0f, 1.0f}},
+          {"m", {-2.0f, 2.0f}}};
+}
+
 const onnx::TensorProto *initializer(const onnx::ModelProto &model,
                                      const std::string &name) {
   for (const auto &tensor : model.graph().initializer())
@@ -217,10 +225,7 @@ TEST(QdqPlacement, QuantizesPastTheEpilogueChain) {
   // Placement folds the BatchNormalization into the Conv's weight and bias
   // (scale, beta, mean, var all 1 here: g = 1 / sqrt(1 + 1e-5)).
   onnx::ModelProto rewritten = model;
-  std::map<std::string, ValueRange> ranges = {{"x", {-1.0f, 3.0f}},
-                                              {"y", {0.0f, 6.0f}},
-                                              {"y2", {0.0f, 1.0f}},
-                                              {"m", {-2.0f, 2.0f}}};
+  std::map<std::string, ValueRange> ranges = smallModelRanges();
   std::vector<NodeQuantization> report;
   ASSERT_TRUE(placeQdq(rewritten, ranges, {}, report, error)) << error;
   for (const auto &node : rewritten.graph().node())
@@ -250,10 +255,7 @@ TEST(QdqPlacement, QuantizesPastTheEpilogueChain) {
 
 TEST(QdqPlacement, RewritesConvAndMatMulLeavesTheRest) {
   onnx::ModelProto model = smallModel(17);
-  std::map<std::string, ValueRange> ranges = {{"x", {-1.0f, 3.0f}},
-                                              {"y", {0.0f, 6.0f}},
-                                              {"y2", {0.0f, 1.0f}},
-                                              {"m", {-2.0f, 2.0f}}};
+  std::map<std::string, ValueRange> ranges = smallModelRanges();
   std::vector<NodeQuantization> report;
   std::string error;
   ASSERT_TRUE(placeQdq(model, ranges, {}, report, error)) << error;
@@ -338,10 +340,7 @@ TEST(QdqPlacement, LeavesExcludedAndNonFloatNodesAlone) {
 
 TEST(QdqPlacement, PerTensorWeightsBelowOpset13AndRefusesBelow10) {
   onnx::ModelProto model = smallModel(12);
-  std::map<std::string, ValueRange> ranges = {{"x", {-1.0f, 3.0f}},
-                                              {"y", {0.0f, 6.0f}},
-                                              {"y2", {0.0f, 1.0f}},
-                                              {"m", {-2.0f, 2.0f}}};
+  std::map<std::string, ValueRange> ranges = smallModelRanges();
   std::vector<NodeQuantization> report;
   std::string error;
   ASSERT_TRUE(placeQdq(model, ranges, {}, report, error)) << error;
