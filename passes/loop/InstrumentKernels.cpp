@@ -56,10 +56,15 @@ struct InstrumentKernelsPass
     ModuleOp module = getOperation();
     if (module.lookupSymbol(kMarkFunction))
       return; // instrumented already
+    // Parallel loops' bodies are public too (the glue's launchers call
+    // them), but run inside a kernel of the entry: marks there would time
+    // them as the entry's first kernels.
     SmallVector<func::FuncOp> entries;
     for (auto function : module.getOps<func::FuncOp>())
       if (function.isPublic() && !function.isExternal() &&
-          function.getBody().hasOneBlock())
+          function.getBody().hasOneBlock() &&
+          !function->hasAttr(
+              dlc::DlcDialect::ParallelLoopAttrHelper::getNameStr()))
         entries.push_back(function);
     if (entries.empty())
       return;

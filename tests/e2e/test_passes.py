@@ -228,6 +228,28 @@ def test_profile_times_every_kernel(baselines):
     assert abs(sum(float(row.split("%")[0].split()[-1]) for row in rows) - 100) < 0.5
     plain = os.path.join(os.path.dirname(baselines["small_cnn"][0]), "small_cnn",
                          "libsmall_cnn.so")
+    # Time goes to the kernel that spends it: of a cheap Relu and a
+    # 384 x 512 x 512 MatMul after it (whose column panels run as a
+    # parallel loop's body), the MatMul takes most of the run.
+    from onnx import TensorProto, helper, numpy_helper
+    weight = np.random.default_rng(0).standard_normal([512, 512]).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"], name="cheap_relu"),
+         helper.make_node("MatMul", ["r", "w"], ["y"], name="big_matmul")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [384, 512])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [384, 512])],
+        [numpy_helper.from_array(weight, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    two = os.path.join(work, "two.onnx")
+    onnx.save(model, two)
+    h.run_dlc("compile", two, "-o", os.path.join(work, "two"), "--profile")
+    result = h.run_dlc("bench", os.path.join(work, "two", "libtwo.so"), "--profile",
+                       "--iters", "5", "--warmup", "1", "--threads", "2")
+    shares = [(row.rsplit("%", 1)[1].strip(), float(row.split("%")[0].split()[-1]))
+              for row in result.stdout.splitlines() if row.startswith("  [")]
+    matmul = sum(value for label, value in shares if "big_matmul" in label)
+    assert matmul > 80, result.stdout
     refused = h.run_dlc("bench", plain, "--profile", check=False)
     assert refused.returncode != 0
     assert "compile it with dlc compile --profile" in refused.stderr

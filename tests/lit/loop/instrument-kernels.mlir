@@ -25,6 +25,11 @@
 // CHECK-LABEL: func.func private @model_kernel0
 // CHECK-NOT: __dlc_profile_mark
 // CHECK: return
+// A parallel loop's body, public for the glue's launcher, runs inside a
+// kernel of the entry: no marks.
+// CHECK-LABEL: func.func @model_par0
+// CHECK-NOT: __dlc_profile_mark
+// CHECK: return
 func.func @model(%x: memref<4xf32>, %y: memref<4xf32>, %f: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -40,6 +45,13 @@ func.func @model(%x: memref<4xf32>, %y: memref<4xf32>, %f: f32) {
 func.func private @model_kernel0(%y: memref<4xf32>, %g: f32) {
   %c0 = arith.constant 0 : index
   scf.for %i = %c0 to %c0 step %c0 {
+    memref.store %g, %y[%i] : memref<4xf32>
+  }
+  return
+}
+func.func @model_par0(%y: memref<4xf32>, %g: f32, %begin: index, %end: index) attributes {dlc.parallel_loop = array<i64: 1, 0>} {
+  %c1 = arith.constant 1 : index
+  scf.for %i = %begin to %end step %c1 {
     memref.store %g, %y[%i] : memref<4xf32>
   }
   return
