@@ -187,6 +187,25 @@ def FoldBatchNorm : Pass<"dlc-fold-batchnorm", "mlir::func::FuncOp"> {
   }];
 }
 
+def QuantizedMatmul : Pass<"dlc-quantized-matmul", "mlir::func::FuncOp"> {
+  let summary = "Run fake-quantized matmuls (QDQ) on 8-bit integers";
+  let description = [{
+    `passes/graph/QuantizedMatmul.cpp` · lit: `tests/lit/graph/quantized-matmul.mlir` · runs: -O2 (CPU)
+
+    A QDQ model's MatMul reads `a = (q - z) * s` with `q = clip(round(x / s)
+    + z, lo, hi)` integral within [0, 255] or [-128, 127] (what the importer
+    makes of QuantizeLinear -> DequantizeLinear) and a constant f32 weight
+    whose columns are int8 grids (`W[k, n] = w[k, n] * s_n`, checked element
+    by element). It becomes
+    `cast(dlc.matmul_integer(q8, w) - z * colsum(w)) * (s * s_n)`: q is cast
+    to 8 bits where it is computed, w is an i8 constant, and the i32 sums are
+    exact. The output's quantize/dequantize stays f32 and fuses after it.
+    Looks through reshapes of `a`. Leaves alone: a non-constant weight, a
+    weight off any int8 grid, scales or zero points that are not scalar
+    constants, clip bounds beyond 8 bits, dynamic shapes.
+  }];
+}
+
 def LayoutNCHWc : Pass<"dlc-layout-nchwc", "mlir::func::FuncOp"> {
   let summary = "Blocked channel layout NCHW[x]c for convolution chains";
   let description = [{
@@ -293,7 +312,7 @@ def ApproximateMath : Pass<"dlc-approximate-math", "mlir::ModuleOp"> {
 }
 
 def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
-  let summary = "Packed, register-blocked micro-kernel for f32 matmul";
+  let summary = "Packed, register-blocked micro-kernels for f32 and 8-bit matmul";
   let description = [{
     `passes/loop/MatmulMicrokernel.cpp` · lit: `tests/lit/loop/matmul-microkernel.mlir` · runs: -O2
 
@@ -316,6 +335,22 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
     it as one more loop nest over C (tiled, and parallel when large). Leaves
     alone: small products, one-row products (GEMV), f64, tensors, batched
     products that broadcast a batch dim.
+
+    8-bit products (the generic C[m, n] += ext(A[m, k]) * ext(B[k, n]) in i32
+    that `dlc.matmul_integer` lowers to) take the same loop nest with integer
+    dot products, chosen by `int8-dot`: `avx512-vnni` / `avx-vnni` run
+    vpdpbusd (4 u8 x s8 products summed into each i32 lane, exactly, never
+    saturating) on 16 / 8 lanes, with A and B packed in groups of 4 along K;
+    it takes unsigned A and signed B only. `avx2` (and VNNI targets for the
+    other sign combinations) widens both operands to i16 when packing and runs
+    vpmaddwd (2 products per i32 lane, at most 2 * 255 * 255, so no pair
+    saturates as vpmaddubsw's would); `portable` widens to i32 and multiplies
+    lanes; `none` leaves 8-bit products to the generic loops. B is packed
+    in K blocks of kc = 512 ([K / kc][N / nr][kc / g][nr * g]): at compile
+    time when constant, else first, by parallel column panels. Per block of
+    mc rows, A is packed whole along K by parallel row panels, then the
+    column panels run in parallel, each register tile summing all of K
+    before C is updated once: two parallel loops a block, no serial packing.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "16",
@@ -326,8 +361,12 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
     Option<"mc", "mc", "int64_t", "144", "M block (an A block stays in L2)">,
     Option<"minFlops", "min-flops", "int64_t", "dlc::kMicrokernelMinMacs",
            "Smallest M * N * K to rewrite">,
+    Option<"int8Dot", "int8-dot", "std::string", "\"none\"",
+           "Dot product of 8-bit matmuls: avx512-vnni, avx-vnni, avx2, "
+           "portable or none">,
   ];
-  let dependentDialects = ["mlir::scf::SCFDialect",
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];

@@ -105,6 +105,19 @@ int64_t vectorWidthInFloats(const llvm::TargetMachine &machine) {
   return 4;
 }
 
+std::string int8DotProduct(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  if (!machine.getTargetTriple().isX86() || !subtarget)
+    return "portable";
+  if (subtarget->checkFeatures("+avx512f,+avx512vnni"))
+    return "avx512-vnni";
+  if (subtarget->checkFeatures("+avx2,+avxvnni"))
+    return "avx-vnni";
+  if (subtarget->checkFeatures("+avx2"))
+    return "avx2";
+  return "portable";
+}
+
 int64_t vectorRegisterCount(const llvm::TargetMachine &machine) {
   const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
   const llvm::Triple &triple = machine.getTargetTriple();

@@ -35,6 +35,11 @@ createTargetMachine(const std::string &triple, const std::string &cpu,
 /// AVX, 4 otherwise): the channel block of the NCHW[x]c layout.
 int64_t vectorWidthInFloats(const llvm::TargetMachine &machine);
 
+/// How `machine` computes dot products of 8-bit integers (the int8-dot
+/// option of dlc-matmul-microkernel): "avx512-vnni", "avx-vnni", "avx2"
+/// (vpmaddwd on values widened to i16), or "portable" elsewhere.
+std::string int8DotProduct(const llvm::TargetMachine &machine);
+
 /// The vector registers of `machine` (32 with AVX-512, 16 otherwise on x86,
 /// 32 on AArch64): how large a micro-kernel's register tile may be.
 int64_t vectorRegisterCount(const llvm::TargetMachine &machine);

@@ -72,6 +72,7 @@ DLC_COMPATIBLE_RETURN_TYPES(ScatterElementsOp)
 DLC_COMPATIBLE_RETURN_TYPES(ScatterNDOp)
 DLC_COMPATIBLE_RETURN_TYPES(TopKOp)
 DLC_COMPATIBLE_RETURN_TYPES(MatMulOp)
+DLC_COMPATIBLE_RETURN_TYPES(MatMulIntegerOp)
 DLC_COMPATIBLE_RETURN_TYPES(ConvOp)
 DLC_COMPATIBLE_RETURN_TYPES(MaxPoolOp)
 DLC_COMPATIBLE_RETURN_TYPES(AvgPoolOp)
@@ -234,6 +235,30 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   batch.push_back(m);
   batch.push_back(n);
   inferred.push_back(RankedTensorType::get(batch, lhsType.getElementType()));
+  return success();
+}
+
+LogicalResult
+MatMulIntegerOp::inferReturnTypes(MLIRContext *context,
+                                  std::optional<Location> loc, Adaptor adaptor,
+                                  SmallVectorImpl<Type> &inferred) {
+  auto lhsType = rankedOrNull(adaptor.getLhs().getType());
+  auto rhsType = rankedOrNull(adaptor.getRhs().getType());
+  if (!lhsType || !rhsType)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (lhsType.getRank() != 2 || rhsType.getRank() != 2)
+    return emitOptionalError(loc, "operands must be matrices, got ",
+                             shapeString(lhsType.getShape()), " and ",
+                             shapeString(rhsType.getShape()));
+  if (!lhsType.getElementType().isInteger(8) ||
+      !rhsType.getElementType().isInteger(8))
+    return emitOptionalError(loc, "operands must be 8-bit integers");
+  ArrayRef<int64_t> lhs = lhsType.getShape(), rhs = rhsType.getShape();
+  if (lhs[1] != rhs[0] && !isDynamic(lhs[1]) && !isDynamic(rhs[0]))
+    return emitOptionalError(loc, "contraction dimensions differ: ",
+                             shapeString(lhs), " x ", shapeString(rhs));
+  inferred.push_back(
+      RankedTensorType::get({lhs[0], rhs[1]}, IntegerType::get(context, 32)));
   return success();
 }
 

@@ -310,6 +310,32 @@ def Dlc_MatMulOp : Dlc_Op<"matmul", "OutEWiseFusable", [InferTypeOpAdaptorWithIs
   let hasCanonicalizer = 1;
 }
 
+def Dlc_MatMulIntegerOp : Dlc_Op<"matmul_integer", "OutEWiseFusable",
+                                 [InferTypeOpAdaptorWithIsCompatible,
+                                  Dlc_SignAgnostic]> {
+  let summary = "Matrix product of 8-bit integers, accumulated exactly in i32";
+  let description = [{
+    lhs [M, K] x rhs [K, N] of 8-bit integers -> [M, N] of i32: each
+    element sums K products of the operands widened to i32, zero-extended
+    where `lhs_unsigned` / `rhs_unsigned` is set, sign-extended otherwise
+    (the attributes, not the element types, carry the sign, so that the op
+    survives dlc-signless-integers). The sums wrap as i32 arithmetic does;
+    below 2^31 / 255^2 (33025) products they are exact. The CPU micro-kernel
+    runs it on VNNI's vpdpbusd or on AVX2's vpmaddwd.
+
+    ```mlir
+    %c = dlc.matmul_integer %a, %b {lhs_unsigned}
+        : (tensor<4x64xui8>, tensor<64x32xi8>) -> tensor<4x32xi32>
+    ```
+  }];
+  let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs,
+                   UnitAttr:$lhs_unsigned, UnitAttr:$rhs_unsigned);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,
                                                       SameOperandsElementType,
                                                       Dlc_SignAgnostic]> {

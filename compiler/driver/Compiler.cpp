@@ -397,6 +397,7 @@ void setPipelineOptions(PipelineOptions &pipeline,
     pipeline.gpuChip = options.gpuChip;
   pipeline.channelBlock = vectorWidthInFloats(machine);
   pipeline.vectorRegisters = vectorRegisterCount(machine);
+  pipeline.int8Dot = int8DotProduct(machine);
 }
 
 /// One compilation, stage by stage: each stage reports its errors as

@@ -125,6 +125,10 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   addOptional(function, options, 2, createFoldBatchNorm());
   addOptional(function, options, 1,
               createCanonicalizerPass()); // drops dead constants
+  // Fake-quantized (QDQ) matmuls on the 8-bit micro-kernel.
+  if (!options.cuda &&
+      addOptional(function, options, 2, createQuantizedMatmul()))
+    addOptional(function, options, 1, createCanonicalizerPass());
   addOptional(function, options, 1, createCSEPass());
   // Blocked layouts feed CPU vector micro-kernels.
   if (!options.cuda) {
@@ -176,6 +180,7 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   kernel.vectorWidth = options.channelBlock;
   // mr rows x 2 vectors of accumulators, two B vectors and a broadcast.
   kernel.microRows = options.vectorRegisters >= 32 ? 12 : 6;
+  kernel.int8Dot = options.int8Dot;
   std::unique_ptr<Pass> matmulKernel = createMatmulMicrokernel(kernel);
   TileFusedGroupsOptions tiling;
   // Tiles of a contraction the micro-kernel takes stay whole.

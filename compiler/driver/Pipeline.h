@@ -46,6 +46,13 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
       *this, "vector-registers",
       llvm::cl::desc("Vector registers of the target's register tiles"),
       llvm::cl::init(32)};
+  /// The dot product of 8-bit matmuls on the target (see
+  /// dlc-matmul-microkernel's int8-dot): avx512-vnni, avx-vnni, avx2,
+  /// portable or none.
+  Option<std::string> int8Dot{
+      *this, "int8-dot",
+      llvm::cl::desc("Dot product of the 8-bit matmul micro-kernel"),
+      llvm::cl::init("portable")};
   /// The CUDA target (--target=cuda): kernels become gpu.launch ops, no
   /// CPU-only passes (blocked layouts, micro-kernels, the thread pool).
   Option<bool> cuda{*this, "cuda", llvm::cl::desc("Build for the CUDA target"),

@@ -242,6 +242,59 @@ Value exactMatMulThroughF32(NodeImporter &n, Value lhs, Value rhs) {
   return sum;
 }
 
+/// Whether optional input `i` is absent or a constant of zeros.
+bool absentOrZero(NodeImporter &n, size_t i) {
+  if (!n.hasInput(i))
+    return true;
+  ElementsAttr values = n.constantInput(i);
+  if (!values || !n.inputType(i).getElementType().isIntOrIndex())
+    return false;
+  return llvm::all_of(values.getValues<APInt>(),
+                      [](const APInt &value) { return value.isZero(); });
+}
+
+/// (a - a_zero_point) x b in int32 through dlc.matmul_integer (the 8-bit
+/// micro-kernel), when a [..., M, K] and b [K, N] are 8-bit, static, and b
+/// has no zero point (or a zero one, as symmetric weights do): a's zero
+/// point, per tensor or per row, is then one correction by the rows,
+/// za * colsum(b), exact in int32's modular arithmetic like the product
+/// itself. Null when the operands do not fit.
+Value byteMatMul(NodeImporter &n, size_t a, size_t aZero, size_t b,
+                 size_t bZero) {
+  auto aType = n.inputType(a), bType = n.inputType(b);
+  if (bType.getRank() != 2 || !aType.hasStaticShape() ||
+      !bType.hasStaticShape() || !aType.getElementType().isInteger(8) ||
+      !bType.getElementType().isInteger(8) || !absentOrZero(n, bZero) ||
+      (n.hasInput(aZero) && !n.inputType(aZero).getElementType().isInteger(8)))
+    return nullptr;
+  ArrayRef<int64_t> aShape = aType.getShape();
+  int64_t k = aShape.back(), columns = bType.getDimSize(1);
+  if (k == 0 || aType.getNumElements() == 0 || columns == 0)
+    return nullptr;
+  auto &builder = n.builder;
+  SmallVector<NamedAttribute> signs;
+  if (aType.getElementType().isUnsignedInteger())
+    signs.push_back(n.attr("lhs_unsigned", builder.getUnitAttr()));
+  if (bType.getElementType().isUnsignedInteger())
+    signs.push_back(n.attr("rhs_unsigned", builder.getUnitAttr()));
+  Value rows = n.reshape(n.input(a), {aType.getNumElements() / k, k});
+  Value product = n.build<MatMulIntegerOp>({rows, n.input(b)}, signs);
+  ShapeVec resultShape(aShape.begin(), aShape.end());
+  resultShape.back() = columns;
+  product = n.reshape(product, resultShape);
+  if (absentOrZero(n, aZero))
+    return product;
+  Type i32 = builder.getIntegerType(32);
+  int64_t rank = aType.getRank();
+  Value zeroPoint =
+      optionalAlongAxis(n, aZero, i32, rank - 2, rank, "a_zero_point", 0.0);
+  Value columnSums =
+      n.build<ReduceSumOp>({n.cast(n.input(b), i32)},
+                           {n.attr("axes", builder.getDenseI64ArrayAttr({0})),
+                            n.attr("keepdims", builder.getBoolAttr(true))});
+  return n.build<SubOp>({product, n.build<MulOp>({zeroPoint, columnSums})});
+}
+
 /// The int32 product (a - a_zero_point) x (b - b_zero_point); a's zero point
 /// may be per row, b's per column.
 Value integerMatMul(NodeImporter &n, size_t a, size_t aZero, size_t b,
@@ -251,6 +304,8 @@ Value integerMatMul(NodeImporter &n, size_t a, size_t aZero, size_t b,
     (void)n.fail("inputs of rank 1 are not supported");
     return nullptr;
   }
+  if (Value product = byteMatMul(n, a, aZero, b, bZero))
+    return product;
   Value lhs = centered(n, a, aZero, aRank - 2, "a_zero_point");
   Value rhs = centered(n, b, bZero, bRank - 1, "b_zero_point");
   auto isByte = [&](size_t i) {

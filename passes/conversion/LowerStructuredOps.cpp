@@ -111,6 +111,51 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
   }
 };
 
+/// C[m, n] = sum_k ext(A[m, k]) * ext(B[k, n]) in i32: a generic whose body
+/// names the extensions, which dlc-matmul-microkernel recognizes.
+struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    Type i32 = resultType.getElementType();
+    Value zero = scalarConstant(rewriter, loc, i32, 0.0);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    MLIRContext *context = rewriter.getContext();
+    auto map = [&](unsigned row, unsigned col) {
+      return AffineMap::get(
+          3, 0,
+          {getAffineDimExpr(row, context), getAffineDimExpr(col, context)},
+          context);
+    };
+    SmallVector<AffineMap> maps = {map(0, 2), map(2, 1), map(0, 1)};
+    SmallVector<IteratorType> iterators = {IteratorType::parallel,
+                                           IteratorType::parallel,
+                                           IteratorType::reduction};
+    bool lhsUnsigned = op.getLhsUnsigned(), rhsUnsigned = op.getRhsUnsigned();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, resultType, ValueRange{adaptor.getLhs(), adaptor.getRhs()}, init,
+        maps, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          auto widen = [&](Value v, bool isUnsigned) -> Value {
+            if (isUnsigned)
+              return b.create<arith::ExtUIOp>(nestedLoc, i32, v);
+            return b.create<arith::ExtSIOp>(nestedLoc, i32, v);
+          };
+          Value lhsWide = widen(args[0], lhsUnsigned);
+          Value rhsWide = widen(args[1], rhsUnsigned);
+          Value product = b.create<arith::MulIOp>(nestedLoc, lhsWide, rhsWide);
+          b.create<linalg::YieldOp>(
+              nestedLoc,
+              b.create<arith::AddIOp>(nestedLoc, args[2], product).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
@@ -508,8 +553,9 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
 } // namespace
 
 void dlc::populateStructuredLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, MaxPoolLowering, AvgPoolLowering,
-               SoftmaxLowering, ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
+  patterns.add<MatMulLowering, MatMulIntegerLowering, MaxPoolLowering,
+               AvgPoolLowering, SoftmaxLowering,
+               ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
                ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
                ReduceLowering<ReduceMinOp, ReduceKind::Min>,

@@ -22,12 +22,22 @@
 // B[b.., k, n]) run the same kernel once per batch index; the batch loop is
 // the one shared by threads.
 //
+// 8-bit products (C[m, n] += ext(A[m, k]) * ext(B[k, n]) in i32, from
+// dlc.matmul_integer) take the same loop nest with an integer dot product
+// in place of the FMA (see Int8Dot): A and B are packed in groups of g
+// consecutive k (g = 4 bytes for vpdpbusd, g = 2 i16 for vpmaddwd), so
+// that one broadcast 32-bit group of a row of A meets nr columns of B's
+// groups. The sums are exact in i32: vpdpbusd adds u8 x s8 products
+// without saturation, and vpmaddwd's pairs of i16 products stay below
+// 2 * 255 * 255.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/dialect/DlcDialect.h"
 #include "passes/Passes.h"
 #include "passes/conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -35,6 +45,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <map>
 #include <optional>
 
 namespace dlc {
@@ -50,7 +61,44 @@ namespace {
 /// batch dims (0: a plain matmul).
 struct MatmulShape {
   int64_t batchRank, m, n, k;
+  /// An 8-bit product accumulated in i32 (2-d only), and how each operand
+  /// widens.
+  bool integer = false, lhsUnsigned = false, rhsUnsigned = false;
 };
+
+/// Whether a generic's body is `out + ext(a) * ext(b)` on i8 operands and an
+/// i32 accumulator; sets how each operand is extended.
+bool isIntegerMultiplyAccumulate(linalg::GenericOp generic, bool &lhsUnsigned,
+                                 bool &rhsUnsigned) {
+  Block &body = generic.getRegion().front();
+  if (body.getOperations().size() != 5 ||
+      !body.getArgument(0).getType().isInteger(8) ||
+      !body.getArgument(1).getType().isInteger(8) ||
+      !body.getArgument(2).getType().isInteger(32))
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return false;
+  Value out = body.getArgument(2);
+  if (add.getLhs() != out && add.getRhs() != out)
+    return false;
+  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  auto mul = product.getDefiningOp<arith::MulIOp>();
+  if (!mul)
+    return false;
+  // The widening of block argument `arg`, when `v` is one.
+  auto widened = [&](Value v, unsigned arg, bool &isUnsigned) {
+    Operation *ext = v.getDefiningOp();
+    if (!ext || ext->getNumOperands() != 1 ||
+        ext->getOperand(0) != body.getArgument(arg))
+      return false;
+    isUnsigned = isa<arith::ExtUIOp>(ext);
+    return isa<arith::ExtUIOp, arith::ExtSIOp>(ext);
+  };
+  return widened(mul.getLhs(), 0, lhsUnsigned) &&
+         widened(mul.getRhs(), 1, rhsUnsigned);
+}
 
 /// Whether a generic's body is `out + a * b` on floats.
 bool isMultiplyAccumulate(linalg::GenericOp generic) {
@@ -78,6 +126,39 @@ bool isMultiplyAccumulate(linalg::GenericOp generic) {
 std::optional<MatmulShape> matchMatmul(Operation *op) {
   if (!op || !isa<linalg::MatmulOp, linalg::GenericOp>(op))
     return std::nullopt;
+  if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+    MatmulShape shape{0, 0, 0, 0, /*integer=*/true};
+    if (generic.getNumDpsInputs() == 2 && generic.getNumDpsInits() == 1 &&
+        generic.getNumLoops() == 3 &&
+        isIntegerMultiplyAccumulate(generic, shape.lhsUnsigned,
+                                    shape.rhsUnsigned)) {
+      for (Value operand : op->getOperands()) {
+        auto type = dyn_cast<ShapedType>(operand.getType());
+        if (!type || !type.hasStaticShape())
+          return std::nullopt;
+      }
+      MLIRContext *context = op->getContext();
+      auto map = [&](unsigned row, unsigned col) {
+        return AffineMap::get(
+            3, 0,
+            {getAffineDimExpr(row, context), getAffineDimExpr(col, context)},
+            context);
+      };
+      SmallVector<utils::IteratorType> iterators =
+          generic.getIteratorTypesArray();
+      if (generic.getIndexingMapsArray() !=
+              SmallVector<AffineMap>{map(0, 2), map(2, 1), map(0, 1)} ||
+          iterators[0] != utils::IteratorType::parallel ||
+          iterators[1] != utils::IteratorType::parallel ||
+          iterators[2] != utils::IteratorType::reduction)
+        return std::nullopt;
+      SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+      shape.m = ranges[0];
+      shape.n = ranges[1];
+      shape.k = ranges[2];
+      return shape;
+    }
+  }
   for (Value operand : op->getOperands()) {
     auto type = dyn_cast<ShapedType>(operand.getType());
     if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
@@ -132,7 +213,8 @@ struct MatmulMicrokernelPass
     SmallVector<Operation *> matmuls;
     module.walk([&](linalg::LinalgOp op) {
       if (op.hasPureBufferSemantics() &&
-          dlc::fitsMatmulMicrokernel(op, minFlops))
+          dlc::fitsMatmulMicrokernel(op, minFlops) &&
+          (!matchMatmul(op)->integer || int8DotFor(*matchMatmul(op))))
         matmuls.push_back(op);
     });
     SymbolTable symbols(module);
@@ -142,6 +224,29 @@ struct MatmulMicrokernelPass
     for (memref::GlobalOp global : packedGlobals)
       if (SymbolTable::symbolKnownUseEmpty(global, module))
         symbols.erase(global);
+  }
+
+  /// How the dot steps of an 8-bit product run on the target.
+  struct Int8Dot {
+    enum Kind { Vnni, MaddWd, Widened } kind;
+    int64_t lanes; // i32 lanes of an accumulator
+    int64_t group; // consecutive k packed together (32 bits of them)
+    unsigned elementBits;
+    const char *intrinsic; // vpdpbusd's or vpmaddwd's; null for Widened
+  };
+
+  std::optional<Int8Dot> int8DotFor(const MatmulShape &shape) const {
+    // vpdpbusd multiplies unsigned bytes of A by signed bytes of B.
+    bool vnniSigns = shape.lhsUnsigned && !shape.rhsUnsigned;
+    if (int8Dot == "avx512-vnni" && vnniSigns)
+      return Int8Dot{Int8Dot::Vnni, 16, 4, 8, "llvm.x86.avx512.vpdpbusd.512"};
+    if (int8Dot == "avx-vnni" && vnniSigns)
+      return Int8Dot{Int8Dot::Vnni, 8, 4, 8, "llvm.x86.avx512.vpdpbusd.256"};
+    if (int8Dot == "avx512-vnni" || int8Dot == "avx-vnni" || int8Dot == "avx2")
+      return Int8Dot{Int8Dot::MaddWd, 8, 2, 16, "llvm.x86.avx2.pmadd.wd"};
+    if (int8Dot == "portable")
+      return Int8Dot{Int8Dot::Widened, vectorWidth, 1, 32, nullptr};
+    return std::nullopt;
   }
 
   int64_t lanes() const { return vectorWidth; }
@@ -204,6 +309,22 @@ struct MatmulMicrokernelPass
     ImplicitLocOpBuilder b(op->getLoc(), op);
     Value aMem = linalgOp.getDpsInputs()[0], bMem = linalgOp.getDpsInputs()[1],
           cMem = linalgOp.getDpsInits()[0];
+    if (shape.integer) {
+      Int8Dot dot = *int8DotFor(shape);
+      memref::GlobalOp packed =
+          constantIntegerWeight(bMem, shape, dot, symbols);
+      Value packedB;
+      if (packed)
+        packedB = b.create<memref::GetGlobalOp>(packed.getType(),
+                                                packed.getSymName());
+      buildIntegerKernel(b, shape, dot, aMem, bMem, packedB, cMem,
+                         /*parallelPanels=*/shape.m * shape.n * shape.k >=
+                             dlc::kParallelMinWork);
+      op->erase();
+      if (packed && bMem.use_empty())
+        bMem.getDefiningOp()->erase();
+      return;
+    }
     if (shape.batchRank == 0) {
       memref::GlobalOp packed = constantWeight(bMem, symbols);
       Value packedB;
@@ -426,6 +547,317 @@ struct MatmulMicrokernelPass
       b.create<memref::DeallocOp>(packBuffer);
   }
 
+  //===--------------------------------------------------------------------===//
+  // 8-bit products
+  //===--------------------------------------------------------------------===//
+
+  /// K block of 8-bit products: a multiple of every group size.
+  int64_t integerKcFor(int64_t k, const Int8Dot &dot) const {
+    int64_t padded = (k + dot.group - 1) / dot.group * dot.group;
+    return std::min<int64_t>(512, padded);
+  }
+
+  static int64_t widen(int64_t byte, bool isUnsigned) {
+    return isUnsigned ? static_cast<uint8_t>(byte) : static_cast<int8_t>(byte);
+  }
+
+  /// The packed copy of the constant 8-bit weight B reads ([K, N]), laid
+  /// out as [K / kc][N / nr][kc / g][nr * g] of the dot's element type:
+  /// element (q, j * g + t) of a panel holds B[kc block + q * g + t, panel
+  /// + j], zero past K and N. Null when B is not a constant global.
+  memref::GlobalOp constantIntegerWeight(Value bMem, const MatmulShape &shape,
+                                         const Int8Dot &dot,
+                                         SymbolTable &symbols) {
+    auto getGlobal = bMem.getDefiningOp<memref::GetGlobalOp>();
+    if (!getGlobal)
+      return {};
+    auto global = symbols.lookup<memref::GlobalOp>(getGlobal.getName());
+    auto values =
+        global
+            ? dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr())
+            : DenseElementsAttr();
+    if (!global || !global.getConstant() || !values)
+      return {};
+    auto key = std::make_pair(global.getOperation(), dot.elementBits);
+    auto it = integerPackedOf.find(key);
+    if (it != integerPackedOf.end())
+      return it->second;
+    int64_t k = shape.k, n = shape.n, g = dot.group, nr = 2 * dot.lanes;
+    int64_t kcMax = integerKcFor(k, dot), kBlocks = (k + kcMax - 1) / kcMax;
+    int64_t nPanels = (n + nr - 1) / nr;
+    std::vector<int64_t> source;
+    source.reserve(k * n);
+    for (const APInt &value : values.getValues<APInt>())
+      source.push_back(widen(value.getZExtValue(), shape.rhsUnsigned));
+    auto elementType = IntegerType::get(global.getContext(), dot.elementBits);
+    const uint64_t mask = (uint64_t(1) << dot.elementBits) - 1;
+    SmallVector<APInt> data(kBlocks * nPanels * (kcMax / g) * nr * g,
+                            APInt(dot.elementBits, 0));
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t col = 0; col < n; ++col) {
+        int64_t block = row / kcMax, q = (row % kcMax) / g, t = row % g;
+        int64_t panel = col / nr, j = col % nr;
+        data[(((block * nPanels + panel) * (kcMax / g) + q) * nr + j) * g + t] =
+            APInt(dot.elementBits,
+                  static_cast<uint64_t>(source[row * n + col]) & mask);
+      }
+    auto packedType =
+        MemRefType::get({kBlocks, nPanels, kcMax / g, nr * g}, elementType);
+    OpBuilder b(global);
+    auto packed = b.create<memref::GlobalOp>(
+        global.getLoc(), (global.getSymName() + "_packed").str(),
+        b.getStringAttr("private"), packedType,
+        DenseElementsAttr::get(
+            RankedTensorType::get(packedType.getShape(), elementType), data),
+        /*constant=*/true, b.getI64IntegerAttr(64));
+    symbols.insert(packed); // renames it if the name is taken
+    if (!llvm::is_contained(packedGlobals, global))
+      packedGlobals.push_back(global);
+    integerPackedOf[key] = packed;
+    return packed;
+  }
+
+  /// The loop nest for C += ext(A) * ext(B) on 8-bit A [M, K], B [K, N] and
+  /// i32 C; B is read from `packedB` ([K / kc][N / nr][kc / g][nr * g])
+  /// when given, else packed here into that layout first. Per block of mc
+  /// rows, A is packed whole along K ([mc / mr][K / g][mr * g], in L2)
+  /// by parallel row panels, then the column panels run in parallel, each
+  /// register tile summing all of K before C is updated once: per product,
+  /// two parallel loops and no serial packing between them.
+  void buildIntegerKernel(ImplicitLocOpBuilder &b, const MatmulShape &shape,
+                          const Int8Dot &dot, Value aMem, Value bMem,
+                          Value packedB, Value cMem, bool parallel) {
+    int64_t m = shape.m, k = shape.k, n = shape.n;
+    const int64_t lanes = dot.lanes, g = dot.group, mr = microRows,
+                  nr = 2 * lanes;
+    const int64_t kcMax = integerKcFor(k, dot),
+                  kBlocks = (k + kcMax - 1) / kcMax;
+    const int64_t groupsPerBlock = kcMax / g, groupsTotal = (k + g - 1) / g;
+    const int64_t mcMax =
+        std::min<int64_t>((mc / mr) * mr, (m + mr - 1) / mr * mr);
+    const int64_t nPanels = (n + nr - 1) / nr;
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    Type element = b.getIntegerType(dot.elementBits);
+    auto accType = VectorType::get({lanes}, i32);
+    auto panelType = VectorType::get({lanes * g}, element);
+    auto groupType = VectorType::get({g}, element);
+
+    auto index = [&](int64_t v) -> Value {
+      return b.create<arith::ConstantIndexOp>(v);
+    };
+    Value zero = index(0), one = index(1);
+    Value zeroByte = b.create<arith::ConstantOp>(b.getIntegerAttr(i8, 0));
+    Value zeroI32 = b.create<arith::ConstantOp>(b.getIntegerAttr(i32, 0));
+    Value zeroVec = b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(accType, b.getIntegerAttr(i32, 0)));
+    auto alignment = b.getI64IntegerAttr(64);
+    auto add = [&](Value x, Value y) -> Value {
+      return b.create<arith::AddIOp>(x, y);
+    };
+    auto mul = [&](Value x, int64_t y) -> Value {
+      return b.create<arith::MulIOp>(x, index(y));
+    };
+    auto less = [&](Value x, int64_t bound) -> Value {
+      return b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, x,
+                                     index(bound));
+    };
+    auto markParallel = [&](scf::ForOp loop) {
+      if (parallel)
+        loop->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                      b.getUnitAttr());
+    };
+    // An 8-bit value (zero where `inside` is false) as a packed element.
+    auto packedValue = [&](Value byte, Value inside, bool isUnsigned) {
+      Value value = b.create<arith::SelectOp>(inside, byte, zeroByte);
+      if (dot.elementBits == 8)
+        return value;
+      if (isUnsigned)
+        return b.create<arith::ExtUIOp>(element, value).getResult();
+      return b.create<arith::ExtSIOp>(element, value).getResult();
+    };
+    auto forLoop = [&](Value lower, Value upper) {
+      auto loop = b.create<scf::ForOp>(lower, upper, one);
+      b.setInsertionPointToStart(loop.getBody());
+      return loop;
+    };
+
+    // B at run time: packed first, panel by panel (in parallel), into the
+    // layout of a constant's: B[kb * kc + q * g + t, jr * nr + j] ->
+    // [kb, jr, q, j * g + t], zero past K and N.
+    if (!packedB) {
+      packedB = b.create<memref::AllocOp>(
+          MemRefType::get({kBlocks, nPanels, groupsPerBlock, nr * g}, element),
+          alignment);
+      OpBuilder::InsertionGuard guard(b);
+      auto jrLoop = forLoop(zero, index(nPanels));
+      markParallel(jrLoop);
+      Value jr = jrLoop.getInductionVar();
+      Value kb = forLoop(zero, index(kBlocks)).getInductionVar();
+      Value q = forLoop(zero, index(groupsPerBlock)).getInductionVar();
+      Value t = forLoop(zero, index(g)).getInductionVar();
+      Value j = forLoop(zero, index(nr)).getInductionVar();
+      Value row = add(mul(kb, kcMax), add(mul(q, g), t));
+      Value col = add(mul(jr, nr), j);
+      Value inside = b.create<arith::AndIOp>(less(row, k), less(col, n));
+      Value byte = b.create<memref::LoadOp>(
+          bMem, ValueRange{b.create<arith::SelectOp>(inside, row, zero),
+                           b.create<arith::SelectOp>(inside, col, zero)});
+      b.create<memref::StoreOp>(packedValue(byte, inside, shape.rhsUnsigned),
+                                packedB,
+                                ValueRange{kb, jr, q, add(mul(j, g), t)});
+    }
+    Value packedA = b.create<memref::AllocOp>(
+        MemRefType::get({mcMax / mr, groupsTotal, mr * g}, element), alignment);
+
+    // for ic
+    auto icLoop = b.create<scf::ForOp>(zero, index(m), index(mcMax));
+    b.setInsertionPointToStart(icLoop.getBody());
+    Value ic = icLoop.getInductionVar();
+    Value mcHere = b.create<arith::SubIOp>(
+        b.create<arith::MinSIOp>(add(ic, index(mcMax)), index(m)), ic);
+    Value rowPanels =
+        b.create<arith::DivUIOp>(add(mcHere, index(mr - 1)), index(mr));
+
+    // Pack A[ic + ir * mr + r, q * g + t] -> packedA[ir, q, r * g + t], row
+    // panels in parallel; rows past M are zeros.
+    {
+      OpBuilder::InsertionGuard guard(b);
+      auto irLoop = forLoop(zero, rowPanels);
+      markParallel(irLoop);
+      Value ir = irLoop.getInductionVar();
+      Value r = forLoop(zero, index(mr)).getInductionVar();
+      Value row = add(ic, add(mul(ir, mr), r));
+      Value inside = less(row, m);
+      Value safeRow = b.create<arith::SelectOp>(inside, row, zero);
+      Value q = forLoop(zero, index(groupsTotal)).getInductionVar();
+      if (k % g == 0) {
+        // Groups never cross K's end: one g-byte load and store each (a
+        // 32-bit word for vpdpbusd).
+        auto byteGroupType = VectorType::get({g}, i8);
+        Value zeroGroup = b.create<arith::ConstantOp>(
+            DenseElementsAttr::get(byteGroupType, b.getIntegerAttr(i8, 0)));
+        Value bytes = b.create<vector::LoadOp>(byteGroupType, aMem,
+                                               ValueRange{safeRow, mul(q, g)});
+        bytes = b.create<arith::SelectOp>(inside, bytes, zeroGroup);
+        if (dot.elementBits != 8)
+          bytes = shape.lhsUnsigned
+                      ? b.create<arith::ExtUIOp>(groupType, bytes).getResult()
+                      : b.create<arith::ExtSIOp>(groupType, bytes).getResult();
+        b.create<vector::StoreOp>(bytes, packedA, ValueRange{ir, q, mul(r, g)});
+      } else {
+        Value t = forLoop(zero, index(g)).getInductionVar();
+        Value col = add(mul(q, g), t);
+        Value valid = b.create<arith::AndIOp>(inside, less(col, k));
+        Value byte = b.create<memref::LoadOp>(
+            aMem,
+            ValueRange{safeRow, b.create<arith::SelectOp>(valid, col, zero)});
+        b.create<memref::StoreOp>(packedValue(byte, valid, shape.lhsUnsigned),
+                                  packedA,
+                                  ValueRange{ir, q, add(mul(r, g), t)});
+      }
+    }
+
+    // for jr (parallel), ir: a register tile summing all of K, block by
+    // block of the packed B.
+    auto jrLoop = forLoop(zero, index(nPanels));
+    markParallel(jrLoop);
+    Value jr = jrLoop.getInductionVar();
+    Value ir = forLoop(zero, rowPanels).getInductionVar();
+
+    int64_t accumulators = mr * (nr / lanes);
+    SmallVector<Value> initial(accumulators, zeroVec);
+    auto kbLoop = b.create<scf::ForOp>(zero, index(kBlocks), one, initial);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(kbLoop.getBody());
+      Value kb = kbLoop.getInductionVar();
+      Value firstGroup = mul(kb, groupsPerBlock);
+      Value groupsHere = b.create<arith::MinSIOp>(
+          index(groupsPerBlock),
+          b.create<arith::SubIOp>(index(groupsTotal), firstGroup));
+      auto qLoop = b.create<scf::ForOp>(zero, groupsHere, one,
+                                        kbLoop.getRegionIterArgs());
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(qLoop.getBody());
+        Value q = qLoop.getInductionVar();
+        Value aGroup = add(firstGroup, q);
+        // Each vector holds `lanes` columns' groups of g operands.
+        SmallVector<Value> bVectors;
+        for (int64_t half = 0; half < nr / lanes; ++half)
+          bVectors.push_back(b.create<vector::LoadOp>(
+              panelType, packedB,
+              ValueRange{kb, jr, q, index(half * lanes * g)}));
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < mr; ++r) {
+          // Row r's group, 32 bits, in every lane.
+          Value group = b.create<vector::LoadOp>(
+              groupType, packedA, ValueRange{ir, aGroup, index(r * g)});
+          Value word = g == 1 ? group
+                              : b.create<vector::BitCastOp>(
+                                    VectorType::get({1}, i32), group);
+          Value broadcast = b.create<vector::BroadcastOp>(accType, word);
+          for (int64_t half = 0; half < nr / lanes; ++half) {
+            Value acc = qLoop.getRegionIterArgs()[r * (nr / lanes) + half];
+            Value bVector = bVectors[half];
+            Value updated;
+            switch (dot.kind) {
+            case Int8Dot::Vnni:
+              updated = b.create<LLVM::CallIntrinsicOp>(
+                             accType, dot.intrinsic,
+                             ValueRange{
+                                 acc, broadcast,
+                                 b.create<vector::BitCastOp>(accType, bVector)})
+                            .getResult(0);
+              break;
+            case Int8Dot::MaddWd: {
+              Value pairs = b.create<vector::BitCastOp>(panelType, broadcast);
+              Value sums =
+                  b.create<LLVM::CallIntrinsicOp>(accType, dot.intrinsic,
+                                                  ValueRange{pairs, bVector})
+                      .getResult(0);
+              updated = b.create<arith::AddIOp>(acc, sums);
+              break;
+            }
+            case Int8Dot::Widened:
+              updated = b.create<arith::AddIOp>(
+                  acc, b.create<arith::MulIOp>(broadcast, bVector));
+              break;
+            }
+            next.push_back(updated);
+          }
+        }
+        b.create<scf::YieldOp>(next);
+      }
+      b.create<scf::YieldOp>(qLoop.getResults());
+    }
+
+    // C[rows, cols] += tile: rows past M are skipped, columns past N masked
+    // by the transfers.
+    Value rowBase = add(ic, mul(ir, mr));
+    Value colBase = mul(jr, nr);
+    for (int64_t r = 0; r < mr; ++r) {
+      Value row = add(rowBase, index(r));
+      auto ifOp = b.create<scf::IfOp>(less(row, m), /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      for (int64_t half = 0; half < nr / lanes; ++half) {
+        Value col = add(colBase, index(half * lanes));
+        Value old = b.create<vector::TransferReadOp>(
+            accType, cMem, ValueRange{row, col}, zeroI32);
+        Value sum = b.create<arith::AddIOp>(
+            old, kbLoop.getResult(r * (nr / lanes) + half));
+        b.create<vector::TransferWriteOp>(sum, cMem, ValueRange{row, col});
+      }
+    }
+
+    b.setInsertionPointAfter(icLoop);
+    b.create<memref::DeallocOp>(packedA);
+    if (!packedB.getDefiningOp<memref::GetGlobalOp>())
+      b.create<memref::DeallocOp>(packedB);
+  }
+
+  std::map<std::pair<Operation *, unsigned>, memref::GlobalOp> integerPackedOf;
   llvm::DenseMap<Operation *, memref::GlobalOp> packedOf;
   SmallVector<memref::GlobalOp> packedGlobals;
 };

@@ -169,7 +169,10 @@ struct TileFusedGroupsPass
     options.setFusionControlFn(
         [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination) {
           Operation *op = producer.getOwner();
-          bool fuse = fuseProducers && inKernel(op, locations, isDestination);
+          // A contraction the micro-kernel takes stays whole, whatever
+          // consumes it.
+          bool fuse = fuseProducers && inKernel(op, locations, isDestination) &&
+                      !dlc::fitsMatmulMicrokernel(op, minMacs());
           if (fuse && !isDestination && !isa<linalg::FillOp>(op)) {
             bool shared = !producer.hasOneUse();
             if (taken >= kMaxFusedProducers ||

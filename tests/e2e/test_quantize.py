@@ -56,15 +56,16 @@ def accuracy(logits, labels):
     return float((logits.argmax(1) == labels).mean())
 
 
-def ort_and_dlc(model, feeds):
+def ort_and_dlc(model, feeds, compile_args=()):
     """Saves `model`, runs it on {input name: array} with onnxruntime and
-    with dlc's library of it; returns (onnxruntime's, dlc's) first output."""
+    with dlc's library of it (compiled with `compile_args`); returns
+    (onnxruntime's, dlc's) first output."""
     work = new_work_dir()
     path = os.path.join(work, "model.onnx")
     onnx.save(model, path)
     reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
         None, feeds)[0]
-    run_dlc("compile", path, "-o", os.path.join(work, "lib"))
+    run_dlc("compile", path, "-o", os.path.join(work, "lib"), *compile_args)
     args = []
     for name, value in feeds.items():
         np.save(os.path.join(work, name + ".npy"), value)
@@ -229,6 +230,54 @@ def test_zoo_models_quantize_and_match_onnxruntime(name):
     print(f"{name}: dlc vs onnxruntime {relative:.2e}, int8 vs fp32 {error:.2e}")
     assert relative < 1e-5, relative
     assert error < 0.05, error
+    # Every MatMul/Gemm by a quantized weight runs on 8-bit integers
+    # (dlc-quantized-matmul); attention's products of two activations stay f32.
+    model_q = onnx.load(quantized)
+    weights = {t.name for t in model_q.graph.initializer}
+    producer = {o: n for n in model_q.graph.node for o in n.output}
+    by_weight = sum(1 for n in model_q.graph.node if n.op_type in ("MatMul", "Gemm")
+                    and producer.get(n.input[1]) is not None
+                    and producer[n.input[1]].input[0] in weights)
+    assert integer_matmuls(quantized) == by_weight and by_weight > 0
+
+
+def integer_matmuls(path, *args):
+    """How many dlc.matmul_integer ops dlc's graph of the model at `path` has."""
+    out = os.path.join(new_work_dir(), "graph")
+    run_dlc("compile", path, "-o", out, "--emit=graph", "--name", "m", *args)
+    with open(os.path.join(out, "m.graph.mlir")) as graph:
+        return graph.read().count("dlc.matmul_integer ")
+
+
+@pytest.mark.parametrize("mcpu", ["haswell", "alderlake", "icelake-server"])
+def test_qdq_mlp_on_each_int8_dot_matches_onnxruntime(mcpu):
+    """dlc's QDQ MLP on the 8-bit micro-kernel of each target (vpmaddwd,
+    AVX-VNNI's and AVX512-VNNI's vpdpbusd) against onnxruntime on the same
+    model: within 1e-5 (the sums are exact; only the f32 scaling rounds)."""
+    import model_zoo
+    needs = {"haswell": {"avx2"}, "alderlake": {"avx2", "avx_vnni"},
+             "icelake-server": {"avx512f", "avx512_vnni", "avx512bw"}}[mcpu]
+    if not needs <= host_cpu_flags():
+        pytest.skip("this host cannot run %s code" % mcpu)
+    model = model_zoo.mlp()
+    work = new_work_dir()
+    path = os.path.join(work, "mlp.onnx")
+    onnx.save(model, path)
+    rng = np.random.default_rng(1)
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    for k in range(8):
+        folder = os.path.join(work, "calibration", "%d" % k)
+        os.makedirs(folder)
+        np.save(os.path.join(folder, model.graph.input[0].name + ".npy"),
+                rng.standard_normal(shape).astype(np.float32))
+    quantized = os.path.join(work, "mlp.int8.onnx")
+    run_dlc("quantize", path, "--calibration", os.path.join(work, "calibration"),
+            "-o", quantized)
+    feeds = {model.graph.input[0].name: rng.standard_normal(shape).astype(np.float32)}
+    reference, ours = ort_and_dlc(onnx.load(quantized), feeds, ["--mcpu=" + mcpu])
+    relative = np.linalg.norm(ours - reference) / np.linalg.norm(reference)
+    assert relative < 1e-5, relative
+    assert integer_matmuls(quantized, "--mcpu=" + mcpu) > 0
 
 
 def test_onnxruntime_quantize_dynamic_bert_matches():
@@ -377,6 +426,80 @@ def test_matmul_integer_is_exact(a_shape, b_shape, extreme):
     np.testing.assert_array_equal(ours, reference)
     if extreme and a_shape[-1] > 258:
         assert reference.min() < -(1 << 24)  # beyond what one f32 sum holds
+
+
+def host_cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# The 8-bit micro-kernel's dot products (dlc-matmul-microkernel's int8-dot),
+# each chosen through --mcpu; a kernel runs only where the host has it.
+INT8_DOTS = [
+    ("host", [], set()),                                   # what the host has
+    ("avx2-vpmaddwd", ["--mcpu=haswell"], {"avx2"}),
+    ("avx-vnni", ["--mcpu=alderlake"], {"avx2", "avx_vnni"}),
+    ("avx512-vnni", ["--mcpu=icelake-server"], {"avx512f", "avx512_vnni", "avx512bw"}),
+    ("portable", ["--mcpu=x86-64"], set()),
+]
+
+
+@pytest.mark.parametrize("dot,mcpu,flags", INT8_DOTS, ids=[d[0] for d in INT8_DOTS])
+@pytest.mark.parametrize("a_type,b_type,a_shape,n,a_zero,b_const,extreme", [
+    # u8 x s8 (vpdpbusd where the target has VNNI), K not a multiple of 4,
+    # M and N not multiples of the tile, batch dims, per-tensor a_zero_point.
+    (np.uint8, np.int8, [2, 13, 77], 45, 131, True, False),
+    # Three K blocks of 512 and every product 255 * -128.
+    (np.uint8, np.int8, [5, 1100], 33, 255, True, True),
+    # B at run time (packed by the kernel), no zero points.
+    (np.uint8, np.int8, [19, 130], 70, None, False, False),
+    # s8 A and u8 B widen to i16 (vpmaddwd) on every x86 target.
+    (np.int8, np.uint8, [17, 300], 24, -7, True, True),
+    (np.int8, np.int8, [3, 64], 96, None, True, False),
+])
+def test_matmul_integer_microkernel_is_exact(dot, mcpu, flags, a_type, b_type, a_shape,
+                                             n, a_zero, b_const, extreme):
+    """MatMulInteger with no (or a zero) b_zero_point runs on dlc's 8-bit
+    micro-kernel; its int32 result equals onnxruntime's exactly for every
+    dot product the target may use and every sign combination."""
+    from onnx import TensorProto, helper
+    if not flags <= host_cpu_flags():
+        pytest.skip("this host cannot run %s code" % dot)
+    rng = np.random.default_rng(a_shape[-1] * 100 + n)
+    info = np.iinfo
+    k = a_shape[-1]
+    if extreme:
+        a = np.full(a_shape, info(a_type).max, a_type)
+        b = np.full([k, n], info(b_type).min if b_type == np.int8 else 255, b_type)
+    else:
+        a = rng.integers(info(a_type).min, info(a_type).max + 1, a_shape, dtype=a_type)
+        b = rng.integers(info(b_type).min, info(b_type).max + 1, [k, n], dtype=b_type)
+    onnx_type = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
+    inputs = [helper.make_tensor_value_info("a", onnx_type[a_type], a_shape)]
+    inits, names, feeds = [], ["a", "b"], {"a": a}
+    if b_const:
+        inits.append(numpy_helper.from_array(b, "b"))
+    else:
+        inputs.append(helper.make_tensor_value_info("b", onnx_type[b_type], [k, n]))
+        feeds["b"] = b
+    if a_zero is not None:
+        inits += [numpy_helper.from_array(np.array(a_zero, a_type), "a_zero"),
+                  numpy_helper.from_array(np.array(0, b_type), "b_zero")]
+        names += ["a_zero", "b_zero"]
+    node = helper.make_node("MatMulInteger", names, ["y"])
+    graph = helper.make_graph(
+        [node], "mmi", inputs, [helper.make_tensor_value_info("y", TensorProto.INT32, None)],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    reference, ours = ort_and_dlc(model, feeds, mcpu)
+    np.testing.assert_array_equal(ours, reference)
 
 
 @pytest.mark.parametrize("channels,kernel,extreme", [

@@ -145,9 +145,11 @@ How dlc treats ONNX models:
   QGemm, QLinearAdd, QLinearMul, QLinearGlobalAveragePool) are
   compositions of casts, products and float rescaling; 8-, 16-, 4- and
   2-bit integer, float8 and float4 values, per tensor or per axis (not
-  blocked). The int32 products of 8-bit values run as f32 matmuls and
-  convolutions, exactly: split along K (or input channels) into chunks
-  whose sums stay below 2^24, added in int32. The com.microsoft ops are
+  blocked). The int32 products of 8-bit values run on the 8-bit matmul
+  micro-kernel (VNNI's vpdpbusd, AVX2's vpmaddwd) when B has no zero
+  point (docs/quantization.md), else as f32 matmuls and convolutions,
+  exactly: split along K (or input channels) into chunks whose sums stay
+  below 2^24, added in int32. The com.microsoft ops are
   checked against onnxruntime and a numpy reference
   (tests/e2e/test_quantize.py), having no ONNX node tests.
 - Training: BatchNormalization's training mode (opset 14+: batch statistics,

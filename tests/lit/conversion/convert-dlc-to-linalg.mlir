@@ -85,6 +85,24 @@ func.func @matmul_batched(%a: tensor<5x2x3xf32>, %b: tensor<3x4xf32>) -> tensor<
 
 // -----
 
+// 8-bit products: a generic over (m, n, k) that widens each operand as its
+// attribute says (lhs_unsigned: zero-extended) and sums in i32.
+// CHECK-LABEL: func @matmul_integer
+// CHECK: %[[Z:.*]] = linalg.fill ins(%c0_i32 : i32) outs(%{{.*}} : tensor<2x4xi32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<2x3xi8>, tensor<3x4xi8>) outs(%[[Z]] : tensor<2x4xi32>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: i8, %[[B:.*]]: i8, %[[C:.*]]: i32):
+// CHECK-NEXT: %[[AW:.*]] = arith.extui %[[A]] : i8 to i32
+// CHECK-NEXT: %[[BW:.*]] = arith.extsi %[[B]] : i8 to i32
+// CHECK-NEXT: %[[P:.*]] = arith.muli %[[AW]], %[[BW]] : i32
+// CHECK-NEXT: %[[S:.*]] = arith.addi %[[C]], %[[P]] : i32
+// CHECK-NEXT: linalg.yield %[[S]]
+func.func @matmul_integer(%a: tensor<2x3xi8>, %b: tensor<3x4xi8>) -> tensor<2x4xi32> {
+  %0 = dlc.matmul_integer %a, %b {lhs_unsigned} : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi32>
+  return %0 : tensor<2x4xi32>
+}
+
+// -----
+
 // Max pooling reads -inf outside the input and starts from -inf.
 // CHECK-LABEL: func @max_pool
 // CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32

@@ -162,3 +162,32 @@ func.func @shared_values(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %a12 = dlc.add %s12, %c12 : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32> loc("composite")
   return %a12 : tensor<64x64xf32>
 }
+
+// -----
+
+// An 8-bit matmul (dlc-quantized-matmul's) stays whole too, even when the
+// kernel after its epilogue carries its location (the scaling of the sums,
+// a group of its own since its type differs): that kernel's tiles read the
+// whole product, not recompute it per tile.
+// KEEP-LABEL: func @integer_matmul_then_scaling
+// KEEP: %[[MM:.*]] = linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<64x64xi8>, tensor<64x64xi8>)
+// KEEP: arith.extui
+// KEEP: scf.for
+// KEEP-NOT: arith.extui
+// KEEP: arith.sitofp
+// KEEP: return
+func.func @integer_matmul_then_scaling(%a: tensor<64x64xi8>, %b: tensor<64x64xi8>, %z: tensor<64xi32>, %s: tensor<64xf32>) -> tensor<64x64xf32> {
+  %0 = dlc.fused %a, %b, %z : (tensor<64x64xi8>, tensor<64x64xi8>, tensor<64xi32>) -> tensor<64x64xi32> {
+  ^bb0(%x: tensor<64x64xi8>, %y: tensor<64x64xi8>, %c: tensor<64xi32>):
+    %1 = dlc.matmul_integer %x, %y {lhs_unsigned} : (tensor<64x64xi8>, tensor<64x64xi8>) -> tensor<64x64xi32> loc("mm")
+    %2 = dlc.sub %1, %c : (tensor<64x64xi32>, tensor<64xi32>) -> tensor<64x64xi32> loc("mm")
+    dlc.yield %2 : tensor<64x64xi32>
+  } loc("mm")
+  %3 = dlc.fused %0, %s : (tensor<64x64xi32>, tensor<64xf32>) -> tensor<64x64xf32> {
+  ^bb0(%x: tensor<64x64xi32>, %t: tensor<64xf32>):
+    %4 = dlc.cast %x : tensor<64x64xi32> to tensor<64x64xf32> loc("mm")
+    %5 = dlc.mul %4, %t : (tensor<64x64xf32>, tensor<64xf32>) -> tensor<64x64xf32> loc("mm")
+    dlc.yield %5 : tensor<64x64xf32>
+  } loc("mm")
+  return %3 : tensor<64x64xf32>
+}

@@ -1,6 +1,7 @@
 // RUN: rm -rf %t && dlc compile %S/Inputs/matmul_integer_chunks.onnx -O0 --emit=graph -o %t
 // RUN: FileCheck %s < %t/matmul_integer_chunks.graph.mlir
-// MatMulInteger (uint8 [2, 512] x int8 [512, 3]) in f32, exactly: K splits
+// MatMulInteger (uint8 [2, 512] x int8 [512, 3], b_zero_point 1: not the
+// 8-bit micro-kernel, see matmul_integer_bytes.mlir) in f32, exactly: K splits
 // into two chunks of 256, whose sums of 8-bit products stay below 2^24; one
 // f32 matmul per chunk, each cast to int32, added in int32.
 

@@ -86,10 +86,21 @@ save("qdq_pair", [
     [f32("y", [4]), helper.make_tensor_value_info("q", TensorProto.UINT8, [4]), f32("z", [4])],
     [const("s", 0.5), numpy_helper.from_array(np.array(128, dtype=np.uint8), "zp")])
 
-# MatMulInteger with K = 512: two f32 chunks of 256, summed in int32.
+# MatMulInteger with K = 512 and a b_zero_point: two f32 chunks of 256,
+# summed in int32.
 save("matmul_integer_chunks", [
-    helper.make_node("MatMulInteger", ["a", "b", "a_zero"], ["y"], name="mmi")],
+    helper.make_node("MatMulInteger", ["a", "b", "a_zero", "b_zero"], ["y"], name="mmi")],
     [helper.make_tensor_value_info("a", TensorProto.UINT8, [2, 512])],
     [helper.make_tensor_value_info("y", TensorProto.INT32, [2, 3])],
     [numpy_helper.from_array(np.ones((512, 3), dtype=np.int8), "b"),
+     numpy_helper.from_array(np.array(128, dtype=np.uint8), "a_zero"),
+     numpy_helper.from_array(np.array(1, dtype=np.int8), "b_zero")])
+
+# MatMulInteger without b_zero_point, batch dims in a: dlc.matmul_integer on
+# the rows, a_zero_point as one correction by the columns' sums.
+save("matmul_integer_bytes", [
+    helper.make_node("MatMulInteger", ["a", "b", "a_zero"], ["y"], name="mmi")],
+    [helper.make_tensor_value_info("a", TensorProto.UINT8, [2, 5, 64])],
+    [helper.make_tensor_value_info("y", TensorProto.INT32, [2, 5, 3])],
+    [numpy_helper.from_array(np.ones((64, 3), dtype=np.int8), "b"),
      numpy_helper.from_array(np.array(128, dtype=np.uint8), "a_zero")])
