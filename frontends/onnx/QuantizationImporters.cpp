@@ -552,6 +552,38 @@ LogicalResult importQLinearGlobalAveragePool(NodeImporter &n) {
   return setQuantizedOutput(n, mean, 3, 4);
 }
 
+/// com.microsoft.QLinearSoftmax(X, X_scale, x_zero_point, y_scale,
+/// y_zero_point), what onnxruntime's QOperator format writes for Softmax:
+/// the softmax of the dequantized input, quantized. Attribute `opset` gives
+/// the Softmax semantics: along `axis` from 13, before on the input
+/// flattened to 2-d at `axis`.
+LogicalResult importQLinearSoftmax(NodeImporter &n) {
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t semantics = n.attrInt("opset", 13);
+  auto axis =
+      normalizedAxis(n, n.attrInt("axis", semantics >= 13 ? -1 : 1), rank);
+  if (failed(axis))
+    return failure();
+  Value x = dequantizedInput(n, 0, 1, 2, "X_scale", "x_zero_point");
+  if (!x)
+    return failure();
+  auto softmax = [&](Value input, int64_t along) {
+    return n.build<SoftmaxOp>(
+        input, n.attr("axis", n.builder.getI64IntegerAttr(along)));
+  };
+  Value y;
+  if (semantics >= 13) {
+    y = softmax(x, *axis);
+  } else {
+    ArrayRef<int64_t> shape = type.getShape();
+    Value flat = n.reshape(x, {product(shape.take_front(*axis)),
+                               product(shape.drop_front(*axis))});
+    y = n.reshape(softmax(flat, 1), shape);
+  }
+  return setQuantizedOutput(n, y, 3, 4);
+}
+
 } // namespace
 
 llvm::ArrayRef<OpImporterEntry> quantizationOpImporters() {
@@ -567,6 +599,7 @@ llvm::ArrayRef<OpImporterEntry> quantizationOpImporters() {
        "com.microsoft"},
       {"QLinearMatMul", 10, 8, importQLinearMatMul},
       {"QLinearMul", 1, 7, importQLinearBinary<MulOp>, "com.microsoft"},
+      {"QLinearSoftmax", 1, 4, importQLinearSoftmax, "com.microsoft"},
       {"QuantizeLinear", 10, 2, importQuantizeLinear},
   };
   return table;

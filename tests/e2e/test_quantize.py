@@ -280,6 +280,57 @@ def test_qdq_mlp_on_each_int8_dot_matches_onnxruntime(mcpu):
     assert integer_matmuls(quantized, "--mcpu=" + mcpu) > 0
 
 
+@pytest.mark.parametrize("quant_format,per_channel,activations", [
+    ("QDQ", True, "QUInt8"), ("QDQ", False, "QUInt8"), ("QDQ", True, "QInt8"),
+    ("QOperator", True, "QUInt8")])
+def test_onnxruntime_quantize_static_bert_matches(quant_format, per_channel, activations):
+    """onnxruntime's quantize_static of a 2-layer BERT encoder (uint8 or
+    int8 activations, int8 weights, per channel or per tensor): dlc's library of
+    it against onnxruntime's run. Its QDQ MatMuls by weights run on dlc's
+    8-bit kernel; rounding at the grids then differs from onnxruntime's
+    integer kernels by a step here and there, which later layers carry, as
+    between onnxruntime's own optimized and unoptimized runs of the model:
+    dlc must stay as close as those two are to each other."""
+    import model_zoo
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
+                                          QuantType, quantize_static)
+    model = model_zoo.bert_encoder()
+    work = new_work_dir()
+    path = os.path.join(work, "bert.onnx")
+    onnx.save(model, path)
+    rng = np.random.default_rng(7)
+
+    def sample():
+        return {i.name: rng.standard_normal([d.dim_value for d in i.type.tensor_type.shape.dim])
+                .astype(np.float32) for i in model.graph.input}
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.samples = iter([sample() for _ in range(8)])
+
+        def get_next(self):
+            return next(self.samples, None)
+
+    quantized = os.path.join(work, "bert.int8.onnx")
+    quantize_static(path, quantized, Reader(), quant_format=getattr(QuantFormat, quant_format),
+                    per_channel=per_channel, activation_type=getattr(QuantType, activations),
+                    weight_type=QuantType.QInt8)
+    feeds = sample()
+    reference, ours = ort_and_dlc(onnx.load(quantized), feeds)
+    literal_options = ort.SessionOptions()
+    literal_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    literal = ort.InferenceSession(quantized, literal_options,
+                                   providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+    def distance(x):
+        return np.linalg.norm(x - reference) / np.linalg.norm(reference)
+
+    print(f"dlc {distance(ours):.2e}, onnxruntime unoptimized {distance(literal):.2e}")
+    assert distance(ours) <= max(2 * distance(literal), 1e-5)
+    if quant_format == "QDQ":
+        assert integer_matmuls(quantized) > 0
+
+
 def test_onnxruntime_quantize_dynamic_bert_matches():
     """onnxruntime's dynamic quantization (DynamicQuantizeLinear +
     MatMulInteger), what it recommends for transformers."""
@@ -543,10 +594,13 @@ def test_conv_integer_is_exact(channels, kernel, extreme):
     ("QLinearMul", np.uint8, {}),
     ("QLinearGlobalAveragePool", np.uint8, {"channels_last": 0}),
     ("QLinearGlobalAveragePool", np.int8, {"channels_last": 1}),
+    ("QLinearSoftmax", np.uint8, {"axis": -1, "opset": 13}),
+    ("QLinearSoftmax", np.int8, {"axis": 1, "opset": 11}),
 ])
 def test_contrib_qlinear_ops_match_onnxruntime(op, dtype, attrs):
     """onnxruntime's com.microsoft QLinear ops that its quantizer writes in
-    QOperator format (residual adds, global pooling): against a float64
+    QOperator format (residual adds, global pooling, attention's softmax):
+    against a float64
     numpy reference of their definition, and against onnxruntime, whose
     fixed-point arithmetic rounds some values one step apart."""
     from onnx import TensorProto, helper
@@ -562,6 +616,13 @@ def test_contrib_qlinear_ops_match_onnxruntime(op, dtype, attrs):
         inits = [scalar(0.0517, "x_scale"), scalar(3, "x_zero", dtype), scalar(0.0213, "y_scale"),
                  scalar(-2 if dtype == np.int8 else 9, "y_zero", dtype)]
         out_shape = None
+    elif op == "QLinearSoftmax":
+        # Probabilities on onnxruntime's grid for them: 1/256, zero point
+        # at the type's minimum.
+        inputs = ["x", "x_scale", "x_zero", "y_scale", "y_zero"]
+        inits = [scalar(0.0517, "x_scale"), scalar(3, "x_zero", dtype),
+                 scalar(1 / 256, "y_scale"), scalar(info.min, "y_zero", dtype)]
+        out_shape = shape
     else:
         b = rng.integers(info.min, info.max + 1, [6, 1, 1], dtype=dtype)
         inputs = ["x", "x_scale", "x_zero", "b", "b_scale", "b_zero", "y_scale", "y_zero"]
@@ -591,6 +652,12 @@ def test_contrib_qlinear_ops_match_onnxruntime(op, dtype, attrs):
     if op == "QLinearGlobalAveragePool":
         axes = (1, 2) if attrs["channels_last"] else (2, 3)
         exact = xf.mean(axis=axes, keepdims=True)
+    elif op == "QLinearSoftmax":
+        # Before opset 13, over the input flattened to 2-d at `axis`.
+        rows = xf.reshape(int(np.prod(shape[:attrs["axis"]])), -1) if attrs["opset"] < 13 \
+            else xf
+        e = np.exp(rows - rows.max(axis=-1, keepdims=True))
+        exact = (e / e.sum(axis=-1, keepdims=True)).reshape(shape)
     else:
         bf = dequantize(numpy_helper.to_array(inits[2]), "b_scale", "b_zero")
         exact = xf + bf if op == "QLinearAdd" else xf * bf

@@ -142,7 +142,8 @@ How dlc treats ONNX models:
 - Quantization ops (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
   MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv, and the
   com.microsoft ops onnxruntime's quantizer writes in its QOperator format:
-  QGemm, QLinearAdd, QLinearMul, QLinearGlobalAveragePool) are
+  QGemm, QLinearAdd, QLinearMul, QLinearGlobalAveragePool,
+  QLinearSoftmax) are
   compositions of casts, products and float rescaling; 8-, 16-, 4- and
   2-bit integer, float8 and float4 values, per tensor or per axis (not
   blocked). The int32 products of 8-bit values run on the 8-bit matmul
