@@ -333,7 +333,9 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
     on 2-d views; the batch loop is the one shared by threads.
     dlc-tile-fused-groups leaves such matmuls whole; a fused epilogue runs after
     it as one more loop nest over C (tiled, and parallel when large). Leaves
-    alone: small products, one-row products (GEMV), f64, tensors, batched
+    alone: small products, one-row products (GEMV) by a B known only at run
+    time (a constant B is streamed by a tile of the rows there are), f64,
+    tensors, batched
     products that broadcast a batch dim.
 
     8-bit products (the generic C[m, n] += ext(A[m, k]) * ext(B[k, n]) in i32

@@ -198,8 +198,16 @@ std::optional<MatmulShape> matchMatmul(Operation *op) {
 
 bool dlc::fitsMatmulMicrokernel(Operation *op, int64_t minMacs) {
   std::optional<MatmulShape> shape = matchMatmul(op);
-  // Small products are not worth packing; one row is a GEMV.
-  return shape && shape->m * shape->n * shape->k >= minMacs && shape->m >= 2;
+  // Small products are not worth packing. One row (a GEMV: a classifier's
+  // Gemm at batch 1) reads each element of B once: worth it only when B is
+  // a constant, packed at compile time, which the kernel then streams.
+  auto isConstant = [](Value value) {
+    return value.getDefiningOp<memref::GetGlobalOp>() ||
+           value.getDefiningOp<arith::ConstantOp>();
+  };
+  return shape && shape->m * shape->n * shape->k >= minMacs &&
+         (shape->m >= 2 ||
+          (shape->batchRank == 0 && isConstant(op->getOperand(1))));
 }
 
 namespace {
@@ -389,7 +397,9 @@ struct MatmulMicrokernelPass
                    Value aMem, Value bMem, Value packedB, Value cMem,
                    bool parallelPanels) {
     int64_t m = shape.m, k = shape.k, n = shape.n;
-    const int64_t lanes = this->lanes(), mr = microRows, nr = this->nr();
+    // Fewer rows than a tile (a GEMV): a tile of those rows only.
+    const int64_t lanes = this->lanes(),
+                  mr = std::min<int64_t>(microRows, shape.m), nr = this->nr();
     const int64_t kcMax = kcFor(k);
     const int64_t mcMax =
         std::min<int64_t>((mc / mr) * mr, (m + mr - 1) / mr * mr);
@@ -628,8 +638,8 @@ struct MatmulMicrokernelPass
                           const Int8Dot &dot, Value aMem, Value bMem,
                           Value packedB, Value cMem, bool parallel) {
     int64_t m = shape.m, k = shape.k, n = shape.n;
-    const int64_t lanes = dot.lanes, g = dot.group, mr = microRows,
-                  nr = 2 * lanes;
+    const int64_t lanes = dot.lanes, g = dot.group,
+                  mr = std::min<int64_t>(microRows, shape.m), nr = 2 * lanes;
     const int64_t kcMax = integerKcFor(k, dot),
                   kBlocks = (k + kcMax - 1) / kcMax;
     const int64_t groupsPerBlock = kcMax / g, groupsTotal = (k + g - 1) / g;

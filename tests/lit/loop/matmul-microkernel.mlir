@@ -52,8 +52,8 @@ func.func @avx512_tile(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<
 
 // -----
 
-// Left alone by default: too small to pay for packing, one row (a GEMV),
-// f64, tensors (not bufferized yet).
+// Left alone by default: too small to pay for packing, one row (a GEMV)
+// by a B known only at run time, f64, tensors (not bufferized yet).
 // DEFAULT-LABEL: func @left_alone
 // DEFAULT-COUNT-3: linalg.matmul ins
 // DEFAULT-NOT: vector.fma
@@ -166,5 +166,23 @@ func.func @not_batched_matmuls(%x: memref<4x64x64xf32>, %y: memref<1x64x64xf32>,
     %r = arith.maximumf %acc, %p : f32
     linalg.yield %r : f32
   }
+  return
+}
+
+// -----
+
+// One row by a constant B (a classifier's Gemm at batch 1): B is packed at
+// compile time and streamed by a tile of that one row (1 x 32, two
+// accumulators), its column panels shared by the threads.
+// DEFAULT-LABEL: func @gemv_constant_weight
+// DEFAULT: memref.get_global @classifier_packed : memref<2x16x256x32xf32>
+// DEFAULT: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// DEFAULT-COUNT-2: vector.fma
+// DEFAULT: } {dlc.parallel}
+// DEFAULT-NOT: linalg.matmul
+memref.global "private" constant @classifier : memref<512x512xf32> = dense<0.5>
+func.func @gemv_constant_weight(%r: memref<1x512xf32>, %o: memref<1x512xf32>) {
+  %w = memref.get_global @classifier : memref<512x512xf32>
+  linalg.matmul ins(%r, %w : memref<1x512xf32>, memref<512x512xf32>) outs(%o : memref<1x512xf32>)
   return
 }
