@@ -13,7 +13,9 @@ With --int8, the models instead go through post-training quantization
 table compares dlc fp32, dlc on the QDQ model and onnxruntime on the same
 QDQ model (and its fp32), with the int8 output's error against fp32 and
 dlc's largest difference from onnxruntime on the QDQ model, in steps of the
-output's grid.
+output's grid. BERT gets one more row, "(ort dynamic)": onnxruntime's
+quantize_dynamic of it (int8 weights, DynamicQuantizeLinear + MatMulInteger)
+run by dlc and by onnxruntime.
 
   tools/bench/bench.py [--iters N] [--threads T ...] [--only NAME ...] [--int8]
 
@@ -246,12 +248,38 @@ def bench_int8(args, work, cases):
                 np.linalg.norm(ours - reference) / np.linalg.norm(reference),
                 np.linalg.norm(literal - reference) / np.linalg.norm(reference))
         error = np.linalg.norm(reference - fp32) / np.linalg.norm(fp32)
+        # BERT's matmuls also as onnxruntime's dynamic quantization writes
+        # them (DynamicQuantizeLinear + MatMulInteger, int8 weights): the
+        # format its docs recommend for transformers.
+        dynamic = None
+        if name.startswith("bert"):
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            dynamic_path = os.path.join(work, name + ".dynamic.onnx")
+            quantize_dynamic(path, dynamic_path, weight_type=QuantType.QInt8)
+            dynamic_library, _, _ = compile_dlc(dynamic_path, os.path.join(work, name + "_dyn"),
+                                                name + "_dyn")
+            dynamic_runner = DlcLibrary(dynamic_library, name + "_dyn", inputs)
+            dynamic_runner.run()
+            theirs = onnxruntime.InferenceSession(
+                dynamic_path, providers=["CPUExecutionProvider"]).run(None, inputs)[0].reshape(-1)
+            mine = np.ctypeslib.as_array(ctypes.cast(dynamic_runner.outputs[0].data,
+                                                     ctypes.POINTER(ctypes.c_float)),
+                                         shape=(theirs.size,))
+            dynamic = (dynamic_path, dynamic_runner,
+                       np.linalg.norm(theirs - fp32) / np.linalg.norm(fp32),
+                       "rel. L2 %.1e" % (np.linalg.norm(mine - theirs) / np.linalg.norm(theirs)))
         for threads in args.threads:
             dlc_int8, ort_int8 = time_side_by_side(int8_runner, qdq, inputs, args.iters, threads)
             dlc_fp32, ort_fp32 = time_side_by_side(fp32_runner, path, inputs, args.iters,
                                                    threads)
             rows.append((name, threads, dlc_fp32, dlc_int8, ort_fp32, ort_int8, error,
                          agreement))
+            if dynamic:
+                dynamic_path, dynamic_runner, dynamic_error, dynamic_agreement = dynamic
+                dlc_dyn, ort_dyn = time_side_by_side(dynamic_runner, dynamic_path, inputs,
+                                                     args.iters, threads)
+                rows.append((name + " (ort dynamic)", threads, dlc_fp32, dlc_dyn, ort_fp32,
+                             ort_dyn, dynamic_error, dynamic_agreement))
     print()
     print("| model | threads | dlc fp32 ms | dlc int8 ms | ort fp32 ms | ort int8 ms | "
           "dlc int8 / dlc fp32 | dlc int8 / ort int8 | int8 rel. L2 vs fp32 | "
