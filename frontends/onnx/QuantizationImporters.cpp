@@ -281,9 +281,8 @@ Value byteMatMul(NodeImporter &n, size_t a, size_t aZero, size_t b,
   Value product = n.build<MatMulIntegerOp>({rows, n.input(b)}, signs);
   ShapeVec resultShape(aShape.begin(), aShape.end());
   resultShape.back() = columns;
-  product = n.reshape(product, resultShape);
   if (absentOrZero(n, aZero))
-    return product;
+    return n.reshape(product, resultShape);
   Type i32 = builder.getIntegerType(32);
   int64_t rank = aType.getRank();
   Value zeroPoint =
@@ -292,7 +291,14 @@ Value byteMatMul(NodeImporter &n, size_t a, size_t aZero, size_t b,
       n.build<ReduceSumOp>({n.cast(n.input(b), i32)},
                            {n.attr("axes", builder.getDenseI64ArrayAttr({0})),
                             n.attr("keepdims", builder.getBoolAttr(true))});
-  return n.build<SubOp>({product, n.build<MulOp>({zeroPoint, columnSums})});
+  if (!zeroPoint || !columnSums)
+    return nullptr;
+  Value correction = n.build<MulOp>({zeroPoint, columnSums});
+  // One zero point: the correction is one row, subtracted from the rows'
+  // product before the reshape, so that it is the product's epilogue.
+  if (n.inputType(aZero).getNumElements() == 1)
+    return n.reshape(n.build<SubOp>({product, correction}), resultShape);
+  return n.build<SubOp>({n.reshape(product, resultShape), correction});
 }
 
 /// The int32 product (a - a_zero_point) x (b - b_zero_point); a's zero point
