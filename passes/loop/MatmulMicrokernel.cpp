@@ -391,6 +391,39 @@ struct MatmulMicrokernelPass
     op->erase();
   }
 
+  /// C[rowBase + r, colBase + h * lanes ..] += tile[r * vectorsPerRow + h]
+  /// for the tile's rows: rows past M are skipped, columns past N masked by
+  /// the transfers.
+  static void addTileToC(ImplicitLocOpBuilder &b, Value cMem, Value rowBase,
+                         Value colBase, int64_t m, int64_t vectorsPerRow,
+                         ValueRange tile) {
+    auto vectorType = cast<VectorType>(tile.front().getType());
+    int64_t lanes = vectorType.getDimSize(0);
+    Type element = vectorType.getElementType();
+    Value padding = b.create<arith::ConstantOp>(b.getZeroAttr(element));
+    int64_t rows = static_cast<int64_t>(tile.size()) / vectorsPerRow;
+    for (int64_t r = 0; r < rows; ++r) {
+      Value row =
+          b.create<arith::AddIOp>(rowBase, b.create<arith::ConstantIndexOp>(r));
+      Value inside = b.create<arith::CmpIOp>(
+          arith::CmpIPredicate::slt, row, b.create<arith::ConstantIndexOp>(m));
+      auto ifOp = b.create<scf::IfOp>(inside, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      for (int64_t h = 0; h < vectorsPerRow; ++h) {
+        Value col = b.create<arith::AddIOp>(
+            colBase, b.create<arith::ConstantIndexOp>(h * lanes));
+        Value old = b.create<vector::TransferReadOp>(
+            vectorType, cMem, ValueRange{row, col}, padding);
+        Value part = tile[r * vectorsPerRow + h];
+        Value sum = isa<FloatType>(element)
+                        ? b.create<arith::AddFOp>(old, part).getResult()
+                        : b.create<arith::AddIOp>(old, part).getResult();
+        b.create<vector::TransferWriteOp>(sum, cMem, ValueRange{row, col});
+      }
+    }
+  }
+
   /// The BLIS loop nest for C += A * B on 2-d memrefs; B is read from
   /// `packedB` ([K / kc][N / nr][kc][nr]) when given, else packed here.
   void buildKernel(ImplicitLocOpBuilder &b, const MatmulShape &shape,
@@ -529,27 +562,11 @@ struct MatmulMicrokernelPass
       b.create<scf::YieldOp>(next);
     }
 
-    // C[rows, cols] += tile: rows past M are skipped, columns past N masked
-    // by the transfers.
-    Value rowBase =
-        b.create<arith::AddIOp>(ic, b.create<arith::MulIOp>(ir, index(mr)));
-    Value colBase = b.create<arith::MulIOp>(jr, index(nr));
-    for (int64_t r = 0; r < mr; ++r) {
-      Value row = b.create<arith::AddIOp>(rowBase, index(r));
-      Value inside =
-          b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, row, index(m));
-      auto ifOp = b.create<scf::IfOp>(inside, /*withElse=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      for (int64_t half = 0; half < nr / lanes; ++half) {
-        Value col = b.create<arith::AddIOp>(colBase, index(half * lanes));
-        Value old = b.create<vector::TransferReadOp>(
-            vecType, cMem, ValueRange{row, col}, zeroF);
-        Value sum = b.create<arith::AddFOp>(
-            old, kLoop.getResult(r * (nr / lanes) + half));
-        b.create<vector::TransferWriteOp>(sum, cMem, ValueRange{row, col});
-      }
-    }
+    addTileToC(
+        b, cMem,
+        b.create<arith::AddIOp>(ic, b.create<arith::MulIOp>(ir, index(mr))),
+        b.create<arith::MulIOp>(jr, index(nr)), m, nr / lanes,
+        kLoop.getResults());
 
     b.setInsertionPointAfter(pcLoop);
     b.create<memref::DeallocOp>(packedA);
@@ -657,7 +674,6 @@ struct MatmulMicrokernelPass
     };
     Value zero = index(0), one = index(1);
     Value zeroByte = b.create<arith::ConstantOp>(b.getIntegerAttr(i8, 0));
-    Value zeroI32 = b.create<arith::ConstantOp>(b.getIntegerAttr(i32, 0));
     Value zeroVec = b.create<arith::ConstantOp>(
         DenseElementsAttr::get(accType, b.getIntegerAttr(i32, 0)));
     auto alignment = b.getI64IntegerAttr(64);
@@ -842,24 +858,8 @@ struct MatmulMicrokernelPass
       b.create<scf::YieldOp>(qLoop.getResults());
     }
 
-    // C[rows, cols] += tile: rows past M are skipped, columns past N masked
-    // by the transfers.
-    Value rowBase = add(ic, mul(ir, mr));
-    Value colBase = mul(jr, nr);
-    for (int64_t r = 0; r < mr; ++r) {
-      Value row = add(rowBase, index(r));
-      auto ifOp = b.create<scf::IfOp>(less(row, m), /*withElse=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      for (int64_t half = 0; half < nr / lanes; ++half) {
-        Value col = add(colBase, index(half * lanes));
-        Value old = b.create<vector::TransferReadOp>(
-            accType, cMem, ValueRange{row, col}, zeroI32);
-        Value sum = b.create<arith::AddIOp>(
-            old, kbLoop.getResult(r * (nr / lanes) + half));
-        b.create<vector::TransferWriteOp>(sum, cMem, ValueRange{row, col});
-      }
-    }
+    addTileToC(b, cMem, add(ic, mul(ir, mr)), mul(jr, nr), m, nr / lanes,
+               kbLoop.getResults());
 
     b.setInsertionPointAfter(icLoop);
     b.create<memref::DeallocOp>(packedA);
