@@ -9,7 +9,8 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
   let description = [{
     `passes/conversion/ConvertDlcToLinalg.cpp` (+ `LowerStructuredOps.cpp`, `LowerConvolutions.cpp`, `ConvMicrokernel.cpp`,
     `LowerFusedOps.cpp`, `LowerIndexingOps.cpp`) · lit: `tests/lit/conversion/convert-dlc-to-linalg.mlir`,
-    `tests/lit/conversion/lower-fused.mlir`, `tests/lit/conversion/lower-indexing.mlir`
+    `tests/lit/conversion/lower-fused.mlir`, `tests/lit/conversion/lower-indexing.mlir`,
+    `tests/lit/conversion/conv-integer.mlir`
 
     Lowers every dlc op to linalg on tensors. A splat constant of more than
     4096 elements (ConstantOfShape) becomes `tensor.empty` + `linalg.fill`: as a
@@ -19,7 +20,13 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     anchor and one `linalg.generic` that computes every elementwise member per
     element and writes into the anchor's result (marked `dlc.fusion_root`); a
     group of elementwise ops becomes one generic; an injective group lowers member
-    by member. Comparisons yield i1 (ordered for floats), `dlc.select` broadcasts
+    by member. A blocked conv's group (with `conv-microkernel`) applies its
+    epilogue to the accumulator vectors and stores the epilogue's element type,
+    which may differ from the conv's (an integer conv's i32 sums scaled, then
+    requantized to bytes). `dlc.conv_integer[_blocked]` multiplies zero-extended
+    input bytes by sign-extended filter bytes in i32; its micro-kernel takes 4
+    input channels a step, with vpdpbusd for `int8-dot` avx512-vnni (16 lanes)
+    or avx-vnni (8 lanes), else the bytes widened to i32. Comparisons yield i1 (ordered for floats), `dlc.select` broadcasts
     its three operands, `dlc.cast` truncates floats toward zero and reads bools as
     0/1, `dlc.mod` takes the divisor's sign; trigonometric and hyperbolic ops
     become math ops (libm calls where LLVM has no intrinsic). `LowerIndexingOps.cpp`:
@@ -35,7 +42,8 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"convMicrokernel", "conv-microkernel", "bool", "false",
-           "Lower 2-d f32 dlc.conv_blocked (and its fused epilogue) to a "
+           "Lower 2-d f32 dlc.conv_blocked, dlc.depthwise_conv_blocked and "
+           "dlc.conv_integer_blocked (and their fused epilogues) to a "
            "register-blocked vector micro-kernel">,
     Option<"vectorRegisters", "vector-registers", "int64_t", "32",
            "Vector registers the conv micro-kernel's tile may use (32: "
@@ -45,9 +53,14 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
            "(a loop nest of its own) instead of checking bounds in its "
            "contraction (the CUDA target's implicit GEMM wants two plain "
            "operands)">,
+    Option<"int8Dot", "int8-dot", "std::string", "\"portable\"",
+           "The conv micro-kernel's integer dot product for "
+           "dlc.conv_integer_blocked: avx512-vnni / avx-vnni (vpdpbusd on "
+           "16 / 8 lanes), anything else widened i32 arithmetic">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
+    "mlir::LLVM::LLVMDialect",
     "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect",
     "mlir::scf::SCFDialect",
@@ -206,6 +219,32 @@ def QuantizedMatmul : Pass<"dlc-quantized-matmul", "mlir::func::FuncOp"> {
   }];
 }
 
+def QuantizedConv : Pass<"dlc-quantized-conv", "mlir::func::FuncOp"> {
+  let summary = "Run fake-quantized convolutions (QDQ) on 8-bit integers";
+  let description = [{
+    `passes/graph/QuantizedConv.cpp` · lit: `tests/lit/graph/quantized-conv.mlir` · runs: -O3 (CPU with VNNI)
+
+    The conv counterpart of dlc-quantized-matmul. A conv (group 1) whose
+    input is `(q - z) * s`, q an integral clip within [0, 255] or
+    [-128, 127], and whose constant f32 filter lies on an int8 grid per
+    output channel (`W[f, ...] = w[f, ...] * s_f`, checked element by
+    element) becomes `cast(dlc.conv_integer(q8, w) - z * sum(w_f)) *
+    (s * s_f)`, exact in i32. dlc.conv_integer reads its input unsigned: a
+    signed q is moved to q + 128 (z + 128). Padding reads q = 0, so a padded
+    conv needs z = 0 (true of every activation after a ReLU).
+    Runs only where the conv micro-kernel has vpdpbusd (`vnni`): its
+    widened fallback is slower than the f32 conv. Leaves alone: depthwise
+    and grouped convs, input channels not a multiple of 4, a non-constant
+    or off-grid filter, scales or zero points that are not scalar
+    constants, padding with z != 0, dynamic shapes.
+  }];
+  let options = [
+    Option<"vnni", "vnni", "bool", "false",
+           "The target has vpdpbusd (AVX512-VNNI or AVX-VNNI); without it "
+           "the pass changes nothing">,
+  ];
+}
+
 def LayoutNCHWc : Pass<"dlc-layout-nchwc", "mlir::func::FuncOp"> {
   let summary = "Blocked channel layout NCHW[x]c for convolution chains";
   let description = [{
@@ -230,9 +269,14 @@ def LayoutNCHWc : Pass<"dlc-layout-nchwc", "mlir::func::FuncOp"> {
     result). `from_blocked(to_blocked(x))` folds away. Depthwise convs (one
     filter per channel) become `dlc.depthwise_conv_blocked`, kernels packed to
     [C/b, KH, KW, b] in the block of their input, so MobileNet-style chains stay
-    blocked (at -O3 on the conv micro-kernel's depthwise tile). Leaves alone:
-    other grouped convs, weights computed at run time, convs with one output
-    channel.
+    blocked (at -O3 on the conv micro-kernel's depthwise tile).
+    `dlc.conv_integer` (dlc-quantized-conv's) becomes
+    `dlc.conv_integer_blocked` when its input block is a multiple of 4
+    channels, its i8 filter packed into `[F/bo, C/bi, KH, KW, bi/4, bo*4]`
+    (4 input channels of one output lane side by side: a 32-bit lane of
+    vpdpbusd); per-channel i32 constants are repacked like f32 ones.
+    Leaves alone: other grouped convs, weights computed at run time, convs
+    with one output channel.
   }];
   let options = [
     Option<"block", "block", "int64_t", "16",
@@ -252,7 +296,11 @@ def FuseOps : Pass<"dlc-fuse-ops", "mlir::func::FuncOp"> {
     alone; two out-elementwise-fusable ops never share a group. An op joins its
     producer's group only through the group's root, when it is the root's only
     user and (for elementwise ops) keeps its shape, so each group has one output
-    and one iteration space. Groups of two or more ops become `dlc.fused` (block
+    and one iteration space. An elementwise op that changes the element type (a
+    cast) joins only a group that writes its result itself: elementwise ops, or
+    a blocked conv (its micro-kernel stores the epilogue's type); a matmul's or
+    a pool's epilogue is computed in place in the anchor's type, so a cast after
+    them starts a group. Groups of two or more ops become `dlc.fused` (block
     arguments are the group's inputs; `dlc.yield` names its result). Leaves
     alone: values with several users, broadcasts that grow the value, anything
     after a reduction.

@@ -74,6 +74,8 @@ DLC_COMPATIBLE_RETURN_TYPES(TopKOp)
 DLC_COMPATIBLE_RETURN_TYPES(MatMulOp)
 DLC_COMPATIBLE_RETURN_TYPES(MatMulIntegerOp)
 DLC_COMPATIBLE_RETURN_TYPES(ConvOp)
+DLC_COMPATIBLE_RETURN_TYPES(ConvIntegerOp)
+DLC_COMPATIBLE_RETURN_TYPES(BlockedConvIntegerOp)
 DLC_COMPATIBLE_RETURN_TYPES(MaxPoolOp)
 DLC_COMPATIBLE_RETURN_TYPES(AvgPoolOp)
 DLC_COMPATIBLE_RETURN_TYPES(ReduceSumOp)
@@ -394,6 +396,44 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto filterType = rankedOrNull(adaptor.getFilter().getType());
+  if (!inputType || !filterType)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (!inputType.getElementType().isInteger(8) ||
+      !filterType.getElementType().isInteger(8))
+    return emitOptionalError(loc, "operands must be 8-bit integers");
+  ArrayRef<int64_t> input = inputType.getShape(),
+                    filter = filterType.getShape();
+  if (input.size() < 3 || input.size() != filter.size())
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter),
+                             " must have the same rank, 3 or more");
+  size_t spatialRank = input.size() - 2;
+  if (failed(checkWindowAttrs(loc, spatialRank, adaptor.getStrides(),
+                              adaptor.getDilations(), adaptor.getPads())))
+    return failure();
+  for (int64_t size : filter.drop_front(2))
+    if (size == 0)
+      return emitOptionalError(loc, "filter ", shapeString(filter),
+                               " has an empty window");
+  if (input[1] != filter[1] && !isDynamic(input[1]) && !isDynamic(filter[1]))
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter), " do not agree on channels");
+  SmallVector<int64_t> shape = {input[0], filter[0]};
+  appendWindowOutputs(shape, input.slice(2, spatialRank),
+                      filter.slice(2, spatialRank), adaptor.getStrides(),
+                      adaptor.getDilations(), adaptor.getPads(),
+                      /*ceilMode=*/false);
+  inferred.push_back(
+      RankedTensorType::get(shape, IntegerType::get(context, 32)));
+  return success();
+}
+
 template <typename Adaptor>
 static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
                                SmallVectorImpl<Type> &inferred) {
@@ -634,6 +674,39 @@ LogicalResult BlockedDepthwiseConvOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
   return inferBlockedConv(loc, adaptor, /*depthwise=*/true, inferred);
+}
+
+LogicalResult BlockedConvIntegerOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedOrNull(adaptor.getInput().getType());
+  auto filterType = rankedOrNull(adaptor.getFilter().getType());
+  if (!inputType || !filterType)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (!inputType.getElementType().isInteger(8) ||
+      !filterType.getElementType().isInteger(8))
+    return emitOptionalError(loc, "operands must be 8-bit integers");
+  ArrayRef<int64_t> input = inputType.getShape(),
+                    filter = filterType.getShape();
+  if (input.size() < 4 || filter.size() != input.size() + 1 ||
+      filter.back() % 4 != 0 || input[1] != filter[1] ||
+      input.back() != 4 * filter[filter.size() - 2])
+    return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
+                             shapeString(filter),
+                             " are not a blocked integer conv's shapes");
+  size_t spatialRank = input.size() - 3;
+  if (failed(checkWindowAttrs(loc, spatialRank, adaptor.getStrides(),
+                              adaptor.getDilations(), adaptor.getPads())))
+    return failure();
+  SmallVector<int64_t> shape = {input[0], filter[0]};
+  appendWindowOutputs(shape, input.slice(2, spatialRank),
+                      filter.slice(2, spatialRank), adaptor.getStrides(),
+                      adaptor.getDilations(), adaptor.getPads(),
+                      /*ceilMode=*/false);
+  shape.push_back(filter.back() / 4);
+  inferred.push_back(
+      RankedTensorType::get(shape, IntegerType::get(context, 32)));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -361,6 +361,33 @@ def Dlc_ConvOp : Dlc_Op<"conv", "OutEWiseFusable", [InferTypeOpAdaptorWithIsComp
   }];
 }
 
+def Dlc_ConvIntegerOp : Dlc_Op<"conv_integer", "OutEWiseFusable",
+    [InferTypeOpAdaptorWithIsCompatible, Dlc_SignAgnostic]> {
+  let summary = "Convolution of 8-bit integers, accumulated exactly in i32";
+  let description = [{
+    input [N, C, D1..Dk] of unsigned 8-bit integers (zero-extended) with
+    filter [F, C, K1..Kk] of signed ones (sign-extended) gives [N, F, O1..Ok]
+    of i32 sums: the operand signs of VNNI's vpdpbusd. No groups; padding
+    reads 0. Sums wrap as i32 arithmetic does; below 2^31 / (255 * 128)
+    (65793) products per output they are exact. Made by
+    dlc-quantized-conv; dlc-layout-nchwc blocks it.
+
+    ```mlir
+    %y = dlc.conv_integer %x, %w {dilations = array<i64: 1, 1>,
+                                  pads = array<i64: 0, 0, 0, 0>,
+                                  strides = array<i64: 1, 1>}
+        : (tensor<1x8x4x4xi8>, tensor<16x8x1x1xi8>) -> tensor<1x16x4x4xi32>
+    ```
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$filter,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 class Dlc_PoolOp<string mnemonic, string summaryText, dag extraArgs>
     : Dlc_Op<mnemonic, "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = summaryText;
@@ -628,6 +655,26 @@ def Dlc_BlockedConvOp : Dlc_Op<"conv_blocked", "OutEWiseFusable",
     input [N, C/bi, D1..Dk, bi] with filter [F/bo, C/bi, K1..Kk, bi, bo]
     (packed at compile time by dlc-layout-nchwc) gives [N, F/bo, O1..Ok, bo].
     Attributes as dlc.conv; no groups.
+  }];
+  let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$filter,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dlc_BlockedConvIntegerOp : Dlc_Op<"conv_integer_blocked",
+    "OutEWiseFusable", [InferTypeOpAdaptorWithIsCompatible,
+                        Dlc_SignAgnostic]> {
+  let summary = "Convolution of 8-bit integers in the blocked channel layout";
+  let description = [{
+    dlc.conv_integer with input [N, C/bi, D1..Dk, bi] (unsigned) and filter
+    [F/bo, C/bi, K1..Kk, bi/4, bo * 4] (signed; packed at compile time by
+    dlc-layout-nchwc): input channels go in groups of 4, the 4 bytes that
+    one 32-bit lane of vpdpbusd multiplies, so bi is a multiple of 4.
+    Gives [N, F/bo, O1..Ok, bo] of i32.
   }];
   let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$filter,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,

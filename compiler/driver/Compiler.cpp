@@ -28,6 +28,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -54,6 +55,28 @@ using namespace mlir;
 
 namespace dlc {
 
+namespace {
+/// The x86 arithmetic intrinsics the micro-kernels emit (vpdpbusd,
+/// vpmaddwd) read and write no memory; LLVM 19's llvm.call_intrinsic
+/// declares no effects at all, which buffer deallocation refuses. Any other
+/// intrinsic is taken to read and write memory.
+struct IntrinsicEffects
+    : MemoryEffectOpInterface::ExternalModel<IntrinsicEffects,
+                                             LLVM::CallIntrinsicOp> {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                 &effects) const {
+    llvm::StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
+    if (name.starts_with("llvm.x86.avx512.vpdpbusd.") ||
+        name == "llvm.x86.avx2.pmadd.wd")
+      return;
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+} // namespace
+
 void registerCompilerDialects(DialectRegistry &registry) {
   // The bufferization and lowering passes need the external models of many
   // upstream dialects; registering them all keeps the pipeline honest.
@@ -62,6 +85,9 @@ void registerCompilerDialects(DialectRegistry &registry) {
   // gpu-module-to-binary translates kernels to LLVM IR (NVVM, GPU, LLVM).
   registerAllToLLVMIRTranslations(registry);
   registry.insert<DlcDialect>();
+  registry.addExtension(+[](MLIRContext *context, LLVM::LLVMDialect *) {
+    LLVM::CallIntrinsicOp::attachInterface<IntrinsicEffects>(*context);
+  });
 }
 
 bool isValidModelName(const std::string &name) {

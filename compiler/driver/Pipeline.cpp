@@ -35,6 +35,9 @@ static LogicalResult createLinalgCopy(OpBuilder &b, Location loc, Value from,
 
 /// A switch of convert-dlc-to-linalg that --disable-pass takes as a pass.
 static constexpr const char *kConvMicrokernel = "dlc-conv-microkernel";
+static constexpr const char *kConvMicrokernelDescription =
+    "Lower blocked convolutions to register-tiled micro-kernels (the "
+    "conv-microkernel option of convert-dlc-to-linalg)";
 
 const std::vector<OptionalPass> &optionalPasses() {
   static const std::vector<OptionalPass> passes = [] {
@@ -132,6 +135,14 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   addOptional(function, options, 1, createCSEPass());
   // Blocked layouts feed CPU vector micro-kernels.
   if (!options.cuda) {
+    // Fake-quantized (QDQ) convs on the integer conv micro-kernel, which
+    // the blocked layout gives them.
+    QuantizedConvOptions quantizedConv;
+    quantizedConv.vnni =
+        options.int8Dot == "avx512-vnni" || options.int8Dot == "avx-vnni";
+    if (options.runs(kConvMicrokernel, kConvMicrokernelDescription, 3) &&
+        addOptional(function, options, 3, createQuantizedConv(quantizedConv)))
+      addOptional(function, options, 1, createCanonicalizerPass());
     LayoutNCHWcOptions layout;
     layout.block = options.channelBlock;
     if (addOptional(function, options, 3, createLayoutNCHWc(layout)))
@@ -167,12 +178,10 @@ static void addBufferizationPipeline(OpPassManager &pm,
 void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
   ConvertDlcToLinalgOptions lowering;
   // Blocked convs (from -O3) as register-tiled micro-kernels.
-  lowering.convMicrokernel = options.runs(
-      kConvMicrokernel,
-      "Lower blocked convolutions to register-tiled micro-kernels (the "
-      "conv-microkernel option of convert-dlc-to-linalg)",
-      3);
+  lowering.convMicrokernel =
+      options.runs(kConvMicrokernel, kConvMicrokernelDescription, 3);
   lowering.vectorRegisters = options.vectorRegisters;
+  lowering.int8Dot = options.int8Dot;
   pm.addPass(createConvertDlcToLinalg(lowering));
   addCleanup(pm, options);
 

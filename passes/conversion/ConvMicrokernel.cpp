@@ -1,9 +1,12 @@
 //===- ConvMicrokernel.cpp - The blocked-convolution micro-kernel ---------===//
 //
-// dlc.conv_blocked and dlc.depthwise_conv_blocked as loops over output
-// tiles, each a register tile of output pixels x channel blocks accumulated
-// in vectors. Part of convert-dlc-to-linalg (its conv-microkernel option)
-// and of the lowering of fused groups whose anchor is a blocked conv.
+// dlc.conv_blocked, dlc.depthwise_conv_blocked and dlc.conv_integer_blocked
+// as loops over output tiles, each a register tile of output pixels x
+// channel blocks accumulated in vectors. The integer conv steps through the
+// input channels 4 at a time: the 4 bytes of a pixel, broadcast as one
+// 32-bit word, against 4 bytes of each filter lane (see Int8ConvDot). Part of
+// convert-dlc-to-linalg (its conv-microkernel option) and of the lowering of
+// fused groups whose anchor is a blocked conv.
 //
 // The steps, in the order they build the kernel: choose the register tile
 // (chooseConvTile), pad the input when that pays, loop over the output rows
@@ -17,6 +20,7 @@
 #include "passes/conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -74,6 +78,54 @@ ConvTile chooseConvTile(int64_t outW, int64_t channelBlocks, bool depthwise,
   return best;
 }
 
+/// How the integer conv's dot step runs: acc[l] += sum over t < 4 of
+/// x[t] * w[l][t], x unsigned and w signed bytes. vpdpbusd does it in one
+/// instruction without saturating; elsewhere (other targets, or a block
+/// of other than 16 or 8 lanes) the bytes are widened to i32, multiplied
+/// and summed in groups of 4 (exact, and slow: dlc-quantized-conv makes
+/// integer convs only for VNNI targets).
+struct Int8ConvDot {
+  const char *intrinsic = nullptr; // null: widened
+
+  static Int8ConvDot forTarget(StringRef int8Dot, int64_t lanes) {
+    if (int8Dot == "avx512-vnni" && lanes == 16)
+      return {"llvm.x86.avx512.vpdpbusd.512"};
+    if ((int8Dot == "avx512-vnni" || int8Dot == "avx-vnni") && lanes == 8)
+      return {"llvm.x86.avx512.vpdpbusd.256"};
+    return {};
+  }
+
+  /// acc + dot(x, w): acc and the broadcast word x are vector<lanes x i32>,
+  /// w is vector<lanes x i32> holding 4 bytes per lane.
+  Value build(OpBuilder &b, Location loc, Value acc, Value x, Value w) const {
+    auto accType = cast<VectorType>(acc.getType());
+    if (intrinsic)
+      return b
+          .create<LLVM::CallIntrinsicOp>(loc, accType, intrinsic,
+                                         ValueRange{acc, x, w})
+          .getResult(0);
+    int64_t lanes = accType.getDimSize(0);
+    auto bytesType = VectorType::get({lanes * 4}, b.getI8Type());
+    auto wideType = VectorType::get({lanes * 4}, b.getI32Type());
+    Value xs = b.create<arith::ExtUIOp>(
+        loc, wideType, b.create<vector::BitCastOp>(loc, bytesType, x));
+    Value ws = b.create<arith::ExtSIOp>(
+        loc, wideType, b.create<vector::BitCastOp>(loc, bytesType, w));
+    Value products = b.create<arith::MulIOp>(loc, xs, ws);
+    // Lane l sums products 4 l .. 4 l + 3: four strided shuffles.
+    Value sum = acc;
+    for (int64_t t = 0; t < 4; ++t) {
+      SmallVector<int64_t> positions;
+      for (int64_t l = 0; l < lanes; ++l)
+        positions.push_back(4 * l + t);
+      sum = b.create<arith::AddIOp>(
+          loc, sum,
+          b.create<vector::ShuffleOp>(loc, products, products, positions));
+    }
+    return sum;
+  }
+};
+
 /// One blocked conv's micro-kernel: its shapes, then the steps that build
 /// it. A depthwise conv multiplies lane by lane (input block = output
 /// block); a full conv broadcasts each input channel against a block of
@@ -81,12 +133,15 @@ ConvTile chooseConvTile(int64_t outW, int64_t channelBlocks, bool depthwise,
 class BlockedConvKernel {
 public:
   BlockedConvKernel(Location loc, Operation *op, Value input, Value filter,
-                    const ConvEpilogue &epilogue)
+                    const ConvEpilogue &epilogue, Type storedType,
+                    StringRef int8Dot)
       : loc(loc), op(op), input(input), filter(filter), epilogue(epilogue),
-        depthwise(isa<BlockedDepthwiseConvOp>(op)) {}
+        storedType(storedType), int8Dot(int8Dot),
+        depthwise(isa<BlockedDepthwiseConvOp>(op)),
+        integer(isa<BlockedConvIntegerOp>(op)) {}
 
-  /// Reads the shapes; false when the kernel does not apply (not 5-d f32
-  /// with static shapes).
+  /// Reads the shapes; false when the kernel does not apply (not 5-d f32,
+  /// or i32 for the integer conv, with static shapes).
   bool analyze();
   /// Builds the kernel at `b` for a target with `vectorRegisters`.
   Value build(OpBuilder &b, int64_t vectorRegisters);
@@ -102,6 +157,11 @@ private:
   SmallVector<Value> accumulateDepthwise(OpBuilder &b, Value n, Value block,
                                          Value ih0, Value ow0, int64_t count,
                                          bool checked);
+  SmallVector<Value> accumulateIntegerLanes(OpBuilder &b, Value n, Value fo,
+                                            Value co, Value kh, Value kw,
+                                            Value ih, ArrayRef<Value> columns,
+                                            ArrayRef<Value> columnOk,
+                                            bool checked, ValueRange initial);
   std::pair<Value, Value> inputRow(OpBuilder &b, Value ih0, Value kh,
                                    bool checked);
   std::pair<Value, Value> inputColumn(OpBuilder &b, Value ow0, int64_t i,
@@ -127,7 +187,10 @@ private:
   Operation *op;
   Value input, filter;
   const ConvEpilogue &epilogue;
-  bool depthwise;
+  Type storedType; // the result's elements: the epilogue's, else the op's
+  StringRef int8Dot;
+  bool depthwise, integer;
+  Int8ConvDot dot;
   // Shapes: output (batches, blocks, outH, outW, lanes), input (inBlocks,
   // inH, inW, inLanes), kernel window.
   SmallVector<int64_t> out;
@@ -147,9 +210,13 @@ bool BlockedConvKernel::analyze() {
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   auto inputType = cast<RankedTensorType>(input.getType());
   auto filterType = cast<RankedTensorType>(filter.getType());
-  if (resultType.getRank() != 5 || !resultType.getElementType().isF32() ||
+  Type element = resultType.getElementType();
+  if (resultType.getRank() != 5 ||
+      !(integer ? element.isInteger(32) : element.isF32()) ||
       !resultType.hasStaticShape() || !inputType.hasStaticShape())
     return false;
+  if (!storedType)
+    storedType = element;
   out.assign(resultType.getShape().begin(), resultType.getShape().end());
   ArrayRef<int64_t> in = inputType.getShape(), w = filterType.getShape();
   batches = out[0], blocks = out[1], outH = out[2], outW = out[3],
@@ -189,15 +256,17 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
   ConvTile choice = chooseConvTile(outW, blocks, depthwise, vectorRegisters);
   pixels = choice.pixels;
   group = choice.blocks;
-  vectorType = VectorType::get({lanes}, b.getF32Type());
+  Type accElement = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
+  vectorType = VectorType::get({lanes}, accElement);
+  dot = Int8ConvDot::forTarget(int8Dot, lanes);
   zero = index(b, 0);
   one = index(b, 1);
   zeroF = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0f));
   zeroVector = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+      loc, DenseElementsAttr::get(vectorType, b.getZeroAttr(accElement)));
 
   // Loops over the output rows, carrying the result tensor.
-  Value init = b.create<tensor::EmptyOp>(loc, out, b.getF32Type());
+  Value init = b.create<tensor::EmptyOp>(loc, out, storedType);
   scf::LoopNest rows = scf::buildLoopNest(
       b, loc, ValueRange{zero, zero, zero},
       ValueRange{index(b, batches), index(b, blocks), index(b, outH)},
@@ -316,6 +385,15 @@ SmallVector<Value> BlockedConvKernel::accumulate(OpBuilder &b, Value n,
     columns.push_back(iw);
     columnOk.push_back(ok);
   }
+  if (integer) {
+    SmallVector<Value> sums =
+        accumulateIntegerLanes(wb, n, fo, co, kh, kw, ih, columns, columnOk,
+                               checked, kwLoop.getRegionIterArgs());
+    wb.create<scf::YieldOp>(loc, sums);
+    hb.create<scf::YieldOp>(loc, kwLoop.getResults());
+    cb.create<scf::YieldOp>(loc, khLoop.getResults());
+    return SmallVector<Value>(coLoop.getResults());
+  }
   auto ciLoop = wb.create<scf::ForOp>(loc, zero, index(wb, inLanes), one,
                                       kwLoop.getRegionIterArgs());
   OpBuilder ib = OpBuilder::atBlockBegin(ciLoop.getBody());
@@ -343,6 +421,50 @@ SmallVector<Value> BlockedConvKernel::accumulate(OpBuilder &b, Value n,
   hb.create<scf::YieldOp>(loc, kwLoop.getResults());
   cb.create<scf::YieldOp>(loc, khLoop.getResults());
   return SmallVector<Value>(coLoop.getResults());
+}
+
+/// The integer conv's steps over one pixel's input lanes, 4 at a time: per
+/// step the group's filter words for each block and, per pixel, its 4
+/// bytes broadcast as one word (0 outside the input when `checked`).
+SmallVector<Value> BlockedConvKernel::accumulateIntegerLanes(
+    OpBuilder &b, Value n, Value fo, Value co, Value kh, Value kw, Value ih,
+    ArrayRef<Value> columns, ArrayRef<Value> columnOk, bool checked,
+    ValueRange initial) {
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto cgLoop =
+      b.create<scf::ForOp>(loc, zero, index(b, inLanes / 4), one, initial);
+  OpBuilder ib = OpBuilder::atBlockBegin(cgLoop.getBody());
+  Value cg = cgLoop.getInductionVar();
+  Value zeroByte = ib.create<arith::ConstantOp>(loc, ib.getIntegerAttr(i8, 0));
+  Value zeroWord = ib.create<arith::ConstantOp>(loc, ib.getIntegerAttr(i32, 0));
+  SmallVector<Value> weights;
+  for (int64_t j = 0; j < group; ++j) {
+    Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
+    Value bytes = ib.create<vector::TransferReadOp>(
+        loc, VectorType::get({lanes * 4}, i8), filter,
+        ValueRange{block, co, kh, kw, cg, zero}, zeroByte,
+        ArrayRef<bool>{true});
+    weights.push_back(ib.create<vector::BitCastOp>(loc, vectorType, bytes));
+  }
+  Value ci = ib.create<arith::MulIOp>(loc, cg, index(ib, 4));
+  SmallVector<Value> next(cgLoop.getRegionIterArgs());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    Value bytes = ib.create<vector::TransferReadOp>(
+        loc, VectorType::get({4}, i8), input,
+        ValueRange{n, co, ih, columns[i], ci}, zeroByte, ArrayRef<bool>{true});
+    Value word = ib.create<vector::ExtractOp>(
+        loc,
+        ib.create<vector::BitCastOp>(loc, VectorType::get({1}, i32), bytes),
+        ArrayRef<int64_t>{0});
+    if (checked)
+      word = ib.create<arith::SelectOp>(loc, columnOk[i], word, zeroWord);
+    Value broadcast = ib.create<vector::BroadcastOp>(loc, vectorType, word);
+    for (int64_t j = 0; j < group; ++j)
+      next[i * group + j] =
+          dot.build(ib, loc, next[i * group + j], broadcast, weights[j]);
+  }
+  ib.create<scf::YieldOp>(loc, next);
+  return SmallVector<Value>(cgLoop.getResults());
 }
 
 /// Depthwise: the accumulation over (kh, kw) for a tile of `count` pixels,
@@ -417,8 +539,11 @@ std::pair<Value, Value> BlockedConvKernel::inputColumn(OpBuilder &b, Value ow0,
 Value dlc::buildBlockedConvKernel(OpBuilder &b, Location loc, Operation *op,
                                   Value input, Value filter,
                                   const ConvEpilogue &epilogue,
-                                  int64_t vectorRegisters) {
-  BlockedConvKernel kernel(loc, op, input, filter, epilogue);
+                                  const ConvKernelTarget &target,
+                                  Type storedType) {
+  BlockedConvKernel kernel(loc, op, input, filter, epilogue, storedType,
+                           target.int8Dot);
+  int64_t vectorRegisters = target.vectorRegisters;
   if (!kernel.analyze())
     return {};
   return kernel.build(b, vectorRegisters);

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -755,12 +756,14 @@ struct ConvertDlcToLinalgPass
                            math::MathDialect, tensor::TensorDialect,
                            func::FuncDialect, scf::SCFDialect,
                            vector::VectorDialect>();
+    // The integer conv micro-kernel's vpdpbusd (llvm.call_intrinsic).
+    target.addLegalOp<LLVM::CallIntrinsicOp>();
     RewritePatternSet patterns(context);
     populateElementwiseLoweringPatterns(patterns);
     populateStructuredLoweringPatterns(patterns);
     populateIndexingLoweringPatterns(patterns);
     ConvKernelTarget convKernel{convMicrokernel, vectorRegisters,
-                                paddedInputCopy};
+                                paddedInputCopy, int8Dot};
     populateConvolutionLoweringPatterns(patterns, convKernel);
     populateFusedLoweringPatterns(patterns, convKernel);
     if (failed(applyPartialConversion(getOperation(), target,

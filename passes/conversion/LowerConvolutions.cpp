@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
 using namespace mlir;
 using namespace dlc;
@@ -34,12 +35,15 @@ using utils::IteratorType;
 /// dlc.depthwise_conv_blocked: acc += x * w over loops of `iterators` into a
 /// zero-filled result. Without padding x comes through `inputExprs`; with
 /// padding the body reads it with `readInput` (zero outside the input).
+/// `integer8` (the integer convs): x zero-extended and w sign-extended from
+/// 8 bits to the result's i32.
 Value buildConvolution(
     OpBuilder &b, Location loc, RankedTensorType resultType, Value input,
     Value filter, ArrayRef<IteratorType> iterators,
     ArrayRef<AffineExpr> inputExprs, ArrayRef<AffineExpr> filterExprs,
     ArrayRef<AffineExpr> outputExprs, bool padded,
-    function_ref<Value(OpBuilder &, Location, Value)> readInput) {
+    function_ref<Value(OpBuilder &, Location, Value)> readInput,
+    bool integer8 = false) {
   int64_t numLoops = iterators.size();
   MLIRContext *context = b.getContext();
   SmallVector<AffineMap> maps = {
@@ -52,12 +56,18 @@ Value buildConvolution(
   }
   Value zero = scalarConstant(b, loc, resultType.getElementType(), 0.0);
   Value init = filledTensor(b, loc, resultType, zero);
+  Value padValue = integer8 ? scalarConstant(b, loc, b.getI8Type(), 0.0) : zero;
   return b
       .create<linalg::GenericOp>(
           loc, resultType, inputs, init, maps, iterators,
           [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
             Value w = args[args.size() - 2], acc = args.back();
-            Value x = padded ? readInput(nested, nestedLoc, zero) : args[0];
+            Value x = padded ? readInput(nested, nestedLoc, padValue) : args[0];
+            if (integer8) {
+              Type i32 = nested.getI32Type();
+              x = nested.create<arith::ExtUIOp>(nestedLoc, i32, x);
+              w = nested.create<arith::ExtSIOp>(nestedLoc, i32, w);
+            }
             Value product = mulScalars(nested, nestedLoc, x, w);
             nested.create<linalg::YieldOp>(
                 nestedLoc, addScalars(nested, nestedLoc, acc, product));
@@ -102,13 +112,19 @@ Value dlc::padInput(OpBuilder &b, Location loc, Value input,
 
 namespace {
 
-struct ConvLowering : OpConversionPattern<ConvOp> {
+/// The group of a conv: dlc.conv_integer has none.
+int64_t groupOf(ConvOp op) { return op.getGroup(); }
+int64_t groupOf(ConvIntegerOp) { return 1; }
+
+/// dlc.conv and dlc.conv_integer as one generic.
+template <typename OpTy> struct ConvLowering : OpConversionPattern<OpTy> {
   ConvLowering(MLIRContext *context, ConvKernelTarget target)
-      : OpConversionPattern(context), target(target) {}
+      : OpConversionPattern<OpTy>(context), target(target) {}
   ConvKernelTarget target;
+  static constexpr bool integer8 = std::is_same_v<OpTy, ConvIntegerOp>;
 
   LogicalResult
-  matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto resultType = op.getType();
@@ -129,7 +145,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     int64_t numLoops = 2 + spatialRank + 1 + spatialRank;
     auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
     AffineExpr n = dim(0), f = dim(1), c = dim(2 + spatialRank);
-    int64_t group = op.getGroup();
+    int64_t group = groupOf(op);
     int64_t filtersPerGroup = filterType.getDimSize(0) / group;
     int64_t channelsPerGroup = filterType.getDimSize(1);
     AffineExpr inputChannel =
@@ -173,7 +189,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     iterators.append(numLoops - iterators.size(), IteratorType::reduction);
     Value result = buildConvolution(
         rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
-        inputExprs, filterExprs, outputExprs, padded, readInput);
+        inputExprs, filterExprs, outputExprs, padded, readInput, integer8);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -240,7 +256,7 @@ struct MicrokernelFirst : OpConversionPattern<OpTy> {
     if (kernel.enabled)
       if (Value result = buildBlockedConvKernel(
               rewriter, op.getLoc(), op, adaptor.getInput(),
-              adaptor.getFilter(), nullptr, kernel.vectorRegisters)) {
+              adaptor.getFilter(), nullptr, kernel)) {
         rewriter.replaceOp(op, result);
         return success();
       }
@@ -363,13 +379,88 @@ struct BlockedConvLowering
   }
 };
 
+/// Loops n, fo, o_1..o_k, fi (parallel); co, k_1..k_k, cg, cl (reduction),
+/// input lane cg * 4 + cl, filter [fo, co, k.., cg, fi, cl].
+struct BlockedConvIntegerLowering
+    : MicrokernelFirst<BlockedConvIntegerOp, BlockedConvIntegerLowering> {
+  using MicrokernelFirst::MicrokernelFirst;
+
+  LogicalResult lowerToLoops(BlockedConvIntegerOp op,
+                             typename BlockedConvIntegerOp::Adaptor adaptor,
+                             ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    auto resultType = op.getType();
+    int64_t spatialRank = resultType.getRank() - 3;
+    ArrayRef<int64_t> pads = op.getPads();
+    bool padded = anyNonZero(pads);
+    Value input = adaptor.getInput();
+    MLIRContext *context = rewriter.getContext();
+    int64_t fi = 2 + spatialRank, co = fi + 1, cg = co + 1 + spatialRank,
+            cl = cg + 1;
+    int64_t numLoops = cl + 1;
+    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
+    SmallVector<AffineExpr> inputExprs = {dim(0), dim(co)};
+    SmallVector<AffineExpr> filterExprs = {dim(1), dim(co)};
+    SmallVector<AffineExpr> outputExprs = {dim(0), dim(1)};
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      AffineExpr out = dim(2 + i), window = dim(co + 1 + i);
+      inputExprs.push_back(out * op.getStrides()[i] +
+                           window * op.getDilations()[i]);
+      filterExprs.push_back(window);
+      outputExprs.push_back(out);
+    }
+    inputExprs.push_back(dim(cg) * 4 + dim(cl));
+    filterExprs.append({dim(cg), dim(fi), dim(cl)});
+    outputExprs.push_back(dim(fi));
+    // The filter's last dim bo * 4 viewed as [bo, 4]: every loop is then
+    // one dim of an operand (the input is not one with padding).
+    auto filterType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    SmallVector<int64_t> expandedShape(filterType.getShape());
+    expandedShape.back() /= 4;
+    expandedShape.push_back(4);
+    SmallVector<ReassociationIndices> reassociation;
+    for (int64_t d = 0; d + 1 < filterType.getRank(); ++d)
+      reassociation.push_back({d});
+    reassociation.push_back({filterType.getRank() - 1, filterType.getRank()});
+    Value filter = rewriter.create<tensor::ExpandShapeOp>(
+        loc, RankedTensorType::get(expandedShape, filterType.getElementType()),
+        adaptor.getFilter(), reassociation);
+    auto readInput = [&](OpBuilder &b, Location nestedLoc,
+                         Value zero) -> Value {
+      SmallVector<Value> positions;
+      for (int64_t i = 0; i < spatialRank; ++i)
+        positions.push_back(windowPosition(b, nestedLoc, 2 + i, co + 1 + i,
+                                           op.getStrides()[i],
+                                           op.getDilations()[i]));
+      Value lane = b.create<arith::AddIOp>(
+          nestedLoc,
+          b.create<arith::MulIOp>(
+              nestedLoc, b.create<linalg::IndexOp>(nestedLoc, cg),
+              b.create<arith::ConstantIndexOp>(nestedLoc, 4)),
+          b.create<linalg::IndexOp>(nestedLoc, cl));
+      return readPaddedInput(
+          b, nestedLoc, input, b.create<linalg::IndexOp>(nestedLoc, 0),
+          b.create<linalg::IndexOp>(nestedLoc, co), positions,
+          pads.take_front(spatialRank), zero, lane);
+    };
+    SmallVector<IteratorType> iterators(co, IteratorType::parallel);
+    iterators.append(numLoops - co, IteratorType::reduction);
+    Value result = buildConvolution(
+        rewriter, loc, resultType, input, filter, iterators, inputExprs,
+        filterExprs, outputExprs, padded, readInput, /*integer8=*/true);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void dlc::populateConvolutionLoweringPatterns(RewritePatternSet &patterns,
                                               ConvKernelTarget convKernel) {
-  patterns.add<BlockedConvLowering, BlockedDepthwiseConvLowering>(
+  patterns.add<BlockedConvLowering, BlockedDepthwiseConvLowering,
+               BlockedConvIntegerLowering>(patterns.getContext(), convKernel);
+  patterns.add<ConvLowering<ConvOp>, ConvLowering<ConvIntegerOp>>(
       patterns.getContext(), convKernel);
-  patterns.add<ConvLowering>(patterns.getContext(), convKernel);
   patterns.add<BlockLayoutLowering<ToBlockedOp, true>,
                BlockLayoutLowering<FromBlockedOp, false>>(
       patterns.getContext());

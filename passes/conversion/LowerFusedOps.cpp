@@ -55,14 +55,29 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
     Operation *anchor = op.getAnchor();
     auto rootType = op.getType();
     SmallVector<Operation *> epilogue;
-    bool composable = !anchor || anchor->getResult(0).getType() == rootType;
+    // Members of one shape compose per element; their element types may
+    // change along the chain (casts) where the result is written by the
+    // group itself: a group without anchor, or a blocked conv's
+    // micro-kernel. Other anchors' results are updated in place.
+    auto sameShape = [&](Value value) {
+      return cast<RankedTensorType>(value.getType()).getShape() ==
+             rootType.getShape();
+    };
+    bool composable = !anchor || sameShape(anchor->getResult(0));
+    bool sameTypes = !anchor || anchor->getResult(0).getType() == rootType;
     for (Operation &member : body.without_terminator()) {
       if (&member == anchor)
         continue;
-      composable &= supportsScalarOp(&member) &&
-                    member.getResult(0).getType() == rootType;
+      composable &= supportsScalarOp(&member) && sameShape(member.getResult(0));
+      sameTypes &= member.getResult(0).getType() == rootType;
       epilogue.push_back(&member);
     }
+    bool convKernelAnchor =
+        convKernel.enabled &&
+        isa_and_nonnull<BlockedConvOp, BlockedDepthwiseConvOp,
+                        BlockedConvIntegerOp>(anchor);
+    if (anchor && !sameTypes && !convKernelAnchor)
+      composable = false;
 
     if (!composable) {
       // Injective groups (and anything else): lower member by member.
@@ -84,17 +99,16 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
 
     // A blocked (or depthwise blocked) conv runs its micro-kernel with the
     // epilogue applied to the accumulator vectors before they are stored.
-    if (convKernel.enabled &&
-        isa_and_nonnull<BlockedConvOp, BlockedDepthwiseConvOp>(anchor)) {
+    if (convKernelAnchor) {
       auto epilogueFn = [&](OpBuilder &b, Location at, Value acc,
                             ValueRange indices) -> Value {
-        auto vectorType = cast<VectorType>(acc.getType());
-        int64_t lanes = vectorType.getDimSize(0);
+        int64_t lanes = cast<VectorType>(acc.getType()).getDimSize(0);
         IRMapping valueOf;
         valueOf.map(anchor->getResult(0), acc);
         for (Value argument : arguments) {
           Value input = outside.lookup(argument);
           auto type = cast<RankedTensorType>(input.getType());
+          auto vectorType = VectorType::get({lanes}, type.getElementType());
           int64_t offset = rootType.getRank() - type.getRank();
           SmallVector<Value> where;
           for (int64_t d = 0; d < type.getRank(); ++d) {
@@ -119,12 +133,19 @@ struct FusedLowering : OpConversionPattern<FusedOp> {
         return evaluateMembers(b, epilogue, valueOf, yielded);
       };
       Operation *conv = anchor;
-      if (Value result =
-              buildBlockedConvKernel(rewriter, conv->getLoc(), conv,
-                                     outside.lookup(conv->getOperand(0)),
-                                     outside.lookup(conv->getOperand(1)),
-                                     epilogueFn, convKernel.vectorRegisters)) {
+      if (Value result = buildBlockedConvKernel(
+              rewriter, conv->getLoc(), conv,
+              outside.lookup(conv->getOperand(0)),
+              outside.lookup(conv->getOperand(1)), epilogueFn, convKernel,
+              rootType.getElementType())) {
         rewriter.replaceOp(op, result);
+        return success();
+      }
+      if (!sameTypes) { // the in-place epilogue below needs one type
+        for (Operation &member : body.without_terminator())
+          rewriter.clone(member, outside);
+        auto yield = cast<YieldOp>(body.getTerminator());
+        rewriter.replaceOp(op, outside.lookup(yield.getValue()));
         return success();
       }
     }

@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include <functional>
+#include <string>
 
 namespace dlc {
 
@@ -112,18 +113,23 @@ struct ConvKernelTarget {
   /// loop nest), so that the contraction is two plain operands (the GPU's
   /// tiled kernel takes it as an implicit GEMM).
   bool paddedInputCopy = false;
+  /// The integer conv's dot product (dlc-matmul-microkernel's int8-dot
+  /// values): vpdpbusd for avx512-vnni and avx-vnni, else widened.
+  std::string int8Dot = "portable";
 };
 
-/// dlc.conv_blocked or dlc.depthwise_conv_blocked (2-d, f32) as loops
-/// (ConvMicrokernel.cpp) around a register tile of output pixels along ow x
-/// channel blocks, sized to `vectorRegisters`, `epilogue` applied to each
-/// vector before it is stored. Null when the op is not supported (the generic
-/// lowering then applies).
+/// dlc.conv_blocked or dlc.depthwise_conv_blocked (2-d, f32), or
+/// dlc.conv_integer_blocked (2-d, i32), as loops (ConvMicrokernel.cpp)
+/// around a register tile of output pixels along ow x channel blocks, sized
+/// to the target's vector registers, `epilogue` applied to each vector
+/// before it is stored as `storedType` (null: the conv's own element type).
+/// Null when the op is not supported (the generic lowering then applies).
 mlir::Value buildBlockedConvKernel(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Operation *conv, mlir::Value input,
                                    mlir::Value filter,
                                    const ConvEpilogue &epilogue,
-                                   int64_t vectorRegisters);
+                                   const ConvKernelTarget &target,
+                                   mlir::Type storedType = {});
 
 /// Whether `op` is a linalg.matmul that dlc-matmul-microkernel rewrites:
 /// static f32 operands (tensors or buffers), two rows or more, at least

@@ -26,8 +26,19 @@ struct Group {
   SmallVector<Operation *> members;            // program order
   Operation *root = nullptr;                   // the member whose result leaves
   PatternKind kind = PatternKind::Elementwise; // the maximum of the members'
-  bool closed = false; // a reduction or an opaque op: nothing joins
+  bool closed = false;         // a reduction or an opaque op: nothing joins
+  Operation *anchor = nullptr; // the conv, matmul or pool that leads it
 };
+
+/// Whether elementwise ops that change the element type (casts) may join:
+/// the group's result is then written by the group itself, which a group of
+/// elementwise ops and a blocked conv's micro-kernel do; other anchors
+/// compute their epilogue in place, in their own type.
+bool mayChangeType(const Group &group) {
+  return group.kind <= PatternKind::Broadcast ||
+         isa_and_nonnull<BlockedConvOp, BlockedDepthwiseConvOp,
+                         BlockedConvIntegerOp>(group.anchor);
+}
 
 PatternKind kindOf(Operation *op) {
   return cast<PatternKindInterface>(op).getPatternKind();
@@ -82,8 +93,13 @@ struct FuseOpsPass : dlc::impl::FuseOpsBase<FuseOpsPass> {
         // Only through the root, when this op is its only user (so the group
         // has one output); elementwise ops must also keep its shape (so the
         // group has one iteration space).
+        auto operandType = dyn_cast<RankedTensorType>(operand.getType());
+        auto rankedResult = dyn_cast<RankedTensorType>(resultType);
         bool keepsShape =
-            kind == PatternKind::Injective || operand.getType() == resultType;
+            kind == PatternKind::Injective || operand.getType() == resultType ||
+            (kind == PatternKind::Elementwise && mayChangeType(group) &&
+             operandType && rankedResult &&
+             operandType.getShape() == rankedResult.getShape());
         if (group.root != producer || !operand.hasOneUse() || !keepsShape ||
             !mayJoin(group, kind))
           continue;
@@ -94,6 +110,8 @@ struct FuseOpsPass : dlc::impl::FuseOpsBase<FuseOpsPass> {
         groups.emplace_back();
         joined = groups.size() - 1;
         groups.back().kind = kind;
+        if (kind == PatternKind::OutEWiseFusable)
+          groups.back().anchor = &op;
       }
       Group &group = groups[*joined];
       group.members.push_back(&op);

@@ -81,7 +81,8 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
                        OpBuilder &builder) {
     DenseElementsAttr dense;
     if (!matchPattern(value, m_Constant(&dense)) ||
-        !dense.getElementType().isF32())
+        !(dense.getElementType().isF32() ||
+          dense.getElementType().isInteger(32)))
       return {};
     auto type = cast<RankedTensorType>(dense.getType());
     if (llvm::all_of(type.getShape(), [](int64_t d) { return d == 1; }))
@@ -101,13 +102,13 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
     shape[1] = channels / b;
     shape.back() = b;
     // Channel c sits at (c / b) * b + c % b = c: the order stays.
-    std::vector<float> packed;
-    auto elements = dense.getValues<float>();
+    SmallVector<Attribute> packed;
+    auto elements = dense.getValues<Attribute>();
     for (int64_t c = 0; c < channels; ++c)
       packed.push_back(dense.isSplat() ? elements[0] : elements[c]);
-    auto packedType = RankedTensorType::get(shape, builder.getF32Type());
+    auto packedType = RankedTensorType::get(shape, dense.getElementType());
     return builder.create<ConstantOp>(
-        value.getLoc(), DenseElementsAttr::get(packedType, ArrayRef(packed)));
+        value.getLoc(), DenseElementsAttr::get(packedType, packed));
   }
 
   /// [F, C, K..] -> [F/bo, C/bi, K.., bi, bo]
@@ -169,18 +170,66 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
                 packedFilter);
   }
 
+  /// An integer conv: input blocks of a multiple of 4 channels, the filter
+  /// [F, C, K..] packed to [F/bo, C/bi, K.., bi/4, bo * 4]: for each group
+  /// of 4 input channels, the 4 bytes of each output lane side by side (one
+  /// 32-bit lane of vpdpbusd).
+  void convertConvInteger(ConvIntegerOp conv) {
+    DenseElementsAttr filter;
+    auto inputType = conv.getInput().getType();
+    if (!inputType.hasStaticShape() ||
+        !matchPattern(conv.getFilter(), m_Constant(&filter)))
+      return;
+    int64_t c = inputType.getDimSize(1), f = conv.getType().getDimSize(1);
+    int64_t bi = blockFor(c), bo = blockFor(f);
+    // The input block must be the one its producer chain has, if any.
+    auto it = blockedOf.find(conv.getInput());
+    if (it != blockedOf.end())
+      bi = blockOf(it->second);
+    if (bo == 1 || bi % 4 != 0 || c % bi != 0)
+      return;
+    auto type = cast<RankedTensorType>(filter.getType());
+    int64_t window = type.getNumElements() / (f * c);
+    auto source = filter.getValues<int8_t>();
+    std::vector<int8_t> packed(type.getNumElements());
+    for (int64_t fo = 0; fo < f; ++fo)
+      for (int64_t ci = 0; ci < c; ++ci)
+        for (int64_t k = 0; k < window; ++k) {
+          int64_t to =
+              ((((fo / bo) * (c / bi) + ci / bi) * window + k) * (bi / 4) +
+               (ci % bi) / 4) *
+                  (bo * 4) +
+              (fo % bo) * 4 + ci % 4;
+          packed[to] = source[(fo * c + ci) * window + k];
+        }
+    SmallVector<int64_t> packedShape = {f / bo, c / bi};
+    packedShape.append(type.getShape().begin() + 2, type.getShape().end());
+    packedShape.append({bi / 4, bo * 4});
+    Value input = toBlocked(conv.getInput(), bi, conv);
+    if (!input)
+      return signalPassFailure();
+    OpBuilder builder(conv);
+    Value packedFilter = builder.create<ConstantOp>(
+        conv.getFilter().getLoc(),
+        DenseElementsAttr::get(
+            RankedTensorType::get(packedShape, builder.getI8Type()),
+            ArrayRef(packed)));
+    replaceConv(conv, BlockedConvIntegerOp::getOperationName(), input,
+                packedFilter);
+  }
+
   /// Builds the blocked conv `name` in place of `conv` (same window
   /// attributes) and records it.
-  void replaceConv(ConvOp conv, StringRef name, Value input, Value filter) {
+  void replaceConv(Operation *conv, StringRef name, Value input, Value filter) {
     OpBuilder builder(conv);
     Value result = buildInferredOp(
-        builder, conv.getLoc(), name, {input, filter},
-        {builder.getNamedAttr("strides", conv.getStridesAttr()),
-         builder.getNamedAttr("dilations", conv.getDilationsAttr()),
-         builder.getNamedAttr("pads", conv.getPadsAttr())});
+        builder, conv->getLoc(), name, {input, filter},
+        {builder.getNamedAttr("strides", conv->getAttr("strides")),
+         builder.getNamedAttr("dilations", conv->getAttr("dilations")),
+         builder.getNamedAttr("pads", conv->getAttr("pads"))});
     if (!result)
       return signalPassFailure();
-    blockedOf[conv.getResult()] = result;
+    blockedOf[conv->getResult(0)] = result;
     replaced.push_back(conv);
   }
 
@@ -296,6 +345,8 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
     for (Operation *op : ops) {
       if (auto conv = dyn_cast<ConvOp>(op))
         convertConv(conv);
+      else if (auto conv = dyn_cast<ConvIntegerOp>(op))
+        convertConvInteger(conv);
       else if (isa<PatternKindInterface>(op) && !isa<ConstantOp, FusedOp>(op))
         convertFollower(op);
     }

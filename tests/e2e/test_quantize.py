@@ -703,3 +703,101 @@ def test_bad_calibration_input_is_one_clear_error(digits):
     assert result.returncode == 2 and "--quantize expects int8" in result.stderr
     assert not os.path.exists(out) and not os.path.exists(os.path.join(work, "lib"))
     assert not [f for f in os.listdir(work) if "partial" in f]
+
+
+def qdq_cnn():
+    """A CNN whose convs cover the integer conv kernel's cases: a padded 3x3
+    of the input (a nonzero zero point: left f32), a strided 1x1 and a
+    dilated, padded 3x3 after ReLUs (zero point 0), a 1x1 of a residual sum
+    (nonzero zero point, no padding) into 24 channels (with 16-lane blocks,
+    a block of 12: the widened dot instead of vpdpbusd), pooling and a
+    Gemm."""
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(11)
+    inits, nodes = [], []
+
+    def conv(name, x, cin, cout, k, stride=1, pad=0, dilation=1, relu=True):
+        inits.append(numpy_helper.from_array(
+            (rng.standard_normal([cout, cin, k, k]) / np.sqrt(cin * k * k))
+            .astype(np.float32), name + ".w"))
+        inits.append(numpy_helper.from_array(
+            (0.1 * rng.standard_normal(cout)).astype(np.float32), name + ".b"))
+        nodes.append(helper.make_node("Conv", [x, name + ".w", name + ".b"], [name],
+                                      name=name, kernel_shape=[k, k], strides=[stride] * 2,
+                                      pads=[pad] * 4, dilations=[dilation] * 2))
+        if not relu:
+            return name
+        nodes.append(helper.make_node("Relu", [name], [name + ".relu"]))
+        return name + ".relu"
+
+    x = conv("c1", "image", 16, 32, 3, pad=1)
+    x = conv("c2", x, 32, 48, 1, stride=2)
+    y = conv("c3", x, 48, 48, 3, pad=2, dilation=2, relu=False)
+    nodes.append(helper.make_node("Add", [x, y], ["sum"]))
+    z = conv("c4", "sum", 48, 24, 1)
+    nodes.append(helper.make_node("GlobalAveragePool", [z], ["pooled"]))
+    nodes.append(helper.make_node("Flatten", ["pooled"], ["flat"]))
+    inits.append(numpy_helper.from_array(
+        (0.1 * rng.standard_normal([10, 24])).astype(np.float32), "fc.w"))
+    nodes.append(helper.make_node("Gemm", ["flat", "fc.w"], ["logits"], transB=1))
+    graph = helper.make_graph(
+        nodes, "cnn", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [2, 16, 12, 12])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [2, 10])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+CONV_DOTS = [
+    ("avx512-vnni", "icelake-server", {"avx512f", "avx512_vnni", "avx512bw"}, 3),
+    ("avx-vnni", "alderlake", {"avx2", "avx_vnni"}, 3),
+    ("avx2", "haswell", {"avx2"}, 0),  # no vpdpbusd: the convs stay f32
+]
+
+
+@pytest.mark.parametrize("dot,mcpu,flags,integer_convs", CONV_DOTS, ids=[d[0] for d in CONV_DOTS])
+@pytest.mark.parametrize("activations", ["QUInt8", "QInt8"])
+def test_qdq_cnn_convs_on_each_int8_dot_match_onnxruntime(dot, mcpu, flags, integer_convs,
+                                                          activations):
+    """onnxruntime's quantize_static of qdq_cnn (per-channel int8 weights,
+    uint8 or int8 activations) compiled for each target: its QDQ convs run
+    on the integer conv kernel where the target has vpdpbusd (counted in
+    dlc's graph), and the logits match onnxruntime's within one step of
+    their grid (the sums are exact; the f32 requantization may round a
+    value at a grid's half-way point the other way)."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
+                                          QuantType, quantize_static)
+    if not flags <= host_cpu_flags():
+        pytest.skip("this host cannot run %s code" % mcpu)
+    model = qdq_cnn()
+    work = new_work_dir()
+    path = os.path.join(work, "cnn.onnx")
+    onnx.save(model, path)
+    rng = np.random.default_rng(5)
+
+    def sample():
+        return {"image": rng.standard_normal([2, 16, 12, 12]).astype(np.float32)}
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.samples = iter([sample() for _ in range(8)])
+
+        def get_next(self):
+            return next(self.samples, None)
+
+    quantized = os.path.join(work, "cnn.int8.onnx")
+    quantize_static(path, quantized, Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=getattr(QuantType, activations),
+                    weight_type=QuantType.QInt8)
+    feeds = sample()
+    reference, ours = ort_and_dlc(onnx.load(quantized), feeds, ["--mcpu=" + mcpu])
+    step = output_step(quantized)
+    print(f"{dot} {activations}: max |dlc - onnxruntime| = "
+          f"{np.abs(ours - reference).max() / step:.3f} steps")
+    assert np.abs(ours - reference).max() <= step * 1.001
+    out = os.path.join(new_work_dir(), "graph")
+    run_dlc("compile", quantized, "-o", out, "--emit=graph", "--name", "m", "--mcpu=" + mcpu)
+    with open(os.path.join(out, "m.graph.mlir")) as graph:
+        text = graph.read()
+    assert text.count("dlc.conv_integer_blocked ") == integer_convs, text.count(
+        "dlc.conv_integer_blocked ")

@@ -118,3 +118,40 @@ func.func @injective(%a: tensor<2x3xf32>) -> tensor<6xf32> {
   %2 = dlc.relu %1 : tensor<6xf32>
   return %2 : tensor<6xf32>
 }
+
+// -----
+
+// Casts join a group whose result the group writes itself: an elementwise
+// chain, and a blocked conv (its micro-kernel stores the epilogue's type).
+// A matmul computes its epilogue in place, in its own type: a cast after it
+// starts a group of its own.
+// CHECK-LABEL: func @type_changing_chains
+// CHECK: %[[E:.*]] = dlc.fused %arg0 : (tensor<4x8xf32>) -> tensor<4x8xi8> {
+// CHECK: dlc.relu
+// CHECK: dlc.cast {{.*}} to tensor<4x8xi32>
+// CHECK: dlc.cast {{.*}} to tensor<4x8xi8>
+// CHECK: dlc.fused %arg1, %arg2, %arg3 : {{.*}} -> tensor<1x1x4x4x16xi8> {
+// CHECK: dlc.conv_integer_blocked
+// CHECK: dlc.cast {{.*}} to tensor<1x1x4x4x16xf32>
+// CHECK: dlc.mul
+// CHECK: dlc.cast {{.*}} to tensor<1x1x4x4x16xi8>
+// CHECK: %[[M:.*]] = dlc.fused %[[E]], %arg4, %{{.*}} : {{.*}} -> tensor<4x4xi32> {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: dlc.matmul_integer
+// CHECK-NEXT: dlc.add
+// CHECK-NEXT: dlc.yield
+// CHECK: dlc.cast %[[M]] : tensor<4x4xi32> to tensor<4x4xf32>
+func.func @type_changing_chains(%x: tensor<4x8xf32>, %a: tensor<1x1x4x4x16xi8>, %f: tensor<1x1x1x1x4x64xi8>, %s: tensor<1x1x1x1x16xf32>, %w: tensor<8x4xi8>) -> (tensor<1x1x4x4x16xi8>, tensor<4x4xf32>) {
+  %0 = dlc.relu %x : tensor<4x8xf32>
+  %1 = dlc.cast %0 : tensor<4x8xf32> to tensor<4x8xi32>
+  %2 = dlc.cast %1 : tensor<4x8xi32> to tensor<4x8xi8>
+  %3 = dlc.conv_integer_blocked %a, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x1x4x4x16xi8>, tensor<1x1x1x1x4x64xi8>) -> tensor<1x1x4x4x16xi32>
+  %4 = dlc.cast %3 : tensor<1x1x4x4x16xi32> to tensor<1x1x4x4x16xf32>
+  %5 = dlc.mul %4, %s : (tensor<1x1x4x4x16xf32>, tensor<1x1x1x1x16xf32>) -> tensor<1x1x4x4x16xf32>
+  %6 = dlc.cast %5 : tensor<1x1x4x4x16xf32> to tensor<1x1x4x4x16xi8>
+  %7 = dlc.matmul_integer %2, %w {lhs_unsigned} : (tensor<4x8xi8>, tensor<8x4xi8>) -> tensor<4x4xi32>
+  %c = dlc.constant dense<1> : tensor<4xi32>
+  %8 = dlc.add %7, %c : (tensor<4x4xi32>, tensor<4xi32>) -> tensor<4x4xi32>
+  %9 = dlc.cast %8 : tensor<4x4xi32> to tensor<4x4xf32>
+  return %6, %9 : tensor<1x1x4x4x16xi8>, tensor<4x4xf32>
+}

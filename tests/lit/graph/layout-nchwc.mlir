@@ -99,14 +99,14 @@ func.func @negative_reduce_axes(%x: tensor<1x8x3x3xf32>) -> tensor<1x8x1x1xf32> 
 // -----
 
 // A cast after a blocked conv (an integer conv computed in f32, cast back
-// to int32) follows the layout with its own element type; the add of an
-// int32 per-channel constant (which repacking takes only in f32) leaves the
-// chain: the from_blocked comes before it.
+// to int32) follows the layout with its own element type, and so does the
+// add of an int32 per-channel constant (repacked like an f32 one).
 // CHECK-LABEL: func @cast_in_chain
+// CHECK-DAG: %[[B:.*]] = dlc.constant dense<3> : tensor<1x2x1x1x4xi32>
 // CHECK: %[[C:.*]] = dlc.conv_blocked
 // CHECK: %[[I:.*]] = dlc.cast %[[C]] : tensor<1x2x4x4x4xf32> to tensor<1x2x4x4x4xi32>
-// CHECK: %[[P:.*]] = dlc.from_blocked %[[I]] : (tensor<1x2x4x4x4xi32>) -> tensor<1x8x4x4xi32>
-// CHECK: dlc.add %[[P]], %{{.*}} : (tensor<1x8x4x4xi32>, tensor<8x1x1xi32>) -> tensor<1x8x4x4xi32>
+// CHECK: %[[A:.*]] = dlc.add %[[I]], %[[B]] : (tensor<1x2x4x4x4xi32>, tensor<1x2x1x1x4xi32>) -> tensor<1x2x4x4x4xi32>
+// CHECK: dlc.from_blocked %[[A]] : (tensor<1x2x4x4x4xi32>) -> tensor<1x8x4x4xi32>
 func.func @cast_in_chain(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xi32> {
   %w = dlc.constant dense<1.0> : tensor<8x8x1x1xf32>
   %b = dlc.constant dense<3> : tensor<8x1x1xi32>
@@ -114,4 +114,48 @@ func.func @cast_in_chain(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xi32> {
   %1 = dlc.cast %0 : tensor<1x8x4x4xf32> to tensor<1x8x4x4xi32>
   %2 = dlc.add %1, %b : (tensor<1x8x4x4xi32>, tensor<8x1x1xi32>) -> tensor<1x8x4x4xi32>
   return %2 : tensor<1x8x4x4xi32>
+}
+
+// -----
+
+// An integer conv (dlc-quantized-conv's) takes the blocked layout with its
+// filter [F, C, 1, 1] (here w[f, c] = 10 f + c) packed to [F/4, C/4, 1, 1,
+// 1, 16]: per group of 4 input channels, output lane l's 4 bytes side by
+// side. The i32 result's scaling follows the layout.
+// CHECK-LABEL: func @integer_conv
+// CHECK-DAG: %[[W:.*]] = dlc.constant dense<{{\[\[\[\[\[\[}}0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33]]]], {{\[\[\[\[}}4, 5, 6, 7, 14, 15, 16, 17, 24, 25, 26, 27, 34, 35, 36, 37]]]]], {{\[\[\[\[\[}}40, 41, 42, 43, 50, 51, 52, 53, 60, 61, 62, 63, 70, 71, 72, 73]]]], {{\[\[\[\[}}44, 45, 46, 47, 54, 55, 56, 57, 64, 65, 66, 67, 74, 75, 76, 77]]]]]]> : tensor<2x2x1x1x1x16xi8>
+// CHECK-DAG: %[[S:.*]] = dlc.constant dense<5.000000e-01> : tensor<1x2x1x1x4xf32>
+// CHECK: %[[X:.*]] = dlc.to_blocked %{{.*}} {block = 4 : i64} : (tensor<1x8x3x3xi8>) -> tensor<1x2x3x3x4xi8>
+// CHECK: %[[C:.*]] = dlc.conv_integer_blocked %[[X]], %[[W]] {{.*}} : (tensor<1x2x3x3x4xi8>, tensor<2x2x1x1x1x16xi8>) -> tensor<1x2x3x3x4xi32>
+// CHECK: %[[F:.*]] = dlc.cast %[[C]] : tensor<1x2x3x3x4xi32> to tensor<1x2x3x3x4xf32>
+// CHECK: %[[M:.*]] = dlc.mul %[[F]], %[[S]]
+// CHECK: dlc.from_blocked %[[M]] : (tensor<1x2x3x3x4xf32>) -> tensor<1x8x3x3xf32>
+func.func @integer_conv(%x: tensor<1x8x3x3xf32>) -> tensor<1x8x3x3xf32> {
+  %w = dlc.constant dense<[[[[0]], [[1]], [[2]], [[3]], [[4]], [[5]], [[6]], [[7]]],
+                           [[[10]], [[11]], [[12]], [[13]], [[14]], [[15]], [[16]], [[17]]],
+                           [[[20]], [[21]], [[22]], [[23]], [[24]], [[25]], [[26]], [[27]]],
+                           [[[30]], [[31]], [[32]], [[33]], [[34]], [[35]], [[36]], [[37]]],
+                           [[[40]], [[41]], [[42]], [[43]], [[44]], [[45]], [[46]], [[47]]],
+                           [[[50]], [[51]], [[52]], [[53]], [[54]], [[55]], [[56]], [[57]]],
+                           [[[60]], [[61]], [[62]], [[63]], [[64]], [[65]], [[66]], [[67]]],
+                           [[[70]], [[71]], [[72]], [[73]], [[74]], [[75]], [[76]], [[77]]]]> : tensor<8x8x1x1xi8>
+  %s = dlc.constant dense<0.5> : tensor<8x1x1xf32>
+  %0 = dlc.cast %x : tensor<1x8x3x3xf32> to tensor<1x8x3x3xi8>
+  %1 = dlc.conv_integer %0, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x8x3x3xi8>, tensor<8x8x1x1xi8>) -> tensor<1x8x3x3xi32>
+  %2 = dlc.cast %1 : tensor<1x8x3x3xi32> to tensor<1x8x3x3xf32>
+  %3 = dlc.mul %2, %s : (tensor<1x8x3x3xf32>, tensor<8x1x1xf32>) -> tensor<1x8x3x3xf32>
+  return %3 : tensor<1x8x3x3xf32>
+}
+
+// -----
+
+// An integer conv whose input blocks would not hold whole groups of 4
+// channels (6 channels: block 3) stays channels-first.
+// CHECK-LABEL: func @integer_conv_odd_block
+// CHECK: dlc.conv_integer %
+// CHECK-NOT: dlc.conv_integer_blocked
+func.func @integer_conv_odd_block(%x: tensor<1x6x3x3xi8>) -> tensor<1x8x3x3xi32> {
+  %w = dlc.constant dense<1> : tensor<8x6x1x1xi8>
+  %0 = dlc.conv_integer %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x6x3x3xi8>, tensor<8x6x1x1xi8>) -> tensor<1x8x3x3xi32>
+  return %0 : tensor<1x8x3x3xi32>
 }
