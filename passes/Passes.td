@@ -231,7 +231,10 @@ def QuantizedConv : Pass<"dlc-quantized-conv", "mlir::func::FuncOp"> {
     element) becomes `cast(dlc.conv_integer(q8, w) - z * sum(w_f)) *
     (s * s_f)`, exact in i32. dlc.conv_integer reads its input unsigned: a
     signed q is moved to q + 128 (z + 128). Padding reads q = 0, so a padded
-    conv needs z = 0 (true of every activation after a ReLU).
+    conv needs z = 0 (true of every activation after a ReLU). The bytes are
+    made once per activation, and its other readers (the dequantization of a
+    residual add) read them back, zero-extended: the kernel computing q then
+    stores one byte an element instead of an f32.
     Runs only where the conv micro-kernel has vpdpbusd (`vnni`): its
     widened fallback is slower than the f32 conv. Leaves alone: depthwise
     and grouped convs, input channels not a multiple of 4, a non-constant
@@ -300,7 +303,10 @@ def FuseOps : Pass<"dlc-fuse-ops", "mlir::func::FuncOp"> {
     cast) joins only a group that writes its result itself: elementwise ops, or
     a blocked conv (its micro-kernel stores the epilogue's type); a matmul's or
     a pool's epilogue is computed in place in the anchor's type, so a cast after
-    them starts a group. Groups of two or more ops become `dlc.fused` (block
+    them starts a group. A chain of elementwise ops of the group's shape whose
+    result only one elementwise member of such a group reads, through an operand
+    other than the group's root (a residual's dequantization from bytes), joins
+    that group: it is computed where it is read instead of stored. Groups of two or more ops become `dlc.fused` (block
     arguments are the group's inputs; `dlc.yield` names its result). Leaves
     alone: values with several users, broadcasts that grow the value, anything
     after a reduction.

@@ -121,9 +121,60 @@ struct FuseOpsPass : dlc::impl::FuseOpsBase<FuseOpsPass> {
           kind == PatternKind::Reduction || kind == PatternKind::Opaque;
       groupOf[&op] = *joined;
     }
+    absorbProducerChains(groups, groupOf);
     for (Group &group : groups)
       if (group.members.size() > 1)
         outline(group);
+  }
+
+  /// A chain of elementwise ops that only feeds one elementwise member of a
+  /// group writing its own result (see mayChangeType) through an operand
+  /// other than its root, such as a residual's dequantization from bytes,
+  /// joins that group: it is computed per element where it is read instead of
+  /// being stored in f32 and read back. The chain must have the group's
+  /// shape (one iteration space).
+  void absorbProducerChains(std::vector<Group> &groups,
+                            DenseMap<Operation *, size_t> &groupOf) {
+    for (size_t index = 0; index < groups.size(); ++index) {
+      if (groups[index].members.size() < 2 || groups[index].closed ||
+          !mayChangeType(groups[index]))
+        continue;
+      auto rootType = dyn_cast<RankedTensorType>(
+          groups[index].root->getResult(0).getType());
+      if (!rootType)
+        continue;
+      SmallVector<Operation *> members(groups[index].members);
+      for (Operation *member : members) {
+        // The anchor reads whole tensors: its operands stay materialized.
+        if (kindOf(member) > PatternKind::Broadcast)
+          continue;
+        for (Value operand : member->getOperands()) {
+          Operation *producer = operand.getDefiningOp();
+          auto it = producer ? groupOf.find(producer) : groupOf.end();
+          if (it == groupOf.end() || it->second == index ||
+              !operand.hasOneUse())
+            continue;
+          Group &chain = groups[it->second];
+          bool fits =
+              chain.root == producer && chain.kind <= PatternKind::Broadcast &&
+              !chain.closed && llvm::all_of(chain.members, [&](Operation *op) {
+                auto type =
+                    dyn_cast<RankedTensorType>(op->getResult(0).getType());
+                return type && type.getShape() == rootType.getShape();
+              });
+          if (!fits)
+            continue;
+          // Its members read only values defined before them, so they may
+          // come first in the group.
+          Group &group = groups[index];
+          group.members.insert(group.members.begin(), chain.members.begin(),
+                               chain.members.end());
+          for (Operation *op : chain.members)
+            groupOf[op] = index;
+          chain.members.clear();
+        }
+      }
+    }
   }
 
   /// Moves a group's members into a dlc.fused placed where its root was.

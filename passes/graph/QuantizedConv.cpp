@@ -68,14 +68,73 @@ std::optional<WeightGrid> matchFilterGrid(Value filter) {
   return grid;
 }
 
-bool rewrite(ConvOp conv) {
+/// The bytes of each fake-quantized activation the integer convs read,
+/// made once per activation.
+using BytesOf = DenseMap<Value, Value>;
+
+/// q in unsigned bytes: through i32, as a float cast saturates at i8's
+/// range; a signed q moves up by 128 first (exact in f32).
+Value bytesOf(const FakeQuantized &input, BytesOf &cache) {
+  Value &bytes = cache[input.q];
+  if (bytes)
+    return bytes;
+  OpBuilder b(input.q.getContext());
+  b.setInsertionPointAfterValue(input.q);
+  Location loc = input.q.getLoc();
+  auto qType = cast<RankedTensorType>(input.q.getType());
+  auto typeLike = [&](Type element) {
+    return RankedTensorType::get(qType.getShape(), element);
+  };
+  auto scalar = [&](Attribute value) {
+    return b.create<ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 RankedTensorType::get({}, cast<TypedAttr>(value).getType()),
+                 value));
+  };
+  Value q = input.q;
+  if (!input.isUnsigned)
+    q = b.create<AddOp>(loc, q, scalar(b.getF32FloatAttr(128.0f)));
+  else
+    q = b.create<CastOp>(loc, typeLike(b.getI32Type()), q);
+  Operation *reader = q.getDefiningOp(); // the one user of q made here
+  if (!input.isUnsigned)
+    q = b.create<CastOp>(loc, typeLike(b.getI32Type()), q);
+  bytes = b.create<CastOp>(loc, typeLike(b.getI8Type()), q);
+  // The activation's other users (its dequantization for a residual add)
+  // read it back from the bytes: the kernel that computes q then stores
+  // one byte an element instead of an f32. The bytes hold q exactly.
+  SmallVector<OpOperand *> others;
+  for (OpOperand &use : input.q.getUses())
+    if (use.getOwner() != reader)
+      others.push_back(&use);
+  if (!others.empty()) {
+    Value word = b.create<AndOp>(
+        loc, b.create<CastOp>(loc, typeLike(b.getI32Type()), bytes),
+        scalar(b.getI32IntegerAttr(255)));
+    Value value = b.create<CastOp>(loc, qType, word);
+    if (!input.isUnsigned)
+      value = b.create<SubOp>(loc, value, scalar(b.getF32FloatAttr(128.0f)));
+    for (OpOperand *use : others)
+      use->set(value);
+  }
+  return bytes;
+}
+
+/// The conv's input as a fake quantization, when the conv is one the
+/// integer conv takes.
+std::optional<FakeQuantized> matchConvInput(ConvOp conv) {
   auto inputType = conv.getInput().getType();
   auto resultType = conv.getType();
   if (conv.getGroup() != 1 || !inputType.hasStaticShape() ||
       !resultType.hasStaticShape() || !resultType.getElementType().isF32() ||
       inputType.getRank() < 3 || inputType.getDimSize(1) % 4 != 0)
-    return false;
-  std::optional<FakeQuantized> input = matchFakeQuantized(conv.getInput());
+    return std::nullopt;
+  return matchFakeQuantized(conv.getInput());
+}
+
+bool rewrite(ConvOp conv, const std::optional<FakeQuantized> &input,
+             BytesOf &cache) {
+  auto resultType = conv.getType();
   if (!input)
     return false;
   bool padded = llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; });
@@ -92,24 +151,13 @@ bool rewrite(ConvOp conv) {
   if (perChannel > (int64_t(1) << 31) / 32640)
     return false;
 
+  Value q = bytesOf(*input, cache);
   OpBuilder b(conv);
   Location loc = conv.getLoc();
   Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
   auto typeLike = [](RankedTensorType type, Type element) {
     return RankedTensorType::get(type.getShape(), element);
   };
-  // q in unsigned bytes: through i32, as a float cast saturates at i8's
-  // range; a signed q moves up by 128 first (exact in f32).
-  Value q = input->q;
-  auto qType = cast<RankedTensorType>(q.getType());
-  if (!input->isUnsigned)
-    q = b.create<AddOp>(
-        loc, q,
-        b.create<ConstantOp>(
-            loc, DenseElementsAttr::get(RankedTensorType::get({}, f32),
-                                        b.getF32FloatAttr(128.0f))));
-  q = b.create<CastOp>(loc, typeLike(qType, i32), q);
-  q = b.create<CastOp>(loc, typeLike(qType, i8), q);
   Value filter = b.create<ConstantOp>(
       conv.getFilter().getLoc(),
       DenseElementsAttr::get(typeLike(filterType, i8),
@@ -152,10 +200,14 @@ struct QuantizedConvPass : dlc::impl::QuantizedConvBase<QuantizedConvPass> {
   void runOnOperation() override {
     if (!vnni)
       return;
-    SmallVector<ConvOp> convs;
-    getOperation().walk([&](ConvOp op) { convs.push_back(op); });
-    for (ConvOp conv : convs)
-      (void)rewrite(conv);
+    // Matched first: a rewrite redirects the activation's other readers.
+    SmallVector<std::pair<ConvOp, std::optional<FakeQuantized>>> convs;
+    getOperation().walk([&](ConvOp op) {
+      convs.push_back({op, matchConvInput(op)});
+    });
+    BytesOf cache;
+    for (auto &[conv, input] : convs)
+      (void)rewrite(conv, input, cache);
   }
 };
 

@@ -155,3 +155,39 @@ func.func @type_changing_chains(%x: tensor<4x8xf32>, %a: tensor<1x1x4x4x16xi8>, 
   %9 = dlc.cast %8 : tensor<4x4xi32> to tensor<4x4xf32>
   return %6, %9 : tensor<1x1x4x4x16xi8>, tensor<4x4xf32>
 }
+
+// -----
+
+// A residual's dequantization from bytes (an elementwise chain used once,
+// by an operand that is not the group's root) joins the group that reads
+// it: computed where it is read instead of stored in f32. A chain with a
+// second user stays a group of its own.
+// CHECK-LABEL: func @absorbed_residual
+// CHECK: dlc.fused %arg1, %{{.*}}, %arg0 : {{.*}} -> tensor<4x8xf32> {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: dlc.cast {{.*}} to tensor<4x8xi32>
+// CHECK-NEXT: dlc.and
+// CHECK-NEXT: dlc.cast {{.*}} to tensor<4x8xf32>
+// CHECK-NEXT: dlc.relu
+// CHECK-NEXT: dlc.add
+// CHECK-NEXT: dlc.yield
+// CHECK: %[[S:.*]] = dlc.fused %arg2, %{{.*}} : {{.*}} -> tensor<4x8xf32> {
+// CHECK-NOT: dlc.relu
+// CHECK: dlc.yield
+// CHECK: dlc.fused %arg3, %[[S]] : {{.*}} -> tensor<4x8xf32> {
+// CHECK: dlc.add %[[S]], %[[S]]
+func.func @absorbed_residual(%x: tensor<4x8xf32>, %r: tensor<4x8xi8>, %r2: tensor<4x8xi8>, %y: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %m = dlc.constant dense<255> : tensor<i32>
+  %0 = dlc.cast %r : tensor<4x8xi8> to tensor<4x8xi32>
+  %1 = dlc.and %0, %m : (tensor<4x8xi32>, tensor<i32>) -> tensor<4x8xi32>
+  %2 = dlc.cast %1 : tensor<4x8xi32> to tensor<4x8xf32>
+  %3 = dlc.relu %x : tensor<4x8xf32>
+  %4 = dlc.add %3, %2 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %5 = dlc.cast %r2 : tensor<4x8xi8> to tensor<4x8xi32>
+  %6 = dlc.and %5, %m : (tensor<4x8xi32>, tensor<i32>) -> tensor<4x8xi32>
+  %7 = dlc.cast %6 : tensor<4x8xi32> to tensor<4x8xf32>
+  %8 = dlc.relu %y : tensor<4x8xf32>
+  %9 = dlc.sub %8, %7 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %10 = dlc.add %7, %7 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %4, %9, %10 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}

@@ -122,3 +122,36 @@ func.func @left_alone(%x: tensor<1x4x3x3xf32>, %y: tensor<1x6x3x3xf32>) -> (tens
   %grouped = dlc.conv %5, %wg {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 2} : (tensor<1x4x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
   return %p, %offgrid, %six, %grouped : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// An activation that two convs and a residual add read: one set of bytes
+// for both convs, and the residual's dequantization reads the bytes back
+// (zero-extended), so that the kernel computing q stores one byte an
+// element.
+// CHECK-LABEL: func @shared_activation
+// CHECK: %[[Q:.*]] = dlc.clip
+// CHECK-NEXT: %[[I:.*]] = dlc.cast %[[Q]] : tensor<1x4x3x3xf32> to tensor<1x4x3x3xi32>
+// CHECK-NEXT: %[[B:.*]] = dlc.cast %[[I]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xi8>
+// CHECK-NEXT: %[[W:.*]] = dlc.cast %[[B]] : tensor<1x4x3x3xi8> to tensor<1x4x3x3xi32>
+// CHECK-NEXT: %[[U:.*]] = dlc.and %[[W]], %{{.*}} : (tensor<1x4x3x3xi32>, tensor<i32>) -> tensor<1x4x3x3xi32>
+// CHECK-NEXT: %[[F:.*]] = dlc.cast %[[U]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xf32>
+// CHECK-NEXT: %[[D:.*]] = dlc.sub %[[F]], %{{.*}}
+// CHECK-NEXT: %[[A:.*]] = dlc.mul %[[D]], %{{.*}}
+// CHECK-COUNT-2: dlc.conv_integer %[[B]]
+// CHECK: dlc.add %{{.*}}, %[[A]]
+func.func @shared_activation(%x: tensor<1x4x3x3xf32>) -> (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) {
+  %s = dlc.constant dense<0.1> : tensor<f32>
+  %z = dlc.constant dense<3.0> : tensor<f32>
+  %w = dlc.constant dense<0.5> : tensor<4x4x1x1xf32>
+  %0 = dlc.div %x, %s : (tensor<1x4x3x3xf32>, tensor<f32>) -> tensor<1x4x3x3xf32>
+  %1 = dlc.round %0 : tensor<1x4x3x3xf32>
+  %2 = dlc.add %1, %z : (tensor<1x4x3x3xf32>, tensor<f32>) -> tensor<1x4x3x3xf32>
+  %3 = dlc.clip %2 {max = 255.0 : f64, min = 0.0 : f64} : tensor<1x4x3x3xf32>
+  %4 = dlc.sub %3, %z : (tensor<1x4x3x3xf32>, tensor<f32>) -> tensor<1x4x3x3xf32>
+  %5 = dlc.mul %4, %s : (tensor<1x4x3x3xf32>, tensor<f32>) -> tensor<1x4x3x3xf32>
+  %6 = dlc.conv %5, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x3x3xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %7 = dlc.conv %5, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x3x3xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %8 = dlc.add %6, %5 : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %8, %7 : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>
+}
