@@ -396,17 +396,46 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
-                                              std::optional<Location> loc,
-                                              Adaptor adaptor,
-                                              SmallVectorImpl<Type> &inferred) {
-  auto inputType = rankedOrNull(adaptor.getInput().getType());
-  auto filterType = rankedOrNull(adaptor.getFilter().getType());
+/// The operands of an integer conv: ranked tensors of 8-bit integers.
+template <typename Adaptor>
+static LogicalResult
+integerConvOperands(std::optional<Location> loc, Adaptor adaptor,
+                    RankedTensorType &inputType, RankedTensorType &filterType) {
+  inputType = rankedOrNull(adaptor.getInput().getType());
+  filterType = rankedOrNull(adaptor.getFilter().getType());
   if (!inputType || !filterType)
     return emitOptionalError(loc, "operands must be ranked tensors");
   if (!inputType.getElementType().isInteger(8) ||
       !filterType.getElementType().isInteger(8))
     return emitOptionalError(loc, "operands must be 8-bit integers");
+  return success();
+}
+
+/// [N, F, O..(, lanes)] of i32 sums: the window outputs of an integer conv.
+template <typename Adaptor>
+static void inferIntegerConvResult(MLIRContext *context, Adaptor adaptor,
+                                   ArrayRef<int64_t> input,
+                                   ArrayRef<int64_t> filter, size_t spatialRank,
+                                   std::optional<int64_t> lanes,
+                                   SmallVectorImpl<Type> &inferred) {
+  SmallVector<int64_t> shape = {input[0], filter[0]};
+  appendWindowOutputs(shape, input.slice(2, spatialRank),
+                      filter.slice(2, spatialRank), adaptor.getStrides(),
+                      adaptor.getDilations(), adaptor.getPads(),
+                      /*ceilMode=*/false);
+  if (lanes)
+    shape.push_back(*lanes);
+  inferred.push_back(
+      RankedTensorType::get(shape, IntegerType::get(context, 32)));
+}
+
+LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
+  RankedTensorType inputType, filterType;
+  if (failed(integerConvOperands(loc, adaptor, inputType, filterType)))
+    return failure();
   ArrayRef<int64_t> input = inputType.getShape(),
                     filter = filterType.getShape();
   if (input.size() < 3 || input.size() != filter.size())
@@ -424,13 +453,8 @@ LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
   if (input[1] != filter[1] && !isDynamic(input[1]) && !isDynamic(filter[1]))
     return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
                              shapeString(filter), " do not agree on channels");
-  SmallVector<int64_t> shape = {input[0], filter[0]};
-  appendWindowOutputs(shape, input.slice(2, spatialRank),
-                      filter.slice(2, spatialRank), adaptor.getStrides(),
-                      adaptor.getDilations(), adaptor.getPads(),
-                      /*ceilMode=*/false);
-  inferred.push_back(
-      RankedTensorType::get(shape, IntegerType::get(context, 32)));
+  inferIntegerConvResult(context, adaptor, input, filter, spatialRank,
+                         std::nullopt, inferred);
   return success();
 }
 
@@ -679,13 +703,9 @@ LogicalResult BlockedDepthwiseConvOp::inferReturnTypes(
 LogicalResult BlockedConvIntegerOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
-  auto inputType = rankedOrNull(adaptor.getInput().getType());
-  auto filterType = rankedOrNull(adaptor.getFilter().getType());
-  if (!inputType || !filterType)
-    return emitOptionalError(loc, "operands must be ranked tensors");
-  if (!inputType.getElementType().isInteger(8) ||
-      !filterType.getElementType().isInteger(8))
-    return emitOptionalError(loc, "operands must be 8-bit integers");
+  RankedTensorType inputType, filterType;
+  if (failed(integerConvOperands(loc, adaptor, inputType, filterType)))
+    return failure();
   ArrayRef<int64_t> input = inputType.getShape(),
                     filter = filterType.getShape();
   if (input.size() < 4 || filter.size() != input.size() + 1 ||
@@ -698,14 +718,8 @@ LogicalResult BlockedConvIntegerOp::inferReturnTypes(
   if (failed(checkWindowAttrs(loc, spatialRank, adaptor.getStrides(),
                               adaptor.getDilations(), adaptor.getPads())))
     return failure();
-  SmallVector<int64_t> shape = {input[0], filter[0]};
-  appendWindowOutputs(shape, input.slice(2, spatialRank),
-                      filter.slice(2, spatialRank), adaptor.getStrides(),
-                      adaptor.getDilations(), adaptor.getPads(),
-                      /*ceilMode=*/false);
-  shape.push_back(filter.back() / 4);
-  inferred.push_back(
-      RankedTensorType::get(shape, IntegerType::get(context, 32)));
+  inferIntegerConvResult(context, adaptor, input, filter, spatialRank,
+                         filter.back() / 4, inferred);
   return success();
 }
 

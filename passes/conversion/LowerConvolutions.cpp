@@ -322,26 +322,30 @@ struct BlockedDepthwiseConvLowering
   }
 };
 
-struct BlockedConvLowering
-    : MicrokernelFirst<BlockedConvOp, BlockedConvLowering> {
-  using MicrokernelFirst::MicrokernelFirst;
+/// dlc.conv_blocked: loops n, fo, o_1..o_k, fi (parallel); co, k_1..k_k,
+/// ci (reduction). dlc.conv_integer_blocked splits ci into cg, cl (input
+/// lane cg * 4 + cl) and reads its filter's last dim bo * 4 as [bo, 4]
+/// (filter [fo, co, k.., cg, fi, cl]): every loop is then one dim of an
+/// operand, which the input is not with padding.
+template <typename OpTy>
+struct BlockedConvLowering : MicrokernelFirst<OpTy, BlockedConvLowering<OpTy>> {
+  using MicrokernelFirst<OpTy, BlockedConvLowering<OpTy>>::MicrokernelFirst;
+  static constexpr bool integer8 = std::is_same_v<OpTy, BlockedConvIntegerOp>;
 
-  LogicalResult lowerToLoops(BlockedConvOp op,
-                             typename BlockedConvOp::Adaptor adaptor,
+  LogicalResult lowerToLoops(OpTy op, typename OpTy::Adaptor adaptor,
                              ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
     auto resultType = op.getType();
-    Type elementType = resultType.getElementType();
-    if (!isFloatOrInt(elementType))
+    if (!isFloatOrInt(resultType.getElementType()))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     int64_t spatialRank = resultType.getRank() - 3;
     ArrayRef<int64_t> pads = op.getPads();
     bool padded = anyNonZero(pads);
     Value input = adaptor.getInput();
-    // Loops: n, fo, o_1..o_k, fi (parallel); co, k_1..k_k, ci (reduction).
     MLIRContext *context = rewriter.getContext();
     int64_t fi = 2 + spatialRank, co = fi + 1, ci = co + 1 + spatialRank;
-    int64_t numLoops = ci + 1;
+    int64_t cl = ci + 1; // integer8: ci is the group cg, cl its lane
+    int64_t numLoops = integer8 ? cl + 1 : ci + 1;
     auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
     SmallVector<AffineExpr> inputExprs = {dim(0), dim(co)};
     SmallVector<AffineExpr> filterExprs = {dim(1), dim(co)};
@@ -353,78 +357,27 @@ struct BlockedConvLowering
       filterExprs.push_back(window);
       outputExprs.push_back(out);
     }
-    inputExprs.push_back(dim(ci));
-    filterExprs.append({dim(ci), dim(fi)});
-    outputExprs.push_back(dim(fi));
-    auto readInput = [&](OpBuilder &b, Location nestedLoc,
-                         Value zero) -> Value {
-      SmallVector<Value> positions;
-      for (int64_t i = 0; i < spatialRank; ++i)
-        positions.push_back(windowPosition(b, nestedLoc, 2 + i, co + 1 + i,
-                                           op.getStrides()[i],
-                                           op.getDilations()[i]));
-      return readPaddedInput(b, nestedLoc, input,
-                             b.create<linalg::IndexOp>(nestedLoc, 0),
-                             b.create<linalg::IndexOp>(nestedLoc, co),
-                             positions, pads.take_front(spatialRank), zero,
-                             b.create<linalg::IndexOp>(nestedLoc, ci));
-    };
-    SmallVector<IteratorType> iterators(co, IteratorType::parallel);
-    iterators.append(numLoops - co, IteratorType::reduction);
-    Value result = buildConvolution(
-        rewriter, loc, resultType, input, adaptor.getFilter(), iterators,
-        inputExprs, filterExprs, outputExprs, padded, readInput);
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-/// Loops n, fo, o_1..o_k, fi (parallel); co, k_1..k_k, cg, cl (reduction),
-/// input lane cg * 4 + cl, filter [fo, co, k.., cg, fi, cl].
-struct BlockedConvIntegerLowering
-    : MicrokernelFirst<BlockedConvIntegerOp, BlockedConvIntegerLowering> {
-  using MicrokernelFirst::MicrokernelFirst;
-
-  LogicalResult lowerToLoops(BlockedConvIntegerOp op,
-                             typename BlockedConvIntegerOp::Adaptor adaptor,
-                             ConversionPatternRewriter &rewriter) const {
-    Location loc = op.getLoc();
-    auto resultType = op.getType();
-    int64_t spatialRank = resultType.getRank() - 3;
-    ArrayRef<int64_t> pads = op.getPads();
-    bool padded = anyNonZero(pads);
-    Value input = adaptor.getInput();
-    MLIRContext *context = rewriter.getContext();
-    int64_t fi = 2 + spatialRank, co = fi + 1, cg = co + 1 + spatialRank,
-            cl = cg + 1;
-    int64_t numLoops = cl + 1;
-    auto dim = [&](int64_t d) { return getAffineDimExpr(d, context); };
-    SmallVector<AffineExpr> inputExprs = {dim(0), dim(co)};
-    SmallVector<AffineExpr> filterExprs = {dim(1), dim(co)};
-    SmallVector<AffineExpr> outputExprs = {dim(0), dim(1)};
-    for (int64_t i = 0; i < spatialRank; ++i) {
-      AffineExpr out = dim(2 + i), window = dim(co + 1 + i);
-      inputExprs.push_back(out * op.getStrides()[i] +
-                           window * op.getDilations()[i]);
-      filterExprs.push_back(window);
-      outputExprs.push_back(out);
+    Value filter = adaptor.getFilter();
+    if (integer8) {
+      inputExprs.push_back(dim(ci) * 4 + dim(cl));
+      filterExprs.append({dim(ci), dim(fi), dim(cl)});
+      auto filterType = cast<RankedTensorType>(filter.getType());
+      SmallVector<int64_t> expandedShape(filterType.getShape());
+      expandedShape.back() /= 4;
+      expandedShape.push_back(4);
+      SmallVector<ReassociationIndices> reassociation;
+      for (int64_t d = 0; d + 1 < filterType.getRank(); ++d)
+        reassociation.push_back({d});
+      reassociation.push_back({filterType.getRank() - 1, filterType.getRank()});
+      filter = rewriter.create<tensor::ExpandShapeOp>(
+          loc,
+          RankedTensorType::get(expandedShape, filterType.getElementType()),
+          filter, reassociation);
+    } else {
+      inputExprs.push_back(dim(ci));
+      filterExprs.append({dim(ci), dim(fi)});
     }
-    inputExprs.push_back(dim(cg) * 4 + dim(cl));
-    filterExprs.append({dim(cg), dim(fi), dim(cl)});
     outputExprs.push_back(dim(fi));
-    // The filter's last dim bo * 4 viewed as [bo, 4]: every loop is then
-    // one dim of an operand (the input is not one with padding).
-    auto filterType = cast<RankedTensorType>(adaptor.getFilter().getType());
-    SmallVector<int64_t> expandedShape(filterType.getShape());
-    expandedShape.back() /= 4;
-    expandedShape.push_back(4);
-    SmallVector<ReassociationIndices> reassociation;
-    for (int64_t d = 0; d + 1 < filterType.getRank(); ++d)
-      reassociation.push_back({d});
-    reassociation.push_back({filterType.getRank() - 1, filterType.getRank()});
-    Value filter = rewriter.create<tensor::ExpandShapeOp>(
-        loc, RankedTensorType::get(expandedShape, filterType.getElementType()),
-        adaptor.getFilter(), reassociation);
     auto readInput = [&](OpBuilder &b, Location nestedLoc,
                          Value zero) -> Value {
       SmallVector<Value> positions;
@@ -432,12 +385,14 @@ struct BlockedConvIntegerLowering
         positions.push_back(windowPosition(b, nestedLoc, 2 + i, co + 1 + i,
                                            op.getStrides()[i],
                                            op.getDilations()[i]));
-      Value lane = b.create<arith::AddIOp>(
-          nestedLoc,
-          b.create<arith::MulIOp>(
-              nestedLoc, b.create<linalg::IndexOp>(nestedLoc, cg),
-              b.create<arith::ConstantIndexOp>(nestedLoc, 4)),
-          b.create<linalg::IndexOp>(nestedLoc, cl));
+      Value lane = b.create<linalg::IndexOp>(nestedLoc, ci);
+      if (integer8)
+        lane = b.create<arith::AddIOp>(
+            nestedLoc,
+            b.create<arith::MulIOp>(
+                nestedLoc, lane,
+                b.create<arith::ConstantIndexOp>(nestedLoc, 4)),
+            b.create<linalg::IndexOp>(nestedLoc, cl));
       return readPaddedInput(
           b, nestedLoc, input, b.create<linalg::IndexOp>(nestedLoc, 0),
           b.create<linalg::IndexOp>(nestedLoc, co), positions,
@@ -445,9 +400,9 @@ struct BlockedConvIntegerLowering
     };
     SmallVector<IteratorType> iterators(co, IteratorType::parallel);
     iterators.append(numLoops - co, IteratorType::reduction);
-    Value result = buildConvolution(
-        rewriter, loc, resultType, input, filter, iterators, inputExprs,
-        filterExprs, outputExprs, padded, readInput, /*integer8=*/true);
+    Value result = buildConvolution(rewriter, loc, resultType, input, filter,
+                                    iterators, inputExprs, filterExprs,
+                                    outputExprs, padded, readInput, integer8);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -457,8 +412,9 @@ struct BlockedConvIntegerLowering
 
 void dlc::populateConvolutionLoweringPatterns(RewritePatternSet &patterns,
                                               ConvKernelTarget convKernel) {
-  patterns.add<BlockedConvLowering, BlockedDepthwiseConvLowering,
-               BlockedConvIntegerLowering>(patterns.getContext(), convKernel);
+  patterns.add<BlockedConvLowering<BlockedConvOp>,
+               BlockedConvLowering<BlockedConvIntegerOp>,
+               BlockedDepthwiseConvLowering>(patterns.getContext(), convKernel);
   patterns.add<ConvLowering<ConvOp>, ConvLowering<ConvIntegerOp>>(
       patterns.getContext(), convKernel);
   patterns.add<BlockLayoutLowering<ToBlockedOp, true>,
