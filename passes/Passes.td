@@ -24,9 +24,11 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     epilogue to the accumulator vectors and stores the epilogue's element type,
     which may differ from the conv's (an integer conv's i32 sums scaled, then
     requantized to bytes). `dlc.conv_integer[_blocked]` multiplies zero-extended
-    input bytes by sign-extended filter bytes in i32; its micro-kernel takes 4
-    input channels a step, with vpdpbusd for `int8-dot` avx512-vnni (16 lanes)
-    or avx-vnni (8 lanes), else the bytes widened to i32. Comparisons yield i1 (ordered for floats), `dlc.select` broadcasts
+    input bytes (or sign-extended i16 words) by sign-extended filter bytes in
+    i32; its micro-kernel takes 4 input channels a step, with vpdpbusd for
+    `int8-dot` avx512-vnni (16 lanes) or avx-vnni (8 lanes), or 2 words a
+    step with vpmaddwd (8 lanes; avx2 or either VNNI), else the values
+    widened to i32. Comparisons yield i1 (ordered for floats), `dlc.select` broadcasts
     its three operands, `dlc.cast` truncates floats toward zero and reads bools as
     0/1, `dlc.mod` takes the divisor's sign; trigonometric and hyperbolic ops
     become math ops (libm calls where LLVM has no intrinsic). `LowerIndexingOps.cpp`:
@@ -56,7 +58,8 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     Option<"int8Dot", "int8-dot", "std::string", "\"portable\"",
            "The conv micro-kernel's integer dot product for "
            "dlc.conv_integer_blocked: avx512-vnni / avx-vnni (vpdpbusd on "
-           "16 / 8 lanes), anything else widened i32 arithmetic">,
+           "16 / 8 lanes of bytes), avx2 (vpmaddwd on 8 lanes of i16 "
+           "words), anything else widened i32 arithmetic">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
@@ -222,7 +225,7 @@ def QuantizedMatmul : Pass<"dlc-quantized-matmul", "mlir::func::FuncOp"> {
 def QuantizedConv : Pass<"dlc-quantized-conv", "mlir::func::FuncOp"> {
   let summary = "Run fake-quantized convolutions (QDQ) on 8-bit integers";
   let description = [{
-    `passes/graph/QuantizedConv.cpp` · lit: `tests/lit/graph/quantized-conv.mlir` · runs: -O3 (CPU with VNNI)
+    `passes/graph/QuantizedConv.cpp` · lit: `tests/lit/graph/quantized-conv.mlir` · runs: -O3 (CPU with VNNI, or AVX2 with 8-lane blocks)
 
     The conv counterpart of dlc-quantized-matmul. A conv (group 1) whose
     input is `(q - z) * s`, q an integral clip within [0, 255] or
@@ -235,16 +238,21 @@ def QuantizedConv : Pass<"dlc-quantized-conv", "mlir::func::FuncOp"> {
     made once per activation, and its other readers (the dequantization of a
     residual add) read them back, zero-extended: the kernel computing q then
     stores one byte an element instead of an f32.
-    Runs only where the conv micro-kernel has vpdpbusd (`vnni`): its
-    widened fallback is slower than the f32 conv. Leaves alone: depthwise
-    and grouped convs, input channels not a multiple of 4, a non-constant
-    or off-grid filter, scales or zero points that are not scalar
-    constants, padding with z != 0, dynamic shapes.
+    With `int8-dot=avx2` (no vpdpbusd: the kernel's vpmaddwd multiplies
+    pairs of i16) the conv reads i16 words holding q - z instead, within
+    [-255, 255]: padding then reads q - z = 0 for any z, no correction
+    term is needed, and the other readers get q back as words + z.
+    Runs only where the conv micro-kernel has one of these dot products
+    (`int8-dot`): its widened fallback is slower than the f32 conv. Leaves
+    alone: depthwise and grouped convs, input channels not a multiple of 4,
+    a non-constant or off-grid filter, scales or zero points that are not
+    scalar constants, padding with z != 0 on bytes, dynamic shapes.
   }];
   let options = [
-    Option<"vnni", "vnni", "bool", "false",
-           "The target has vpdpbusd (AVX512-VNNI or AVX-VNNI); without it "
-           "the pass changes nothing">,
+    Option<"int8Dot", "int8-dot", "std::string", "\"\"",
+           "The conv micro-kernel's integer dot: avx512-vnni or avx-vnni "
+           "(vpdpbusd on bytes), avx2 (vpmaddwd on i16 words; 8-lane "
+           "blocks); anything else changes nothing">,
   ];
 }
 

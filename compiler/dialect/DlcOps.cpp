@@ -396,18 +396,22 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-/// The operands of an integer conv: ranked tensors of 8-bit integers.
+/// The operands of an integer conv: ranked tensors, the input of i8 or i16
+/// and the filter of i8 (`blocked`: of the input's type).
 template <typename Adaptor>
 static LogicalResult
-integerConvOperands(std::optional<Location> loc, Adaptor adaptor,
+integerConvOperands(std::optional<Location> loc, Adaptor adaptor, bool blocked,
                     RankedTensorType &inputType, RankedTensorType &filterType) {
   inputType = rankedOrNull(adaptor.getInput().getType());
   filterType = rankedOrNull(adaptor.getFilter().getType());
   if (!inputType || !filterType)
     return emitOptionalError(loc, "operands must be ranked tensors");
-  if (!inputType.getElementType().isInteger(8) ||
-      !filterType.getElementType().isInteger(8))
-    return emitOptionalError(loc, "operands must be 8-bit integers");
+  Type input = inputType.getElementType(), filter = filterType.getElementType();
+  if (!(input.isInteger(8) || input.isInteger(16)) ||
+      !(blocked ? filter == input : filter.isInteger(8)))
+    return emitOptionalError(
+        loc, blocked ? "operands must be both i8 or both i16"
+                     : "the input must be i8 or i16 and the filter i8");
   return success();
 }
 
@@ -434,7 +438,8 @@ LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &inferred) {
   RankedTensorType inputType, filterType;
-  if (failed(integerConvOperands(loc, adaptor, inputType, filterType)))
+  if (failed(integerConvOperands(loc, adaptor, /*blocked=*/false, inputType,
+                                 filterType)))
     return failure();
   ArrayRef<int64_t> input = inputType.getShape(),
                     filter = filterType.getShape();
@@ -704,13 +709,16 @@ LogicalResult BlockedConvIntegerOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
   RankedTensorType inputType, filterType;
-  if (failed(integerConvOperands(loc, adaptor, inputType, filterType)))
+  if (failed(integerConvOperands(loc, adaptor, /*blocked=*/true, inputType,
+                                 filterType)))
     return failure();
   ArrayRef<int64_t> input = inputType.getShape(),
                     filter = filterType.getShape();
+  // The channels of one 32-bit group: 4 bytes or 2 words.
+  int64_t group = 32 / inputType.getElementTypeBitWidth();
   if (input.size() < 4 || filter.size() != input.size() + 1 ||
-      filter.back() % 4 != 0 || input[1] != filter[1] ||
-      input.back() != 4 * filter[filter.size() - 2])
+      filter.back() % group != 0 || input[1] != filter[1] ||
+      input.back() != group * filter[filter.size() - 2])
     return emitOptionalError(loc, "input ", shapeString(input), " and filter ",
                              shapeString(filter),
                              " are not a blocked integer conv's shapes");
@@ -719,7 +727,7 @@ LogicalResult BlockedConvIntegerOp::inferReturnTypes(
                               adaptor.getDilations(), adaptor.getPads())))
     return failure();
   inferIntegerConvResult(context, adaptor, input, filter, spatialRank,
-                         filter.back() / 4, inferred);
+                         filter.back() / group, inferred);
   return success();
 }
 

@@ -365,12 +365,13 @@ def Dlc_ConvIntegerOp : Dlc_Op<"conv_integer", "OutEWiseFusable",
     [InferTypeOpAdaptorWithIsCompatible, Dlc_SignAgnostic]> {
   let summary = "Convolution of 8-bit integers, accumulated exactly in i32";
   let description = [{
-    input [N, C, D1..Dk] of unsigned 8-bit integers (zero-extended) with
-    filter [F, C, K1..Kk] of signed ones (sign-extended) gives [N, F, O1..Ok]
-    of i32 sums: the operand signs of VNNI's vpdpbusd. No groups; padding
-    reads 0. Sums wrap as i32 arithmetic does; below 2^31 / (255 * 128)
-    (65793) products per output they are exact. Made by
-    dlc-quantized-conv; dlc-layout-nchwc blocks it.
+    input [N, C, D1..Dk] of unsigned 8-bit integers (i8, zero-extended: the
+    operand signs of VNNI's vpdpbusd) or of signed 16-bit ones (i16,
+    sign-extended: vpmaddwd's) with filter [F, C, K1..Kk] of signed 8-bit
+    integers (sign-extended) gives [N, F, O1..Ok] of i32 sums. No groups;
+    padding reads 0. Sums wrap as i32 arithmetic does; with inputs within
+    [-255, 255] and below 2^31 / (255 * 128) (65793) products per output
+    they are exact. Made by dlc-quantized-conv; dlc-layout-nchwc blocks it.
 
     ```mlir
     %y = dlc.conv_integer %x, %w {dilations = array<i64: 1, 1>,
@@ -670,11 +671,12 @@ def Dlc_BlockedConvIntegerOp : Dlc_Op<"conv_integer_blocked",
                         Dlc_SignAgnostic]> {
   let summary = "Convolution of 8-bit integers in the blocked channel layout";
   let description = [{
-    dlc.conv_integer with input [N, C/bi, D1..Dk, bi] (unsigned) and filter
-    [F/bo, C/bi, K1..Kk, bi/4, bo * 4] (signed; packed at compile time by
-    dlc-layout-nchwc): input channels go in groups of 4, the 4 bytes that
-    one 32-bit lane of vpdpbusd multiplies, so bi is a multiple of 4.
-    Gives [N, F/bo, O1..Ok, bo] of i32.
+    dlc.conv_integer with input [N, C/bi, D1..Dk, bi] and filter
+    [F/bo, C/bi, K1..Kk, bi/g, bo * g] (signed; packed at compile time by
+    dlc-layout-nchwc) of the same type: input channels go in groups of g,
+    the g values one 32-bit lane multiplies, so bi is a multiple of g. With
+    i8 operands g = 4 (vpdpbusd: the input unsigned), with i16 g = 2
+    (vpmaddwd: both signed). Gives [N, F/bo, O1..Ok, bo] of i32.
   }];
   let arguments = (ins Dlc_Tensor:$input, Dlc_Tensor:$filter,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,

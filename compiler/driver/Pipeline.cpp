@@ -138,8 +138,10 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
     // Fake-quantized (QDQ) convs on the integer conv micro-kernel, which
     // the blocked layout gives them.
     QuantizedConvOptions quantizedConv;
-    quantizedConv.vnni =
-        options.int8Dot == "avx512-vnni" || options.int8Dot == "avx-vnni";
+    // AVX2's vpmaddwd conv kernel is built for 8-lane blocks only (an
+    // AVX-512 target without VNNI keeps f32 convs).
+    if (options.int8Dot != "avx2" || options.channelBlock == 8)
+      quantizedConv.int8Dot = options.int8Dot;
     if (options.runs(kConvMicrokernel, kConvMicrokernelDescription, 3) &&
         addOptional(function, options, 3, createQuantizedConv(quantizedConv)))
       addOptional(function, options, 1, createCanonicalizerPass());

@@ -3,8 +3,9 @@
 // dlc.conv_blocked, dlc.depthwise_conv_blocked and dlc.conv_integer_blocked
 // as loops over output tiles, each a register tile of output pixels x
 // channel blocks accumulated in vectors. The integer conv steps through the
-// input channels 4 at a time: the 4 bytes of a pixel, broadcast as one
-// 32-bit word, against 4 bytes of each filter lane (see Int8ConvDot). Part of
+// input channels 4 bytes (or 2 i16 words) at a time: those of a pixel,
+// broadcast as one 32-bit word, against as many of each filter lane (see
+// Int8ConvDot). Part of
 // convert-dlc-to-linalg (its conv-microkernel option) and of the lowering of
 // fused groups whose anchor is a blocked conv.
 //
@@ -78,46 +79,65 @@ ConvTile chooseConvTile(int64_t outW, int64_t channelBlocks, bool depthwise,
   return best;
 }
 
-/// How the integer conv's dot step runs: acc[l] += sum over t < 4 of
-/// x[t] * w[l][t], x unsigned and w signed bytes. vpdpbusd does it in one
-/// instruction without saturating; elsewhere (other targets, or a block
-/// of other than 16 or 8 lanes) the bytes are widened to i32, multiplied
-/// and summed in groups of 4 (exact, and slow: dlc-quantized-conv makes
-/// integer convs only for VNNI targets).
+/// How the integer conv's dot step runs: acc[l] += sum over t < g of
+/// x[t] * w[l][t], g values of 32 bits: g = 4 bytes (x unsigned, w signed)
+/// or g = 2 words (both signed). vpdpbusd does the bytes' step in one
+/// instruction, vpmaddwd the words' with an add; neither saturates (the
+/// words hold values within [-255, 255]). Elsewhere (other targets, or a
+/// block of other lanes than the instructions have) the values are widened
+/// to i32, multiplied and summed in groups of g: exact, and slow, so
+/// dlc-quantized-conv makes integer convs only where one of them applies.
 struct Int8ConvDot {
+  int64_t group = 4;
   const char *intrinsic = nullptr; // null: widened
+  bool fused = false;              // the intrinsic adds the accumulator
 
-  static Int8ConvDot forTarget(StringRef int8Dot, int64_t lanes) {
+  static Int8ConvDot forTarget(StringRef int8Dot, int64_t lanes, bool words) {
+    bool vnni = int8Dot == "avx512-vnni" || int8Dot == "avx-vnni";
+    if (words)
+      return {2,
+              lanes == 8 && (vnni || int8Dot == "avx2")
+                  ? "llvm.x86.avx2.pmadd.wd"
+                  : nullptr,
+              false};
     if (int8Dot == "avx512-vnni" && lanes == 16)
-      return {"llvm.x86.avx512.vpdpbusd.512"};
-    if ((int8Dot == "avx512-vnni" || int8Dot == "avx-vnni") && lanes == 8)
-      return {"llvm.x86.avx512.vpdpbusd.256"};
-    return {};
+      return {4, "llvm.x86.avx512.vpdpbusd.512", true};
+    if (vnni && lanes == 8)
+      return {4, "llvm.x86.avx512.vpdpbusd.256", true};
+    return {4, nullptr, false};
   }
 
   /// acc + dot(x, w): acc and the broadcast word x are vector<lanes x i32>,
-  /// w is vector<lanes x i32> holding 4 bytes per lane.
+  /// w is vector<lanes x i32> holding g values per lane.
   Value build(OpBuilder &b, Location loc, Value acc, Value x, Value w) const {
     auto accType = cast<VectorType>(acc.getType());
-    if (intrinsic)
+    int64_t lanes = accType.getDimSize(0);
+    if (intrinsic && fused)
       return b
           .create<LLVM::CallIntrinsicOp>(loc, accType, intrinsic,
                                          ValueRange{acc, x, w})
           .getResult(0);
-    int64_t lanes = accType.getDimSize(0);
-    auto bytesType = VectorType::get({lanes * 4}, b.getI8Type());
-    auto wideType = VectorType::get({lanes * 4}, b.getI32Type());
-    Value xs = b.create<arith::ExtUIOp>(
-        loc, wideType, b.create<vector::BitCastOp>(loc, bytesType, x));
-    Value ws = b.create<arith::ExtSIOp>(
-        loc, wideType, b.create<vector::BitCastOp>(loc, bytesType, w));
+    auto valuesType =
+        VectorType::get({lanes * group}, b.getIntegerType(32 / group));
+    Value xs = b.create<vector::BitCastOp>(loc, valuesType, x);
+    Value ws = b.create<vector::BitCastOp>(loc, valuesType, w);
+    if (intrinsic)
+      return b.create<arith::AddIOp>(
+          loc, acc,
+          b.create<LLVM::CallIntrinsicOp>(loc, accType, intrinsic,
+                                          ValueRange{xs, ws})
+              .getResult(0));
+    auto wideType = VectorType::get({lanes * group}, b.getI32Type());
+    xs = group == 4 ? b.create<arith::ExtUIOp>(loc, wideType, xs).getResult()
+                    : b.create<arith::ExtSIOp>(loc, wideType, xs).getResult();
+    ws = b.create<arith::ExtSIOp>(loc, wideType, ws);
     Value products = b.create<arith::MulIOp>(loc, xs, ws);
-    // Lane l sums products 4 l .. 4 l + 3: four strided shuffles.
+    // Lane l sums products g l .. g l + g - 1: g strided shuffles.
     Value sum = acc;
-    for (int64_t t = 0; t < 4; ++t) {
+    for (int64_t t = 0; t < group; ++t) {
       SmallVector<int64_t> positions;
       for (int64_t l = 0; l < lanes; ++l)
-        positions.push_back(4 * l + t);
+        positions.push_back(group * l + t);
       sum = b.create<arith::AddIOp>(
           loc, sum,
           b.create<vector::ShuffleOp>(loc, products, products, positions));
@@ -258,7 +278,11 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
   group = choice.blocks;
   Type accElement = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
   vectorType = VectorType::get({lanes}, accElement);
-  dot = Int8ConvDot::forTarget(int8Dot, lanes);
+  dot =
+      Int8ConvDot::forTarget(int8Dot, lanes,
+                             integer && cast<RankedTensorType>(input.getType())
+                                            .getElementType()
+                                            .isInteger(16));
   zero = index(b, 0);
   one = index(b, 1);
   zeroF = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0f));
@@ -423,38 +447,42 @@ SmallVector<Value> BlockedConvKernel::accumulate(OpBuilder &b, Value n,
   return SmallVector<Value>(coLoop.getResults());
 }
 
-/// The integer conv's steps over one pixel's input lanes, 4 at a time: per
-/// step the group's filter words for each block and, per pixel, its 4
-/// bytes broadcast as one word (0 outside the input when `checked`).
+/// The integer conv's steps over one pixel's input lanes, g at a time: per
+/// step the group's filter words for each block and, per pixel, its g
+/// values broadcast as one 32-bit word (0 outside the input when
+/// `checked`).
 SmallVector<Value> BlockedConvKernel::accumulateIntegerLanes(
     OpBuilder &b, Value n, Value fo, Value co, Value kh, Value kw, Value ih,
     ArrayRef<Value> columns, ArrayRef<Value> columnOk, bool checked,
     ValueRange initial) {
-  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  Type element = cast<RankedTensorType>(input.getType()).getElementType();
+  Type i32 = b.getI32Type();
+  int64_t g = dot.group;
   auto cgLoop =
-      b.create<scf::ForOp>(loc, zero, index(b, inLanes / 4), one, initial);
+      b.create<scf::ForOp>(loc, zero, index(b, inLanes / g), one, initial);
   OpBuilder ib = OpBuilder::atBlockBegin(cgLoop.getBody());
   Value cg = cgLoop.getInductionVar();
-  Value zeroByte = ib.create<arith::ConstantOp>(loc, ib.getIntegerAttr(i8, 0));
+  Value zeroValue =
+      ib.create<arith::ConstantOp>(loc, ib.getIntegerAttr(element, 0));
   Value zeroWord = ib.create<arith::ConstantOp>(loc, ib.getIntegerAttr(i32, 0));
   SmallVector<Value> weights;
   for (int64_t j = 0; j < group; ++j) {
     Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
-    Value bytes = ib.create<vector::TransferReadOp>(
-        loc, VectorType::get({lanes * 4}, i8), filter,
-        ValueRange{block, co, kh, kw, cg, zero}, zeroByte,
+    Value values = ib.create<vector::TransferReadOp>(
+        loc, VectorType::get({lanes * g}, element), filter,
+        ValueRange{block, co, kh, kw, cg, zero}, zeroValue,
         ArrayRef<bool>{true});
-    weights.push_back(ib.create<vector::BitCastOp>(loc, vectorType, bytes));
+    weights.push_back(ib.create<vector::BitCastOp>(loc, vectorType, values));
   }
-  Value ci = ib.create<arith::MulIOp>(loc, cg, index(ib, 4));
+  Value ci = ib.create<arith::MulIOp>(loc, cg, index(ib, g));
   SmallVector<Value> next(cgLoop.getRegionIterArgs());
   for (size_t i = 0; i < columns.size(); ++i) {
-    Value bytes = ib.create<vector::TransferReadOp>(
-        loc, VectorType::get({4}, i8), input,
-        ValueRange{n, co, ih, columns[i], ci}, zeroByte, ArrayRef<bool>{true});
+    Value values = ib.create<vector::TransferReadOp>(
+        loc, VectorType::get({g}, element), input,
+        ValueRange{n, co, ih, columns[i], ci}, zeroValue, ArrayRef<bool>{true});
     Value word = ib.create<vector::ExtractOp>(
         loc,
-        ib.create<vector::BitCastOp>(loc, VectorType::get({1}, i32), bytes),
+        ib.create<vector::BitCastOp>(loc, VectorType::get({1}, i32), values),
         ArrayRef<int64_t>{0});
     if (checked)
       word = ib.create<arith::SelectOp>(loc, columnOk[i], word, zeroWord);

@@ -35,8 +35,8 @@ using utils::IteratorType;
 /// dlc.depthwise_conv_blocked: acc += x * w over loops of `iterators` into a
 /// zero-filled result. Without padding x comes through `inputExprs`; with
 /// padding the body reads it with `readInput` (zero outside the input).
-/// `integer8` (the integer convs): x zero-extended and w sign-extended from
-/// 8 bits to the result's i32.
+/// `integer8` (the integer convs): x zero-extended from i8 or sign-extended
+/// from i16, and w sign-extended, to the result's i32.
 Value buildConvolution(
     OpBuilder &b, Location loc, RankedTensorType resultType, Value input,
     Value filter, ArrayRef<IteratorType> iterators,
@@ -56,7 +56,10 @@ Value buildConvolution(
   }
   Value zero = scalarConstant(b, loc, resultType.getElementType(), 0.0);
   Value init = filledTensor(b, loc, resultType, zero);
-  Value padValue = integer8 ? scalarConstant(b, loc, b.getI8Type(), 0.0) : zero;
+  Type inputElement = cast<RankedTensorType>(input.getType()).getElementType();
+  Value padValue = integer8 ? scalarConstant(b, loc, inputElement, 0.0) : zero;
+  // i8 inputs are unsigned bytes, i16 ones signed words.
+  bool unsignedInput = inputElement.isInteger(8);
   return b
       .create<linalg::GenericOp>(
           loc, resultType, inputs, init, maps, iterators,
@@ -65,7 +68,11 @@ Value buildConvolution(
             Value x = padded ? readInput(nested, nestedLoc, padValue) : args[0];
             if (integer8) {
               Type i32 = nested.getI32Type();
-              x = nested.create<arith::ExtUIOp>(nestedLoc, i32, x);
+              x = unsignedInput
+                      ? nested.create<arith::ExtUIOp>(nestedLoc, i32, x)
+                            .getResult()
+                      : nested.create<arith::ExtSIOp>(nestedLoc, i32, x)
+                            .getResult();
               w = nested.create<arith::ExtSIOp>(nestedLoc, i32, w);
             }
             Value product = mulScalars(nested, nestedLoc, x, w);
@@ -324,8 +331,9 @@ struct BlockedDepthwiseConvLowering
 
 /// dlc.conv_blocked: loops n, fo, o_1..o_k, fi (parallel); co, k_1..k_k,
 /// ci (reduction). dlc.conv_integer_blocked splits ci into cg, cl (input
-/// lane cg * 4 + cl) and reads its filter's last dim bo * 4 as [bo, 4]
-/// (filter [fo, co, k.., cg, fi, cl]): every loop is then one dim of an
+/// lane cg * g + cl, g = 4 for bytes, 2 for words) and reads its filter's
+/// last dim bo * g as [bo, g] (filter [fo, co, k.., cg, fi, cl]): every
+/// loop is then one dim of an
 /// operand, which the input is not with padding.
 template <typename OpTy>
 struct BlockedConvLowering : MicrokernelFirst<OpTy, BlockedConvLowering<OpTy>> {
@@ -358,13 +366,16 @@ struct BlockedConvLowering : MicrokernelFirst<OpTy, BlockedConvLowering<OpTy>> {
       outputExprs.push_back(out);
     }
     Value filter = adaptor.getFilter();
+    // The integer conv's channels per 32-bit group: 4 bytes or 2 words.
+    int64_t channelGroup =
+        32 / cast<RankedTensorType>(input.getType()).getElementTypeBitWidth();
     if (integer8) {
-      inputExprs.push_back(dim(ci) * 4 + dim(cl));
+      inputExprs.push_back(dim(ci) * channelGroup + dim(cl));
       filterExprs.append({dim(ci), dim(fi), dim(cl)});
       auto filterType = cast<RankedTensorType>(filter.getType());
       SmallVector<int64_t> expandedShape(filterType.getShape());
-      expandedShape.back() /= 4;
-      expandedShape.push_back(4);
+      expandedShape.back() /= channelGroup;
+      expandedShape.push_back(channelGroup);
       SmallVector<ReassociationIndices> reassociation;
       for (int64_t d = 0; d + 1 < filterType.getRank(); ++d)
         reassociation.push_back({d});
@@ -391,7 +402,7 @@ struct BlockedConvLowering : MicrokernelFirst<OpTy, BlockedConvLowering<OpTy>> {
             nestedLoc,
             b.create<arith::MulIOp>(
                 nestedLoc, lane,
-                b.create<arith::ConstantIndexOp>(nestedLoc, 4)),
+                b.create<arith::ConstantIndexOp>(nestedLoc, channelGroup)),
             b.create<linalg::IndexOp>(nestedLoc, cl));
       return readPaddedInput(
           b, nestedLoc, input, b.create<linalg::IndexOp>(nestedLoc, 0),

@@ -170,50 +170,61 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
                 packedFilter);
   }
 
-  /// An integer conv: input blocks of a multiple of 4 channels, the filter
-  /// [F, C, K..] packed to [F/bo, C/bi, K.., bi/4, bo * 4]: for each group
-  /// of 4 input channels, the 4 bytes of each output lane side by side (one
-  /// 32-bit lane of vpdpbusd).
+  /// An integer conv: input blocks of a multiple of g channels, the filter
+  /// [F, C, K..] packed to [F/bo, C/bi, K.., bi/g, bo * g]: for each group
+  /// of g input channels, the g values of each output lane side by side
+  /// (one 32-bit lane of vpdpbusd, g = 4 bytes, or of vpmaddwd, g = 2 i16
+  /// words for an i16 input: the filter widens to the input's type).
   void convertConvInteger(ConvIntegerOp conv) {
     DenseElementsAttr filter;
     auto inputType = conv.getInput().getType();
     if (!inputType.hasStaticShape() ||
         !matchPattern(conv.getFilter(), m_Constant(&filter)))
       return;
+    bool words = inputType.getElementType().isInteger(16);
+    int64_t g = words ? 2 : 4;
     int64_t c = inputType.getDimSize(1), f = conv.getType().getDimSize(1);
     int64_t bi = blockFor(c), bo = blockFor(f);
     // The input block must be the one its producer chain has, if any.
     auto it = blockedOf.find(conv.getInput());
     if (it != blockedOf.end())
       bi = blockOf(it->second);
-    if (bo == 1 || bi % 4 != 0 || c % bi != 0)
+    if (bo == 1 || bi % g != 0 || c % bi != 0)
       return;
     auto type = cast<RankedTensorType>(filter.getType());
     int64_t window = type.getNumElements() / (f * c);
     auto source = filter.getValues<int8_t>();
-    std::vector<int8_t> packed(type.getNumElements());
+    std::vector<int16_t> packed(type.getNumElements());
     for (int64_t fo = 0; fo < f; ++fo)
       for (int64_t ci = 0; ci < c; ++ci)
         for (int64_t k = 0; k < window; ++k) {
           int64_t to =
-              ((((fo / bo) * (c / bi) + ci / bi) * window + k) * (bi / 4) +
-               (ci % bi) / 4) *
-                  (bo * 4) +
-              (fo % bo) * 4 + ci % 4;
+              ((((fo / bo) * (c / bi) + ci / bi) * window + k) * (bi / g) +
+               (ci % bi) / g) *
+                  (bo * g) +
+              (fo % bo) * g + ci % g;
           packed[to] = source[(fo * c + ci) * window + k];
         }
     SmallVector<int64_t> packedShape = {f / bo, c / bi};
     packedShape.append(type.getShape().begin() + 2, type.getShape().end());
-    packedShape.append({bi / 4, bo * 4});
+    packedShape.append({bi / g, bo * g});
     Value input = toBlocked(conv.getInput(), bi, conv);
     if (!input)
       return signalPassFailure();
     OpBuilder builder(conv);
-    Value packedFilter = builder.create<ConstantOp>(
-        conv.getFilter().getLoc(),
-        DenseElementsAttr::get(
-            RankedTensorType::get(packedShape, builder.getI8Type()),
-            ArrayRef(packed)));
+    DenseElementsAttr packedValues;
+    if (words) {
+      packedValues = DenseElementsAttr::get(
+          RankedTensorType::get(packedShape, builder.getI16Type()),
+          ArrayRef(packed));
+    } else {
+      std::vector<int8_t> bytes(packed.begin(), packed.end());
+      packedValues = DenseElementsAttr::get(
+          RankedTensorType::get(packedShape, builder.getI8Type()),
+          ArrayRef(bytes));
+    }
+    Value packedFilter =
+        builder.create<ConstantOp>(conv.getFilter().getLoc(), packedValues);
     replaceConv(conv, BlockedConvIntegerOp::getOperationName(), input,
                 packedFilter);
   }

@@ -17,8 +17,13 @@
 // f32 and fuses into the kernel's epilogue with the bias, the activation and
 // the next layer's quantization.
 //
-// Runs only with `vnni`: elsewhere the integer conv would be widened i32
-// arithmetic, slower than the f32 kernel.
+// On AVX2 (`int8-dot=avx2`) the kernel's vpmaddwd multiplies pairs of
+// signed i16: the conv reads words holding q - z (within [-255, 255]), so
+// the padding is right for any z and the z * sum(w) term goes away. Words
+// cost twice the bytes' memory and half the f32's.
+//
+// Runs only with one of those dot products: elsewhere the integer conv would
+// be widened i32 arithmetic, slower than the f32 kernel.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/dialect/DlcDialect.h"
@@ -68,16 +73,20 @@ std::optional<WeightGrid> matchFilterGrid(Value filter) {
   return grid;
 }
 
-/// The bytes of each fake-quantized activation the integer convs read,
-/// made once per activation.
-using BytesOf = DenseMap<Value, Value>;
+/// The integer input of each fake-quantized activation the integer convs
+/// read, made once per activation.
+using IntegersOf = DenseMap<Value, Value>;
 
-/// q in unsigned bytes: through i32, as a float cast saturates at i8's
-/// range; a signed q moves up by 128 first (exact in f32).
-Value bytesOf(const FakeQuantized &input, BytesOf &cache) {
-  Value &bytes = cache[input.q];
-  if (bytes)
-    return bytes;
+/// The activation as the integer conv reads it: with `words` i16 holding
+/// q - z, else unsigned bytes holding q (a signed q moved up by 128, exact
+/// in f32), through i32, as a float cast saturates at the narrow type's
+/// range. The activation's other users (its dequantization for a residual
+/// add) read q back from them: the kernel that computes q then stores one
+/// integer an element instead of an f32, which holds q exactly.
+Value integersOf(const FakeQuantized &input, bool words, IntegersOf &cache) {
+  Value &integers = cache[input.q];
+  if (integers)
+    return integers;
   OpBuilder b(input.q.getContext());
   b.setInsertionPointAfterValue(input.q);
   Location loc = input.q.getLoc();
@@ -91,33 +100,33 @@ Value bytesOf(const FakeQuantized &input, BytesOf &cache) {
                  RankedTensorType::get({}, cast<TypedAttr>(value).getType()),
                  value));
   };
+  // What the integers hold is q + offset.
+  double offset = words ? -input.zero : (input.isUnsigned ? 0.0 : 128.0);
   Value q = input.q;
-  if (!input.isUnsigned)
-    q = b.create<AddOp>(loc, q, scalar(b.getF32FloatAttr(128.0f)));
+  if (offset != 0)
+    q = b.create<AddOp>(loc, q, scalar(b.getF32FloatAttr(offset)));
   else
     q = b.create<CastOp>(loc, typeLike(b.getI32Type()), q);
   Operation *reader = q.getDefiningOp(); // the one user of q made here
-  if (!input.isUnsigned)
+  if (offset != 0)
     q = b.create<CastOp>(loc, typeLike(b.getI32Type()), q);
-  bytes = b.create<CastOp>(loc, typeLike(b.getI8Type()), q);
-  // The activation's other users (its dequantization for a residual add)
-  // read it back from the bytes: the kernel that computes q then stores
-  // one byte an element instead of an f32. The bytes hold q exactly.
+  Type narrow = words ? b.getI16Type() : b.getI8Type();
+  integers = b.create<CastOp>(loc, typeLike(narrow), q);
   SmallVector<OpOperand *> others;
   for (OpOperand &use : input.q.getUses())
     if (use.getOwner() != reader)
       others.push_back(&use);
   if (!others.empty()) {
-    Value word = b.create<AndOp>(
-        loc, b.create<CastOp>(loc, typeLike(b.getI32Type()), bytes),
-        scalar(b.getI32IntegerAttr(255)));
-    Value value = b.create<CastOp>(loc, qType, word);
-    if (!input.isUnsigned)
-      value = b.create<SubOp>(loc, value, scalar(b.getF32FloatAttr(128.0f)));
+    Value wide = b.create<CastOp>(loc, typeLike(b.getI32Type()), integers);
+    if (!words) // bytes read unsigned
+      wide = b.create<AndOp>(loc, wide, scalar(b.getI32IntegerAttr(255)));
+    Value value = b.create<CastOp>(loc, qType, wide);
+    if (offset != 0)
+      value = b.create<SubOp>(loc, value, scalar(b.getF32FloatAttr(offset)));
     for (OpOperand *use : others)
       use->set(value);
   }
-  return bytes;
+  return integers;
 }
 
 /// The conv's input as a fake quantization, when the conv is one the
@@ -132,13 +141,14 @@ std::optional<FakeQuantized> matchConvInput(ConvOp conv) {
   return matchFakeQuantized(conv.getInput());
 }
 
-bool rewrite(ConvOp conv, const std::optional<FakeQuantized> &input,
-             BytesOf &cache) {
+bool rewrite(ConvOp conv, const std::optional<FakeQuantized> &input, bool words,
+             IntegersOf &cache) {
   auto resultType = conv.getType();
   if (!input)
     return false;
   bool padded = llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; });
-  double zero = input->isUnsigned ? input->zero : input->zero + 128;
+  // The zero point of what the conv reads: words hold q - z already.
+  double zero = words ? 0 : input->isUnsigned ? input->zero : input->zero + 128;
   if (padded && zero != 0)
     return false; // the padding would read q - z != 0
   std::optional<WeightGrid> grid = matchFilterGrid(conv.getFilter());
@@ -151,7 +161,7 @@ bool rewrite(ConvOp conv, const std::optional<FakeQuantized> &input,
   if (perChannel > (int64_t(1) << 31) / 32640)
     return false;
 
-  Value q = bytesOf(*input, cache);
+  Value q = integersOf(*input, words, cache);
   OpBuilder b(conv);
   Location loc = conv.getLoc();
   Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
@@ -198,16 +208,17 @@ struct QuantizedConvPass : dlc::impl::QuantizedConvBase<QuantizedConvPass> {
   using QuantizedConvBase::QuantizedConvBase;
 
   void runOnOperation() override {
-    if (!vnni)
+    bool words = int8Dot == "avx2";
+    if (!words && int8Dot != "avx512-vnni" && int8Dot != "avx-vnni")
       return;
     // Matched first: a rewrite redirects the activation's other readers.
     SmallVector<std::pair<ConvOp, std::optional<FakeQuantized>>> convs;
     getOperation().walk([&](ConvOp op) {
       convs.push_back({op, matchConvInput(op)});
     });
-    BytesOf cache;
+    IntegersOf cache;
     for (auto &[conv, input] : convs)
-      (void)rewrite(conv, input, cache);
+      (void)rewrite(conv, input, words, cache);
   }
 };
 

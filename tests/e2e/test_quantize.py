@@ -707,7 +707,8 @@ def test_bad_calibration_input_is_one_clear_error(digits):
 
 def qdq_cnn():
     """A CNN whose convs cover the integer conv kernel's cases: a padded 3x3
-    of the input (a nonzero zero point: left f32), a strided 1x1 and a
+    of the input (a nonzero zero point: left f32 on bytes, integer on AVX2's
+    words, which hold q - z), a strided 1x1 and a
     dilated, padded 3x3 after ReLUs (zero point 0), a 1x1 of a residual sum
     (nonzero zero point, no padding) into 24 channels (with 16-lane blocks,
     a block of 12: the widened dot instead of vpdpbusd), pooling and a
@@ -751,7 +752,9 @@ def qdq_cnn():
 CONV_DOTS = [
     ("avx512-vnni", "icelake-server", {"avx512f", "avx512_vnni", "avx512bw"}, 3),
     ("avx-vnni", "alderlake", {"avx2", "avx_vnni"}, 3),
-    ("avx2", "haswell", {"avx2"}, 0),  # no vpdpbusd: the convs stay f32
+    # vpmaddwd on i16 words holding q - z: the padded conv of the input
+    # (z != 0) is integer too.
+    ("avx2", "haswell", {"avx2"}, 4),
 ]
 
 
@@ -761,7 +764,7 @@ def test_qdq_cnn_convs_on_each_int8_dot_match_onnxruntime(dot, mcpu, flags, inte
                                                           activations):
     """onnxruntime's quantize_static of qdq_cnn (per-channel int8 weights,
     uint8 or int8 activations) compiled for each target: its QDQ convs run
-    on the integer conv kernel where the target has vpdpbusd (counted in
+    on the integer conv kernel (vpdpbusd, or AVX2's vpmaddwd; counted in
     dlc's graph), and the logits match onnxruntime's within one step of
     their grid (the sums are exact; the f32 requantization may round a
     value at a grid's half-way point the other way)."""

@@ -18,6 +18,11 @@ quantize_dynamic of it (int8 weights, DynamicQuantizeLinear + MatMulInteger)
 run by dlc and by onnxruntime.
 
   tools/bench/bench.py [--iters N] [--threads T ...] [--only NAME ...] [--int8]
+                       [--mcpu CPU]
+
+--mcpu compiles dlc's libraries for another CPU than the host (haswell:
+the AVX2 code an AVX2-only machine would run, timed on this one);
+onnxruntime still dispatches its kernels for the host.
 
 Run it after `tools/bazel.sh build //tools/dlc`; Python from the venv of
 tools/install.sh (numpy, onnx, onnxruntime).
@@ -45,6 +50,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import model_zoo  # noqa: E402
 
 DLC = os.environ.get("DLC_BIN", os.path.join(ROOT, "bazel-bin", "tools", "dlc", "dlc"))
+DLC_FLAGS = []  # extra `dlc compile` flags (--mcpu)
 
 
 def cpu_name():
@@ -85,7 +91,7 @@ def compile_dlc(path, out_dir, name):
              "r = subprocess.run(sys.argv[1:]).returncode; "
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r)")
     result = subprocess.run([sys.executable, "-c", probe, DLC, "compile", path, "-o", out_dir,
-                             "--name", name], capture_output=True, text=True)
+                             "--name", name] + DLC_FLAGS, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit("dlc compile %s failed:\n%s" % (path, result.stderr))
@@ -300,14 +306,20 @@ def main():
     parser.add_argument("--int8", action="store_true",
                         help="post-training int8 quantization: dlc fp32, dlc int8 and "
                         "onnxruntime int8 on the same QDQ model (the models only)")
+    parser.add_argument("--mcpu", help="compile dlc's libraries for this CPU (e.g. haswell: "
+                        "AVX2 code on a newer host); onnxruntime still picks its kernels "
+                        "for the host")
     args = parser.parse_args()
+    if args.mcpu:
+        DLC_FLAGS.append("--mcpu=" + args.mcpu)
     work = tempfile.mkdtemp(prefix="dlc-bench-")
     peak = fma_peak(work)
     print("machine: %s, %d cores; one-core fp32 FMA peak %.1f GFLOP/s (tools/bench/fma_peak.c, "
           "best of 5)"
           % (cpu_name(), os.cpu_count(), peak))
-    print("onnxruntime %s; dlc %s; median of %d runs each, in 5 alternating blocks a side"
-          % (onnxruntime.__version__, DLC, -(-args.iters // 5) * 5))
+    print("onnxruntime %s; dlc %s%s; median of %d runs each, in 5 alternating blocks a side"
+          % (onnxruntime.__version__, DLC, " " + " ".join(DLC_FLAGS) if DLC_FLAGS else "",
+             -(-args.iters // 5) * 5))
 
     cases = [("gemm%d" % n, gemm_model(n), 2.0 * n ** 3) for n in (512, 1024, 2048)]
     cases += [("resnet50", model_zoo.resnet50(), None),

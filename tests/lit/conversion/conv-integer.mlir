@@ -1,10 +1,12 @@
 // RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg -canonicalize | FileCheck %s --check-prefix=LOOPS
 // RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg="conv-microkernel=true int8-dot=avx512-vnni" -canonicalize | FileCheck %s --check-prefix=VNNI
 // RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg="conv-microkernel=true int8-dot=portable" -canonicalize | FileCheck %s --check-prefix=PORTABLE
+// RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg="conv-microkernel=true int8-dot=avx2" -canonicalize | FileCheck %s --check-prefix=AVX2
 // The integer convs (dlc-quantized-conv's): unsigned input bytes x signed
-// filter bytes summed in i32, as loops, or as the blocked conv
-// micro-kernel with vpdpbusd (or its widened equivalent) per 4 input
-// channels.
+// filter bytes (or signed i16 input words x signed filter words) summed in
+// i32, as loops, or as the blocked conv micro-kernel with vpdpbusd per 4
+// input channels (vpmaddwd per 2 words; elsewhere the widened
+// equivalent).
 
 // Channels first: one generic; padding reads 0.
 // LOOPS-LABEL: func @plain
@@ -90,4 +92,44 @@ func.func @requantized(%x: tensor<1x1x4x4x16xi8>, %w: tensor<1x1x1x1x4x64xi8>, %
     dlc.yield %5 : tensor<1x1x4x4x16xi8>
   }
   return %0 : tensor<1x1x4x4x16xi8>
+}
+
+// -----
+
+// Signed i16 words (AVX2's): sign-extended in the loops; in the
+// micro-kernel 2 channels a step, one vpmaddwd of a pixel's 2 words
+// (broadcast as one i32) against the filter's 16 words of 8 lanes, then an
+// add. Without vpmaddwd (portable) the words are widened and summed by 2.
+// LOOPS-LABEL: func @words
+// VNNI-LABEL: func @words
+// LOOPS: arith.select %{{.*}}, %{{.*}}, %c0_i16 : i16
+// LOOPS: arith.extsi %{{.*}} : i16 to i32
+// LOOPS: arith.extsi %{{.*}} : i8 to i32
+// LOOPS-LABEL: func @words_blocked
+// LOOPS: tensor.expand_shape %arg1 {{\[\[}}0], [1], [2], [3], [4], [5, 6]] output_shape [1, 1, 3, 3, 4, 8, 2]
+// LOOPS: arith.extsi %{{.*}} : i16 to i32
+// LOOPS: arith.extsi %{{.*}} : i16 to i32
+// AVX2-LABEL: func @words_blocked
+// AVX2: vector.transfer_read %arg1{{.*}} : tensor<1x1x3x3x4x16xi16>, vector<16xi16>
+// AVX2: vector.transfer_read %{{.*}} : tensor<1x1x7x7x8xi16>, vector<2xi16>
+// AVX2: vector.bitcast %{{.*}} : vector<2xi16> to vector<1xi32>
+// AVX2: vector.broadcast %{{.*}} : i32 to vector<8xi32>
+// AVX2: %[[P:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2: arith.addi %{{.*}}, %[[P]] : vector<8xi32>
+// AVX2-NOT: vector.shuffle
+// AVX2: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x1x5x5x8xi32>
+// PORTABLE-LABEL: func @words_blocked
+// PORTABLE-NOT: llvm.call_intrinsic
+// PORTABLE: arith.extsi %{{.*}} : vector<16xi16> to vector<16xi32>
+// PORTABLE: arith.extsi %{{.*}} : vector<16xi16> to vector<16xi32>
+// PORTABLE: %[[P:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<16xi32>
+// PORTABLE: vector.shuffle %[[P]], %[[P]] [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xi32>, vector<16xi32>
+// PORTABLE: vector.shuffle %[[P]], %[[P]] [1, 3, 5, 7, 9, 11, 13, 15] : vector<16xi32>, vector<16xi32>
+func.func @words(%x: tensor<1x4x5x5xi16>, %w: tensor<8x4x3x3xi8>) -> tensor<1x8x5x5xi32> {
+  %0 = dlc.conv_integer %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x5x5xi16>, tensor<8x4x3x3xi8>) -> tensor<1x8x5x5xi32>
+  return %0 : tensor<1x8x5x5xi32>
+}
+func.func @words_blocked(%x: tensor<1x1x5x5x8xi16>, %w: tensor<1x1x3x3x4x16xi16>) -> tensor<1x1x5x5x8xi32> {
+  %0 = dlc.conv_integer_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x5x5x8xi16>, tensor<1x1x3x3x4x16xi16>) -> tensor<1x1x5x5x8xi32>
+  return %0 : tensor<1x1x5x5x8xi32>
 }

@@ -149,6 +149,29 @@ func.func @integer_conv(%x: tensor<1x8x3x3xf32>) -> tensor<1x8x3x3xf32> {
 
 // -----
 
+// An i16 input (AVX2's words): groups of 2 channels, the filter widened to
+// i16 and packed to [F/4, C/4, 1, 1, 2, 8]: per pair of input channels,
+// output lane l's 2 values side by side.
+// CHECK-LABEL: func @integer_conv_words
+// CHECK-DAG: %[[W:.*]] = dlc.constant dense<{{\[\[\[\[\[\[}}0, 1, 10, 11, 20, 21, 30, 31], [2, 3, 12, 13, 22, 23, 32, 33]]]], {{\[\[\[\[}}4, 5, 14, 15, 24, 25, 34, 35], [6, 7, 16, 17, 26, 27, 36, 37]]]]], {{\[\[\[\[\[}}40, 41, 50, 51, 60, 61, 70, 71], [42, 43, 52, 53, 62, 63, 72, 73]]]], {{\[\[\[\[}}44, 45, 54, 55, 64, 65, 74, 75], [46, 47, 56, 57, 66, 67, 76, 77]]]]]]> : tensor<2x2x1x1x2x8xi16>
+// CHECK: %[[X:.*]] = dlc.to_blocked %{{.*}} {block = 4 : i64} : (tensor<1x8x3x3xi16>) -> tensor<1x2x3x3x4xi16>
+// CHECK: dlc.conv_integer_blocked %[[X]], %[[W]] {{.*}} : (tensor<1x2x3x3x4xi16>, tensor<2x2x1x1x2x8xi16>) -> tensor<1x2x3x3x4xi32>
+func.func @integer_conv_words(%x: tensor<1x8x3x3xf32>) -> tensor<1x8x3x3xi32> {
+  %w = dlc.constant dense<[[[[0]], [[1]], [[2]], [[3]], [[4]], [[5]], [[6]], [[7]]],
+                           [[[10]], [[11]], [[12]], [[13]], [[14]], [[15]], [[16]], [[17]]],
+                           [[[20]], [[21]], [[22]], [[23]], [[24]], [[25]], [[26]], [[27]]],
+                           [[[30]], [[31]], [[32]], [[33]], [[34]], [[35]], [[36]], [[37]]],
+                           [[[40]], [[41]], [[42]], [[43]], [[44]], [[45]], [[46]], [[47]]],
+                           [[[50]], [[51]], [[52]], [[53]], [[54]], [[55]], [[56]], [[57]]],
+                           [[[60]], [[61]], [[62]], [[63]], [[64]], [[65]], [[66]], [[67]]],
+                           [[[70]], [[71]], [[72]], [[73]], [[74]], [[75]], [[76]], [[77]]]]> : tensor<8x8x1x1xi8>
+  %0 = dlc.cast %x : tensor<1x8x3x3xf32> to tensor<1x8x3x3xi16>
+  %1 = dlc.conv_integer %0, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x8x3x3xi16>, tensor<8x8x1x1xi8>) -> tensor<1x8x3x3xi32>
+  return %1 : tensor<1x8x3x3xi32>
+}
+
+// -----
+
 // An integer conv whose input blocks would not hold whole groups of 4
 // channels (6 channels: block 3) stays channels-first.
 // CHECK-LABEL: func @integer_conv_odd_block

@@ -1,8 +1,10 @@
-// RUN: dlc-opt %s -split-input-file -dlc-quantized-conv=vnni=true -canonicalize | FileCheck %s
+// RUN: dlc-opt %s -split-input-file -dlc-quantized-conv=int8-dot=avx512-vnni -canonicalize | FileCheck %s
 // RUN: dlc-opt %s -split-input-file -dlc-quantized-conv -canonicalize | FileCheck %s --check-prefix=NOVNNI
+// RUN: dlc-opt %s -split-input-file -dlc-quantized-conv=int8-dot=avx2 -canonicalize | FileCheck %s --check-prefix=WORDS
 // A conv of a fake-quantized activation ((q - z) * s, q an integral clip
 // within 8 bits) by a filter on an int8 grid per output channel runs on
-// 8-bit integers (dlc.conv_integer), where the target has vpdpbusd.
+// 8-bit integers (dlc.conv_integer), where the target has vpdpbusd (bytes
+// holding q) or, on AVX2, vpmaddwd (i16 words holding q - z).
 
 // After a ReLU (z = 0) with padding: filter channel 0 on grid 0.5 (w = 2,
 // 127, -4, 0), channel 1 on grid 0.25 (w = -127, 1, 0, 8); the scales are
@@ -22,6 +24,13 @@
 // NOVNNI-LABEL: func @relu_activation_padded
 // NOVNNI-NOT: dlc.conv_integer
 // NOVNNI: dlc.conv %
+// WORDS-LABEL: func @relu_activation_padded
+// WORDS-DAG: %[[W:.*]] = dlc.constant dense<{{\[\[\[\[}}2]], {{\[\[}}127]], {{\[\[}}-4]], {{\[\[}}0]]], {{\[\[\[}}-127]], {{\[\[}}1]], {{\[\[}}0]], {{\[\[}}8]]]]> : tensor<2x4x1x1xi8>
+// WORDS: %[[Q:.*]] = dlc.clip
+// WORDS-NEXT: %[[I:.*]] = dlc.cast %[[Q]] : tensor<1x4x3x3xf32> to tensor<1x4x3x3xi32>
+// WORDS-NEXT: %[[H:.*]] = dlc.cast %[[I]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xi16>
+// WORDS-NEXT: %[[C:.*]] = dlc.conv_integer %[[H]], %[[W]] {{.*}} : (tensor<1x4x3x3xi16>, tensor<2x4x1x1xi8>) -> tensor<1x2x3x3xi32>
+// WORDS-NEXT: dlc.cast %[[C]] : tensor<1x2x3x3xi32> to tensor<1x2x3x3xf32>
 func.func @relu_activation_padded(%x: tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32> {
   %s = dlc.constant dense<0.1> : tensor<f32>
   %z = dlc.constant dense<0.0> : tensor<f32>
@@ -47,6 +56,15 @@ func.func @relu_activation_padded(%x: tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32
 // CHECK: %[[D:.*]] = dlc.sub %[[C]], %[[Z]]
 // CHECK: %[[F:.*]] = dlc.cast %[[D]] : tensor<1x2x3x3xi32> to tensor<1x2x3x3xf32>
 // CHECK: dlc.mul %[[F]], %[[S]]
+// Words hold q - 3: no correction.
+// WORDS-LABEL: func @unsigned_zero_point
+// WORDS-DAG: %[[M:.*]] = dlc.constant dense<-3.000000e+00> : tensor<f32>
+// WORDS: %[[Q:.*]] = dlc.clip
+// WORDS-NEXT: %[[D:.*]] = dlc.add %[[Q]], %[[M]]
+// WORDS-NEXT: %[[I:.*]] = dlc.cast %[[D]] : tensor<1x4x3x3xf32> to tensor<1x4x3x3xi32>
+// WORDS-NEXT: %[[H:.*]] = dlc.cast %[[I]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xi16>
+// WORDS-NEXT: %[[C:.*]] = dlc.conv_integer %[[H]]
+// WORDS-NEXT: dlc.cast %[[C]] : tensor<1x2x3x3xi32> to tensor<1x2x3x3xf32>
 func.func @unsigned_zero_point(%x: tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32> {
   %s = dlc.constant dense<0.1> : tensor<f32>
   %z = dlc.constant dense<3.0> : tensor<f32>
@@ -74,6 +92,16 @@ func.func @unsigned_zero_point(%x: tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32> {
 // CHECK: %[[B:.*]] = dlc.cast %[[I]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xi8>
 // CHECK: %[[C:.*]] = dlc.conv_integer %[[B]]
 // CHECK: dlc.sub %[[C]], %[[Z]]
+// Words hold q - (-1) = q + 1, signed.
+// WORDS-LABEL: func @signed_activation
+// WORDS-DAG: %[[P:.*]] = dlc.constant dense<1.000000e+00> : tensor<f32>
+// WORDS: %[[Q:.*]] = dlc.clip
+// WORDS-NEXT: %[[D:.*]] = dlc.add %[[Q]], %[[P]]
+// WORDS-NEXT: %[[I:.*]] = dlc.cast %[[D]] : tensor<1x4x3x3xf32> to tensor<1x4x3x3xi32>
+// WORDS-NEXT: %[[H:.*]] = dlc.cast %[[I]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xi16>
+// WORDS-NEXT: %[[C:.*]] = dlc.conv_integer %[[H]]
+// WORDS-NOT: dlc.sub
+// WORDS: return
 func.func @signed_activation(%x: tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32> {
   %s = dlc.constant dense<0.1> : tensor<f32>
   %z = dlc.constant dense<-1.0> : tensor<f32>
@@ -97,6 +125,11 @@ func.func @signed_activation(%x: tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32> {
 // CHECK-NOT: dlc.conv_integer
 // CHECK-COUNT-4: dlc.conv %
 // CHECK-NOT: dlc.conv_integer
+// Words (q - z) pad with zeros for any z: only the padded conv changes.
+// WORDS-LABEL: func @left_alone
+// WORDS: dlc.conv_integer %{{.*}} {dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x3x3xi16>, tensor<2x4x1x1xi8>) -> tensor<1x2x5x5xi32>
+// WORDS-COUNT-3: dlc.conv %
+// WORDS-NOT: dlc.conv_integer
 func.func @left_alone(%x: tensor<1x4x3x3xf32>, %y: tensor<1x6x3x3xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) {
   %s = dlc.constant dense<0.1> : tensor<f32>
   %z = dlc.constant dense<3.0> : tensor<f32>
@@ -140,6 +173,20 @@ func.func @left_alone(%x: tensor<1x4x3x3xf32>, %y: tensor<1x6x3x3xf32>) -> (tens
 // CHECK-NEXT: %[[A:.*]] = dlc.mul %[[D]], %{{.*}}
 // CHECK-COUNT-2: dlc.conv_integer %[[B]]
 // CHECK: dlc.add %{{.*}}, %[[A]]
+// The residual reads q back as words + 3.
+// WORDS-LABEL: func @shared_activation
+// WORDS-DAG: %[[M:.*]] = dlc.constant dense<-3.000000e+00> : tensor<f32>
+// WORDS: %[[Q:.*]] = dlc.clip
+// WORDS-NEXT: %[[D:.*]] = dlc.add %[[Q]], %[[M]]
+// WORDS-NEXT: %[[I:.*]] = dlc.cast %[[D]] : tensor<1x4x3x3xf32> to tensor<1x4x3x3xi32>
+// WORDS-NEXT: %[[H:.*]] = dlc.cast %[[I]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xi16>
+// WORDS-NEXT: %[[J:.*]] = dlc.cast %[[H]] : tensor<1x4x3x3xi16> to tensor<1x4x3x3xi32>
+// WORDS-NEXT: %[[F:.*]] = dlc.cast %[[J]] : tensor<1x4x3x3xi32> to tensor<1x4x3x3xf32>
+// WORDS-NEXT: %[[R:.*]] = dlc.sub %[[F]], %[[M]]
+// WORDS-NEXT: %[[E:.*]] = dlc.sub %[[R]], %{{.*}}
+// WORDS-NEXT: %[[A:.*]] = dlc.mul %[[E]], %{{.*}}
+// WORDS-COUNT-2: dlc.conv_integer %[[H]]
+// WORDS: dlc.add %{{.*}}, %[[A]]
 func.func @shared_activation(%x: tensor<1x4x3x3xf32>) -> (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) {
   %s = dlc.constant dense<0.1> : tensor<f32>
   %z = dlc.constant dense<3.0> : tensor<f32>
