@@ -53,6 +53,18 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
     return 1;
   }
 
+  /// The block of an integer conv's channels: one the kernel's dot
+  /// products have lanes for (the full block, or 8: vpdpbusd and vpmaddwd
+  /// on ymm) before any other divisor, which would take the widened dot
+  /// (24 channels: 3 blocks of 8 rather than 2 of 12).
+  int64_t integerBlockFor(int64_t channels) const {
+    if (channels % block == 0)
+      return block;
+    if (block > 8 && channels % 8 == 0)
+      return 8;
+    return blockFor(channels);
+  }
+
   static int64_t blockOf(Value blocked) {
     return cast<RankedTensorType>(blocked.getType()).getShape().back();
   }
@@ -184,7 +196,7 @@ struct LayoutNCHWcPass : dlc::impl::LayoutNCHWcBase<LayoutNCHWcPass> {
     bool words = inputType.getElementType().isInteger(16);
     int64_t g = words ? 2 : 4;
     int64_t c = inputType.getDimSize(1), f = conv.getType().getDimSize(1);
-    int64_t bi = blockFor(c), bo = blockFor(f);
+    int64_t bi = integerBlockFor(c), bo = integerBlockFor(f);
     // The input block must be the one its producer chain has, if any.
     auto it = blockedOf.find(conv.getInput());
     if (it != blockedOf.end())

@@ -711,8 +711,7 @@ def qdq_cnn():
     words, which hold q - z), a strided 1x1 and a
     dilated, padded 3x3 after ReLUs (zero point 0), a 1x1 of a residual sum
     (nonzero zero point, no padding) into 24 channels (with 16-lane blocks,
-    a block of 12: the widened dot instead of vpdpbusd), pooling and a
-    Gemm."""
+    3 blocks of 8: ymm vpdpbusd), pooling and a Gemm."""
     from onnx import TensorProto, helper
     rng = np.random.default_rng(11)
     inits, nodes = [], []
