@@ -203,6 +203,25 @@ def FoldBatchNorm : Pass<"dlc-fold-batchnorm", "mlir::func::FuncOp"> {
   }];
 }
 
+def SinkReshapes : Pass<"dlc-sink-reshapes", "mlir::func::FuncOp"> {
+  let summary = "Move elementwise ops above reshapes that only regroup a "
+                "matmul's rows";
+  let description = [{
+    `passes/graph/SinkReshapes.cpp` · lit: `tests/lit/graph/sink-reshapes.mlir` · runs: -O2
+
+    An ONNX MatMul of a [B, S, K] activation is a 2-d `dlc.matmul` between
+    reshapes, so its bias add, activation and residual add run on the 3-d
+    value and cannot join the matmul's fusion group. A reshape that keeps
+    the last dim regroups rows only: `e(reshape(x), c)` becomes
+    `reshape(e(x, c'))` when every other operand broadcasts along the last
+    dim alone (rank-1 after dropping leading 1s) or has the reshaped shape
+    (reshaped too). Applies to reshapes of a matmul's result and, in turn,
+    of the elementwise ops moved above them. Leaves alone: reshapes that
+    change the last dim, of other producers, dynamic shapes, operands that
+    broadcast along other dims.
+  }];
+}
+
 def QuantizedMatmul : Pass<"dlc-quantized-matmul", "mlir::func::FuncOp"> {
   let summary = "Run fake-quantized matmuls (QDQ) on 8-bit integers";
   let description = [{

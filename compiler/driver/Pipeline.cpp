@@ -133,6 +133,8 @@ void addGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
       addOptional(function, options, 2, createQuantizedMatmul()))
     addOptional(function, options, 1, createCanonicalizerPass());
   addOptional(function, options, 1, createCSEPass());
+  // Bias adds and activations after a 3-d MatMul join the 2-d matmul.
+  addOptional(function, options, 2, createSinkReshapes());
   // Blocked layouts feed CPU vector micro-kernels.
   if (!options.cuda) {
     // Fake-quantized (QDQ) convs on the integer conv micro-kernel, which

@@ -50,7 +50,7 @@
 // RUN: dlc compile %s -o %t/typo --emit=graph --print-ir-after=dlc-fuse-opz 2>&1 | FileCheck %s --check-prefix=TYPO
 // TYPO: dlc: warning: --print-ir-after=dlc-fuse-opz: no pass 'dlc-fuse-opz' ran
 
-// BAD: dlc: error: --disable-pass: 'no-such-pass' is not an optional pass (canonicalize, dlc-fold-constants, dlc-fold-batchnorm, dlc-quantized-matmul, cse, dlc-conv-microkernel, dlc-quantized-conv, dlc-layout-nchwc, dlc-fuse-ops, {{.*}}, dlc-merge-identical-kernels)
+// BAD: dlc: error: --disable-pass: 'no-such-pass' is not an optional pass (canonicalize, dlc-fold-constants, dlc-fold-batchnorm, dlc-quantized-matmul, cse, dlc-sink-reshapes, dlc-conv-microkernel, dlc-quantized-conv, dlc-layout-nchwc, dlc-fuse-ops, {{.*}}, dlc-merge-identical-kernels)
 
 // INSPECT: model: block (-O2)
 // INSPECT-NEXT: input 0: 1x4x8x8xf32
