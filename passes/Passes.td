@@ -407,8 +407,15 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
     masked and rows past M skipped only when C is updated.
     A constant B (a weight: `memref.get_global` of a constant global) is packed
     once, at compile time, into a new global in panel order
-    [K / kc][N / nr][kc][nr] (zero-padded), which the kernel reads in place; the
-    unpacked weight is dropped from the library. Batched products (the generic
+    [N / nr][K / kc][kc][nr] (zero-padded), which the kernel reads in place; the
+    unpacked weight is dropped from the library. Such a product (with A and C
+    of the identity layout) packs nothing at run time: it is one parallel loop
+    over (mc row block, column panel) pairs, each running its K blocks, whole
+    mr-row tiles that broadcast A in place, then the m % mr rows left in a
+    smaller tile; the whole tiles prefetch the next panel of B into L2 (a
+    large model's weights come from DRAM, where the hardware prefetchers stop
+    at page ends), and a zero `linalg.fill` of C just before is folded in (the
+    first K block writes C). Batched products (the generic
     C[b.., m, n] += A[b.., m, k] * B[b.., k, n] that `convert-dlc-to-linalg`
     makes for attention's Q x K^T and P x V) run the kernel once per batch index
     on 2-d views; the batch loop is the one shared by threads.

@@ -16,11 +16,12 @@
 //
 // A constant B (a weight, memref.get_global of a constant global) is packed
 // once, here at compile time, into a new global laid out as the panels
-// [K / kc][N / nr][kc][nr]; the kernel then reads it in place and packs
-// only A at run time. Batched matmuls (the linalg.generic that
-// convert-dlc-to-linalg makes for C[b.., m, n] += A[b.., m, k] *
-// B[b.., k, n]) run the same kernel once per batch index; the batch loop is
-// the one shared by threads.
+// [N / nr][K / kc][kc][nr]; the kernel then reads it in place and packs
+// nothing at run time (see buildStreamingKernel: A is broadcast in place,
+// and the whole product is one parallel loop). Batched matmuls (the
+// linalg.generic that convert-dlc-to-linalg makes for C[b.., m, n] += A[b.., m,
+// k] * B[b.., k, n]) run the same kernel once per batch index; the batch loop
+// is the one shared by threads.
 //
 // 8-bit products (C[m, n] += ext(A[m, k]) * ext(B[k, n]) in i32, from
 // dlc.matmul_integer) take the same loop nest with an integer dot product
@@ -43,7 +44,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <map>
 #include <optional>
@@ -262,7 +265,8 @@ struct MatmulMicrokernelPass
   int64_t kcFor(int64_t k) const { return std::min<int64_t>(kc, k); }
 
   /// The packed copy of constant weight `global` ([K, N]): a global
-  /// [K / kc][N / nr][kc][nr], zero-padded, made once per weight.
+  /// [N / nr][K / kc][kc][nr], zero-padded, made once per weight: a column
+  /// panel's K blocks are consecutive in memory.
   memref::GlobalOp packedWeight(memref::GlobalOp global, SymbolTable &symbols) {
     auto it = packedOf.find(global);
     if (it != packedOf.end())
@@ -281,10 +285,10 @@ struct MatmulMicrokernelPass
         for (int64_t col = 0; col < n; ++col) {
           int64_t block = row / kcMax, p = row % kcMax;
           int64_t panel = col / nr(), j = col % nr();
-          data[((block * nPanels + panel) * kcMax + p) * nr() + j] =
+          data[((panel * kBlocks + block) * kcMax + p) * nr() + j] =
               source[row * n + col];
         }
-      auto packedType = MemRefType::get({kBlocks, nPanels, kcMax, nr()},
+      auto packedType = MemRefType::get({nPanels, kBlocks, kcMax, nr()},
                                         type.getElementType());
       OpBuilder b(global);
       packed = b.create<memref::GlobalOp>(
@@ -339,9 +343,17 @@ struct MatmulMicrokernelPass
       if (packed)
         packedB = b.create<memref::GetGlobalOp>(packed.getType(),
                                                 packed.getSymName());
-      buildKernel(b, shape, aMem, bMem, packedB, cMem,
-                  /*parallelPanels=*/shape.m * shape.n * shape.k >=
-                      dlc::kParallelMinWork);
+      bool parallel = shape.m * shape.n * shape.k >= dlc::kParallelMinWork;
+      if (packedB && hasIdentityLayout(aMem) && hasIdentityLayout(cMem)) {
+        // A zero fill of C just before is folded into the first K block.
+        linalg::FillOp fill = shape.k > 0 ? zeroFillOf(op, cMem) : nullptr;
+        buildStreamingKernel(b, shape, aMem, packedB, cMem, parallel,
+                             /*overwrite=*/static_cast<bool>(fill));
+        if (fill)
+          fill->erase();
+      } else {
+        buildKernel(b, shape, aMem, bMem, packedB, cMem, parallel);
+      }
       op->erase();
       if (packed && bMem.use_empty())
         bMem.getDefiningOp()->erase();
@@ -424,8 +436,200 @@ struct MatmulMicrokernelPass
     }
   }
 
+  static bool hasIdentityLayout(Value mem) {
+    auto type = dyn_cast<MemRefType>(mem.getType());
+    return type && type.getLayout().isIdentity();
+  }
+
+  /// The `linalg.fill` of 0.0 into `cMem` that comes just before `op`, with
+  /// only side-effect-free ops (constants, views, get_global) in between.
+  static linalg::FillOp zeroFillOf(Operation *op, Value cMem) {
+    for (Operation *prev = op->getPrevNode(); prev;
+         prev = prev->getPrevNode()) {
+      if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
+        FloatAttr value;
+        if (fill.hasPureBufferSemantics() && fill.getOutputs()[0] == cMem &&
+            matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
+            value.getValue().isPosZero())
+          return fill;
+        return {};
+      }
+      if (!isMemoryEffectFree(prev))
+        return {};
+    }
+    return {};
+  }
+
+  /// C (+)= A * B for a B packed at compile time ([N / nr][K / kc][kc][nr]),
+  /// with A read in place: each micro-kernel broadcasts A[row, k] from its
+  /// mr rows (mr loads a k step, the same cache lines for 16 steps), so
+  /// nothing is packed at run time and the whole product is one parallel
+  /// loop, over (M block, column panel) pairs:
+  ///
+  ///   parallel for (ic, jr):          an mc x nr column of C
+  ///     for pc (K in blocks of kc):   B's kc x nr panel stays in L1
+  ///       for ir (mc / mr):           mr x nr tile, then the m % mr rows
+  ///
+  /// With `overwrite`, the first K block writes C instead of adding to it
+  /// (C was only zero-filled).
+  void buildStreamingKernel(ImplicitLocOpBuilder &b, const MatmulShape &shape,
+                            Value aMem, Value packedB, Value cMem,
+                            bool parallel, bool overwrite) {
+    int64_t m = shape.m, k = shape.k, n = shape.n;
+    const int64_t lanes = this->lanes(), nr = this->nr(),
+                  mr = std::min<int64_t>(microRows, m);
+    const int64_t kcMax = kcFor(k);
+    const int64_t mcMax =
+        std::min<int64_t>(std::max<int64_t>(mc / mr, 1) * mr, m);
+    const int64_t mBlocks = (m + mcMax - 1) / mcMax;
+    const int64_t nPanels = (n + nr - 1) / nr;
+    auto vecType = VectorType::get({lanes}, b.getF32Type());
+    auto index = [&](int64_t v) -> Value {
+      return b.create<arith::ConstantIndexOp>(v);
+    };
+    Value zero = index(0), one = index(1);
+    Value zeroF = b.create<arith::ConstantOp>(b.getF32FloatAttr(0.0f));
+    Value zeroVec = b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0f)));
+
+    auto tLoop = b.create<scf::ForOp>(zero, index(mBlocks * nPanels), one);
+    if (parallel)
+      tLoop->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                     b.getUnitAttr());
+    b.setInsertionPointToStart(tLoop.getBody());
+    Value t = tLoop.getInductionVar();
+    Value ic = b.create<arith::MulIOp>(
+        b.create<arith::DivUIOp>(t, index(nPanels)), index(mcMax));
+    Value jr = b.create<arith::RemUIOp>(t, index(nPanels));
+    Value colBase = b.create<arith::MulIOp>(jr, index(nr));
+    Value mcHere = b.create<arith::SubIOp>(
+        b.create<arith::MinSIOp>(b.create<arith::AddIOp>(ic, index(mcMax)),
+                                 index(m)),
+        ic);
+
+    auto pcLoop = b.create<scf::ForOp>(zero, index(k), index(kcMax));
+    b.setInsertionPointToStart(pcLoop.getBody());
+    Value pc = pcLoop.getInductionVar();
+    Value kcHere = b.create<arith::SubIOp>(
+        b.create<arith::MinSIOp>(b.create<arith::AddIOp>(pc, index(kcMax)),
+                                 index(k)),
+        pc);
+    Value kBlock = b.create<arith::DivUIOp>(pc, index(kcMax));
+    Value firstBlock =
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, pc, zero);
+
+    // The next panel of B this thread will read, (jr, kBlock + 1) or (jr +
+    // 1, 0), is fetched into L2 while the first tiles run: a thread's panels
+    // are sequential in memory only kc * nr floats at a time, and a weight
+    // of a large model comes from DRAM, where the hardware prefetchers,
+    // which stop at page ends, leave the first tile waiting. Its kc rows
+    // are spread over the k steps of the first `spread` whole tiles (a
+    // power of 2, so the row is a shift).
+    const int64_t kBlocks = (k + kcMax - 1) / kcMax;
+    const int64_t wholeTiles = std::max<int64_t>(mcMax / mr, 1);
+    const int64_t spreadLog2 = wholeTiles >= 4 ? 2 : wholeTiles >= 2 ? 1 : 0;
+    const int64_t floatsPerLine = 16;
+    Value nextPanel = b.create<arith::MinSIOp>(
+        b.create<arith::AddIOp>(b.create<arith::MulIOp>(jr, index(kBlocks)),
+                                b.create<arith::AddIOp>(kBlock, one)),
+        index(nPanels * kBlocks - 1));
+    Value nextJr = b.create<arith::DivUIOp>(nextPanel, index(kBlocks));
+    Value nextKBlock = b.create<arith::RemUIOp>(nextPanel, index(kBlocks));
+
+    // One register tile of `rows` rows from `rowBase`, all inside M; the
+    // whole tiles (number `tileIndex`) also prefetch.
+    auto tile = [&](Value rowBase, int64_t rows, Value tileIndex) {
+      int64_t perRow = nr / lanes;
+      SmallVector<Value> initial(rows * perRow, zeroVec);
+      auto kLoop = b.create<scf::ForOp>(zero, kcHere, one, initial);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(kLoop.getBody());
+        Value p = kLoop.getInductionVar();
+        Value column = b.create<arith::AddIOp>(pc, p);
+        if (tileIndex) {
+          Value step = b.create<arith::AddIOp>(
+              b.create<arith::MulIOp>(tileIndex, kcHere), p);
+          Value nextRow = b.create<arith::MinSIOp>(
+              b.create<arith::ShRUIOp>(step, index(spreadLog2)),
+              index(kcMax - 1));
+          for (int64_t col = 0; col < nr; col += floatsPerLine)
+            b.create<memref::PrefetchOp>(
+                packedB, ValueRange{nextJr, nextKBlock, nextRow, index(col)},
+                /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
+        }
+        SmallVector<Value> bVectors;
+        for (int64_t h = 0; h < perRow; ++h)
+          bVectors.push_back(b.create<vector::LoadOp>(
+              vecType, packedB, ValueRange{jr, kBlock, p, index(h * lanes)}));
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < rows; ++r) {
+          Value row = b.create<arith::AddIOp>(rowBase, index(r));
+          Value a = b.create<memref::LoadOp>(aMem, ValueRange{row, column});
+          Value broadcast = b.create<vector::BroadcastOp>(vecType, a);
+          for (int64_t h = 0; h < perRow; ++h)
+            next.push_back(b.create<vector::FMAOp>(
+                broadcast, bVectors[h],
+                kLoop.getRegionIterArgs()[r * perRow + h]));
+        }
+        b.create<scf::YieldOp>(next);
+      }
+      ValueRange sums = kLoop.getResults();
+      for (int64_t r = 0; r < rows; ++r) {
+        Value row = b.create<arith::AddIOp>(rowBase, index(r));
+        for (int64_t h = 0; h < perRow; ++h) {
+          Value col = b.create<arith::AddIOp>(colBase, index(h * lanes));
+          Value part = sums[r * perRow + h];
+          Value value = part;
+          if (overwrite) {
+            auto ifOp = b.create<scf::IfOp>(
+                firstBlock,
+                [&](OpBuilder &nested, Location loc) {
+                  nested.create<scf::YieldOp>(loc, part);
+                },
+                [&](OpBuilder &nested, Location loc) {
+                  Value old = nested.create<vector::TransferReadOp>(
+                      loc, vecType, cMem, ValueRange{row, col}, zeroF);
+                  nested.create<scf::YieldOp>(
+                      loc,
+                      nested.create<arith::AddFOp>(loc, old, part).getResult());
+                });
+            value = ifOp.getResult(0);
+          } else {
+            Value old = b.create<vector::TransferReadOp>(
+                vecType, cMem, ValueRange{row, col}, zeroF);
+            value = b.create<arith::AddFOp>(old, part);
+          }
+          b.create<vector::TransferWriteOp>(value, cMem, ValueRange{row, col});
+        }
+      }
+    };
+
+    Value fullTiles = b.create<arith::DivUIOp>(mcHere, index(mr));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      auto irLoop = b.create<scf::ForOp>(zero, fullTiles, one);
+      b.setInsertionPointToStart(irLoop.getBody());
+      Value ir = irLoop.getInductionVar();
+      tile(b.create<arith::AddIOp>(ic, b.create<arith::MulIOp>(ir, index(mr))),
+           mr, ir);
+    }
+    // Rows past the last whole tile: only the last M block has them (mc is
+    // a multiple of mr), always m % mr of them.
+    if (int64_t rest = m % mr) {
+      Value ragged = b.create<arith::CmpIOp>(
+          arith::CmpIPredicate::ne, b.create<arith::RemUIOp>(mcHere, index(mr)),
+          zero);
+      auto ifOp = b.create<scf::IfOp>(ragged, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      tile(index(m - rest), rest, Value());
+    }
+    b.setInsertionPointAfter(tLoop);
+  }
+
   /// The BLIS loop nest for C += A * B on 2-d memrefs; B is read from
-  /// `packedB` ([K / kc][N / nr][kc][nr]) when given, else packed here.
+  /// `packedB` ([N / nr][K / kc][kc][nr]) when given, else packed here.
   void buildKernel(ImplicitLocOpBuilder &b, const MatmulShape &shape,
                    Value aMem, Value bMem, Value packedB, Value cMem,
                    bool parallelPanels) {
@@ -469,7 +673,7 @@ struct MatmulMicrokernelPass
     auto loadB = [&](Value jr, Value p, int64_t offset) -> Value {
       if (packedB)
         return b.create<vector::LoadOp>(
-            vecType, packedB, ValueRange{kBlock, jr, p, index(offset)});
+            vecType, packedB, ValueRange{jr, kBlock, p, index(offset)});
       return b.create<vector::LoadOp>(vecType, packBuffer,
                                       ValueRange{jr, p, index(offset)});
     };

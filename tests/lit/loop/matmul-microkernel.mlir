@@ -71,20 +71,52 @@ func.func @left_alone(%a: memref<8x8xf32>, %b: memref<8x8xf32>, %c: memref<8x8xf
 // -----
 
 // A constant B is packed at compile time: a new global in panel order
-// [K / kc][N / nr][kc][nr] (here 5x9 -> 2 K blocks of 4, 2 panels of 8,
-// zero-padded), read in place by the kernel; the unpacked weight is dropped.
-// Rows 0-3 of B are 0..8, 9..17, 18..26, 27..35; row 4 is 36..44.
+// [N / nr][K / kc][kc][nr] (here 5x9 -> 2 panels of 8 columns, each in 2 K
+// blocks of 4 rows, zero-padded), read in place by the kernel; the unpacked
+// weight is dropped. Rows 0-3 of B are 0..8, 9..17, 18..26, 27..35; row 4 is
+// 36..44.
 // CHECK-LABEL: memref.global "private" constant @weight_packed : memref<2x2x4x8xf32> = dense<{{\[\[\[\[}}0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00], [9.000000e+00
-// CHECK-SAME: {{\[\[}}8.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [1.700000e+01,
-// CHECK-SAME: {{\[\[\[}}3.600000e+01, 3.700000e+01
+// CHECK-SAME: {{\]\], \[\[}}3.600000e+01, 3.700000e+01
+// CHECK-SAME: {{\]\]\], \[\[\[}}8.000000e+00, 0.000000e+00
 // CHECK-NOT: memref.global "private" constant @weight :
+// A is not packed: one parallel loop over (M block, column panel) pairs
+// (2 x 2 here), K blocks inside it, then whole tiles of mr = 2 rows reading
+// A in place, and the one row left (7 = 3 * 2 + 1) in a tile of its own.
+// Whole tiles prefetch the next panel ((jr, kb + 1), or (jr + 1, 0), capped
+// at the last), spread over the k steps of the first 2 tiles.
 // CHECK-LABEL: func @constant_weight
+// CHECK-NOT: memref.alloc
 // CHECK: %[[W:.*]] = memref.get_global @weight_packed : memref<2x2x4x8xf32>
-// CHECK-NOT: memref.alloc() {{.*}} : memref<2x4x8xf32>
+// CHECK: scf.for %[[T:.*]] = %c0 to %c4 step %c1 {
+// CHECK: %[[JR:.*]] = arith.remui %[[T]], %c2
 // CHECK: scf.for %[[PC:.*]] = %c0 to %c5 step %c4
 // CHECK: %[[KB:.*]] = arith.divui %[[PC]], %c4
-// CHECK: vector.load %[[W]][%[[KB]], %{{.*}}, %{{.*}}, %c0] : memref<2x2x4x8xf32>, vector<4xf32>
-// CHECK: vector.load %[[W]][%[[KB]], %{{.*}}, %{{.*}}, %c4] : memref<2x2x4x8xf32>, vector<4xf32>
+// CHECK: %[[NEXT:.*]] = arith.minsi %{{.*}}, %c3
+// CHECK: %[[NJR:.*]] = arith.divui %[[NEXT]], %c2
+// CHECK: %[[NKB:.*]] = arith.remui %[[NEXT]], %c2
+// CHECK: scf.for %[[IR:.*]] = %c0 to %{{.*}} step %c1 {
+// CHECK: scf.for %[[P:.*]] = %c0 to %{{.*}} step %c1 iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// CHECK: %[[DONE:.*]] = arith.muli %[[IR]], %{{.*}}
+// CHECK: %[[STEP:.*]] = arith.addi %[[DONE]], %[[P]]
+// CHECK: %[[HALF:.*]] = arith.shrui %[[STEP]], %c1
+// CHECK: %[[ROW:.*]] = arith.minsi %[[HALF]], %c3
+// CHECK: memref.prefetch %[[W]][%[[NJR]], %[[NKB]], %[[ROW]], %c0], read, locality<2>, data
+// CHECK: vector.load %[[W]][%[[JR]], %[[KB]], %[[P]], %c0] : memref<2x2x4x8xf32>, vector<4xf32>
+// CHECK: vector.load %[[W]][%[[JR]], %[[KB]], %[[P]], %c4] : memref<2x2x4x8xf32>, vector<4xf32>
+// CHECK: memref.load %arg0
+// CHECK-COUNT-2: vector.fma
+// CHECK: memref.load %arg0
+// CHECK-COUNT-2: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-4: arith.addf
+// CHECK: scf.if
+// CHECK: scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>)
+// CHECK-NOT: memref.prefetch
+// CHECK: memref.load %arg0[%c6,
+// CHECK: vector.transfer_write {{.*}}, %arg1[%c6,
+// Too small (7 * 9 * 5) to share among threads:
+// CHECK-NOT: dlc.parallel
+// CHECK: return
 memref.global "private" constant @weight : memref<5x9xf32> = dense<[
   [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
   [9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0],
@@ -94,6 +126,49 @@ memref.global "private" constant @weight : memref<5x9xf32> = dense<[
 func.func @constant_weight(%a: memref<7x5xf32>, %c: memref<7x9xf32>) {
   %w = memref.get_global @weight : memref<5x9xf32>
   linalg.matmul ins(%a, %w : memref<7x5xf32>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
+  return
+}
+
+// -----
+
+// A zero fill of C just before the product (constants and get_global in
+// between) is folded into it: the first K block writes the tiles, the others
+// add to them. A fill that is not zero, or one with a write to C in between,
+// stays and the kernel adds to C from the first block.
+// CHECK-LABEL: func @zero_fill_folded
+// CHECK-NOT: linalg.fill
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[PC:.*]], %c0
+// CHECK: %[[SUMS:.*]]:4 = scf.for
+// CHECK: scf.if %[[FIRST]] -> (vector<4xf32>) {
+// CHECK-NEXT: scf.yield %[[SUMS]]#0
+// CHECK-NEXT: } else {
+// CHECK-NEXT: vector.transfer_read %arg1
+// CHECK-NEXT: arith.addf
+// CHECK: vector.transfer_write
+// CHECK-LABEL: func @fills_kept
+// CHECK: linalg.fill ins(%cst{{.*}} : f32) outs(%arg1
+// CHECK: linalg.fill ins(%cst{{.*}} : f32) outs(%arg2
+// CHECK: memref.store
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: arith.cmpi eq
+memref.global "private" constant @weight2 : memref<5x9xf32> = dense<0.25>
+func.func @zero_fill_folded(%a: memref<7x5xf32>, %c: memref<7x9xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<7x9xf32>)
+  %w = memref.get_global @weight2 : memref<5x9xf32>
+  linalg.matmul ins(%a, %w : memref<7x5xf32>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
+  return
+}
+func.func @fills_kept(%a: memref<7x5xf32>, %c: memref<7x9xf32>, %d: memref<7x9xf32>) {
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @weight2 : memref<5x9xf32>
+  linalg.fill ins(%one : f32) outs(%c : memref<7x9xf32>)
+  linalg.matmul ins(%a, %w : memref<7x5xf32>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
+  linalg.fill ins(%zero : f32) outs(%d : memref<7x9xf32>)
+  %i = arith.constant 3 : index
+  memref.store %one, %d[%i, %i] : memref<7x9xf32>
+  linalg.matmul ins(%a, %w : memref<7x5xf32>, memref<5x9xf32>) outs(%d : memref<7x9xf32>)
   return
 }
 
@@ -175,7 +250,7 @@ func.func @not_batched_matmuls(%x: memref<4x64x64xf32>, %y: memref<1x64x64xf32>,
 // compile time and streamed by a tile of that one row (1 x 32, two
 // accumulators), its column panels shared by the threads.
 // DEFAULT-LABEL: func @gemv_constant_weight
-// DEFAULT: memref.get_global @classifier_packed : memref<2x16x256x32xf32>
+// DEFAULT: memref.get_global @classifier_packed : memref<16x2x256x32xf32>
 // DEFAULT: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>)
 // DEFAULT-COUNT-2: vector.fma
 // DEFAULT: } {dlc.parallel}
