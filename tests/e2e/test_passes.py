@@ -104,8 +104,8 @@ def kernels_expected(model):
     at -O3, one zero-padded copy of the input of each padded conv that is
     not depthwise (the conv micro-kernel then runs without bounds checks).
     A Gemm the matmul micro-kernel takes (its weight constant, 2^16
-    multiply-adds or more) is three: the zero fill of its result, the
-    kernel, and its bias epilogue after it."""
+    multiply-adds or more) is two: the kernel (which folds in the zero fill
+    of its result) and its bias epilogue after it."""
     counts = collections.Counter(node.op_type for node in model.graph.node)
     padded = sum(1 for node in model.graph.node if node.op_type == "Conv" and any(
         a.name == "pads" and any(a.ints) for a in node.attribute) and not any(
@@ -114,7 +114,7 @@ def kernels_expected(model):
     big_gemms = sum(1 for node in model.graph.node if node.op_type == "Gemm"
                     and node.input[1] in weights
                     and int(np.prod(weights[node.input[1]].dims)) >= 1 << 16)
-    return padded + 2 * big_gemms + sum(counts[op] for op in (
+    return padded + big_gemms + sum(counts[op] for op in (
         "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm"))
 
 
