@@ -11,7 +11,8 @@
 //
 // The steps, in the order they build the kernel: choose the register tile
 // (chooseConvTile), pad the input when that pays, loop over the output rows
-// (scf::buildLoopNest over n, channel-block group, oh), split each row into
+// (over n, then (oh, channel-block group) pairs in the order that reads
+// fewer bytes: rowsOuterPays), split each row into
 // tiles (emitRow), and for each tile accumulate (accumulate, checked or not
 // at the border) and store through the epilogue (emitTile).
 //
@@ -168,6 +169,7 @@ public:
 
 private:
   void padInputIfItPays(OpBuilder &b);
+  bool rowsOuterPays(int64_t groups) const;
   Value emitRow(OpBuilder &b, Value n, Value fo, Value oh, Value result);
   Value emitTile(OpBuilder &b, Value n, Value fo, Value oh, Value ow0,
                  int64_t count, Value result);
@@ -255,6 +257,34 @@ bool BlockedConvKernel::analyze() {
   return true;
 }
 
+/// Whether the (row, group) pairs run rows-outer: it must read fewer
+/// bytes than groups-outer, where what is reused stays in cache only when
+/// it fits in kReuseBytes (about half of an L2): rows-outer reads the input
+/// once and the filter once if it fits, else once per row; groups-outer
+/// reads the filter once and the input once if it fits, else once per
+/// group. A pass over the input reads only the pixels the windows touch (a
+/// quarter of them for a strided 1x1 conv).
+bool BlockedConvKernel::rowsOuterPays(int64_t groups) const {
+  constexpr int64_t kReuseBytes = 1 << 20;
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  int64_t elementBytes =
+      std::max<int64_t>(inputType.getElementTypeBitWidth() / 8, 1);
+  int64_t inChannels = depthwise ? lanes : inBlocks * inLanes;
+  int64_t passBytes =
+      std::min(inputType.getNumElements(),
+               batches * outH * outW * kernelH * kernelW * inChannels) *
+      elementBytes;
+  int64_t filterBytes =
+      filterType.getNumElements() *
+      std::max<int64_t>(filterType.getElementTypeBitWidth() / 8, 1);
+  int64_t rowsOuter =
+      passBytes + (filterBytes <= kReuseBytes ? 1 : outH) * filterBytes;
+  int64_t groupsOuter =
+      filterBytes + (passBytes <= kReuseBytes ? 1 : groups) * passBytes;
+  return rowsOuter < groupsOuter;
+}
+
 /// A conv with padding reads one zero-padded copy of its input when it does
 /// at least 64 multiply-adds per copied value (every full conv; not a
 /// depthwise one, whose 9 per value would not pay for the copy): then no
@@ -289,21 +319,32 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
   zeroVector = b.create<arith::ConstantOp>(
       loc, DenseElementsAttr::get(vectorType, b.getZeroAttr(accElement)));
 
-  // Loops over the output rows, carrying the result tensor.
+  // One loop per batch over (output row, channel-block group) pairs,
+  // carrying the result tensor; threads share it, each taking contiguous
+  // pairs. The pairs run rows-outer (each input row read once, every group
+  // of filters reused from cache row after row) unless the filter is the
+  // larger stream (late layers: few pixels, large filters), then
+  // groups-outer (each group's filters read once, the input reused).
+  int64_t groups = blocks / group;
+  bool rowsOuter = rowsOuterPays(groups);
+  int64_t inner = rowsOuter ? groups : outH;
   Value init = b.create<tensor::EmptyOp>(loc, out, storedType);
   scf::LoopNest rows = scf::buildLoopNest(
-      b, loc, ValueRange{zero, zero, zero},
-      ValueRange{index(b, batches), index(b, blocks), index(b, outH)},
-      ValueRange{one, index(b, group), one}, ValueRange{init},
+      b, loc, ValueRange{zero, zero},
+      ValueRange{index(b, batches), index(b, groups * outH)},
+      ValueRange{one, one}, ValueRange{init},
       [&](OpBuilder &nb, Location, ValueRange ivs,
           ValueRange results) -> scf::ValueVector {
-        return {emitRow(nb, ivs[0], ivs[1], ivs[2], results[0])};
+        Value outer = nb.create<arith::DivUIOp>(loc, ivs[1], index(nb, inner));
+        Value within = nb.create<arith::RemUIOp>(loc, ivs[1], index(nb, inner));
+        Value fo = nb.create<arith::MulIOp>(loc, rowsOuter ? within : outer,
+                                            index(nb, group));
+        Value oh = rowsOuter ? outer : within;
+        return {emitRow(nb, ivs[0], fo, oh, results[0])};
       });
-  // Threads share the channel-block groups, or the rows when there is one
-  // group: either way each writes its own part of the result.
   if (work >= kParallelMinWork)
-    rows.loops[blocks / group >= 2 ? 1 : 2]->setAttr(
-        dlc::DlcDialect::ParallelAttrHelper::getNameStr(), b.getUnitAttr());
+    rows.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                           b.getUnitAttr());
   return rows.results[0];
 }
 

@@ -1,6 +1,6 @@
 // RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg=conv-microkernel=true -canonicalize | FileCheck %s
-// The blocked convolution micro-kernel: loops over (n, channel-block pairs,
-// oh, tiles of ow); a padded input copy, or interior tiles without bounds
+// The blocked convolution micro-kernel: loops over (n, (oh, channel-block
+// group) pairs, tiles of ow); a padded input copy, or interior tiles without bounds
 // checks and border tiles with them; a register tile of pixels x 2 channel
 // blocks updated by broadcast-FMAs, and the fused epilogue applied to the
 // vectors before they are stored.
@@ -73,9 +73,10 @@ func.func @odd_blocks(%x: tensor<1x1x7x7x16xf32>, %w: tensor<1x1x1x1x16x16xf32>,
 // of 14 pixels of one block, the first on the border, the second interior; per (kh, kw) one vector of filter lanes and, per pixel, one
 // vector of input lanes multiplied lane by lane (no broadcast); border
 // tiles select zero outside the input; the clip epilogue runs on the
-// vectors. Threads share the channel blocks.
+// vectors. Threads share the (channel block, output row) pairs, 2 x 28,
+// groups-outer (the input is no larger a stream than the filter).
 // CHECK-LABEL: func @depthwise_clip
-// CHECK: scf.for {{.*}} to %c2 step %c1 iter_args({{.*}}) -> (tensor<1x2x28x28x16xf32>)
+// CHECK: scf.for {{.*}} to %c56 step %c1 iter_args({{.*}}) -> (tensor<1x2x28x28x16xf32>)
 // CHECK: scf.for {{.*}} to %c28 step %c14 iter_args
 // CHECK: %[[ACC:.*]]:14 = scf.if %{{.*}} -> (vector<16xf32>
 // CHECK: %[[W:.*]] = vector.transfer_read %arg1[{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<2x3x3x16xf32>, vector<16xf32>
@@ -111,4 +112,31 @@ func.func @depthwise_clip(%x: tensor<1x2x56x56x16xf32>, %w: tensor<2x3x3x16xf32>
 func.func @one_d(%x: tensor<1x1x8x16xf32>, %w: tensor<1x1x3x16x16xf32>) -> tensor<1x1x6x16xf32> {
   %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0, 0>} : (tensor<1x1x8x16xf32>, tensor<1x1x3x16x16xf32>) -> tensor<1x1x6x16xf32>
   return %0 : tensor<1x1x6x16xf32>
+}
+
+// -----
+
+// Threads share one loop over (output row, channel-block group) pairs. A
+// large input (256 channels at 56 x 56, 3.2 MB) with a small filter (64 KB)
+// runs rows-outer, each input row read once for every group; a large
+// filter (3 x 3, 512 -> 512 channels: 9.4 MB) over a small input (7 x 7
+// outputs) runs groups-outer, each group's filters read once.
+// CHECK-LABEL: func @rows_outer
+// CHECK: scf.for %[[PAIR:.*]] = %c0 to %c112 step %c1 iter_args({{.*}}) -> (tensor<1x4x56x56x16xf32>)
+// CHECK: %[[OH:.*]] = arith.divui %[[PAIR]], %c2 : index
+// CHECK: %[[G:.*]] = arith.remui %[[PAIR]], %c2 : index
+// CHECK: arith.muli %[[G]], %c2 : index
+// CHECK: } {dlc.parallel}
+func.func @rows_outer(%x: tensor<1x16x56x56x16xf32>, %w: tensor<4x16x1x1x16x16xf32>) -> tensor<1x4x56x56x16xf32> {
+  %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x16x56x56x16xf32>, tensor<4x16x1x1x16x16xf32>) -> tensor<1x4x56x56x16xf32>
+  return %0 : tensor<1x4x56x56x16xf32>
+}
+// CHECK-LABEL: func @groups_outer
+// CHECK: scf.for %[[PAIR:.*]] = %c0 to %c112 step %c1 iter_args({{.*}}) -> (tensor<1x32x7x7x16xf32>)
+// CHECK: %[[G:.*]] = arith.divui %[[PAIR]], %c7 : index
+// CHECK: %[[OH:.*]] = arith.remui %[[PAIR]], %c7 : index
+// CHECK: } {dlc.parallel}
+func.func @groups_outer(%x: tensor<1x32x9x9x16xf32>, %w: tensor<32x32x3x3x16x16xf32>) -> tensor<1x32x7x7x16xf32> {
+  %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x32x9x9x16xf32>, tensor<32x32x3x3x16x16xf32>) -> tensor<1x32x7x7x16xf32>
+  return %0 : tensor<1x32x7x7x16xf32>
 }
