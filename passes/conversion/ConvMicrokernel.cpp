@@ -285,6 +285,77 @@ bool BlockedConvKernel::rowsOuterPays(int64_t groups) const {
   return rowsOuter < groupsOuter;
 }
 
+/// `input` (N, C/c, H, W, c) with `pads` (top, left, bottom, right) of
+/// zeros around H and W, written a pixel's c lanes at a time: per row of
+/// the copy, each pixel is one vector read from the input (clamped inside
+/// it) and selected against zero. Threads share the (block, row) pairs.
+static Value padBlockedInput(OpBuilder &b, Location loc, Value input,
+                             ArrayRef<int64_t> pads) {
+  auto type = cast<RankedTensorType>(input.getType());
+  ArrayRef<int64_t> in = type.getShape();
+  int64_t height = in[2], width = in[3], lanes = in[4];
+  SmallVector<int64_t> shape(in);
+  shape[2] += pads[0] + pads[2];
+  shape[3] += pads[1] + pads[3];
+  Type element = type.getElementType();
+  auto vectorType = VectorType::get({lanes}, element);
+  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
+    return nb.create<arith::ConstantIndexOp>(loc, v);
+  };
+  Value zero = index(b, 0), one = index(b, 1);
+  Value zeroScalar = b.create<arith::ConstantOp>(loc, b.getZeroAttr(element));
+  Value zeroVector = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(vectorType, b.getZeroAttr(element)));
+  Value init = b.create<tensor::EmptyOp>(loc, shape, element);
+  int64_t rows = shape[1] * shape[2];
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, ValueRange{zero, zero},
+      ValueRange{index(b, shape[0]), index(b, rows)}, ValueRange{one, one},
+      ValueRange{init},
+      [&](OpBuilder &nb, Location, ValueRange ivs,
+          ValueRange results) -> scf::ValueVector {
+        Value n = ivs[0];
+        Value block =
+            nb.create<arith::DivUIOp>(loc, ivs[1], index(nb, shape[2]));
+        Value row = nb.create<arith::RemUIOp>(loc, ivs[1], index(nb, shape[2]));
+        auto inside = [&](OpBuilder &ib, Value at, int64_t size) {
+          return ib.create<arith::AndIOp>(
+              loc,
+              ib.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, at,
+                                       index(ib, 0)),
+              ib.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, at,
+                                       index(ib, size)));
+        };
+        Value ih = nb.create<arith::SubIOp>(loc, row, index(nb, pads[0]));
+        Value rowOk = inside(nb, ih, height);
+        Value safeRow = nb.create<arith::SelectOp>(loc, rowOk, ih, zero);
+        auto columns = nb.create<scf::ForOp>(loc, zero, index(nb, shape[3]),
+                                             one, results[0]);
+        OpBuilder cb = OpBuilder::atBlockBegin(columns.getBody());
+        Value column = columns.getInductionVar();
+        Value iw = cb.create<arith::SubIOp>(loc, column, index(cb, pads[1]));
+        Value ok = cb.create<arith::AndIOp>(loc, rowOk, inside(cb, iw, width));
+        Value safeColumn = cb.create<arith::SelectOp>(loc, ok, iw, zero);
+        Value pixel = cb.create<vector::TransferReadOp>(
+            loc, vectorType, input,
+            ValueRange{n, block, safeRow, safeColumn, zero}, zeroScalar,
+            ArrayRef<bool>{true});
+        pixel = cb.create<arith::SelectOp>(loc, ok, pixel, zeroVector);
+        Value written =
+            cb.create<vector::TransferWriteOp>(
+                  loc, pixel, columns.getRegionIterArgs()[0],
+                  ValueRange{n, block, row, column, zero}, ArrayRef<bool>{true})
+                .getResult();
+        cb.create<scf::YieldOp>(loc, written);
+        return {columns.getResult(0)};
+      });
+  if (RankedTensorType::get(shape, element).getNumElements() >=
+      kParallelMinWork)
+    nest.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                           b.getUnitAttr());
+  return nest.results[0];
+}
+
 /// A conv with padding reads one zero-padded copy of its input when it does
 /// at least 64 multiply-adds per copied value (every full conv; not a
 /// depthwise one, whose 9 per value would not pay for the copy): then no
@@ -293,7 +364,7 @@ bool BlockedConvKernel::rowsOuterPays(int64_t groups) const {
 void BlockedConvKernel::padInputIfItPays(OpBuilder &b) {
   auto inputType = cast<RankedTensorType>(input.getType());
   if (anyNonZero(pads) && work >= 64 * inputType.getNumElements()) {
-    input = padInput(b, loc, input, pads, /*blocked=*/true);
+    input = padBlockedInput(b, loc, input, pads);
     inH = cast<RankedTensorType>(input.getType()).getDimSize(2);
     inW = cast<RankedTensorType>(input.getType()).getDimSize(3);
     pads.assign(pads.size(), 0);

@@ -9,14 +9,22 @@
 // conv does 64 or more multiply-adds per input value, so it reads one
 // zero-padded copy of its input and no tile needs bounds checks.
 // CHECK-LABEL: func @conv_add_relu
-// CHECK: %[[PADDED:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x6x38x16xf32>)
+// The copy writes a pixel's 16 lanes at a time, zero outside the input:
+// CHECK: %[[PADDED:.*]] = scf.for {{.*}} to %c6 step %c1 iter_args({{.*}}) -> (tensor<1x1x6x38x16xf32>)
 // CHECK: %[[ROW:.*]] = arith.subi %{{.*}}, %c1 : index
 // CHECK: arith.cmpi slt, %[[ROW]], %c4 : index
+// CHECK: scf.for {{.*}} to %c38 step %c1
 // CHECK: %[[COL:.*]] = arith.subi %{{.*}}, %c1 : index
 // CHECK: arith.cmpi slt, %[[COL]], %c36 : index
-// CHECK: tensor.extract %arg0
-// CHECK: arith.select
-// CHECK: } -> tensor<1x1x6x38x16xf32>
+// CHECK: arith.andi
+// CHECK: %[[OK:.*]] = arith.andi
+// CHECK: %[[PIXEL:.*]] = vector.transfer_read %arg0{{.*}} {in_bounds = [true]} : tensor<1x1x4x36x16xf32>, vector<16xf32>
+// CHECK: %[[VALUE:.*]] = arith.select %[[OK]], %[[PIXEL]], %{{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write %[[VALUE]]
+// Too small (6 x 38 pixels) for threads:
+// CHECK-NOT: dlc.parallel
+// CHECK: scf.yield
+// CHECK: scf.yield
 // CHECK: scf.for {{.*}} to %c4 step %c1 iter_args({{.*}}) -> (tensor<1x2x4x36x16xf32>)
 // CHECK: scf.for {{.*}} to %c36 step %c12 iter_args
 // CHECK-NOT: scf.if
