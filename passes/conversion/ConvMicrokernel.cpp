@@ -12,9 +12,11 @@
 // The steps, in the order they build the kernel: choose the register tile
 // (chooseConvTile), pad the input when that pays, loop over the output rows
 // (over n, then (oh, channel-block group) pairs in the order that reads
-// fewer bytes: rowsOuterPays), split each row into
-// tiles (emitRow), and for each tile accumulate (accumulate, checked or not
-// at the border) and store through the epilogue (emitTile).
+// fewer bytes: rowsOuterPays; or, when a group's filters exceed L1, over
+// (group, rows) items chunked along the input channels: emitChunkedGroup),
+// split each row into tiles (emitRow), and for each tile accumulate
+// (accumulate, checked or not at the border) and store through the epilogue
+// (emitTile).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/dialect/DlcDialect.h"
@@ -175,7 +177,15 @@ private:
                  int64_t count, Value result);
   Value isInteriorTile(OpBuilder &b, Value ih0, Value ow0, int64_t count);
   SmallVector<Value> accumulate(OpBuilder &b, Value n, Value fo, Value ih0,
-                                Value ow0, int64_t count, bool checked);
+                                Value ow0, int64_t count, bool checked,
+                                Value coBegin = {}, Value coEnd = {},
+                                ValueRange initial = {});
+  int64_t chunkBlocksFor(bool rowsOuter) const;
+  Value emitChunkedGroup(OpBuilder &b, Value n, Value fo, Value ohBegin,
+                         Value ohEnd, Value result);
+  Value emitPartialTile(OpBuilder &b, Value n, Value fo, Value oh, Value ow0,
+                        int64_t count, Value coBegin, Value coEnd,
+                        Value firstChunk, Value result);
   SmallVector<Value> accumulateDepthwise(OpBuilder &b, Value n, Value block,
                                          Value ih0, Value ow0, int64_t count,
                                          bool checked);
@@ -224,6 +234,8 @@ private:
   bool padded = false;
   // The register tile: `pixels` outputs along ow x `group` channel blocks.
   int64_t pixels = 1, group = 1;
+  // Input blocks per chunk of the chunked path (0: not chunked).
+  int64_t chunkBlocks = 0;
   VectorType vectorType;
   Value zero, one, zeroF, zeroVector;
 };
@@ -400,6 +412,36 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
   bool rowsOuter = rowsOuterPays(groups);
   int64_t inner = rowsOuter ? groups : outH;
   Value init = b.create<tensor::EmptyOp>(loc, out, storedType);
+  chunkBlocks = chunkBlocksFor(rowsOuter);
+  if (chunkBlocks) {
+    // Threads share (group, block of rows) pairs, each at least 256
+    // output pixels, groups-outer.
+    int64_t rowsPerItem =
+        std::min<int64_t>(outH, std::max<int64_t>(1, (256 + outW - 1) / outW));
+    int64_t rowItems = (outH + rowsPerItem - 1) / rowsPerItem;
+    scf::LoopNest items = scf::buildLoopNest(
+        b, loc, ValueRange{zero, zero},
+        ValueRange{index(b, batches), index(b, groups * rowItems)},
+        ValueRange{one, one}, ValueRange{init},
+        [&](OpBuilder &nb, Location, ValueRange ivs,
+            ValueRange results) -> scf::ValueVector {
+          Value fo = nb.create<arith::MulIOp>(
+              loc, nb.create<arith::DivUIOp>(loc, ivs[1], index(nb, rowItems)),
+              index(nb, group));
+          Value ohBegin = nb.create<arith::MulIOp>(
+              loc, nb.create<arith::RemUIOp>(loc, ivs[1], index(nb, rowItems)),
+              index(nb, rowsPerItem));
+          Value ohEnd = nb.create<arith::MinSIOp>(
+              loc,
+              nb.create<arith::AddIOp>(loc, ohBegin, index(nb, rowsPerItem)),
+              index(nb, outH));
+          return {emitChunkedGroup(nb, ivs[0], fo, ohBegin, ohEnd, results[0])};
+        });
+    if (work >= kParallelMinWork)
+      items.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                              b.getUnitAttr());
+    return items.results[0];
+  }
   scf::LoopNest rows = scf::buildLoopNest(
       b, loc, ValueRange{zero, zero},
       ValueRange{index(b, batches), index(b, groups * outH)},
@@ -417,6 +459,139 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
     rows.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
                            b.getUnitAttr());
   return rows.results[0];
+}
+
+/// Input blocks per chunk when a groups-outer f32 conv runs chunked: its
+/// group's filters (all input channels) do not fit in L1, so every tile
+/// would stream them from L2 again. Chunked, the filters of `chunk` input
+/// blocks (at most kChunkBytes) serve every tile of the group's rows
+/// before the next chunk's are read, the partial sums kept in the result.
+/// 0 when the conv runs unchunked.
+int64_t BlockedConvKernel::chunkBlocksFor(bool rowsOuter) const {
+  constexpr int64_t kChunkBytes = 32 * 1024;
+  if (rowsOuter || integer || depthwise || !storedType.isF32())
+    return 0;
+  int64_t blockBytes = group * kernelH * kernelW * inLanes * lanes * 4;
+  int64_t chunk = std::max<int64_t>(1, kChunkBytes / blockBytes);
+  return chunk < inBlocks ? chunk : 0;
+}
+
+/// Output rows [ohBegin, ohEnd) of the `group` blocks from fo, chunk by
+/// chunk of input blocks: each chunk adds to every tile's partial sums
+/// (zero before the first), then the epilogue runs over the rows.
+Value BlockedConvKernel::emitChunkedGroup(OpBuilder &b, Value n, Value fo,
+                                          Value ohBegin, Value ohEnd,
+                                          Value result) {
+  int64_t chunks = (inBlocks + chunkBlocks - 1) / chunkBlocks;
+  auto chunkLoop =
+      b.create<scf::ForOp>(loc, zero, index(b, chunks), one, result);
+  {
+    OpBuilder cb = OpBuilder::atBlockBegin(chunkLoop.getBody());
+    Value chunk = chunkLoop.getInductionVar();
+    Value coBegin =
+        cb.create<arith::MulIOp>(loc, chunk, index(cb, chunkBlocks));
+    Value coEnd = cb.create<arith::MinSIOp>(
+        loc, cb.create<arith::AddIOp>(loc, coBegin, index(cb, chunkBlocks)),
+        index(cb, inBlocks));
+    Value firstChunk = cmp(cb, arith::CmpIPredicate::eq, chunk, zero);
+    auto rowLoop = cb.create<scf::ForOp>(loc, ohBegin, ohEnd, one,
+                                         chunkLoop.getRegionIterArgs()[0]);
+    OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
+    Value oh = rowLoop.getInductionVar();
+    int64_t fullTiles = outW / pixels, lastTile = outW % pixels;
+    auto owLoop = rb.create<scf::ForOp>(
+        loc, zero, index(rb, fullTiles * pixels), index(rb, pixels),
+        rowLoop.getRegionIterArgs()[0]);
+    OpBuilder tb = OpBuilder::atBlockBegin(owLoop.getBody());
+    tb.create<scf::YieldOp>(
+        loc, emitPartialTile(tb, n, fo, oh, owLoop.getInductionVar(), pixels,
+                             coBegin, coEnd, firstChunk,
+                             owLoop.getRegionIterArgs()[0]));
+    Value row = owLoop.getResult(0);
+    if (lastTile > 0)
+      row = emitPartialTile(rb, n, fo, oh, index(rb, fullTiles * pixels),
+                            lastTile, coBegin, coEnd, firstChunk, row);
+    rb.create<scf::YieldOp>(loc, row);
+    cb.create<scf::YieldOp>(loc, rowLoop.getResult(0));
+  }
+  result = chunkLoop.getResult(0);
+  if (!epilogue)
+    return result;
+  // The epilogue, a vector at a time, over the sums.
+  auto rowLoop = b.create<scf::ForOp>(loc, ohBegin, ohEnd, one, result);
+  OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
+  auto owLoop = rb.create<scf::ForOp>(loc, zero, index(rb, outW), one,
+                                      rowLoop.getRegionIterArgs()[0]);
+  OpBuilder pb = OpBuilder::atBlockBegin(owLoop.getBody());
+  Value oh = rowLoop.getInductionVar(), ow = owLoop.getInductionVar();
+  Value updated = owLoop.getRegionIterArgs()[0];
+  for (int64_t j = 0; j < group; ++j) {
+    Value block = pb.create<arith::AddIOp>(loc, fo, index(pb, j));
+    SmallVector<Value> at = {n, block, oh, ow, zero};
+    Value sum = pb.create<vector::TransferReadOp>(loc, vectorType, updated, at,
+                                                  zeroF, ArrayRef<bool>{true});
+    Value value = epilogue(pb, loc, sum, ValueRange{n, block, oh, ow});
+    updated = pb.create<vector::TransferWriteOp>(loc, value, updated, at,
+                                                 ArrayRef<bool>{true})
+                  .getResult();
+  }
+  pb.create<scf::YieldOp>(loc, updated);
+  rb.create<scf::YieldOp>(loc, owLoop.getResult(0));
+  return rowLoop.getResult(0);
+}
+
+/// One tile's sums over input blocks [coBegin, coEnd), added to its partial
+/// sums in `result` (to zero in the first chunk) and stored back.
+Value BlockedConvKernel::emitPartialTile(OpBuilder &b, Value n, Value fo,
+                                         Value oh, Value ow0, int64_t count,
+                                         Value coBegin, Value coEnd,
+                                         Value firstChunk, Value result) {
+  SmallVector<Type> accTypes(count * group, vectorType);
+  auto position = [&](OpBuilder &pb, int64_t i, int64_t j) {
+    return SmallVector<Value>{
+        n, pb.create<arith::AddIOp>(loc, fo, index(pb, j)), oh,
+        pb.create<arith::AddIOp>(loc, ow0, index(pb, i)), zero};
+  };
+  auto initial = b.create<scf::IfOp>(loc, accTypes, firstChunk,
+                                     /*withElseRegion=*/true);
+  {
+    OpBuilder tb = initial.getThenBodyBuilder();
+    tb.create<scf::YieldOp>(loc, SmallVector<Value>(count * group, zeroVector));
+    OpBuilder eb = initial.getElseBodyBuilder();
+    SmallVector<Value> sums;
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t j = 0; j < group; ++j)
+        sums.push_back(eb.create<vector::TransferReadOp>(
+            loc, vectorType, result, position(eb, i, j), zeroF,
+            ArrayRef<bool>{true}));
+    eb.create<scf::YieldOp>(loc, sums);
+  }
+  Value ih0 = affine(b, oh, strides[0], -pads[0]);
+  SmallVector<Value> accumulated;
+  if (padded) {
+    Value interior = isInteriorTile(b, ih0, ow0, count);
+    auto ifOp = b.create<scf::IfOp>(loc, accTypes, interior,
+                                    /*withElseRegion=*/true);
+    OpBuilder thenBuilder = ifOp.getThenBodyBuilder();
+    thenBuilder.create<scf::YieldOp>(
+        loc, accumulate(thenBuilder, n, fo, ih0, ow0, count, false, coBegin,
+                        coEnd, initial.getResults()));
+    OpBuilder elseBuilder = ifOp.getElseBodyBuilder();
+    elseBuilder.create<scf::YieldOp>(
+        loc, accumulate(elseBuilder, n, fo, ih0, ow0, count, true, coBegin,
+                        coEnd, initial.getResults()));
+    accumulated.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+  } else {
+    accumulated = accumulate(b, n, fo, ih0, ow0, count, false, coBegin, coEnd,
+                             initial.getResults());
+  }
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t j = 0; j < group; ++j)
+      result = b.create<vector::TransferWriteOp>(
+                    loc, accumulated[i * group + j], result, position(b, i, j),
+                    ArrayRef<bool>{true})
+                   .getResult();
+  return result;
 }
 
 /// One output row: full tiles of `pixels` along ow, then a narrower last
@@ -497,12 +672,17 @@ Value BlockedConvKernel::isInteriorTile(OpBuilder &b, Value ih0, Value ow0,
 /// `group` blocks; `checked` reads zero outside the input (border tiles).
 SmallVector<Value> BlockedConvKernel::accumulate(OpBuilder &b, Value n,
                                                  Value fo, Value ih0, Value ow0,
-                                                 int64_t count, bool checked) {
+                                                 int64_t count, bool checked,
+                                                 Value coBegin, Value coEnd,
+                                                 ValueRange initial) {
   if (depthwise)
     return accumulateDepthwise(b, n, fo, ih0, ow0, count, checked);
-  SmallVector<Value> initial(count * group, zeroVector);
+  SmallVector<Value> start(initial.begin(), initial.end());
+  if (start.empty())
+    start.assign(count * group, zeroVector);
   auto coLoop =
-      b.create<scf::ForOp>(loc, zero, index(b, inBlocks), one, initial);
+      b.create<scf::ForOp>(loc, coBegin ? coBegin : zero,
+                           coEnd ? coEnd : index(b, inBlocks), one, start);
   OpBuilder cb = OpBuilder::atBlockBegin(coLoop.getBody());
   Value co = coLoop.getInductionVar();
   auto khLoop = cb.create<scf::ForOp>(loc, zero, index(cb, kernelH), one,

@@ -22,6 +22,10 @@ CASES = [
     (8, 24, 30, 5, 1, 2, 1),    # 8-channel blocks, 5x5, tiles of 10 pixels
     (16, 16, 7, 7, 2, 3, 1),    # 7x7 stride 2, mostly border
     (32, 64, 28, 3, 1, 1, 1),   # several interior tiles
+    # Filters of a group larger than L1: chunked along the input blocks.
+    (48, 48, 7, 3, 1, 1, 1),    # a block per chunk, residual epilogue
+    (80, 32, 10, 3, 2, 1, 1),   # strided, five chunks
+    (400, 32, 7, 1, 1, 0, 1),   # 1x1: chunks of 16 blocks and 9
 ]
 
 
@@ -108,7 +112,7 @@ def test_threads_give_the_same_outputs():
     bit-identical outputs."""
     work = h.new_work_dir()
     path = os.path.join(work, "conv.onnx")
-    onnx.save(build(*CASES[-1]), path)
+    onnx.save(build(32, 64, 28, 3, 1, 1, 1), path)
     library = h.compile_model(path, os.path.join(work, "lib"), name="conv")
     x = np.random.RandomState(3).randn(1, 32, 28, 28).astype(np.float32)
     np.save(os.path.join(work, "x.npy"), x)

@@ -139,12 +139,51 @@ func.func @rows_outer(%x: tensor<1x16x56x56x16xf32>, %w: tensor<4x16x1x1x16x16xf
   %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x16x56x56x16xf32>, tensor<4x16x1x1x16x16xf32>) -> tensor<1x4x56x56x16xf32>
   return %0 : tensor<1x4x56x56x16xf32>
 }
+// Its group's filters (2 blocks x 512 input channels x 3 x 3: 590 KB) do
+// not fit in L1, so it runs chunked: per (group, rows) item, input block by
+// input block (18 KB of filters each, read once for all 7 x 7 outputs), the
+// tiles' partial sums kept in the result (zero before the first chunk).
 // CHECK-LABEL: func @groups_outer
-// CHECK: scf.for %[[PAIR:.*]] = %c0 to %c112 step %c1 iter_args({{.*}}) -> (tensor<1x32x7x7x16xf32>)
-// CHECK: %[[G:.*]] = arith.divui %[[PAIR]], %c7 : index
-// CHECK: %[[OH:.*]] = arith.remui %[[PAIR]], %c7 : index
+// CHECK: scf.for %[[ITEM:.*]] = %c0 to %c16 step %c1 iter_args({{.*}}) -> (tensor<1x32x7x7x16xf32>)
+// CHECK: %[[FO:.*]] = arith.muli %[[ITEM]], %c2 : index
+// CHECK: scf.for %[[CHUNK:.*]] = %c0 to %c32 step %c1 iter_args
+// CHECK: %[[END:.*]] = arith.minsi %{{.*}}, %c32 : index
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[CHUNK]], %c0 : index
+// CHECK: scf.for %[[OH:.*]] = %c0 to %c7 step %c1 iter_args(%[[ROW:.*]] = %{{.*}})
+// CHECK: %[[SUMS:.*]]:14 = scf.if %[[FIRST]]
+// CHECK-NEXT: scf.yield %cst_0, %cst_0
+// CHECK-NEXT: } else {
+// CHECK-NEXT: vector.transfer_read %[[ROW]][%c0, %[[FO]], %[[OH]], %c0, %c0]
+// CHECK: scf.for %{{.*}} = %[[CHUNK]] to %[[END]] step %c1 iter_args(%{{.*}} = %[[SUMS]]#0,
+// CHECK: vector.transfer_write %{{.*}}, %[[ROW]][%c0, %[[FO]], %[[OH]], %c0, %c0]
 // CHECK: } {dlc.parallel}
 func.func @groups_outer(%x: tensor<1x32x9x9x16xf32>, %w: tensor<32x32x3x3x16x16xf32>) -> tensor<1x32x7x7x16xf32> {
   %0 = dlc.conv_blocked %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x32x9x9x16xf32>, tensor<32x32x3x3x16x16xf32>) -> tensor<1x32x7x7x16xf32>
+  return %0 : tensor<1x32x7x7x16xf32>
+}
+
+// -----
+
+// A chunked conv's epilogue (here a bias add) runs once, over the sums,
+// after the last chunk.
+// CHECK-LABEL: func @chunked_epilogue
+// CHECK: scf.for %[[CHUNK:.*]] = %c0 to %c32 step %c1
+// CHECK: vector.fma
+// CHECK-NOT: arith.addf
+// CHECK: scf.yield
+// CHECK: scf.for %[[OH:.*]] = %c0 to %c7 step %c1
+// CHECK-NEXT: scf.for %[[OW:.*]] = %c0 to %c7 step %c1 iter_args(%[[SUMS:.*]] = %{{.*}})
+// CHECK: %[[SUM:.*]] = vector.transfer_read %[[SUMS]]
+// CHECK: %[[BIAS:.*]] = vector.transfer_read %arg2
+// CHECK: %[[OUT:.*]] = arith.addf %[[SUM]], %[[BIAS]]
+// CHECK: vector.transfer_write %[[OUT]], %[[SUMS]]
+// CHECK: } {dlc.parallel}
+func.func @chunked_epilogue(%x: tensor<1x32x9x9x16xf32>, %w: tensor<32x32x3x3x16x16xf32>, %b: tensor<1x32x1x1x16xf32>) -> tensor<1x32x7x7x16xf32> {
+  %0 = dlc.fused %x, %w, %b : (tensor<1x32x9x9x16xf32>, tensor<32x32x3x3x16x16xf32>, tensor<1x32x1x1x16xf32>) -> tensor<1x32x7x7x16xf32> {
+  ^bb0(%a: tensor<1x32x9x9x16xf32>, %f: tensor<32x32x3x3x16x16xf32>, %c: tensor<1x32x1x1x16xf32>):
+    %1 = dlc.conv_blocked %a, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x32x9x9x16xf32>, tensor<32x32x3x3x16x16xf32>) -> tensor<1x32x7x7x16xf32>
+    %2 = dlc.add %1, %c : (tensor<1x32x7x7x16xf32>, tensor<1x32x1x1x16xf32>) -> tensor<1x32x7x7x16xf32>
+    dlc.yield %2 : tensor<1x32x7x7x16xf32>
+  }
   return %0 : tensor<1x32x7x7x16xf32>
 }
