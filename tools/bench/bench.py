@@ -3,7 +3,8 @@
 
 Prints one table: for each fp32 GEMM (N x N x N) and model, the median
 latency of dlc and of onnxruntime (same inputs, same thread count), their
-ratio (dlc / onnxruntime: below 1 is dlc faster), and for the GEMMs GFLOP/s
+ratio (dlc / onnxruntime: below 1 is dlc faster) with its spread (the
+lowest and highest ratio of one round's block medians), and for the GEMMs GFLOP/s
 and the share of one core's measured FMA peak (tools/bench/fma_peak.c).
 It also reports the compile time and peak compiler memory of ResNet-50 and
 BERT-base (an encoder over token embeddings, batch 1, sequence 128).
@@ -157,14 +158,16 @@ class DlcLibrary:
             raise RuntimeError(self.status.message.decode())
 
 
-def time_side_by_side(library, path, inputs, iters, threads, rounds=5):
+def time_side_by_side(library, path, inputs, iters, threads, rounds=5, spread=False):
     """Median milliseconds of dlc and of onnxruntime over `iters` runs each,
     taken in alternating blocks (dlc, ort, ort, dlc, ...; `rounds` blocks a
     side) so that a slow spell of a shared machine falls on both. Runs within
     a block follow each other as in a serving loop. Before each block the
     machine rests for 0.2 s (onnxruntime's idle threads spin for about
     50 ms after a run, and would take a core from dlc), and the first run
-    of the block is not counted (it wakes the side's threads)."""
+    of the block is not counted (it wakes the side's threads). With
+    `spread`, also returns the lowest and highest ratio dlc / onnxruntime of
+    the blocks' medians, one ratio a round."""
     library.set_threads(threads)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
@@ -172,16 +175,23 @@ def time_side_by_side(library, path, inputs, iters, threads, rounds=5):
     session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     sides = [("dlc", library.run), ("ort", lambda: session.run(None, inputs))]
     times = {"dlc": [], "ort": []}
+    ratios = []
     per_block = max(1, -(-iters // rounds))
     for block in range(rounds):
+        medians = {}
         for side, run in (sides if block % 2 == 0 else sides[::-1]):
             time.sleep(0.2)
             run()
+            block_times = []
             for _ in range(per_block):
                 start = time.perf_counter()
                 run()
-                times[side].append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times["dlc"]), statistics.median(times["ort"])
+                block_times.append((time.perf_counter() - start) * 1e3)
+            times[side] += block_times
+            medians[side] = statistics.median(block_times)
+        ratios.append(medians["dlc"] / medians["ort"])
+    result = (statistics.median(times["dlc"]), statistics.median(times["ort"]))
+    return result + (min(ratios), max(ratios)) if spread else result
 
 
 def random_inputs(model, seed):
@@ -344,17 +354,19 @@ def main():
                   .astype(np.float32) for i in model.graph.input}
         runner = DlcLibrary(library, name, inputs)
         for threads in args.threads:
-            dlc_ms, ort_ms = time_side_by_side(runner, path, inputs, args.iters, threads)
-            rows.append((name, threads, dlc_ms, ort_ms, flops))
+            dlc_ms, ort_ms, low, high = time_side_by_side(runner, path, inputs, args.iters,
+                                                          threads, spread=True)
+            rows.append((name, threads, dlc_ms, ort_ms, low, high, flops))
 
     print()
-    print("| case | threads | dlc ms | onnxruntime ms | dlc / ort | dlc GFLOP/s | % of 1-core peak |")
-    print("|---|---|---|---|---|---|---|")
-    for name, threads, dlc_ms, ort_ms, flops in rows:
+    print("| case | threads | dlc ms | onnxruntime ms | dlc / ort | spread across blocks "
+          "| dlc GFLOP/s | % of 1-core peak |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, threads, dlc_ms, ort_ms, low, high, flops in rows:
         gflops = "%.1f" % (flops / dlc_ms / 1e6) if flops else "-"
         share = "%.0f %%" % (100 * flops / dlc_ms / 1e6 / peak) if flops and threads == 1 else "-"
-        print("| %s | %d | %.3f | %.3f | %.2f | %s | %s |"
-              % (name, threads, dlc_ms, ort_ms, dlc_ms / ort_ms, gflops, share))
+        print("| %s | %d | %.3f | %.3f | %.2f | %.2f-%.2f | %s | %s |"
+              % (name, threads, dlc_ms, ort_ms, dlc_ms / ort_ms, low, high, gflops, share))
 
 
 if __name__ == "__main__":
