@@ -398,9 +398,9 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
     `passes/loop/MatmulMicrokernel.cpp` · lit: `tests/lit/loop/matmul-microkernel.mlir` · runs: -O2
 
     On bufferized code: a static f32 `linalg.matmul` with at least 65,536
-    multiply-adds (and two rows or more) becomes the BLIS loop nest: B packed per
-    kc = 256 block into kc x nr panels, A per mc = 144 row block into mr x kc
-    panels (both zero-padded to whole tiles), and a micro-kernel that keeps an
+    multiply-adds (and two rows or more) becomes a packed loop nest: B in
+    kc = 256 by nr panels, M in blocks of mc = 144 rows, and a micro-kernel
+    that keeps an
     mr x nr tile of C in registers (mr = 12, nr = 32 with AVX-512: 24 zmm
     accumulators, 12 broadcasts and 24 FMAs per k step; with AVX2's 16
     registers the driver sets mr = 6, nr = 16: 12 ymm accumulators). Columns past N are
@@ -408,14 +408,19 @@ def MatmulMicrokernel : Pass<"dlc-matmul-microkernel", "mlir::ModuleOp"> {
     A constant B (a weight: `memref.get_global` of a constant global) is packed
     once, at compile time, into a new global in panel order
     [N / nr][K / kc][kc][nr] (zero-padded), which the kernel reads in place; the
-    unpacked weight is dropped from the library. Such a product (with A and C
-    of the identity layout) packs nothing at run time: it is one parallel loop
+    unpacked weight is dropped from the library. A B known only at run time
+    is packed into that layout first, by one loop over its column panels
+    (parallel). Such a product (with A and C of the identity layout) then
+    packs nothing else: it is one parallel loop
     over (mc row block, column panel) pairs, each running its K blocks, whole
     mr-row tiles that broadcast A in place, then the m % mr rows left in a
     smaller tile; the whole tiles prefetch the next panel of B into L2 (a
     large model's weights come from DRAM, where the hardware prefetchers stop
     at page ends), and a zero `linalg.fill` of C just before is folded in (the
-    first K block writes C). Batched products (the generic
+    first K block writes C). Otherwise (an A or C view of another layout,
+    which cannot cross into an outlined parallel loop, and batched products)
+    the BLIS loop nest packs B per K block and A per mc x kc block into mr x
+    kc panels before the tiles. Batched products (the generic
     C[b.., m, n] += A[b.., m, k] * B[b.., k, n] that `convert-dlc-to-linalg`
     makes for attention's Q x K^T and P x V) run the kernel once per batch index
     on 2-d views; the batch loop is the one shared by threads.

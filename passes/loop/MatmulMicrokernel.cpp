@@ -344,11 +344,16 @@ struct MatmulMicrokernelPass
         packedB = b.create<memref::GetGlobalOp>(packed.getType(),
                                                 packed.getSymName());
       bool parallel = shape.m * shape.n * shape.k >= dlc::kParallelMinWork;
-      if (packedB && hasIdentityLayout(aMem) && hasIdentityLayout(cMem)) {
+      if (hasIdentityLayout(aMem) && hasIdentityLayout(cMem)) {
         // A zero fill of C just before is folded into the first K block.
         linalg::FillOp fill = shape.k > 0 ? zeroFillOf(op, cMem) : nullptr;
+        Value runtimePacked;
+        if (!packedB)
+          packedB = runtimePacked = packAtRunTime(b, shape, bMem, parallel);
         buildStreamingKernel(b, shape, aMem, packedB, cMem, parallel,
                              /*overwrite=*/static_cast<bool>(fill));
+        if (runtimePacked)
+          b.create<memref::DeallocOp>(runtimePacked);
         if (fill)
           fill->erase();
       } else {
@@ -458,6 +463,54 @@ struct MatmulMicrokernelPass
         return {};
     }
     return {};
+  }
+
+  /// B known only at run time, packed into a new buffer in the layout of a
+  /// packed constant ([N / nr][K / kc][kc][nr], zero past K and N) by one
+  /// loop over the column panels (shared by the threads when `parallel`).
+  Value packAtRunTime(ImplicitLocOpBuilder &b, const MatmulShape &shape,
+                      Value bMem, bool parallel) {
+    int64_t k = shape.k, n = shape.n;
+    const int64_t lanes = this->lanes(), nr = this->nr(), kcMax = kcFor(k);
+    const int64_t kBlocks = (k + kcMax - 1) / kcMax;
+    const int64_t nPanels = (n + nr - 1) / nr;
+    auto vecType = VectorType::get({lanes}, b.getF32Type());
+    auto index = [&](int64_t v) -> Value {
+      return b.create<arith::ConstantIndexOp>(v);
+    };
+    Value zero = index(0), one = index(1);
+    Value zeroF = b.create<arith::ConstantOp>(b.getF32FloatAttr(0.0f));
+    Value zeroVec = b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0f)));
+    Value packed = b.create<memref::AllocOp>(
+        MemRefType::get({nPanels, kBlocks, kcMax, nr}, b.getF32Type()),
+        b.getI64IntegerAttr(64));
+    OpBuilder::InsertionGuard guard(b);
+    auto jrLoop = b.create<scf::ForOp>(zero, index(nPanels), one);
+    if (parallel)
+      jrLoop->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+                      b.getUnitAttr());
+    b.setInsertionPointToStart(jrLoop.getBody());
+    Value jr = jrLoop.getInductionVar();
+    auto rowLoop = b.create<scf::ForOp>(zero, index(kBlocks * kcMax), one);
+    b.setInsertionPointToStart(rowLoop.getBody());
+    Value row = rowLoop.getInductionVar();
+    Value kBlock = b.create<arith::DivUIOp>(row, index(kcMax));
+    Value p = b.create<arith::RemUIOp>(row, index(kcMax));
+    Value inside =
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, row, index(k));
+    Value safeRow = b.create<arith::SelectOp>(inside, row, zero);
+    for (int64_t h = 0; h < nr / lanes; ++h) {
+      Value col = b.create<arith::AddIOp>(
+          b.create<arith::MulIOp>(jr, index(nr)), index(h * lanes));
+      // Columns past N read as zero (masked); rows past K are zeros.
+      Value data = b.create<vector::TransferReadOp>(
+          vecType, bMem, ValueRange{safeRow, col}, zeroF);
+      data = b.create<arith::SelectOp>(inside, data, zeroVec);
+      b.create<vector::StoreOp>(data, packed,
+                                ValueRange{jr, kBlock, p, index(h * lanes)});
+    }
+    return packed;
   }
 
   /// C (+)= A * B for a B packed at compile time ([N / nr][K / kc][kc][nr]),

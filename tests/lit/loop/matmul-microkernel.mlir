@@ -1,12 +1,49 @@
 // RUN: dlc-opt %s -split-input-file -dlc-matmul-microkernel="vector-width=4 mr=2 kc=4 mc=4 min-flops=0" -canonicalize --mlir-print-elementsattrs-with-hex-if-larger=-1 | FileCheck %s
 // RUN: dlc-opt %s -split-input-file -dlc-matmul-microkernel | FileCheck %s --check-prefix=DEFAULT
-// The packed matmul: B in kc x nr panels (nr = 2 lanes), A in mr x kc
-// panels, an mr x nr register tile updated by broadcast-FMAs; edges padded in
-// the panels, masked (columns) or skipped (rows) when C is updated.
+// The packed matmul: B in kc x nr panels (nr = 2 lanes) in panel order
+// [N / nr][K / kc][kc][nr], an mr x nr register tile updated by
+// broadcast-FMAs; edges padded in the panels, masked (columns) or skipped
+// (rows) when C is updated.
 
-// 7x5 * 5x9: two B panels of 8 columns (the 9th column pads the second), K
-// in blocks of 4, M in blocks of 4 rows.
+// 7x5 * 5x9 with B known at run time: B is packed first, by one loop over
+// its two panels of 8 columns (the 9th column pads the second; K in blocks
+// of 4, row 5 onward zeros), then one loop over (M block, panel) pairs runs
+// the tiles, A read in place (see @constant_weight for the loop nest).
 // CHECK-LABEL: func @odd_sizes
+// CHECK: %[[PB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x2x4x8xf32>
+// CHECK: scf.for %[[JR:.*]] = %c0 to %c2 step %c1 {
+// CHECK: scf.for %[[ROW:.*]] = %c0 to %c8 step %c1 {
+// CHECK: %[[KB:.*]] = arith.divui %[[ROW]], %c4
+// CHECK: %[[P:.*]] = arith.remui %[[ROW]], %c4
+// CHECK: %[[INSIDE:.*]] = arith.cmpi slt, %[[ROW]], %c5
+// CHECK: %[[DATA:.*]] = vector.transfer_read %arg1{{.*}} : memref<5x9xf32>, vector<4xf32>
+// CHECK: %[[ZEROED:.*]] = arith.select %[[INSIDE]], %[[DATA]]
+// CHECK: vector.store %[[ZEROED]], %[[PB]][%[[JR]], %[[KB]], %[[P]], %c0]
+// CHECK: vector.store %{{.*}}, %[[PB]][%[[JR]], %[[KB]], %[[P]], %c4]
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 {
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// CHECK-COUNT-2: vector.load %[[PB]]
+// CHECK: memref.load %arg0
+// CHECK-COUNT-2: vector.fma
+// CHECK: memref.load %arg0
+// CHECK-COUNT-2: vector.fma
+// CHECK: vector.transfer_read %arg2
+// CHECK: arith.addf
+// CHECK: vector.transfer_write {{.*}}, %arg2
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: dlc.parallel
+// CHECK: memref.dealloc %[[PB]]
+func.func @odd_sizes(%a: memref<7x5xf32>, %b: memref<5x9xf32>, %c: memref<7x9xf32>) {
+  linalg.matmul ins(%a, %b : memref<7x5xf32>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
+  return
+}
+
+// -----
+
+// An A of another layout (a strided view) cannot cross into an outlined
+// parallel loop: the BLIS loop nest then packs B per kc block and A per mc
+// x kc block (both zero-padded) before the tiles.
+// CHECK-LABEL: func @strided_operand
 // CHECK-DAG: %[[PB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x4x8xf32>
 // CHECK-DAG: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x4x2xf32>
 // CHECK: scf.for %[[PC:.*]] = %c0 to %c5 step %c4
@@ -29,11 +66,10 @@
 // CHECK: arith.addf
 // CHECK: vector.transfer_write {{.*}}, %arg2
 // CHECK-NOT: linalg.matmul
-// CHECK-NOT: dlc.parallel
 // CHECK: memref.dealloc %[[PA]]
 // CHECK: memref.dealloc %[[PB]]
-func.func @odd_sizes(%a: memref<7x5xf32>, %b: memref<5x9xf32>, %c: memref<7x9xf32>) {
-  linalg.matmul ins(%a, %b : memref<7x5xf32>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
+func.func @strided_operand(%a: memref<7x5xf32, strided<[8, 1]>>, %b: memref<5x9xf32>, %c: memref<7x9xf32>) {
+  linalg.matmul ins(%a, %b : memref<7x5xf32, strided<[8, 1]>>, memref<5x9xf32>) outs(%c : memref<7x9xf32>)
   return
 }
 
@@ -176,7 +212,7 @@ func.func @fills_kept(%a: memref<7x5xf32>, %c: memref<7x9xf32>, %d: memref<7x9xf
 
 // A weight that is not constant (a mutable global) is packed at run time.
 // CHECK-LABEL: func @mutable_weight
-// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x4x8xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x2x4x8xf32>
 // CHECK: vector.transfer_read %{{.*}} : memref<5x9xf32>, vector<4xf32>
 memref.global "private" @state : memref<5x9xf32> = dense<1.0>
 func.func @mutable_weight(%a: memref<7x5xf32>, %c: memref<7x9xf32>) {
