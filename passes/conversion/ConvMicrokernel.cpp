@@ -414,11 +414,19 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
   Value init = b.create<tensor::EmptyOp>(loc, out, storedType);
   chunkBlocks = chunkBlocksFor(rowsOuter);
   if (chunkBlocks) {
-    // Threads share (group, block of rows) pairs, each at least 256
-    // output pixels, groups-outer.
+    // Threads share (group, block of rows) pairs, groups-outer: blocks of
+    // at least 256 output pixels (each item reads its group's filters
+    // once), split further until there are 16 items to share (a small
+    // late layer has few groups).
+    constexpr int64_t kMinItems = 16;
     int64_t rowsPerItem =
         std::min<int64_t>(outH, std::max<int64_t>(1, (256 + outW - 1) / outW));
     int64_t rowItems = (outH + rowsPerItem - 1) / rowsPerItem;
+    if (groups * rowItems < kMinItems) {
+      rowItems = std::min<int64_t>(outH, (kMinItems + groups - 1) / groups);
+      rowsPerItem = (outH + rowItems - 1) / rowItems;
+      rowItems = (outH + rowsPerItem - 1) / rowsPerItem;
+    }
     scf::LoopNest items = scf::buildLoopNest(
         b, loc, ValueRange{zero, zero},
         ValueRange{index(b, batches), index(b, groups * rowItems)},

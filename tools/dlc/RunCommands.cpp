@@ -108,7 +108,10 @@ const char kBenchHelp[] =
     "                core)\n"
     "  --profile     also print the mean time of each kernel over the timed\n"
     "                runs, with its share and ONNX nodes, slowest first\n"
-    "                (LIB must be compiled with dlc compile --profile)\n";
+    "                (LIB must be compiled with dlc compile --profile);\n"
+    "                on more than one thread, the same runs on one thread\n"
+    "                come first, and each kernel's one-thread time and\n"
+    "                speedup (one-thread time / time) are printed too\n";
 
 } // namespace
 
@@ -176,27 +179,62 @@ int runRunCommand(const Args &args) {
   return ok ? 0 : reportError(error);
 }
 
-/// The mean time per run of each kernel, slowest first.
-static void printKernelTimes(const LoadedModel &model) {
+/// The mean milliseconds per run of each kernel since the last reset.
+static std::vector<double> kernelMeans(const LoadedModel &model) {
   const char *const *names = nullptr;
   const double *nanoseconds = nullptr;
   int64_t runs = 0;
   int32_t count = model.profile(&names, &nanoseconds, &runs);
-  double total = 0;
+  std::vector<double> means;
+  for (int32_t i = 0; i < count; ++i)
+    means.push_back(runs ? nanoseconds[i] / runs / 1e6 : 0.0);
+  return means;
+}
+
+/// The mean time per run of each kernel, slowest first; with
+/// `oneThread` (the same kernels' means on one thread), also that time and
+/// the speedup, and the kernels above 2 % of the time whose speedup is
+/// below 1.6.
+static void printKernelTimes(const LoadedModel &model,
+                             const std::vector<double> &oneThread) {
+  const char *const *names = nullptr;
+  const double *nanoseconds = nullptr;
+  int64_t runs = 0;
+  int32_t count = model.profile(&names, &nanoseconds, &runs);
+  std::vector<double> means = kernelMeans(model);
+  bool compare = oneThread.size() == means.size() && !means.empty();
+  double total = 0, totalOne = 0;
   std::vector<int32_t> order;
   for (int32_t i = 0; i < count; ++i) {
-    total += nanoseconds[i];
+    total += means[i];
+    totalOne += compare ? oneThread[i] : 0.0;
     order.push_back(i);
   }
-  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return nanoseconds[a] > nanoseconds[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return means[a] > means[b]; });
   std::printf("kernels: %d, %.4f ms per run in kernels (mean of %lld runs)\n",
-              count, runs ? total / runs / 1e6 : 0.0, (long long)runs);
-  for (int32_t i : order)
-    std::printf("  [%d] %9.4f ms %5.1f %%  %s\n", i,
-                runs ? nanoseconds[i] / runs / 1e6 : 0.0,
-                total > 0 ? 100.0 * nanoseconds[i] / total : 0.0, names[i]);
+              count, total, (long long)runs);
+  if (compare)
+    std::printf("on one thread: %.4f ms in kernels, speedup %.2f\n", totalOne,
+                total > 0 ? totalOne / total : 0.0);
+  int32_t slow = 0;
+  for (int32_t i : order) {
+    double share = total > 0 ? 100.0 * means[i] / total : 0.0;
+    if (!compare) {
+      std::printf("  [%d] %9.4f ms %5.1f %%  %s\n", i, means[i], share,
+                  names[i]);
+      continue;
+    }
+    double speedup = means[i] > 0 ? oneThread[i] / means[i] : 0.0;
+    if (share > 2.0 && speedup < 1.6)
+      ++slow;
+    std::printf("  [%d] %9.4f ms %5.1f %%  1 thread %9.4f ms  x%.2f  %s\n", i,
+                means[i], share, oneThread[i], speedup, names[i]);
+  }
+  if (compare)
+    std::printf("kernels above 2 %% of the time with a speedup below 1.6: "
+                "%d\n",
+                slow);
 }
 
 int runBenchCommand(const Args &args) {
@@ -263,6 +301,20 @@ int runBenchCommand(const Args &args) {
                        "' has no kernel timers: compile it with dlc compile "
                        "--profile");
   long used = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+  // The kernels' times on one thread, for their speedups.
+  std::vector<double> oneThread;
+  if (profile && used > 1) {
+    model.setThreads(1);
+    for (long i = 0; i < warmup; ++i)
+      if (!invoke(model, inputs, outputs, error))
+        return reportError(error);
+    model.profileReset();
+    for (long i = 0; i < iterations; ++i)
+      if (!invoke(model, inputs, outputs, error))
+        return reportError(error);
+    oneThread = kernelMeans(model);
+    model.setThreads(static_cast<int32_t>(threads));
+  }
   for (long i = 0; i < warmup; ++i)
     if (!invoke(model, inputs, outputs, error))
       return reportError(error);
@@ -286,7 +338,7 @@ int runBenchCommand(const Args &args) {
   std::printf("median: %.4f ms\n", median);
   std::printf("min: %.4f ms\nmax: %.4f ms\n", times.front(), times.back());
   if (profile)
-    printKernelTimes(model);
+    printKernelTimes(model, oneThread);
   return 0;
 }
 
