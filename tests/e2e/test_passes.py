@@ -257,6 +257,17 @@ def test_profile_times_every_kernel(baselines):
               for row in result.stdout.splitlines() if row.startswith("  [")]
     matmul = sum(value for label, value in shares if "big_matmul" in label)
     assert matmul > 80, result.stdout
+    # On two threads the same runs come first on one: every kernel line
+    # has its one-thread time and speedup, which agree with the times.
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("on one thread: ") for line in lines), result.stdout
+    for row in (line for line in lines if line.startswith("  [")):
+        fields = row.split()
+        time, one, speedup = float(fields[1]), float(fields[7]), fields[9]
+        assert fields[5:7] == ["1", "thread"] and speedup.startswith("x"), row
+        if time > 0.01:
+            assert abs(float(speedup[1:]) - one / time) < 0.01 + 0.01 * one / time, row
+    assert lines[-1].startswith("kernels above 2 % of the time with a speedup below 1.6: ")
     refused = h.run_dlc("bench", plain, "--profile", check=False)
     assert refused.returncode != 0
     assert "compile it with dlc compile --profile" in refused.stderr

@@ -303,7 +303,7 @@ int runBenchCommand(const Args &args) {
   long used = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
   // The kernels' times on one thread, for their speedups.
   std::vector<double> oneThread;
-  if (profile && used > 1) {
+  if (profile && used > 1 && model.setThreads) {
     model.setThreads(1);
     for (long i = 0; i < warmup; ++i)
       if (!invoke(model, inputs, outputs, error))
