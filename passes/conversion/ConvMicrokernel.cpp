@@ -472,11 +472,13 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
 /// Input blocks per chunk when a groups-outer f32 conv runs chunked: its
 /// group's filters (all input channels) do not fit in L1, so every tile
 /// would stream them from L2 again. Chunked, the filters of `chunk` input
-/// blocks (at most kChunkBytes) serve every tile of the group's rows
-/// before the next chunk's are read, the partial sums kept in the result.
+/// blocks (at most kChunkBytes, or one block) serve every tile of the group's
+/// rows before the next chunk's are read, the partial sums kept in the result.
 /// 0 when the conv runs unchunked.
 int64_t BlockedConvKernel::chunkBlocksFor(bool rowsOuter) const {
-  constexpr int64_t kChunkBytes = 32 * 1024;
+  // Of L1's 32 KB (AVX2's Haswell and Zen) or 48 KB (recent AVX-512
+  // cores), room is left for the input and the partial sums.
+  const int64_t kChunkBytes = (lanes >= 16 ? 32 : 16) * 1024;
   if (rowsOuter || integer || depthwise || !storedType.isF32())
     return 0;
   int64_t blockBytes = group * kernelH * kernelW * inLanes * lanes * 4;
