@@ -85,9 +85,9 @@ Value buildConvolution(
 } // namespace
 
 Value dlc::padInput(OpBuilder &b, Location loc, Value input,
-                    ArrayRef<int64_t> pads, bool blocked) {
+                    ArrayRef<int64_t> pads) {
   auto type = cast<RankedTensorType>(input.getType());
-  int64_t rank = type.getRank(), spatialRank = rank - 2 - blocked;
+  int64_t rank = type.getRank(), spatialRank = rank - 2;
   SmallVector<int64_t> shape(type.getShape());
   for (int64_t i = 0; i < spatialRank; ++i)
     shape[2 + i] += pads[i] + pads[spatialRank + i];
@@ -111,8 +111,7 @@ Value dlc::padInput(OpBuilder &b, Location loc, Value input,
             nb.create<linalg::YieldOp>(
                 nestedLoc,
                 readPaddedInput(nb, nestedLoc, input, at(0), at(1), positions,
-                                pads.take_front(spatialRank), zero,
-                                blocked ? at(rank - 1) : Value()));
+                                pads.take_front(spatialRank), zero));
           })
       .getResult(0);
 }

@@ -91,11 +91,10 @@ mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value value, mlir::RankedTensorType type);
 
-/// `input` (N, C, spatial..., or N, C/c, H, W, c when `blocked`) with
-/// `pads` (begins, then ends) of zeros around its spatial dims: one loop nest
-/// that writes each value once.
+/// `input` (N, C, spatial...) with `pads` (begins, then ends) of zeros
+/// around its spatial dims: one loop nest that writes each value once.
 mlir::Value padInput(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
-                     llvm::ArrayRef<int64_t> pads, bool blocked = false);
+                     llvm::ArrayRef<int64_t> pads);
 
 /// The epilogue of a blocked-convolution micro-kernel: gets the accumulated
 /// vector of output channels at `indices` (n, channel block, oh, ow) and
