@@ -172,6 +172,8 @@ public:
 private:
   void padInputIfItPays(OpBuilder &b);
   bool rowsOuterPays(int64_t groups) const;
+  Value itemLoop(OpBuilder &b, int64_t count, Value init,
+                 function_ref<Value(OpBuilder &, Value, Value, Value)> body);
   Value emitRow(OpBuilder &b, Value n, Value fo, Value oh, Value result);
   Value emitTile(OpBuilder &b, Value n, Value fo, Value oh, Value ow0,
                  int64_t count, Value result);
@@ -427,46 +429,51 @@ Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
       rowsPerItem = (outH + rowItems - 1) / rowItems;
       rowItems = (outH + rowsPerItem - 1) / rowsPerItem;
     }
-    scf::LoopNest items = scf::buildLoopNest(
-        b, loc, ValueRange{zero, zero},
-        ValueRange{index(b, batches), index(b, groups * rowItems)},
-        ValueRange{one, one}, ValueRange{init},
-        [&](OpBuilder &nb, Location, ValueRange ivs,
-            ValueRange results) -> scf::ValueVector {
+    return itemLoop(
+        b, groups * rowItems, init,
+        [&](OpBuilder &nb, Value n, Value item, Value result) {
           Value fo = nb.create<arith::MulIOp>(
-              loc, nb.create<arith::DivUIOp>(loc, ivs[1], index(nb, rowItems)),
+              loc, nb.create<arith::DivUIOp>(loc, item, index(nb, rowItems)),
               index(nb, group));
           Value ohBegin = nb.create<arith::MulIOp>(
-              loc, nb.create<arith::RemUIOp>(loc, ivs[1], index(nb, rowItems)),
+              loc, nb.create<arith::RemUIOp>(loc, item, index(nb, rowItems)),
               index(nb, rowsPerItem));
           Value ohEnd = nb.create<arith::MinSIOp>(
               loc,
               nb.create<arith::AddIOp>(loc, ohBegin, index(nb, rowsPerItem)),
               index(nb, outH));
-          return {emitChunkedGroup(nb, ivs[0], fo, ohBegin, ohEnd, results[0])};
+          return emitChunkedGroup(nb, n, fo, ohBegin, ohEnd, result);
         });
-    if (work >= kParallelMinWork)
-      items.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
-                              b.getUnitAttr());
-    return items.results[0];
   }
-  scf::LoopNest rows = scf::buildLoopNest(
-      b, loc, ValueRange{zero, zero},
-      ValueRange{index(b, batches), index(b, groups * outH)},
-      ValueRange{one, one}, ValueRange{init},
-      [&](OpBuilder &nb, Location, ValueRange ivs,
-          ValueRange results) -> scf::ValueVector {
-        Value outer = nb.create<arith::DivUIOp>(loc, ivs[1], index(nb, inner));
-        Value within = nb.create<arith::RemUIOp>(loc, ivs[1], index(nb, inner));
+  return itemLoop(
+      b, groups * outH, init,
+      [&](OpBuilder &nb, Value n, Value item, Value result) {
+        Value outer = nb.create<arith::DivUIOp>(loc, item, index(nb, inner));
+        Value within = nb.create<arith::RemUIOp>(loc, item, index(nb, inner));
         Value fo = nb.create<arith::MulIOp>(loc, rowsOuter ? within : outer,
                                             index(nb, group));
-        Value oh = rowsOuter ? outer : within;
-        return {emitRow(nb, ivs[0], fo, oh, results[0])};
+        return emitRow(nb, n, fo, rowsOuter ? outer : within, result);
       });
+}
+
+/// For each batch index, one loop over `count` items carrying the result
+/// tensor from `init`, shared by the threads when the conv is large enough;
+/// `body` builds an item (batch n, item index) and returns the result.
+Value BlockedConvKernel::itemLoop(
+    OpBuilder &b, int64_t count, Value init,
+    function_ref<Value(OpBuilder &, Value, Value, Value)> body) {
+  scf::LoopNest nest =
+      scf::buildLoopNest(b, loc, ValueRange{zero, zero},
+                         ValueRange{index(b, batches), index(b, count)},
+                         ValueRange{one, one}, ValueRange{init},
+                         [&](OpBuilder &nb, Location, ValueRange ivs,
+                             ValueRange results) -> scf::ValueVector {
+                           return {body(nb, ivs[0], ivs[1], results[0])};
+                         });
   if (work >= kParallelMinWork)
-    rows.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
+    nest.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
                            b.getUnitAttr());
-  return rows.results[0];
+  return nest.results[0];
 }
 
 /// Input blocks per chunk when a groups-outer f32 conv runs chunked: its

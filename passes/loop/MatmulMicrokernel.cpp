@@ -215,6 +215,22 @@ bool dlc::fitsMatmulMicrokernel(Operation *op, int64_t minMacs) {
 
 namespace {
 
+/// The constants an f32 loop nest starts with, made at `b`'s insertion
+/// point.
+struct F32Constants {
+  F32Constants(ImplicitLocOpBuilder &b, int64_t lanes)
+      : b(b), vecType(VectorType::get({lanes}, b.getF32Type())), zero(index(0)),
+        one(index(1)),
+        zeroF(b.create<arith::ConstantOp>(b.getF32FloatAttr(0.0f))),
+        zeroVec(b.create<arith::ConstantOp>(
+            DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0f)))) {}
+  Value index(int64_t v) const { return b.create<arith::ConstantIndexOp>(v); }
+
+  ImplicitLocOpBuilder &b;
+  VectorType vecType;
+  Value zero, one, zeroF, zeroVec;
+};
+
 struct MatmulMicrokernelPass
     : dlc::impl::MatmulMicrokernelBase<MatmulMicrokernelPass> {
   using MatmulMicrokernelBase::MatmulMicrokernelBase;
@@ -474,14 +490,10 @@ struct MatmulMicrokernelPass
     const int64_t lanes = this->lanes(), nr = this->nr(), kcMax = kcFor(k);
     const int64_t kBlocks = (k + kcMax - 1) / kcMax;
     const int64_t nPanels = (n + nr - 1) / nr;
-    auto vecType = VectorType::get({lanes}, b.getF32Type());
-    auto index = [&](int64_t v) -> Value {
-      return b.create<arith::ConstantIndexOp>(v);
-    };
-    Value zero = index(0), one = index(1);
-    Value zeroF = b.create<arith::ConstantOp>(b.getF32FloatAttr(0.0f));
-    Value zeroVec = b.create<arith::ConstantOp>(
-        DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0f)));
+    F32Constants c(b, lanes);
+    VectorType vecType = c.vecType;
+    Value zero = c.zero, one = c.one, zeroF = c.zeroF, zeroVec = c.zeroVec;
+    auto index = [&](int64_t v) { return c.index(v); };
     Value packed = b.create<memref::AllocOp>(
         MemRefType::get({nPanels, kBlocks, kcMax, nr}, b.getF32Type()),
         b.getI64IntegerAttr(64));
@@ -536,14 +548,10 @@ struct MatmulMicrokernelPass
         std::min<int64_t>(std::max<int64_t>(mc / mr, 1) * mr, m);
     const int64_t mBlocks = (m + mcMax - 1) / mcMax;
     const int64_t nPanels = (n + nr - 1) / nr;
-    auto vecType = VectorType::get({lanes}, b.getF32Type());
-    auto index = [&](int64_t v) -> Value {
-      return b.create<arith::ConstantIndexOp>(v);
-    };
-    Value zero = index(0), one = index(1);
-    Value zeroF = b.create<arith::ConstantOp>(b.getF32FloatAttr(0.0f));
-    Value zeroVec = b.create<arith::ConstantOp>(
-        DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0f)));
+    F32Constants c(b, lanes);
+    VectorType vecType = c.vecType;
+    Value zero = c.zero, one = c.one, zeroF = c.zeroF, zeroVec = c.zeroVec;
+    auto index = [&](int64_t v) { return c.index(v); };
 
     auto tLoop = b.create<scf::ForOp>(zero, index(mBlocks * nPanels), one);
     if (parallel)
