@@ -170,24 +170,31 @@ public:
   Value build(OpBuilder &b, int64_t vectorRegisters);
 
 private:
-  void padInputIfItPays(OpBuilder &b);
+  void choosePadding();
+  bool columnsInside(int64_t ow0, int64_t count) const;
   bool rowsOuterPays(int64_t groups) const;
   Value itemLoop(OpBuilder &b, int64_t count, Value init,
                  function_ref<Value(OpBuilder &, Value, Value, Value)> body);
+  Value forEachTile(OpBuilder &b, Value result,
+                    function_ref<Value(OpBuilder &, Value, int64_t,
+                                       std::optional<int64_t>, Value)>
+                        tile);
   Value emitRow(OpBuilder &b, Value n, Value fo, Value oh, Value result);
   Value emitTile(OpBuilder &b, Value n, Value fo, Value oh, Value ow0,
-                 int64_t count, Value result);
+                 int64_t count, std::optional<int64_t> edgeOw0, Value result);
   Value isInteriorTile(OpBuilder &b, Value ih0, Value ow0, int64_t count);
   SmallVector<Value> accumulate(OpBuilder &b, Value n, Value fo, Value ih0,
                                 Value ow0, int64_t count, bool checked,
                                 Value coBegin = {}, Value coEnd = {},
-                                ValueRange initial = {});
+                                ValueRange initial = {},
+                                std::optional<int64_t> edgeOw0 = {});
   int64_t chunkBlocksFor(bool rowsOuter) const;
   Value emitChunkedGroup(OpBuilder &b, Value n, Value fo, Value ohBegin,
                          Value ohEnd, Value result);
   Value emitPartialTile(OpBuilder &b, Value n, Value fo, Value oh, Value ow0,
-                        int64_t count, Value coBegin, Value coEnd,
-                        Value firstChunk, Value result);
+                        int64_t count, std::optional<int64_t> edgeOw0,
+                        Value coBegin, Value coEnd, Value firstChunk,
+                        Value result);
   SmallVector<Value> accumulateDepthwise(OpBuilder &b, Value n, Value block,
                                          Value ih0, Value ow0, int64_t count,
                                          bool checked);
@@ -195,7 +202,8 @@ private:
                                             Value co, Value kh, Value kw,
                                             Value ih, ArrayRef<Value> columns,
                                             ArrayRef<Value> columnOk,
-                                            bool checked, ValueRange initial);
+                                            ArrayRef<bool> live, bool checked,
+                                            ValueRange initial);
   std::pair<Value, Value> inputRow(OpBuilder &b, Value ih0, Value kh,
                                    bool checked);
   std::pair<Value, Value> inputColumn(OpBuilder &b, Value ow0, int64_t i,
@@ -233,7 +241,14 @@ private:
   int64_t kernelH = 0, kernelW = 0;
   SmallVector<int64_t> strides, dilations, pads;
   int64_t work = 0; // multiply-adds
-  bool padded = false;
+  // How windows that cross the padding read its zeros. `clipped` (full
+  // convs): their products are left out, each row's kernel rows clipped to
+  // the input at run time and the tiles at a row's ends built with their
+  // columns known; the full tiles [interiorBegin, interiorEnd) between read
+  // no padding. `checkedBorder` (depthwise convs, or rows with many edge
+  // tiles): tiles that cross the border select zero for every read outside.
+  bool clipped = false, checkedBorder = false;
+  int64_t interiorBegin = 0, interiorEnd = 0;
   // The register tile: `pixels` outputs along ow x `group` channel blocks.
   int64_t pixels = 1, group = 1;
   // Input blocks per chunk of the chunked path (0: not chunked).
@@ -299,98 +314,48 @@ bool BlockedConvKernel::rowsOuterPays(int64_t groups) const {
   return rowsOuter < groupsOuter;
 }
 
-/// `input` (N, C/c, H, W, c) with `pads` (top, left, bottom, right) of
-/// zeros around H and W, written a pixel's c lanes at a time: per row of
-/// the copy, each pixel is one vector read from the input (clamped inside
-/// it) and selected against zero. Threads share the (block, row) pairs.
-static Value padBlockedInput(OpBuilder &b, Location loc, Value input,
-                             ArrayRef<int64_t> pads) {
-  auto type = cast<RankedTensorType>(input.getType());
-  ArrayRef<int64_t> in = type.getShape();
-  int64_t height = in[2], width = in[3], lanes = in[4];
-  SmallVector<int64_t> shape(in);
-  shape[2] += pads[0] + pads[2];
-  shape[3] += pads[1] + pads[3];
-  Type element = type.getElementType();
-  auto vectorType = VectorType::get({lanes}, element);
-  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
-    return nb.create<arith::ConstantIndexOp>(loc, v);
-  };
-  Value zero = index(b, 0), one = index(b, 1);
-  Value zeroScalar = b.create<arith::ConstantOp>(loc, b.getZeroAttr(element));
-  Value zeroVector = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(vectorType, b.getZeroAttr(element)));
-  Value init = b.create<tensor::EmptyOp>(loc, shape, element);
-  int64_t rows = shape[1] * shape[2];
-  scf::LoopNest nest = scf::buildLoopNest(
-      b, loc, ValueRange{zero, zero},
-      ValueRange{index(b, shape[0]), index(b, rows)}, ValueRange{one, one},
-      ValueRange{init},
-      [&](OpBuilder &nb, Location, ValueRange ivs,
-          ValueRange results) -> scf::ValueVector {
-        Value n = ivs[0];
-        Value block =
-            nb.create<arith::DivUIOp>(loc, ivs[1], index(nb, shape[2]));
-        Value row = nb.create<arith::RemUIOp>(loc, ivs[1], index(nb, shape[2]));
-        auto inside = [&](OpBuilder &ib, Value at, int64_t size) {
-          return ib.create<arith::AndIOp>(
-              loc,
-              ib.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, at,
-                                       index(ib, 0)),
-              ib.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, at,
-                                       index(ib, size)));
-        };
-        Value ih = nb.create<arith::SubIOp>(loc, row, index(nb, pads[0]));
-        Value rowOk = inside(nb, ih, height);
-        Value safeRow = nb.create<arith::SelectOp>(loc, rowOk, ih, zero);
-        auto columns = nb.create<scf::ForOp>(loc, zero, index(nb, shape[3]),
-                                             one, results[0]);
-        OpBuilder cb = OpBuilder::atBlockBegin(columns.getBody());
-        Value column = columns.getInductionVar();
-        Value iw = cb.create<arith::SubIOp>(loc, column, index(cb, pads[1]));
-        Value ok = cb.create<arith::AndIOp>(loc, rowOk, inside(cb, iw, width));
-        Value safeColumn = cb.create<arith::SelectOp>(loc, ok, iw, zero);
-        Value pixel = cb.create<vector::TransferReadOp>(
-            loc, vectorType, input,
-            ValueRange{n, block, safeRow, safeColumn, zero}, zeroScalar,
-            ArrayRef<bool>{true});
-        pixel = cb.create<arith::SelectOp>(loc, ok, pixel, zeroVector);
-        Value written =
-            cb.create<vector::TransferWriteOp>(
-                  loc, pixel, columns.getRegionIterArgs()[0],
-                  ValueRange{n, block, row, column, zero}, ArrayRef<bool>{true})
-                .getResult();
-        cb.create<scf::YieldOp>(loc, written);
-        return {columns.getResult(0)};
-      });
-  if (RankedTensorType::get(shape, element).getNumElements() >=
-      kParallelMinWork)
-    nest.loops[1]->setAttr(dlc::DlcDialect::ParallelAttrHelper::getNameStr(),
-                           b.getUnitAttr());
-  return nest.results[0];
+/// Whether the windows of `count` pixels from ow0 lie inside the input's
+/// columns.
+bool BlockedConvKernel::columnsInside(int64_t ow0, int64_t count) const {
+  return ow0 * strides[1] - pads[1] >= 0 &&
+         (ow0 + count - 1) * strides[1] - pads[1] +
+                 (kernelW - 1) * dilations[1] <
+             inW;
 }
 
-/// A conv with padding reads one zero-padded copy of its input when it does
-/// at least 64 multiply-adds per copied value (every full conv; not a
-/// depthwise one, whose 9 per value would not pay for the copy): then no
-/// tile needs bounds checks. At 14 x 14 and 7 x 7 outputs every tile
-/// touches the border, so the checked tile would be the only one run.
-void BlockedConvKernel::padInputIfItPays(OpBuilder &b) {
-  auto inputType = cast<RankedTensorType>(input.getType());
-  if (anyNonZero(pads) && work >= 64 * inputType.getNumElements()) {
-    input = padBlockedInput(b, loc, input, pads);
-    inH = cast<RankedTensorType>(input.getType()).getDimSize(2);
-    inW = cast<RankedTensorType>(input.getType()).getDimSize(3);
-    pads.assign(pads.size(), 0);
+/// How a conv with padding reads it, once the tile is chosen: no copy of
+/// the input is made. A full conv clips (see `clipped`); a depthwise conv,
+/// with one FMA per read, checks its border tiles' reads instead, as does a
+/// conv whose rows would have more than kMaxEdgeTiles edge tiles (each is
+/// built apart).
+void BlockedConvKernel::choosePadding() {
+  constexpr int64_t kMaxEdgeTiles = 8;
+  int64_t fullTiles = outW / pixels;
+  interiorBegin = 0;
+  interiorEnd = fullTiles;
+  if (!anyNonZero(pads))
+    return;
+  int64_t begin = 0;
+  while (begin < fullTiles && !columnsInside(begin * pixels, pixels))
+    ++begin;
+  int64_t end = begin;
+  while (end < fullTiles && columnsInside(end * pixels, pixels))
+    ++end;
+  int64_t edgeTiles = fullTiles - (end - begin) + (outW % pixels ? 1 : 0);
+  if (depthwise || edgeTiles > kMaxEdgeTiles) {
+    checkedBorder = true;
+    return;
   }
-  padded = anyNonZero(pads);
+  clipped = true;
+  interiorBegin = begin;
+  interiorEnd = end;
 }
 
 Value BlockedConvKernel::build(OpBuilder &b, int64_t vectorRegisters) {
-  padInputIfItPays(b);
   ConvTile choice = chooseConvTile(outW, blocks, depthwise, vectorRegisters);
   pixels = choice.pixels;
   group = choice.blocks;
+  choosePadding();
   Type accElement = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
   vectorType = VectorType::get({lanes}, accElement);
   dot =
@@ -515,19 +480,13 @@ Value BlockedConvKernel::emitChunkedGroup(OpBuilder &b, Value n, Value fo,
                                          chunkLoop.getRegionIterArgs()[0]);
     OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
     Value oh = rowLoop.getInductionVar();
-    int64_t fullTiles = outW / pixels, lastTile = outW % pixels;
-    auto owLoop = rb.create<scf::ForOp>(
-        loc, zero, index(rb, fullTiles * pixels), index(rb, pixels),
-        rowLoop.getRegionIterArgs()[0]);
-    OpBuilder tb = OpBuilder::atBlockBegin(owLoop.getBody());
-    tb.create<scf::YieldOp>(
-        loc, emitPartialTile(tb, n, fo, oh, owLoop.getInductionVar(), pixels,
-                             coBegin, coEnd, firstChunk,
-                             owLoop.getRegionIterArgs()[0]));
-    Value row = owLoop.getResult(0);
-    if (lastTile > 0)
-      row = emitPartialTile(rb, n, fo, oh, index(rb, fullTiles * pixels),
-                            lastTile, coBegin, coEnd, firstChunk, row);
+    Value row = forEachTile(rb, rowLoop.getRegionIterArgs()[0],
+                            [&](OpBuilder &tb, Value ow0, int64_t count,
+                                std::optional<int64_t> edgeOw0, Value partial) {
+                              return emitPartialTile(tb, n, fo, oh, ow0, count,
+                                                     edgeOw0, coBegin, coEnd,
+                                                     firstChunk, partial);
+                            });
     rb.create<scf::YieldOp>(loc, row);
     cb.create<scf::YieldOp>(loc, rowLoop.getResult(0));
   }
@@ -561,6 +520,7 @@ Value BlockedConvKernel::emitChunkedGroup(OpBuilder &b, Value n, Value fo,
 /// sums in `result` (to zero in the first chunk) and stored back.
 Value BlockedConvKernel::emitPartialTile(OpBuilder &b, Value n, Value fo,
                                          Value oh, Value ow0, int64_t count,
+                                         std::optional<int64_t> edgeOw0,
                                          Value coBegin, Value coEnd,
                                          Value firstChunk, Value result) {
   SmallVector<Type> accTypes(count * group, vectorType);
@@ -585,7 +545,7 @@ Value BlockedConvKernel::emitPartialTile(OpBuilder &b, Value n, Value fo,
   }
   Value ih0 = affine(b, oh, strides[0], -pads[0]);
   SmallVector<Value> accumulated;
-  if (padded) {
+  if (checkedBorder) {
     Value interior = isInteriorTile(b, ih0, ow0, count);
     auto ifOp = b.create<scf::IfOp>(loc, accTypes, interior,
                                     /*withElseRegion=*/true);
@@ -600,7 +560,7 @@ Value BlockedConvKernel::emitPartialTile(OpBuilder &b, Value n, Value fo,
     accumulated.assign(ifOp.getResults().begin(), ifOp.getResults().end());
   } else {
     accumulated = accumulate(b, n, fo, ih0, ow0, count, false, coBegin, coEnd,
-                             initial.getResults());
+                             initial.getResults(), edgeOw0);
   }
   for (int64_t i = 0; i < count; ++i)
     for (int64_t j = 0; j < group; ++j)
@@ -611,30 +571,65 @@ Value BlockedConvKernel::emitPartialTile(OpBuilder &b, Value n, Value fo,
   return result;
 }
 
-/// One output row: full tiles of `pixels` along ow, then a narrower last
-/// tile when `pixels` does not divide the row.
+/// The tiles of one output row, left to right: full tiles of `pixels`
+/// along ow, then a narrower last tile when `pixels` does not divide the
+/// row. `tile` builds one from ow0 with `count` pixels; `edgeOw0` is ow0
+/// when the tile's windows cross the padding of a clipped conv (then built
+/// apart, with its columns known); the interior full tiles run in a loop.
+Value BlockedConvKernel::forEachTile(
+    OpBuilder &b, Value result,
+    function_ref<Value(OpBuilder &, Value, int64_t, std::optional<int64_t>,
+                       Value)>
+        tile) {
+  int64_t fullTiles = outW / pixels, lastTile = outW % pixels;
+  auto edgeTile = [&](int64_t ow0, int64_t count) {
+    result = tile(b, index(b, ow0), count, ow0, result);
+  };
+  for (int64_t t = 0; t < interiorBegin; ++t)
+    edgeTile(t * pixels, pixels);
+  if (interiorEnd > interiorBegin) {
+    auto owLoop = b.create<scf::ForOp>(loc, index(b, interiorBegin * pixels),
+                                       index(b, interiorEnd * pixels),
+                                       index(b, pixels), result);
+    OpBuilder tb = OpBuilder::atBlockBegin(owLoop.getBody());
+    tb.create<scf::YieldOp>(loc,
+                            tile(tb, owLoop.getInductionVar(), pixels,
+                                 std::nullopt, owLoop.getRegionIterArgs()[0]));
+    result = owLoop.getResult(0);
+  }
+  for (int64_t t = interiorEnd; t < fullTiles; ++t)
+    edgeTile(t * pixels, pixels);
+  if (lastTile > 0) {
+    if (clipped && !columnsInside(fullTiles * pixels, lastTile))
+      edgeTile(fullTiles * pixels, lastTile);
+    else
+      result =
+          tile(b, index(b, fullTiles * pixels), lastTile, std::nullopt, result);
+  }
+  return result;
+}
+
+/// One output row of the `group` blocks from fo.
 Value BlockedConvKernel::emitRow(OpBuilder &b, Value n, Value fo, Value oh,
                                  Value result) {
-  int64_t fullTiles = outW / pixels, lastTile = outW % pixels;
-  auto owLoop = b.create<scf::ForOp>(loc, zero, index(b, fullTiles * pixels),
-                                     index(b, pixels), result);
-  OpBuilder tb = OpBuilder::atBlockBegin(owLoop.getBody());
-  tb.create<scf::YieldOp>(loc, emitTile(tb, n, fo, oh, owLoop.getInductionVar(),
-                                        pixels, owLoop.getRegionIterArgs()[0]));
-  Value row = owLoop.getResult(0);
-  if (lastTile > 0)
-    row = emitTile(b, n, fo, oh, index(b, fullTiles * pixels), lastTile, row);
-  return row;
+  return forEachTile(b, result,
+                     [&](OpBuilder &tb, Value ow0, int64_t count,
+                         std::optional<int64_t> edgeOw0, Value partial) {
+                       return emitTile(tb, n, fo, oh, ow0, count, edgeOw0,
+                                       partial);
+                     });
 }
 
 /// One tile of `count` pixels from ow0: accumulate (without checks where
 /// the tile's windows lie inside the input), apply the epilogue, store into
 /// `result`; returns the updated result.
 Value BlockedConvKernel::emitTile(OpBuilder &b, Value n, Value fo, Value oh,
-                                  Value ow0, int64_t count, Value result) {
+                                  Value ow0, int64_t count,
+                                  std::optional<int64_t> edgeOw0,
+                                  Value result) {
   Value ih0 = affine(b, oh, strides[0], -pads[0]);
   SmallVector<Value> accumulated;
-  if (padded) {
+  if (checkedBorder) {
     Value interior = isInteriorTile(b, ih0, ow0, count);
     SmallVector<Type> accTypes(count * group, vectorType);
     auto ifOp = b.create<scf::IfOp>(loc, accTypes, interior,
@@ -647,8 +642,8 @@ Value BlockedConvKernel::emitTile(OpBuilder &b, Value n, Value fo, Value oh,
         loc, accumulate(elseBuilder, n, fo, ih0, ow0, count, true));
     accumulated.assign(ifOp.getResults().begin(), ifOp.getResults().end());
   } else {
-    // Without padding every window lies inside the input.
-    accumulated = accumulate(b, n, fo, ih0, ow0, count, false);
+    accumulated =
+        accumulate(b, n, fo, ih0, ow0, count, false, {}, {}, {}, edgeOw0);
   }
   for (int64_t i = 0; i < count; ++i)
     for (int64_t j = 0; j < group; ++j) {
@@ -687,83 +682,120 @@ Value BlockedConvKernel::isInteriorTile(OpBuilder &b, Value ih0, Value ow0,
 
 /// The accumulation over (co, kh, kw, ci) for a tile of `count` pixels x
 /// `group` blocks; `checked` reads zero outside the input (border tiles).
-SmallVector<Value> BlockedConvKernel::accumulate(OpBuilder &b, Value n,
-                                                 Value fo, Value ih0, Value ow0,
-                                                 int64_t count, bool checked,
-                                                 Value coBegin, Value coEnd,
-                                                 ValueRange initial) {
+/// A clipped conv runs only the kernel rows inside the input; an edge tile
+/// (`edgeOw0`: its first pixel) runs each kernel column for the pixels whose
+/// window column lies inside, the padding's products left out.
+SmallVector<Value>
+BlockedConvKernel::accumulate(OpBuilder &b, Value n, Value fo, Value ih0,
+                              Value ow0, int64_t count, bool checked,
+                              Value coBegin, Value coEnd, ValueRange initial,
+                              std::optional<int64_t> edgeOw0) {
   if (depthwise)
     return accumulateDepthwise(b, n, fo, ih0, ow0, count, checked);
   SmallVector<Value> start(initial.begin(), initial.end());
   if (start.empty())
     start.assign(count * group, zeroVector);
+  // Kernel rows kh with ih0 + kh * dilation inside [0, inH).
+  Value khBegin = zero, khEnd = index(b, kernelH);
+  if (clipped && (pads[0] > 0 || pads[2] > 0)) {
+    // Division truncates toward zero: the ceiling for x <= 0.
+    auto ceilDiv = [&](Value x) -> Value {
+      int64_t d = dilations[0];
+      if (d == 1)
+        return x;
+      Value up =
+          b.create<arith::DivSIOp>(loc, affine(b, x, 1, d - 1), index(b, d));
+      Value down = b.create<arith::DivSIOp>(loc, x, index(b, d));
+      return b.create<arith::SelectOp>(
+          loc, cmp(b, arith::CmpIPredicate::sgt, x, zero), up, down);
+    };
+    khBegin = b.create<arith::MaxSIOp>(
+        loc, zero, ceilDiv(b.create<arith::SubIOp>(loc, zero, ih0)));
+    khEnd = b.create<arith::MinSIOp>(
+        loc, khEnd, ceilDiv(b.create<arith::SubIOp>(loc, index(b, inH), ih0)));
+  }
   auto coLoop =
       b.create<scf::ForOp>(loc, coBegin ? coBegin : zero,
                            coEnd ? coEnd : index(b, inBlocks), one, start);
   OpBuilder cb = OpBuilder::atBlockBegin(coLoop.getBody());
   Value co = coLoop.getInductionVar();
-  auto khLoop = cb.create<scf::ForOp>(loc, zero, index(cb, kernelH), one,
+  auto khLoop = cb.create<scf::ForOp>(loc, khBegin, khEnd, one,
                                       coLoop.getRegionIterArgs());
   OpBuilder hb = OpBuilder::atBlockBegin(khLoop.getBody());
   Value kh = khLoop.getInductionVar();
   auto [ih, rowOk] = inputRow(hb, ih0, kh, checked);
-  auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
-                                      khLoop.getRegionIterArgs());
-  OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
-  Value kw = kwLoop.getInductionVar();
-  // Input columns of the tile's pixels for this kw.
-  SmallVector<Value> columns, columnOk;
-  for (int64_t i = 0; i < count; ++i) {
-    auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
-    columns.push_back(iw);
-    columnOk.push_back(ok);
-  }
-  if (integer) {
-    SmallVector<Value> sums =
-        accumulateIntegerLanes(wb, n, fo, co, kh, kw, ih, columns, columnOk,
-                               checked, kwLoop.getRegionIterArgs());
-    wb.create<scf::YieldOp>(loc, sums);
+  // One kernel column's products for the `live` pixels (all when empty).
+  auto columnStep = [&](OpBuilder &wb, Value kw, ArrayRef<bool> live,
+                        ValueRange sums) -> SmallVector<Value> {
+    // Input columns of the tile's pixels for this kw.
+    SmallVector<Value> columns, columnOk;
+    for (int64_t i = 0; i < count; ++i) {
+      auto [iw, ok] = inputColumn(wb, ow0, i, kw, rowOk, checked);
+      columns.push_back(iw);
+      columnOk.push_back(ok);
+    }
+    if (integer)
+      return accumulateIntegerLanes(wb, n, fo, co, kh, kw, ih, columns,
+                                    columnOk, live, checked, sums);
+    auto ciLoop =
+        wb.create<scf::ForOp>(loc, zero, index(wb, inLanes), one, sums);
+    OpBuilder ib = OpBuilder::atBlockBegin(ciLoop.getBody());
+    Value ci = ciLoop.getInductionVar();
+    SmallVector<Value> weights;
+    for (int64_t j = 0; j < group; ++j) {
+      Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
+      weights.push_back(ib.create<vector::TransferReadOp>(
+          loc, vectorType, filter, ValueRange{block, co, kh, kw, ci, zero},
+          zeroF, ArrayRef<bool>{true}));
+    }
+    SmallVector<Value> next(ciLoop.getRegionIterArgs());
+    for (int64_t i = 0; i < count; ++i) {
+      if (!live.empty() && !live[i])
+        continue;
+      Value x = ib.create<tensor::ExtractOp>(
+          loc, input, ValueRange{n, co, ih, columns[i], ci});
+      if (checked)
+        x = ib.create<arith::SelectOp>(loc, columnOk[i], x, zeroF);
+      Value broadcast = ib.create<vector::BroadcastOp>(loc, vectorType, x);
+      for (int64_t j = 0; j < group; ++j)
+        next[i * group + j] = ib.create<vector::FMAOp>(
+            loc, broadcast, weights[j], next[i * group + j]);
+    }
+    ib.create<scf::YieldOp>(loc, next);
+    return SmallVector<Value>(ciLoop.getResults());
+  };
+  if (edgeOw0) {
+    SmallVector<Value> sums(khLoop.getRegionIterArgs());
+    for (int64_t kw = 0; kw < kernelW; ++kw) {
+      SmallVector<bool> live;
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t iw = (*edgeOw0 + i) * strides[1] - pads[1] + kw * dilations[1];
+        live.push_back(iw >= 0 && iw < inW);
+      }
+      if (llvm::is_contained(live, true))
+        sums = columnStep(hb, index(hb, kw), live, sums);
+    }
+    hb.create<scf::YieldOp>(loc, sums);
+  } else {
+    auto kwLoop = hb.create<scf::ForOp>(loc, zero, index(hb, kernelW), one,
+                                        khLoop.getRegionIterArgs());
+    OpBuilder wb = OpBuilder::atBlockBegin(kwLoop.getBody());
+    wb.create<scf::YieldOp>(loc, columnStep(wb, kwLoop.getInductionVar(), {},
+                                            kwLoop.getRegionIterArgs()));
     hb.create<scf::YieldOp>(loc, kwLoop.getResults());
-    cb.create<scf::YieldOp>(loc, khLoop.getResults());
-    return SmallVector<Value>(coLoop.getResults());
   }
-  auto ciLoop = wb.create<scf::ForOp>(loc, zero, index(wb, inLanes), one,
-                                      kwLoop.getRegionIterArgs());
-  OpBuilder ib = OpBuilder::atBlockBegin(ciLoop.getBody());
-  Value ci = ciLoop.getInductionVar();
-  SmallVector<Value> weights;
-  for (int64_t j = 0; j < group; ++j) {
-    Value block = ib.create<arith::AddIOp>(loc, fo, index(ib, j));
-    weights.push_back(ib.create<vector::TransferReadOp>(
-        loc, vectorType, filter, ValueRange{block, co, kh, kw, ci, zero}, zeroF,
-        ArrayRef<bool>{true}));
-  }
-  SmallVector<Value> next(ciLoop.getRegionIterArgs());
-  for (int64_t i = 0; i < count; ++i) {
-    Value x = ib.create<tensor::ExtractOp>(
-        loc, input, ValueRange{n, co, ih, columns[i], ci});
-    if (checked)
-      x = ib.create<arith::SelectOp>(loc, columnOk[i], x, zeroF);
-    Value broadcast = ib.create<vector::BroadcastOp>(loc, vectorType, x);
-    for (int64_t j = 0; j < group; ++j)
-      next[i * group + j] = ib.create<vector::FMAOp>(loc, broadcast, weights[j],
-                                                     next[i * group + j]);
-  }
-  ib.create<scf::YieldOp>(loc, next);
-  wb.create<scf::YieldOp>(loc, ciLoop.getResults());
-  hb.create<scf::YieldOp>(loc, kwLoop.getResults());
   cb.create<scf::YieldOp>(loc, khLoop.getResults());
   return SmallVector<Value>(coLoop.getResults());
 }
 
 /// The integer conv's steps over one pixel's input lanes, g at a time: per
 /// step the group's filter words for each block and, per pixel, its g
-/// values broadcast as one 32-bit word (0 outside the input when
-/// `checked`).
+/// values broadcast as one 32-bit word (the `live` pixels, all when empty;
+/// 0 outside the input when `checked`).
 SmallVector<Value> BlockedConvKernel::accumulateIntegerLanes(
     OpBuilder &b, Value n, Value fo, Value co, Value kh, Value kw, Value ih,
-    ArrayRef<Value> columns, ArrayRef<Value> columnOk, bool checked,
-    ValueRange initial) {
+    ArrayRef<Value> columns, ArrayRef<Value> columnOk, ArrayRef<bool> live,
+    bool checked, ValueRange initial) {
   Type element = cast<RankedTensorType>(input.getType()).getElementType();
   Type i32 = b.getI32Type();
   int64_t g = dot.group;
@@ -786,6 +818,8 @@ SmallVector<Value> BlockedConvKernel::accumulateIntegerLanes(
   Value ci = ib.create<arith::MulIOp>(loc, cg, index(ib, g));
   SmallVector<Value> next(cgLoop.getRegionIterArgs());
   for (size_t i = 0; i < columns.size(); ++i) {
+    if (!live.empty() && !live[i])
+      continue;
     Value values = ib.create<vector::TransferReadOp>(
         loc, VectorType::get({g}, element), input,
         ValueRange{n, co, ih, columns[i], ci}, zeroValue, ArrayRef<bool>{true});

@@ -30,18 +30,21 @@ CASES = [
 
 
 def build(cin, cout, size, kernel, stride, pad, dilation, group=1):
+    """`pad`: one for every side, or (top, left, bottom, right)."""
+    pads = list(pad) if isinstance(pad, tuple) else [pad] * 4
     rng = np.random.RandomState(cin * 100 + cout + size)
     inits = [numpy_helper.from_array(
                  (rng.randn(cout, cin // group, kernel, kernel) /
                   np.sqrt(cin // group * kernel * kernel)).astype(np.float32), "w"),
              numpy_helper.from_array(rng.randn(cout).astype(np.float32), "b")]
     nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"], kernel_shape=[kernel, kernel],
-                              strides=[stride, stride], pads=[pad] * 4,
+                              strides=[stride, stride], pads=pads,
                               dilations=[dilation, dilation], group=group),
              helper.make_node("Relu", ["y"], ["out"])]
-    out = (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
-    outputs = [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, cout, out, out])]
-    if cin == cout and stride == 1 and out == size:
+    out_h, out_w = [(size + pads[i] + pads[i + 2] - dilation * (kernel - 1) - 1) // stride + 1
+                    for i in (0, 1)]
+    outputs = [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, cout, out_h, out_w])]
+    if cin == cout and stride == 1 and out_h == size and out_w == size:
         # A residual block: conv + skip + relu in one group.
         nodes[-1] = helper.make_node("Add", ["y", "x"], ["sum"])
         nodes.append(helper.make_node("Relu", ["sum"], ["out"]))
@@ -67,6 +70,26 @@ def check_against_onnxruntime(model, seed, extra):
     actual = h.run_library(library, {"x": x}, work)["out"]
     assert actual.shape == expected.shape
     assert h.relative_l2(expected, actual) < 1e-5
+
+
+# Padding the conv kernel reads by clipping: (cin, cout, size, kernel, stride,
+# (top, left, bottom, right)).
+PADDING = [
+    (16, 16, 12, 3, 1, (0, 2, 1, 0)),   # asymmetric: only the left and bottom
+    (16, 32, 14, 3, 2, (1, 0, 0, 1)),   # strided, asymmetric
+    (16, 16, 5, 3, 1, (4, 4, 4, 4)),    # rows and columns wholly in the padding
+    (16, 16, 3, 3, 1, (100, 100, 100, 100)),  # more edge tiles than are built apart
+    (16, 16, 9, 1, 1, (1, 1, 1, 1)),    # a padded 1x1: its border is the bias
+]
+
+
+@pytest.mark.parametrize("cpu", ["x86-64-v3", "x86-64-v4"])
+@pytest.mark.parametrize("case", PADDING, ids=lambda c: "c%d_f%d_s%d_k%d_st%d_p%s" % (
+    c[:5] + ("_".join(map(str, c[5])),)))
+def test_padding_matches_onnxruntime(case, cpu):
+    if not host_has({"x86-64-v3": "avx2", "x86-64-v4": "avx512f"}[cpu]):
+        pytest.skip("this machine cannot run %s code" % cpu)
+    check_against_onnxruntime(build(*case, 1), seed=11, extra=("-O3", "--mcpu", cpu))
 
 
 # Depthwise (group = channels): (channels, size, kernel, stride, pad, dilation)

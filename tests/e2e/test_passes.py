@@ -100,21 +100,17 @@ def multiply_add_flops(model):
 
 
 def kernels_expected(model):
-    """One kernel per conv, pool and gemm: every other op is absorbed; plus,
-    at -O3, one zero-padded copy of the input of each padded conv that is
-    not depthwise (the conv micro-kernel then runs without bounds checks).
-    A Gemm the matmul micro-kernel takes (its weight constant, 2^16
+    """One kernel per conv, pool and gemm: every other op is absorbed (a
+    padded conv reads its padding without a padded copy of its input). A
+    Gemm the matmul micro-kernel takes (its weight constant, 2^16
     multiply-adds or more) is two: the kernel (which folds in the zero fill
     of its result) and its bias epilogue after it."""
     counts = collections.Counter(node.op_type for node in model.graph.node)
-    padded = sum(1 for node in model.graph.node if node.op_type == "Conv" and any(
-        a.name == "pads" and any(a.ints) for a in node.attribute) and not any(
-        a.name == "group" and a.i > 1 for a in node.attribute))
     weights = {t.name: t for t in model.graph.initializer}
     big_gemms = sum(1 for node in model.graph.node if node.op_type == "Gemm"
                     and node.input[1] in weights
                     and int(np.prod(weights[node.input[1]].dims)) >= 1 << 16)
-    return padded + big_gemms + sum(counts[op] for op in (
+    return big_gemms + sum(counts[op] for op in (
         "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm"))
 
 

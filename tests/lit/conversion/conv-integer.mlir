@@ -37,7 +37,7 @@ func.func @plain(%x: tensor<1x4x5x5xi8>, %w: tensor<8x4x3x3xi8>) -> tensor<1x8x5
 // VNNI-LABEL: func @blocked
 // VNNI: vector.transfer_read %arg1{{.*}} : tensor<1x1x3x3x4x64xi8>, vector<64xi8>
 // VNNI: vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
-// VNNI: vector.transfer_read %{{.*}} : tensor<1x1x7x7x16xi8>, vector<4xi8>
+// VNNI: vector.transfer_read %arg0{{.*}} : tensor<1x1x5x5x16xi8>, vector<4xi8>
 // VNNI: vector.bitcast %{{.*}} : vector<4xi8> to vector<1xi32>
 // VNNI: vector.broadcast %{{.*}} : i32 to vector<16xi32>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
@@ -111,7 +111,7 @@ func.func @requantized(%x: tensor<1x1x4x4x16xi8>, %w: tensor<1x1x1x1x4x64xi8>, %
 // LOOPS: arith.extsi %{{.*}} : i16 to i32
 // AVX2-LABEL: func @words_blocked
 // AVX2: vector.transfer_read %arg1{{.*}} : tensor<1x1x3x3x4x16xi16>, vector<16xi16>
-// AVX2: vector.transfer_read %{{.*}} : tensor<1x1x7x7x8xi16>, vector<2xi16>
+// AVX2: vector.transfer_read %arg0{{.*}} : tensor<1x1x5x5x8xi16>, vector<2xi16>
 // AVX2: vector.bitcast %{{.*}} : vector<2xi16> to vector<1xi32>
 // AVX2: vector.broadcast %{{.*}} : i32 to vector<8xi32>
 // AVX2: %[[P:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>

@@ -1,44 +1,51 @@
 // RUN: dlc-opt %s -split-input-file -convert-dlc-to-linalg=conv-microkernel=true -canonicalize | FileCheck %s
 // The blocked convolution micro-kernel: loops over (n, (oh, channel-block
-// group) pairs, tiles of ow); a padded input copy, or interior tiles without bounds
-// checks and border tiles with them; a register tile of pixels x 2 channel
-// blocks updated by broadcast-FMAs, and the fused epilogue applied to the
-// vectors before they are stored.
+// group) pairs, tiles of ow); padding read by clipping (full convs), or
+// interior tiles without bounds checks and border tiles with them
+// (depthwise); a register tile of pixels x 2 channel blocks updated by
+// broadcast-FMAs, and the fused epilogue applied to the vectors before they
+// are stored.
 
-// 36 output columns: tiles of 12 pixels x 2 blocks = 24 accumulators. The
-// conv does 64 or more multiply-adds per input value, so it reads one
-// zero-padded copy of its input and no tile needs bounds checks.
+// 36 output columns: tiles of 12 pixels x 2 blocks = 24 accumulators. No
+// padded copy of the input is made and no read is checked: each row runs
+// the kernel rows inside the input, and the tiles at the row's ends, whose
+// windows cross the padding, are built apart with their columns known,
+// leaving the padding's products out.
 // CHECK-LABEL: func @conv_add_relu
-// The copy writes a pixel's 16 lanes at a time, zero outside the input:
-// CHECK: %[[PADDED:.*]] = scf.for {{.*}} to %c6 step %c1 iter_args({{.*}}) -> (tensor<1x1x6x38x16xf32>)
-// CHECK: %[[ROW:.*]] = arith.subi %{{.*}}, %c1 : index
-// CHECK: arith.cmpi slt, %[[ROW]], %c4 : index
-// CHECK: scf.for {{.*}} to %c38 step %c1
-// CHECK: %[[COL:.*]] = arith.subi %{{.*}}, %c1 : index
-// CHECK: arith.cmpi slt, %[[COL]], %c36 : index
-// CHECK: arith.andi
-// CHECK: %[[OK:.*]] = arith.andi
-// CHECK: %[[PIXEL:.*]] = vector.transfer_read %arg0{{.*}} {in_bounds = [true]} : tensor<1x1x4x36x16xf32>, vector<16xf32>
-// CHECK: %[[VALUE:.*]] = arith.select %[[OK]], %[[PIXEL]], %{{.*}} : vector<16xf32>
-// CHECK: vector.transfer_write %[[VALUE]]
-// Too small (6 x 38 pixels) for threads:
-// CHECK-NOT: dlc.parallel
-// CHECK: scf.yield
-// CHECK: scf.yield
+// CHECK-NOT: tensor<1x1x6x38x16xf32>
 // CHECK: scf.for {{.*}} to %c4 step %c1 iter_args({{.*}}) -> (tensor<1x2x4x36x16xf32>)
-// CHECK: scf.for {{.*}} to %c36 step %c12 iter_args
-// CHECK-NOT: scf.if
-// CHECK: %[[ACC:.*]]:24 = scf.for
+// Kernel rows [max(0, 1 - oh), min(3, 5 - oh)):
+// CHECK: %[[ROW0:.*]] = arith.subi %c1, %{{.*}} : index
+// CHECK: %[[KH0:.*]] = arith.maxsi %[[ROW0]], %c0 : index
+// CHECK: %[[ROW1:.*]] = arith.subi %c5, %{{.*}} : index
+// CHECK: %[[KH1:.*]] = arith.minsi %[[ROW1]], %c3 : index
+// CHECK: scf.for %{{.*}} = %[[KH0]] to %[[KH1]] step %c1
+// The left tile: kernel column 0 for pixels 1-11 (22 accumulators), then
+// columns 1 and 2 for all 12 pixels:
+// CHECK: %{{.*}}:22 = scf.for {{.*}} to %c16
 // CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<2x1x3x3x16x16xf32>, vector<16xf32>
-// CHECK: tensor.extract %[[PADDED]]
+// CHECK-NOT: arith.select
+// CHECK: tensor.extract %arg0[%c0, %c0, %{{.*}}, %c0, %{{.*}}]
 // CHECK-NOT: arith.select
 // CHECK: vector.broadcast
 // CHECK-COUNT-2: vector.fma
-// CHECK-NOT: arith.select
+// CHECK: %{{.*}}:24 = scf.for {{.*}} to %c16
+// CHECK: %{{.*}}:24 = scf.for {{.*}} to %c16
 // CHECK: %[[RES:.*]] = vector.transfer_read %arg2
-// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]]#0, %[[RES]] : vector<16xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %{{.*}}, %[[RES]] : vector<16xf32>
 // CHECK: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : vector<16xf32>
 // CHECK: vector.transfer_write %[[RELU]]
+// The middle tile (columns 12-23), inside the input: a loop over the kernel
+// columns.
+// CHECK: arith.maxsi
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK: %{{.*}}:24 = scf.for {{.*}} to %c16
+// The right tile leaves pixel 11 (column 36) out of kernel column 2:
+// CHECK: arith.maxsi
+// CHECK: %{{.*}}:24 = scf.for {{.*}} to %c16
+// CHECK: %{{.*}}:24 = scf.for {{.*}} to %c16
+// CHECK: %{{.*}}:22 = scf.for {{.*}} to %c16
+// CHECK-NOT: arith.select
 // The row loop (one pair of channel blocks) is shared by the threads:
 // CHECK: } {dlc.parallel}
 // CHECK-NOT: linalg.generic
