@@ -23,7 +23,13 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     by member. A blocked conv's group (with `conv-microkernel`) applies its
     epilogue to the accumulator vectors and stores the epilogue's element type,
     which may differ from the conv's (an integer conv's i32 sums scaled, then
-    requantized to bytes). `dlc.conv_integer[_blocked]` multiplies zero-extended
+    requantized to bytes). A quotient by a constant f32 that is only rounded
+    (quantization's round(x / scale)) is computed without a division: x * (1/c)
+    corrected by the exact remainder, two FMAs, the correctly rounded quotient
+    (Markstein) where it is normal, so round() gives what it gives on x / c
+    (`fused-multiply-add`, on targets with FMA; a divisor with an all-ones
+    significand keeps the division).
+    `dlc.conv_integer[_blocked]` multiplies zero-extended
     input bytes (or sign-extended i16 words) by sign-extended filter bytes in
     i32; its micro-kernel takes 4 input channels a step, with vpdpbusd for
     `int8-dot` avx512-vnni (16 lanes) or avx-vnni (8 lanes), or 2 words a
@@ -55,6 +61,10 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
            "(a loop nest of its own) instead of checking bounds in its "
            "contraction (the CUDA target's implicit GEMM wants two plain "
            "operands)">,
+    Option<"fusedMultiplyAdd", "fused-multiply-add", "bool", "false",
+           "The target has fused multiply-add instructions: a quotient by a "
+           "constant that is only rounded is computed with two of them "
+           "instead of a division">,
     Option<"int8Dot", "int8-dot", "std::string", "\"portable\"",
            "The conv micro-kernel's integer dot product for "
            "dlc.conv_integer_blocked: avx512-vnni / avx-vnni (vpdpbusd on "

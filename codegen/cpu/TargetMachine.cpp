@@ -118,6 +118,15 @@ std::string int8DotProduct(const llvm::TargetMachine &machine) {
   return "portable";
 }
 
+bool hasFusedMultiplyAdd(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  const llvm::Triple &triple = machine.getTargetTriple();
+  if (triple.isX86())
+    return subtarget && (subtarget->checkFeatures("+fma") ||
+                         subtarget->checkFeatures("+avx512f"));
+  return triple.isAArch64();
+}
+
 int64_t vectorRegisterCount(const llvm::TargetMachine &machine) {
   const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
   const llvm::Triple &triple = machine.getTargetTriple();

@@ -40,6 +40,10 @@ int64_t vectorWidthInFloats(const llvm::TargetMachine &machine);
 /// (vpmaddwd on values widened to i16), or "portable" elsewhere.
 std::string int8DotProduct(const llvm::TargetMachine &machine);
 
+/// Whether `machine` has fused multiply-add instructions (x86 with FMA or
+/// AVX-512, AArch64).
+bool hasFusedMultiplyAdd(const llvm::TargetMachine &machine);
+
 /// The vector registers of `machine` (32 with AVX-512, 16 otherwise on x86,
 /// 32 on AArch64): how large a micro-kernel's register tile may be.
 int64_t vectorRegisterCount(const llvm::TargetMachine &machine);

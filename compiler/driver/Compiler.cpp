@@ -424,6 +424,7 @@ void setPipelineOptions(PipelineOptions &pipeline,
   pipeline.channelBlock = vectorWidthInFloats(machine);
   pipeline.vectorRegisters = vectorRegisterCount(machine);
   pipeline.int8Dot = int8DotProduct(machine);
+  pipeline.fusedMultiplyAdd = hasFusedMultiplyAdd(machine);
 }
 
 /// One compilation, stage by stage: each stage reports its errors as

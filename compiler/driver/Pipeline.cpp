@@ -186,6 +186,7 @@ void addLoopPipeline(OpPassManager &pm, const PipelineOptions &options) {
       options.runs(kConvMicrokernel, kConvMicrokernelDescription, 3);
   lowering.vectorRegisters = options.vectorRegisters;
   lowering.int8Dot = options.int8Dot;
+  lowering.fusedMultiplyAdd = options.fusedMultiplyAdd && !options.cuda;
   pm.addPass(createConvertDlcToLinalg(lowering));
   addCleanup(pm, options);
 

@@ -46,6 +46,11 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
       *this, "vector-registers",
       llvm::cl::desc("Vector registers of the target's register tiles"),
       llvm::cl::init(32)};
+  /// Whether the target has fused multiply-add instructions.
+  Option<bool> fusedMultiplyAdd{
+      *this, "fused-multiply-add",
+      llvm::cl::desc("The target has fused multiply-add instructions"),
+      llvm::cl::init(false)};
   /// The dot product of 8-bit matmuls on the target (see
   /// dlc-matmul-microkernel's int8-dot): avx512-vnni, avx-vnni, avx2,
   /// portable or none.

@@ -18,11 +18,13 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace dlc {
 #define GEN_PASS_DEF_CONVERTDLCTOLINALG
@@ -475,6 +477,77 @@ Value lowerShift(OpBuilder &b, Location loc, Value x, Value y, bool left) {
       b.create<arith::ConstantIntOp>(loc, 0, x.getType()));
 }
 
+/// The f32 value of a splat constant, looking through a dlc.fused group's
+/// block arguments to the group's inputs.
+static std::optional<float> splatF32(Value value) {
+  if (auto argument = dyn_cast<BlockArgument>(value))
+    if (auto group =
+            dyn_cast_or_null<FusedOp>(argument.getOwner()->getParentOp()))
+      value = group.getInputs()[argument.getArgNumber()];
+  DenseElementsAttr dense;
+  if (!matchPattern(value, m_Constant(&dense)) || !dense.isSplat() ||
+      !dense.getElementType().isF32())
+    return std::nullopt;
+  return dense.getSplatValue<APFloat>().convertToFloat();
+}
+
+/// The divisor of `op` when its quotient can be computed by
+/// divideForRounding: an f32 quotient that is only rounded, by a constant
+/// that is normal, has a normal reciprocal and a significand that is not
+/// all ones (where the rounded reciprocal misses Markstein's bound).
+static std::optional<float> roundedQuotientDivisor(DivOp op) {
+  auto type = cast<RankedTensorType>(op.getType());
+  if (!type.getElementType().isF32() ||
+      !llvm::all_of(op->getUsers(),
+                    [](Operation *user) { return isa<RoundOp>(user); }))
+    return std::nullopt;
+  std::optional<float> divisor = splatF32(op.getRhs());
+  if (!divisor)
+    return std::nullopt;
+  float c = *divisor, r = 1.0f / c;
+  uint32_t bits;
+  std::memcpy(&bits, &c, sizeof(bits));
+  if (std::fpclassify(c) != FP_NORMAL || std::fpclassify(r) != FP_NORMAL ||
+      (bits & 0x7fffff) == 0x7fffff)
+    return std::nullopt;
+  return c;
+}
+
+/// Set by the pass (with fused-multiply-add) on the dlc.div ops that
+/// divideForRounding lowers: their divisor.
+static constexpr llvm::StringLiteral kDivideForRoundingAttr =
+    "dlc.divide_for_rounding";
+
+/// x / c for a quotient that is only rounded to an integer (quantization's
+/// round(x / scale)), without a division: with r = 1/c correctly rounded,
+/// q0 = x * r is within an ulp of x / c, the remainder x - q0 * c is exact
+/// in one FMA, and q0 + remainder * r (a second FMA) is the correctly
+/// rounded quotient wherever it and the remainder are normal (Markstein). A
+/// vector division costs 5-10 times the three steps. Where |q0| >= 2^100
+/// (or q0 is inf or NaN) q0 is kept. Either way round() gives what it gives
+/// on x / c: tiny quotients round to zero, huge ones are integers beyond
+/// every grid. Empty unless the pass marked `op`.
+static Value divideForRounding(OpBuilder &b, Location loc, DivOp op, Value x) {
+  auto marked = op->getAttrOfType<FloatAttr>(kDivideForRoundingAttr);
+  if (!marked || !getElementTypeOrSelf(x.getType()).isF32())
+    return {};
+  float c = marked.getValueAsDouble(), r = 1.0f / c;
+  auto constant = [&](float value) -> Value {
+    if (auto vector = dyn_cast<VectorType>(x.getType()))
+      return b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(vector, b.getF32FloatAttr(value)));
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(value));
+  };
+  Value q0 = b.create<arith::MulFOp>(loc, x, constant(r));
+  Value remainder = b.create<math::FmaOp>(loc, b.create<arith::NegFOp>(loc, q0),
+                                          constant(c), x);
+  Value q1 = b.create<math::FmaOp>(loc, remainder, constant(r), q0);
+  Value inRange = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT,
+                                          b.create<math::AbsFOp>(loc, q0),
+                                          constant(0x1p100f));
+  return b.create<arith::SelectOp>(loc, inRange, q1, q0);
+}
+
 Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
                          ValueRange args) {
   bool isInt = isa<IntegerType>(getElementTypeOrSelf(args[0].getType()));
@@ -500,9 +573,11 @@ Value dlc::buildScalarOp(OpBuilder &b, Location loc, Operation *op,
       .Case([&](AddOp) { return binary(arith::AddFOp(), arith::AddIOp()); })
       .Case([&](SubOp) { return binary(arith::SubFOp(), arith::SubIOp()); })
       .Case([&](MulOp) { return binary(arith::MulFOp(), arith::MulIOp()); })
-      .Case([&](DivOp) {
+      .Case([&](DivOp o) {
         if (isInt && op->hasAttr(kUnsignedAttr))
           return b.create<arith::DivUIOp>(loc, args[0], args[1]).getResult();
+        if (Value quotient = divideForRounding(b, loc, o, args[0]))
+          return quotient;
         return binary(arith::DivFOp(), arith::DivSIOp());
       })
       .Case(
@@ -758,6 +833,14 @@ struct ConvertDlcToLinalgPass
                            vector::VectorDialect>();
     // The integer conv micro-kernel's vpdpbusd (llvm.call_intrinsic).
     target.addLegalOp<LLVM::CallIntrinsicOp>();
+    // Quotients by constants that are only rounded, marked with their
+    // divisor before the conversion rewrites the constants.
+    if (fusedMultiplyAdd)
+      getOperation().walk([&](DivOp op) {
+        if (std::optional<float> divisor = roundedQuotientDivisor(op))
+          op->setAttr(kDivideForRoundingAttr,
+                      FloatAttr::get(Float32Type::get(context), *divisor));
+      });
     RewritePatternSet patterns(context);
     populateElementwiseLoweringPatterns(patterns);
     populateStructuredLoweringPatterns(patterns);

@@ -803,3 +803,45 @@ def test_qdq_cnn_convs_on_each_int8_dot_match_onnxruntime(dot, mcpu, flags, inte
         text = graph.read()
     assert text.count("dlc.conv_integer_blocked ") == integer_convs, text.count(
         "dlc.conv_integer_blocked ")
+
+
+@pytest.mark.parametrize("mcpu", ["x86-64-v3", "x86-64-v4", "x86-64"])
+@pytest.mark.parametrize("scale", [0.0123, 1 / 255, 0.1, 3.7, 2.0 ** -7, 1e-5,
+                                   float(np.frombuffer(b"\xff\xff\xff\x3f", np.float32)[0])])
+def test_quantize_linear_rounds_as_division(scale, mcpu):
+    """QuantizeLinear's round(x / scale): with FMA dlc computes the quotient
+    as a product corrected by its remainder; it must round exactly as the
+    correctly rounded division does (numpy's, in float32), here on values
+    one or two ulps from every half-step of the grid, where a plain product
+    by 1 / scale rounds the other way. The last scale (1.99999988, an
+    all-ones significand) keeps the division."""
+    from onnx import TensorProto, helper
+    if mcpu != "x86-64" and not any(
+            line.startswith("flags") and ("avx512f" if mcpu == "x86-64-v4" else "avx2")
+            in line.split() for line in open("/proc/cpuinfo")):
+        pytest.skip("this machine cannot run %s code" % mcpu)
+    s = np.float32(scale)
+    halves = ((np.arange(-140, 140, dtype=np.float32) + np.float32(0.5)) * s).astype(np.float32)
+    near = [halves]
+    for direction in (np.float32(np.inf), np.float32(-np.inf)):
+        step = halves
+        for _ in range(2):
+            step = np.nextafter(step, direction)
+            near.append(step)
+    rng = np.random.default_rng(5)
+    values = np.concatenate(near + [
+        (rng.uniform(-300, 300, 4000) * s).astype(np.float32),
+        np.array([0.0, -0.0, 1e30, -1e30, np.inf, -np.inf], np.float32)])
+    x = values.reshape(1, -1)
+    node = helper.make_node("QuantizeLinear", ["x", "scale", "zero"], ["y"])
+    graph = helper.make_graph(
+        [node], "q", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+        [helper.make_tensor_value_info("y", TensorProto.UINT8, list(x.shape))],
+        [numpy_helper.from_array(np.array(s, np.float32), "scale"),
+         numpy_helper.from_array(np.array(128, np.uint8), "zero")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    _, ours = ort_and_dlc(model, {"x": x}, compile_args=("--mcpu", mcpu))
+    with np.errstate(over="ignore"):
+        expected = np.clip(np.rint(x / s) + np.float32(128), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(ours, expected)
