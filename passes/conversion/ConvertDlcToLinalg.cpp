@@ -526,7 +526,9 @@ static constexpr llvm::StringLiteral kDivideForRoundingAttr =
 /// vector division costs 5-10 times the three steps. Where |q0| >= 2^100
 /// (or q0 is inf or NaN) q0 is kept. Either way round() gives what it gives
 /// on x / c: tiny quotients round to zero, huge ones are integers beyond
-/// every grid. Empty unless the pass marked `op`.
+/// every grid. One difference is left: a zero quotient may be +0 where the
+/// division gives -0 (x = -0), which no grid value can tell apart. Empty
+/// unless the pass marked `op`.
 static Value divideForRounding(OpBuilder &b, Location loc, DivOp op, Value x) {
   auto marked = op->getAttrOfType<FloatAttr>(kDivideForRoundingAttr);
   if (!marked || !getElementTypeOrSelf(x.getType()).isF32())
