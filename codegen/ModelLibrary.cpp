@@ -17,10 +17,14 @@ extern const char kRuntimeHeaderSource[];
 extern const char kRuntimeSource[];
 extern const char kRuntimeParallelSource[];
 
-static std::string shapeList(const TensorSpec &tensor) {
+/// The declared shape: a symbolic batch dim as -1 (`symbols`: as its name).
+static std::string shapeList(const TensorSpec &tensor, bool symbols = false) {
   std::string text;
   for (size_t i = 0; i < tensor.shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(tensor.shape[i]);
+    text += (i ? ", " : "") +
+            (i == 0 && !tensor.batchSymbol.empty()
+                 ? (symbols ? tensor.batchSymbol : std::string("-1"))
+                 : std::to_string(tensor.shape[i]));
   return text;
 }
 
@@ -61,11 +65,23 @@ std::string emitModelHeader(const ModelSignature &signature,
       const TensorSpec &t = list[i];
       std::string prefix = upper + "_" + role + std::to_string(i);
       os << "/* " << role << " " << i << ": '" << t.name << "', " << t.dtypeName
-         << " [" << shapeList(t) << "] (" << t.cType << " elements) */\n"
+         << " [" << shapeList(t, true) << "] (" << t.cType << " elements)";
+      if (!t.batchSymbol.empty())
+        os << ";\n * dim 0 is the batch '" << t.batchSymbol
+           << "': any size, the same for every tensor that has it; "
+           << t.numElements() << " elements a sample";
+      os << " */\n"
          << "#define " << prefix << "_NAME " << cString(t.name) << "\n"
          << "#define " << prefix << "_DTYPE " << t.dtype << "\n"
-         << "#define " << prefix << "_RANK " << t.shape.size() << "\n"
-         << "#define " << prefix << "_NUM_ELEMENTS " << t.numElements() << "\n";
+         << "#define " << prefix << "_RANK " << t.shape.size() << "\n";
+      if (t.batchSymbol.empty())
+        os << "#define " << prefix << "_NUM_ELEMENTS " << t.numElements()
+           << "\n";
+      else
+        os << "#define " << prefix << "_BATCH_SYMBOL " << cString(t.batchSymbol)
+           << "\n"
+           << "#define " << prefix << "_SAMPLE_ELEMENTS " << t.numElements()
+           << "\n";
       if (!t.shape.empty())
         os << "#define " << prefix << "_SHAPE {" << shapeList(t) << "}\n";
       os << "\n";
@@ -84,6 +100,11 @@ std::string emitModelHeader(const ModelSignature &signature,
      << "dlc_status_code " << n
      << "_run(const dlc_tensor *inputs, int32_t num_inputs,\n"
      << "    dlc_tensor *outputs, int32_t num_outputs, dlc_status *status);\n\n"
+     << "/* The shape output `index` has for these inputs (dynamic dims\n"
+     << " * sized by the inputs): writes its rank's dims into `shape`. */\n"
+     << "dlc_status_code " << n
+     << "_output_shape(const dlc_tensor *inputs, int32_t num_inputs,\n"
+     << "    int32_t index, int64_t *shape, dlc_status *status);\n\n"
      << "/* Threads the model runs on; <= 0 (the default): one per online\n"
      << " * core. */\n"
      << "void " << n << "_set_num_threads(int32_t threads);\n\n";
@@ -182,10 +203,18 @@ std::string emitModelGlue(const ModelSignature &signature,
        << "_task, &c);\n}\n\n";
   }
   auto tables = [&](const char *role, const std::vector<TensorSpec> &list) {
-    for (size_t i = 0; i < list.size(); ++i)
+    for (size_t i = 0; i < list.size(); ++i) {
       if (!list[i].shape.empty())
         os << "static const int64_t " << role << "_shape_" << i << "[] = {"
            << shapeList(list[i]) << "};\n";
+      if (!list[i].batchSymbol.empty()) {
+        os << "static const char *const " << role << "_symbols_" << i
+           << "[] = {" << cString(list[i].batchSymbol);
+        for (size_t d = 1; d < list[i].shape.size(); ++d)
+          os << ", 0";
+        os << "};\n";
+      }
+    }
     if (list.empty())
       return;
     os << "static const dlc_tensor_info " << role << "s[] = {\n";
@@ -197,6 +226,10 @@ std::string emitModelGlue(const ModelSignature &signature,
         os << "0";
       else
         os << role << "_shape_" << i;
+      if (t.batchSymbol.empty())
+        os << ", 0";
+      else
+        os << ", " << role << "_symbols_" << i;
       os << "},\n";
     }
     os << "};\n";
@@ -212,6 +245,11 @@ std::string emitModelGlue(const ModelSignature &signature,
      << (signature.outputs.empty() ? "0" : "outputs") << ",\n"
      << "  " << target.modelInfoEntryFields() << ",\n};\n\n"
      << "const dlc_model_info *" << n << "_info(void) { return &model; }\n\n"
+     << "dlc_status_code " << n
+     << "_output_shape(const dlc_tensor *inputs, int32_t num_inputs,\n"
+     << "    int32_t index, int64_t *shape, dlc_status *status) {\n"
+     << "  return dlc_model_output_shape(&model, inputs, num_inputs, index,\n"
+     << "                                shape, status);\n}\n\n"
      << "void " << n << "_set_num_threads(int32_t threads) {\n"
      << "  dlc_set_num_threads(threads);\n}\n\n"
      << "dlc_status_code " << n
@@ -264,7 +302,8 @@ bool linkModelLibrary(const ModelSignature &signature,
   // libraries can live in one process without their runtimes colliding.
   std::string exports = "{\n  global:\n    " + signature.name + "_info;\n    " +
                         signature.name + "_run;\n    " + signature.name +
-                        "_set_num_threads;\n";
+                        "_set_num_threads;\n    " + signature.name +
+                        "_output_shape;\n";
   if (!signature.profiledKernels.empty())
     exports += "    " + signature.name + "_profile;\n    " + signature.name +
                "_profile_reset;\n";

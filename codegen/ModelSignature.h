@@ -19,8 +19,14 @@ struct TensorSpec {
   int dtype = 0;         // a dlc_dtype value (ONNX's TensorProto codes)
   std::string dtypeName; // "float32", ...
   std::string cType;     // "float", "int64_t", ...
+  /// The shape the compiled code takes: with a batch symbol, one sample's
+  /// (dim 0 is 1), the library running sample by sample.
   std::vector<int64_t> shape;
+  /// Non-empty when dim 0 is the model's symbolic batch (any size at run
+  /// time, the same for every tensor that has it).
+  std::string batchSymbol;
 
+  /// Elements of the compiled shape (of one sample, with a batch symbol).
   int64_t numElements() const {
     int64_t count = 1;
     for (int64_t dim : shape)
@@ -47,6 +53,15 @@ struct ModelSignature {
   /// With --profile: one label per timed kernel, in run order. The compute
   /// function calls __dlc_profile_mark(i) before kernel i and (K) at its end.
   std::vector<std::string> profiledKernels;
+
+  /// The batch symbol of the inputs and outputs that have one (one symbol
+  /// per model), or empty.
+  std::string batchSymbol() const {
+    for (const TensorSpec &t : inputs)
+      if (!t.batchSymbol.empty())
+        return t.batchSymbol;
+    return "";
+  }
 };
 
 /// The symbol the compiled compute function gets; called only by the glue.

@@ -104,6 +104,30 @@ def ShapeInference : Pass<"dlc-shape-inference", "mlir::func::FuncOp"> {
   }];
 }
 
+def CheckBatchSeparable : Pass<"dlc-check-batch-separable", "mlir::func::FuncOp"> {
+  let summary = "Prove that no op mixes the samples of a symbolic batch";
+  let description = [{
+    `passes/graph/CheckBatchSeparable.cpp` · lit: `tests/lit/graph/check-batch-separable.mlir` · runs: by `dlc compile` on ONNX models whose inputs share a symbolic dim 0
+
+    Follows the samples from the entry's arguments marked `dlc.batch_symbol`
+    (their dim 0) through every op: each value holds them in one dim (by a
+    factor where a reshape merged dims after the batch into it, as
+    [B, S, K] -> [B*S, K]) or not at all. Elementwise and broadcasting ops,
+    matmuls over rows or broadcast batch dims, convs and pools, reductions,
+    softmax, cumsum, top-k and arg-max along other dims, transposes,
+    reshapes that keep the samples' blocks, full slices, concats and
+    gathers along other dims keep the samples apart. Anything else that
+    takes samples, or mixes them (a reduction, slice, concat or product over
+    the batch, a value that differs per position along it), is an error at
+    the op, and so is a result that holds the samples elsewhere than in its
+    dim 0. Marks such results `dlc.batch_symbol`. The graph is imported at
+    batch 2 for it (a size of 1 would hide which dims broadcast); `dlc
+    compile` also compares the graphs imported at batch 1, 2 and 3, which
+    must be the same ops and constants, to refuse graphs that read the
+    batch size as a value. Changes no op.
+  }];
+}
+
 def ExpandNarrowTypes : Pass<"dlc-expand-narrow-types", "mlir::func::FuncOp"> {
   let summary = "Give bf16, float8, int4 and int2 values integer storage types";
   let description = [{

@@ -216,26 +216,64 @@ void _mlir_memref_to_llvm_free(void *pointer) {
   free(block->base);
 }
 
-/* Writes "[d0,d1,...]" into `out`. */
+/* Writes "[d0,d1,...]" into `out`; a dynamic dim of `info` (when given)
+   as its symbol. */
 static void format_shape(char *out, size_t size, const int64_t *shape,
-                         int32_t rank) {
+                         int32_t rank, const dlc_tensor_info *info) {
   size_t used = (size_t)snprintf(out, size, "[");
-  for (int32_t i = 0; i < rank && used < size; ++i)
-    used += (size_t)snprintf(out + used, size - used, i ? ",%lld" : "%lld",
-                             (long long)shape[i]);
+  for (int32_t i = 0; i < rank && used < size; ++i) {
+    const char *symbol =
+        info && info->dim_symbols && shape[i] < 0 ? info->dim_symbols[i] : 0;
+    if (symbol)
+      used +=
+          (size_t)snprintf(out + used, size - used, i ? ",%s" : "%s", symbol);
+    else
+      used += (size_t)snprintf(out + used, size - used, i ? ",%lld" : "%lld",
+                               (long long)shape[i]);
+  }
   if (used < size)
     snprintf(out + used, size - used, "]");
+}
+
+/* The sizes a run's tensors give the model's dim symbols, and which tensor
+   gave each first (for messages). */
+#define DLC_MAX_DIM_SYMBOLS 16
+typedef struct dlc_bindings {
+  int32_t count;
+  const char *symbol[DLC_MAX_DIM_SYMBOLS];
+  int64_t size[DLC_MAX_DIM_SYMBOLS];
+  const char *role[DLC_MAX_DIM_SYMBOLS];
+  int32_t index[DLC_MAX_DIM_SYMBOLS];
+  const char *tensor[DLC_MAX_DIM_SYMBOLS];
+} dlc_bindings;
+
+static int32_t find_binding(const dlc_bindings *bindings, const char *symbol) {
+  for (int32_t k = 0; k < bindings->count; ++k)
+    if (strcmp(bindings->symbol[k], symbol) == 0)
+      return k;
+  return -1;
+}
+
+/* The product of a checked tensor's dims (each within 2^48), or -1 past
+   2^48 elements. */
+static int64_t given_num_elements(const dlc_tensor *given) {
+  int64_t count = 1;
+  for (int32_t d = 0; d < given->rank; ++d)
+    if (given->shape[d] == 0)
+      return 0;
+  for (int32_t d = 0; d < given->rank; ++d) {
+    if (count > DLC_MAX_TENSOR_BYTES / given->shape[d])
+      return -1;
+    count *= given->shape[d];
+  }
+  return count;
 }
 
 static dlc_status_code check_tensor(const char *role, int32_t index,
                                     const dlc_tensor_info *expected,
                                     const dlc_tensor *given,
+                                    dlc_bindings *bindings,
                                     dlc_status *status) {
-  /* An empty tensor has no bytes to point at. */
-  if (!given->data && dlc_tensor_info_num_elements(expected) != 0)
-    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
-                "%s %d ('%s') has no data pointer", role, index,
-                expected->name);
   if (given->dtype != expected->dtype)
     return fail(status, DLC_ERROR_DTYPE_MISMATCH,
                 "%s %d ('%s') has dtype %s, expected %s", role, index,
@@ -243,11 +281,41 @@ static dlc_status_code check_tensor(const char *role, int32_t index,
                 dlc_dtype_name(expected->dtype));
   int same = given->rank == expected->rank &&
              (given->rank == 0 || given->shape != NULL);
-  for (int32_t d = 0; same && d < given->rank; ++d)
-    same = given->shape[d] == expected->shape[d];
+  for (int32_t d = 0; same && d < given->rank; ++d) {
+    int64_t dim = given->shape[d];
+    const char *symbol =
+        expected->dim_symbols ? expected->dim_symbols[d] : NULL;
+    if (expected->shape[d] >= 0 || !symbol) {
+      same = dim == expected->shape[d];
+      continue;
+    }
+    if (dim < 0 || dim > DLC_MAX_TENSOR_BYTES)
+      return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                  "%s %d ('%s') has dim %d = %lld, which no tensor can have",
+                  role, index, expected->name, d, (long long)dim);
+    int32_t k = find_binding(bindings, symbol);
+    if (k < 0) {
+      if (bindings->count == DLC_MAX_DIM_SYMBOLS)
+        return fail(status, DLC_ERROR_INTERNAL,
+                    "model has more than %d dim symbols", DLC_MAX_DIM_SYMBOLS);
+      k = bindings->count++;
+      bindings->symbol[k] = symbol;
+      bindings->size[k] = dim;
+      bindings->role[k] = role;
+      bindings->index[k] = index;
+      bindings->tensor[k] = expected->name;
+    } else if (bindings->size[k] != dim) {
+      return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                  "%s %d ('%s') has dim %d ('%s') = %lld, but %s %d ('%s') "
+                  "gives '%s' = %lld",
+                  role, index, expected->name, d, symbol, (long long)dim,
+                  bindings->role[k], bindings->index[k], bindings->tensor[k],
+                  symbol, (long long)bindings->size[k]);
+    }
+  }
   if (!same) {
     char want[160], got[160];
-    format_shape(want, sizeof want, expected->shape, expected->rank);
+    format_shape(want, sizeof want, expected->shape, expected->rank, expected);
     /* The caller's dims are read only where its rank is the expected one:
        another rank may not match the array it points at. */
     if (given->rank > 0 && !given->shape)
@@ -255,38 +323,73 @@ static dlc_status_code check_tensor(const char *role, int32_t index,
     else if (given->rank != expected->rank)
       snprintf(got, sizeof got, "rank %d", given->rank);
     else
-      format_shape(got, sizeof got, given->shape, given->rank);
+      format_shape(got, sizeof got, given->shape, given->rank, NULL);
     return fail(status, DLC_ERROR_SHAPE_MISMATCH,
                 "%s %d ('%s') has shape %s, expected %s", role, index,
                 expected->name, got, want);
   }
+  int64_t elements = given_num_elements(given);
+  if (elements < 0)
+    return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                "%s %d ('%s') has more than 2^48 elements", role, index,
+                expected->name);
+  /* An empty tensor has no bytes to point at. */
+  if (!given->data && elements != 0)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "%s %d ('%s') has no data pointer", role, index,
+                expected->name);
   return DLC_OK;
 }
 
-/* Whether the bytes of two tensors (already checked against `a_info` and
-   `b_info`) overlap. */
-static int tensors_overlap(const dlc_tensor *a, const dlc_tensor_info *a_info,
-                           const dlc_tensor *b, const dlc_tensor_info *b_info) {
+/* Whether the bytes of two checked tensors overlap. */
+static int tensors_overlap(const dlc_tensor *a, const dlc_tensor *b) {
   const char *a_begin = (const char *)a->data, *b_begin = (const char *)b->data;
-  size_t a_size = (size_t)dlc_tensor_info_num_elements(a_info) *
-                  dlc_dtype_size(a_info->dtype);
-  size_t b_size = (size_t)dlc_tensor_info_num_elements(b_info) *
-                  dlc_dtype_size(b_info->dtype);
+  size_t a_size = (size_t)given_num_elements(a) * dlc_dtype_size(a->dtype);
+  size_t b_size = (size_t)given_num_elements(b) * dlc_dtype_size(b->dtype);
   if (a_size == 0 || b_size == 0)
     return 0;
   return a_begin < b_begin + b_size && b_begin < a_begin + a_size;
 }
 
-dlc_status_code dlc_model_validate(const dlc_model_info *model,
-                                   const dlc_tensor *inputs, int32_t num_inputs,
-                                   const dlc_tensor *outputs,
-                                   int32_t num_outputs, dlc_status *status) {
+static dlc_status_code check_model(const dlc_model_info *model,
+                                   dlc_status *status) {
   if (!model)
     return fail(status, DLC_ERROR_INVALID_ARGUMENT, "model is NULL");
   if (model->abi_version != DLC_ABI_VERSION)
     return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                 "model '%s' has runtime ABI version %u, this runtime has %u",
                 model->name, model->abi_version, DLC_ABI_VERSION);
+  return DLC_OK;
+}
+
+static dlc_status_code check_inputs(const dlc_model_info *model,
+                                    const dlc_tensor *inputs,
+                                    int32_t num_inputs, dlc_bindings *bindings,
+                                    dlc_status *status) {
+  if (num_inputs != model->num_inputs)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "model '%s' takes %d input(s), %d given", model->name,
+                model->num_inputs, num_inputs);
+  if (num_inputs > 0 && !inputs)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT, "tensor array is NULL");
+  for (int32_t i = 0; i < num_inputs; ++i) {
+    dlc_status_code code = check_tensor("input", i, &model->inputs[i],
+                                        &inputs[i], bindings, status);
+    if (code != DLC_OK)
+      return code;
+  }
+  return DLC_OK;
+}
+
+dlc_status_code dlc_model_validate(const dlc_model_info *model,
+                                   const dlc_tensor *inputs, int32_t num_inputs,
+                                   const dlc_tensor *outputs,
+                                   int32_t num_outputs, dlc_status *status) {
+  dlc_bindings bindings;
+  bindings.count = 0;
+  dlc_status_code code = check_model(model, status);
+  if (code != DLC_OK)
+    return code;
   if (num_inputs != model->num_inputs)
     return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                 "model '%s' takes %d input(s), %d given", model->name,
@@ -297,15 +400,12 @@ dlc_status_code dlc_model_validate(const dlc_model_info *model,
                 model->num_outputs, num_outputs);
   if ((num_inputs > 0 && !inputs) || (num_outputs > 0 && !outputs))
     return fail(status, DLC_ERROR_INVALID_ARGUMENT, "tensor array is NULL");
-  for (int32_t i = 0; i < num_inputs; ++i) {
-    dlc_status_code code =
-        check_tensor("input", i, &model->inputs[i], &inputs[i], status);
-    if (code != DLC_OK)
-      return code;
-  }
+  code = check_inputs(model, inputs, num_inputs, &bindings, status);
+  if (code != DLC_OK)
+    return code;
   for (int32_t i = 0; i < num_outputs; ++i) {
-    dlc_status_code code =
-        check_tensor("output", i, &model->outputs[i], &outputs[i], status);
+    code = check_tensor("output", i, &model->outputs[i], &outputs[i], &bindings,
+                        status);
     if (code != DLC_OK)
       return code;
   }
@@ -313,17 +413,49 @@ dlc_status_code dlc_model_validate(const dlc_model_info *model,
      outputs), so an output may share no byte with them. */
   for (int32_t i = 0; i < num_outputs; ++i) {
     for (int32_t j = 0; j < num_inputs; ++j)
-      if (tensors_overlap(&outputs[i], &model->outputs[i], &inputs[j],
-                          &model->inputs[j]))
+      if (tensors_overlap(&outputs[i], &inputs[j]))
         return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                     "output %d ('%s') overlaps input %d ('%s')", i,
                     model->outputs[i].name, j, model->inputs[j].name);
     for (int32_t j = 0; j < i; ++j)
-      if (tensors_overlap(&outputs[i], &model->outputs[i], &outputs[j],
-                          &model->outputs[j]))
+      if (tensors_overlap(&outputs[i], &outputs[j]))
         return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                     "output %d ('%s') overlaps output %d ('%s')", i,
                     model->outputs[i].name, j, model->outputs[j].name);
+  }
+  return ok(status);
+}
+
+dlc_status_code dlc_model_output_shape(const dlc_model_info *model,
+                                       const dlc_tensor *inputs,
+                                       int32_t num_inputs, int32_t index,
+                                       int64_t *shape, dlc_status *status) {
+  dlc_bindings bindings;
+  bindings.count = 0;
+  dlc_status_code code = check_model(model, status);
+  if (code != DLC_OK)
+    return code;
+  if (index < 0 || index >= model->num_outputs)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "model '%s' has no output %d", model->name, index);
+  const dlc_tensor_info *info = &model->outputs[index];
+  if (info->rank > 0 && !shape)
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT, "shape is NULL");
+  code = check_inputs(model, inputs, num_inputs, &bindings, status);
+  if (code != DLC_OK)
+    return code;
+  for (int32_t d = 0; d < info->rank; ++d) {
+    const char *symbol = info->dim_symbols ? info->dim_symbols[d] : NULL;
+    if (info->shape[d] >= 0 || !symbol) {
+      shape[d] = info->shape[d];
+      continue;
+    }
+    int32_t k = find_binding(&bindings, symbol);
+    if (k < 0)
+      return fail(status, DLC_ERROR_INTERNAL,
+                  "output %d ('%s'): no input gives its dim symbol '%s'", index,
+                  info->name, symbol);
+    shape[d] = bindings.size[k];
   }
   return ok(status);
 }

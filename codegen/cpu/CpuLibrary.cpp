@@ -10,6 +10,8 @@ public:
   std::string glueInclude() const override { return "dlc/runtime.h"; }
 
   std::string emitEntry(const ModelSignature &signature) const override {
+    if (!signature.batchSymbol().empty())
+      return emitBatchEntry(signature);
     std::string text =
         "static void entry(const dlc_tensor *inputs, dlc_tensor *outputs) {\n"
         "  (void)inputs;\n  (void)outputs;\n  " +
@@ -21,6 +23,72 @@ public:
       text += std::string(i || !signature.inputs.empty() ? ", " : "") +
               "outputs[" + std::to_string(i) + "].data";
     return text + ");\n}\n\n";
+  }
+
+  /// A model with a symbolic batch was compiled for one sample: the entry
+  /// calls it once per sample, on each tensor's block of that sample (the
+  /// tensors without the batch whole). With no sample, the outputs without
+  /// the batch still get their values: one call on zeroed scratch samples.
+  static std::string emitBatchEntry(const ModelSignature &signature) {
+    std::string text =
+        "extern void *_mlir_memref_to_llvm_alloc(size_t bytes);\n"
+        "extern void _mlir_memref_to_llvm_free(void *pointer);\n\n"
+        "static void entry(const dlc_tensor *inputs, dlc_tensor *outputs) {\n";
+    size_t batchInput = 0;
+    while (signature.inputs[batchInput].batchSymbol.empty())
+      ++batchInput;
+    text += "  int64_t samples = inputs[" + std::to_string(batchInput) +
+            "].shape[0];\n";
+    auto sampleBytes = [](const TensorSpec &t) {
+      return "(int64_t)" + std::to_string(t.numElements()) + " * (int64_t)" +
+             "sizeof(" + t.cType + ")";
+    };
+    // Scratch samples (for a run without samples): one block, each batched
+    // tensor its own 64-byte aligned part of it.
+    std::vector<int64_t> scratchOffset;
+    int64_t scratchBytes = 0;
+    bool batchFreeOutputs = false;
+    for (const std::vector<TensorSpec> *list :
+         {&signature.inputs, &signature.outputs})
+      for (const TensorSpec &t : *list) {
+        batchFreeOutputs |= list == &signature.outputs && t.batchSymbol.empty();
+        scratchOffset.push_back(scratchBytes);
+        if (!t.batchSymbol.empty())
+          scratchBytes += (t.numElements() * 8 + 63) / 64 * 64;
+      }
+    auto call = [&](const std::string &sample, bool scratch) {
+      std::string args;
+      size_t k = 0;
+      auto add = [&](const std::string &role, size_t i, const TensorSpec &t) {
+        std::string tensor = role + "[" + std::to_string(i) + "]";
+        args += args.empty() ? "" : ", ";
+        if (t.batchSymbol.empty())
+          args += tensor + ".data";
+        else if (scratch)
+          args += "scratch + " + std::to_string(scratchOffset[k]);
+        else
+          args += "(char *)" + tensor + ".data + " + sample + " * " +
+                  sampleBytes(t);
+        ++k;
+      };
+      for (size_t i = 0; i < signature.inputs.size(); ++i)
+        add("inputs", i, signature.inputs[i]);
+      for (size_t i = 0; i < signature.outputs.size(); ++i)
+        add("outputs", i, signature.outputs[i]);
+      return computeSymbol(signature.name) + "(" + args + ");\n";
+    };
+    text += "  for (int64_t s = 0; s < samples; ++s)\n    " + call("s", false);
+    if (batchFreeOutputs)
+      // The outputs computed into the scratch are discarded; the others do
+      // not read the scratch inputs (dlc-check-batch-separable).
+      text += "  if (samples == 0) {\n"
+              "    char *scratch = _mlir_memref_to_llvm_alloc(" +
+              std::to_string(scratchBytes + 64) +
+              ");\n"
+              "    __builtin_memset(scratch, 0, " +
+              std::to_string(scratchBytes + 64) + ");\n    " + call("0", true) +
+              "    _mlir_memref_to_llvm_free(scratch);\n  }\n";
+    return text + "}\n\n";
   }
 
   std::string modelInfoEntryFields() const override { return "entry,\n  0"; }

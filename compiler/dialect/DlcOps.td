@@ -51,7 +51,10 @@ def Dlc_Dialect : Dialect {
     I64Attr:$arena_bytes,
     I64Attr:$naive_bytes,
     // On an entry argument or result: the ONNX tensor's name.
-    StrAttr:$name
+    StrAttr:$name,
+    // On an entry argument or result: its dim 0 is the model's symbolic
+    // batch (this symbol), which the library runs sample by sample.
+    StrAttr:$batch_symbol
   );
 }
 

@@ -228,12 +228,34 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
         return name.str();
     return fallback;
   };
+  // A symbolic batch (dlc.batch_symbol): the function takes one sample,
+  // dim 0 of size 1, and the glue runs it per sample.
+  std::string batchSymbol;
+  auto batchOf = [&](DictionaryAttr attrs, TensorSpec &spec) {
+    auto symbol =
+        attrs ? attrs.getAs<StringAttr>(
+                    dlc::DlcDialect::BatchSymbolAttrHelper::getNameStr())
+              : StringAttr();
+    if (!symbol)
+      return true;
+    if (spec.shape.empty() || spec.shape[0] != 1 || symbol.getValue().empty() ||
+        (!batchSymbol.empty() && batchSymbol != symbol.getValue())) {
+      error = "tensor '" + spec.name + "' is marked with the batch symbol '" +
+              symbol.getValue().str() +
+              "' but its dim 0 is not 1, or the model has another one";
+      return false;
+    }
+    batchSymbol = symbol.getValue().str();
+    spec.batchSymbol = batchSymbol;
+    return true;
+  };
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     TensorSpec spec;
     if (!describeTensor(
             type.getInput(i),
             nameOf(entry.getArgAttrDict(i), "input" + std::to_string(i)), spec,
-            error))
+            error) ||
+        !batchOf(entry.getArgAttrDict(i), spec))
       return false;
     signature.inputs.push_back(spec);
   }
@@ -242,9 +264,14 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
     if (!describeTensor(
             type.getResult(i),
             nameOf(entry.getResultAttrDict(i), "output" + std::to_string(i)),
-            spec, error))
+            spec, error) ||
+        !batchOf(entry.getResultAttrDict(i), spec))
       return false;
     signature.outputs.push_back(spec);
+  }
+  if (!batchSymbol.empty() && signature.batchSymbol().empty()) {
+    error = "outputs hold the batch '" + batchSymbol + "' but no input does";
+    return false;
   }
   return true;
 }
@@ -479,6 +506,11 @@ LogicalResult Compilation::prepare() {
   std::string error;
   if (!extractSignature(module, name, signature, error))
     return check(context, false, error);
+  if (!signature.batchSymbol().empty() && cuda)
+    return check(context, false,
+                 "the batch '" + signature.batchSymbol() +
+                     "' is symbolic, which --target=cuda does not support "
+                     "yet; give its size with --input-shape");
   entry = findEntry(module, error);
   if (entry)
     flattenEmptyBoundaryTensors(entry);

@@ -711,6 +711,13 @@ importOnnxBytes(const std::string &bytes, const std::string &what,
   return importOnnxModel(model, modelDir, context, options, error);
 }
 
+bool parseOnnxFile(const std::string &path, onnx::ModelProto &model,
+                   std::string &error) {
+  std::string bytes;
+  return readFile(path, bytes, error) &&
+         parseOnnxModel(bytes, path, model, error);
+}
+
 OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
                                      MLIRContext &context,
                                      const OnnxImportOptions &options,

@@ -49,6 +49,11 @@ importOnnxBytes(const std::string &bytes, const std::string &what,
 bool parseOnnxModel(const std::string &bytes, const std::string &what,
                     onnx::ModelProto &model, std::string &error);
 
+/// Reads and parses an .onnx file; false with `error` (naming it) when it
+/// cannot be read or is not a model.
+bool parseOnnxFile(const std::string &path, onnx::ModelProto &model,
+                   std::string &error);
+
 /// importOnnxBytes on a model already parsed.
 mlir::OwningOpRef<mlir::ModuleOp>
 importOnnxModel(const onnx::ModelProto &model, const std::string &modelDir,

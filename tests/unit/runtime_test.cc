@@ -148,6 +148,78 @@ TEST(Runtime, RejectsNullModelAndToleratesNullStatus) {
             DLC_ERROR_SHAPE_MISMATCH);
 }
 
+// Dynamic dims: a symbol binds to the first input's size; every other dim
+// with it must agree, outputs included.
+const int64_t kBatchShape[] = {-1, 2};
+const char *const kBatchSymbols[] = {"n", nullptr};
+const int64_t kStaticShape[] = {2};
+const dlc_tensor_info kBatchInputs[] = {
+    {"a", DLC_FLOAT32, 2, kBatchShape, kBatchSymbols},
+    {"b", DLC_FLOAT32, 2, kBatchShape, kBatchSymbols}};
+const dlc_tensor_info kBatchOutputs[] = {
+    {"y", DLC_FLOAT32, 2, kBatchShape, kBatchSymbols},
+    {"w", DLC_FLOAT32, 1, kStaticShape, nullptr}};
+const dlc_model_info kBatchModel = {DLC_ABI_VERSION,
+                                    "batch",
+                                    2,
+                                    kBatchInputs,
+                                    2,
+                                    kBatchOutputs,
+                                    [](const dlc_tensor *, dlc_tensor *) {}};
+
+TEST(Runtime, BindsDimSymbols) {
+  float a[6] = {}, b[6] = {}, y[6] = {}, w[2] = {};
+  int64_t three[2] = {3, 2}, two[2] = {2, 2}, wShape[1] = {2};
+  dlc_tensor inputs[2] = {{a, three, 2, DLC_FLOAT32},
+                          {b, three, 2, DLC_FLOAT32}};
+  dlc_tensor outputs[2] = {{y, three, 2, DLC_FLOAT32},
+                           {w, wShape, 1, DLC_FLOAT32}};
+  dlc_status status;
+  EXPECT_EQ(dlc_model_run(&kBatchModel, inputs, 2, outputs, 2, &status), DLC_OK)
+      << status.message;
+  int64_t shape[2] = {0, 0};
+  ASSERT_EQ(dlc_model_output_shape(&kBatchModel, inputs, 2, 0, shape, &status),
+            DLC_OK);
+  EXPECT_EQ(shape[0], 3);
+  EXPECT_EQ(shape[1], 2);
+  EXPECT_EQ(dlc_model_output_shape(&kBatchModel, inputs, 2, 2, shape, &status),
+            DLC_ERROR_INVALID_ARGUMENT);
+
+  inputs[1].shape = two;
+  EXPECT_EQ(dlc_model_run(&kBatchModel, inputs, 2, outputs, 2, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "input 1 ('b') has dim 0 ('n') = 2, but input 0 ('a') gives "
+               "'n' = 3");
+  inputs[1].shape = three;
+  outputs[0].shape = two;
+  EXPECT_EQ(dlc_model_run(&kBatchModel, inputs, 2, outputs, 2, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "output 0 ('y') has dim 0 ('n') = 2, but input 0 ('a') gives "
+               "'n' = 3");
+  // A static dim is still compared, and the message shows the symbol.
+  int64_t wide[2] = {3, 4};
+  inputs[0].shape = wide;
+  EXPECT_EQ(dlc_model_run(&kBatchModel, inputs, 2, outputs, 2, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message, "input 0 ('a') has shape [3,4], expected [n,2]");
+  int64_t negative[2] = {-1, 2};
+  inputs[0].shape = negative;
+  EXPECT_EQ(dlc_model_run(&kBatchModel, inputs, 2, outputs, 2, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "input 0 ('a') has dim 0 = -1, which no tensor can have");
+  // No samples: empty tensors without data are valid.
+  int64_t none[2] = {0, 2};
+  dlc_tensor empty[2] = {{nullptr, none, 2, DLC_FLOAT32},
+                         {nullptr, none, 2, DLC_FLOAT32}};
+  dlc_tensor emptyOut[2] = {{nullptr, none, 2, DLC_FLOAT32},
+                            {w, wShape, 1, DLC_FLOAT32}};
+  EXPECT_EQ(dlc_model_run(&kBatchModel, empty, 2, emptyOut, 2, &status), DLC_OK)
+      << status.message;
+}
+
 // Marks each index it is given; counts calls.
 struct Coverage {
   std::vector<std::atomic<int>> hits;

@@ -18,8 +18,13 @@ output's grid. BERT gets one more row, "(ort dynamic)": onnxruntime's
 quantize_dynamic of it (int8 weights, DynamicQuantizeLinear + MatMulInteger)
 run by dlc and by onnxruntime.
 
+With --batch-sizes, ResNet-50 and MobileNetV2 are compiled once more with
+a symbolic batch (dim 0 of input and output named `batch`), and that one
+library is timed at each batch size against onnxruntime on the same model,
+and at batch 1 against the static library too.
+
   tools/bench/bench.py [--iters N] [--threads T ...] [--only NAME ...] [--int8]
-                       [--mcpu CPU]
+                       [--batch-sizes B ...] [--mcpu CPU]
 
 --mcpu compiles dlc's libraries for another CPU than the host (haswell:
 the AVX2 code an AVX2-only machine would run, timed on this one);
@@ -107,7 +112,8 @@ class CTensor(ctypes.Structure):
 
 class CTensorInfo(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int), ("rank", ctypes.c_int32),
-                ("shape", ctypes.POINTER(ctypes.c_int64))]
+                ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("dim_symbols", ctypes.POINTER(ctypes.c_char_p))]
 
 class CModelInfo(ctypes.Structure):
     _fields_ = [("abi_version", ctypes.c_uint32), ("name", ctypes.c_char_p),
@@ -141,9 +147,15 @@ class DlcLibrary:
         self.inputs = (CTensor * info.num_inputs)(
             *[tensor(inputs[info.inputs[i].name.decode()]) for i in range(info.num_inputs)])
         outputs = []
+        output_shape = getattr(self.lib, name + "_output_shape")
+        status = CStatus()
         for i in range(info.num_outputs):
             out = info.outputs[i]
-            outputs.append(tensor(np.empty([out.shape[d] for d in range(out.rank)], np.float32)))
+            # Dynamic dims (a symbolic batch) take the inputs' sizes.
+            shape = (ctypes.c_int64 * max(out.rank, 1))()
+            if output_shape(self.inputs, info.num_inputs, i, shape, ctypes.byref(status)) != 0:
+                raise RuntimeError(status.message.decode())
+            outputs.append(tensor(np.empty(list(shape)[:out.rank], np.float32)))
         self.outputs = (CTensor * info.num_outputs)(*outputs)
         self.num_inputs, self.num_outputs = info.num_inputs, info.num_outputs
         self.status = CStatus()
@@ -192,6 +204,83 @@ def time_side_by_side(library, path, inputs, iters, threads, rounds=5, spread=Fa
         ratios.append(medians["dlc"] / medians["ort"])
     result = (statistics.median(times["dlc"]), statistics.median(times["ort"]))
     return result + (min(ratios), max(ratios)) if spread else result
+
+
+def time_alternating(sides, iters, rounds=5):
+    """Median milliseconds of each (name, run) side over `iters` runs, in
+    alternating blocks as time_side_by_side takes them."""
+    times = {name: [] for name, _ in sides}
+    per_block = max(1, -(-iters // rounds))
+    for block in range(rounds):
+        for name, run in (sides if block % 2 == 0 else sides[::-1]):
+            time.sleep(0.2)
+            run()
+            for _ in range(per_block):
+                start = time.perf_counter()
+                run()
+                times[name].append((time.perf_counter() - start) * 1e3)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def symbolic_batch(model, symbol="batch"):
+    """The model with dim 0 of its inputs and outputs the symbol `symbol`."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    for value in list(model.graph.input) + list(model.graph.output):
+        dim = value.type.tensor_type.shape.dim[0]
+        dim.ClearField("dim_value")
+        dim.dim_param = symbol
+    return model
+
+
+def bench_batches(args, work, cases):
+    """One library for every batch size (a symbolic batch) against
+    onnxruntime at each size, and against the static batch-1 library."""
+    rows = []
+    for name, model, _ in cases:
+        static_path = os.path.join(work, name + ".onnx")
+        dynamic_path = os.path.join(work, name + "_batch.onnx")
+        onnx.save(model, static_path)
+        onnx.save(symbolic_batch(model), dynamic_path)
+        static_library, _, _ = compile_dlc(static_path, os.path.join(work, name), name)
+        dynamic_library, _, _ = compile_dlc(dynamic_path, os.path.join(work, name + "_batch"),
+                                            name + "_batch")
+        for batch in args.batch_sizes:
+            rng = np.random.RandomState(batch)
+            inputs = {i.name: rng.randn(batch, *[d.dim_value for d in
+                                                 i.type.tensor_type.shape.dim][1:])
+                      .astype(np.float32) for i in model.graph.input}
+            dynamic = DlcLibrary(dynamic_library, name + "_batch", inputs)
+            static = DlcLibrary(static_library, name, inputs) if batch == 1 else None
+            dynamic.run()
+            expected = onnxruntime.InferenceSession(
+                dynamic_path, providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+            got = np.ctypeslib.as_array(ctypes.cast(dynamic.outputs[0].data,
+                                                    ctypes.POINTER(ctypes.c_float)),
+                                        shape=expected.shape)
+            error = float(np.linalg.norm(got - expected) / np.linalg.norm(expected))
+            for threads in args.threads:
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+                session = onnxruntime.InferenceSession(dynamic_path, options,
+                                                       providers=["CPUExecutionProvider"])
+                dynamic.set_threads(threads)
+                sides = [("dynamic", dynamic.run), ("ort", lambda: session.run(None, inputs))]
+                if static:
+                    static.set_threads(threads)
+                    sides.append(("static", static.run))
+                medians = time_alternating(sides, args.iters)
+                rows.append((name, batch, threads, medians["dynamic"], medians.get("static"),
+                             medians["ort"], error))
+    print()
+    print("| model | batch | threads | dlc, one library ms | dlc static batch-1 ms | "
+          "onnxruntime ms | dlc / ort | one library / static | rel. L2 vs ort |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, batch, threads, dynamic_ms, static_ms, ort_ms, error in rows:
+        print("| %s | %d | %d | %.2f | %s | %.2f | %.2f | %s | %.1e |"
+              % (name, batch, threads, dynamic_ms, "%.2f" % static_ms if static_ms else "-",
+                 ort_ms, dynamic_ms / ort_ms,
+                 "%.3f" % (dynamic_ms / static_ms) if static_ms else "-", error))
 
 
 def random_inputs(model, seed):
@@ -316,6 +405,10 @@ def main():
     parser.add_argument("--int8", action="store_true",
                         help="post-training int8 quantization: dlc fp32, dlc int8 and "
                         "onnxruntime int8 on the same QDQ model (the models only)")
+    parser.add_argument("--batch-sizes", type=int, nargs="+",
+                        help="compile each model once with a symbolic batch and time it at "
+                        "these batch sizes against onnxruntime (and at batch 1 against the "
+                        "static library)")
     parser.add_argument("--mcpu", help="compile dlc's libraries for this CPU (e.g. haswell: "
                         "AVX2 code on a newer host); onnxruntime still picks its kernels "
                         "for the host")
@@ -340,6 +433,9 @@ def main():
         cases = [c for c in cases if c[0] in args.only]
     if args.int8:
         bench_int8(args, work, [c for c in cases if not c[0].startswith("gemm")])
+        return
+    if args.batch_sizes:
+        bench_batches(args, work, [c for c in cases if c[0] in ("resnet50", "mobilenet_v2")])
         return
 
     rows = []

@@ -6,6 +6,7 @@
 #include "frontends/onnx/OnnxImporter.h"
 #include "tools/dlc/Commands.h"
 #include "tools/dlc/Quantize.h"
+#include "tools/dlc/SymbolicBatch.h"
 #include "tools/dlc/TensorIO.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -503,15 +504,23 @@ loadModel(const std::string &model, mlir::MLIRContext &context,
   }
   if (llvm::StringRef(model).ends_with(".onnx")) {
     importOptions.functionName = modelName;
-    if (parsed) {
-      llvm::SmallString<256> modelDir(model);
-      llvm::sys::path::remove_filename(modelDir);
-      module = importOnnxModel(*parsed,
-                               modelDir.empty() ? "." : modelDir.str().str(),
-                               context, importOptions, error);
-    } else {
-      module = importOnnxFile(model, context, importOptions, error);
+    llvm::SmallString<256> modelDir(model);
+    llvm::sys::path::remove_filename(modelDir);
+    std::string dir = modelDir.empty() ? "." : modelDir.str().str();
+    onnx::ModelProto read;
+    if (!parsed) {
+      if (!parseOnnxFile(model, read, error))
+        return nullptr;
+      parsed = &read;
     }
+    // A symbolic batch and no other symbolic dim: one library for every
+    // batch size, run sample by sample.
+    SymbolicBatch batch;
+    if (findSymbolicBatch(*parsed, importOptions, batch))
+      module =
+          importSampleModel(*parsed, dir, context, importOptions, batch, error);
+    else
+      module = importOnnxModel(*parsed, dir, context, importOptions, error);
   } else if (llvm::StringRef(model).ends_with(".mlir")) {
     if (!importOptions.inputShapes.empty() || !boundInputFiles.empty()) {
       error = "--input-shape and --bind-input apply to ONNX models only";

@@ -64,9 +64,9 @@ std::vector<int64_t> shapeOf(const dlc_tensor_info &info) {
 /// A zeroed tensor for `info`; false with `error` set when its size
 /// overflows or exceeds this machine's memory.
 bool allocateFor(const dlc_tensor_info &info, HostTensor &tensor,
-                 std::string &error) {
+                 std::string &error, const std::vector<int64_t> *shape) {
   tensor.dtype = info.dtype;
-  tensor.shape = shapeOf(info);
+  tensor.shape = shape ? *shape : shapeOf(info);
   std::optional<int64_t> bytes =
       checkedByteSize(tensor.shape, dlc_dtype_size(info.dtype));
   long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
@@ -95,6 +95,42 @@ bool allocateFor(const dlc_tensor_info &info, HostTensor &tensor,
   return true;
 }
 
+std::vector<int64_t>
+sizedShape(const dlc_tensor_info &info,
+           const std::map<std::string, int64_t> &dimSizes) {
+  std::vector<int64_t> shape = shapeOf(info);
+  for (int32_t d = 0; d < info.rank; ++d) {
+    if (shape[d] >= 0 || !info.dim_symbols || !info.dim_symbols[d])
+      continue;
+    auto size = dimSizes.find(info.dim_symbols[d]);
+    shape[d] = size == dimSizes.end() ? 1 : size->second;
+  }
+  return shape;
+}
+
+bool allocateOutputs(const LoadedModel &model, std::vector<HostTensor> &inputs,
+                     std::vector<HostTensor> &outputs, std::string &error) {
+  std::vector<dlc_tensor> in;
+  for (HostTensor &t : inputs)
+    in.push_back(t.view());
+  outputs.clear();
+  for (int32_t i = 0; i < model.info->num_outputs; ++i) {
+    const dlc_tensor_info &info = model.info->outputs[i];
+    std::vector<int64_t> shape(info.rank);
+    dlc_status status;
+    if (dlc_model_output_shape(model.info, in.data(),
+                               static_cast<int32_t>(in.size()), i, shape.data(),
+                               &status) != DLC_OK) {
+      error = status.message;
+      return false;
+    }
+    outputs.emplace_back();
+    if (!allocateFor(info, outputs.back(), error, &shape))
+      return false;
+  }
+  return true;
+}
+
 /// Runs the model; false with the runtime's message in `error`.
 bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
             std::vector<HostTensor> &outputs, std::string &error) {
@@ -116,7 +152,8 @@ bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
 bool readInputs(const LoadedModel &model,
                 const std::map<std::string, std::string> &files,
                 bool randomForMissing, std::vector<HostTensor> &inputs,
-                std::string &error) {
+                std::string &error,
+                const std::map<std::string, int64_t> &dimSizes) {
   for (const auto &[name, file] : files) {
     bool known = false;
     for (int32_t i = 0; i < model.info->num_inputs; ++i)
@@ -154,7 +191,8 @@ bool readInputs(const LoadedModel &model,
       return false;
     }
     HostTensor tensor;
-    if (!allocateFor(info, tensor, error))
+    std::vector<int64_t> shape = sizedShape(info, dimSizes);
+    if (!allocateFor(info, tensor, error, &shape))
       return false;
     if (info.dtype == DLC_FLOAT32) {
       float *values = reinterpret_cast<float *>(tensor.bytes.data());

@@ -40,10 +40,23 @@ bool openModelLibrary(const std::string &path, const std::string &givenName,
 
 std::vector<int64_t> shapeOf(const dlc_tensor_info &info);
 
-/// A zeroed tensor for `info`; false with `error` set when its size
-/// overflows or exceeds this machine's memory.
+/// A zeroed tensor for `info` (of `shape`, when given: the info's with
+/// its dynamic dims sized); false with `error` set when its size overflows
+/// or exceeds this machine's memory.
 bool allocateFor(const dlc_tensor_info &info, HostTensor &tensor,
-                 std::string &error);
+                 std::string &error,
+                 const std::vector<int64_t> *shape = nullptr);
+
+/// `info`'s shape with its dynamic dims sized by `dimSizes` (symbol ->
+/// size; 1 for a symbol not given).
+std::vector<int64_t> sizedShape(const dlc_tensor_info &info,
+                                const std::map<std::string, int64_t> &dimSizes);
+
+/// Allocates the outputs for `inputs`: their dynamic dims take the sizes
+/// the inputs give. False with the runtime's message when the inputs do
+/// not fit the model.
+bool allocateOutputs(const LoadedModel &model, std::vector<HostTensor> &inputs,
+                     std::vector<HostTensor> &outputs, std::string &error);
 
 /// Runs the model; false with the runtime's message in `error`.
 bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
@@ -51,11 +64,13 @@ bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
 
 /// Reads the files (input name -> .npy/.pb path) in the model's input order,
 /// checking names; inputs without a file are random (floats in [-1, 1)) or
-/// zero when `randomForMissing`, an error otherwise.
+/// zero when `randomForMissing`, an error otherwise, their dynamic dims
+/// sized by `dimSizes`.
 bool readInputs(const LoadedModel &model,
                 const std::map<std::string, std::string> &files,
                 bool randomForMissing, std::vector<HostTensor> &inputs,
-                std::string &error);
+                std::string &error,
+                const std::map<std::string, int64_t> &dimSizes = {});
 
 } // namespace dlc
 

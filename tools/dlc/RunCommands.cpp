@@ -60,21 +60,43 @@ bool acceptLibraryArgument(const std::string &arg, const char *command,
   return true;
 }
 
-/// Loads the library, reads its inputs and allocates its outputs.
-bool prepareRun(const std::string &library, const std::string &name,
-                const std::map<std::string, std::string> &files,
-                bool randomForMissing, LoadedModel &model,
-                std::vector<HostTensor> &inputs,
-                std::vector<HostTensor> &outputs, std::string &error) {
-  if (!openModelLibrary(library, name, model, error) ||
-      !readInputs(model, files, randomForMissing, inputs, error))
-    return false;
-  for (int32_t i = 0; i < model.info->num_outputs; ++i) {
-    outputs.emplace_back();
-    if (!allocateFor(model.info->outputs[i], outputs.back(), error))
-      return false;
+/// Reads the model's inputs (random ones of the sizes `dimSizes` gives
+/// dynamic dims, where `randomForMissing`) and allocates its outputs.
+bool prepareTensors(const LoadedModel &model,
+                    const std::map<std::string, std::string> &files,
+                    bool randomForMissing,
+                    const std::map<std::string, int64_t> &dimSizes,
+                    std::vector<HostTensor> &inputs,
+                    std::vector<HostTensor> &outputs, std::string &error) {
+  inputs.clear();
+  return readInputs(model, files, randomForMissing, inputs, error, dimSizes) &&
+         allocateOutputs(model, inputs, outputs, error);
+}
+
+/// Parses --shape SYMBOL=N[,N...] into `sizes`; false (after reporting)
+/// when malformed.
+bool parseDimSizes(const std::string &spec, std::string &symbol,
+                   std::vector<int64_t> &sizes) {
+  size_t eq = spec.find('=');
+  bool ok = eq != std::string::npos && eq > 0 && eq + 1 < spec.size();
+  if (ok) {
+    symbol = spec.substr(0, eq);
+    std::string list = spec.substr(eq + 1) + ",";
+    for (size_t begin = 0, comma; ok && begin < list.size();
+         begin = comma + 1) {
+      comma = list.find(',', begin);
+      std::string item = list.substr(begin, comma - begin);
+      char *end = nullptr;
+      long long value = std::strtoll(item.c_str(), &end, 10);
+      ok = !item.empty() && end && !*end && value >= 0 && value <= (1LL << 40);
+      sizes.push_back(value);
+    }
   }
-  return true;
+  if (!ok)
+    reportError("--shape expects SYMBOL=N[,N...] (sizes of a dynamic dim), "
+                "got '" +
+                spec + "'");
+  return ok;
 }
 
 const char kRunHelp[] =
@@ -95,13 +117,17 @@ const char kRunHelp[] =
 
 const char kBenchHelp[] =
     "usage: dlc bench LIB [--input NAME=FILE ...] [--warmup K] [--iters N]\n"
-    "                 [--threads T] [--name N]\n"
+    "                 [--threads T] [--shape SYMBOL=N[,N...]] [--name N]\n"
     "\n"
     "Times the model in LIB: K untimed runs, then N timed runs; prints the\n"
     "median, min and max latency. Inputs not given are filled with\n"
     "uniform random values in [-1, 1) (floats) or zeros.\n"
     "\n"
     "options:\n"
+    "  --shape SYMBOL=N[,N...]\n"
+    "                the size of a dynamic dim (e.g. batch=8) of the inputs\n"
+    "                not given; several sizes time each in turn, one block\n"
+    "                of figures a size (default 1)\n"
     "  --warmup K    untimed runs first (default 10)\n"
     "  --iters N     timed runs (default 100)\n"
     "  --threads T   threads the model runs on (default 0: one per online\n"
@@ -150,7 +176,8 @@ int runRunCommand(const Args &args) {
   std::string error;
   LoadedModel model;
   std::vector<HostTensor> inputs, outputs;
-  if (!prepareRun(library, name, files, false, model, inputs, outputs, error))
+  if (!openModelLibrary(library, name, model, error) ||
+      !prepareTensors(model, files, false, {}, inputs, outputs, error))
     return reportError(error);
   if (model.setThreads)
     model.setThreads(static_cast<int32_t>(threads));
@@ -242,6 +269,8 @@ int runBenchCommand(const Args &args) {
   std::map<std::string, std::string> files;
   long warmup = 10, iterations = 100, threads = 0;
   bool profile = false;
+  std::string sweptSymbol;
+  std::vector<int64_t> sweptSizes;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     bool hasValue = i + 1 < args.size();
@@ -276,6 +305,11 @@ int runBenchCommand(const Args &args) {
       name = args[++i];
     } else if (arg == "--profile") {
       profile = true;
+    } else if (arg == "--shape" && hasValue) {
+      if (!sweptSymbol.empty())
+        return reportError("--shape is given once (one dynamic dim)"), 2;
+      if (!parseDimSizes(args[++i], sweptSymbol, sweptSizes))
+        return 2;
     } else if (!acceptLibraryArgument(arg, "bench", library)) {
       return 2;
     }
@@ -289,7 +323,7 @@ int runBenchCommand(const Args &args) {
   std::string error;
   LoadedModel model;
   std::vector<HostTensor> inputs, outputs;
-  if (!prepareRun(library, name, files, true, model, inputs, outputs, error))
+  if (!openModelLibrary(library, name, model, error))
     return reportError(error);
   if (model.setThreads)
     model.setThreads(static_cast<int32_t>(threads));
@@ -300,45 +334,70 @@ int runBenchCommand(const Args &args) {
     return reportError("'" + library +
                        "' has no kernel timers: compile it with dlc compile "
                        "--profile");
-  long used = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
-  // The kernels' times on one thread, for their speedups.
-  std::vector<double> oneThread;
-  if (profile && used > 1 && model.setThreads) {
-    model.setThreads(1);
+  if (!sweptSymbol.empty()) {
+    bool known = false;
+    for (int32_t i = 0; i < model.info->num_inputs; ++i)
+      for (int32_t d = 0;
+           model.info->inputs[i].dim_symbols && d < model.info->inputs[i].rank;
+           ++d)
+        known |= model.info->inputs[i].dim_symbols[d] &&
+                 sweptSymbol == model.info->inputs[i].dim_symbols[d];
+    if (!known)
+      return reportError("--shape names '" + sweptSymbol +
+                         "', which is no dynamic dim of the model's inputs");
+  } else {
+    sweptSizes.push_back(1);
+  }
+  for (size_t sweep = 0; sweep < sweptSizes.size(); ++sweep) {
+    std::map<std::string, int64_t> dimSizes;
+    if (!sweptSymbol.empty()) {
+      dimSizes[sweptSymbol] = sweptSizes[sweep];
+      std::printf("%sshape: %s=%lld\n", sweep ? "\n" : "", sweptSymbol.c_str(),
+                  (long long)sweptSizes[sweep]);
+    }
+    if (!prepareTensors(model, files, true, dimSizes, inputs, outputs, error))
+      return reportError(error);
+    long used = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    // The kernels' times on one thread, for their speedups.
+    std::vector<double> oneThread;
+    if (profile && used > 1 && model.setThreads) {
+      model.setThreads(1);
+      for (long i = 0; i < warmup; ++i)
+        if (!invoke(model, inputs, outputs, error))
+          return reportError(error);
+      model.profileReset();
+      for (long i = 0; i < iterations; ++i)
+        if (!invoke(model, inputs, outputs, error))
+          return reportError(error);
+      oneThread = kernelMeans(model);
+      model.setThreads(static_cast<int32_t>(threads));
+    }
     for (long i = 0; i < warmup; ++i)
       if (!invoke(model, inputs, outputs, error))
         return reportError(error);
-    model.profileReset();
-    for (long i = 0; i < iterations; ++i)
+    if (model.profileReset)
+      model.profileReset();
+    std::vector<double> times;
+    for (long i = 0; i < iterations; ++i) {
+      auto begin = std::chrono::steady_clock::now();
       if (!invoke(model, inputs, outputs, error))
         return reportError(error);
-    oneThread = kernelMeans(model);
-    model.setThreads(static_cast<int32_t>(threads));
+      std::chrono::duration<double, std::milli> elapsed =
+          std::chrono::steady_clock::now() - begin;
+      times.push_back(elapsed.count());
+    }
+    std::sort(times.begin(), times.end());
+    size_t mid = times.size() / 2;
+    double median =
+        times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+    std::printf("model: %s (%ld runs after %ld warmup, %ld thread%s)\n",
+                model.info->name, iterations, warmup, used,
+                used == 1 ? "" : "s");
+    std::printf("median: %.4f ms\n", median);
+    std::printf("min: %.4f ms\nmax: %.4f ms\n", times.front(), times.back());
+    if (profile)
+      printKernelTimes(model, oneThread);
   }
-  for (long i = 0; i < warmup; ++i)
-    if (!invoke(model, inputs, outputs, error))
-      return reportError(error);
-  if (model.profileReset)
-    model.profileReset();
-  std::vector<double> times;
-  for (long i = 0; i < iterations; ++i) {
-    auto begin = std::chrono::steady_clock::now();
-    if (!invoke(model, inputs, outputs, error))
-      return reportError(error);
-    std::chrono::duration<double, std::milli> elapsed =
-        std::chrono::steady_clock::now() - begin;
-    times.push_back(elapsed.count());
-  }
-  std::sort(times.begin(), times.end());
-  size_t mid = times.size() / 2;
-  double median =
-      times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  std::printf("model: %s (%ld runs after %ld warmup, %ld thread%s)\n",
-              model.info->name, iterations, warmup, used, used == 1 ? "" : "s");
-  std::printf("median: %.4f ms\n", median);
-  std::printf("min: %.4f ms\nmax: %.4f ms\n", times.front(), times.back());
-  if (profile)
-    printKernelTimes(model, oneThread);
   return 0;
 }
 

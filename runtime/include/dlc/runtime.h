@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define DLC_ABI_VERSION 1
+#define DLC_ABI_VERSION 2
 
 /* Element types: DLC_FLOAT32 = 1, DLC_UINT8 = 2, ... as in dlc/dtypes.def,
  * the table the compiler reads too. The values are those of ONNX's
@@ -52,12 +52,17 @@ typedef struct dlc_tensor {
   dlc_dtype dtype;
 } dlc_tensor;
 
-/* What a model expects for one of its inputs or outputs. */
+/* What a model expects for one of its inputs or outputs. A dynamic dim has
+ * shape[d] = -1 and a symbol, dim_symbols[d] (e.g. "batch"): any size, the
+ * same for every dim of the model's inputs and outputs with that symbol.
+ * dim_symbols is NULL when every dim is static, and its entries for static
+ * dims are NULL. */
 typedef struct dlc_tensor_info {
   const char *name;
   dlc_dtype dtype;
   int32_t rank;
   const int64_t *shape;
+  const char *const *dim_symbols;
 } dlc_tensor_info;
 
 /* Describes a compiled model; returned by <model>_info(). */
@@ -84,6 +89,15 @@ dlc_status_code dlc_model_run(const dlc_model_info *model,
                               dlc_tensor *outputs, int32_t num_outputs,
                               dlc_status *status);
 
+/* The shape output `index` has when the model runs on `inputs` (its
+ * dynamic dims take the sizes the inputs give their symbols): writes
+ * model->outputs[index].rank dims into `shape`. Checks the inputs as
+ * dlc_model_run does. */
+dlc_status_code dlc_model_output_shape(const dlc_model_info *model,
+                                       const dlc_tensor *inputs,
+                                       int32_t num_inputs, int32_t index,
+                                       int64_t *shape, dlc_status *status);
+
 /* Only the checks of dlc_model_run, without running the model. */
 dlc_status_code dlc_model_validate(const dlc_model_info *model,
                                    const dlc_tensor *inputs, int32_t num_inputs,
@@ -105,8 +119,8 @@ const char *dlc_status_code_name(dlc_status_code code);
 const char *dlc_dtype_name(dlc_dtype dtype);
 /* Bytes per element; 0 for an unknown dtype. */
 size_t dlc_dtype_size(dlc_dtype dtype);
-/* The product of the dims; -1 for a negative rank or dim, or a tensor of
-   more than 2^48 elements. */
+/* The product of the dims; -1 for a negative rank or dim (a dynamic one
+   among them), or a tensor of more than 2^48 elements. */
 int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info);
 
 #ifdef __cplusplus
