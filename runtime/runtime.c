@@ -80,25 +80,29 @@ size_t dlc_dtype_size(dlc_dtype dtype) {
    (and so elements). */
 #define DLC_MAX_TENSOR_BYTES ((int64_t)1 << 48)
 
-int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info) {
-  if (info->rank < 0 || (info->rank > 0 && !info->shape))
-    return -1;
+/* The product of `rank` dims; -1 for a negative dim, or past 2^48. */
+static int64_t count_elements(const int64_t *shape, int32_t rank) {
   int64_t count = 1;
   int empty = 0;
-  for (int32_t i = 0; i < info->rank; ++i) {
-    int64_t dim = info->shape[i];
-    if (dim < 0 || dim > DLC_MAX_TENSOR_BYTES)
+  for (int32_t i = 0; i < rank; ++i) {
+    if (shape[i] < 0 || shape[i] > DLC_MAX_TENSOR_BYTES)
       return -1;
-    empty |= dim == 0;
+    empty |= shape[i] == 0;
   }
   if (empty)
     return 0;
-  for (int32_t i = 0; i < info->rank; ++i) {
-    if (count > DLC_MAX_TENSOR_BYTES / info->shape[i])
+  for (int32_t i = 0; i < rank; ++i) {
+    if (count > DLC_MAX_TENSOR_BYTES / shape[i])
       return -1;
-    count *= info->shape[i];
+    count *= shape[i];
   }
   return count;
+}
+
+int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info) {
+  if (info->rank < 0 || (info->rank > 0 && !info->shape))
+    return -1;
+  return count_elements(info->shape, info->rank);
 }
 
 /* Allocation of the compiled code (MLIR's generic allocation functions, see
@@ -254,19 +258,9 @@ static int32_t find_binding(const dlc_bindings *bindings, const char *symbol) {
   return -1;
 }
 
-/* The product of a checked tensor's dims (each within 2^48), or -1 past
-   2^48 elements. */
+/* The elements of a tensor whose shape was checked. */
 static int64_t given_num_elements(const dlc_tensor *given) {
-  int64_t count = 1;
-  for (int32_t d = 0; d < given->rank; ++d)
-    if (given->shape[d] == 0)
-      return 0;
-  for (int32_t d = 0; d < given->rank; ++d) {
-    if (count > DLC_MAX_TENSOR_BYTES / given->shape[d])
-      return -1;
-    count *= given->shape[d];
-  }
-  return count;
+  return count_elements(given->shape, given->rank);
 }
 
 static dlc_status_code check_tensor(const char *role, int32_t index,
