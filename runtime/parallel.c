@@ -21,6 +21,7 @@
 #include "dlc/runtime.h"
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -62,14 +63,21 @@ static inline void cpu_relax(void) {
 }
 
 /* Nonzero while this thread runs a task of the pool: an allocation that
-   fails there cannot unwind the run (see runtime.c). */
+   fails there jumps out of the chunk (see runtime.c). */
 _Thread_local int dlc_pool_task_depth = 0;
+extern _Thread_local jmp_buf *dlc_task_failure;
+extern _Thread_local const void *dlc_task_run;
+const void *dlc_current_run(void);
+void dlc_task_out_of_memory(void);
 
 static dlc_task_fn task;
 static void *task_context;
 static int64_t task_count;
 static int64_t task_chunks;
 static int32_t task_threads;
+static const void *task_run; /* the caller's run, for the chunks' blocks */
+/* Set when a chunk of the current loop failed to allocate. */
+static atomic_int task_failed = 0;
 
 static int32_t online_cores(void) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -86,10 +94,31 @@ int32_t dlc_get_num_threads(void) {
   return threads > DLC_MAX_THREADS ? DLC_MAX_THREADS : threads;
 }
 
+/* Runs one chunk for `run`; a failed allocation in it jumps back here and
+   marks the loop failed (its caller then unwinds the run). */
+static void run_chunk(dlc_task_fn fn, void *context, int64_t begin, int64_t end,
+                      const void *run) {
+  jmp_buf failure;
+  jmp_buf *outer_failure = dlc_task_failure;
+  const void *outer_run = dlc_task_run;
+  int depth = dlc_pool_task_depth;
+  dlc_task_run = run;
+  dlc_task_failure = &failure;
+  if (setjmp(failure) == 0) {
+    ++dlc_pool_task_depth;
+    fn(context, begin, end);
+  } else {
+    atomic_store(&task_failed, 1);
+  }
+  dlc_pool_task_depth = depth;
+  dlc_task_failure = outer_failure;
+  dlc_task_run = outer_run;
+}
+
 /* Takes and runs chunks of loop `loop` (a generation) until none is left;
    returns how many it ran. Called with the task fields of that loop read. */
 static int64_t run_chunks(uint64_t loop, dlc_task_fn fn, void *context,
-                          int64_t count, int64_t chunks) {
+                          int64_t count, int64_t chunks, const void *run) {
   int64_t ran = 0;
   uint64_t tag = loop << DLC_CHUNK_BITS;
   uint64_t current = atomic_load_explicit(&next_chunk, memory_order_acquire);
@@ -103,11 +132,8 @@ static int64_t run_chunks(uint64_t loop, dlc_task_fn fn, void *context,
       continue; /* `current` now holds the newer value */
     int64_t begin = count * chunk / chunks;
     int64_t end = count * (chunk + 1) / chunks;
-    if (begin < end) {
-      ++dlc_pool_task_depth;
-      fn(context, begin, end);
-      --dlc_pool_task_depth;
-    }
+    if (begin < end)
+      run_chunk(fn, context, begin, end, run);
     ++ran;
     current = atomic_load_explicit(&next_chunk, memory_order_acquire);
   }
@@ -136,9 +162,10 @@ static void *worker(void *argument) {
     dlc_task_fn fn = task;
     void *context = task_context;
     int64_t count = task_count, chunks = task_chunks;
+    const void *run = task_run;
     int joins = index < task_threads; /* the loop may want fewer threads */
     pthread_mutex_unlock(&lock);
-    int64_t ran = joins ? run_chunks(seen, fn, context, count, chunks) : 0;
+    int64_t ran = joins ? run_chunks(seen, fn, context, count, chunks, run) : 0;
     if (ran > 0) {
       pthread_mutex_lock(&lock);
       if (atomic_fetch_sub(&unfinished, ran) == ran)
@@ -179,6 +206,12 @@ __attribute__((destructor)) static void stop_workers(void) {
 void dlc_parallel_for(int64_t count, dlc_task_fn fn, void *context) {
   if (count <= 0)
     return;
+  /* A loop inside a chunk (a model run per sample on each thread) runs on
+     the chunk's thread: the pool is busy with the outer loop. */
+  if (dlc_pool_task_depth > 0) {
+    fn(context, 0, count);
+    return;
+  }
   int32_t threads = dlc_get_num_threads();
   if (threads > count)
     threads = (int32_t)count;
@@ -197,12 +230,14 @@ void dlc_parallel_for(int64_t count, dlc_task_fn fn, void *context) {
   task_count = count;
   task_chunks = chunks;
   task_threads = threads;
+  task_run = dlc_current_run();
+  atomic_store(&task_failed, 0);
   atomic_store(&unfinished, chunks);
   uint64_t loop = ++generation;
   atomic_store(&next_chunk, loop << DLC_CHUNK_BITS);
   pthread_cond_broadcast(&work_ready);
   pthread_mutex_unlock(&lock);
-  int64_t ran = run_chunks(loop, fn, context, count, chunks);
+  int64_t ran = run_chunks(loop, fn, context, count, chunks, task_run);
   atomic_fetch_sub(&unfinished, ran);
   for (int round = 0;
        round < DLC_SPIN_ROUNDS &&
@@ -212,6 +247,10 @@ void dlc_parallel_for(int64_t count, dlc_task_fn fn, void *context) {
   pthread_mutex_lock(&lock);
   while (atomic_load(&unfinished) > 0)
     pthread_cond_wait(&work_done, &lock);
+  int failed = atomic_load(&task_failed);
   pthread_mutex_unlock(&lock);
   pthread_mutex_unlock(&caller);
+  /* Every chunk is over: the run can unwind. */
+  if (failed)
+    dlc_task_out_of_memory();
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,18 +109,24 @@ int64_t dlc_tensor_info_num_elements(const dlc_tensor_info *info) {
 /* Allocation of the compiled code (MLIR's generic allocation functions, see
    the LLVM lowering in compiler/driver/Pipeline.cpp). A failed allocation on
    the thread that called dlc_model_run jumps back to it, which frees what
-   that run allocated so far and returns DLC_ERROR_OUT_OF_MEMORY; one inside
-   a task of the thread pool cannot unwind the pool's loop, and aborts with a
-   message.
+   that run allocated so far and returns DLC_ERROR_OUT_OF_MEMORY. One inside
+   a chunk of a parallel loop jumps out of the chunk (parallel.c keeps the
+   target); the loop's other chunks finish, and then its caller jumps back
+   as above.
 
    Each block carries a header before the pointer the code sees. Blocks
-   allocated by a run's own thread (outside pool tasks) are linked into one
-   list under a lock, tagged with their run, so that the jump can free them;
-   the generated code frees a buffer in the region that allocated it, so
-   those are freed on that thread too. */
+   allocated by a run, on its own thread or in its parallel loops' chunks,
+   are linked into one list under a lock, tagged with their run, so that
+   the jump can free them; the generated code frees a buffer in the region
+   that allocated it. */
 extern _Thread_local int dlc_pool_task_depth;
 static _Thread_local jmp_buf *out_of_memory_target;
 static _Thread_local size_t out_of_memory_bytes;
+/* Set by the pool around each chunk it runs (parallel.c): where a failed
+   allocation in the chunk jumps, and the run the chunk's blocks belong to. */
+_Thread_local jmp_buf *dlc_task_failure;
+_Thread_local const void *dlc_task_run;
+static _Atomic size_t task_failure_bytes;
 
 typedef struct dlc_block {
   struct dlc_block *previous, *next; /* in run_blocks, when tracked */
@@ -133,16 +140,40 @@ _Static_assert(sizeof(dlc_block) % 16 == 0, "dlc_block breaks alignment");
 static pthread_mutex_t run_blocks_lock = PTHREAD_MUTEX_INITIALIZER;
 static dlc_block run_blocks = {&run_blocks, &run_blocks, NULL, NULL};
 
-static void *checked(void *pointer, size_t bytes) {
-  if (pointer || bytes == 0)
-    return pointer;
+/* The run this thread computes for (its own, or the one whose loop chunk it
+   runs), or NULL outside runs. */
+const void *dlc_current_run(void) {
+  return dlc_pool_task_depth == 0 ? (const void *)out_of_memory_target
+                                  : dlc_task_run;
+}
+
+/* A parallel loop's caller, after a chunk failed to allocate. */
+void dlc_task_out_of_memory(void) {
+  size_t bytes = atomic_load(&task_failure_bytes);
   if (out_of_memory_target && dlc_pool_task_depth == 0) {
     out_of_memory_bytes = bytes;
     longjmp(*out_of_memory_target, 1);
   }
   fprintf(stderr,
           "dlc runtime: out of memory allocating %zu bytes in a "
-          "parallel loop\n",
+          "parallel loop outside a run\n",
+          bytes);
+  abort();
+}
+
+static void *checked(void *pointer, size_t bytes) {
+  if (pointer || bytes == 0)
+    return pointer;
+  if (dlc_pool_task_depth > 0 && dlc_task_failure) {
+    atomic_store(&task_failure_bytes, bytes);
+    longjmp(*dlc_task_failure, 1);
+  }
+  if (out_of_memory_target && dlc_pool_task_depth == 0) {
+    out_of_memory_bytes = bytes;
+    longjmp(*out_of_memory_target, 1);
+  }
+  fprintf(stderr,
+          "dlc runtime: out of memory allocating %zu bytes outside a run\n",
           bytes);
   abort();
 }
@@ -164,8 +195,7 @@ static void *allocate_block(size_t alignment, size_t bytes) {
     return checked(NULL, bytes ? bytes : 1);
   dlc_block *block = (dlc_block *)((char *)base + header) - 1;
   block->base = base;
-  block->run =
-      dlc_pool_task_depth == 0 ? (const void *)out_of_memory_target : NULL;
+  block->run = dlc_current_run();
   if (block->run) {
     pthread_mutex_lock(&run_blocks_lock);
     block->previous = &run_blocks;

@@ -27,18 +27,16 @@ public:
 
   /// A model with a symbolic batch was compiled for one sample: the entry
   /// calls it once per sample, on each tensor's block of that sample (the
-  /// tensors without the batch whole). With no sample, the outputs without
-  /// the batch still get their values: one call on zeroed scratch samples.
+  /// tensors without the batch whole). Whole samples run side by side, one
+  /// per thread, as far as the batch divides among the threads (their
+  /// kernels' own loops then run on that thread); the rest one after
+  /// another, each with its kernels' loops on every thread. With no sample,
+  /// the outputs without the batch still get their values: one call on
+  /// zeroed scratch samples.
   static std::string emitBatchEntry(const ModelSignature &signature) {
-    std::string text =
-        "extern void *_mlir_memref_to_llvm_alloc(size_t bytes);\n"
-        "extern void _mlir_memref_to_llvm_free(void *pointer);\n\n"
-        "static void entry(const dlc_tensor *inputs, dlc_tensor *outputs) {\n";
     size_t batchInput = 0;
     while (signature.inputs[batchInput].batchSymbol.empty())
       ++batchInput;
-    text += "  int64_t samples = inputs[" + std::to_string(batchInput) +
-            "].shape[0];\n";
     auto sampleBytes = [](const TensorSpec &t) {
       return "(int64_t)" + std::to_string(t.numElements()) + " * (int64_t)" +
              "sizeof(" + t.cType + ")";
@@ -77,7 +75,32 @@ public:
         add("outputs", i, signature.outputs[i]);
       return computeSymbol(signature.name) + "(" + args + ");\n";
     };
-    text += "  for (int64_t s = 0; s < samples; ++s)\n    " + call("s", false);
+    std::string text =
+        "extern void *_mlir_memref_to_llvm_alloc(size_t bytes);\n"
+        "extern void _mlir_memref_to_llvm_free(void *pointer);\n\n"
+        "struct samples {\n  const dlc_tensor *inputs;\n"
+        "  dlc_tensor *outputs;\n};\n\n"
+        "static void run_samples(void *context, int64_t begin, int64_t end) "
+        "{\n"
+        "  const dlc_tensor *inputs = ((struct samples *)context)->inputs;\n"
+        "  dlc_tensor *outputs = ((struct samples *)context)->outputs;\n"
+        "  for (int64_t s = begin; s < end; ++s)\n    " +
+        call("s", false) +
+        "}\n\n"
+        "static void entry(const dlc_tensor *inputs, dlc_tensor *outputs) {\n"
+        "  int64_t samples = inputs[" +
+        std::to_string(batchInput) +
+        "].shape[0];\n"
+        "  struct samples context = {inputs, outputs};\n"
+        "  int64_t side_by_side = 0;\n";
+    // Outputs without the batch are written by every sample: side by side,
+    // the same bytes from two threads at once.
+    if (!batchFreeOutputs)
+      text += "  int64_t threads = dlc_get_num_threads();\n"
+              "  if (threads > 1 && samples >= threads)\n"
+              "    side_by_side = samples - samples % threads;\n"
+              "  dlc_parallel_for(side_by_side, run_samples, &context);\n";
+    text += "  run_samples(&context, side_by_side, samples);\n";
     if (batchFreeOutputs)
       // The outputs computed into the scratch are discarded; the others do
       // not read the scratch inputs (dlc-check-batch-separable).

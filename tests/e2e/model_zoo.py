@@ -200,13 +200,16 @@ def mobilenet_v2(opset=13, seed=4, size=224, classes=1000):
                    opset)
 
 
-def bert_encoder(opset=17, seed=5, layers=2, hidden=64, heads=4, seq=16, inter=128):
+def bert_encoder(opset=17, seed=5, layers=2, hidden=64, heads=4, seq=16, inter=128,
+                 any_batch=False):
     """A BERT encoder over token embeddings [1, seq, hidden]: per layer,
     multi-head self-attention (Q/K/V projections, scaled dot products,
     softmax), output projection, residual + LayerNorm, a GELU (erf) feed
     forward, residual + LayerNorm. BERT-base is layers=12, hidden=768,
     heads=12, inter=3072 (seq 128 in the benchmark). LayerNormalization is
-    used from opset 17, spelled out below it."""
+    used from opset 17, spelled out below it. With `any_batch`, the
+    Reshapes copy dim 0 (ONNX's 0) instead of fixing it at 1, as exporters
+    write them for a dynamic batch."""
     g = GraphMaker(seed)
     head = hidden // heads
 
@@ -225,7 +228,7 @@ def bert_encoder(opset=17, seed=5, layers=2, hidden=64, heads=4, seq=16, inter=1
         return g.node("Add", [g.node("Mul", [g.node("Div", [centered, std]), scale]), bias])
 
     def split_heads(x, transpose_k=False):
-        x = g.node("Reshape", [x, g.ints([1, seq, heads, head])])
+        x = g.node("Reshape", [x, g.ints([0 if any_batch else 1, seq, heads, head])])
         return g.node("Transpose", [x], perm=[0, 2, 3, 1] if transpose_k else [0, 2, 1, 3])
 
     x = "input"
@@ -236,7 +239,7 @@ def bert_encoder(opset=17, seed=5, layers=2, hidden=64, heads=4, seq=16, inter=1
         scores = g.node("Div", [g.node("MatMul", [q, k]), g.scalar(float(np.sqrt(head)))])
         probs = g.node("Softmax", [scores], axis=-1)
         context = g.node("Transpose", [g.node("MatMul", [probs, v])], perm=[0, 2, 1, 3])
-        context = g.node("Reshape", [context, g.ints([1, seq, hidden])])
+        context = g.node("Reshape", [context, g.ints([0 if any_batch else 1, seq, hidden])])
         x = layer_norm(g.node("Add", [linear(context, hidden, hidden), x]))
         h = linear(x, hidden, inter)
         gelu = g.node("Mul", [g.node("Mul", [h, g.scalar(0.5)]),

@@ -60,6 +60,13 @@ def test_small_cnn_any_batch():
     assert "#define CNN_INPUT0_SAMPLE_ELEMENTS 768" in header
     assert "CNN_INPUT0_NUM_ELEMENTS" not in header
     check_batches(path, library, (3, 16, 16), [1, 2, 5, 16], 1e-5)
+    # Samples side by side on two threads (4 of 5), or one after another
+    # on one: the same bits.
+    x = np.random.RandomState(7).randn(5, 3, 16, 16).astype(np.float32)
+    one = run_library(library, {"input": x}, new_work_dir(), threads=1)
+    two = run_library(library, {"input": x}, new_work_dir(), threads=2)
+    for name in one:
+        np.testing.assert_array_equal(one[name], two[name])
 
 
 @pytest.mark.parametrize("builder,batches", [
@@ -72,6 +79,18 @@ def test_models_any_batch(builder, batches):
     path = save(symbolic_batch(builder()), work, "model")
     library = compile_model(path, os.path.join(work, "out"), "model")
     check_batches(path, library, (3, 224, 224), batches, 1e-4)
+
+
+def test_bert_encoder_any_batch():
+    """Attention per sample: batched matmuls over [batch, heads, seq, dh],
+    the projections on [batch * seq, hidden] rows, softmax and LayerNorm
+    along the last dim; opset 12 spells LayerNorm out in reductions."""
+    for opset in (17, 12):
+        work = new_work_dir()
+        path = save(symbolic_batch(model_zoo.bert_encoder(opset=opset, any_batch=True)),
+                    work, "bert")
+        library = compile_model(path, os.path.join(work, "out"), "bert")
+        check_batches(path, library, (16, 64), [1, 2, 5], 1e-5)
 
 
 def test_fixed_batch_stays_static():

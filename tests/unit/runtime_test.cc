@@ -355,6 +355,54 @@ TEST(Runtime, OutOfMemoryFreesWhatTheRunAllocated) {
             before.uordblks + before.hblkhd + (size_t(1) << 20));
 }
 
+// The same inside a parallel loop: every chunk holds a buffer, chunk 2
+// also fails to allocate; the loop's other chunks finish, then the run
+// unwinds and frees what any chunk left (a nested loop runs in its chunk).
+void chunkRunsOutOfMemory(void *, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const size_t held = 4 << 20;
+    auto *buffer = static_cast<char *>(_mlir_memref_to_llvm_alloc(held));
+    std::fill(buffer, buffer + held, 1);
+    dlc_parallel_for(
+        3, [](void *, int64_t, int64_t) {}, nullptr);
+    if (i == 2)
+      _mlir_memref_to_llvm_free(_mlir_memref_to_llvm_alloc(SIZE_MAX / 2));
+    else
+      _mlir_memref_to_llvm_free(buffer);
+  }
+}
+
+void parallelRunsOutOfMemory(const dlc_tensor *, dlc_tensor *) {
+  dlc_parallel_for(8, chunkRunsOutOfMemory, nullptr);
+  ADD_FAILURE() << "the run went on after a failed allocation";
+}
+
+TEST(Runtime, OutOfMemoryInAParallelLoopUnwindsTheRun) {
+  const dlc_model_info model = {
+      DLC_ABI_VERSION, "greedy_loop",          1, kInputs, 1,
+      kOutputs,        parallelRunsOutOfMemory};
+  Call call;
+  dlc_set_num_threads(4);
+  struct mallinfo2 before = mallinfo2();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(
+        dlc_model_run(&model, &call.input, 1, &call.output, 1, &call.status),
+        DLC_ERROR_OUT_OF_MEMORY);
+    EXPECT_NE(std::string(call.status.message).find("could not allocate"),
+              std::string::npos)
+        << call.status.message;
+  }
+  struct mallinfo2 after = mallinfo2();
+  EXPECT_LT(after.uordblks + after.hblkhd,
+            before.uordblks + before.hblkhd + (size_t(1) << 20));
+  // The pool still runs loops.
+  Coverage coverage(100);
+  dlc_parallel_for(100, markRange, &coverage);
+  for (auto &hit : coverage.hits)
+    EXPECT_EQ(hit.load(), 1);
+  dlc_set_num_threads(0);
+}
+
 TEST(Runtime, AllocationsKeepTheirAlignment) {
   void *plain = _mlir_memref_to_llvm_alloc(24);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(plain) % 16, 0u);

@@ -44,6 +44,18 @@ func.func @rows(%x: tensor<2x4x8xf32> {dlc.batch_symbol = "batch"}) -> tensor<2x
 
 // -----
 
+// Attention: both operands of the batched matmul hold the samples in
+// dim 0; the softmax runs along the keys.
+// CHECK-LABEL: func @attention
+// CHECK-SAME: -> (tensor<2x4x3x3xf32> {dlc.batch_symbol = "batch"})
+func.func @attention(%q: tensor<2x4x3x8xf32> {dlc.batch_symbol = "batch"}, %k: tensor<2x4x8x3xf32> {dlc.batch_symbol = "batch"}) -> tensor<2x4x3x3xf32> {
+  %0 = dlc.matmul %q, %k : (tensor<2x4x3x8xf32>, tensor<2x4x8x3xf32>) -> tensor<2x4x3x3xf32>
+  %1 = dlc.softmax %0 {axis = 3} : tensor<2x4x3x3xf32>
+  return %1 : tensor<2x4x3x3xf32>
+}
+
+// -----
+
 // A reduction over the batch mixes the samples.
 func.func @batch_sum(%x: tensor<2x8xf32> {dlc.batch_symbol = "batch"}) -> tensor<8xf32> {
   // expected-error @+1 {{'dlc.reduce_sum' reduces over the batch}}
