@@ -377,7 +377,9 @@ bool GraphImporter::declareInputs(SmallVectorImpl<Type> &types,
         if (!dim.has_dim_value() || dim.dim_value() < 0) {
           error = "graph input '" + name + "' has a symbolic dimension" +
                   (dim.has_dim_param() ? " '" + dim.dim_param() + "'" : "") +
-                  "; give its shape with --input-shape " + name + "=D0,D1,...";
+                  "; give its shape with --input-shape " + name +
+                  "=D0,D1,... (a dim 0 given as a name, as batch,128, "
+                  "stays symbolic)";
           return false;
         }
         shape.push_back(dim.dim_value());

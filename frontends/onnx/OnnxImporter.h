@@ -23,6 +23,10 @@ struct OnnxImportOptions {
   /// Shapes for graph inputs, overriding (and fixing symbolic dims of) the
   /// shapes the model declares.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Inputs whose given shape names its dim 0 as a symbol (the entry in
+  /// inputShapes holds -1 there): a symbolic batch, resolved before import
+  /// (tools/dlc/SymbolicBatch.cpp).
+  std::map<std::string, std::string> batchSymbols;
   /// Values for graph inputs known at compile time (shapes, axes, sizes that
   /// the model takes as inputs): each becomes a constant and is no longer an
   /// input of the compiled function.

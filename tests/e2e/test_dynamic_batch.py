@@ -93,6 +93,29 @@ def test_bert_encoder_any_batch():
         check_batches(path, library, (16, 64), [1, 2, 5], 1e-5)
 
 
+def test_batch_kept_while_the_sequence_is_fixed():
+    """An exporter's [batch, seq] input: --input-shape input=batch,16,64
+    fixes the sequence and keeps the batch symbolic."""
+    model = model_zoo.bert_encoder(any_batch=True)
+    for value in list(model.graph.input) + list(model.graph.output):
+        dims = value.type.tensor_type.shape.dim
+        for d, symbol in ((0, "batch"), (1, "seq")):
+            dims[d].ClearField("dim_value")
+            dims[d].dim_param = symbol
+    work = new_work_dir()
+    path = save(model, work, "bert")
+    result = run_dlc("compile", path, "-o", os.path.join(work, "none"), check=False)
+    assert result.returncode == 1 and "batch,128" in result.stderr, result.stderr
+    library = compile_model(path, os.path.join(work, "out"), "bert",
+                            extra=["--input-shape", "input=batch,16,64"])
+    header = open(os.path.join(work, "out", "bert.h")).read()
+    assert "#define BERT_INPUT0_SHAPE {-1, 16, 64}" in header
+    check_batches(path, library, (16, 64), [1, 3], 1e-5)
+    result = run_dlc("compile", path, "-o", os.path.join(work, "bad"),
+                     "--input-shape", "input=16,batch,64", check=False)
+    assert result.returncode == 2 and "D0 may be a name" in result.stderr
+
+
 def test_fixed_batch_stays_static():
     """--input-shape specialises the batch as before."""
     work = new_work_dir()

@@ -41,9 +41,11 @@ loadModel(const std::string &model, mlir::MLIRContext &context,
 std::function<mlir::LogicalResult(mlir::Diagnostic &)>
 makeDiagnosticPrinter(int &errors);
 
-/// Parses --input-shape's NAME=D0,D1,...; false when malformed.
+/// Parses --input-shape's NAME=D0,D1,...; false when malformed. With
+/// `dim0Symbol`, D0 may be a name (a symbolic batch): it is set there and
+/// the shape holds -1.
 bool parseShape(const std::string &spec, std::string &name,
-                std::vector<int64_t> &shape);
+                std::vector<int64_t> &shape, std::string *dim0Symbol = nullptr);
 
 /// Adds `name` to the passes --disable-pass skips; reports and returns false
 /// when it is not an optional pass (naming those).

@@ -20,6 +20,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace dlc {
@@ -55,7 +56,8 @@ static const char kCompileHelp[] =
     "                            ptx (N.ptx, with --target=cuda)\n"
     "  --input-shape NAME=D0,D1,...\n"
     "                            fix the shape of an ONNX input (for symbolic\n"
-    "                            dimensions); may be repeated\n"
+    "                            dimensions); a name for D0 (batch,128) keeps\n"
+    "                            dim 0 a symbolic batch; may be repeated\n"
     "  --bind-input NAME=FILE    compile in the value of an ONNX input (.npy\n"
     "                            or .pb): for inputs that give a shape, axes\n"
     "                            or sizes; the input leaves the library's\n"
@@ -145,7 +147,7 @@ static bool parseEmit(const std::string &list, std::set<EmitKind> &emit,
 }
 
 bool parseShape(const std::string &spec, std::string &name,
-                std::vector<int64_t> &shape) {
+                std::vector<int64_t> &shape, std::string *dim0Symbol) {
   size_t eq = spec.rfind('=');
   if (eq == std::string::npos || eq == 0)
     return false;
@@ -153,8 +155,20 @@ bool parseShape(const std::string &spec, std::string &name,
   llvm::SmallVector<llvm::StringRef> dims;
   llvm::StringRef(spec).substr(eq + 1).split(dims, ',');
   for (llvm::StringRef dim : dims) {
+    dim = dim.trim();
     int64_t value;
-    if (dim.trim().getAsInteger(10, value) || value < 0)
+    bool isName =
+        !dim.empty() &&
+        (std::isalpha(static_cast<unsigned char>(dim[0])) || dim[0] == '_') &&
+        llvm::all_of(dim, [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (isName && shape.empty() && dim0Symbol) {
+      *dim0Symbol = dim.str();
+      shape.push_back(-1);
+      continue;
+    }
+    if (dim.getAsInteger(10, value) || value < 0)
       return false;
     shape.push_back(value);
   }
@@ -261,13 +275,17 @@ int runCompileCommand(const Args &args) {
       else if (arg == "--emit")
         emitList = *v;
       else {
-        std::string name;
+        std::string name, symbol;
         std::vector<int64_t> shape;
-        if (!parseShape(*v, name, shape)) {
-          reportError("--input-shape expects NAME=D0,D1,..., got '" + *v + "'");
+        if (!parseShape(*v, name, shape, &symbol)) {
+          reportError("--input-shape expects NAME=D0,D1,... (sizes; D0 may "
+                      "be a name, a symbolic batch), got '" +
+                      *v + "'");
           return 2;
         }
         importOptions.inputShapes[name] = shape;
+        if (!symbol.empty())
+          importOptions.batchSymbols[name] = symbol;
       }
     } else if (arg == "--target" || inlineValue("--target=")) {
       std::string target;
@@ -516,11 +534,19 @@ loadModel(const std::string &model, mlir::MLIRContext &context,
     // A symbolic batch and no other symbolic dim: one library for every
     // batch size, run sample by sample.
     SymbolicBatch batch;
-    if (findSymbolicBatch(*parsed, importOptions, batch))
+    if (findSymbolicBatch(*parsed, importOptions, batch)) {
       module =
           importSampleModel(*parsed, dir, context, importOptions, batch, error);
-    else
+    } else if (!importOptions.batchSymbols.empty()) {
+      const auto &[name, symbol] = *importOptions.batchSymbols.begin();
+      error = "--input-shape names dim 0 of '" + name + "' '" + symbol +
+              "', but the model's inputs do not share one symbolic batch: "
+              "the other inputs left open have other symbolic dims, or "
+              "another name for it";
+      return nullptr;
+    } else {
       module = importOnnxModel(*parsed, dir, context, importOptions, error);
+    }
   } else if (llvm::StringRef(model).ends_with(".mlir")) {
     if (!importOptions.inputShapes.empty() || !boundInputFiles.empty()) {
       error = "--input-shape and --bind-input apply to ONNX models only";

@@ -78,9 +78,20 @@ bool findSymbolicBatch(const onnx::ModelProto &model,
   int unnamed = 0;
   for (const onnx::ValueInfoProto &input : model.graph().input()) {
     const std::string &name = input.name();
-    if (initializers.count(name) || options.boundInputs.count(name) ||
-        options.inputShapes.count(name))
+    if (initializers.count(name) || options.boundInputs.count(name))
       continue;
+    auto given = options.inputShapes.find(name);
+    if (given != options.inputShapes.end()) {
+      // --input-shape NAME=batch,...: the given shape, its dim 0 symbolic.
+      auto named = options.batchSymbols.find(name);
+      if (named != options.batchSymbols.end()) {
+        symbols.insert(named->second);
+        batch.inputs.push_back(name);
+        batch.sampleShapes.push_back(given->second);
+        batch.sampleShapes.back()[0] = 1;
+      }
+      continue;
+    }
     if (!input.type().has_tensor_type() ||
         !input.type().tensor_type().has_shape())
       return false;
