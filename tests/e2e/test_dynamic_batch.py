@@ -116,6 +116,33 @@ def test_batch_kept_while_the_sequence_is_fixed():
     assert result.returncode == 2 and "D0 may be a name" in result.stderr
 
 
+def test_exporters_shape_arithmetic():
+    """torch's dynamic-batch export: Reshape's shape is built from Shape(x)
+    at run time (Shape -> Gather -> Unsqueeze -> Concat). The importer folds
+    it per batch size, and its dead constants must not count as a
+    difference between sizes."""
+    inits = [numpy_helper.from_array(np.array(0, np.int64), "zero"),
+             numpy_helper.from_array(np.array([0], np.int64), "axes"),
+             numpy_helper.from_array(np.array([48], np.int64), "rest"),
+             numpy_helper.from_array(
+                 np.random.RandomState(3).randn(48, 5).astype(np.float32), "w")]
+    nodes = [helper.make_node("Shape", ["input"], ["shape"]),
+             helper.make_node("Gather", ["shape", "zero"], ["n"], axis=0),
+             helper.make_node("Unsqueeze", ["n", "axes"], ["n1"]),
+             helper.make_node("Concat", ["n1", "rest"], ["target"], axis=0),
+             helper.make_node("Reshape", ["input", "target"], ["flat"]),
+             helper.make_node("MatMul", ["flat", "w"], ["y"])]
+    graph = helper.make_graph(
+        nodes, "exported",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 5])], inits)
+    work = new_work_dir()
+    path = save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                work, "exported")
+    library = compile_model(path, os.path.join(work, "out"), "exported")
+    check_batches(path, library, (3, 4, 4), [1, 4], 1e-5)
+
+
 def test_fixed_batch_stays_static():
     """--input-shape specialises the batch as before."""
     work = new_work_dir()

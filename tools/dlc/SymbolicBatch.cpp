@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "onnx/onnx_pb.h"
@@ -44,6 +45,19 @@ mlir::func::FuncOp entryOf(mlir::ModuleOp module) {
       entry = f;
   });
   return entry;
+}
+
+/// Erases the ops whose results nothing uses, last first: the importer
+/// leaves the constants of folded shape computations (Shape -> Gather ->
+/// Concat -> Reshape's shape, holding the batch size) behind, and they
+/// would differ between batch sizes without computing anything.
+void eraseDeadOps(mlir::func::FuncOp entry) {
+  llvm::SmallVector<mlir::Operation *> ops;
+  for (mlir::Operation &op : entry.getBody().front().without_terminator())
+    ops.push_back(&op);
+  for (mlir::Operation *op : llvm::reverse(ops))
+    if (mlir::isOpTriviallyDead(op))
+      op->erase();
 }
 
 /// The first error reported while it lives, as the CLI prints one.
@@ -167,6 +181,7 @@ importSampleModel(const onnx::ModelProto &model, const std::string &modelDir,
       error = "the imported model has no function";
       return nullptr;
     }
+    eraseDeadOps(entries[k]);
   }
   auto symbol = mlir::StringAttr::get(&context, batch.symbol);
   auto markArguments = [&](mlir::func::FuncOp entry) {
