@@ -17,13 +17,19 @@ extern const char kRuntimeHeaderSource[];
 extern const char kRuntimeSource[];
 extern const char kRuntimeParallelSource[];
 
-/// The declared shape: a symbolic batch dim as -1 (`symbols`: as its name).
+/// The symbol of a dim that depends on the data (TensorSpec::boundedDim).
+static const char kDataSymbol[] = "data";
+
+/// The declared shape: a symbolic batch dim, or one that depends on the
+/// data, as -1 (`symbols`: as its name).
 static std::string shapeList(const TensorSpec &tensor, bool symbols = false) {
   std::string text;
   for (size_t i = 0; i < tensor.shape.size(); ++i)
     text += (i ? ", " : "") +
             (i == 0 && !tensor.batchSymbol.empty()
                  ? (symbols ? tensor.batchSymbol : std::string("-1"))
+             : int(i) == tensor.boundedDim
+                 ? (symbols ? std::string(kDataSymbol) : std::string("-1"))
                  : std::to_string(tensor.shape[i]));
   return text;
 }
@@ -70,11 +76,35 @@ std::string emitModelHeader(const ModelSignature &signature,
         os << ";\n * dim 0 is the batch '" << t.batchSymbol
            << "': any size, the same for every tensor that has it; "
            << t.numElements() << " elements a sample";
+      for (const ValueCheck &check : signature.valueChecks) {
+        bool reads = check.input == int(i);
+        for (const auto &part : check.parts)
+          reads |= part.first == int(i);
+        std::string expected = llvm::join(
+            llvm::map_range(check.expected,
+                            [](int64_t v) { return std::to_string(v); }),
+            ", ");
+        if (role == std::string("INPUT") && reads)
+          os << ";\n * it decides the output shape of " << check.node
+             << ", for which the library was compiled: checked before each "
+             << "run, "
+             << (check.kind == "equal" ? "its values must be ["
+                                       : "the output shape must be [")
+             << expected << "]";
+      }
+      if (t.boundedDim >= 0)
+        os << ";\n * dim " << t.boundedDim << " depends on the data (at most "
+           << t.shape[t.boundedDim]
+           << "): the run allocates this output and fills its dlc_tensor;\n"
+           << " * release it with " << n << "_free_output";
       os << " */\n"
          << "#define " << prefix << "_NAME " << cString(t.name) << "\n"
          << "#define " << prefix << "_DTYPE " << t.dtype << "\n"
          << "#define " << prefix << "_RANK " << t.shape.size() << "\n";
-      if (t.batchSymbol.empty())
+      if (t.boundedDim >= 0)
+        os << "#define " << prefix << "_MAX_ELEMENTS " << t.numElements()
+           << "\n";
+      else if (t.batchSymbol.empty())
         os << "#define " << prefix << "_NUM_ELEMENTS " << t.numElements()
            << "\n";
       else
@@ -108,6 +138,11 @@ std::string emitModelHeader(const ModelSignature &signature,
      << "/* Threads the model runs on; <= 0 (the default): one per online\n"
      << " * core. */\n"
      << "void " << n << "_set_num_threads(int32_t threads);\n\n";
+  if (!signature.countOf.empty())
+    os << "/* Releases an output the run allocated (one whose shape depends "
+          "on\n"
+       << " * the data) and clears its data and shape. */\n"
+       << "void " << n << "_free_output(dlc_tensor *output);\n\n";
   os << target.emitHeaderDeclarations(signature);
   if (!signature.profiledKernels.empty())
     os << "/* Compiled with --profile: the time spent in each kernel over the\n"
@@ -164,9 +199,11 @@ std::string emitModelGlue(const ModelSignature &signature,
        << "  memset(profile_ns, 0, sizeof profile_ns);\n"
        << "  profile_runs = 0;\n}\n\n";
   }
-  // The compute function takes one bare pointer per input, then per output.
+  // The compute function takes one bare pointer per input, then per output,
+  // then per size of an output whose shape depends on the data.
   os << "extern void " << computeSymbol(n) << "(";
-  size_t count = signature.inputs.size() + signature.outputs.size();
+  size_t count = signature.inputs.size() + signature.outputs.size() +
+                 signature.countOf.size();
   for (size_t i = 0; i < count; ++i)
     os << (i ? ", " : "") << "void *";
   os << (count ? "" : "void") << ");\n\n";
@@ -207,11 +244,15 @@ std::string emitModelGlue(const ModelSignature &signature,
       if (!list[i].shape.empty())
         os << "static const int64_t " << role << "_shape_" << i << "[] = {"
            << shapeList(list[i]) << "};\n";
-      if (!list[i].batchSymbol.empty()) {
+      if (!list[i].batchSymbol.empty() || list[i].boundedDim >= 0) {
         os << "static const char *const " << role << "_symbols_" << i
-           << "[] = {" << cString(list[i].batchSymbol);
-        for (size_t d = 1; d < list[i].shape.size(); ++d)
-          os << ", 0";
+           << "[] = {";
+        for (size_t d = 0; d < list[i].shape.size(); ++d)
+          os << (d ? ", " : "")
+             << (d == 0 && !list[i].batchSymbol.empty()
+                     ? cString(list[i].batchSymbol)
+                 : int(d) == list[i].boundedDim ? cString(kDataSymbol)
+                                                : std::string("0"));
         os << "};\n";
       }
     }
@@ -226,7 +267,7 @@ std::string emitModelGlue(const ModelSignature &signature,
         os << "0";
       else
         os << role << "_shape_" << i;
-      if (t.batchSymbol.empty())
+      if (t.batchSymbol.empty() && t.boundedDim < 0)
         os << ", 0";
       else
         os << ", " << role << "_symbols_" << i;
@@ -236,6 +277,62 @@ std::string emitModelGlue(const ModelSignature &signature,
   };
   tables("input", signature.inputs);
   tables("output", signature.outputs);
+  auto list = [](const std::vector<int64_t> &values) {
+    std::string text;
+    for (int64_t v : values)
+      text += (text.empty() ? "" : ", ") + std::to_string(v) + "LL";
+    return text;
+  };
+  const std::vector<ValueCheck> &checks = signature.valueChecks;
+  for (size_t c = 0; c < checks.size(); ++c) {
+    if (!checks[c].expected.empty())
+      os << "static const int64_t check_expected_" << c << "[] = {"
+         << list(checks[c].expected) << "};\n";
+    if (!checks[c].operand.empty())
+      os << "static const int64_t check_operand_" << c << "[] = {"
+         << list(checks[c].operand) << "};\n";
+    const auto &parts = checks[c].parts;
+    for (size_t p = 0; p < parts.size(); ++p)
+      if (!parts[p].second.empty())
+        os << "static const int64_t check_" << c << "_part_" << p << "[] = {"
+           << list(parts[p].second) << "};\n";
+    if (!parts.empty()) {
+      os << "static const dlc_value_part check_parts_" << c << "[] = {\n";
+      for (size_t p = 0; p < parts.size(); ++p)
+        os << "  {" << parts[p].first << ", " << parts[p].second.size() << ", "
+           << (parts[p].second.empty() ? std::string("0")
+                                       : "check_" + std::to_string(c) +
+                                             "_part_" + std::to_string(p))
+           << "},\n";
+      os << "};\n";
+    }
+  }
+  bool libraryOutputs = !signature.countOf.empty();
+  if (libraryOutputs) {
+    os << "static const uint8_t library_outputs[] = {";
+    for (size_t i = 0; i < signature.outputs.size(); ++i)
+      os << (i ? ", " : "") << (signature.outputs[i].boundedDim >= 0);
+    os << "};\n";
+  }
+  if (!checks.empty()) {
+    os << "static const dlc_value_check value_checks[] = {\n";
+    for (size_t c = 0; c < checks.size(); ++c) {
+      const ValueCheck &check = checks[c];
+      os << "  {" << check.input << ", DLC_CHECK_"
+         << llvm::StringRef(check.kind).upper() << ", " << cString(check.node)
+         << ", " << check.expected.size() << ", "
+         << (check.expected.empty() ? std::string("0")
+                                    : "check_expected_" + std::to_string(c))
+         << ", " << check.operand.size() << ", "
+         << (check.operand.empty() ? std::string("0")
+                                   : "check_operand_" + std::to_string(c))
+         << ", " << check.flags << "LL, " << check.parts.size() << ", "
+         << (check.parts.empty() ? std::string("0")
+                                 : "check_parts_" + std::to_string(c))
+         << "},\n";
+    }
+    os << "};\n";
+  }
   os << "\n" << target.emitEntry(signature);
   os << "static const dlc_model_info model = {\n"
      << "  DLC_ABI_VERSION, " << cString(n) << ",\n"
@@ -243,7 +340,9 @@ std::string emitModelGlue(const ModelSignature &signature,
      << (signature.inputs.empty() ? "0" : "inputs") << ",\n"
      << "  " << signature.outputs.size() << ", "
      << (signature.outputs.empty() ? "0" : "outputs") << ",\n"
-     << "  " << target.modelInfoEntryFields() << ",\n};\n\n"
+     << "  " << target.modelInfoEntryFields() << ",\n"
+     << "  " << checks.size() << ", " << (checks.empty() ? "0" : "value_checks")
+     << ",\n  " << (libraryOutputs ? "library_outputs" : "0") << ",\n};\n\n"
      << "const dlc_model_info *" << n << "_info(void) { return &model; }\n\n"
      << "dlc_status_code " << n
      << "_output_shape(const dlc_tensor *inputs, int32_t num_inputs,\n"
@@ -252,6 +351,10 @@ std::string emitModelGlue(const ModelSignature &signature,
      << "                                shape, status);\n}\n\n"
      << "void " << n << "_set_num_threads(int32_t threads) {\n"
      << "  dlc_set_num_threads(threads);\n}\n\n"
+     << (libraryOutputs ? "void " + n +
+                              "_free_output(dlc_tensor *output) {\n"
+                              "  dlc_free_output(output);\n}\n\n"
+                        : std::string())
      << "dlc_status_code " << n
      << "_run(const dlc_tensor *inputs, int32_t num_inputs,\n"
      << "    dlc_tensor *outputs, int32_t num_outputs, dlc_status *status) {\n"
@@ -304,6 +407,8 @@ bool linkModelLibrary(const ModelSignature &signature,
                         signature.name + "_run;\n    " + signature.name +
                         "_set_num_threads;\n    " + signature.name +
                         "_output_shape;\n";
+  if (!signature.countOf.empty())
+    exports += "    " + signature.name + "_free_output;\n";
   if (!signature.profiledKernels.empty())
     exports += "    " + signature.name + "_profile;\n    " + signature.name +
                "_profile_reset;\n";

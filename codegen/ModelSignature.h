@@ -25,6 +25,10 @@ struct TensorSpec {
   /// Non-empty when dim 0 is the model's symbolic batch (any size at run
   /// time, the same for every tensor that has it).
   std::string batchSymbol;
+  /// An output whose size along this dim depends on the data (NonZero,
+  /// Compress): `shape` is its largest, the compute function also returns
+  /// its size there, and the library allocates it after the run. -1: none.
+  int boundedDim = -1;
 
   /// Elements of the compiled shape (of one sample, with a batch symbol).
   int64_t numElements() const {
@@ -45,10 +49,27 @@ struct ParallelLoop {
   int integers = 0; // index values (int64_t)
 };
 
+/// A check the library makes of an input's values before each run
+/// (dlc_value_check in the runtime): the input decides a node's output
+/// shape, and the library was compiled for the one the model declares.
+struct ValueCheck {
+  int input = 0;
+  std::string kind; // "equal", "reshape", ... (dlc_value_check_kind)
+  std::string node; // "Reshape 'r'"
+  std::vector<int64_t> expected, operand;
+  int64_t flags = 0;
+  /// With several inputs: each part an input index, or -1 and values.
+  std::vector<std::pair<int, std::vector<int64_t>>> parts;
+};
+
 struct ModelSignature {
   std::string name; // a C identifier; prefixes every exported symbol
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
+  std::vector<ValueCheck> valueChecks;
+  /// The compute function's trailing results: for each, the output whose
+  /// size along its boundedDim it holds (an int64_t).
+  std::vector<int> countOf;
   std::vector<ParallelLoop> parallelLoops; // filled after lowering
   /// With --profile: one label per timed kernel, in run order. The compute
   /// function calls __dlc_profile_mark(i) before kernel i and (K) at its end.

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* posix_memalign */
 #include "dlc/runtime.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -375,6 +376,71 @@ static int tensors_overlap(const dlc_tensor *a, const dlc_tensor *b) {
   return a_begin < b_begin + b_size && b_begin < a_begin + a_size;
 }
 
+static int library_output(const dlc_model_info *model, int32_t index) {
+  return model->library_outputs && model->library_outputs[index];
+}
+
+/* An output whose shape depends on the data: one block holding its shape
+   and then its data, the `count` leading entries along `dim` of the
+   `bounded` result the compiled code wrote at its largest shape `bound`.
+   0 when the block cannot be allocated. */
+int dlc_bounded_output(dlc_tensor *output, const void *bounded, dlc_dtype dtype,
+                       int32_t rank, const int64_t *bound, int32_t dim,
+                       int64_t count) {
+  size_t element = dlc_dtype_size(dtype);
+  int64_t outer = 1, inner = 1;
+  for (int32_t d = 0; d < dim; ++d)
+    outer *= bound[d];
+  for (int32_t d = dim + 1; d < rank; ++d)
+    inner *= bound[d];
+  if (count > bound[dim]) /* the compiled code never gives more */
+    count = bound[dim];
+  if (count < 0)
+    count = 0;
+  size_t header = ((size_t)rank * sizeof(int64_t) + 63) / 64 * 64;
+  size_t bytes = (size_t)(outer * count * inner) * element;
+  void *allocated = 0;
+  output->data = 0;
+  output->shape = 0;
+  if (posix_memalign(&allocated, 64, header + (bytes + 63) / 64 * 64 + 64))
+    return 0;
+  char *block = allocated;
+  int64_t *shape = (int64_t *)block;
+  for (int32_t d = 0; d < rank; ++d)
+    shape[d] = d == dim ? count : bound[d];
+  char *data = block + header;
+  size_t row = (size_t)(count * inner) * element;
+  size_t stride = (size_t)(bound[dim] * inner) * element;
+  for (int64_t o = 0; o < outer && row > 0; ++o)
+    memcpy(data + o * row, (const char *)bounded + o * stride, row);
+  output->data = data;
+  output->shape = shape;
+  output->rank = rank;
+  output->dtype = dtype;
+  return 1;
+}
+
+void dlc_free_output(dlc_tensor *output) {
+  if (!output || !output->data)
+    return;
+  free((void *)output->shape); /* the block starts with the shape */
+  output->data = 0;
+  output->shape = 0;
+}
+
+/* The glue, after a library output could not be allocated. */
+void dlc_output_out_of_memory(size_t bytes) {
+  if (out_of_memory_target && dlc_pool_task_depth == 0) {
+    out_of_memory_bytes = bytes;
+    longjmp(*out_of_memory_target, 1);
+  }
+  fprintf(stderr,
+          "dlc runtime: out of memory allocating an output of %zu "
+          "bytes outside a run\n",
+          bytes);
+  abort();
+}
+
 static dlc_status_code check_model(const dlc_model_info *model,
                                    dlc_status *status) {
   if (!model)
@@ -383,6 +449,336 @@ static dlc_status_code check_model(const dlc_model_info *model,
     return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                 "model '%s' has runtime ABI version %u, this runtime has %u",
                 model->name, model->abi_version, DLC_ABI_VERSION);
+  return DLC_OK;
+}
+
+/* Reads up to `max` values of a checked input as integers (floats
+   truncated, as ONNX's reference casts a OneHot depth); -1 when there are
+   more or its element type holds no numbers. */
+static int32_t read_integers(const dlc_tensor *given, int64_t *values,
+                             int32_t max) {
+  int64_t count = given_num_elements(given);
+  if (count < 0 || count > max)
+    return -1;
+  for (int64_t k = 0; k < count; ++k) {
+    const char *p = (const char *)given->data;
+    switch (given->dtype) {
+    case DLC_INT64:
+      values[k] = ((const int64_t *)p)[k];
+      break;
+    case DLC_INT32:
+      values[k] = ((const int32_t *)p)[k];
+      break;
+    case DLC_INT16:
+      values[k] = ((const int16_t *)p)[k];
+      break;
+    case DLC_INT8:
+      values[k] = ((const int8_t *)p)[k];
+      break;
+    case DLC_UINT64:
+      values[k] = (int64_t)((const uint64_t *)p)[k];
+      break;
+    case DLC_UINT32:
+      values[k] = ((const uint32_t *)p)[k];
+      break;
+    case DLC_UINT16:
+      values[k] = ((const uint16_t *)p)[k];
+      break;
+    case DLC_UINT8:
+      values[k] = ((const uint8_t *)p)[k];
+      break;
+    case DLC_BOOL:
+      values[k] = ((const uint8_t *)p)[k] != 0;
+      break;
+    case DLC_FLOAT32: {
+      float v = ((const float *)p)[k];
+      if (!(v > -9e15f && v < 9e15f))
+        return -1;
+      values[k] = (int64_t)v;
+      break;
+    }
+    case DLC_FLOAT64: {
+      double v = ((const double *)p)[k];
+      if (!(v > -9e15 && v < 9e15))
+        return -1;
+      values[k] = (int64_t)v;
+      break;
+    }
+    default:
+      return -1;
+    }
+  }
+  return (int32_t)count;
+}
+
+#define DLC_MAX_CHECKED 64
+
+/* The output shape `check`'s node gets from `values`; its rank, or -1 when
+   the values are not valid for the node. */
+static int32_t checked_shape(const dlc_value_check *check,
+                             const int64_t *values, int32_t count,
+                             int64_t *shape) {
+  const int64_t *in = check->operand_shape;
+  int32_t rank = check->operand_rank;
+  switch (check->kind) {
+  case DLC_CHECK_EQUAL:
+    memcpy(shape, values, (size_t)count * sizeof(int64_t));
+    return count;
+  case DLC_CHECK_RESHAPE: {
+    int64_t known = 1, total = count_elements(in, rank);
+    int32_t inferred = -1;
+    for (int32_t i = 0; i < count; ++i) {
+      int64_t v = values[i];
+      if (v == 0 && !check->flags) {
+        if (i >= rank)
+          return -1;
+        v = in[i];
+      }
+      if (v == -1) {
+        if (inferred >= 0)
+          return -1;
+        inferred = i;
+        continue;
+      }
+      if (v < 0 || (v > 0 && known > ((int64_t)1 << 48) / v))
+        return -1;
+      shape[i] = v;
+      known *= v;
+    }
+    if (inferred >= 0) {
+      if (known == 0 || total % known != 0)
+        return -1;
+      shape[inferred] = total / known;
+    } else if (known != total) {
+      return -1;
+    }
+    return count;
+  }
+  case DLC_CHECK_EXPAND: {
+    int32_t out_rank = count > rank ? count : rank;
+    for (int32_t i = 0; i < out_rank; ++i) {
+      int32_t a = i - (out_rank - rank), b = i - (out_rank - count);
+      int64_t x = a >= 0 ? in[a] : 1, y = b >= 0 ? values[b] : 1;
+      if (y < 0 || (x != y && x != 1 && y != 1))
+        return -1;
+      shape[i] = x == 1 ? y : x;
+    }
+    return out_rank;
+  }
+  case DLC_CHECK_TILE:
+    if (count != rank)
+      return -1;
+    for (int32_t i = 0; i < rank; ++i) {
+      if (values[i] < 0 ||
+          (values[i] > 0 && in[i] > ((int64_t)1 << 48) / values[i]))
+        return -1;
+      shape[i] = in[i] * values[i];
+    }
+    return rank;
+  case DLC_CHECK_PAD:
+    if (count != 2 * rank)
+      return -1;
+    for (int32_t i = 0; i < rank; ++i) {
+      int64_t before = values[i], after = values[rank + i];
+      if (before > ((int64_t)1 << 48) || before < -((int64_t)1 << 48) ||
+          after > ((int64_t)1 << 48) || after < -((int64_t)1 << 48))
+        return -1;
+      shape[i] = in[i] + before + after;
+      if (shape[i] < 0)
+        return -1;
+    }
+    return rank;
+  case DLC_CHECK_SLICE: {
+    int32_t m = count / 4;
+    if (count != 4 * m)
+      return -1;
+    for (int32_t i = 0; i < rank; ++i)
+      shape[i] = in[i];
+    unsigned char marked[DLC_MAX_CHECKED] = {0};
+    if (rank > DLC_MAX_CHECKED)
+      return -1;
+    for (int32_t k = 0; k < m; ++k) {
+      int64_t start = values[k], end = values[m + k], axis = values[2 * m + k],
+              step = values[3 * m + k];
+      if (axis < 0)
+        axis += rank;
+      if (axis < 0 || axis >= rank || marked[axis] || step == 0 ||
+          step == INT64_MIN)
+        return -1;
+      marked[axis] = 1;
+      int64_t dim = in[axis], length;
+      if (start < 0)
+        start += dim;
+      if (end < 0)
+        end += dim;
+      if (step > 0) {
+        start = start < 0 ? 0 : start > dim ? dim : start;
+        end = end < 0 ? 0 : end > dim ? dim : end;
+        length = end > start ? (end - start - 1) / step + 1 : 0;
+      } else {
+        start = start < 0 ? 0 : start > dim - 1 ? dim - 1 : start;
+        end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
+        length = start > end ? (start - end - 1) / -step + 1 : 0;
+      }
+      shape[axis] = length;
+    }
+    return rank;
+  }
+  case DLC_CHECK_RANGE: {
+    if (count != 3 || values[2] == 0)
+      return -1;
+    int64_t span = values[1] - values[0], step = values[2];
+    if ((values[1] > 0 && values[0] < values[1] - INT64_MAX) ||
+        (values[1] < 0 && values[0] > values[1] + INT64_MAX))
+      return -1; /* the span overflows */
+    shape[0] = span / step + (span % step != 0 && (span > 0) == (step > 0));
+    if (shape[0] < 0)
+      shape[0] = 0;
+    return 1;
+  }
+  case DLC_CHECK_AXIS:
+    return count == 1 && values[0] >= -rank && values[0] < rank ? 0 : -1;
+  case DLC_CHECK_REDUCE: {
+    unsigned char marked[DLC_MAX_CHECKED] = {0};
+    int32_t out_rank = 0;
+    if (rank > DLC_MAX_CHECKED)
+      return -1;
+    for (int32_t k = 0; k < count; ++k) {
+      int64_t axis = values[k] < 0 ? values[k] + rank : values[k];
+      if (axis < 0 || axis >= rank || marked[axis])
+        return -1;
+      marked[axis] = 1;
+    }
+    for (int32_t i = 0; i < rank; ++i)
+      if (!marked[i] || check->flags)
+        shape[out_rank++] = marked[i] ? 1 : in[i];
+    return out_rank;
+  }
+  case DLC_CHECK_SQUEEZE:
+  case DLC_CHECK_UNSQUEEZE: {
+    int squeeze = check->kind == DLC_CHECK_SQUEEZE;
+    int32_t out_rank = squeeze ? rank - count : rank + count;
+    int32_t axes_rank = squeeze ? rank : out_rank;
+    unsigned char marked[DLC_MAX_CHECKED * 2] = {0};
+    if (out_rank < 0 || axes_rank > DLC_MAX_CHECKED * 2)
+      return -1;
+    for (int32_t k = 0; k < count; ++k) {
+      int64_t axis = values[k] < 0 ? values[k] + axes_rank : values[k];
+      if (axis < 0 || axis >= axes_rank || marked[axis] ||
+          (squeeze && in[axis] != 1))
+        return -1;
+      marked[axis] = 1;
+    }
+    if (squeeze && count == 0) { /* no axes: every dim of size 1 */
+      out_rank = 0;
+      for (int32_t i = 0; i < rank; ++i)
+        if (in[i] != 1)
+          shape[out_rank++] = in[i];
+      return out_rank;
+    }
+    for (int32_t i = 0, j = 0, o = 0; i < axes_rank; ++i) {
+      if (squeeze && !marked[i])
+        shape[o++] = in[i];
+      if (!squeeze)
+        shape[o++] = marked[i] ? 1 : in[j++];
+    }
+    return out_rank;
+  }
+  }
+  return -1;
+}
+
+static void format_values(char *out, size_t size, const int64_t *values,
+                          int32_t count) {
+  format_shape(out, size, values, count, 0);
+}
+
+static dlc_status_code check_values(const dlc_model_info *model,
+                                    const dlc_tensor *inputs,
+                                    dlc_status *status) {
+  for (int32_t c = 0; c < model->num_value_checks; ++c) {
+    const dlc_value_check *check = &model->value_checks[c];
+    const char *name = model->inputs[check->input].name;
+    int64_t values[DLC_MAX_CHECKED], shape[DLC_MAX_CHECKED * 2];
+    char given[256], got[256], want[256];
+    int32_t count = 0;
+    if (check->num_parts == 0)
+      count = read_integers(&inputs[check->input], values, DLC_MAX_CHECKED);
+    for (int32_t p = 0; p < check->num_parts && count >= 0; ++p) {
+      const dlc_value_part *part = &check->parts[p];
+      int32_t got = -1;
+      if (part->input < 0 && part->count <= DLC_MAX_CHECKED - count) {
+        memcpy(values + count, part->values,
+               (size_t)part->count * sizeof(int64_t));
+        got = part->count;
+      } else if (part->input >= 0) {
+        got = read_integers(&inputs[part->input], values + count,
+                            DLC_MAX_CHECKED - count);
+      }
+      count = got < 0 ? -1 : count + got;
+    }
+    /* "input 1 ('shape')", or with parts "the inputs 1 ('starts'), 2
+       ('ends') and compiled-in values" */
+    char what[384];
+    if (check->num_parts == 0) {
+      snprintf(what, sizeof what, "input %d ('%s')", check->input, name);
+    } else {
+      size_t used = (size_t)snprintf(what, sizeof what, "the values of");
+      for (int32_t p = 0; p < check->num_parts && used < sizeof what; ++p) {
+        int32_t input = check->parts[p].input;
+        if (input >= 0)
+          used += (size_t)snprintf(what + used, sizeof what - used,
+                                   "%s input %d ('%s')", p ? "," : "", input,
+                                   model->inputs[input].name);
+        else
+          used += (size_t)snprintf(what + used, sizeof what - used,
+                                   "%s compiled-in values", p ? "," : "");
+      }
+    }
+    if (count < 0)
+      return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                  "%s (read by %s): not valid integers", what, check->node);
+    format_values(given, sizeof given, values, count);
+    if (check->kind == DLC_CHECK_RANGE && check->flags && count == 3) {
+      /* A float Range: its length from the values as they are. */
+      double number[3];
+      for (int32_t p = 0; p < 3; ++p) {
+        const dlc_value_part *part = &check->parts[p];
+        const dlc_tensor *t = part->input >= 0 ? &inputs[part->input] : 0;
+        number[p] = !t                        ? (double)part->values[0]
+                    : t->dtype == DLC_FLOAT64 ? *(const double *)t->data
+                    : t->dtype == DLC_FLOAT32 ? *(const float *)t->data
+                                              : (double)values[p];
+      }
+      double length = ceil((number[1] - number[0]) / number[2]);
+      if (!(length < 9e15))
+        return fail(status, DLC_ERROR_SHAPE_MISMATCH, "%s: not valid for %s",
+                    what, check->node);
+      values[0] = 0;
+      values[1] = length > 0 ? (int64_t)length : 0;
+      values[2] = 1;
+    }
+    format_values(want, sizeof want, check->expected, check->num_expected);
+    int32_t rank = checked_shape(check, values, count, shape);
+    if (rank < 0)
+      return fail(status, DLC_ERROR_SHAPE_MISMATCH, "%s = %s: not valid for %s",
+                  what, given, check->node);
+    int same = rank == check->num_expected;
+    for (int32_t i = 0; same && i < rank; ++i)
+      same = shape[i] == check->expected[i];
+    if (same)
+      continue;
+    if (check->kind == DLC_CHECK_EQUAL)
+      return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                  "%s = %s, but this library was compiled for %s (the "
+                  "output shape the model declares for %s)",
+                  what, given, want, check->node);
+    format_values(got, sizeof got, shape, rank);
+    return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                "with %s = %s, %s would have the output shape %s, but this "
+                "library was compiled for %s, the shape the model declares",
+                what, given, check->node, got, want);
+  }
   return DLC_OK;
 }
 
@@ -402,7 +798,7 @@ static dlc_status_code check_inputs(const dlc_model_info *model,
     if (code != DLC_OK)
       return code;
   }
-  return DLC_OK;
+  return check_values(model, inputs, status);
 }
 
 dlc_status_code dlc_model_validate(const dlc_model_info *model,
@@ -428,6 +824,8 @@ dlc_status_code dlc_model_validate(const dlc_model_info *model,
   if (code != DLC_OK)
     return code;
   for (int32_t i = 0; i < num_outputs; ++i) {
+    if (library_output(model, i))
+      continue; /* filled by the run */
     code = check_tensor("output", i, &model->outputs[i], &outputs[i], &bindings,
                         status);
     if (code != DLC_OK)
@@ -436,13 +834,16 @@ dlc_status_code dlc_model_validate(const dlc_model_info *model,
   /* The model writes outputs while it still reads inputs (and its other
      outputs), so an output may share no byte with them. */
   for (int32_t i = 0; i < num_outputs; ++i) {
+    if (library_output(model, i))
+      continue;
     for (int32_t j = 0; j < num_inputs; ++j)
       if (tensors_overlap(&outputs[i], &inputs[j]))
         return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                     "output %d ('%s') overlaps input %d ('%s')", i,
                     model->outputs[i].name, j, model->inputs[j].name);
     for (int32_t j = 0; j < i; ++j)
-      if (tensors_overlap(&outputs[i], &outputs[j]))
+      if (!library_output(model, j) &&
+          tensors_overlap(&outputs[i], &outputs[j]))
         return fail(status, DLC_ERROR_INVALID_ARGUMENT,
                     "output %d ('%s') overlaps output %d ('%s')", i,
                     model->outputs[i].name, j, model->outputs[j].name);
@@ -468,6 +869,11 @@ dlc_status_code dlc_model_output_shape(const dlc_model_info *model,
   code = check_inputs(model, inputs, num_inputs, &bindings, status);
   if (code != DLC_OK)
     return code;
+  if (library_output(model, index))
+    return fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                "output %d ('%s') has a shape that depends on the data: the "
+                "library allocates it during the run",
+                index, info->name);
   for (int32_t d = 0; d < info->rank; ++d) {
     const char *symbol = info->dim_symbols ? info->dim_symbols[d] : NULL;
     if (info->shape[d] >= 0 || !symbol) {

@@ -1,6 +1,8 @@
 //===- CpuLibrary.cpp - A model library that runs on the CPU --------------===//
 #include "codegen/cpu/CpuLibrary.h"
 
+#include <algorithm>
+
 namespace dlc {
 
 namespace {
@@ -12,6 +14,8 @@ public:
   std::string emitEntry(const ModelSignature &signature) const override {
     if (!signature.batchSymbol().empty())
       return emitBatchEntry(signature);
+    if (!signature.countOf.empty())
+      return emitLibraryOutputsEntry(signature);
     std::string text =
         "static void entry(const dlc_tensor *inputs, dlc_tensor *outputs) {\n"
         "  (void)inputs;\n  (void)outputs;\n  " +
@@ -23,6 +27,81 @@ public:
       text += std::string(i || !signature.inputs.empty() ? ", " : "") +
               "outputs[" + std::to_string(i) + "].data";
     return text + ");\n}\n\n";
+  }
+
+  /// Outputs whose shape depends on the data: the compiled code writes each
+  /// at its largest shape into a scratch buffer of the run, and returns its
+  /// size along the dim that depends on the data; the entry then allocates
+  /// the output at that size and copies it. When one cannot be allocated,
+  /// those allocated before it are released and the run fails with
+  /// DLC_ERROR_OUT_OF_MEMORY (the scratch buffers go with the run).
+  static std::string emitLibraryOutputsEntry(const ModelSignature &signature) {
+    std::string text =
+        "extern void *_mlir_memref_to_llvm_alloc(size_t bytes);\n"
+        "extern void _mlir_memref_to_llvm_free(void *pointer);\n"
+        "extern int dlc_bounded_output(dlc_tensor *output, const void "
+        "*bounded,\n    dlc_dtype dtype, int32_t rank, const int64_t *bound, "
+        "int32_t dim,\n    int64_t count);\n"
+        "extern void dlc_output_out_of_memory(size_t bytes);\n\n";
+    std::vector<int> library;
+    for (size_t i = 0; i < signature.outputs.size(); ++i) {
+      const TensorSpec &t = signature.outputs[i];
+      if (t.boundedDim < 0)
+        continue;
+      library.push_back(static_cast<int>(i));
+      text += "static const int64_t bound_" + std::to_string(i) + "[] = {";
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        text += (d ? ", " : "") + std::to_string(t.shape[d]);
+      text += "};\n";
+    }
+    auto bytes = [&](int i) {
+      const TensorSpec &t = signature.outputs[i];
+      return "(size_t)" + std::to_string(t.numElements()) + " * sizeof(" +
+             t.cType + ")";
+    };
+    text += "\nstatic void entry(const dlc_tensor *inputs, dlc_tensor "
+            "*outputs) {\n"
+            "  (void)inputs;\n"
+            "  int64_t sizes[" +
+            std::to_string(signature.countOf.size()) + "] = {0};\n";
+    for (int i : library)
+      text += "  char *bounded_" + std::to_string(i) +
+              " = _mlir_memref_to_llvm_alloc(" + bytes(i) + " + 64);\n";
+    text += "  " + computeSymbol(signature.name) + "(";
+    std::string args;
+    for (size_t i = 0; i < signature.inputs.size(); ++i)
+      args += (args.empty() ? "" : ", ") + std::string("inputs[") +
+              std::to_string(i) + "].data";
+    for (size_t i = 0; i < signature.outputs.size(); ++i)
+      args += (args.empty() ? "" : ", ") +
+              (signature.outputs[i].boundedDim >= 0
+                   ? "bounded_" + std::to_string(i)
+                   : "outputs[" + std::to_string(i) + "].data");
+    for (size_t k = 0; k < signature.countOf.size(); ++k)
+      args += (args.empty() ? "" : ", ") + std::string("&sizes[") +
+              std::to_string(k) + "]";
+    text += args + ");\n";
+    for (size_t j = 0; j < library.size(); ++j) {
+      int i = library[j];
+      const TensorSpec &t = signature.outputs[i];
+      size_t k =
+          std::find(signature.countOf.begin(), signature.countOf.end(), i) -
+          signature.countOf.begin();
+      std::string index = std::to_string(i);
+      text += "  if (!dlc_bounded_output(&outputs[" + index + "], bounded_" +
+              index + ", (dlc_dtype)" + std::to_string(t.dtype) + ", " +
+              std::to_string(t.shape.size()) + ", bound_" + index + ", " +
+              std::to_string(t.boundedDim) + ", sizes[" + std::to_string(k) +
+              "])) {\n";
+      for (size_t e = 0; e < j; ++e)
+        text += "    dlc_free_output(&outputs[" + std::to_string(library[e]) +
+                "]);\n";
+      text += "    dlc_output_out_of_memory(" + bytes(i) + ");\n  }\n";
+    }
+    for (int i : library)
+      text +=
+          "  _mlir_memref_to_llvm_free(bounded_" + std::to_string(i) + ");\n";
+    return text + "}\n\n";
   }
 
   /// A model with a symbolic batch was compiled for one sample: the entry

@@ -54,7 +54,18 @@ def Dlc_Dialect : Dialect {
     StrAttr:$name,
     // On an entry argument or result: its dim 0 is the model's symbolic
     // batch (this symbol), which the library runs sample by sample.
-    StrAttr:$batch_symbol
+    StrAttr:$batch_symbol,
+    // On an entry argument: checks of its values at run time, each a
+    // dictionary {kind, node, expected, operand, flags}. The argument
+    // decides a node's output shape (a Reshape's shape, TopK's k), and the
+    // library was compiled for the shape the model declares.
+    ArrayAttr:$value_checks,
+    // On an entry result whose shape depends on the data (NonZero,
+    // Compress): computed at its largest shape, its size along this dim
+    // known at run time. A trailing result marked count_of (the index of
+    // that result) holds the size; the library allocates the output.
+    I64Attr:$bounded_dim,
+    I64Attr:$count_of
   );
 }
 

@@ -258,9 +258,94 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
         !batchOf(entry.getArgAttrDict(i), spec))
       return false;
     signature.inputs.push_back(spec);
+    DictionaryAttr attrs = entry.getArgAttrDict(i);
+    auto checks =
+        attrs ? attrs.getAs<ArrayAttr>(
+                    dlc::DlcDialect::ValueChecksAttrHelper::getNameStr())
+              : ArrayAttr();
+    for (Attribute attr :
+         checks ? checks : ArrayAttr::get(module.getContext(), {})) {
+      auto fields = dyn_cast<DictionaryAttr>(attr);
+      auto kind = fields ? fields.getAs<StringAttr>("kind") : nullptr;
+      auto node = fields ? fields.getAs<StringAttr>("node") : nullptr;
+      auto expected =
+          fields ? fields.getAs<DenseI64ArrayAttr>("expected") : nullptr;
+      auto operand =
+          fields ? fields.getAs<DenseI64ArrayAttr>("operand") : nullptr;
+      auto flags = fields ? fields.getAs<IntegerAttr>("flags") : nullptr;
+      auto parts = fields ? fields.getAs<ArrayAttr>("parts") : nullptr;
+      if (!kind || !node || !expected || !operand || !flags || !parts) {
+        error =
+            "input '" + spec.name + "' has a malformed dlc.value_checks entry";
+        return false;
+      }
+      static const char *const kKinds[] = {
+          "equal",  "reshape", "expand", "tile",  "squeeze", "unsqueeze",
+          "reduce", "axis",    "pad",    "slice", "range"};
+      if (!llvm::is_contained(kKinds, kind.getValue())) {
+        error = "input '" + spec.name +
+                "' has a value check of unknown kind '" + kind.str() + "'";
+        return false;
+      }
+      ValueCheck check;
+      check.input = static_cast<int>(i);
+      check.kind = kind.str();
+      check.node = node.str();
+      check.expected.assign(expected.asArrayRef().begin(),
+                            expected.asArrayRef().end());
+      check.operand.assign(operand.asArrayRef().begin(),
+                           operand.asArrayRef().end());
+      check.flags = flags.getInt();
+      for (Attribute partAttr : parts) {
+        auto part = dyn_cast<DictionaryAttr>(partAttr);
+        auto input = part ? part.getAs<IntegerAttr>("input") : nullptr;
+        auto values = part ? part.getAs<DenseI64ArrayAttr>("values") : nullptr;
+        if (!input || !values || input.getInt() < -1 ||
+            input.getInt() >= type.getNumInputs()) {
+          error = "input '" + spec.name + "' has a malformed value check part";
+          return false;
+        }
+        check.parts.emplace_back(
+            input.getInt(), std::vector<int64_t>(values.asArrayRef().begin(),
+                                                 values.asArrayRef().end()));
+      }
+      signature.valueChecks.push_back(std::move(check));
+    }
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    DictionaryAttr attrs = entry.getResultAttrDict(i);
+    // The size of an output whose shape depends on the data: trailing.
+    if (auto of = attrs ? attrs.getAs<IntegerAttr>(
+                              dlc::DlcDialect::CountOfAttrHelper::getNameStr())
+                        : IntegerAttr()) {
+      int output = static_cast<int>(of.getInt());
+      if (output < 0 || output >= static_cast<int>(signature.outputs.size()) ||
+          signature.outputs[output].boundedDim < 0) {
+        error = "result " + std::to_string(i) +
+                " is marked as the size of another result, which is not one "
+                "whose shape depends on the data";
+        return false;
+      }
+      signature.countOf.push_back(output);
+      continue;
+    }
+    if (!signature.countOf.empty()) {
+      error = "the sizes of data-dependent results must come last";
+      return false;
+    }
     TensorSpec spec;
+    if (auto dim =
+            attrs ? attrs.getAs<IntegerAttr>(
+                        dlc::DlcDialect::BoundedDimAttrHelper::getNameStr())
+                  : IntegerAttr()) {
+      spec.boundedDim = static_cast<int>(dim.getInt());
+      auto tensor = dyn_cast<RankedTensorType>(type.getResult(i));
+      if (!tensor || spec.boundedDim < 0 ||
+          spec.boundedDim >= tensor.getRank()) {
+        error = "result " + std::to_string(i) + " has a bad bounded dim";
+        return false;
+      }
+    }
     if (!describeTensor(
             type.getResult(i),
             nameOf(entry.getResultAttrDict(i), "output" + std::to_string(i)),
@@ -271,6 +356,19 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
   }
   if (!batchSymbol.empty() && signature.batchSymbol().empty()) {
     error = "outputs hold the batch '" + batchSymbol + "' but no input does";
+    return false;
+  }
+  for (const TensorSpec &output : signature.outputs)
+    if (output.boundedDim >= 0 &&
+        std::count(signature.countOf.begin(), signature.countOf.end(),
+                   &output - signature.outputs.data()) != 1) {
+      error =
+          "output '" + output.name + "' depends on the data but has no size";
+      return false;
+    }
+  if (!signature.countOf.empty() && !signature.batchSymbol().empty()) {
+    error = "a model with a symbolic batch cannot have outputs whose shape "
+            "depends on the data; give the batch size with --input-shape";
     return false;
   }
   return true;
@@ -511,6 +609,10 @@ LogicalResult Compilation::prepare() {
                  "the batch '" + signature.batchSymbol() +
                      "' is symbolic, which --target=cuda does not support "
                      "yet; give its size with --input-shape");
+  if (!signature.countOf.empty() && cuda)
+    return check(context, false,
+                 "outputs whose shape depends on the data are not supported "
+                 "by --target=cuda yet");
   entry = findEntry(module, error);
   if (entry)
     flattenEmptyBoundaryTensors(entry);

@@ -56,7 +56,44 @@ Value stack(NodeImporter &n, ArrayRef<Value> values, int64_t axis) {
                            n.attr("axis", n.builder.getI64IntegerAttr(axis)));
 }
 
+/// An If whose condition comes at run time: both branches are computed
+/// (ONNX branches have no side effects) and each output picked by the
+/// condition, when the branches give it the same type.
+LogicalResult importRuntimeIf(NodeImporter &n) {
+  if (n.inputType(0).getNumElements() != 1)
+    return n.fail("the condition must have one element");
+  const onnx::GraphProto *thenBranch = graphAttr(n, "then_branch");
+  const onnx::GraphProto *elseBranch = graphAttr(n, "else_branch");
+  if (!thenBranch || !elseBranch)
+    return failure();
+  SmallVector<Value> thenResults, elseResults;
+  if (failed(n.importSubgraph(*thenBranch, {}, thenResults)) ||
+      failed(n.importSubgraph(*elseBranch, {}, elseResults)))
+    return failure();
+  if (thenResults.size() != n.numOutputs() ||
+      elseResults.size() != n.numOutputs())
+    return n.fail("the branches have " + std::to_string(thenResults.size()) +
+                  " and " + std::to_string(elseResults.size()) +
+                  " output(s), the node " + std::to_string(n.numOutputs()));
+  for (size_t i = 0; i < n.numOutputs(); ++i)
+    if (thenResults[i].getType() != elseResults[i].getType())
+      return n.failNotConstant(0, "If's condition (its branches give output " +
+                                      std::to_string(i) +
+                                      " different shapes or types)");
+  Value condition = n.reshape(n.input(0), {});
+  if (!cast<RankedTensorType>(condition.getType())
+           .getElementType()
+           .isInteger(1))
+    return n.fail("the condition must be a bool");
+  for (size_t i = 0; i < n.numOutputs(); ++i)
+    n.setOutput(i,
+                n.build<SelectOp>({condition, thenResults[i], elseResults[i]}));
+  return success();
+}
+
 LogicalResult importIf(NodeImporter &n) {
+  if (!n.constantInts(0))
+    return importRuntimeIf(n);
   auto condition = n.requireInts(0, "If's condition");
   if (!condition)
     return failure();

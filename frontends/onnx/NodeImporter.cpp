@@ -237,6 +237,10 @@ ElementsAttr convertTensor(const onnx::TensorProto &tensor,
 }
 
 std::optional<std::vector<int64_t>> NodeImporter::constantInts(size_t i) const {
+  // An input without elements has one value whatever the run gives.
+  if (hasInput(i) && inputType(i).hasStaticShape() &&
+      inputType(i).getNumElements() == 0)
+    return std::vector<int64_t>();
   auto dense = dyn_cast_or_null<DenseIntElementsAttr>(constantInput(i));
   if (!dense)
     return std::nullopt;
@@ -269,6 +273,85 @@ static std::vector<std::string> graphInputsOf(Value value) {
   }
   llvm::sort(names);
   return names;
+}
+
+/// The entry function's argument `value` is, or null.
+static BlockArgument entryArgument(Value value) {
+  auto argument = dyn_cast_or_null<BlockArgument>(value);
+  if (!argument || !argument.getOwner()->isEntryBlock() ||
+      !isa<func::FuncOp>(argument.getOwner()->getParentOp()))
+    return nullptr;
+  return argument;
+}
+
+bool NodeImporter::checkAtRunTime(size_t i, llvm::StringRef kind,
+                                  ArrayRef<int64_t> expected,
+                                  ArrayRef<int64_t> operand, int64_t flags,
+                                  ArrayRef<CheckPart> parts) {
+  BlockArgument argument = entryArgument(input(i));
+  if (!runtimeValueChecks || !argument)
+    return false;
+  auto entry = llvm::cast<func::FuncOp>(argument.getOwner()->getParentOp());
+  auto checkable = [&](size_t k) {
+    // The element types the runtime reads (runtime.c, read_integers).
+    auto element = inputType(k).getElementType();
+    bool readable =
+        (element.isInteger() && element.getIntOrFloatBitWidth() <= 64) ||
+        element.isF32() || element.isF64();
+    return readable && inputType(k).getNumElements() <= 64;
+  };
+  if (!checkable(i))
+    return false;
+  MLIRContext *context = builder.getContext();
+  SmallVector<Attribute> partAttrs;
+  for (const CheckPart &part : parts) {
+    int64_t argNumber = -1;
+    std::vector<int64_t> values = part.values;
+    if (part.nodeInput >= 0) {
+      size_t k = part.nodeInput;
+      if (auto constant = constantInts(k))
+        values = *constant;
+      else if (BlockArgument arg = entryArgument(input(k)); arg && checkable(k))
+        argNumber = arg.getArgNumber();
+      else
+        return false;
+    }
+    NamedAttribute partFields[] = {
+        builder.getNamedAttr("input", builder.getI64IntegerAttr(argNumber)),
+        builder.getNamedAttr("values", builder.getDenseI64ArrayAttr(values))};
+    partAttrs.push_back(DictionaryAttr::get(context, partFields));
+  }
+  std::string label = node.op_type() + " '" +
+                      (node.name().empty() ? node.output(0) : node.name()) +
+                      "'";
+  NamedAttribute fields[] = {
+      builder.getNamedAttr("kind", builder.getStringAttr(kind)),
+      builder.getNamedAttr("node", builder.getStringAttr(label)),
+      builder.getNamedAttr("expected", builder.getDenseI64ArrayAttr(expected)),
+      builder.getNamedAttr("operand", builder.getDenseI64ArrayAttr(operand)),
+      builder.getNamedAttr("flags", builder.getI64IntegerAttr(flags)),
+      builder.getNamedAttr("parts", ArrayAttr::get(context, partAttrs))};
+  StringRef attrName = DlcDialect::ValueChecksAttrHelper::getNameStr();
+  SmallVector<Attribute> checks;
+  if (auto existing =
+          entry.getArgAttrOfType<ArrayAttr>(argument.getArgNumber(), attrName))
+    checks.assign(existing.begin(), existing.end());
+  checks.push_back(DictionaryAttr::get(context, fields));
+  entry.setArgAttr(argument.getArgNumber(), attrName,
+                   ArrayAttr::get(context, checks));
+  return true;
+}
+
+bool NodeImporter::setBoundedOutput(size_t i, Value value, Value count,
+                                    int64_t dim) {
+  if (!runtimeValueChecks || !boundedValues || !value || !count)
+    return false;
+  std::string label = node.op_type() + " '" +
+                      (node.name().empty() ? node.output(0) : node.name()) +
+                      "'";
+  (*boundedValues)[value] = Bounded{count, dim, label};
+  setOutput(i, value);
+  return true;
 }
 
 LogicalResult NodeImporter::failNotConstant(size_t i, const llvm::Twine &what) {

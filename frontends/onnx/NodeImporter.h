@@ -6,6 +6,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "onnx/onnx_pb.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <optional>
@@ -52,6 +53,50 @@ public:
   /// at compile time (naming the input and --bind-input).
   std::optional<std::vector<int64_t>> requireInts(size_t i,
                                                   const llvm::Twine &what);
+
+  /// The shape the model declares for output `i` (in the graph's outputs
+  /// or value_info), when it declares one with every dim a number.
+  std::optional<std::vector<int64_t>> declaredOutputShape(size_t i) const {
+    return i < declaredOutputs.size() ? declaredOutputs[i] : std::nullopt;
+  }
+  /// For input `i` that decides the node's output shape (a Reshape's shape,
+  /// TopK's k) and is a graph input given at run time: records a check of
+  /// its values that the library makes before each run (`kind`, one of
+  /// dlc_value_check_kind's: "equal", "reshape", "expand", "tile",
+  /// "squeeze", "unsqueeze", "reduce", "axis", "pad", "slice", "range";
+  /// `expected` the values or the output shape,
+  /// `operand` the shape of the data they apply to), so that the node can be
+  /// compiled for the output shape the model declares. False, recording
+  /// nothing, when input `i` is not itself a graph input or the target reads
+  /// inputs where the library cannot check them (CUDA).
+  /// One part of a check's values when the node reads several inputs:
+  /// node input `nodeInput` (a graph input, or a constant), or `values`.
+  struct CheckPart {
+    int64_t nodeInput = -1;
+    std::vector<int64_t> values;
+  };
+  bool checkAtRunTime(size_t i, llvm::StringRef kind,
+                      llvm::ArrayRef<int64_t> expected,
+                      llvm::ArrayRef<int64_t> operand = {}, int64_t flags = 0,
+                      llvm::ArrayRef<CheckPart> parts = {});
+  /// Sets output `i` to a result whose shape depends on the data: `value`
+  /// holds it at its largest shape, and `count` (an i64 scalar) is its size
+  /// along `dim` at run time. Such a value may only be a graph output, which
+  /// the library allocates at its size after the run. False, setting
+  /// nothing, where the target cannot (runtimeValueChecks off: CUDA).
+  bool setBoundedOutput(size_t i, mlir::Value value, mlir::Value count,
+                        int64_t dim);
+  struct Bounded {
+    mlir::Value count;
+    int64_t dim;
+    std::string node;
+  };
+  /// Set by the graph importer: where setBoundedOutput records.
+  llvm::DenseMap<mlir::Value, Bounded> *boundedValues = nullptr;
+  /// Set by the graph importer: per output, what declaredOutputShape gives;
+  /// whether checkAtRunTime may record checks.
+  std::vector<std::optional<std::vector<int64_t>>> declaredOutputs;
+  bool runtimeValueChecks = false;
 
   // Attributes, with the default when absent.
   bool hasAttr(const std::string &name) const { return findAttr(name); }

@@ -175,6 +175,7 @@ private:
   bool checkSingleAssignment(const onnx::GraphProto &graph);
   bool runOnnxChecker();
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
+  std::optional<std::vector<int64_t>> declaredShape(const std::string &name);
 
   MLIRContext &context;
   const onnx::ModelProto &model;
@@ -186,8 +187,41 @@ private:
   llvm::StringMap<int64_t> domainOpsets; // every imported domain's
   llvm::StringMap<Value> values;
   llvm::StringMap<ElementsAttr> constants;
+  /// Values whose shape depends on the data (NonZero, Compress): computed at
+  /// their largest shape, with their size at run time; only graph outputs.
+  llvm::DenseMap<Value, NodeImporter::Bounded> boundedValues;
   llvm::StringMap<std::string> externalFiles; // read once each
 };
+
+/// The shape the main graph declares for `name` (an output or value_info
+/// entry), when every dim is a number.
+std::optional<std::vector<int64_t>>
+GraphImporter::declaredShape(const std::string &name) {
+  auto shapeOf = [](const onnx::ValueInfoProto &info)
+      -> std::optional<std::vector<int64_t>> {
+    if (!info.type().has_tensor_type() ||
+        !info.type().tensor_type().has_shape())
+      return std::nullopt;
+    std::vector<int64_t> shape;
+    for (const auto &dim : info.type().tensor_type().shape().dim()) {
+      if (!dim.has_dim_value() || dim.dim_value() < 0)
+        return std::nullopt;
+      shape.push_back(dim.dim_value());
+    }
+    if (!checkedNumElements(shape)) // a hostile declaration
+      return std::nullopt;
+    return shape;
+  };
+  if (name.empty())
+    return std::nullopt;
+  for (const onnx::ValueInfoProto &info : model.graph().output())
+    if (info.name() == name)
+      return shapeOf(info);
+  for (const onnx::ValueInfoProto &info : model.graph().value_info())
+    if (info.name() == name)
+      return shapeOf(info);
+  return std::nullopt;
+}
 
 bool GraphImporter::readOpset() {
   for (const auto &entry : model.opset_import())
@@ -322,6 +356,13 @@ bool GraphImporter::importSubgraph(const onnx::GraphProto &graph,
       return false;
   for (const onnx::ValueInfoProto &output : graph.output()) {
     auto found = values.find(output.name());
+    if (found != values.end() && boundedValues.count(found->second)) {
+      emitError(loc) << "output '" << output.name() << "' of the subgraph '"
+                     << graph.name()
+                     << "' has a shape that depends on the data: dlc "
+                        "supports such a result only as a graph output";
+      return false;
+    }
     if (found != values.end()) {
       results.push_back(found->second);
       continue;
@@ -557,6 +598,14 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
               .try_emplace(name, builder.create<ConstantOp>(loc, constantValue))
               .first;
     }
+    if (auto bounded = boundedValues.find(found->second);
+        bounded != boundedValues.end()) {
+      emitError(loc) << "input '" << name << "' of " << node.op_type()
+                     << " node comes from " << bounded->second.node
+                     << ", whose shape depends on the data: dlc supports "
+                        "such a result only as a graph output";
+      return false;
+    }
     inputs.push_back(found->second);
     constantInputs.push_back(constantValue);
   }
@@ -578,6 +627,10 @@ bool GraphImporter::importNode(const onnx::NodeProto &node, size_t index) {
   NodeImporter importer(node, domainOpsets.lookup(tableDomain(node.domain())),
                         builder, loc, std::move(inputs),
                         std::move(constantInputs));
+  importer.runtimeValueChecks = options.runtimeValueChecks;
+  importer.boundedValues = &boundedValues;
+  for (const std::string &output : node.output())
+    importer.declaredOutputs.push_back(declaredShape(output));
   auto subgraphs = [&](const onnx::GraphProto &graph, ArrayRef<Value> arguments,
                        SmallVectorImpl<Value> &results) {
     return success(importSubgraph(graph, arguments, results, loc));
@@ -655,11 +708,31 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     results.push_back(found->second);
     resultTypes.push_back(found->second.getType());
   }
+  // Results whose shape depends on the data: their size at run time is a
+  // trailing result each, which the library reads to allocate them.
+  SmallVector<std::pair<int, int64_t>> bounded; // (result, dim)
+  int numOutputs = model.graph().output_size();
+  for (int i = 0; i < numOutputs; ++i) {
+    auto found = boundedValues.find(results[i]);
+    if (found == boundedValues.end())
+      continue;
+    bounded.emplace_back(i, found->second.dim);
+    results.push_back(found->second.count);
+    resultTypes.push_back(found->second.count.getType());
+  }
   builder.create<func::ReturnOp>(moduleLoc, results);
   func.setFunctionType(builder.getFunctionType(inputTypes, resultTypes));
-  for (int i = 0; i < model.graph().output_size(); ++i)
+  for (int i = 0; i < numOutputs; ++i)
     func.setResultAttr(i, dlc::DlcDialect::NameAttrHelper::getNameStr(),
                        builder.getStringAttr(model.graph().output(i).name()));
+  for (auto [k, entry] : llvm::enumerate(bounded)) {
+    int count = numOutputs + static_cast<int>(k);
+    func.setResultAttr(entry.first,
+                       dlc::DlcDialect::BoundedDimAttrHelper::getNameStr(),
+                       builder.getI64IntegerAttr(entry.second));
+    func.setResultAttr(count, dlc::DlcDialect::CountOfAttrHelper::getNameStr(),
+                       builder.getI64IntegerAttr(entry.first));
+  }
   if (failed(verify(*module))) {
     error = "the imported graph does not verify";
     return nullptr;

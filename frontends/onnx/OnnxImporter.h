@@ -31,6 +31,11 @@ struct OnnxImportOptions {
   /// the model takes as inputs): each becomes a constant and is no longer an
   /// input of the compiled function.
   std::map<std::string, mlir::ElementsAttr> boundInputs;
+  /// A graph input that decides a node's output shape may stay a run-time
+  /// input when the model declares that output's shape: the library checks
+  /// its values before each run (dlc.value_checks). Off for targets whose
+  /// inputs the library cannot read before a run (CUDA device pointers).
+  bool runtimeValueChecks = false;
 };
 
 /// Reads an .onnx file (external-data files must lie inside its folder) and

@@ -361,9 +361,13 @@ LogicalResult importMaxUnpool(NodeImporter &n) {
        n.attr("reduction", n.builder.getStringAttr("none"))});
   y = n.reshape(y, unpooled);
   if (n.hasInput(2)) {
-    auto shape = n.requireInts(2, "MaxUnpool's output_shape");
-    if (!shape)
-      return failure();
+    auto shape = n.constantInts(2);
+    if (!shape) { // given at run time: the shape the model declares
+      shape = n.declaredOutputShape(0);
+      if (!shape || n.inputType(2).getNumElements() != int64_t(shape->size()) ||
+          !n.checkAtRunTime(2, "equal", *shape))
+        return n.failNotConstant(2, "MaxUnpool's output_shape");
+    }
     if (shape->size() != unpooled.size())
       return n.fail("output_shape must have X's rank");
     for (size_t d = 0; d < unpooled.size(); ++d) {
@@ -597,11 +601,20 @@ LogicalResult importFlatten(NodeImporter &n) {
 }
 
 LogicalResult importReshape(NodeImporter &n) {
-  auto requested = n.requireInts(1, "the target shape");
-  if (!requested)
-    return failure();
   auto inputShape = n.inputType(0).getShape();
   bool allowZero = n.attrInt("allowzero", 0);
+  auto requested = n.constantInts(1);
+  if (!requested) {
+    // Given at run time: compiled for the shape the model declares, which
+    // the library checks the values give.
+    auto declared = n.declaredOutputShape(0);
+    if (!declared || product(*declared) != product(inputShape) ||
+        n.inputType(1).getNumElements() != int64_t(declared->size()) ||
+        !n.checkAtRunTime(1, "reshape", *declared, inputShape, allowZero))
+      return n.failNotConstant(1, "the target shape");
+    n.setOutput(0, n.reshape(n.input(0), *declared));
+    return success();
+  }
   ShapeVec shape;
   int64_t inferred = -1;
   for (auto [i, dim] : llvm::enumerate(*requested)) {
@@ -689,10 +702,120 @@ LogicalResult importGather(NodeImporter &n) {
 /// Slice: starts/ends/axes/steps as attributes (opset 1) or constant inputs
 /// (opset 10), normalized to one in-range start, end and positive step per
 /// dimension.
+/// Slice with starts, ends, axes or steps given at run time: the output has
+/// the shape the model declares, which the library checks the values give.
+/// Each sliced dim gathers at start + i * step, both read at run time (with
+/// run-time axes, every dim picks its entry, or start 0 and step 1).
+LogicalResult importRuntimeSlice(NodeImporter &n) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  auto declared = n.declaredOutputShape(0);
+  int64_t m = n.inputType(1).getNumElements();
+  bool sameLengths = n.hasInput(2);
+  for (size_t i = 1; i <= 4 && sameLengths; ++i)
+    sameLengths = !n.hasInput(i) || n.inputType(i).getNumElements() == m;
+  auto fail = [&] {
+    return n.failNotConstant(1, "starts, ends, axes and steps");
+  };
+  constexpr int64_t kMaxAxis = int64_t(1) << 24; // index tables
+  if (!declared || int64_t(declared->size()) != rank || m > rank ||
+      !sameLengths ||
+      llvm::any_of(*declared, [&](int64_t size) { return size > kMaxAxis; }))
+    return fail();
+  std::vector<int64_t> defaultAxes, ones(m, 1);
+  for (int64_t k = 0; k < m; ++k)
+    defaultAxes.push_back(k);
+  using Part = NodeImporter::CheckPart;
+  std::vector<Part> parts = {{1, {}},
+                             {2, {}},
+                             n.hasInput(3) ? Part{3, {}}
+                                           : Part{-1, defaultAxes},
+                             n.hasInput(4) ? Part{4, {}} : Part{-1, ones}};
+  if (!n.checkAtRunTime(1, "slice", *declared, shape, 0, parts))
+    return fail();
+  Value y = n.input(0);
+  if (product(*declared) == 0) { // nothing to read: the shape alone
+    for (int64_t d = 0; d < rank; ++d)
+      if ((*declared)[d] != shape[d])
+        y = n.sliceAxis(y, d, 0, (*declared)[d]);
+    n.setOutput(0, y);
+    return success();
+  }
+  auto i64 = n.builder.getI64Type();
+  auto scalar = [&](int64_t v) {
+    return n.constantOf(RankedTensorType::get({}, i64), {double(v)});
+  };
+  auto vector = [&](size_t i, const std::vector<int64_t> &fallback) {
+    if (!n.hasInput(i))
+      return n.constantOf(
+          RankedTensorType::get({m}, i64),
+          std::vector<double>(fallback.begin(), fallback.end()));
+    return n.reshape(n.cast(n.input(i), i64), {m});
+  };
+  auto sum = [&](Value v) {
+    return n.build<ReduceSumOp>(
+        v, {n.attr("axes", n.builder.getDenseI64ArrayAttr({0})),
+            n.attr("keepdims", n.builder.getBoolAttr(false))});
+  };
+  Value starts = vector(1, {}), steps = vector(4, ones);
+  auto constantAxes =
+      n.hasInput(3) ? n.constantInts(3) : std::optional(defaultAxes);
+  Value axes;
+  if (!constantAxes) {
+    axes = vector(3, {});
+    axes = n.build<SelectOp>({n.build<LessOp>({axes, scalar(0)}),
+                              n.build<AddOp>({axes, scalar(rank)}), axes});
+  }
+  for (int64_t d = 0; d < rank && y; ++d) {
+    Value start, step;
+    if (constantAxes) {
+      int64_t entry = -1;
+      for (int64_t k = 0; k < m; ++k)
+        if ((*constantAxes)[k] == d || (*constantAxes)[k] + rank == d)
+          entry = k;
+      if (entry < 0)
+        continue; // not sliced
+      start = n.reshape(n.sliceAxis(starts, 0, entry, 1), {});
+      step = n.reshape(n.sliceAxis(steps, 0, entry, 1), {});
+    } else {
+      Value picks = n.cast(n.build<EqualOp>({axes, scalar(d)}), i64);
+      start = sum(n.build<MulOp>({picks, starts}));
+      step = n.build<AddOp>({sum(n.build<MulOp>({picks, steps})),
+                             n.build<SubOp>({scalar(1), sum(picks)})});
+    }
+    int64_t size = shape[d], outSize = (*declared)[d];
+    // A negative start counts from the end; a non-empty result starts
+    // inside the dim.
+    start = n.build<SelectOp>({n.build<LessOp>({start, scalar(0)}),
+                               n.build<AddOp>({start, scalar(size)}), start});
+    start =
+        n.build<MaxOp>({n.build<MinOp>({start, scalar(size - 1)}), scalar(0)});
+    std::vector<double> positions(outSize);
+    for (int64_t o = 0; o < outSize; ++o)
+      positions[o] = double(o);
+    Value index = n.build<AddOp>(
+        {start,
+         n.build<MulOp>(
+             {n.constantOf(RankedTensorType::get({outSize}, i64), positions),
+              step})});
+    y = n.build<GatherOp>({y, index},
+                          n.attr("axis", n.builder.getI64IntegerAttr(d)));
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
 LogicalResult importSlice(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t rank = shape.size();
   std::vector<int64_t> starts, ends, axes, steps;
+  if (n.opset >= 10 && n.hasInput(1) && n.hasInput(2)) {
+    bool runtime = false;
+    for (size_t i = 1; i <= 4; ++i)
+      runtime |= n.hasInput(i) && !n.constantInts(i);
+    if (runtime)
+      return importRuntimeSlice(n);
+  }
   if (n.opset >= 10) {
     auto input = [&](size_t i, std::vector<int64_t> &values) -> LogicalResult {
       if (!n.hasInput(i))
@@ -782,9 +905,19 @@ LogicalResult importSqueezeOrUnsqueeze(NodeImporter &n, bool squeeze) {
   std::vector<int64_t> axes;
   if (n.opset >= 13) {
     if (n.hasInput(1)) {
-      auto constant = n.requireInts(1, "axes");
-      if (!constant)
-        return failure();
+      auto constant = n.constantInts(1);
+      if (!constant) {
+        // Given at run time: the declared shape, which the library checks
+        // the axes give; the data only changes shape.
+        auto declared = n.declaredOutputShape(0);
+        if (!declared ||
+            product(*declared) != n.inputType(0).getNumElements() ||
+            !n.checkAtRunTime(1, squeeze ? "squeeze" : "unsqueeze", *declared,
+                              shape))
+          return n.failNotConstant(1, "axes");
+        n.setOutput(0, n.reshape(n.input(0), *declared));
+        return success();
+      }
       axes = *constant;
     }
   } else {

@@ -41,18 +41,104 @@ SmallVector<int64_t> allAxes(int64_t rank) {
 // Reduce*
 //===----------------------------------------------------------------------===//
 
+/// For axes given at run time (input `i`, checked by the library to be
+/// valid and distinct): `variants[k]`, computed over `sets[k]`, where the
+/// values name that set. Each set is coded as the sum of 2^axis.
+Value selectByAxes(NodeImporter &n, size_t i, int64_t rank,
+                   ArrayRef<SmallVector<int64_t>> sets,
+                   ArrayRef<Value> variants) {
+  if (variants.size() == 1)
+    return variants.front();
+  auto i64 = n.builder.getI64Type();
+  auto scalar = [&](int64_t value) {
+    return n.constantOf(RankedTensorType::get({}, i64), {double(value)});
+  };
+  Value axes = n.cast(n.input(i), i64);
+  axes = n.reshape(axes, {n.inputType(i).getNumElements()});
+  Value wrapped = n.build<AddOp>({axes, scalar(rank)});
+  Value normalized =
+      n.build<SelectOp>({n.build<LessOp>({axes, scalar(0)}), wrapped, axes});
+  Value bits = n.build<ShiftLeftOp>({scalar(1), normalized});
+  Value code =
+      n.build<ReduceSumOp>(bits, {axesAttr(n, {0}), keepdimsAttr(n, false)});
+  Value result = variants.back();
+  for (size_t k = variants.size() - 1; k-- > 0;) {
+    int64_t setCode = 0;
+    for (int64_t axis : sets[k])
+      setCode += int64_t(1) << axis;
+    Value chosen = n.build<EqualOp>({code, scalar(setCode)});
+    result = n.build<SelectOp>({chosen, variants[k], result});
+  }
+  return result;
+}
+
+/// The sets of `count` distinct axes over which a reduction of `shape`
+/// gives `declared` (keepdims or not); at most `limit` of them.
+std::vector<SmallVector<int64_t>> axisSetsGiving(ArrayRef<int64_t> shape,
+                                                 ArrayRef<int64_t> declared,
+                                                 int64_t count, bool keep,
+                                                 size_t limit) {
+  std::vector<SmallVector<int64_t>> sets;
+  int64_t rank = shape.size();
+  if (rank > 16 || count > rank)
+    return sets;
+  for (uint32_t mask = 0; mask < (1u << rank); ++mask) {
+    if (llvm::popcount(mask) != count)
+      continue;
+    SmallVector<int64_t> set, result;
+    for (int64_t d = 0; d < rank; ++d) {
+      bool reduced = mask & (1u << d);
+      if (reduced)
+        set.push_back(d);
+      if (!reduced || keep)
+        result.push_back(reduced ? 1 : shape[d]);
+    }
+    if (ArrayRef<int64_t>(result) == declared) {
+      if (sets.size() == limit)
+        return {};
+      sets.push_back(set);
+    }
+  }
+  return sets;
+}
+
 /// The Reduce ops that compose a dlc reduction with elementwise steps.
 enum class Composite { None, L1, L2, LogSum, LogSumExp, SumSquare };
 
+template <typename ReduceOp, Composite composite>
+LogicalResult importReduceOver(NodeImporter &n, std::vector<int64_t> axes);
+
 template <typename ReduceOp, Composite composite = Composite::None>
 LogicalResult importReduce(NodeImporter &n) {
-  int64_t rank = n.inputType(0).getRank();
   std::vector<int64_t> axes;
   // ReduceSum took axes as an input from opset 13, the others from 18.
   bool axesAsInput = n.opset >= (std::is_same_v<ReduceOp, ReduceSumOp> &&
                                          composite == Composite::None
                                      ? 13
                                      : 18);
+  if (axesAsInput && n.hasInput(1) && !n.constantInts(1)) {
+    // Axes given at run time: every set of them that gives the shape the
+    // model declares, computed, and the one the values name chosen (the
+    // library checks they give that shape).
+    auto declared = n.declaredOutputShape(0);
+    bool keep = n.attrInt("keepdims", 1);
+    auto shape = n.inputType(0).getShape();
+    std::vector<SmallVector<int64_t>> sets;
+    if (declared)
+      sets = axisSetsGiving(shape, *declared, n.inputType(1).getNumElements(),
+                            keep, 8);
+    if (sets.empty() || !n.checkAtRunTime(1, "reduce", *declared, shape, keep))
+      return n.failNotConstant(1, "axes");
+    SmallVector<Value> variants;
+    for (const SmallVector<int64_t> &set : sets) {
+      if (failed(importReduceOver<ReduceOp, composite>(
+              n, std::vector<int64_t>(set.begin(), set.end()))))
+        return failure();
+      variants.push_back(n.results()[0]);
+    }
+    n.setOutput(0, selectByAxes(n, 1, shape.size(), sets, variants));
+    return success();
+  }
   if (axesAsInput && n.hasInput(1)) {
     auto constant = n.requireInts(1, "axes");
     if (!constant)
@@ -61,6 +147,14 @@ LogicalResult importReduce(NodeImporter &n) {
   } else if (!axesAsInput) {
     axes = n.attrInts("axes", {});
   }
+  return importReduceOver<ReduceOp, composite>(n, axes);
+}
+
+/// The reduction over `axes` (empty: all, or none with
+/// noop_with_empty_axes); sets output 0.
+template <typename ReduceOp, Composite composite>
+LogicalResult importReduceOver(NodeImporter &n, std::vector<int64_t> axes) {
+  int64_t rank = n.inputType(0).getRank();
   Value x = n.input(0);
   if (axes.empty()) {
     if (n.attrInt("noop_with_empty_axes", 0) && composite == Composite::None) {
@@ -121,21 +215,40 @@ template <typename ArgOp> LogicalResult importArgReduce(NodeImporter &n) {
 }
 
 LogicalResult importCumSum(NodeImporter &n) {
+  auto &b = n.builder;
+  auto cumsum = [&](int64_t axis) {
+    return n.build<CumSumOp>(
+        n.input(0),
+        {n.attr("axis", b.getI64IntegerAttr(axis)),
+         n.attr("exclusive", b.getBoolAttr(n.attrInt("exclusive", 0))),
+         n.attr("reverse", b.getBoolAttr(n.attrInt("reverse", 0)))});
+  };
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  if (!n.constantInts(1)) {
+    // The axis given at run time: the sum along each axis, the one it
+    // names chosen (the library checks it names one).
+    if (n.inputType(1).getNumElements() != 1 || rank > 8 ||
+        !n.checkAtRunTime(1, "axis", {}, shape))
+      return n.failNotConstant(1, "axis");
+    std::vector<SmallVector<int64_t>> sets;
+    SmallVector<Value> variants;
+    for (int64_t a = 0; a < rank; ++a) {
+      sets.push_back({a});
+      variants.push_back(cumsum(a));
+    }
+    n.setOutput(0, selectByAxes(n, 1, rank, sets, variants));
+    return success();
+  }
   auto axis = n.requireInts(1, "axis");
   if (!axis)
     return failure();
   if (axis->size() != 1)
     return n.fail("axis must hold one value");
-  auto normalized = normalizedAxis(n, (*axis)[0], n.inputType(0).getRank());
+  auto normalized = normalizedAxis(n, (*axis)[0], rank);
   if (failed(normalized))
     return failure();
-  auto &b = n.builder;
-  n.setOutput(
-      0, n.build<CumSumOp>(
-             n.input(0),
-             {n.attr("axis", b.getI64IntegerAttr(*normalized)),
-              n.attr("exclusive", b.getBoolAttr(n.attrInt("exclusive", 0))),
-              n.attr("reverse", b.getBoolAttr(n.attrInt("reverse", 0)))}));
+  n.setOutput(0, cumsum(*normalized));
   return success();
 }
 
@@ -201,9 +314,18 @@ LogicalResult importTopK(NodeImporter &n) {
   } else {
     if (!n.hasInput(1))
       return n.fail("input K is required");
-    auto ks = n.requireInts(1, "K");
-    if (!ks)
-      return failure();
+    auto ks = n.constantInts(1);
+    if (!ks) { // given at run time: the size the declared outputs have
+      auto declared = n.declaredOutputShape(0);
+      int64_t rank = n.inputType(0).getRank();
+      int64_t axis = normalizeAxis(n.attrInt("axis", -1), rank);
+      if (declared && axis >= 0 && int64_t(declared->size()) == rank &&
+          n.inputType(1).getNumElements() == 1 &&
+          n.checkAtRunTime(1, "equal", {(*declared)[axis]}))
+        ks = std::vector<int64_t>{(*declared)[axis]};
+      else
+        return n.failNotConstant(1, "K");
+    }
     if (ks->size() != 1)
       return n.fail("K must hold one value");
     k = ks->front();

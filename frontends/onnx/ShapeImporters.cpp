@@ -33,6 +33,21 @@ FailureOr<double> requireScalar(NodeImporter &n, size_t i, const char *what) {
   return n.failNotConstant(i, what);
 }
 
+/// A scalar input that sets dim `dim` of output 0 (a window's size,
+/// OneHot's depth): known at compile time, or a graph input given at run
+/// time that the library checks against the size the model declares.
+FailureOr<double> sizeScalar(NodeImporter &n, size_t i, const char *what,
+                             int64_t dim) {
+  if (auto value = constantScalar(n, i))
+    return *value;
+  auto declared = n.declaredOutputShape(0);
+  if (declared && dim < static_cast<int64_t>(declared->size()) &&
+      n.inputType(i).getNumElements() == 1 &&
+      n.checkAtRunTime(i, "equal", {(*declared)[dim]}))
+    return double((*declared)[dim]);
+  return n.failNotConstant(i, what);
+}
+
 LogicalResult importShape(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t rank = shape.size();
@@ -54,9 +69,14 @@ LogicalResult importSize(NodeImporter &n) {
 }
 
 LogicalResult importConstantOfShape(NodeImporter &n) {
-  auto shape = n.requireInts(0, "the shape");
-  if (!shape)
-    return failure();
+  auto shape = n.constantInts(0);
+  if (!shape) { // given at run time: the shape the model declares, checked
+    shape = n.declaredOutputShape(0);
+    if (!shape || !n.hasInput(0) ||
+        n.inputType(0).getNumElements() != int64_t(shape->size()) ||
+        !n.checkAtRunTime(0, "equal", *shape))
+      return n.failNotConstant(0, "the shape");
+  }
   if (!checkedNumElements(*shape))
     return n.fail("the shape " + shapeText(*shape) +
                   " has a negative dimension or more than 2^48 elements");
@@ -80,7 +100,41 @@ LogicalResult importConstantOfShape(NodeImporter &n) {
   return success();
 }
 
+/// Range with its inputs given at run time: start + i * delta over the
+/// length the model declares, which the library checks the inputs give.
+LogicalResult importRuntimeRange(NodeImporter &n) {
+  auto declared = n.declaredOutputShape(0);
+  Type element = n.inputType(0).getElementType();
+  bool scalars = true;
+  for (size_t i = 0; i < 3; ++i)
+    scalars &= n.inputType(i).getNumElements() == 1;
+  size_t runtimeInput = 0;
+  while (runtimeInput < 2 && constantScalar(n, runtimeInput))
+    ++runtimeInput;
+  using Part = NodeImporter::CheckPart;
+  // Its positions are a table: bounded, as a compile-time Range is.
+  constexpr int64_t kMaxRange = int64_t(1) << 24;
+  if (!declared || declared->size() != 1 || (*declared)[0] > kMaxRange ||
+      !scalars ||
+      !n.checkAtRunTime(runtimeInput, "range", *declared, {},
+                        isa<FloatType>(element),
+                        {Part{0, {}}, Part{1, {}}, Part{2, {}}}))
+    return n.failNotConstant(runtimeInput, "start, limit and delta");
+  int64_t count = (*declared)[0];
+  std::vector<double> positions(count);
+  for (int64_t i = 0; i < count; ++i)
+    positions[i] = double(i);
+  Value steps =
+      n.constantOf(RankedTensorType::get({count}, element), positions);
+  n.setOutput(
+      0, n.build<AddOp>({n.reshape(n.input(0), {}),
+                         n.build<MulOp>({steps, n.reshape(n.input(2), {})})}));
+  return success();
+}
+
 LogicalResult importRange(NodeImporter &n) {
+  if (!constantScalar(n, 0) || !constantScalar(n, 1) || !constantScalar(n, 2))
+    return importRuntimeRange(n);
   auto start = requireScalar(n, 0, "start");
   auto limit = requireScalar(n, 1, "limit");
   auto delta = requireScalar(n, 2, "delta");
@@ -121,9 +175,13 @@ FailureOr<Value> broadcastTo(NodeImporter &n, Value x,
 }
 
 LogicalResult importExpand(NodeImporter &n) {
-  auto shape = n.requireInts(1, "the shape");
-  if (!shape)
-    return failure();
+  auto shape = n.constantInts(1);
+  if (!shape) { // given at run time: the shape the model declares, checked
+    shape = n.declaredOutputShape(0);
+    if (!shape ||
+        !n.checkAtRunTime(1, "expand", *shape, n.inputType(0).getShape()))
+      return n.failNotConstant(1, "the shape");
+  }
   auto result = broadcastTo(n, n.input(0), *shape);
   if (failed(result))
     return failure();
@@ -132,10 +190,23 @@ LogicalResult importExpand(NodeImporter &n) {
 }
 
 LogicalResult importTile(NodeImporter &n) {
-  auto repeats = n.requireInts(1, "repeats");
-  if (!repeats)
-    return failure();
   int64_t rank = n.inputType(0).getRank();
+  auto repeats = n.constantInts(1);
+  if (!repeats) { // given at run time: what the declared shape implies
+    auto declared = n.declaredOutputShape(0);
+    auto in = n.inputType(0).getShape();
+    if (declared && static_cast<int64_t>(declared->size()) == rank) {
+      repeats.emplace();
+      for (int64_t d = 0; d < rank && repeats; ++d) {
+        if (in[d] == 0 || (*declared)[d] % in[d] != 0)
+          repeats.reset();
+        else
+          repeats->push_back((*declared)[d] / in[d]);
+      }
+    }
+    if (!repeats || !n.checkAtRunTime(1, "tile", *declared, in))
+      return n.failNotConstant(1, "repeats");
+  }
   if (static_cast<int64_t>(repeats->size()) != rank)
     return n.fail("repeats must have one value per input dimension");
   // Per repeated dim d: [.., D, ..] -> [.., 1, D, ..] broadcast to
@@ -176,10 +247,19 @@ LogicalResult importSplit(NodeImporter &n) {
   int64_t parts = static_cast<int64_t>(n.numOutputs());
   std::vector<int64_t> sizes;
   if (n.opset >= 13 && n.hasInput(1)) {
-    auto given = n.requireInts(1, "split");
-    if (!given)
-      return failure();
-    sizes = *given;
+    if (auto given = n.constantInts(1)) {
+      sizes = *given;
+    } else { // given at run time: the sizes the declared outputs have
+      for (size_t i = 0; i < n.numOutputs(); ++i) {
+        auto declared = n.declaredOutputShape(i);
+        if (!declared || declared->size() != shape.size())
+          return n.failNotConstant(1, "split");
+        sizes.push_back((*declared)[*axis]);
+      }
+      if (n.inputType(1).getNumElements() != int64_t(sizes.size()) ||
+          !n.checkAtRunTime(1, "equal", sizes))
+        return n.failNotConstant(1, "split");
+    }
   } else if (n.opset < 13) {
     sizes = n.attrInts("split", {});
   }
@@ -209,7 +289,31 @@ LogicalResult importTrilu(NodeImporter &n) {
   auto type = n.inputType(0);
   if (type.getRank() < 2)
     return n.fail("input must have rank 2 or more");
+  bool upper = n.attrInt("upper", 1);
+  int64_t rows = type.getDimSize(type.getRank() - 2);
+  int64_t cols = type.getDimSize(type.getRank() - 1);
+  Value x = n.input(0);
   int64_t k = 0;
+  if (n.hasInput(1) && !n.constantInts(1)) {
+    // k given at run time: keep where (j - i) >= k (upper) or <= k.
+    if (n.inputType(1).getNumElements() != 1)
+      return n.fail("k must hold one value");
+    if (rows * cols > (int64_t(1) << 24))
+      return n.fail("a matrix of more than 2^24 elements: dlc builds Trilu's "
+                    "table up to that size");
+    std::vector<double> offsets(rows * cols);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        offsets[i * cols + j] = double(j - i);
+    auto i64 = n.builder.getI64Type();
+    Value diagonal =
+        n.constantOf(RankedTensorType::get({rows, cols}, i64), offsets);
+    Value given = n.reshape(n.cast(n.input(1), i64), {});
+    Value mask = upper ? n.build<GreaterEqualOp>({diagonal, given})
+                       : n.build<LessEqualOp>({diagonal, given});
+    n.setOutput(0, n.build<SelectOp>({mask, x, n.scalarLike(x, 0)}));
+    return success();
+  }
   if (n.hasInput(1)) {
     auto given = n.requireInts(1, "k");
     if (!given)
@@ -218,16 +322,12 @@ LogicalResult importTrilu(NodeImporter &n) {
       return n.fail("k must hold one value");
     k = (*given)[0];
   }
-  bool upper = n.attrInt("upper", 1);
-  int64_t rows = type.getDimSize(type.getRank() - 2);
-  int64_t cols = type.getDimSize(type.getRank() - 1);
   std::vector<double> keep(rows * cols);
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       keep[i * cols + j] = upper ? j - i >= k : j - i <= k;
   Value mask = n.constantOf(
       RankedTensorType::get({rows, cols}, n.builder.getI1Type()), keep);
-  Value x = n.input(0);
   n.setOutput(0, n.build<SelectOp>({mask, x, n.scalarLike(x, 0)}));
   return success();
 }
@@ -280,7 +380,10 @@ LogicalResult importSpaceToDepth(NodeImporter &n) {
 /// values[1] where the index equals the position along `axis`, else
 /// values[0]; negative indices count from depth.
 LogicalResult importOneHot(NodeImporter &n) {
-  auto depthValue = requireScalar(n, 1, "depth");
+  int64_t oneHotAxis = n.attrInt("axis", -1);
+  if (oneHotAxis < 0)
+    oneHotAxis += n.inputType(0).getRank() + 1;
+  auto depthValue = sizeScalar(n, 1, "depth", oneHotAxis);
   if (failed(depthValue))
     return failure();
   // The positions along the new axis are a table of depth entries:
@@ -366,7 +469,7 @@ LogicalResult importEyeLike(NodeImporter &n) {
 /// a0 - a1 cos(2 pi k / N) + a2 cos(4 pi k / N), N = size (periodic) or
 /// size - 1 (symmetric).
 template <int kind> LogicalResult importWindow(NodeImporter &n) {
-  auto size = requireScalar(n, 0, "size");
+  auto size = sizeScalar(n, 0, "size", 0);
   if (failed(size))
     return failure();
   // Computed at compile time: bounded, and checked before the conversion.
@@ -404,11 +507,178 @@ LogicalResult importGatherElements(NodeImporter &n) {
 
 /// NonZero's output shape depends on the input's values: it is computed at
 /// compile time when the input is known, and refused otherwise.
+/// Where each selected position of `mask` ([size], i1) goes when the
+/// selected ones are packed to the front: its rank among them, and `size`
+/// (a slot past the end) for the others; and how many are selected.
+std::pair<Value, Value> packedSlots(NodeImporter &n, Value mask, int64_t size) {
+  auto &b = n.builder;
+  auto i64 = b.getI64Type();
+  Value ones = n.cast(mask, i64);
+  Value count =
+      n.build<ReduceSumOp>(ones, {n.attr("axes", b.getDenseI64ArrayAttr({0})),
+                                  n.attr("keepdims", b.getBoolAttr(false))});
+  Value rank =
+      n.build<CumSumOp>(ones, {n.attr("axis", b.getI64IntegerAttr(0)),
+                               n.attr("exclusive", b.getBoolAttr(true)),
+                               n.attr("reverse", b.getBoolAttr(false))});
+  Value past = n.constantOf(RankedTensorType::get({}, i64), {double(size)});
+  return {n.build<SelectOp>({mask, rank, past}), count};
+}
+
+/// `values` ([rows, size]) scattered along dim 1 to `slots` ([size]) of a
+/// zero [rows, size + 1] table, the last column (where unselected values
+/// go) cut off.
+Value packAlongColumns(NodeImporter &n, Value values, Value slots, int64_t rows,
+                       int64_t size) {
+  Type element = cast<RankedTensorType>(values.getType()).getElementType();
+  auto tableType = RankedTensorType::get({rows, size + 1}, element);
+  Value table = n.constant(
+      DenseElementsAttr::get(tableType, n.builder.getZeroAttr(element)));
+  auto indices = broadcastTo(n, n.reshape(slots, {1, size}), {rows, size});
+  if (failed(indices))
+    return nullptr;
+  Value packed = n.build<ScatterElementsOp>(
+      {table, *indices, values},
+      {n.attr("axis", n.builder.getI64IntegerAttr(1)),
+       n.attr("reduction", n.builder.getStringAttr("none"))});
+  return n.sliceAxis(packed, 1, 0, size);
+}
+
+/// NonZero of a run-time input: the coordinates of every element, packed
+/// so that the non-zero ones come first, and their count; the library
+/// allocates the output at [rank, count].
+LogicalResult importRuntimeNonZero(NodeImporter &n) {
+  auto type = n.inputType(0);
+  int64_t rank = type.getRank(), size = type.getNumElements();
+  constexpr int64_t kMaxElements = int64_t(1) << 24;
+  auto fail = [&] {
+    return n.failNotConstant(0, "the output shape depends on the input's "
+                                "values, so the input");
+  };
+  if (rank == 0 || size == 0 || size > kMaxElements / rank ||
+      !n.runtimeValueChecks)
+    return fail();
+  Value flat = n.reshape(n.input(0), {size});
+  Value mask = type.getElementType().isInteger(1)
+                   ? flat
+                   : n.build<NotEqualOp>({flat, n.scalarLike(flat, 0)});
+  auto [slots, count] = packedSlots(n, mask, size);
+  std::vector<double> coordinates(rank * size);
+  auto shape = type.getShape();
+  for (int64_t j = 0; j < size; ++j) {
+    int64_t rest = j;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      coordinates[d * size + j] = double(rest % shape[d]);
+      rest /= shape[d];
+    }
+  }
+  Value table = n.constantOf(
+      RankedTensorType::get({rank, size}, n.builder.getI64Type()), coordinates);
+  Value packed = packAlongColumns(n, table, slots, rank, size);
+  if (!packed || !n.setBoundedOutput(0, packed, count, 1))
+    return fail();
+  return success();
+}
+
+/// Unique without an axis, of run-time data: the elements sorted (stably,
+/// smallest first), each run of equal values a group; the first of each
+/// run packed to the front gives the unique values and where each first
+/// occurs, a scatter-add of ones per group the counts, and each element's
+/// group the inverse indices. With sorted=0 the groups are put in the order
+/// of their first occurrence. The library allocates the outputs at the
+/// number of groups (inverse_indices has the input's size).
+LogicalResult importUnique(NodeImporter &n) {
+  auto type = n.inputType(0);
+  int64_t size = type.getNumElements();
+  constexpr int64_t kMaxElements = int64_t(1) << 20;
+  if (n.hasAttr("axis"))
+    return n.fail("Unique along an axis is not supported (only of the "
+                  "flattened input)");
+  if (size == 0 || size > kMaxElements)
+    return n.fail("Unique of " + std::to_string(size) +
+                  " elements is not supported (1 to 2^20)");
+  if (!n.runtimeValueChecks)
+    return n.fail("Unique's outputs depend on the data, which this target "
+                  "does not support yet");
+  auto &b = n.builder;
+  auto i64 = b.getI64Type();
+  auto vectorOf = [&](Type element, ArrayRef<double> values) {
+    return n.constantOf(
+        RankedTensorType::get({int64_t(values.size())}, element), values);
+  };
+  auto axis0 = n.attr("axis", b.getI64IntegerAttr(0));
+  Value x = n.reshape(n.input(0), {size});
+  Value order =
+      n.build<TopKOp>(x, {axis0, n.attr("k", b.getI64IntegerAttr(size)),
+                          n.attr("largest", b.getBoolAttr(false))});
+  Value sorted = n.build<GatherElementsOp>({x, order}, axis0);
+  // first[i]: sorted[i] starts a run (i == 0, or it differs from the one
+  // before it).
+  Value first = n.constant(
+      DenseElementsAttr::get(RankedTensorType::get({1}, b.getI1Type()), true));
+  if (size > 1) {
+    Value differs = n.build<NotEqualOp>({n.sliceAxis(sorted, 0, 1, size - 1),
+                                         n.sliceAxis(sorted, 0, 0, size - 1)});
+    first = n.build<ConcatOp>({first, differs}, axis0);
+  }
+  auto [slots, count] = packedSlots(n, first, size);
+  Value ones = n.cast(first, i64);
+  Value group = n.build<SubOp>(
+      {n.build<CumSumOp>(ones,
+                         {axis0, n.attr("exclusive", b.getBoolAttr(false)),
+                          n.attr("reverse", b.getBoolAttr(false))}),
+       n.constantOf(RankedTensorType::get({}, i64), {1.0})});
+  auto pack = [&](Value values) {
+    return n.reshape(
+        packAlongColumns(n, n.reshape(values, {1, size}), slots, 1, size),
+        {size});
+  };
+  Value unique = pack(sorted), firstIndex = pack(order);
+  Value zeros = vectorOf(i64, std::vector<double>(size, 0.0));
+  Value counts = n.build<ScatterElementsOp>(
+      {zeros, group, vectorOf(i64, std::vector<double>(size, 1.0))},
+      {axis0, n.attr("reduction", b.getStringAttr("add"))});
+  Value inverse = n.build<ScatterElementsOp>(
+      {zeros, order, group},
+      {axis0, n.attr("reduction", b.getStringAttr("none"))});
+  if (!n.attrInt("sorted", 1)) {
+    // Groups by first occurrence: the unused slots (past the count) sort
+    // last, at `size`.
+    std::vector<double> positions(size);
+    for (int64_t k = 0; k < size; ++k)
+      positions[k] = double(k);
+    Value used = n.build<LessOp>({vectorOf(i64, positions), count});
+    Value key = n.build<SelectOp>(
+        {used, firstIndex,
+         n.constantOf(RankedTensorType::get({}, i64), {double(size)})});
+    Value byFirst =
+        n.build<TopKOp>(key, {axis0, n.attr("k", b.getI64IntegerAttr(size)),
+                              n.attr("largest", b.getBoolAttr(false))});
+    unique = n.build<GatherElementsOp>({unique, byFirst}, axis0);
+    firstIndex = n.build<GatherElementsOp>({firstIndex, byFirst}, axis0);
+    counts = n.build<GatherElementsOp>({counts, byFirst}, axis0);
+    // The new place of each sorted group.
+    Value place = n.build<ScatterElementsOp>(
+        {zeros, byFirst, vectorOf(i64, positions)},
+        {axis0, n.attr("reduction", b.getStringAttr("none"))});
+    inverse = n.build<GatherElementsOp>({place, inverse}, axis0);
+  }
+  Value results[] = {unique, firstIndex, inverse, counts};
+  for (size_t i = 0; i < 4; ++i) {
+    if (!n.wantsOutput(i))
+      continue;
+    if (i == 2)
+      n.setOutput(i, inverse);
+    else if (!n.setBoundedOutput(i, results[i], count, 0))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult importNonZero(NodeImporter &n) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(0));
   if (!dense)
-    return n.failNotConstant(0, "the output shape depends on the input's "
-                                "values, so the input");
+    return importRuntimeNonZero(n);
   auto shape = dense.getType().getShape();
   int64_t rank = shape.size();
   std::vector<int64_t> positions; // flat indices of the non-zero elements
@@ -447,9 +717,6 @@ LogicalResult importNonZero(NodeImporter &n) {
 /// positions.
 LogicalResult importCompress(NodeImporter &n) {
   auto condition = n.constantInts(1);
-  if (!condition)
-    return n.failNotConstant(1, "Compress's output shape depends on its "
-                                "condition, so the condition");
   Value x = n.input(0);
   auto shape = n.inputType(0).getShape();
   int64_t axis = 0;
@@ -462,6 +729,48 @@ LogicalResult importCompress(NodeImporter &n) {
     x = n.reshape(x, {product(shape)});
   }
   int64_t size = cast<RankedTensorType>(x.getType()).getDimSize(axis);
+  if (!condition) {
+    // Given at run time: the positions along the axis, the selected ones
+    // packed to the front, gathered; the library allocates the output at
+    // the selected count.
+    auto fail = [&] {
+      return n.failNotConstant(1, "Compress's output shape depends on its "
+                                  "condition, so the condition");
+    };
+    int64_t given = n.inputType(1).getNumElements();
+    constexpr int64_t kMaxPositions = int64_t(1) << 24;
+    if (given > size)
+      return n.fail("the condition has more elements than the input along "
+                    "the axis");
+    if (size == 0 || size > kMaxPositions || !n.runtimeValueChecks ||
+        !n.inputType(1).getElementType().isInteger(1))
+      return fail();
+    Value mask = n.reshape(n.input(1), {given});
+    if (given < size) // positions past the condition are dropped
+      mask = n.build<ConcatOp>(
+          {mask,
+           n.constant(DenseElementsAttr::get(
+               RankedTensorType::get({size - given}, n.builder.getI1Type()),
+               false))},
+          n.attr("axis", n.builder.getI64IntegerAttr(0)));
+    auto [slots, count] = packedSlots(n, mask, size);
+    std::vector<double> positions(size);
+    for (int64_t i = 0; i < size; ++i)
+      positions[i] = double(i);
+    Value picks = packAlongColumns(
+        n,
+        n.constantOf(RankedTensorType::get({1, size}, n.builder.getI64Type()),
+                     positions),
+        slots, 1, size);
+    if (!picks)
+      return failure();
+    Value gathered =
+        n.build<GatherOp>({x, n.reshape(picks, {size})},
+                          n.attr("axis", n.builder.getI64IntegerAttr(axis)));
+    if (!gathered || !n.setBoundedOutput(0, gathered, count, axis))
+      return fail();
+    return success();
+  }
   if (static_cast<int64_t>(condition->size()) > size)
     return n.fail("the condition has more elements than the input along "
                   "the axis");
@@ -566,6 +875,7 @@ llvm::ArrayRef<OpImporterEntry> shapeOpImporters() {
       {"HammingWindow", 17, 1, importWindow<1>},
       {"HannWindow", 17, 1, importWindow<0>},
       {"NonZero", 9, 1, importNonZero},
+      {"Unique", 11, 1, importUnique},
       {"OneHot", 11, 3, importOneHot},
       {"Range", 11, 3, importRange},
       {"ReverseSequence", 10, 2, importReverseSequence},

@@ -256,9 +256,28 @@ LogicalResult importResize(NodeImporter &n) {
     roi = *roiValues;
     scales = *scaleValues;
     if (n.hasInput(3)) {
-      auto given = n.requireInts(3, "sizes");
-      if (!given)
-        return failure();
+      auto given = n.constantInts(3);
+      if (!given) {
+        // Given at run time: the declared output's dims along the axes
+        // (sizes set the scales to output / input, so nothing else changes).
+        auto declared = n.declaredOutputShape(0);
+        std::vector<int64_t> axesGiven = n.attrInts("axes", {});
+        if (!declared || int64_t(declared->size()) != rank ||
+            (n.opset >= 18 &&
+             n.attrString("keep_aspect_ratio_policy", "stretch") != "stretch"))
+          return n.failNotConstant(3, "sizes");
+        given.emplace();
+        if (axesGiven.empty())
+          given = *declared;
+        for (int64_t axis : axesGiven) {
+          if (axis < -rank || axis >= rank)
+            return n.failNotConstant(3, "sizes");
+          given->push_back((*declared)[axis < 0 ? axis + rank : axis]);
+        }
+        if (n.inputType(3).getNumElements() != int64_t(given->size()) ||
+            !n.checkAtRunTime(3, "equal", *given))
+          return n.failNotConstant(3, "sizes");
+      }
       sizes = *given;
     }
   }
@@ -418,6 +437,74 @@ LogicalResult importCenterCropPad(NodeImporter &n) {
   return success();
 }
 
+/// Pad with the pads given at run time (every axis, no axes input): the
+/// output has the shape the model declares, which the library checks the
+/// pads give; each axis gathers at (position - pads before), the index
+/// computed at run time and brought into range as the mode says.
+LogicalResult importRuntimePad(NodeImporter &n, const std::string &mode,
+                               double value, Value runtimeValue) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  auto declared = n.declaredOutputShape(0);
+  constexpr int64_t kMaxPaddedAxis = int64_t(1) << 24; // index tables
+  if (!declared || int64_t(declared->size()) != rank ||
+      llvm::any_of(*declared,
+                   [&](int64_t size) { return size > kMaxPaddedAxis; }) ||
+      n.inputType(1).getNumElements() != 2 * rank ||
+      (mode != "constant" && llvm::is_contained(shape, 0)) ||
+      !n.checkAtRunTime(1, "pad", *declared, shape))
+    return n.failNotConstant(1, "pads");
+  auto i64 = n.builder.getI64Type();
+  auto scalar = [&](int64_t v) {
+    return n.constantOf(RankedTensorType::get({}, i64), {double(v)});
+  };
+  Value pads = n.reshape(n.cast(n.input(1), i64), {2 * rank});
+  Value y = n.input(0);
+  Value inside; // constant mode: where the output reads the input
+  for (int64_t axis = 0; axis < rank && y; ++axis) {
+    int64_t size = shape[axis], outSize = (*declared)[axis];
+    std::vector<double> positions(outSize);
+    for (int64_t o = 0; o < outSize; ++o)
+      positions[o] = double(o);
+    Value at = n.build<SubOp>(
+        {n.constantOf(RankedTensorType::get({outSize}, i64), positions),
+         n.reshape(n.sliceAxis(pads, 0, axis, 1), {})});
+    Value index;
+    if (mode == "wrap") {
+      index = n.build<ModOp>({at, scalar(size)});
+    } else if (mode == "reflect") {
+      int64_t period = 2 * (size - 1);
+      if (period == 0) {
+        index = n.build<MulOp>({at, scalar(0)});
+      } else {
+        Value r = n.build<ModOp>({at, scalar(period)});
+        index = n.build<SelectOp>({n.build<GreaterEqualOp>({r, scalar(size)}),
+                                   n.build<SubOp>({scalar(period), r}), r});
+      }
+    } else { // edge, or constant (masked below)
+      index = n.build<MaxOp>(
+          {n.build<MinOp>({at, scalar(std::max<int64_t>(size - 1, 0))}),
+           scalar(0)});
+    }
+    y = n.build<GatherOp>({y, index},
+                          n.attr("axis", n.builder.getI64IntegerAttr(axis)));
+    if (mode == "constant") {
+      ShapeVec maskShape(rank, 1);
+      maskShape[axis] = outSize;
+      Value within =
+          n.reshape(n.build<AndOp>({n.build<GreaterEqualOp>({at, scalar(0)}),
+                                    n.build<LessOp>({at, scalar(size)})}),
+                    maskShape);
+      inside = inside ? n.build<AndOp>({inside, within}) : within;
+    }
+  }
+  if (inside && y)
+    y = n.build<SelectOp>(
+        {inside, y, runtimeValue ? runtimeValue : n.scalarLike(y, value)});
+  n.setOutput(0, y);
+  return success();
+}
+
 LogicalResult importPad(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t rank = shape.size();
@@ -428,10 +515,6 @@ LogicalResult importPad(NodeImporter &n) {
     pads = n.attrInts("pads", {});
     value = n.attrFloat("value", 0.0f);
   } else {
-    auto given = n.requireInts(1, "pads");
-    if (!given)
-      return failure();
-    pads = *given;
     if (n.hasInput(2)) {
       if (auto scalar = constantScalar(n, 2))
         value = *scalar;
@@ -440,6 +523,15 @@ LogicalResult importPad(NodeImporter &n) {
       else
         return n.fail("constant_value must be a scalar");
     }
+    std::string mode = n.attrString("mode", "constant");
+    if (!n.constantInts(1) && !(n.opset >= 18 && n.hasInput(3)) &&
+        (mode == "constant" || mode == "reflect" || mode == "edge" ||
+         mode == "wrap"))
+      return importRuntimePad(n, mode, value, runtimeValue);
+    auto given = n.requireInts(1, "pads");
+    if (!given)
+      return failure();
+    pads = *given;
   }
   std::vector<int64_t> axes;
   if (n.opset >= 18 && n.hasInput(3)) {

@@ -222,7 +222,7 @@ def test_c_abi():
     lib = ctypes.CDLL(compile_model(path, os.path.join(work, "out"), "two"))
     lib.two_info.restype = ctypes.POINTER(ModelInfo)
     info = lib.two_info().contents
-    assert info.abi_version == 2
+    assert info.abi_version == 3
     a_info, y_info, c_info = info.inputs[0], info.outputs[0], info.outputs[1]
     assert [a_info.shape[0], a_info.shape[1]] == [-1, 6]
     assert a_info.dim_symbols[0] == b"n" and a_info.dim_symbols[1] is None

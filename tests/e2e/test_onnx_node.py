@@ -8,8 +8,13 @@ dlc error: a crash, a wrong shape or a wrong answer fails the suite (a wrong
 answer is never a clean failure; the one exception, float16 and float32
 outputs within 4 units in the last place of their largest magnitude, is
 named below), and so does a case that passes
-until it is added to the list, so the count only goes up. tools/conformance/conformance.py
---list-passing regenerates the lists.
+until it is added to the list, so the count only goes up. A listed case
+marked `bind` passes only with an input that decides a shape bound at
+compile time (--bind-input); every other listed case must pass with all its
+inputs given at run time, as a user's runtime gives them (the strict
+count), and a marked case that no longer needs the binding fails the suite
+until its mark is removed. tools/conformance/conformance.py --list-passing
+regenerates the lists.
 
 DLC_NODE_SUITE=debian|wheel picks one suite (one Bazel target each)."""
 import os
@@ -30,8 +35,17 @@ SUITES = {
 }
 
 
+def entries(path):
+    return [line.split() for line in open(path) if line.strip() and not line.startswith("#")]
+
+
 def listed(path):
-    return [line.strip() for line in open(path) if line.strip() and not line.startswith("#")]
+    return [entry[0] for entry in entries(path)]
+
+
+def needs_binding(path):
+    """The listed cases marked `bind`."""
+    return {entry[0] for entry in entries(path) if entry[1:] == ["bind"]}
 
 
 def cases_of(suite):
@@ -102,10 +116,10 @@ def refused_or_rounding(failure):
     return bool(match) and float(match.group(1)) <= ROUNDING_ULPS
 
 
-def run_case(folder, case):
+def run_case(folder, case, bound=None):
     work = h.new_work_dir()
     try:
-        return h.run_node_case(os.path.join(folder, case), work)
+        return h.run_node_case(os.path.join(folder, case), work, bound)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -115,6 +129,7 @@ def test_list_is_sorted_unique_and_known(suite):
     folder, list_path = SUITES[suite]
     cases = listed(list_path)
     assert cases == sorted(set(cases))
+    assert all(entry[1:] in ([], ["bind"]) for entry in entries(list_path))
     missing = [case for case in cases if not os.path.isdir(os.path.join(folder, case))]
     assert not missing
 
@@ -133,8 +148,13 @@ if os.environ.get("TEST_TOTAL_SHARDS"):
 
 @pytest.mark.parametrize("suite,case", LISTED)
 def test_node(suite, case):
-    failure = run_case(SUITES[suite][0], case)
+    bound = []
+    failure = run_case(SUITES[suite][0], case, bound)
     assert failure is None, failure
+    if case in needs_binding(SUITES[suite][1]):
+        assert bound, "passes with every input at run time: remove the bind mark of " + case
+    else:
+        assert not bound, "needs --bind-input %s again (a strict case)" % ", ".join(bound)
 
 
 @pytest.mark.parametrize("suite,case", UNLISTED)

@@ -409,3 +409,146 @@ TEST(Runtime, AllocationsKeepTheirAlignment) {
   }
   _mlir_memref_to_llvm_free(nullptr);
 }
+
+// Inputs that decide shapes, checked before the run: the values must give
+// the output shape the library was compiled for.
+const int64_t kDataShape[] = {2, 3, 4};
+const int64_t kThree[] = {3}, kOne[] = {1}, kScalar[] = {1};
+const dlc_tensor_info kCheckedInputs[] = {
+    {"x", DLC_FLOAT32, 3, kDataShape, nullptr},
+    {"shape", DLC_INT64, 1, kThree, nullptr},
+    {"starts", DLC_INT32, 1, kOne, nullptr},
+    {"depth", DLC_FLOAT32, 1, kScalar, nullptr}};
+const int64_t kReshaped[] = {4, 2, 3}, kSliced[] = {2, 3, 2}, kDepth[] = {10};
+const int64_t kEnds[] = {100}, kAxes[] = {-1}, kSteps[] = {1};
+const dlc_value_part kSliceParts[] = {
+    {2, 0, nullptr}, {-1, 1, kEnds}, {-1, 1, kAxes}, {-1, 1, kSteps}};
+const dlc_value_check kChecks[] = {
+    {1, DLC_CHECK_RESHAPE, "Reshape 'r'", 3, kReshaped, 3, kDataShape, 0, 0,
+     nullptr},
+    {2, DLC_CHECK_SLICE, "Slice 's'", 3, kSliced, 3, kDataShape, 0, 4,
+     kSliceParts},
+    {3, DLC_CHECK_EQUAL, "OneHot 'o'", 1, kDepth, 0, nullptr, 0, 0, nullptr}};
+int checkedRuns = 0;
+const dlc_model_info kCheckedModel = {
+    DLC_ABI_VERSION,
+    "checked",
+    4,
+    kCheckedInputs,
+    0,
+    nullptr,
+    [](const dlc_tensor *, dlc_tensor *) { ++checkedRuns; },
+    nullptr,
+    3,
+    kChecks};
+
+TEST(Runtime, ChecksValuesThatDecideShapes) {
+  float x[24] = {}, depth = 10.0f;
+  int64_t shape[3] = {4, -1, 3};
+  int32_t starts[1] = {2};
+  dlc_tensor inputs[4] = {{x, kDataShape, 3, DLC_FLOAT32},
+                          {shape, kThree, 1, DLC_INT64},
+                          {starts, kOne, 1, DLC_INT32},
+                          {&depth, kScalar, 1, DLC_FLOAT32}};
+  dlc_status status;
+  checkedRuns = 0;
+  ASSERT_EQ(dlc_model_run(&kCheckedModel, inputs, 4, nullptr, 0, &status),
+            DLC_OK)
+      << status.message;
+  EXPECT_EQ(checkedRuns, 1);
+  starts[0] = -2; // the last two of 4 again
+  shape[0] = 0;   // copies dim 0 (2): [2, -1, 3] gives [2, 4, 3]
+  EXPECT_EQ(dlc_model_run(&kCheckedModel, inputs, 4, nullptr, 0, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "with input 1 ('shape') = [0,-1,3], Reshape 'r' would have the "
+               "output shape [2,4,3], but this library was compiled for "
+               "[4,2,3], the shape the model declares");
+  shape[0] = -1;
+  EXPECT_EQ(dlc_model_run(&kCheckedModel, inputs, 4, nullptr, 0, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "input 1 ('shape') = [-1,-1,3]: not valid for Reshape 'r'");
+  shape[0] = 4;
+  starts[0] = 1;
+  EXPECT_EQ(dlc_model_run(&kCheckedModel, inputs, 4, nullptr, 0, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "with the values of input 2 ('starts'), compiled-in values, "
+               "compiled-in values, compiled-in values = [1,100,-1,1], Slice "
+               "'s' would have the output shape [2,3,3], but this library was "
+               "compiled for [2,3,2], the shape the model declares");
+  starts[0] = 2;
+  depth = 9.5f;
+  EXPECT_EQ(dlc_model_run(&kCheckedModel, inputs, 4, nullptr, 0, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "input 3 ('depth') = [9], but this library was compiled for "
+               "[10] (the output shape the model declares for OneHot 'o')");
+  // Checked by validation too, and so by the output-shape query; the
+  // refused runs never ran.
+  EXPECT_EQ(dlc_model_validate(&kCheckedModel, inputs, 4, nullptr, 0, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_EQ(checkedRuns, 1);
+}
+
+// Outputs whose shape depends on the data: the glue copies the leading
+// entries of the compiled code's largest-shape result into a block the
+// caller releases.
+extern "C" int dlc_bounded_output(dlc_tensor *output, const void *bounded,
+                                  dlc_dtype dtype, int32_t rank,
+                                  const int64_t *bound, int32_t dim,
+                                  int64_t count);
+
+TEST(Runtime, LibraryAllocatesDataDependentOutputs) {
+  const int64_t bound[2] = {2, 4};
+  const int64_t bounded[8] = {1, 2, 3, -1, 5, 6, 7, -1};
+  dlc_tensor output = {nullptr, nullptr, 0, DLC_DTYPE_INVALID};
+  ASSERT_EQ(dlc_bounded_output(&output, bounded, DLC_INT64, 2, bound, 1, 3), 1);
+  ASSERT_EQ(output.rank, 2);
+  EXPECT_EQ(output.dtype, DLC_INT64);
+  EXPECT_EQ(output.shape[0], 2);
+  EXPECT_EQ(output.shape[1], 3);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(output.data) % 64, 0u);
+  const int64_t *data = static_cast<const int64_t *>(output.data);
+  EXPECT_EQ(std::vector<int64_t>(data, data + 6),
+            (std::vector<int64_t>{1, 2, 3, 5, 6, 7}));
+  dlc_free_output(&output);
+  EXPECT_EQ(output.data, nullptr);
+  dlc_free_output(&output); // twice, or never allocated: nothing
+  // None selected: an empty output, still one block to release.
+  ASSERT_EQ(dlc_bounded_output(&output, bounded, DLC_INT64, 2, bound, 1, 0), 1);
+  EXPECT_EQ(output.shape[1], 0);
+  dlc_free_output(&output);
+
+  // Validation leaves such outputs to the run: whatever they hold.
+  static const int64_t kShape[1] = {-1};
+  static const char *const kSymbols[1] = {"data"};
+  static const dlc_tensor_info kOut[1] = {
+      {"y", DLC_INT64, 1, kShape, kSymbols}};
+  static const uint8_t kLibrary[1] = {1};
+  static int runs = 0;
+  const dlc_model_info model = {
+      DLC_ABI_VERSION,
+      "nz",
+      0,
+      nullptr,
+      1,
+      kOut,
+      [](const dlc_tensor *, dlc_tensor *) { ++runs; },
+      nullptr,
+      0,
+      nullptr,
+      kLibrary};
+  dlc_tensor garbage = {reinterpret_cast<void *>(16), nullptr, 7, DLC_FLOAT32};
+  dlc_status status;
+  EXPECT_EQ(dlc_model_run(&model, nullptr, 0, &garbage, 1, &status), DLC_OK)
+      << status.message;
+  EXPECT_EQ(runs, 1);
+  int64_t shape[1];
+  EXPECT_EQ(dlc_model_output_shape(&model, nullptr, 0, 0, shape, &status),
+            DLC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(status.message,
+               "output 0 ('y') has a shape that depends on the data: the "
+               "library allocates it during the run");
+}

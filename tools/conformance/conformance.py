@@ -125,20 +125,31 @@ How dlc treats ONNX models:
   dlc-expand-narrow-types). Strings, sequences and optionals are refused
   with a message naming the input or node. Empty tensors of any shape cross
   the library boundary.
-- Shapes are static. A shape, axes, size, TopK's `k` or window length that a
-  model gives as a graph *input* must be known when compiling: bind it with
-  `dlc compile --bind-input NAME=FILE` (the error names the graph inputs to
-  bind). Shape computations over static shapes (Shape, Gather, Concat, Cast
+- Shapes are static, except a symbolic batch (docs/cli.md). A shape, axes,
+  size, offsets, TopK's `k` or a window length that a model gives as a
+  graph *input* stays a run-time input when the model declares the node's
+  output shape: the library is compiled for that shape, checks the values
+  give it before each run, and reads the values that steer the computation
+  (Slice's starts, Pad's pads, Trilu's k, CumSum's axis, Reduce axes,
+  Range's start and delta) at run time (docs/cli.md, "Inputs that decide
+  shapes"). Otherwise it must be known when compiling: bind it with `dlc
+  compile --bind-input NAME=FILE` (the error names the graph inputs to
+  bind). The totals at the end count the passing cases that need none of
+  that (every input at run time). Shape computations over static shapes (Shape, Gather, Concat, Cast
   ...) are folded while importing.
-- Ops whose output shape depends on input values (NonZero, Compress; Unique
-  and NonMaxSuppression are not supported) are computed at compile time when
-  their input is known, and refused otherwise; so is MelWeightMatrix, a
-  function of its scalar inputs.
+- Ops whose output shape depends on input values (NonZero, Compress, Unique
+  without an axis; NonMaxSuppression is not supported) are computed at
+  compile time when their input is known; of run-time data, they are graph
+  outputs that the library allocates at the size the data gives
+  (docs/runtime-abi.md), and refused where they feed another node. MelWeightMatrix, a function of its
+  scalar inputs, needs them at compile time.
 - Control flow is resolved while importing: an If whose condition is known
   at compile time becomes its branch, a Loop with a known trip count and
   known conditions and a Scan are unrolled (up to 4096 iterations), their
-  bodies imported inline. A condition computed from run-time data is
-  refused.
+  bodies imported inline. An If whose condition comes at run time computes
+  both branches and picks each output, when the branches give it the same
+  shape and type; otherwise, and for a Loop's run-time trip count or
+  condition, the condition must be bound.
 - Quantization ops (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
   MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv, and the
   com.microsoft ops onnxruntime's quantizer writes in its QOperator format:
@@ -193,20 +204,23 @@ def model_opset(case_dir):
     return max([o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] or [0])
 
 
-def write_passing_list(folder, all_results):
-    """One checked-in list per node suite: the cases that pass."""
+def write_passing_list(folder, all_results, all_bound):
+    """One checked-in list per node suite: the cases that pass, those that
+    need an input bound at compile time marked `bind`."""
     for name, results in all_results.items():
         path = os.path.join(folder, NODE_SUITES[name])
         with open(path, "w") as f:
-            f.write("# %s cases that dlc passes; regenerate with\n"
+            f.write("# %s cases that dlc passes (`bind`: only with an input that decides a\n"
+                    "# shape bound at compile time); regenerate with\n"
                     "# tools/conformance/conformance.py --suite %s --list-passing tests/e2e\n"
                     % (name, name))
             for case in sorted(results):
                 if results[case] is None:
-                    f.write(os.path.basename(case) + "\n")
+                    f.write(os.path.basename(case) +
+                            (" bind" if all_bound[name][case] else "") + "\n")
 
 
-def write_supported_ops(path, all_results):
+def write_supported_ops(path, all_results, all_bound):
     """Per ONNX op of the node suites: its cases and how many pass in each
     suite, the opsets of passing and failing cases, a status; then the
     failures grouped by cause."""
@@ -237,8 +251,10 @@ def write_supported_ops(path, all_results):
     lines += [""]
     for suite, results in all_results.items():
         passed = sum(f is None for f in results.values())
-        lines.append("%s: %d of %d cases pass (%.1f %%)." % (
-            suite, passed, len(results), 100.0 * passed / max(len(results), 1)))
+        strict = sum(f is None and not all_bound[suite][c] for c, f in results.items())
+        lines.append("%s: %d of %d cases pass (%.1f %%); %d with every input given at "
+                     "run time." % (suite, passed, len(results),
+                                    100.0 * passed / max(len(results), 1), strict))
     lines += ["", "## Failures by cause", "", "| cause | cases |", "| --- | --- |"]
     groups = collections.Counter(failure_group(f) for results in all_results.values()
                                  for f in results.values() if f)
@@ -279,6 +295,7 @@ def main():
             parser.error("unknown suite '%s'" % name)
     totals = []
     all_results = {}
+    all_bound = {}
     scratch = tempfile.mkdtemp(prefix="dlc-conformance-cases-")
     for name in chosen:
         root = found[name]
@@ -294,15 +311,18 @@ def main():
         for case in sorted(results):
             if results[case] is not None:
                 print("FAIL %s/%s: %s" % (name, os.path.basename(case), results[case]))
+            elif bound[case]:
+                print("BOUND %s/%s: %s" % (name, os.path.basename(case), ", ".join(bound[case])))
         passed = sum(f is None for f in results.values())
         strict = sum(f is None and not bound[c] for c, f in results.items())
         totals.append((name, passed, strict, len(results)))
         if name in NODE_SUITES:
             all_results[name] = results
+            all_bound[name] = bound
     if args.list_passing:
-        write_passing_list(args.list_passing, all_results)
+        write_passing_list(args.list_passing, all_results, all_bound)
     if args.supported_ops:
-        write_supported_ops(args.supported_ops, all_results)
+        write_supported_ops(args.supported_ops, all_results, all_bound)
     shutil.rmtree(scratch, ignore_errors=True)
     print()
     print("%-24s %22s   %s" % ("suite", "inputs dlc asks bound", "strict: every input at run time"))

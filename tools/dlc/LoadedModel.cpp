@@ -45,6 +45,8 @@ bool openModelLibrary(const std::string &path, const std::string &givenName,
   }
   model.setThreads = reinterpret_cast<SetThreadsFn>(
       dlsym(model.handle, (name + "_set_num_threads").c_str()));
+  model.freeOutput = reinterpret_cast<decltype(model.freeOutput)>(
+      dlsym(model.handle, (name + "_free_output").c_str()));
   model.profile = reinterpret_cast<decltype(model.profile)>(
       dlsym(model.handle, (name + "_profile").c_str()));
   model.profileReset = reinterpret_cast<decltype(model.profileReset)>(
@@ -116,6 +118,11 @@ bool allocateOutputs(const LoadedModel &model, std::vector<HostTensor> &inputs,
   outputs.clear();
   for (int32_t i = 0; i < model.info->num_outputs; ++i) {
     const dlc_tensor_info &info = model.info->outputs[i];
+    if (model.info->library_outputs && model.info->library_outputs[i]) {
+      outputs.emplace_back(); // filled by the run
+      outputs.back().dtype = info.dtype;
+      continue;
+    }
     std::vector<int64_t> shape(info.rank);
     dlc_status status;
     if (dlc_model_output_shape(model.info, in.data(),
@@ -144,6 +151,19 @@ bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
                 static_cast<int32_t>(out.size()), &status) != DLC_OK) {
     error = status.message;
     return false;
+  }
+  const uint8_t *library = model.info->library_outputs;
+  for (size_t i = 0; library && i < out.size(); ++i) {
+    if (!library[i])
+      continue;
+    HostTensor &host = outputs[i];
+    host.dtype = out[i].dtype;
+    host.shape.assign(out[i].shape, out[i].shape + out[i].rank);
+    const uint8_t *data = static_cast<const uint8_t *>(out[i].data);
+    host.bytes.assign(data,
+                      data + host.numElements() * dlc_dtype_size(out[i].dtype));
+    if (model.freeOutput)
+      model.freeOutput(&out[i]);
   }
   return true;
 }

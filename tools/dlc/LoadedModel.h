@@ -22,6 +22,9 @@ struct LoadedModel {
   const dlc_model_info *info = nullptr;
   RunFn run = nullptr;
   SetThreadsFn setThreads = nullptr; // <name>_set_num_threads
+  // <name>_free_output: in libraries with outputs whose shape depends on
+  // the data (dlc_model_info's library_outputs).
+  void (*freeOutput)(dlc_tensor *) = nullptr;
   // <name>_profile and <name>_profile_reset: only in libraries compiled with
   // dlc compile --profile.
   int32_t (*profile)(const char *const **, const double **,
@@ -58,7 +61,9 @@ std::vector<int64_t> sizedShape(const dlc_tensor_info &info,
 bool allocateOutputs(const LoadedModel &model, std::vector<HostTensor> &inputs,
                      std::vector<HostTensor> &outputs, std::string &error);
 
-/// Runs the model; false with the runtime's message in `error`.
+/// Runs the model; false with the runtime's message in `error`. Outputs
+/// the library allocates (their shape depends on the data) are copied into
+/// `outputs` and released.
 bool invoke(const LoadedModel &model, std::vector<HostTensor> &inputs,
             std::vector<HostTensor> &outputs, std::string &error);
 

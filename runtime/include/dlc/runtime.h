@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define DLC_ABI_VERSION 2
+#define DLC_ABI_VERSION 3
 
 /* Element types: DLC_FLOAT32 = 1, DLC_UINT8 = 2, ... as in dlc/dtypes.def,
  * the table the compiler reads too. The values are those of ONNX's
@@ -65,6 +65,50 @@ typedef struct dlc_tensor_info {
   const char *const *dim_symbols;
 } dlc_tensor_info;
 
+/* A check the library makes of an input's values before each run. The
+ * input decides a node's output shape (a Reshape's shape, TopK's k, the
+ * axes of a Squeeze), and the library was compiled for the output shape the
+ * model declares: a value that gives another shape is refused with
+ * DLC_ERROR_SHAPE_MISMATCH, naming the input, the node and both shapes. */
+typedef enum dlc_value_check_kind {
+  DLC_CHECK_EQUAL = 0,     /* the values must be `expected` */
+  DLC_CHECK_RESHAPE = 1,   /* Reshape of `operand` (flags: allowzero) */
+  DLC_CHECK_EXPAND = 2,    /* Expand of `operand` */
+  DLC_CHECK_TILE = 3,      /* Tile of `operand` by the values */
+  DLC_CHECK_SQUEEZE = 4,   /* Squeeze of `operand` along the values */
+  DLC_CHECK_UNSQUEEZE = 5, /* Unsqueeze of `operand` at the values */
+  DLC_CHECK_REDUCE = 6,    /* a reduction of `operand` over the values as
+                              axes (flags: keepdims) */
+  DLC_CHECK_AXIS = 7,      /* one axis of `operand` (expected is empty) */
+  DLC_CHECK_PAD = 8,       /* Pad of `operand` by the values (every axis) */
+  DLC_CHECK_SLICE = 9,     /* Slice of `operand`: parts starts, ends, axes,
+                              steps */
+  DLC_CHECK_RANGE = 10     /* Range: parts start, limit, delta */
+} dlc_value_check_kind;
+
+/* One part of a check's values: an input's, or values compiled in. */
+typedef struct dlc_value_part {
+  int32_t input; /* an index into the model's inputs, or -1 */
+  int32_t count; /* with input -1: the values */
+  const int64_t *values;
+} dlc_value_part;
+
+typedef struct dlc_value_check {
+  int32_t input; /* index into the model's inputs */
+  dlc_value_check_kind kind;
+  const char *node; /* e.g. "Reshape 'r'" */
+  /* EQUAL: the values; the others: the output shape the values must give */
+  int32_t num_expected;
+  const int64_t *expected;
+  int32_t operand_rank; /* the shape of the data the node reshapes, ... */
+  const int64_t *operand_shape;
+  int64_t flags;
+  /* When the node reads several inputs (Slice, Range): the values are
+   * these parts' in turn; else those of `input`. */
+  int32_t num_parts;
+  const dlc_value_part *parts;
+} dlc_value_check;
+
 /* Describes a compiled model; returned by <model>_info(). */
 typedef struct dlc_model_info {
   uint32_t abi_version;
@@ -80,6 +124,16 @@ typedef struct dlc_model_info {
    * can fail (no driver, no GPU). NULL in CPU libraries. */
   dlc_status_code (*run)(const dlc_tensor *inputs, dlc_tensor *outputs,
                          dlc_status *status);
+  /* Checks of input values, made by dlc_model_validate (and so before
+   * every run). */
+  int32_t num_value_checks;
+  const dlc_value_check *value_checks;
+  /* Per output, 1 where the library allocates it: an output whose shape
+   * depends on the data (NonZero, Compress), its dynamic dim marked with the
+   * symbol "data". Its dlc_tensor is filled by the run (data, shape, rank,
+   * dtype; whatever it held is ignored) and must be released with
+   * dlc_free_output (<model>_free_output). NULL when there is none. */
+  const uint8_t *library_outputs;
 } dlc_model_info;
 
 /* Checks `inputs` and `outputs` against `model` and runs it. `status` may be
@@ -97,6 +151,10 @@ dlc_status_code dlc_model_output_shape(const dlc_model_info *model,
                                        const dlc_tensor *inputs,
                                        int32_t num_inputs, int32_t index,
                                        int64_t *shape, dlc_status *status);
+
+/* Releases an output the library allocated (dlc_model_info's
+ * library_outputs) and clears its data and shape; nothing for NULL data. */
+void dlc_free_output(dlc_tensor *output);
 
 /* Only the checks of dlc_model_run, without running the model. */
 dlc_status_code dlc_model_validate(const dlc_model_info *model,

@@ -38,7 +38,7 @@ for opset in (11, 13):
 
 save("unsupported", [
     helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
-    helper.make_node("Unique", ["r"], ["u"], name="find_unique"),
+    helper.make_node("NonMaxSuppression", ["r", "r"], ["u"], name="suppress_boxes"),
     helper.make_node("TfIdfVectorizer", ["r"], ["y"], name="ngrams")],
     [f32("x", [2, 3])], [f32("u", None), f32("y", [])])
 
@@ -72,6 +72,13 @@ save("topk_runtime_k", [helper.make_node("TopK", ["x", "k"], ["values", "indices
      [f32("x", [2, 5]), helper.make_tensor_value_info("k", TensorProto.INT64, [1])],
      [f32("values", None), helper.make_tensor_value_info("indices", TensorProto.INT64, None)])
 np.save("k_3.npy", np.array([3], dtype=np.int64))
+
+# The same Reshape with its output shape declared: the shape stays a
+# run-time input, checked by the library (dlc.value_checks).
+save("reshape_declared", [helper.make_node("Reshape", ["x", "shape"], ["y"],
+                                           name="reshape_to_given")],
+     [f32("x", [2, 6]), helper.make_tensor_value_info("shape", TensorProto.INT64, [2])],
+     [f32("y", [3, 4])])
 
 save("bad_shapes", [helper.make_node("Add", ["x", "z"], ["y"], name="mismatched_add")],
      [f32("x", [2, 3]), f32("z", [4])], [f32("y", [2, 3])])
