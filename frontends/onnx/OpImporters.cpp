@@ -714,8 +714,13 @@ LogicalResult importRuntimeSlice(NodeImporter &n) {
   bool sameLengths = n.hasInput(2);
   for (size_t i = 1; i <= 4 && sameLengths; ++i)
     sameLengths = !n.hasInput(i) || n.inputType(i).getNumElements() == m;
+  // Names the first input given at run time, as a compile-time Slice does
+  // (the one to bind next).
   auto fail = [&] {
-    return n.failNotConstant(1, "starts, ends, axes and steps");
+    size_t i = 1;
+    while (i < 4 && (!n.hasInput(i) || n.constantInts(i)))
+      ++i;
+    return n.failNotConstant(i, "starts, ends, axes and steps");
   };
   constexpr int64_t kMaxAxis = int64_t(1) << 24; // index tables
   if (!declared || int64_t(declared->size()) != rank || m > rank ||

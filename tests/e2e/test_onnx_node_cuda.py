@@ -19,6 +19,17 @@ from test_onnx_node import CASES as LISTED_CASES, NODE_DIR  # noqa: E402
 
 CASES = LISTED_CASES if os.environ.get("DLC_CUDA_NODE_ALL") else LISTED_CASES[::3]
 
+# Ops whose outputs the library allocates after the run (their shape depends
+# on the data and cannot be bound at compile time): --target=cuda refuses
+# them with one message (docs/cli.md); cuda-emulate runs them on the host.
+HOST_ALLOCATED_OPS = {"Unique"}
+
+
+def host_allocated(case):
+    import onnx
+    model = onnx.load(os.path.join(NODE_DIR, case, "model.onnx"), load_external_data=False)
+    return any(node.op_type in HOST_ALLOCATED_OPS for node in model.graph.node)
+
 
 def run_case(case, monkeypatch, target, assembler=None):
     monkeypatch.setenv("DLC_TARGET", target)
@@ -34,6 +45,10 @@ def run_case(case, monkeypatch, target, assembler=None):
 @pytest.mark.parametrize("case", CASES)
 def test_node_ptx_assembles(case, monkeypatch):
     failure = run_case(case, monkeypatch, "cuda:sm_90", ptxas())
+    if host_allocated(case):
+        assert failure and failure.startswith("compile error: dlc: error:") and \
+            "which this target does not support yet" in failure, failure
+        return
     assert failure is None, failure
 
 
