@@ -520,6 +520,9 @@ static int32_t checked_shape(const dlc_value_check *check,
                              int64_t *shape) {
   const int64_t *in = check->operand_shape;
   int32_t rank = check->operand_rank;
+  /* `shape` holds 2 * DLC_MAX_CHECKED dims: no result may have more. */
+  if (rank < 0 || rank > DLC_MAX_CHECKED || count > DLC_MAX_CHECKED)
+    return -1;
   switch (check->kind) {
   case DLC_CHECK_EQUAL:
     memcpy(shape, values, (size_t)count * sizeof(int64_t));
