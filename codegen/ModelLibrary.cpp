@@ -72,10 +72,19 @@ std::string emitModelHeader(const ModelSignature &signature,
       std::string prefix = upper + "_" + role + std::to_string(i);
       os << "/* " << role << " " << i << ": '" << t.name << "', " << t.dtypeName
          << " [" << shapeList(t, true) << "] (" << t.cType << " elements)";
+      const DimRange *range = nullptr;
+      for (const DimRange &r : signature.dimRanges)
+        if (r.symbol == t.batchSymbol)
+          range = &r;
       if (!t.batchSymbol.empty())
-        os << ";\n * dim 0 is the batch '" << t.batchSymbol
-           << "': any size, the same for every tensor that has it; "
-           << t.numElements() << " elements a sample";
+        os << ";\n * dim 0 is the batch '" << t.batchSymbol << "': "
+           << (!range ? std::string("any size")
+               : range->max < 0
+                   ? "any size of at least " + std::to_string(range->min)
+                   : "any size from " + std::to_string(range->min) + " to " +
+                         std::to_string(range->max))
+           << ", the same for every tensor that has it; " << t.numElements()
+           << " elements a sample";
       for (const ValueCheck &check : signature.valueChecks) {
         bool reads = check.input == int(i);
         for (const auto &part : check.parts)
@@ -84,7 +93,12 @@ std::string emitModelHeader(const ModelSignature &signature,
             llvm::map_range(check.expected,
                             [](int64_t v) { return std::to_string(v); }),
             ", ");
-        if (role == std::string("INPUT") && reads)
+        if (role == std::string("INPUT") && reads && check.kind == "equal" &&
+            (check.flags & 1))
+          os << ";\n * " << check.node << " supports one value of it, for "
+             << "which the library was compiled: checked before each run, "
+             << "its values must be [" << expected << "]";
+        else if (role == std::string("INPUT") && reads)
           os << ";\n * it decides the output shape of " << check.node
              << ", for which the library was compiled: checked before each "
              << "run, "
@@ -107,11 +121,15 @@ std::string emitModelHeader(const ModelSignature &signature,
       else if (t.batchSymbol.empty())
         os << "#define " << prefix << "_NUM_ELEMENTS " << t.numElements()
            << "\n";
-      else
+      else {
         os << "#define " << prefix << "_BATCH_SYMBOL " << cString(t.batchSymbol)
            << "\n"
            << "#define " << prefix << "_SAMPLE_ELEMENTS " << t.numElements()
            << "\n";
+        if (range)
+          os << "#define " << prefix << "_BATCH_MIN " << range->min << "\n"
+             << "#define " << prefix << "_BATCH_MAX " << range->max << "\n";
+      }
       if (!t.shape.empty())
         os << "#define " << prefix << "_SHAPE {" << shapeList(t) << "}\n";
       os << "\n";
@@ -333,6 +351,14 @@ std::string emitModelGlue(const ModelSignature &signature,
     }
     os << "};\n";
   }
+  const std::vector<DimRange> &ranges = signature.dimRanges;
+  if (!ranges.empty()) {
+    os << "static const dlc_dim_range dim_ranges[] = {\n";
+    for (const DimRange &range : ranges)
+      os << "  {" << cString(range.symbol) << ", " << range.min << "LL, "
+         << range.max << "LL},\n";
+    os << "};\n";
+  }
   os << "\n" << target.emitEntry(signature);
   os << "static const dlc_model_info model = {\n"
      << "  DLC_ABI_VERSION, " << cString(n) << ",\n"
@@ -342,7 +368,9 @@ std::string emitModelGlue(const ModelSignature &signature,
      << (signature.outputs.empty() ? "0" : "outputs") << ",\n"
      << "  " << target.modelInfoEntryFields() << ",\n"
      << "  " << checks.size() << ", " << (checks.empty() ? "0" : "value_checks")
-     << ",\n  " << (libraryOutputs ? "library_outputs" : "0") << ",\n};\n\n"
+     << ",\n  " << (libraryOutputs ? "library_outputs" : "0") << ",\n  "
+     << ranges.size() << ", " << (ranges.empty() ? "0" : "dim_ranges")
+     << ",\n};\n\n"
      << "const dlc_model_info *" << n << "_info(void) { return &model; }\n\n"
      << "dlc_status_code " << n
      << "_output_shape(const dlc_tensor *inputs, int32_t num_inputs,\n"

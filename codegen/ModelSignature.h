@@ -62,11 +62,19 @@ struct ValueCheck {
   std::vector<std::pair<int, std::vector<int64_t>>> parts;
 };
 
+/// The sizes a dim symbol may take at run time (--dim-range).
+struct DimRange {
+  std::string symbol;
+  int64_t min = 0;
+  int64_t max = -1; // -1: no upper bound
+};
+
 struct ModelSignature {
   std::string name; // a C identifier; prefixes every exported symbol
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
   std::vector<ValueCheck> valueChecks;
+  std::vector<DimRange> dimRanges;
   /// The compute function's trailing results: for each, the output whose
   /// size along its boundedDim it holds (an int64_t).
   std::vector<int> countOf;

@@ -46,7 +46,11 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     index order, so the last duplicate wins, or each is combined by the
     reduction); `dlc.top_k` runs k selection rounds per row, each scanning the row
     for the best element ranked after the previous round's (by value, then index;
-    NaN above numbers), O(k·n) per row. Shifts by the bit width or more give 0.
+    NaN above numbers), O(k·n) per row; `dlc.non_max_suppression` loops over
+    batches and classes, each an `scf.while` of rounds that pick the best
+    candidate not yet selected or suppressed and mark the boxes it suppresses
+    (ONNX's reference IoU test), O(selected·boxes) per class. Shifts by the
+    bit width or more give 0.
   }];
   let options = [
     Option<"convMicrokernel", "conv-microkernel", "bool", "false",

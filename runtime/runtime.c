@@ -639,6 +639,8 @@ static int32_t checked_shape(const dlc_value_check *check,
       shape[0] = 0;
     return 1;
   }
+  case DLC_CHECK_RESIZE: /* float scales: resized_shape */
+    return -1;
   case DLC_CHECK_AXIS:
     return count == 1 && values[0] >= -rank && values[0] < rank ? 0 : -1;
   case DLC_CHECK_REDUCE: {
@@ -696,73 +698,163 @@ static void format_values(char *out, size_t size, const int64_t *values,
   format_shape(out, size, values, count, 0);
 }
 
+/* Resize's scales (float32 or float64; `given` formats them): the output
+   shape floor(dim * scale) along the check's axes; its rank, or -1 when
+   the scales are not positive and finite, one per axis. */
+static int32_t resized_shape(const dlc_value_check *check,
+                             const dlc_tensor *scales, int64_t *shape,
+                             char *given, size_t size) {
+  int64_t count = given_num_elements(scales);
+  int32_t rank = check->operand_rank;
+  size_t used = (size_t)snprintf(given, size, "[");
+  for (int64_t k = 0; k < count && k < DLC_MAX_CHECKED && used < size; ++k) {
+    double v = scales->dtype == DLC_FLOAT64 ? ((const double *)scales->data)[k]
+               : scales->dtype == DLC_FLOAT32 ? ((const float *)scales->data)[k]
+                                              : 0.0;
+    used += (size_t)snprintf(given + used, size - used, k ? ",%g" : "%g", v);
+  }
+  if (used < size)
+    snprintf(given + used, size - used, "]");
+  if (check->num_parts != 1 || check->parts[0].input >= 0 ||
+      count != check->parts[0].count || rank < 0 || rank > DLC_MAX_CHECKED ||
+      (scales->dtype != DLC_FLOAT32 && scales->dtype != DLC_FLOAT64))
+    return -1;
+  memcpy(shape, check->operand_shape, (size_t)rank * sizeof(int64_t));
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t axis = check->parts[0].values[k];
+    double scale = scales->dtype == DLC_FLOAT64
+                       ? ((const double *)scales->data)[k]
+                       : ((const float *)scales->data)[k];
+    if (axis < 0 || axis >= rank || !(scale > 0))
+      return -1;
+    double dim = floor((double)check->operand_shape[axis] * scale);
+    if (!(dim < 9e15))
+      return -1;
+    shape[axis] = (int64_t)dim;
+  }
+  return rank;
+}
+
+/* Whether every value of a checked float tensor is a whole number (what
+   read_integers reads it as); other element types: yes. */
+static int floats_are_integers(const dlc_tensor *given) {
+  int64_t count = given_num_elements(given);
+  for (int64_t k = 0; k < count; ++k) {
+    double v = given->dtype == DLC_FLOAT32   ? ((const float *)given->data)[k]
+               : given->dtype == DLC_FLOAT64 ? ((const double *)given->data)[k]
+                                             : 0.0;
+    if (v != floor(v))
+      return 0;
+  }
+  return 1;
+}
+
+/* The output shape a check's integer values give (read from the inputs and
+   the compiled-in parts); its rank, -1 when the values are not valid for
+   the node. Fills `what` (the inputs read) and `given` (the values); sets
+   `*code` (with `status`) when the values cannot be read. */
+static int32_t integer_check_shape(const dlc_model_info *model,
+                                   const dlc_value_check *check,
+                                   const dlc_tensor *inputs, int64_t *shape,
+                                   char *what, size_t what_size, char *given,
+                                   size_t given_size, dlc_status_code *code,
+                                   dlc_status *status) {
+  int64_t values[DLC_MAX_CHECKED];
+  int32_t count = 0;
+  if (check->num_parts == 0)
+    count = read_integers(&inputs[check->input], values, DLC_MAX_CHECKED);
+  for (int32_t p = 0; p < check->num_parts && count >= 0; ++p) {
+    const dlc_value_part *part = &check->parts[p];
+    int32_t got = -1;
+    if (part->input < 0 && part->count <= DLC_MAX_CHECKED - count) {
+      memcpy(values + count, part->values,
+             (size_t)part->count * sizeof(int64_t));
+      got = part->count;
+    } else if (part->input >= 0) {
+      got = read_integers(&inputs[part->input], values + count,
+                          DLC_MAX_CHECKED - count);
+    }
+    count = got < 0 ? -1 : count + got;
+  }
+  /* "input 1 ('shape')", or with parts "the inputs 1 ('starts'), 2
+     ('ends') and compiled-in values" */
+  if (check->num_parts == 0) {
+    snprintf(what, what_size, "input %d ('%s')", check->input,
+             model->inputs[check->input].name);
+  } else {
+    size_t used = (size_t)snprintf(what, what_size, "the values of");
+    for (int32_t p = 0; p < check->num_parts && used < what_size; ++p) {
+      int32_t input = check->parts[p].input;
+      if (input >= 0)
+        used += (size_t)snprintf(what + used, what_size - used,
+                                 "%s input %d ('%s')", p ? "," : "", input,
+                                 model->inputs[input].name);
+      else
+        used += (size_t)snprintf(what + used, what_size - used,
+                                 "%s compiled-in values", p ? "," : "");
+    }
+  }
+  if (count < 0) {
+    *code = fail(status, DLC_ERROR_INVALID_ARGUMENT,
+                 "%s (read by %s): not valid integers", what, check->node);
+    return -1;
+  }
+  if (check->kind == DLC_CHECK_EQUAL && (check->flags & 2) &&
+      check->num_parts == 0 && !floats_are_integers(&inputs[check->input])) {
+    char want[256];
+    format_values(want, sizeof want, check->expected, check->num_expected);
+    *code = fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                 "%s holds a fraction, but %s was compiled for %s, the only "
+                 "values it supports",
+                 what, check->node, want);
+    return -1;
+  }
+  format_values(given, given_size, values, count);
+  if (check->kind == DLC_CHECK_RANGE && check->flags && count == 3) {
+    /* A float Range: its length from the values as they are. */
+    double number[3];
+    for (int32_t p = 0; p < 3; ++p) {
+      const dlc_value_part *part = &check->parts[p];
+      const dlc_tensor *t = part->input >= 0 ? &inputs[part->input] : 0;
+      number[p] = !t                        ? (double)part->values[0]
+                  : t->dtype == DLC_FLOAT64 ? *(const double *)t->data
+                  : t->dtype == DLC_FLOAT32 ? *(const float *)t->data
+                                            : (double)values[p];
+    }
+    double length = ceil((number[1] - number[0]) / number[2]);
+    if (!(length < 9e15)) {
+      *code = fail(status, DLC_ERROR_SHAPE_MISMATCH, "%s: not valid for %s",
+                   what, check->node);
+      return -1;
+    }
+    values[0] = 0;
+    values[1] = length > 0 ? (int64_t)length : 0;
+    values[2] = 1;
+  }
+  return checked_shape(check, values, count, shape);
+}
+
 static dlc_status_code check_values(const dlc_model_info *model,
                                     const dlc_tensor *inputs,
                                     dlc_status *status) {
   for (int32_t c = 0; c < model->num_value_checks; ++c) {
     const dlc_value_check *check = &model->value_checks[c];
-    const char *name = model->inputs[check->input].name;
-    int64_t values[DLC_MAX_CHECKED], shape[DLC_MAX_CHECKED * 2];
-    char given[256], got[256], want[256];
-    int32_t count = 0;
-    if (check->num_parts == 0)
-      count = read_integers(&inputs[check->input], values, DLC_MAX_CHECKED);
-    for (int32_t p = 0; p < check->num_parts && count >= 0; ++p) {
-      const dlc_value_part *part = &check->parts[p];
-      int32_t got = -1;
-      if (part->input < 0 && part->count <= DLC_MAX_CHECKED - count) {
-        memcpy(values + count, part->values,
-               (size_t)part->count * sizeof(int64_t));
-        got = part->count;
-      } else if (part->input >= 0) {
-        got = read_integers(&inputs[part->input], values + count,
-                            DLC_MAX_CHECKED - count);
-      }
-      count = got < 0 ? -1 : count + got;
-    }
-    /* "input 1 ('shape')", or with parts "the inputs 1 ('starts'), 2
-       ('ends') and compiled-in values" */
-    char what[384];
-    if (check->num_parts == 0) {
-      snprintf(what, sizeof what, "input %d ('%s')", check->input, name);
+    int64_t shape[DLC_MAX_CHECKED * 2];
+    char what[384], given[256], got[256], want[256];
+    int32_t rank;
+    if (check->kind == DLC_CHECK_RESIZE) {
+      snprintf(what, sizeof what, "input %d ('%s')", check->input,
+               model->inputs[check->input].name);
+      rank = resized_shape(check, &inputs[check->input], shape, given,
+                           sizeof given);
     } else {
-      size_t used = (size_t)snprintf(what, sizeof what, "the values of");
-      for (int32_t p = 0; p < check->num_parts && used < sizeof what; ++p) {
-        int32_t input = check->parts[p].input;
-        if (input >= 0)
-          used += (size_t)snprintf(what + used, sizeof what - used,
-                                   "%s input %d ('%s')", p ? "," : "", input,
-                                   model->inputs[input].name);
-        else
-          used += (size_t)snprintf(what + used, sizeof what - used,
-                                   "%s compiled-in values", p ? "," : "");
-      }
-    }
-    if (count < 0)
-      return fail(status, DLC_ERROR_INVALID_ARGUMENT,
-                  "%s (read by %s): not valid integers", what, check->node);
-    format_values(given, sizeof given, values, count);
-    if (check->kind == DLC_CHECK_RANGE && check->flags && count == 3) {
-      /* A float Range: its length from the values as they are. */
-      double number[3];
-      for (int32_t p = 0; p < 3; ++p) {
-        const dlc_value_part *part = &check->parts[p];
-        const dlc_tensor *t = part->input >= 0 ? &inputs[part->input] : 0;
-        number[p] = !t                        ? (double)part->values[0]
-                    : t->dtype == DLC_FLOAT64 ? *(const double *)t->data
-                    : t->dtype == DLC_FLOAT32 ? *(const float *)t->data
-                                              : (double)values[p];
-      }
-      double length = ceil((number[1] - number[0]) / number[2]);
-      if (!(length < 9e15))
-        return fail(status, DLC_ERROR_SHAPE_MISMATCH, "%s: not valid for %s",
-                    what, check->node);
-      values[0] = 0;
-      values[1] = length > 0 ? (int64_t)length : 0;
-      values[2] = 1;
+      dlc_status_code code = DLC_OK;
+      rank = integer_check_shape(model, check, inputs, shape, what, sizeof what,
+                                 given, sizeof given, &code, status);
+      if (code != DLC_OK)
+        return code;
     }
     format_values(want, sizeof want, check->expected, check->num_expected);
-    int32_t rank = checked_shape(check, values, count, shape);
     if (rank < 0)
       return fail(status, DLC_ERROR_SHAPE_MISMATCH, "%s = %s: not valid for %s",
                   what, given, check->node);
@@ -771,6 +863,11 @@ static dlc_status_code check_values(const dlc_model_info *model,
       same = shape[i] == check->expected[i];
     if (same)
       continue;
+    if (check->kind == DLC_CHECK_EQUAL && (check->flags & 1))
+      return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                  "%s = %s, but %s was compiled for %s, the only values it "
+                  "supports",
+                  what, given, check->node, want);
     if (check->kind == DLC_CHECK_EQUAL)
       return fail(status, DLC_ERROR_SHAPE_MISMATCH,
                   "%s = %s, but this library was compiled for %s (the "
@@ -781,6 +878,35 @@ static dlc_status_code check_values(const dlc_model_info *model,
                 "with %s = %s, %s would have the output shape %s, but this "
                 "library was compiled for %s, the shape the model declares",
                 what, given, check->node, got, want);
+  }
+  return DLC_OK;
+}
+
+/* The sizes the inputs gave the dim symbols, against the ranges the
+   library was compiled for (--dim-range). */
+static dlc_status_code check_ranges(const dlc_model_info *model,
+                                    const dlc_bindings *bindings,
+                                    dlc_status *status) {
+  for (int32_t r = 0; r < model->num_dim_ranges; ++r) {
+    const dlc_dim_range *range = &model->dim_ranges[r];
+    int32_t k = range->symbol ? find_binding(bindings, range->symbol) : -1;
+    if (k < 0)
+      continue;
+    int64_t size = bindings->size[k];
+    if (size >= range->min && (range->max < 0 || size <= range->max))
+      continue;
+    char serves[64];
+    if (range->max < 0)
+      snprintf(serves, sizeof serves, "of at least %lld",
+               (long long)range->min);
+    else
+      snprintf(serves, sizeof serves, "from %lld to %lld",
+               (long long)range->min, (long long)range->max);
+    return fail(status, DLC_ERROR_SHAPE_MISMATCH,
+                "%s %d ('%s') gives '%s' = %lld, but this library serves "
+                "'%s' %s (compiled with --dim-range)",
+                bindings->role[k], bindings->index[k], bindings->tensor[k],
+                range->symbol, (long long)size, range->symbol, serves);
   }
   return DLC_OK;
 }
@@ -801,6 +927,9 @@ static dlc_status_code check_inputs(const dlc_model_info *model,
     if (code != DLC_OK)
       return code;
   }
+  dlc_status_code code = check_ranges(model, bindings, status);
+  if (code != DLC_OK)
+    return code;
   return check_values(model, inputs, status);
 }
 

@@ -188,6 +188,36 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *context,
   return success();
 }
 
+LogicalResult NonMaxSuppressionOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto boxes = rankedOrNull(adaptor.getBoxes().getType());
+  auto scores = rankedOrNull(adaptor.getScores().getType());
+  if (!boxes || !scores || boxes.getRank() != 3 || scores.getRank() != 3 ||
+      boxes.getDimSize(2) != 4 || !isa<FloatType>(boxes.getElementType()) ||
+      boxes.getElementType() != scores.getElementType())
+    return emitOptionalError(loc, "boxes must be [batches, boxes, 4] and "
+                                  "scores [batches, classes, boxes], of one "
+                                  "float type");
+  int64_t batches = boxes.getDimSize(0), count = boxes.getDimSize(1);
+  if (scores.getDimSize(0) != batches || scores.getDimSize(2) != count)
+    return emitOptionalError(loc, "boxes and scores disagree on the batches "
+                                  "or the boxes");
+  for (Value scalar : {adaptor.getMaxPerClass(), adaptor.getIouThreshold(),
+                       adaptor.getScoreThreshold()}) {
+    auto type = rankedOrNull(scalar.getType());
+    if (!type || type.getRank() != 0)
+      return emitOptionalError(loc, "the limits must be scalar tensors");
+  }
+  int64_t bound = adaptor.getPerClassBound();
+  if (bound < 0 || bound > count)
+    return emitOptionalError(loc, "per_class_bound must be from 0 to ", count);
+  int64_t rows = batches * scores.getDimSize(1) * bound;
+  inferred.push_back(
+      RankedTensorType::get({rows, 3}, IntegerType::get(context, 64)));
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto inputType = getInput().getType();
   auto resultType = getType();

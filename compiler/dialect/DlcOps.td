@@ -55,6 +55,9 @@ def Dlc_Dialect : Dialect {
     // On an entry argument or result: its dim 0 is the model's symbolic
     // batch (this symbol), which the library runs sample by sample.
     StrAttr:$batch_symbol,
+    // On an entry argument marked batch_symbol: [min, max], the batch sizes
+    // the library serves (--dim-range); max -1 when unbounded.
+    DenseI64ArrayAttr:$batch_range,
     // On an entry argument: checks of its values at run time, each a
     // dictionary {kind, node, expected, operand, flags}. The argument
     // decides a node's output shape (a Reshape's shape, TopK's k), and the
@@ -612,6 +615,30 @@ def Dlc_TopKOp : Dlc_Op<"top_k", "Opaque",
                    BoolAttr:$largest);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Dlc_NonMaxSuppressionOp : Dlc_Op<"non_max_suppression", "Opaque",
+                              [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX NonMaxSuppression's selected boxes, packed first";
+  let description = [{
+    Boxes [batches, boxes, 4] and scores [batches, classes, boxes] (floats
+    of one type); max_per_class (i64), iou_threshold and score_threshold
+    (the boxes' type) are scalar tensors, read at run time. Per batch and
+    class, greedily: the best remaining candidate (highest score, then
+    lowest index; with has_score_threshold, only scores above the
+    threshold) is selected unless a box already selected overlaps it by an
+    IoU above iou_threshold, up to max_per_class; as ONNX's reference
+    computes the IoU (corners in any order, or centers and sizes with
+    center_point_box). The result, [batches * classes * per_class_bound,
+    3] i64, holds (batch, class, box) rows in selection order, then rows
+    of -1.
+  }];
+  let arguments = (ins Dlc_Tensor:$boxes, Dlc_Tensor:$scores,
+                   Dlc_Tensor:$max_per_class, Dlc_Tensor:$iou_threshold,
+                   Dlc_Tensor:$score_threshold, BoolAttr:$center_point_box,
+                   BoolAttr:$has_score_threshold, I64Attr:$per_class_bound);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
 def Dlc_SliceOp : Dlc_Op<"slice", "Injective",

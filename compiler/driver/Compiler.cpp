@@ -247,6 +247,23 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
     }
     batchSymbol = symbol.getValue().str();
     spec.batchSymbol = batchSymbol;
+    if (auto range = attrs.getAs<DenseI64ArrayAttr>(
+            dlc::DlcDialect::BatchRangeAttrHelper::getNameStr())) {
+      if (range.size() != 2 || range[0] < 0 ||
+          (range[1] >= 0 && range[1] < range[0])) {
+        error = "tensor '" + spec.name + "' has a bad batch range";
+        return false;
+      }
+      DimRange bounds{batchSymbol, range[0], range[1]};
+      if (signature.dimRanges.empty())
+        signature.dimRanges.push_back(bounds);
+      else if (signature.dimRanges[0].min != bounds.min ||
+               signature.dimRanges[0].max != bounds.max) {
+        error = "tensor '" + spec.name + "' has another range for the batch '" +
+                batchSymbol + "'";
+        return false;
+      }
+    }
     return true;
   };
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
@@ -281,7 +298,7 @@ bool extractSignature(ModuleOp module, const std::string &modelName,
       }
       static const char *const kKinds[] = {
           "equal",  "reshape", "expand", "tile",  "squeeze", "unsqueeze",
-          "reduce", "axis",    "pad",    "slice", "range"};
+          "reduce", "axis",    "pad",    "slice", "range",   "resize"};
       if (!llvm::is_contained(kKinds, kind.getValue())) {
         error = "input '" + spec.name +
                 "' has a value check of unknown kind '" + kind.str() + "'";

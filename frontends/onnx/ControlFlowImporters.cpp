@@ -118,9 +118,35 @@ LogicalResult importLoop(NodeImporter &n) {
   const onnx::GraphProto *body = graphAttr(n, "body");
   if (!body)
     return failure();
+  size_t carried = n.numInputs() > 2 ? n.numInputs() - 2 : 0;
+  // A trip count or condition given at run time: the iterations the model
+  // declares its scan outputs to hold (their dim 0, all alike), which the
+  // library checks the values give (flags: the values supported).
+  std::optional<int64_t> declaredIterations;
+  for (size_t i = carried; i < n.numOutputs(); ++i) {
+    auto declared = n.declaredOutputShape(i);
+    if (!declared || declared->empty() ||
+        (declaredIterations && *declaredIterations != (*declared)[0])) {
+      declaredIterations.reset();
+      break;
+    }
+    declaredIterations = (*declared)[0];
+  }
+  bool checkedAtRunTime = false;
+  auto runtimeValue = [&](size_t i, int64_t value) {
+    bool checked = declaredIterations && *declaredIterations > 0 &&
+                   n.inputType(i).getNumElements() == 1 &&
+                   n.checkAtRunTime(i, "equal", {value}, {}, 1);
+    checkedAtRunTime |= checked;
+    return checked ? std::optional(std::vector<int64_t>{value}) : std::nullopt;
+  };
   std::optional<int64_t> tripCount;
   if (n.hasInput(0)) {
-    auto count = n.requireInts(0, "Loop's trip count");
+    auto count = n.constantInts(0);
+    if (!count && declaredIterations)
+      count = runtimeValue(0, *declaredIterations);
+    if (!count)
+      count = n.requireInts(0, "Loop's trip count");
     if (!count)
       return failure();
     if (count->size() != 1)
@@ -129,14 +155,17 @@ LogicalResult importLoop(NodeImporter &n) {
   }
   bool running = true;
   if (n.numInputs() > 1 && n.hasInput(1)) {
-    auto condition = n.requireInts(1, "Loop's condition");
+    auto condition = n.constantInts(1);
+    if (!condition)
+      condition = runtimeValue(1, 1);
+    if (!condition)
+      condition = n.requireInts(1, "Loop's condition");
     if (!condition)
       return failure();
     if (condition->size() != 1)
       return n.fail("the condition must have one element");
     running = (*condition)[0] != 0;
   }
-  size_t carried = n.numInputs() > 2 ? n.numInputs() - 2 : 0;
   for (size_t i = 0; i < carried; ++i)
     if (!n.hasInput(2 + i))
       return n.fail("every loop-carried value must be given");
@@ -176,6 +205,10 @@ LogicalResult importLoop(NodeImporter &n) {
     for (size_t i = 0; i < scanned; ++i)
       scans[i].push_back(results[1 + carried + i]);
   }
+  if (checkedAtRunTime && iteration != *declaredIterations)
+    return n.fail("the loop stops after " + std::to_string(iteration) +
+                  " iteration(s), but its scan outputs are declared with " +
+                  std::to_string(*declaredIterations));
   for (size_t i = 0; i < carried; ++i)
     n.setOutput(i, state[i]);
   for (size_t i = 0; i < scanned; ++i) {

@@ -63,7 +63,8 @@ public:
   /// TopK's k) and is a graph input given at run time: records a check of
   /// its values that the library makes before each run (`kind`, one of
   /// dlc_value_check_kind's: "equal", "reshape", "expand", "tile",
-  /// "squeeze", "unsqueeze", "reduce", "axis", "pad", "slice", "range";
+  /// "squeeze", "unsqueeze", "reduce", "axis", "pad", "slice", "range",
+  /// "resize" (float scales along the axes of its one constant part);
   /// `expected` the values or the output shape,
   /// `operand` the shape of the data they apply to), so that the node can be
   /// compiled for the output shape the model declares. False, recording

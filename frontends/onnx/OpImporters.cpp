@@ -971,13 +971,31 @@ LogicalResult importDropout(NodeImporter &n) {
   // Inference: the identity; the mask, when asked for, is all true. Training
   // mode drops at random, which only ratio 0 makes deterministic.
   if (n.opset >= 12 && n.hasInput(2)) {
-    auto training = n.requireInts(2, "training_mode");
-    if (!training)
-      return failure();
-    bool isTraining = !training->empty() && (*training)[0];
-    if (isTraining && n.hasInput(1) && !constantScalar(n, 1))
-      return n.failNotConstant(1, "Dropout's ratio in training mode");
     std::optional<double> ratio = n.hasInput(1) ? constantScalar(n, 1) : 0.5;
+    auto training = n.constantInts(2);
+    // A ratio or mode given at run time: the library checks that the run
+    // is deterministic (a ratio of exactly 0, or no training; flags: the
+    // values supported, floats compared exactly).
+    auto ratioZeroAtRunTime = [&] {
+      return n.inputType(1).getNumElements() == 1 &&
+             n.checkAtRunTime(1, "equal", {0}, {}, 1 | 2);
+    };
+    if (!training) {
+      if (ratio == 0.0)
+        ; // deterministic either way
+      else if (!ratio && !ratioZeroAtRunTime())
+        return n.failNotConstant(1, "Dropout's ratio in training mode");
+      else if (ratio && !(n.inputType(2).getNumElements() == 1 &&
+                          n.checkAtRunTime(2, "equal", {0}, {}, 1)))
+        return n.failNotConstant(2, "training_mode");
+      training = std::vector<int64_t>{0};
+      ratio = 0.0;
+    }
+    bool isTraining = !training->empty() && (*training)[0];
+    if (isTraining && !ratio && !ratioZeroAtRunTime())
+      return n.failNotConstant(1, "Dropout's ratio in training mode");
+    if (isTraining && !ratio)
+      ratio = 0.0;
     if (isTraining && ratio != 0.0)
       return n.fail("training_mode=true with a ratio other than 0 drops at "
                     "random and is not supported (inference only)");

@@ -84,7 +84,15 @@ template <Cell cell> LogicalResult importRecurrent(NodeImporter &n) {
     return n.fail("R, B, initial_h, initial_c or P do not match W, X and "
                   "hidden_size");
   if (n.hasInput(4)) {
-    auto lengths = n.requireInts(4, "sequence_lens");
+    // Given at run time: the library checks that every length is the
+    // sequence's.
+    auto lengths = n.constantInts(4);
+    if (!lengths && n.inputType(4).getNumElements() == batch &&
+        n.checkAtRunTime(4, "equal", std::vector<int64_t>(batch, steps), {},
+                         /*flags=supported values*/ 1))
+      lengths = std::vector<int64_t>(batch, steps);
+    if (!lengths)
+      lengths = n.requireInts(4, "sequence_lens");
     if (!lengths)
       return failure();
     for (int64_t length : *lengths)

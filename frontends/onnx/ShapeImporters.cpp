@@ -587,16 +587,91 @@ LogicalResult importRuntimeNonZero(NodeImporter &n) {
 /// group the inverse indices. With sorted=0 the groups are put in the order
 /// of their first occurrence. The library allocates the outputs at the
 /// number of groups (inverse_indices has the input's size).
+/// The stable order that sorts the rows of `rows` ([count, length])
+/// lexicographically, as numpy's unique along an axis does: row i's place
+/// is the number of rows less than it, plus the equal ones before it. Each
+/// pair of rows is compared at once ([count, count, length] tables); a
+/// single column sorts with TopK.
+Value lexicographicOrder(NodeImporter &n, Value rows, int64_t count,
+                         int64_t length) {
+  auto &b = n.builder;
+  auto i64 = b.getI64Type();
+  auto axisAttr = [&](int64_t axis) {
+    return n.attr("axis", b.getI64IntegerAttr(axis));
+  };
+  if (length == 1)
+    return n.build<TopKOp>(n.reshape(rows, {count}),
+                           {axisAttr(0),
+                            n.attr("k", b.getI64IntegerAttr(count)),
+                            n.attr("largest", b.getBoolAttr(false))});
+  Value left = n.reshape(rows, {count, 1, length});  // row i
+  Value right = n.reshape(rows, {1, count, length}); // row j
+  Value differs = n.cast(n.build<NotEqualOp>({left, right}), i64);
+  // Same before k: no difference at an earlier column.
+  Value earlier = n.build<CumSumOp>(
+      differs, {axisAttr(2), n.attr("exclusive", b.getBoolAttr(true)),
+                n.attr("reverse", b.getBoolAttr(false))});
+  Value zero = n.constantOf(RankedTensorType::get({}, i64), {0.0});
+  Value decides = n.build<AndOp>(
+      {n.build<LessOp>({right, left}), n.build<EqualOp>({earlier, zero})});
+  auto anyAlong = [&](Value v, int64_t axis) { // i1 -> i64 0/1
+    return n.build<ReduceMaxOp>(n.cast(v, i64),
+                                {n.attr("axes", b.getDenseI64ArrayAttr({axis})),
+                                 n.attr("keepdims", b.getBoolAttr(false))});
+  };
+  Value rightLess = anyAlong(decides, 2); // [i, j]: row j < row i
+  Value same =
+      n.build<SubOp>({n.constantOf(RankedTensorType::get({}, i64), {1.0}),
+                      anyAlong(differs, 2)});
+  std::vector<double> before(count * count);
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t j = 0; j < count; ++j)
+      before[i * count + j] = j < i;
+  Value earlierEqual = n.build<MulOp>(
+      {same, n.constantOf(RankedTensorType::get({count, count}, i64), before)});
+  Value place =
+      n.build<ReduceSumOp>(n.build<AddOp>({rightLess, earlierEqual}),
+                           {n.attr("axes", b.getDenseI64ArrayAttr({1})),
+                            n.attr("keepdims", b.getBoolAttr(false))});
+  // order[place[i]] = i
+  std::vector<double> positions(count);
+  for (int64_t k = 0; k < count; ++k)
+    positions[k] = double(k);
+  Value rowIndex = n.constantOf(RankedTensorType::get({count}, i64), positions);
+  Value zeros = n.constantOf(RankedTensorType::get({count}, i64),
+                             std::vector<double>(count, 0.0));
+  return n.build<ScatterElementsOp>(
+      {zeros, place, rowIndex},
+      {axisAttr(0), n.attr("reduction", b.getStringAttr("none"))});
+}
+
+/// Unique of run-time data, of the flattened input or along an axis (its
+/// slices as the elements, compared whole): the rows sorted stably, the
+/// first of each run of equal ones packed to the front; all four outputs at
+/// their largest, the first, second and fourth allocated by the library at
+/// the count.
 LogicalResult importUnique(NodeImporter &n) {
   auto type = n.inputType(0);
-  int64_t size = type.getNumElements();
+  int64_t size = type.getNumElements(), rank = type.getRank();
   constexpr int64_t kMaxElements = int64_t(1) << 20;
-  if (n.hasAttr("axis"))
-    return n.fail("Unique along an axis is not supported (only of the "
-                  "flattened input)");
+  std::optional<int64_t> axis;
+  if (n.hasAttr("axis")) {
+    auto normalized = normalizedAxis(n, n.attrInt("axis", 0), rank);
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
   if (size == 0 || size > kMaxElements)
     return n.fail("Unique of " + std::to_string(size) +
                   " elements is not supported (1 to 2^20)");
+  // Rows: the slices along the axis ([count, length]), or every element.
+  int64_t count = axis ? type.getDimSize(*axis) : size;
+  int64_t length = size / count;
+  if (length > 1 && count * count > kMaxElements / length)
+    return n.fail("Unique along an axis compares every pair of its " +
+                  std::to_string(count) + " slices of " +
+                  std::to_string(length) +
+                  " elements; dlc does so up to 2^20 compared elements");
   if (!n.runtimeValueChecks)
     return n.fail("Unique's outputs depend on the data, which this target "
                   "does not support yet");
@@ -607,21 +682,40 @@ LogicalResult importUnique(NodeImporter &n) {
         RankedTensorType::get({int64_t(values.size())}, element), values);
   };
   auto axis0 = n.attr("axis", b.getI64IntegerAttr(0));
-  Value x = n.reshape(n.input(0), {size});
-  Value order =
-      n.build<TopKOp>(x, {axis0, n.attr("k", b.getI64IntegerAttr(size)),
-                          n.attr("largest", b.getBoolAttr(false))});
-  Value sorted = n.build<GatherElementsOp>({x, order}, axis0);
-  // first[i]: sorted[i] starts a run (i == 0, or it differs from the one
-  // before it).
+  // The axis moved to the front, the rest flattened.
+  std::vector<int64_t> permutation;
+  Value x = n.input(0);
+  ShapeVec movedShape;
+  if (axis) {
+    permutation.push_back(*axis);
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != *axis)
+        permutation.push_back(d);
+    for (int64_t d : permutation)
+      movedShape.push_back(type.getDimSize(d));
+    if (*axis != 0)
+      x = n.transpose(x, permutation);
+  }
+  Value rows = n.reshape(x, {count, length});
+  Value order = lexicographicOrder(n, rows, count, length);
+  Value sorted = n.build<GatherOp>({rows, order}, axis0);
+  // first[i]: sorted row i starts a run (i == 0, or it differs from the
+  // one before it).
   Value first = n.constant(
       DenseElementsAttr::get(RankedTensorType::get({1}, b.getI1Type()), true));
-  if (size > 1) {
-    Value differs = n.build<NotEqualOp>({n.sliceAxis(sorted, 0, 1, size - 1),
-                                         n.sliceAxis(sorted, 0, 0, size - 1)});
-    first = n.build<ConcatOp>({first, differs}, axis0);
+  if (count > 1) {
+    Value differs = n.build<NotEqualOp>({n.sliceAxis(sorted, 0, 1, count - 1),
+                                         n.sliceAxis(sorted, 0, 0, count - 1)});
+    Value anyDiffers = n.build<ReduceMaxOp>(
+        n.cast(differs, i64), {n.attr("axes", b.getDenseI64ArrayAttr({1})),
+                               n.attr("keepdims", b.getBoolAttr(false))});
+    first = n.build<ConcatOp>(
+        {first, n.build<NotEqualOp>(
+                    {anyDiffers,
+                     n.constantOf(RankedTensorType::get({}, i64), {0.0})})},
+        axis0);
   }
-  auto [slots, count] = packedSlots(n, first, size);
+  auto [slots, uniqueCount] = packedSlots(n, first, count);
   Value ones = n.cast(first, i64);
   Value group = n.build<SubOp>(
       {n.build<CumSumOp>(ones,
@@ -630,31 +724,35 @@ LogicalResult importUnique(NodeImporter &n) {
        n.constantOf(RankedTensorType::get({}, i64), {1.0})});
   auto pack = [&](Value values) {
     return n.reshape(
-        packAlongColumns(n, n.reshape(values, {1, size}), slots, 1, size),
-        {size});
+        packAlongColumns(n, n.reshape(values, {1, count}), slots, 1, count),
+        {count});
   };
-  Value unique = pack(sorted), firstIndex = pack(order);
-  Value zeros = vectorOf(i64, std::vector<double>(size, 0.0));
+  // The rows packed: their columns scattered as a [length, count] table.
+  Value uniqueRows = n.transpose(
+      packAlongColumns(n, n.transpose(sorted, {1, 0}), slots, length, count),
+      {1, 0});
+  Value firstIndex = pack(order);
+  Value zeros = vectorOf(i64, std::vector<double>(count, 0.0));
   Value counts = n.build<ScatterElementsOp>(
-      {zeros, group, vectorOf(i64, std::vector<double>(size, 1.0))},
+      {zeros, group, vectorOf(i64, std::vector<double>(count, 1.0))},
       {axis0, n.attr("reduction", b.getStringAttr("add"))});
   Value inverse = n.build<ScatterElementsOp>(
       {zeros, order, group},
       {axis0, n.attr("reduction", b.getStringAttr("none"))});
   if (!n.attrInt("sorted", 1)) {
     // Groups by first occurrence: the unused slots (past the count) sort
-    // last, at `size`.
-    std::vector<double> positions(size);
-    for (int64_t k = 0; k < size; ++k)
+    // last, at `count`.
+    std::vector<double> positions(count);
+    for (int64_t k = 0; k < count; ++k)
       positions[k] = double(k);
-    Value used = n.build<LessOp>({vectorOf(i64, positions), count});
+    Value used = n.build<LessOp>({vectorOf(i64, positions), uniqueCount});
     Value key = n.build<SelectOp>(
         {used, firstIndex,
-         n.constantOf(RankedTensorType::get({}, i64), {double(size)})});
+         n.constantOf(RankedTensorType::get({}, i64), {double(count)})});
     Value byFirst =
-        n.build<TopKOp>(key, {axis0, n.attr("k", b.getI64IntegerAttr(size)),
+        n.build<TopKOp>(key, {axis0, n.attr("k", b.getI64IntegerAttr(count)),
                               n.attr("largest", b.getBoolAttr(false))});
-    unique = n.build<GatherElementsOp>({unique, byFirst}, axis0);
+    uniqueRows = n.build<GatherOp>({uniqueRows, byFirst}, axis0);
     firstIndex = n.build<GatherElementsOp>({firstIndex, byFirst}, axis0);
     counts = n.build<GatherElementsOp>({counts, byFirst}, axis0);
     // The new place of each sorted group.
@@ -663,15 +761,100 @@ LogicalResult importUnique(NodeImporter &n) {
         {axis0, n.attr("reduction", b.getStringAttr("none"))});
     inverse = n.build<GatherElementsOp>({place, inverse}, axis0);
   }
+  // Back to the input's layout, the unique slices along the axis.
+  Value unique;
+  if (!axis) {
+    unique = n.reshape(uniqueRows, {count});
+  } else {
+    unique = n.reshape(uniqueRows, movedShape);
+    if (*axis != 0) {
+      std::vector<int64_t> back(rank);
+      for (int64_t k = 0; k < rank; ++k)
+        back[permutation[k]] = k;
+      unique = n.transpose(unique, back);
+    }
+  }
   Value results[] = {unique, firstIndex, inverse, counts};
   for (size_t i = 0; i < 4; ++i) {
     if (!n.wantsOutput(i))
       continue;
     if (i == 2)
       n.setOutput(i, inverse);
-    else if (!n.setBoundedOutput(i, results[i], count, 0))
+    else if (!n.setBoundedOutput(i, results[i], uniqueCount,
+                                 i == 0 && axis ? *axis : 0))
       return failure();
   }
+  return success();
+}
+
+/// NonMaxSuppression: the selected (batch, class, box) rows, computed by
+/// the compiled code at their largest count (every box of every class, or
+/// max_output_boxes_per_class of each when it is a constant) and packed
+/// first; the library allocates the output at the count selected.
+LogicalResult importNonMaxSuppression(NodeImporter &n) {
+  auto boxesType = n.inputType(0), scoresType = n.inputType(1);
+  if (boxesType.getRank() != 3 || boxesType.getDimSize(2) != 4 ||
+      scoresType.getRank() != 3 ||
+      scoresType.getDimSize(0) != boxesType.getDimSize(0) ||
+      scoresType.getDimSize(2) != boxesType.getDimSize(1))
+    return n.fail("boxes must be [batches, boxes, 4] and scores [batches, "
+                  "classes, boxes]");
+  Type floatType = boxesType.getElementType();
+  if (!isa<FloatType>(floatType) || scoresType.getElementType() != floatType)
+    return n.fail("boxes and scores must be floats of one type");
+  int64_t batches = boxesType.getDimSize(0), count = boxesType.getDimSize(1),
+          classes = scoresType.getDimSize(1);
+  constexpr int64_t kMaxRows = int64_t(1) << 24;
+  if (count > 0 && batches * classes > kMaxRows / count)
+    return n.fail("NonMaxSuppression over " + std::to_string(batches) + " x " +
+                  std::to_string(classes) + " x " + std::to_string(count) +
+                  " boxes is not supported (up to 2^24)");
+  if (!n.runtimeValueChecks)
+    return n.fail("NonMaxSuppression's output depends on the data, which "
+                  "this target does not support yet");
+  auto &b = n.builder;
+  auto i64 = b.getI64Type();
+  // The scalar inputs; absent or empty: ONNX's defaults (no box, IoU 0,
+  // no score threshold).
+  auto given = [&](size_t i) {
+    return n.hasInput(i) && n.inputType(i).getNumElements() != 0;
+  };
+  auto scalarOf = [&](size_t i, Type element, double fallback) -> Value {
+    if (!given(i))
+      return n.constantOf(RankedTensorType::get({}, element), {fallback});
+    if (n.inputType(i).getNumElements() != 1)
+      return nullptr;
+    return n.reshape(n.cast(n.input(i), element), {});
+  };
+  Value maxPerClass = scalarOf(2, i64, 0);
+  Value iouThreshold = scalarOf(3, floatType, 0);
+  Value scoreThreshold = scalarOf(4, floatType, 0);
+  if (!maxPerClass || !iouThreshold || !scoreThreshold)
+    return n.fail("max_output_boxes_per_class, iou_threshold and "
+                  "score_threshold must hold one value each");
+  int64_t bound = count;
+  if (!given(2))
+    bound = 0;
+  else if (auto constant = n.constantInts(2))
+    bound = std::clamp<int64_t>((*constant)[0], 0, count);
+  Value selected = n.build<NonMaxSuppressionOp>(
+      {n.input(0), n.input(1), maxPerClass, iouThreshold, scoreThreshold},
+      {n.attr("center_point_box",
+              b.getBoolAttr(n.attrInt("center_point_box", 0) != 0)),
+       n.attr("has_score_threshold", b.getBoolAttr(given(4))),
+       n.attr("per_class_bound", b.getI64IntegerAttr(bound))});
+  int64_t rows = batches * classes * bound;
+  // The rows selected: those whose batch is not -1.
+  Value batchColumn = n.reshape(n.sliceAxis(selected, 1, 0, 1), {rows});
+  Value taken = n.cast(
+      n.build<GreaterEqualOp>(
+          {batchColumn, n.constantOf(RankedTensorType::get({}, i64), {0.0})}),
+      i64);
+  Value selectedCount =
+      n.build<ReduceSumOp>(taken, {n.attr("axes", b.getDenseI64ArrayAttr({0})),
+                                   n.attr("keepdims", b.getBoolAttr(false))});
+  if (!n.setBoundedOutput(0, selected, selectedCount, 0))
+    return failure();
   return success();
 }
 
@@ -874,6 +1057,7 @@ llvm::ArrayRef<OpImporterEntry> shapeOpImporters() {
       {"GatherND", 11, 2, importGatherND},
       {"HammingWindow", 17, 1, importWindow<1>},
       {"HannWindow", 17, 1, importWindow<0>},
+      {"NonMaxSuppression", 10, 2, importNonMaxSuppression},
       {"NonZero", 9, 1, importNonZero},
       {"Unique", 11, 1, importUnique},
       {"OneHot", 11, 3, importOneHot},

@@ -230,10 +230,39 @@ LogicalResult importSTFT(NodeImporter &n) {
   if (type.getRank() != 3 ||
       (type.getShape().back() != 1 && type.getShape().back() != 2))
     return n.fail("the signal must be [batch, length, 1 or 2]");
-  auto step = scalarInput(n, 1, "STFT's frame_step");
+  int64_t samples = type.getDimSize(1);
+  // frame_step given at run time, with the frame length known: the frame
+  // count the model declares, which a Range from 0 to samples - length + 1
+  // by the step must have (checked before each run); the frames start at
+  // f * step, computed at run time.
+  Value runtimeStep;
+  std::optional<int64_t> step;
+  if (!n.constantInts(1) &&
+      (n.hasInput(2) || (n.hasInput(3) && n.constantInts(3)))) {
+    int64_t length = n.hasInput(2) ? n.inputType(2).getDimSize(0) : -1;
+    if (n.hasInput(3)) {
+      auto given = n.constantInts(3);
+      length = given && given->size() == 1 ? (*given)[0] : -1;
+    }
+    auto declared = n.declaredOutputShape(0);
+    using Part = NodeImporter::CheckPart;
+    if (length >= 1 && length <= samples && declared && declared->size() == 4 &&
+        (*declared)[1] >= 1 && n.inputType(1).getNumElements() == 1 &&
+        n.checkAtRunTime(
+            1, "range", {(*declared)[1]}, {}, 0,
+            {Part{-1, {0}}, Part{-1, {samples - length + 1}}, Part{1, {}}})) {
+      runtimeStep = n.reshape(n.cast(n.input(1), n.builder.getI64Type()), {});
+      // The smallest step that gives at most the declared count (any step
+      // that gives it serves: the compiled code depends on the count).
+      step = (samples - length) / (*declared)[1] + 1;
+      if (1 + (samples - length) / *step != (*declared)[1])
+        return n.failNotConstant(1, "STFT's frame_step");
+    }
+  }
+  if (!step)
+    step = scalarInput(n, 1, "STFT's frame_step");
   if (!step)
     return failure();
-  int64_t samples = type.getDimSize(1);
   if (n.hasInput(2) && n.inputType(2).getRank() != 1)
     return n.fail("the window must be a [frame_length] tensor");
   int64_t frameLength = n.hasInput(2) ? n.inputType(2).getDimSize(0) : samples;
@@ -255,13 +284,24 @@ LogicalResult importSTFT(NodeImporter &n) {
   int64_t frames = 1 + (samples - frameLength) / *step;
 
   // [batch, frames, frame_length, parts]: the frames gathered.
-  std::vector<double> starts;
+  std::vector<double> starts, frameIndex;
   for (int64_t f = 0; f < frames; ++f)
-    for (int64_t j = 0; j < frameLength; ++j)
+    for (int64_t j = 0; j < frameLength; ++j) {
       starts.push_back(double(f * *step + j));
-  Value indices = n.constantOf(
-      RankedTensorType::get({frames, frameLength}, n.builder.getI64Type()),
-      starts);
+      frameIndex.push_back(double(f));
+    }
+  auto indexType =
+      RankedTensorType::get({frames, frameLength}, n.builder.getI64Type());
+  Value indices = n.constantOf(indexType, starts);
+  if (runtimeStep) { // f * step + j, with the run's step
+    std::vector<double> offsets;
+    for (int64_t f = 0; f < frames; ++f)
+      for (int64_t j = 0; j < frameLength; ++j)
+        offsets.push_back(double(j));
+    indices = n.build<AddOp>(
+        {n.constantOf(indexType, offsets),
+         n.build<MulOp>({n.constantOf(indexType, frameIndex), runtimeStep})});
+  }
   Value framed = n.build<GatherOp>(
       {signal, indices}, n.attr("axis", n.builder.getI64IntegerAttr(1)));
   Complex parts = splitParts(n, framed);

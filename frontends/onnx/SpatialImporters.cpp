@@ -199,10 +199,151 @@ Value resizeAxis(NodeImporter &n, Value x, int64_t axis, int64_t outSize,
   return result;
 }
 
+/// resizeAxis with the scale, and tf_crop_and_resize's roi, known only at
+/// run time (f64 scalars): the same coordinate transform and taps, their
+/// indices and weights computed by the compiled code, in double precision
+/// as ONNX's reference computes them. Not with antialiasing (its tap count
+/// depends on the scale).
+Value resizeAxisAtRunTime(NodeImporter &n, Value x, int64_t axis,
+                          int64_t outSize, Value scale, const ResizeMode &m,
+                          Value roiStart, Value roiEnd) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t inSize = type.getDimSize(axis);
+  Type f64 = n.builder.getF64Type(), i64 = n.builder.getI64Type();
+  auto number = [&](double v) {
+    return n.constantOf(RankedTensorType::get({}, f64), {v});
+  };
+  auto add = [&](Value a, Value b) { return n.build<AddOp>({a, b}); };
+  auto sub = [&](Value a, Value b) { return n.build<SubOp>({a, b}); };
+  auto mul = [&](Value a, Value b) { return n.build<MulOp>({a, b}); };
+  auto div = [&](Value a, Value b) { return n.build<DivOp>({a, b}); };
+  auto select = [&](Value c, Value a, Value b) {
+    return n.build<SelectOp>({c, a, b});
+  };
+  std::vector<double> positions(outSize);
+  for (int64_t o = 0; o < outSize; ++o)
+    positions[o] = double(o);
+  Value o = n.constantOf(RankedTensorType::get({outSize}, f64), positions);
+  Value in = number(double(inSize));
+  Value outLength = mul(in, scale); // unrounded, as the reference's
+  Value half = number(0.5), one = number(1.0), zero = number(0.0);
+  Value centred = sub(div(add(o, half), scale), half);
+  const std::string &c = m.coordinates;
+  Value xo;
+  if (c == "half_pixel") {
+    xo = centred;
+  } else if (c == "half_pixel_symmetric") {
+    Value adjustment = div(number(double(outSize)), outLength);
+    Value offset = mul(number(inSize / 2.0), sub(one, adjustment));
+    xo = add(offset, centred);
+  } else if (c == "tf_half_pixel_for_nn") {
+    xo = div(add(o, half), scale);
+  } else if (c == "pytorch_half_pixel") {
+    xo = select(n.build<GreaterOp>({outLength, one}), centred, zero);
+  } else if (c == "align_corners") {
+    Value last = sub(outLength, one);
+    xo = select(n.build<EqualOp>({outLength, one}), zero,
+                div(mul(o, number(double(inSize - 1))), last));
+  } else if (c == "tf_crop_and_resize") {
+    Value span = number(double(inSize - 1));
+    Value stretched =
+        add(mul(roiStart, span),
+            div(mul(mul(o, sub(roiEnd, roiStart)), span), sub(outLength, one)));
+    Value middle = mul(mul(half, add(roiStart, roiEnd)), span);
+    xo = select(n.build<GreaterOp>({outLength, one}), stretched, middle);
+  } else {
+    xo = div(o, scale); // asymmetric
+  }
+  Value base = n.build<FloorOp>({xo});
+  Value ratio = sub(xo, base);
+  Value lastIndex = number(double(inSize - 1));
+  auto indexOf = [&](Value at) { // clamped, as i64; NaN (from a NaN roi) 0
+    Value clamped = n.build<MaxOp>({n.build<MinOp>({at, lastIndex}), zero});
+    return n.cast(select(n.build<EqualOp>({at, at}), clamped, zero), i64);
+  };
+  auto gather = [&](Value index) {
+    return n.build<GatherOp>({x, index},
+                             n.attr("axis", n.builder.getI64IntegerAttr(axis)));
+  };
+  ShapeVec weightShape(type.getRank(), 1);
+  weightShape[axis] = outSize;
+  auto weightAlongAxis = [&](Value w) {
+    return n.cast(n.reshape(w, weightShape), type.getElementType());
+  };
+  Value result;
+  if (m.mode == "nearest") {
+    Value up = add(base, one);
+    Value pick = base;
+    if (m.nearest == "ceil")
+      pick = select(n.build<EqualOp>({ratio, zero}), base, up);
+    else if (m.nearest == "round_prefer_ceil")
+      pick = select(n.build<GreaterEqualOp>({ratio, half}), up, base);
+    else if (m.nearest != "floor") // round_prefer_floor
+      pick = select(n.build<GreaterOp>({ratio, half}), up, base);
+    result = gather(indexOf(pick));
+  } else {
+    // Taps at first + t with their weights: linear (1 - r, r) from base,
+    // cubic from base - 1 at distances 1 + r, r, 1 - r, 2 - r.
+    int taps = m.mode == "linear" ? 2 : 4;
+    Value first = taps == 2 ? base : sub(base, one);
+    std::vector<Value> weights, ats;
+    double a = m.cubicA;
+    auto near = [&](Value d) { // |d| <= 1
+      return add(mul(mul(sub(mul(number(a + 2), d), number(a + 3)), d), d),
+                 one);
+    };
+    auto far = [&](Value d) { // 1 < |d| < 2
+      return sub(
+          mul(add(mul(sub(mul(number(a), d), number(5 * a)), d), number(8 * a)),
+              d),
+          number(4 * a));
+    };
+    for (int t = 0; t < taps; ++t) {
+      ats.push_back(add(first, number(double(t))));
+      if (taps == 2)
+        weights.push_back(t == 0 ? sub(one, ratio) : ratio);
+      else if (t == 0)
+        weights.push_back(far(add(one, ratio)));
+      else if (t == 1)
+        weights.push_back(near(ratio));
+      else if (t == 2)
+        weights.push_back(near(sub(one, ratio)));
+      else
+        weights.push_back(far(sub(number(2.0), ratio)));
+    }
+    if (m.excludeOutside) {
+      Value sum;
+      for (int t = 0; t < taps; ++t) {
+        Value inside =
+            n.build<AndOp>({n.build<GreaterEqualOp>({ats[t], zero}),
+                            n.build<LessEqualOp>({ats[t], lastIndex})});
+        weights[t] = select(inside, weights[t], zero);
+        sum = sum ? add(sum, weights[t]) : weights[t];
+      }
+      Value nonzero = n.build<NotEqualOp>({sum, zero});
+      for (int t = 0; t < taps; ++t)
+        weights[t] = select(nonzero, div(weights[t], sum), weights[t]);
+    }
+    for (int t = 0; t < taps; ++t) {
+      Value term = mul(gather(indexOf(ats[t])), weightAlongAxis(weights[t]));
+      result = result ? add(result, term) : term;
+    }
+  }
+  if (c == "tf_crop_and_resize") {
+    Value outside = n.build<OrOp>(
+        {n.build<LessOp>({xo, zero}), n.build<GreaterOp>({xo, lastIndex})});
+    result = select(n.reshape(outside, weightShape),
+                    n.scalarLike(result, m.extrapolation), result);
+  }
+  return result;
+}
+
 /// Reads a float list input (scales, roi), empty when absent or empty.
 FailureOr<std::vector<double>> floatList(NodeImporter &n, size_t i,
                                          const char *what) {
-  if (!n.hasInput(i))
+  // An input without elements has one value whatever the run gives.
+  if (!n.hasInput(i) ||
+      (n.inputType(i).hasStaticShape() && n.inputType(i).getNumElements() == 0))
     return std::vector<double>();
   auto dense = dyn_cast_or_null<DenseElementsAttr>(n.constantInput(i));
   if (!dense || !isa<FloatType>(dense.getElementType()))
@@ -216,6 +357,104 @@ FailureOr<std::vector<double>> floatList(NodeImporter &n, size_t i,
 /// Each resized axis gets index and weight tables of its new size.
 constexpr int64_t kMaxResizedAxis = int64_t(1) << 24;
 
+/// Resize with its scales (input `scalesInput`, 0 when constant) or
+/// tf_crop_and_resize's roi given at run time. Run-time scales give the
+/// shape the model declares, which the library checks before each run
+/// (floor(dim * scale) along each axis); each listed axis is then
+/// resampled with its transform computed at run time. `scales`, `sizes`
+/// and `roi` hold what is constant, over every dim.
+LogicalResult importResizeAtRunTime(NodeImporter &n, const ResizeMode &m,
+                                    ArrayRef<int64_t> axes,
+                                    ArrayRef<double> scales,
+                                    std::vector<int64_t> sizes,
+                                    ArrayRef<double> roi, size_t scalesInput,
+                                    bool runtimeRoi) {
+  auto shape = n.inputType(0).getShape();
+  int64_t rank = shape.size();
+  int64_t count = axes.size();
+  size_t failing = scalesInput ? scalesInput : 1;
+  const char *what = scalesInput ? "scales" : "roi";
+  auto fail = [&] { return n.failNotConstant(failing, what); };
+  auto element = n.inputType(0).getElementType();
+  // Antialiasing's tap count depends on the scale; a weighted sum needs
+  // floats.
+  if ((m.antialias && m.mode != "nearest") ||
+      (m.mode != "nearest" && !isa<FloatType>(element)))
+    return fail();
+  if (!sizes.empty() && n.opset >= 18 &&
+      n.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
+    return fail();
+  if (runtimeRoi && n.inputType(1).getNumElements() != 2 * count)
+    return n.fail("roi must have two values per axis");
+  if (scalesInput) {
+    auto declared = n.declaredOutputShape(0);
+    if (!sizes.empty())
+      return n.fail("only one of scales and sizes may be given");
+    if (!declared || int64_t(declared->size()) != rank ||
+        n.inputType(scalesInput).getNumElements() != count)
+      return fail();
+    for (int64_t d = 0; d < rank; ++d) {
+      bool listed = llvm::is_contained(axes, d);
+      if ((*declared)[d] < 1 || (*declared)[d] > kMaxResizedAxis ||
+          (!listed && (*declared)[d] != shape[d]))
+        return fail();
+    }
+    using Part = NodeImporter::CheckPart;
+    if (!n.checkAtRunTime(
+            scalesInput, "resize", *declared, shape, 0,
+            {Part{-1, std::vector<int64_t>(axes.begin(), axes.end())}}))
+      return fail();
+    sizes = *declared;
+  } else if (sizes.empty()) {
+    if (int64_t(scales.size()) != rank)
+      return n.fail("scales must have one value per dimension");
+    for (int64_t d = 0; d < rank; ++d) {
+      double size = std::floor(shape[d] * scales[d]);
+      if (!(scales[d] > 0) || !(size >= 1) ||
+          size > static_cast<double>(kMaxResizedAxis))
+        return n.fail("the scale of axis " + std::to_string(d) +
+                      " gives no valid size");
+      sizes.push_back(static_cast<int64_t>(size));
+    }
+  } else if (int64_t(sizes.size()) != rank ||
+             llvm::any_of(sizes, [](int64_t size) {
+               return size < 1 || size > kMaxResizedAxis;
+             })) {
+    return n.fail("sizes must give one positive size per dimension");
+  }
+  Type f64 = n.builder.getF64Type();
+  auto number = [&](double v) {
+    return n.constantOf(RankedTensorType::get({}, f64), {v});
+  };
+  auto entry = [&](Value list, int64_t k) {
+    return n.reshape(n.sliceAxis(list, 0, k, 1), {});
+  };
+  Value scaleList = scalesInput
+                        ? n.cast(n.reshape(n.input(scalesInput), {count}), f64)
+                        : Value();
+  Value roiList =
+      runtimeRoi ? n.cast(n.reshape(n.input(1), {2 * count}), f64) : Value();
+  Value y = n.input(0);
+  for (int64_t k = 0; k < count && y; ++k) {
+    int64_t d = axes[k];
+    // With constant sizes (no scales), the scale is output / input.
+    Value scale = scaleList         ? entry(scaleList, k)
+                  : !scales.empty() ? number(scales[d])
+                                    : number(double(sizes[d]) / shape[d]);
+    Value start = roiList       ? entry(roiList, k)
+                  : roi.empty() ? number(0.0)
+                                : number(roi[d]);
+    Value end = roiList       ? entry(roiList, k + count)
+                : roi.empty() ? number(1.0)
+                              : number(roi[d + rank]);
+    y = resizeAxisAtRunTime(n, y, d, sizes[d], scale, m, start, end);
+  }
+  if (!y)
+    return failure();
+  n.setOutput(0, y);
+  return success();
+}
+
 LogicalResult importResize(NodeImporter &n) {
   auto shape = n.inputType(0).getShape();
   int64_t rank = shape.size();
@@ -225,12 +464,25 @@ LogicalResult importResize(NodeImporter &n) {
     return n.fail("unknown mode '" + m.mode + "'");
   std::vector<double> scales, roi;
   std::vector<int64_t> sizes;
-  if (n.opset < 11 || n.node.op_type() == "Upsample") {
+  bool upsample = n.opset < 11 || n.node.op_type() == "Upsample";
+  // Scales, or tf_crop_and_resize's roi, given at run time.
+  auto atRunTime = [&](size_t i) {
+    return n.hasInput(i) && n.inputType(i).getNumElements() != 0 &&
+           !n.constantInput(i);
+  };
+  size_t scalesInput = upsample ? 1 : 2;
+  bool runtimeScales = atRunTime(scalesInput);
+  bool runtimeRoi = !upsample && atRunTime(1) &&
+                    n.attrString("coordinate_transformation_mode",
+                                 "half_pixel") == "tf_crop_and_resize";
+  if (upsample) {
     m.coordinates = "asymmetric";
     m.nearest = "floor";
     if (m.mode == "linear" || m.mode == "bilinear")
       m.mode = "linear";
-    auto given = floatList(n, 1, "scales");
+    auto given = runtimeScales
+                     ? FailureOr<std::vector<double>>(std::vector<double>())
+                     : floatList(n, 1, "scales");
     if (failed(given))
       return failure();
     scales = *given;
@@ -249,8 +501,12 @@ LogicalResult importResize(NodeImporter &n) {
       return n.fail("unknown coordinate_transformation_mode '" + m.coordinates +
                     "'");
     m.antialias = n.attrInt("antialias", 0) != 0;
-    auto roiValues = floatList(n, 1, "roi");
-    auto scaleValues = floatList(n, 2, "scales");
+    // roi matters to tf_crop_and_resize alone.
+    auto none = FailureOr<std::vector<double>>(std::vector<double>());
+    auto roiValues = m.coordinates == "tf_crop_and_resize" && !runtimeRoi
+                         ? floatList(n, 1, "roi")
+                         : none;
+    auto scaleValues = runtimeScales ? none : floatList(n, 2, "scales");
     if (failed(roiValues) || failed(scaleValues))
       return failure();
     roi = *roiValues;
@@ -323,6 +579,9 @@ LogicalResult importResize(NodeImporter &n) {
       sizes = fullSizes;
     roi = fullRoi;
   }
+  if (runtimeScales || runtimeRoi)
+    return importResizeAtRunTime(n, m, axes, scales, sizes, roi,
+                                 runtimeScales ? scalesInput : 0, runtimeRoi);
   if (sizes.empty()) {
     if (static_cast<int64_t>(scales.size()) != rank)
       return n.fail("scales must have one value per dimension");

@@ -456,12 +456,255 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
   }
 };
 
+/// NonMaxSuppression per batch and class: each round picks the best
+/// candidate not yet selected or suppressed (highest score, then lowest
+/// index: ONNX's reference order) and marks the boxes it suppresses, until
+/// none is left or max_per_class are selected. O(selected * boxes) per
+/// class; the IoU test is ONNX's reference's, in the boxes' type.
+struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(NonMaxSuppressionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value boxes = adaptor.getBoxes(), scores = adaptor.getScores();
+    auto boxesType = cast<RankedTensorType>(boxes.getType());
+    auto scoresType = cast<RankedTensorType>(scores.getType());
+    Type floatType = boxesType.getElementType();
+    if (!isa<FloatType>(floatType))
+      return rewriter.notifyMatchFailure(op, "boxes must be floats");
+    int64_t batches = boxesType.getDimSize(0), count = boxesType.getDimSize(1);
+    int64_t classes = scoresType.getDimSize(1);
+    bool centers = op.getCenterPointBox();
+    bool scoreThreshold = op.getHasScoreThreshold();
+    auto i64 = rewriter.getI64Type(), i1 = rewriter.getI1Type();
+    OpBuilder &b = rewriter;
+    auto index = [&](int64_t v) {
+      return b.create<arith::ConstantIndexOp>(loc, v).getResult();
+    };
+    auto filled = [&](ArrayRef<int64_t> shape, Type element, Value value) {
+      Value empty = b.create<tensor::EmptyOp>(loc, shape, element);
+      return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
+    };
+    Value result = filled(op.getType().getShape(), i64,
+                          b.create<arith::ConstantIntOp>(loc, -1, 64));
+    // The limits, read in each region of the rounds' loop: no scalar work
+    // outside loops, which the GPU mapping would make kernels of their own
+    // (the batch and class loops fold away when they run once).
+    Value limit, iouThreshold, minScore;
+    auto readLimits = [&]() {
+      // The limit, clamped to [0, per_class_bound].
+      limit = b.create<tensor::ExtractOp>(loc, adaptor.getMaxPerClass(),
+                                          ValueRange{});
+      limit = b.create<arith::MaxSIOp>(
+          loc,
+          b.create<arith::MinSIOp>(
+              loc, limit,
+              b.create<arith::ConstantIntOp>(loc, op.getPerClassBound(), 64)),
+          b.create<arith::ConstantIntOp>(loc, 0, 64));
+      limit = b.create<arith::IndexCastOp>(loc, b.getIndexType(), limit);
+      iouThreshold = b.create<tensor::ExtractOp>(loc, adaptor.getIouThreshold(),
+                                                 ValueRange{});
+      minScore = b.create<tensor::ExtractOp>(loc, adaptor.getScoreThreshold(),
+                                             ValueRange{});
+    };
+    Value zeroF = scalarConstant(b, loc, floatType, 0);
+    Value two = scalarConstant(b, loc, floatType, 2);
+    auto cmp = [&](OpBuilder &ob, arith::CmpFPredicate p, Value x, Value y) {
+      return ob.create<arith::CmpFOp>(loc, p, x, y).getResult();
+    };
+    // Python's max(x, y) and min(x, y): y only when it compares so.
+    auto pyMax = [&](OpBuilder &ob, Value x, Value y) {
+      return ob.create<arith::SelectOp>(
+          loc, cmp(ob, arith::CmpFPredicate::OGT, y, x), y, x);
+    };
+    auto pyMin = [&](OpBuilder &ob, Value x, Value y) {
+      return ob.create<arith::SelectOp>(
+          loc, cmp(ob, arith::CmpFPredicate::OLT, y, x), y, x);
+    };
+    // Whether box j (of batch `batch`) is suppressed by box i.
+    auto suppresses = [&](OpBuilder &ob, Value batch, Value i, Value j) {
+      auto coordinate = [&](Value box, int64_t k) {
+        return ob
+            .create<tensor::ExtractOp>(loc, boxes,
+                                       ValueRange{batch, box, index(k)})
+            .getResult();
+      };
+      Value lo[2][2], hi[2][2]; // [box][x or y]
+      Value boxIndex[2] = {i, j};
+      for (int k = 0; k < 2; ++k) {
+        Value box = boxIndex[k];
+        if (centers) {
+          for (int axis = 0; axis < 2; ++axis) { // x: 0 and 2, y: 1 and 3
+            Value centre = coordinate(box, axis);
+            Value half =
+                ob.create<arith::DivFOp>(loc, coordinate(box, axis + 2), two);
+            lo[k][axis] = ob.create<arith::SubFOp>(loc, centre, half);
+            hi[k][axis] = ob.create<arith::AddFOp>(loc, centre, half);
+          }
+        } else {
+          for (int axis = 0; axis < 2; ++axis) { // x: 1 and 3, y: 0 and 2
+            Value first = coordinate(box, axis == 0 ? 1 : 0);
+            Value second = coordinate(box, axis == 0 ? 3 : 2);
+            Value ordered = cmp(ob, arith::CmpFPredicate::OGE, first, second);
+            lo[k][axis] =
+                ob.create<arith::SelectOp>(loc, ordered, second, first);
+            hi[k][axis] =
+                ob.create<arith::SelectOp>(loc, ordered, first, second);
+          }
+        }
+      }
+      Value ok = ob.create<arith::ConstantIntOp>(loc, 1, 1);
+      Value extent[2];
+      for (int axis = 0; axis < 2; ++axis) {
+        Value from = pyMax(ob, lo[0][axis], lo[1][axis]);
+        Value to = pyMin(ob, hi[0][axis], hi[1][axis]);
+        ok = ob.create<arith::AndIOp>(
+            loc, ok, cmp(ob, arith::CmpFPredicate::OGT, to, from));
+        extent[axis] = ob.create<arith::SubFOp>(loc, to, from);
+      }
+      Value inter = ob.create<arith::MulFOp>(loc, extent[0], extent[1]);
+      Value area[2];
+      for (int k = 0; k < 2; ++k)
+        area[k] = ob.create<arith::MulFOp>(
+            loc, ob.create<arith::SubFOp>(loc, hi[k][0], lo[k][0]),
+            ob.create<arith::SubFOp>(loc, hi[k][1], lo[k][1]));
+      Value both = ob.create<arith::SubFOp>(
+          loc, ob.create<arith::AddFOp>(loc, area[0], area[1]), inter);
+      for (Value positive : {inter, area[0], area[1], both})
+        ok = ob.create<arith::AndIOp>(
+            loc, ok, cmp(ob, arith::CmpFPredicate::OGT, positive, zeroF));
+      Value iou = ob.create<arith::DivFOp>(loc, inter, both);
+      return ob
+          .create<arith::AndIOp>(
+              loc, ok, cmp(ob, arith::CmpFPredicate::OGT, iou, iouThreshold))
+          .getResult();
+    };
+    Value zero = index(0), one = index(1);
+    auto batchLoop = b.create<scf::ForOp>(
+        loc, zero, index(batches), one, ValueRange{result, zero},
+        [&](OpBuilder &bb, Location, Value batch, ValueRange outer) {
+          auto classLoop = bb.create<scf::ForOp>(
+              loc, zero, index(classes), one, outer,
+              [&](OpBuilder &cb, Location, Value cls, ValueRange state) {
+                Value marks = filled(
+                    {count}, i1, cb.create<arith::ConstantIntOp>(loc, 0, 1));
+                // (result, position, marks, rounds: the selected, or the
+                // limit once no candidate is left)
+                SmallVector<Value> inits = {state[0], state[1], marks, zero};
+                SmallVector<Type> types =
+                    llvm::to_vector(ValueRange(inits).getTypes());
+                auto rounds = cb.create<scf::WhileOp>(
+                    loc, types, inits,
+                    [&](OpBuilder &wb, Location, ValueRange args) {
+                      readLimits();
+                      Value more = wb.create<arith::CmpIOp>(
+                          loc, arith::CmpIPredicate::ult, args[3], limit);
+                      wb.create<scf::ConditionOp>(loc, more, args);
+                    },
+                    [&](OpBuilder &wb, Location, ValueRange args) {
+                      readLimits();
+                      Value noScore = scalarConstant(wb, loc, floatType, 0);
+                      Value notFound =
+                          wb.create<arith::ConstantIntOp>(loc, 0, 1);
+                      auto scan = wb.create<scf::ForOp>(
+                          loc, zero, index(count), one,
+                          ValueRange{noScore, zero, notFound},
+                          [&](OpBuilder &sb, Location, Value i,
+                              ValueRange best) {
+                            Value score = sb.create<tensor::ExtractOp>(
+                                loc, scores, ValueRange{batch, cls, i});
+                            Value marked = sb.create<tensor::ExtractOp>(
+                                loc, args[2], ValueRange{i});
+                            Value eligible = sb.create<arith::XOrIOp>(
+                                loc, marked,
+                                sb.create<arith::ConstantIntOp>(loc, 1, 1));
+                            if (scoreThreshold)
+                              eligible = sb.create<arith::AndIOp>(
+                                  loc, eligible,
+                                  cmp(sb, arith::CmpFPredicate::OGT, score,
+                                      minScore));
+                            // Strictly better: the first of equals stays.
+                            Value better = sb.create<arith::OrIOp>(
+                                loc,
+                                sb.create<arith::XOrIOp>(
+                                    loc, best[2],
+                                    sb.create<arith::ConstantIntOp>(loc, 1, 1)),
+                                cmp(sb, arith::CmpFPredicate::OGT, score,
+                                    best[0]));
+                            Value take =
+                                sb.create<arith::AndIOp>(loc, eligible, better);
+                            sb.create<scf::YieldOp>(
+                                loc, ValueRange{sb.create<arith::SelectOp>(
+                                                    loc, take, score, best[0]),
+                                                sb.create<arith::SelectOp>(
+                                                    loc, take, i, best[1]),
+                                                sb.create<arith::OrIOp>(
+                                                    loc, take, best[2])});
+                          });
+                      Value chosen = scan.getResult(1);
+                      auto pick = wb.create<scf::IfOp>(
+                          loc, scan.getResult(2),
+                          [&](OpBuilder &tb, Location) {
+                            Value row = args[1];
+                            Value written = args[0];
+                            Value fields[3] = {batch, cls, chosen};
+                            for (int k = 0; k < 3; ++k)
+                              written = tb.create<tensor::InsertOp>(
+                                  loc,
+                                  tb.create<arith::IndexCastOp>(loc, i64,
+                                                                fields[k]),
+                                  written, ValueRange{row, index(k)});
+                            Value chosenMarked = tb.create<tensor::InsertOp>(
+                                loc, tb.create<arith::ConstantIntOp>(loc, 1, 1),
+                                args[2], ValueRange{chosen});
+                            auto mark = tb.create<scf::ForOp>(
+                                loc, zero, index(count), one,
+                                ValueRange{chosenMarked},
+                                [&](OpBuilder &mb, Location, Value j,
+                                    ValueRange current) {
+                                  Value was = mb.create<tensor::ExtractOp>(
+                                      loc, current[0], ValueRange{j});
+                                  Value now = mb.create<arith::OrIOp>(
+                                      loc, was,
+                                      suppresses(mb, batch, chosen, j));
+                                  mb.create<scf::YieldOp>(
+                                      loc,
+                                      ValueRange{mb.create<tensor::InsertOp>(
+                                          loc, now, current[0],
+                                          ValueRange{j})});
+                                });
+                            tb.create<scf::YieldOp>(
+                                loc, ValueRange{written,
+                                                tb.create<arith::AddIOp>(
+                                                    loc, row, one),
+                                                mark.getResult(0),
+                                                tb.create<arith::AddIOp>(
+                                                    loc, args[3], one)});
+                          },
+                          [&](OpBuilder &eb, Location) {
+                            eb.create<scf::YieldOp>(
+                                loc,
+                                ValueRange{args[0], args[1], args[2], limit});
+                          });
+                      wb.create<scf::YieldOp>(loc, pick.getResults());
+                    });
+                cb.create<scf::YieldOp>(
+                    loc, ValueRange{rounds.getResult(0), rounds.getResult(1)});
+              });
+          bb.create<scf::YieldOp>(loc, classLoop.getResults());
+        });
+    rewriter.replaceOp(op, batchLoop.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void dlc::populateIndexingLoweringPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<ArgReduceLowering<ArgMaxOp, true>,
-           ArgReduceLowering<ArgMinOp, false>, GatherElementsLowering,
-           GatherNDLowering, CumSumLowering, ScatterLowering<ScatterElementsOp>,
-           ScatterLowering<ScatterNDOp>, TopKLowering>(patterns.getContext());
+  patterns.add<ArgReduceLowering<ArgMaxOp, true>,
+               ArgReduceLowering<ArgMinOp, false>, GatherElementsLowering,
+               GatherNDLowering, CumSumLowering,
+               ScatterLowering<ScatterElementsOp>, ScatterLowering<ScatterNDOp>,
+               TopKLowering, NonMaxSuppressionLowering>(patterns.getContext());
 }

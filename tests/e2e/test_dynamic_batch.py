@@ -206,10 +206,18 @@ class TensorInfo(ctypes.Structure):
                 ("dim_symbols", ctypes.POINTER(ctypes.c_char_p))]
 
 
+class DimRange(ctypes.Structure):
+    _fields_ = [("symbol", ctypes.c_char_p), ("min", ctypes.c_int64), ("max", ctypes.c_int64)]
+
+
 class ModelInfo(ctypes.Structure):
     _fields_ = [("abi_version", ctypes.c_uint32), ("name", ctypes.c_char_p),
                 ("num_inputs", ctypes.c_int32), ("inputs", ctypes.POINTER(TensorInfo)),
-                ("num_outputs", ctypes.c_int32), ("outputs", ctypes.POINTER(TensorInfo))]
+                ("num_outputs", ctypes.c_int32), ("outputs", ctypes.POINTER(TensorInfo)),
+                ("entry", ctypes.c_void_p), ("run", ctypes.c_void_p),
+                ("num_value_checks", ctypes.c_int32), ("value_checks", ctypes.c_void_p),
+                ("library_outputs", ctypes.c_void_p),
+                ("num_dim_ranges", ctypes.c_int32), ("dim_ranges", ctypes.POINTER(DimRange))]
 
 
 class Status(ctypes.Structure):
@@ -222,7 +230,8 @@ def test_c_abi():
     lib = ctypes.CDLL(compile_model(path, os.path.join(work, "out"), "two"))
     lib.two_info.restype = ctypes.POINTER(ModelInfo)
     info = lib.two_info().contents
-    assert info.abi_version == 3
+    assert info.abi_version == 4
+    assert info.num_dim_ranges == 0 and not info.dim_ranges
     a_info, y_info, c_info = info.inputs[0], info.outputs[0], info.outputs[1]
     assert [a_info.shape[0], a_info.shape[1]] == [-1, 6]
     assert a_info.dim_symbols[0] == b"n" and a_info.dim_symbols[1] is None
@@ -253,6 +262,73 @@ def test_c_abi():
     assert lib.two_run(inputs, 2, outputs, 2, ctypes.byref(status)) == 2  # shape mismatch
     assert status.message.decode() == \
         "output 0 ('y') has dim 0 ('n') = 4, but input 0 ('a') gives 'n' = 5"
+
+
+def test_dim_range_bounds_the_batch():
+    """--dim-range n=2:4: the header and info give the range, a run outside it
+    is refused naming the input, and runs inside it match onnxruntime."""
+    work = new_work_dir()
+    path = save(two_input_model(), work, "two")
+    out = os.path.join(work, "out")
+    library = compile_model(path, out, "two", extra=["--dim-range", "n=2:4"])
+    header = open(os.path.join(out, "two.h")).read()
+    assert "dim 0 is the batch 'n': any size from 2 to 4" in header
+    assert "#define TWO_INPUT0_BATCH_MIN 2" in header
+    assert "#define TWO_INPUT0_BATCH_MAX 4" in header
+    lib = ctypes.CDLL(library)
+    lib.two_info.restype = ctypes.POINTER(ModelInfo)
+    info = lib.two_info().contents
+    assert info.num_dim_ranges == 1
+    assert (info.dim_ranges[0].symbol, info.dim_ranges[0].min, info.dim_ranges[0].max) == \
+        (b"n", 2, 4)
+    rng = np.random.RandomState(3)
+    for batch in [2, 4]:
+        a = rng.randn(batch, 6).astype(np.float32)
+        b = rng.randn(batch, 6).astype(np.float32)
+        got = run_library(library, {"a": a, "b": b}, new_work_dir())
+        np.testing.assert_allclose(got["y"], reference(path, {"a": a, "b": b})["y"], rtol=1e-6)
+    for batch in [1, 5]:
+        for name in "ab":
+            np.save(os.path.join(work, name + ".npy"), np.zeros((batch, 6), np.float32))
+        bad = os.path.join(work, "bad%d" % batch)
+        result = run_dlc("run", library, "--input", "a=" + os.path.join(work, "a.npy"),
+                         "--input", "b=" + os.path.join(work, "b.npy"),
+                         "--output-dir", bad, check=False)
+        assert result.returncode == 1
+        assert ("input 0 ('a') gives 'n' = %d, but this library serves 'n' from 2 to 4 "
+                "(compiled with --dim-range)" % batch) in result.stderr, result.stderr
+        assert not os.path.exists(bad)
+    # _output_shape checks the range too; a minimum alone.
+    out = os.path.join(work, "out_min")
+    library = compile_model(path, out, "least", extra=["--dim-range=n=3:"])
+    header = open(os.path.join(out, "least.h")).read()
+    assert "any size of at least 3" in header and "#define LEAST_INPUT0_BATCH_MAX -1" in header
+    lib = ctypes.CDLL(library)
+    a = np.zeros((2, 6), np.float32)
+    shape2 = (ctypes.c_int64 * 2)(2, 6)
+    inputs = (Tensor * 2)(Tensor(a.ctypes.data, shape2, 2, 1), Tensor(a.ctypes.data, shape2, 2, 1))
+    status, shape = Status(), (ctypes.c_int64 * 2)()
+    assert lib.least_output_shape(inputs, 2, 0, shape, ctypes.byref(status)) == 2
+    assert "serves 'n' of at least 3" in status.message.decode()
+
+
+@pytest.mark.parametrize("flag,message", [
+    (["--dim-range", "n=4:2"], "--dim-range expects SYMBOL=MIN:MAX"),
+    (["--dim-range", "n=4"], "--dim-range expects SYMBOL=MIN:MAX"),
+    (["--dim-range", "n=-1:2"], "--dim-range expects SYMBOL=MIN:MAX"),
+    (["--dim-range", "seq=1:8"],
+     "--dim-range names 'seq', but the only dim that stays symbolic is the batch 'n'"),
+    (["--input-shape", "a=2,6", "--input-shape", "b=2,6", "--dim-range", "n=1:8"],
+     "--dim-range names 'n', but no dim of the model stays symbolic"),
+])
+def test_dim_range_errors(flag, message):
+    work = new_work_dir()
+    path = save(two_input_model(), work, "two")
+    out = os.path.join(work, "out")
+    result = run_dlc("compile", path, "-o", out, *flag, check=False)
+    assert result.returncode in (1, 2), result.stderr
+    assert message in result.stderr, result.stderr
+    assert not os.path.exists(out) or not os.listdir(out)
 
 
 def refused(model, fragment):

@@ -14,6 +14,7 @@ import onnx
 import onnxruntime
 import pytest
 from onnx import TensorProto, helper
+from onnx.reference import ReferenceEvaluator
 
 from dlc_harness import compile_model, new_work_dir, run_dlc, run_library
 
@@ -37,16 +38,22 @@ def reference(path, feeds):
     return session.run(None, feeds)
 
 
-def check_runs(path, library, feeds_list, exact=True):
+def spec_reference(path, feeds):
+    """ONNX's reference evaluator: the spec's own arithmetic, for ops where
+    onnxruntime departs from it."""
+    return ReferenceEvaluator(onnx.load(path)).run(None, feeds)
+
+
+def check_runs(path, library, feeds_list, exact=True, tolerance=1e-6, against=reference):
     for feeds in feeds_list:
         got = run_library(library, feeds, new_work_dir())
-        (want,) = reference(path, feeds)
+        (want,) = against(path, feeds)
         (name,) = got
         assert got[name].shape == want.shape, feeds
         if exact:
             np.testing.assert_array_equal(got[name], want)
         else:
-            np.testing.assert_allclose(got[name], want, rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(got[name], want, rtol=tolerance, atol=tolerance)
 
 
 def refused(library, feeds):
@@ -250,6 +257,190 @@ def test_sizes_at_run_time():
         library, dict(feeds, shape=i64(3, 5)))
 
 
+RESIZE_MODES = [
+    dict(mode="nearest"),
+    dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+    dict(mode="nearest", coordinate_transformation_mode="align_corners",
+         nearest_mode="round_prefer_ceil"),
+    dict(mode="nearest", nearest_mode="ceil"),
+    dict(mode="nearest", coordinate_transformation_mode="tf_half_pixel_for_nn"),
+    dict(mode="linear"),
+    dict(mode="linear", coordinate_transformation_mode="align_corners"),
+    dict(mode="linear", coordinate_transformation_mode="pytorch_half_pixel"),
+    dict(mode="linear", coordinate_transformation_mode="half_pixel_symmetric"),
+    dict(mode="linear", coordinate_transformation_mode="asymmetric"),
+    dict(mode="cubic"),
+    dict(mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1),
+    dict(mode="cubic", coordinate_transformation_mode="align_corners"),
+    dict(mode="cubic", coordinate_transformation_mode="asymmetric"),
+]
+
+
+@pytest.mark.parametrize("attrs", RESIZE_MODES,
+                         ids=lambda a: "-".join(str(v) for v in a.values()))
+def test_resize_scales_at_run_time(attrs):
+    """Scales that give the declared shape, read at run time: the coordinate
+    transform follows the scale itself (2.2 and 2.3 both make 5 rows 11, at
+    other sampling positions). Against ONNX's reference evaluator, the
+    source of the node suite's data: onnxruntime departs from it for
+    align_corners (it divides by the rounded output size) and for nearest
+    at some scales (2.3 picks other rows)."""
+    # tf_half_pixel_for_nn left the spec at opset 19 (and the evaluator):
+    # onnxruntime at opset 18.
+    legacy = attrs.get("coordinate_transformation_mode") == "tf_half_pixel_for_nn"
+    model = build([helper.make_node("Resize", ["x", "", "scales"], ["y"], name="up", **attrs)],
+                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 7]),
+                   helper.make_tensor_value_info("scales", TensorProto.FLOAT, [4])],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 11, 4])],
+                  opset=18 if legacy else 19)
+    path, library = compiled(model)
+    x = f32(1, 2, 5, 7, seed=3)
+    scales = [(2.2, 0.6), (2.3, 0.7), (2.39, 0.65), (2.2, 0.58)]
+    check_runs(path, library, [{"x": x, "scales": np.array([1, 1, h, w], np.float32)}
+                               for h, w in scales], exact=False, tolerance=1e-5,
+               against=reference if legacy else spec_reference)
+    message = refused(library, {"x": x, "scales": np.array([1, 1, 2, 0.6], np.float32)})
+    assert "input 1 ('scales') = [1,1,2,0.6]" in message
+    assert "Resize 'up' would have the output shape [1,2,10,4]" in message
+    assert "compiled for [1,2,11,4]" in message
+    assert "not valid for Resize 'up'" in refused(
+        library, {"x": x, "scales": np.array([1, 1, -2.2, 0.6], np.float32)})
+
+
+def test_resize_axes_roi_and_upsample_at_run_time():
+    """Resize with axes (opset 18) and tf_crop_and_resize's roi at run time,
+    and Upsample (opset 9): against ONNX's reference evaluator, Upsample
+    (which it does not evaluate at fractional scales) against onnxruntime."""
+    axes = build([helper.make_node("Resize", ["x", "", "scales"], ["y"], mode="linear",
+                                   axes=[3, 2])],
+                 [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 7]),
+                  helper.make_tensor_value_info("scales", TensorProto.FLOAT, [2])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 3, 16])])
+    path, library = compiled(axes)
+    x = f32(1, 2, 5, 7, seed=4)
+    check_runs(path, library, [{"x": x, "scales": np.array([w, h], np.float32)}
+                               for w, h in [(2.3, 0.7), (2.4, 0.79)]], exact=False,
+               tolerance=1e-5, against=spec_reference)
+    crop = build([helper.make_node("Resize", ["x", "roi", "scales"], ["y"], mode="linear",
+                                   coordinate_transformation_mode="tf_crop_and_resize",
+                                   extrapolation_value=5.0)],
+                 [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 6, 6]),
+                  helper.make_tensor_value_info("roi", TensorProto.FLOAT, [8]),
+                  helper.make_tensor_value_info("scales", TensorProto.FLOAT, [4])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 4, 9])])
+    path, library = compiled(crop)
+    x = f32(1, 1, 6, 6, seed=5)
+    rois = [[0, 0, 0.2, 0.1, 1, 1, 0.8, 0.9], [0, 0, -0.3, 0.5, 1, 1, 1.2, 1.4]]
+    check_runs(path, library, [{"x": x, "roi": np.array(r, np.float32),
+                                "scales": np.array([1, 1, 0.7, 1.6], np.float32)}
+                               for r in rois], exact=False, tolerance=1e-5,
+               against=spec_reference)
+    upsample = build([helper.make_node("Upsample", ["x", "scales"], ["y"], mode="nearest")],
+                     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 3, 2]),
+                      helper.make_tensor_value_info("scales", TensorProto.FLOAT, [4])],
+                     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 7, 6])],
+                     opset=9)
+    path, library = compiled(upsample)
+    x = f32(1, 1, 3, 2, seed=6)
+    check_runs(path, library, [{"x": x, "scales": np.array([1, 1, h, 3], np.float32)}
+                               for h in (2.34, 2.6)])
+
+
+def test_stft_frame_step_at_run_time():
+    """STFT with a window and frame_step at run time: steps 17 to 21 all cut
+    100 samples into 5 frames of 16, at other offsets."""
+    model = build([helper.make_node("STFT", ["signal", "step", "window"], ["y"], name="stft")],
+                  [helper.make_tensor_value_info("signal", TensorProto.FLOAT, [1, 100, 1]),
+                   helper.make_tensor_value_info("step", TensorProto.INT64, []),
+                   helper.make_tensor_value_info("window", TensorProto.FLOAT, [16])],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5, 9, 2])],
+                  opset=17)
+    path, library = compiled(model)
+    signal, window = f32(1, 100, 1, seed=10), np.hanning(16).astype(np.float32)
+    check_runs(path, library, [{"signal": signal, "step": np.array(step, np.int64),
+                                "window": window} for step in (17, 19, 21)],
+               exact=False, tolerance=1e-5)
+    feeds = {"signal": signal, "step": np.array(16, np.int64), "window": window}
+    assert "STFT 'stft' would have the output shape [6]" in refused(library, feeds)
+    assert "not valid for STFT 'stft'" in refused(library, dict(feeds, step=np.array(0, np.int64)))
+
+
+def test_values_a_node_supports_at_run_time():
+    """Dropout's ratio and training flag, LSTM's sequence_lens and a Loop's
+    trip count and condition, given at run time: compiled for the one
+    value the node supports (or the declared scan length), checked before
+    each run, so that another value is refused rather than ignored."""
+    dropout = build([helper.make_node("Dropout", ["x", "ratio", "training"], ["y", "mask"],
+                                      name="drop")],
+                    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 4]),
+                     helper.make_tensor_value_info("ratio", TensorProto.FLOAT, []),
+                     helper.make_tensor_value_info("training", TensorProto.BOOL, [])],
+                    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4]),
+                     helper.make_tensor_value_info("mask", TensorProto.BOOL, [3, 4])])
+    path, library = compiled(dropout)
+    x = f32(3, 4)
+    for training in (True, False):
+        feeds = {"x": x, "ratio": np.array(0, np.float32), "training": np.array(training)}
+        got = run_library(library, feeds, new_work_dir())
+        want = reference(path, feeds)
+        np.testing.assert_array_equal(got["y"], want[0])
+        np.testing.assert_array_equal(got["mask"], want[1])
+    feeds = {"x": x, "ratio": np.array(0.25, np.float32), "training": np.array(True)}
+    assert ("input 1 ('ratio') holds a fraction, but Dropout 'drop' was compiled for [0], "
+            "the only values it supports") in refused(library, feeds)
+    assert ("input 1 ('ratio') = [1], but Dropout 'drop' was compiled for [0], the only "
+            "values it supports") in refused(library, dict(feeds, ratio=np.array(1, np.float32)))
+
+    hidden, steps, batch, size = 3, 4, 2, 5
+    rng = np.random.RandomState(7)
+    weights = [helper.make_tensor("W", TensorProto.FLOAT, [1, 4 * hidden, size],
+                                  rng.randn(4 * hidden * size).astype(np.float32)),
+               helper.make_tensor("R", TensorProto.FLOAT, [1, 4 * hidden, hidden],
+                                  rng.randn(4 * hidden * hidden).astype(np.float32))]
+    graph = helper.make_graph(
+        [helper.make_node("LSTM", ["x", "W", "R", "", "lengths"], ["y"], hidden_size=hidden,
+                          name="lstm")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [steps, batch, size]),
+         helper.make_tensor_value_info("lengths", TensorProto.INT32, [batch])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [steps, 1, batch, hidden])],
+        weights)
+    lstm = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    path, library = compiled(lstm)
+    feeds = {"x": f32(steps, batch, size, seed=8), "lengths": np.array([4, 4], np.int32)}
+    check_runs(path, library, [feeds], exact=False, tolerance=1e-5)
+    assert ("input 1 ('lengths') = [4,2], but LSTM 'lstm' was compiled for [4,4], the only "
+            "values it supports") in refused(library, dict(feeds, lengths=np.array([4, 2], np.int32)))
+
+    body = helper.make_graph(
+        [helper.make_node("Add", ["state", "one"], ["next"]),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+         helper.make_node("Identity", ["next"], ["scan"])], "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("state", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("next", TensorProto.FLOAT, [2]),
+         helper.make_tensor_value_info("scan", TensorProto.FLOAT, [2])],
+        [helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
+    loop = build([helper.make_node("Loop", ["trips", "cond", "start"], ["last", "all"],
+                                   body=body, name="loop")],
+                 [helper.make_tensor_value_info("trips", TensorProto.INT64, []),
+                  helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+                  helper.make_tensor_value_info("start", TensorProto.FLOAT, [2])],
+                 [helper.make_tensor_value_info("last", TensorProto.FLOAT, [2]),
+                  helper.make_tensor_value_info("all", TensorProto.FLOAT, [3, 2])])
+    path, library = compiled(loop)
+    feeds = {"trips": np.array(3, np.int64), "cond": np.array(True), "start": f32(2, seed=9)}
+    got = run_library(library, feeds, new_work_dir())
+    want = reference(path, feeds)
+    np.testing.assert_allclose(got["last"], want[0], rtol=1e-6)
+    np.testing.assert_allclose(got["all"], want[1], rtol=1e-6)
+    assert ("input 0 ('trips') = [4], but Loop 'loop' was compiled for [3], the only values "
+            "it supports") in refused(library, dict(feeds, trips=np.array(4, np.int64)))
+    assert "input 1 ('cond') = [0], but Loop 'loop'" in refused(
+        library, dict(feeds, cond=np.array(False)))
+
+
 def test_if_condition_at_run_time():
     """Both branches computed, the condition picks (branches of the same
     shapes); branches of different shapes still need the condition bound."""
@@ -344,6 +535,97 @@ def test_unique_of_run_time_data(sorted_, dtype):
         want = reference(path, {"x": x})
         for name, expected in zip(["y", "indices", "inverse", "counts"], want):
             np.testing.assert_array_equal(got[name], expected, err_msg=name)
+
+
+@pytest.mark.parametrize("sorted_", [1, 0])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_unique_along_an_axis(sorted_, axis):
+    """Unique of the slices along an axis, compared whole and sorted
+    lexicographically (numpy's order), against onnxruntime: slices that
+    tie on their first columns, repeated slices, all alike, all distinct."""
+    shape = [4, 6, 3]
+    model = build([helper.make_node("Unique", ["x"], ["y", "indices", "inverse", "counts"],
+                                    sorted=sorted_, axis=axis)],
+                  [helper.make_tensor_value_info("x", TensorProto.INT64, shape)],
+                  [helper.make_tensor_value_info("y", TensorProto.INT64,
+                                                 ["d%d" % d for d in range(3)]),
+                   helper.make_tensor_value_info("indices", TensorProto.INT64, ["n"]),
+                   helper.make_tensor_value_info("inverse", TensorProto.INT64,
+                                                 [shape[axis]]),
+                   helper.make_tensor_value_info("counts", TensorProto.INT64, ["n"])])
+    work = new_work_dir()
+    path = os.path.join(work, "m.onnx")
+    onnx.save(model, path)
+    library = compile_model(path, os.path.join(work, "out"), "m")
+    rng = np.random.RandomState(11)
+    repeated = rng.randint(0, 2, size=shape)
+    picks = rng.randint(0, 2, size=shape[axis])
+    repeated = np.take(np.take(repeated, [0, 1], axis=axis), picks, axis=axis)
+    for x in (rng.randint(0, 2, size=shape), repeated, np.ones(shape, np.int64),
+              np.arange(72).reshape(shape)[::-1].copy()):
+        x = x.astype(np.int64)
+        got = run_library(library, {"x": x}, new_work_dir())
+        want = reference(path, {"x": x})
+        for name, expected in zip(["y", "indices", "inverse", "counts"], want):
+            np.testing.assert_array_equal(got[name], expected, err_msg=name)
+
+
+@pytest.mark.parametrize("center", [0, 1])
+@pytest.mark.parametrize("threshold", [True, False])
+def test_non_max_suppression(center, threshold):
+    """NonMaxSuppression of random overlapping boxes (2 batches, 3 classes,
+    120 boxes, corners in either order), every limit at run time, against
+    onnxruntime and ONNX's reference evaluator: several IoU thresholds and
+    per-class limits, one of 0, and a score threshold that leaves none."""
+    batches, classes, count = 2, 3, 120
+    inputs = [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [batches, count, 4]),
+              helper.make_tensor_value_info("scores", TensorProto.FLOAT,
+                                            [batches, classes, count]),
+              helper.make_tensor_value_info("max_boxes", TensorProto.INT64, [1]),
+              helper.make_tensor_value_info("iou", TensorProto.FLOAT, [1])]
+    names = ["boxes", "scores", "max_boxes", "iou"]
+    if threshold:
+        inputs.append(helper.make_tensor_value_info("min_score", TensorProto.FLOAT, [1]))
+        names.append("min_score")
+    model = build([helper.make_node("NonMaxSuppression", names, ["selected"],
+                                    center_point_box=center, name="nms")],
+                  inputs, [helper.make_tensor_value_info("selected", TensorProto.INT64,
+                                                         ["n", 3])], opset=11)
+    path, library = compiled(model)
+    rng = np.random.RandomState(12)
+    corners = rng.uniform(0, 10, size=(batches, count, 2)).astype(np.float32)
+    sizes = rng.uniform(0.5, 4, size=(batches, count, 2)).astype(np.float32)
+    if center:
+        boxes = np.concatenate([corners, sizes], axis=2)
+    else:  # [y1, x1, y2, x2], some with the corners swapped
+        boxes = np.concatenate([corners, corners + sizes], axis=2)
+        swap = rng.rand(batches, count) < 0.3
+        boxes[swap] = boxes[swap][:, [2, 3, 0, 1]]
+    scores = rng.rand(batches, classes, count).astype(np.float32)
+    for max_boxes, iou, min_score in [(200, 0.5, 0.3), (5, 0.2, 0.0), (0, 0.5, 0.1),
+                                      (50, 0.7, 1.5), (-3, 0.5, 0.1)]:
+        feeds = {"boxes": boxes, "scores": scores,
+                 "max_boxes": np.array([max_boxes], np.int64),
+                 "iou": np.array([iou], np.float32)}
+        if threshold:
+            feeds["min_score"] = np.array([min_score], np.float32)
+        got = run_library(library, feeds, new_work_dir())["selected"]
+        np.testing.assert_array_equal(got, reference(path, feeds)[0])
+        if max_boxes >= 0:  # the evaluator fails on a negative limit
+            np.testing.assert_array_equal(got, spec_reference(path, feeds)[0])
+    # A constant limit bounds the output at it (3 a class); none: no box.
+    for limit in ([3], []):
+        graph = helper.make_graph(
+            [helper.make_node("NonMaxSuppression", ["boxes", "scores", "max_boxes"],
+                              ["selected"], center_point_box=center)], "g", inputs[:2],
+            [helper.make_tensor_value_info("selected", TensorProto.INT64, ["n", 3])],
+            [helper.make_tensor("max_boxes", TensorProto.INT64, [len(limit)], limit)])
+        path, library = compiled(helper.make_model(
+            graph, opset_imports=[helper.make_opsetid("", 11)]))
+        feeds = {"boxes": boxes, "scores": scores}
+        got = run_library(library, feeds, new_work_dir())["selected"]
+        assert got.shape == ((batches * classes * 3, 3) if limit else (0, 3))
+        np.testing.assert_array_equal(got, reference(path, feeds)[0])
 
 
 @pytest.mark.parametrize("declared", [[5, 5], [1 << 40, 1 << 40]])

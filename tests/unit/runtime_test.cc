@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <malloc.h>
@@ -218,6 +219,46 @@ TEST(Runtime, BindsDimSymbols) {
                             {w, wShape, 1, DLC_FLOAT32}};
   EXPECT_EQ(dlc_model_run(&kBatchModel, empty, 2, emptyOut, 2, &status), DLC_OK)
       << status.message;
+}
+
+TEST(Runtime, RefusesSizesOutsideTheDimRange) {
+  static const dlc_dim_range ranges[] = {{"n", 2, 3}};
+  dlc_model_info model = kBatchModel;
+  model.num_dim_ranges = 1;
+  model.dim_ranges = ranges;
+  float a[8] = {}, b[8] = {}, y[8] = {}, w[2] = {};
+  int64_t shape[2] = {3, 2}, wShape[1] = {2};
+  dlc_tensor inputs[2] = {{a, shape, 2, DLC_FLOAT32},
+                          {b, shape, 2, DLC_FLOAT32}};
+  dlc_tensor outputs[2] = {{y, shape, 2, DLC_FLOAT32},
+                           {w, wShape, 1, DLC_FLOAT32}};
+  dlc_status status;
+  EXPECT_EQ(dlc_model_run(&model, inputs, 2, outputs, 2, &status), DLC_OK)
+      << status.message;
+  for (int64_t size : {1, 4}) {
+    shape[0] = size;
+    EXPECT_EQ(dlc_model_run(&model, inputs, 2, outputs, 2, &status),
+              DLC_ERROR_SHAPE_MISMATCH);
+    EXPECT_EQ(std::string(status.message),
+              "input 0 ('a') gives 'n' = " + std::to_string(size) +
+                  ", but this library serves 'n' from 2 to 3 (compiled with "
+                  "--dim-range)");
+    int64_t out[2];
+    EXPECT_EQ(dlc_model_output_shape(&model, inputs, 2, 0, out, &status),
+              DLC_ERROR_SHAPE_MISMATCH);
+  }
+  // No upper bound.
+  static const dlc_dim_range atLeast[] = {{"n", 2, -1}};
+  model.dim_ranges = atLeast;
+  shape[0] = 4;
+  EXPECT_EQ(dlc_model_run(&model, inputs, 2, outputs, 2, &status), DLC_OK)
+      << status.message;
+  shape[0] = 1;
+  EXPECT_EQ(dlc_model_run(&model, inputs, 2, outputs, 2, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "input 0 ('a') gives 'n' = 1, but this library serves 'n' of at "
+               "least 2 (compiled with --dim-range)");
 }
 
 // Marks each index it is given; counts calls.
@@ -499,6 +540,62 @@ extern "C" int dlc_bounded_output(dlc_tensor *output, const void *bounded,
                                   dlc_dtype dtype, int32_t rank,
                                   const int64_t *bound, int32_t dim,
                                   int64_t count);
+
+TEST(Runtime, ChecksResizeScales) {
+  // Resize of [2, 3, 4] along axes 1 and 2 to [2, 7, 2].
+  static const int64_t axes[] = {1, 2}, resized[] = {2, 7, 2}, two[] = {2};
+  static const dlc_value_part parts[] = {{-1, 2, axes}};
+  static const dlc_value_check check[] = {{1, DLC_CHECK_RESIZE, "Resize 'up'",
+                                           3, resized, 3, kDataShape, 0, 1,
+                                           parts}};
+  static const dlc_tensor_info modelInputs[] = {
+      {"x", DLC_FLOAT32, 3, kDataShape, nullptr},
+      {"scales", DLC_FLOAT32, 1, two, nullptr}};
+  dlc_model_info model = kCheckedModel;
+  model.num_inputs = 2;
+  model.inputs = modelInputs;
+  model.num_value_checks = 1;
+  model.value_checks = check;
+  float x[24] = {}, scales[2] = {2.4f, 0.5f};
+  dlc_tensor inputs[2] = {{x, kDataShape, 3, DLC_FLOAT32},
+                          {scales, two, 1, DLC_FLOAT32}};
+  dlc_status status;
+  EXPECT_EQ(dlc_model_validate(&model, inputs, 2, nullptr, 0, &status), DLC_OK)
+      << status.message;
+  scales[0] = 2.6f; // floor(3 * 2.6) = 7, still
+  EXPECT_EQ(dlc_model_validate(&model, inputs, 2, nullptr, 0, &status), DLC_OK)
+      << status.message;
+  scales[0] = 2.2f;
+  EXPECT_EQ(dlc_model_validate(&model, inputs, 2, nullptr, 0, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "with input 1 ('scales') = [2.2,0.5], Resize 'up' would have "
+               "the output shape [2,6,2], but this library was compiled for "
+               "[2,7,2], the shape the model declares");
+  for (float bad : {0.0f, -2.4f, NAN, INFINITY}) {
+    scales[0] = bad;
+    EXPECT_EQ(dlc_model_validate(&model, inputs, 2, nullptr, 0, &status),
+              DLC_ERROR_SHAPE_MISMATCH);
+    EXPECT_NE(std::string(status.message).find(": not valid for Resize 'up'"),
+              std::string::npos)
+        << status.message;
+  }
+  // Doubles are read as such; other element types are refused.
+  double wide[2] = {2.4, 0.5};
+  inputs[1] = {wide, two, 1, DLC_FLOAT64};
+  dlc_tensor_info doubleInputs[2] = {modelInputs[0], modelInputs[1]};
+  doubleInputs[1].dtype = DLC_FLOAT64;
+  model.inputs = doubleInputs;
+  EXPECT_EQ(dlc_model_validate(&model, inputs, 2, nullptr, 0, &status), DLC_OK)
+      << status.message;
+  int64_t integers[2] = {2, 1};
+  inputs[1] = {integers, two, 1, DLC_INT64};
+  doubleInputs[1].dtype = DLC_INT64;
+  EXPECT_EQ(dlc_model_validate(&model, inputs, 2, nullptr, 0, &status),
+            DLC_ERROR_SHAPE_MISMATCH);
+  EXPECT_STREQ(status.message,
+               "input 1 ('scales') = [0,0]: not valid for Resize 'up'");
+}
 
 TEST(Runtime, LibraryAllocatesDataDependentOutputs) {
   const int64_t bound[2] = {2, 4};

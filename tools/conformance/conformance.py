@@ -131,14 +131,14 @@ How dlc treats ONNX models:
   output shape: the library is compiled for that shape, checks the values
   give it before each run, and reads the values that steer the computation
   (Slice's starts, Pad's pads, Trilu's k, CumSum's axis, Reduce axes,
-  Range's start and delta) at run time (docs/cli.md, "Inputs that decide
-  shapes"). Otherwise it must be known when compiling: bind it with `dlc
+  Range's start and delta, Resize's scales and roi) at run time
+  (docs/cli.md, "Inputs that decide shapes"). Otherwise it must be known when compiling: bind it with `dlc
   compile --bind-input NAME=FILE` (the error names the graph inputs to
   bind). The totals at the end count the passing cases that need none of
   that (every input at run time). Shape computations over static shapes (Shape, Gather, Concat, Cast
   ...) are folded while importing.
-- Ops whose output shape depends on input values (NonZero, Compress, Unique
-  without an axis; NonMaxSuppression is not supported) are computed at
+- Ops whose output shape depends on input values (NonZero, Compress,
+  Unique, NonMaxSuppression) are computed at
   compile time when their input is known; of run-time data, they are graph
   outputs that the library allocates at the size the data gives
   (docs/runtime-abi.md), and refused where they feed another node. MelWeightMatrix, a function of its
@@ -171,7 +171,8 @@ How dlc treats ONNX models:
   refused.
 - Composite ops are imported as their ONNX function bodies over dlc ops
   (LayerNormalization, the losses, RNN/GRU/LSTM unrolled over the sequence,
-  Resize and Pad as gathers with constant index tables, ConvTranspose as a
+  Resize and Pad as gathers with constant index tables (or, with run-time
+  scales or pads, tables computed by the compiled code), ConvTranspose as a
   convolution over the zero-spread input, GridSample and RoiAlign as
   gathers at computed positions, DFT and STFT as products with cosine and
   sine tables, Det as unrolled Gaussian elimination with partial pivoting).

@@ -9,6 +9,7 @@
 #include "tools/dlc/SymbolicBatch.h"
 #include "tools/dlc/TensorIO.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -58,6 +59,12 @@ static const char kCompileHelp[] =
     "                            fix the shape of an ONNX input (for symbolic\n"
     "                            dimensions); a name for D0 (batch,128) keeps\n"
     "                            dim 0 a symbolic batch; may be repeated\n"
+    "  --dim-range SYMBOL=MIN:MAX\n"
+    "                            the sizes a symbolic dim (the symbolic\n"
+    "                            batch) may take at run time, e.g.\n"
+    "                            batch=1:64 (MIN or MAX may be left out);\n"
+    "                            a run outside them is refused; may be\n"
+    "                            repeated\n"
     "  --bind-input NAME=FILE    compile in the value of an ONNX input (.npy\n"
     "                            or .pb): for inputs that give a shape, axes\n"
     "                            or sizes; the input leaves the library's\n"
@@ -175,6 +182,70 @@ bool parseShape(const std::string &spec, std::string &name,
   return true;
 }
 
+/// --dim-range's SYMBOL=MIN:MAX; MIN defaults to 0, MAX to none (-1).
+static bool parseDimRange(const std::string &spec, DimRange &range) {
+  auto [symbol, bounds] = llvm::StringRef(spec).split('=');
+  symbol = symbol.trim();
+  if (symbol.empty() || !bounds.contains(':') ||
+      !(std::isalpha(static_cast<unsigned char>(symbol[0])) ||
+        symbol[0] == '_') ||
+      !llvm::all_of(symbol, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      }))
+    return false;
+  auto [low, high] = bounds.split(':');
+  low = low.trim();
+  high = high.trim();
+  range.symbol = symbol.str();
+  range.min = 0;
+  range.max = -1;
+  if (!low.empty() && (low.getAsInteger(10, range.min) || range.min < 0))
+    return false;
+  if (!high.empty() && (high.getAsInteger(10, range.max) || range.max < 0 ||
+                        range.max < range.min))
+    return false;
+  // Past 2^48 no tensor has the dim: such a bound is a typo.
+  const int64_t limit = int64_t(1) << 48;
+  return range.min <= limit && range.max <= limit;
+}
+
+/// Marks the arguments that hold each range's symbol (a symbolic batch)
+/// with dlc.batch_range; an error when a symbol does not stay symbolic.
+static bool applyDimRanges(mlir::ModuleOp module,
+                           const std::vector<DimRange> &ranges,
+                           std::string &error) {
+  std::string attrName = DlcDialect::BatchSymbolAttrHelper::getNameStr().str();
+  std::string kept;
+  for (const DimRange &range : ranges) {
+    bool marked = false;
+    module.walk([&](mlir::func::FuncOp func) {
+      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+        auto symbol = func.getArgAttrOfType<mlir::StringAttr>(i, attrName);
+        if (!symbol)
+          continue;
+        kept = symbol.getValue().str();
+        if (symbol.getValue() != range.symbol)
+          continue;
+        func.setArgAttr(i, DlcDialect::BatchRangeAttrHelper::getNameStr(),
+                        mlir::DenseI64ArrayAttr::get(module.getContext(),
+                                                     {range.min, range.max}));
+        marked = true;
+      }
+    });
+    if (!marked) {
+      error =
+          "--dim-range names '" + range.symbol + "', but " +
+          (kept.empty() ? std::string("no dim of the model stays "
+                                      "symbolic (its shapes are fixed)")
+                        : "the only dim that stays symbolic is the batch '" +
+                              kept + "'") +
+          "; only a symbolic batch can have a range today";
+      return false;
+    }
+  }
+  return true;
+}
+
 /// "18.7 kFLOP", three significant digits.
 static std::string humanFlops(int64_t flops) {
   const char *units[] = {"", "k", "M", "G", "T"};
@@ -214,6 +285,7 @@ int runCompileCommand(const Args &args) {
   OnnxImportOptions importOptions;
   std::map<std::string, std::string> boundInputFiles;
   std::string model, emitList;
+  std::vector<DimRange> dimRanges;
   QuantizeRequest quantize;
   bool quantizeInt8 = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -263,6 +335,24 @@ int runCompileCommand(const Args &args) {
         return 2;
       }
       boundInputFiles[v->substr(0, equals)] = v->substr(equals + 1);
+    } else if (arg == "--dim-range" || inlineValue("--dim-range=")) {
+      std::string spec;
+      if (arg == "--dim-range") {
+        const std::string *v = value("--dim-range");
+        if (!v)
+          return 2;
+        spec = *v;
+      } else {
+        spec = *inlineValue("--dim-range=");
+      }
+      DimRange range;
+      if (!parseDimRange(spec, range)) {
+        reportError("--dim-range expects SYMBOL=MIN:MAX (sizes, MIN <= MAX; "
+                    "either may be left out), got '" +
+                    spec + "'");
+        return 2;
+      }
+      dimRanges.push_back(range);
     } else if (arg == "--mcpu" || arg == "--mtriple" || arg == "--emit" ||
                arg == "--input-shape") {
       const std::string *v = value(arg.c_str());
@@ -429,6 +519,8 @@ int runCompileCommand(const Args &args) {
       reportError(error.empty() ? "compilation failed" : error);
     return 1;
   }
+  if (!dimRanges.empty() && !applyDimRanges(*module, dimRanges, error))
+    return reportError(error);
   CompileStats stats;
   if (mlir::failed(compileModule(*module, options, &stats))) {
     if (diagnostics == 0) // every stage reports its errors; just in case

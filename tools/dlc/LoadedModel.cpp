@@ -3,6 +3,7 @@
 
 #include "compiler/ShapeMath.h"
 
+#include <algorithm>
 #include <new>
 #include <optional>
 #include <random>
@@ -211,7 +212,15 @@ bool readInputs(const LoadedModel &model,
       return false;
     }
     HostTensor tensor;
-    std::vector<int64_t> shape = sizedShape(info, dimSizes);
+    // A symbol not given takes 1, or the nearest size its range allows.
+    std::map<std::string, int64_t> sizes = dimSizes;
+    for (int32_t r = 0; r < model.info->num_dim_ranges; ++r) {
+      const dlc_dim_range &range = model.info->dim_ranges[r];
+      if (range.symbol && !sizes.count(range.symbol))
+        sizes[range.symbol] = std::max<int64_t>(
+            range.min, range.max >= 0 ? std::min<int64_t>(1, range.max) : 1);
+    }
+    std::vector<int64_t> shape = sizedShape(info, sizes);
     if (!allocateFor(info, tensor, error, &shape))
       return false;
     if (info.dtype == DLC_FLOAT32) {

@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define DLC_ABI_VERSION 3
+#define DLC_ABI_VERSION 4
 
 /* Element types: DLC_FLOAT32 = 1, DLC_UINT8 = 2, ... as in dlc/dtypes.def,
  * the table the compiler reads too. The values are those of ONNX's
@@ -71,7 +71,9 @@ typedef struct dlc_tensor_info {
  * model declares: a value that gives another shape is refused with
  * DLC_ERROR_SHAPE_MISMATCH, naming the input, the node and both shapes. */
 typedef enum dlc_value_check_kind {
-  DLC_CHECK_EQUAL = 0,     /* the values must be `expected` */
+  DLC_CHECK_EQUAL = 0,     /* the values must be `expected`; flags: 1,
+                              they are what the node supports (not an
+                              output shape); 2, floats compared exactly */
   DLC_CHECK_RESHAPE = 1,   /* Reshape of `operand` (flags: allowzero) */
   DLC_CHECK_EXPAND = 2,    /* Expand of `operand` */
   DLC_CHECK_TILE = 3,      /* Tile of `operand` by the values */
@@ -83,7 +85,10 @@ typedef enum dlc_value_check_kind {
   DLC_CHECK_PAD = 8,       /* Pad of `operand` by the values (every axis) */
   DLC_CHECK_SLICE = 9,     /* Slice of `operand`: parts starts, ends, axes,
                               steps */
-  DLC_CHECK_RANGE = 10     /* Range: parts start, limit, delta */
+  DLC_CHECK_RANGE = 10,    /* Range: parts start, limit, delta */
+  DLC_CHECK_RESIZE = 11    /* Resize's or Upsample's float scales of
+                              `operand` along the axes of its one part
+                              (compiled in): floor(dim * scale) */
 } dlc_value_check_kind;
 
 /* One part of a check's values: an input's, or values compiled in. */
@@ -108,6 +113,15 @@ typedef struct dlc_value_check {
   int32_t num_parts;
   const dlc_value_part *parts;
 } dlc_value_check;
+
+/* The sizes a dim symbol may take (`dlc compile --dim-range`): a run whose
+ * inputs give the symbol another size is refused with
+ * DLC_ERROR_SHAPE_MISMATCH. max is -1 when only a minimum was given. */
+typedef struct dlc_dim_range {
+  const char *symbol;
+  int64_t min;
+  int64_t max;
+} dlc_dim_range;
 
 /* Describes a compiled model; returned by <model>_info(). */
 typedef struct dlc_model_info {
@@ -134,6 +148,9 @@ typedef struct dlc_model_info {
    * dtype; whatever it held is ignored) and must be released with
    * dlc_free_output (<model>_free_output). NULL when there is none. */
   const uint8_t *library_outputs;
+  /* The ranges of dim symbols the library serves (ABI 4). */
+  int32_t num_dim_ranges;
+  const dlc_dim_range *dim_ranges;
 } dlc_model_info;
 
 /* Checks `inputs` and `outputs` against `model` and runs it. `status` may be

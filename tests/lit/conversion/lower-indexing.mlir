@@ -3,7 +3,8 @@
 // through one reduction generic; gather_elements/gather_nd read the input at
 // computed coordinates (negative wrapped, out of range clamped); cumsum walks
 // each row with an scf.for; reduce_prod multiplies from 1; scatters loop
-// over the updates; top_k runs selection rounds per row.
+// over the updates; top_k runs selection rounds per row; non_max_suppression
+// runs rounds of selection and suppression per batch and class.
 
 // The first element always replaces the start value; NaN beats numbers.
 // CHECK-LABEL: func @arg_max
@@ -171,4 +172,43 @@ func.func @top_k(%x: tensor<3x6xf32>) -> tensor<3x2xi64> {
 func.func @top_k_smallest(%x: tensor<5xi32>) -> tensor<3xi64> {
   %0 = dlc.top_k %x {axis = 0 : i64, k = 3 : i64, largest = false} : (tensor<5xi32>) -> tensor<3xi64>
   return %0 : tensor<3xi64>
+}
+
+// -----
+
+// non_max_suppression: the result starts as rows of -1; per batch and class,
+// an scf.while of rounds (until the clamped limit is reached, or no
+// candidate is left) scans the scores for the best unmarked one above the
+// score threshold (strictly better: the lowest index of equals), writes its
+// (batch, class, box) row and marks it and the boxes it overlaps by an IoU
+// above the threshold.
+// CHECK-LABEL: func @non_max_suppression
+// CHECK: %[[MINUS:.*]] = arith.constant -1 : i64
+// CHECK: %[[RESULT:.*]] = linalg.fill ins(%[[MINUS]] : i64) outs(%{{.*}} : tensor<6x3xi64>)
+// CHECK: scf.for %[[B:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[RESULT]], %{{.*}} = %c0)
+// CHECK: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK: %[[MARKS:.*]] = linalg.fill ins(%false : i1) outs(%{{.*}} : tensor<5xi1>)
+// CHECK: scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[MARKS]], %[[ROUND:[a-z0-9_]+]] = %c0)
+// CHECK: %[[GIVEN:.*]] = tensor.extract %arg2[] : tensor<i64>
+// CHECK: arith.minsi %[[GIVEN]], %c3_i64
+// CHECK: %[[LIMIT:.*]] = arith.index_cast {{.*}} : i64 to index
+// CHECK: arith.cmpi ult, %[[ROUND]], %[[LIMIT]]
+// CHECK: } do {
+// CHECK: %[[LIMIT2:.*]] = arith.index_cast {{.*}} : i64 to index
+// CHECK: %[[IOU:.*]] = tensor.extract %arg3[]
+// CHECK: %[[MIN:.*]] = tensor.extract %arg4[]
+// CHECK: %[[SCAN:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] =
+// CHECK: %[[SCORE:.*]] = tensor.extract %arg1[%[[B]], %[[C]], %[[I]]]
+// CHECK: arith.cmpf ogt, %[[SCORE]], %[[MIN]]
+// CHECK: scf.if %[[SCAN]]#2
+// CHECK: tensor.insert %{{.*}} into %{{.*}}[%{{.*}}, %c0{{.*}}] : tensor<6x3xi64>
+// CHECK: %[[SELF:.*]] = tensor.insert %true into %{{.*}}[%[[SCAN]]#1] : tensor<5xi1>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[SELF]]) -> (tensor<5xi1>)
+// CHECK: %[[RATIO:.*]] = arith.divf
+// CHECK: arith.cmpf ogt, %[[RATIO]], %[[IOU]]
+// CHECK: } else {
+// CHECK: scf.yield {{.*}}, %[[LIMIT2]]
+func.func @non_max_suppression(%boxes: tensor<1x5x4xf32>, %scores: tensor<1x2x5xf32>, %max: tensor<i64>, %iou: tensor<f32>, %min: tensor<f32>) -> tensor<6x3xi64> {
+  %0 = dlc.non_max_suppression %boxes, %scores, %max, %iou, %min {center_point_box = false, has_score_threshold = true, per_class_bound = 3 : i64} : (tensor<1x5x4xf32>, tensor<1x2x5xf32>, tensor<i64>, tensor<f32>, tensor<f32>) -> tensor<6x3xi64>
+  return %0 : tensor<6x3xi64>
 }

@@ -6,7 +6,7 @@
 // contradiction names its node. Nothing is written.
 
 // NOTSUPPORTED: dlc: error: 2 node(s) use ops dlc does not support:
-// NOTSUPPORTED-NEXT: node 'suppress_boxes': NonMaxSuppression, opset 13
+// NOTSUPPORTED-NEXT: node 'normalize_text': StringNormalizer, opset 13
 // NOTSUPPORTED-NEXT: node 'ngrams': TfIdfVectorizer, opset 13
 // NOTSUPPORTED-NOT: ok_relu
 

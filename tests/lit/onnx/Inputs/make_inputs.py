@@ -38,7 +38,7 @@ for opset in (11, 13):
 
 save("unsupported", [
     helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
-    helper.make_node("NonMaxSuppression", ["r", "r"], ["u"], name="suppress_boxes"),
+    helper.make_node("StringNormalizer", ["r"], ["u"], name="normalize_text"),
     helper.make_node("TfIdfVectorizer", ["r"], ["y"], name="ngrams")],
     [f32("x", [2, 3])], [f32("u", None), f32("y", [])])
 
@@ -111,3 +111,10 @@ save("matmul_integer_bytes", [
     [helper.make_tensor_value_info("y", TensorProto.INT32, [2, 5, 3])],
     [numpy_helper.from_array(np.ones((64, 3), dtype=np.int8), "b"),
      numpy_helper.from_array(np.array(128, dtype=np.uint8), "a_zero")])
+
+# Resize's scales as a graph input, the output shape declared: the scale
+# steers the sampling positions, computed at run time.
+save("resize_scales_declared", [
+    helper.make_node("Resize", ["x", "", "scales"], ["y"], name="upscale", mode="linear",
+                     axes=[2])],
+    [f32("x", [1, 1, 3, 2]), f32("scales", [1])], [f32("y", [1, 1, 7, 2])], opset=18)
