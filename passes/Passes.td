@@ -47,10 +47,11 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     reduction); `dlc.top_k` runs k selection rounds per row, each scanning the row
     for the best element ranked after the previous round's (by value, then index;
     NaN above numbers), O(k·n) per row; `dlc.non_max_suppression` loops over
-    batches and classes, each an `scf.while` of rounds that pick the best
-    candidate not yet selected or suppressed and mark the boxes it suppresses
-    (ONNX's reference IoU test), O(selected·boxes) per class. Shifts by the
-    bit width or more give 0.
+    batches and classes: it lists the candidates above the score threshold,
+    then an `scf.while` of rounds picks the best candidate not yet selected or
+    suppressed and marks the candidates it suppresses (ONNX's reference IoU
+    test), O(selected·candidates) per class. Shifts by the bit width or more
+    give 0.
   }];
   let options = [
     Option<"convMicrokernel", "conv-microkernel", "bool", "false",

@@ -456,11 +456,12 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
   }
 };
 
-/// NonMaxSuppression per batch and class: each round picks the best
-/// candidate not yet selected or suppressed (highest score, then lowest
-/// index: ONNX's reference order) and marks the boxes it suppresses, until
-/// none is left or max_per_class are selected. O(selected * boxes) per
-/// class; the IoU test is ONNX's reference's, in the boxes' type.
+/// NonMaxSuppression per batch and class: the candidates (boxes above the
+/// score threshold) are listed once; each round picks the best one not yet
+/// selected or suppressed (highest score, then lowest index: ONNX's
+/// reference order) and marks the candidates it suppresses, until none is
+/// left or max_per_class are selected. O(selected * candidates) per class;
+/// the IoU test is ONNX's reference's, in the boxes' type.
 struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -587,6 +588,72 @@ struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
           auto classLoop = bb.create<scf::ForOp>(
               loc, zero, index(classes), one, outer,
               [&](OpBuilder &cb, Location, Value cls, ValueRange state) {
+                // The candidates: the boxes above the score threshold, in
+                // index order (the rounds scan only these).
+                // Their count is kept in a tensor, read where it is used:
+                // when the batch and class loops fold away, the GPU mapping
+                // makes this loop a kernel of its own, which hands on
+                // memory, not values.
+                // Without a threshold (or with one box, whose loop would
+                // fold away) every box is a candidate.
+                bool compactFirst = scoreThreshold && count > 1;
+                Value candidates, countHeld, candidateCount;
+                auto readCount = [&](OpBuilder &rb) {
+                  candidateCount = compactFirst
+                                       ? rb.create<tensor::ExtractOp>(
+                                               loc, countHeld, ValueRange{zero})
+                                             .getResult()
+                                       : index(count);
+                };
+                if (!compactFirst) {
+                  SmallVector<int64_t> all(count);
+                  for (int64_t k = 0; k < count; ++k)
+                    all[k] = k;
+                  candidates = cb.create<arith::ConstantOp>(
+                      loc,
+                      DenseElementsAttr::get(
+                          RankedTensorType::get({count}, cb.getIndexType()),
+                          ArrayRef<int64_t>(all)));
+                } else {
+                  Value noCount = filled({1}, cb.getIndexType(), zero);
+                  auto compact = cb.create<scf::ForOp>(
+                      loc, zero, index(count), one,
+                      ValueRange{
+                          cb.create<tensor::EmptyOp>(
+                              loc, ArrayRef<int64_t>{count}, cb.getIndexType()),
+                          noCount, zero},
+                      [&](OpBuilder &pb, Location, Value i, ValueRange kept) {
+                        Value keep = pb.create<arith::ConstantIntOp>(loc, 1, 1);
+                        if (scoreThreshold)
+                          keep =
+                              cmp(pb, arith::CmpFPredicate::OGT,
+                                  pb.create<tensor::ExtractOp>(
+                                      loc, scores, ValueRange{batch, cls, i}),
+                                  pb.create<tensor::ExtractOp>(
+                                      loc, adaptor.getScoreThreshold(),
+                                      ValueRange{}));
+                        auto add = pb.create<scf::IfOp>(
+                            loc, keep,
+                            [&](OpBuilder &ab, Location) {
+                              Value next =
+                                  ab.create<arith::AddIOp>(loc, kept[2], one);
+                              ab.create<scf::YieldOp>(
+                                  loc,
+                                  ValueRange{
+                                      ab.create<tensor::InsertOp>(
+                                          loc, i, kept[0], ValueRange{kept[2]}),
+                                      ab.create<tensor::InsertOp>(
+                                          loc, next, kept[1], ValueRange{zero}),
+                                      next});
+                            },
+                            [&](OpBuilder &ab, Location) {
+                              ab.create<scf::YieldOp>(loc, kept);
+                            });
+                        pb.create<scf::YieldOp>(loc, add.getResults());
+                      });
+                  candidates = compact.getResult(0);
+                  countHeld = compact.getResult(1);
+                }
                 Value marks = filled(
                     {count}, i1, cb.create<arith::ConstantIntOp>(loc, 0, 1));
                 // (result, position, marks, rounds: the selected, or the
@@ -604,22 +671,25 @@ struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
                     },
                     [&](OpBuilder &wb, Location, ValueRange args) {
                       readLimits();
+                      readCount(wb);
                       Value noScore = scalarConstant(wb, loc, floatType, 0);
                       Value notFound =
                           wb.create<arith::ConstantIntOp>(loc, 0, 1);
                       auto scan = wb.create<scf::ForOp>(
-                          loc, zero, index(count), one,
+                          loc, zero, candidateCount, one,
                           ValueRange{noScore, zero, notFound},
                           [&](OpBuilder &sb, Location, Value i,
                               ValueRange best) {
+                            Value box = sb.create<tensor::ExtractOp>(
+                                loc, candidates, ValueRange{i});
                             Value score = sb.create<tensor::ExtractOp>(
-                                loc, scores, ValueRange{batch, cls, i});
+                                loc, scores, ValueRange{batch, cls, box});
                             Value marked = sb.create<tensor::ExtractOp>(
                                 loc, args[2], ValueRange{i});
                             Value eligible = sb.create<arith::XOrIOp>(
                                 loc, marked,
                                 sb.create<arith::ConstantIntOp>(loc, 1, 1));
-                            if (scoreThreshold)
+                            if (scoreThreshold && !compactFirst)
                               eligible = sb.create<arith::AndIOp>(
                                   loc, eligible,
                                   cmp(sb, arith::CmpFPredicate::OGT, score,
@@ -642,7 +712,10 @@ struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
                                                 sb.create<arith::OrIOp>(
                                                     loc, take, best[2])});
                           });
-                      Value chosen = scan.getResult(1);
+                      // The candidate's place, and its box.
+                      Value place = scan.getResult(1);
+                      Value chosen = wb.create<tensor::ExtractOp>(
+                          loc, candidates, ValueRange{place});
                       auto pick = wb.create<scf::IfOp>(
                           loc, scan.getResult(2),
                           [&](OpBuilder &tb, Location) {
@@ -657,22 +730,24 @@ struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
                                   written, ValueRange{row, index(k)});
                             Value chosenMarked = tb.create<tensor::InsertOp>(
                                 loc, tb.create<arith::ConstantIntOp>(loc, 1, 1),
-                                args[2], ValueRange{chosen});
+                                args[2], ValueRange{place});
                             auto mark = tb.create<scf::ForOp>(
-                                loc, zero, index(count), one,
+                                loc, zero, candidateCount, one,
                                 ValueRange{chosenMarked},
-                                [&](OpBuilder &mb, Location, Value j,
+                                [&](OpBuilder &mb, Location, Value q,
                                     ValueRange current) {
                                   Value was = mb.create<tensor::ExtractOp>(
-                                      loc, current[0], ValueRange{j});
+                                      loc, current[0], ValueRange{q});
+                                  Value other = mb.create<tensor::ExtractOp>(
+                                      loc, candidates, ValueRange{q});
                                   Value now = mb.create<arith::OrIOp>(
                                       loc, was,
-                                      suppresses(mb, batch, chosen, j));
+                                      suppresses(mb, batch, chosen, other));
                                   mb.create<scf::YieldOp>(
                                       loc,
                                       ValueRange{mb.create<tensor::InsertOp>(
                                           loc, now, current[0],
-                                          ValueRange{j})});
+                                          ValueRange{q})});
                                 });
                             tb.create<scf::YieldOp>(
                                 loc, ValueRange{written,

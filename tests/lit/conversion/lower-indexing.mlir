@@ -177,16 +177,21 @@ func.func @top_k_smallest(%x: tensor<5xi32>) -> tensor<3xi64> {
 // -----
 
 // non_max_suppression: the result starts as rows of -1; per batch and class,
-// an scf.while of rounds (until the clamped limit is reached, or no
-// candidate is left) scans the scores for the best unmarked one above the
-// score threshold (strictly better: the lowest index of equals), writes its
-// (batch, class, box) row and marks it and the boxes it overlaps by an IoU
-// above the threshold.
+// the candidates above the score threshold are listed (their count held in
+// a tensor), then an scf.while of rounds (until the clamped limit is
+// reached, or no candidate is left) scans the candidates for the best
+// unmarked one (strictly better: the lowest index of equals), writes its
+// (batch, class, box) row and marks it and the candidates it overlaps by an
+// IoU above the threshold.
 // CHECK-LABEL: func @non_max_suppression
 // CHECK: %[[MINUS:.*]] = arith.constant -1 : i64
 // CHECK: %[[RESULT:.*]] = linalg.fill ins(%[[MINUS]] : i64) outs(%{{.*}} : tensor<6x3xi64>)
 // CHECK: scf.for %[[B:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[RESULT]], %{{.*}} = %c0)
 // CHECK: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK: %[[LIST:.*]]:3 = scf.for %[[K:[a-z0-9_]+]] = {{.*}} -> (tensor<5xindex>, tensor<1xindex>, index)
+// CHECK: %[[FLOOR:.*]] = tensor.extract %arg4[]
+// CHECK: %[[S:.*]] = tensor.extract %arg1[%[[B]], %[[C]], %[[K]]]
+// CHECK: arith.cmpf ogt, %[[S]], %[[FLOOR]]
 // CHECK: %[[MARKS:.*]] = linalg.fill ins(%false : i1) outs(%{{.*}} : tensor<5xi1>)
 // CHECK: scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[MARKS]], %[[ROUND:[a-z0-9_]+]] = %c0)
 // CHECK: %[[GIVEN:.*]] = tensor.extract %arg2[] : tensor<i64>
@@ -196,14 +201,16 @@ func.func @top_k_smallest(%x: tensor<5xi32>) -> tensor<3xi64> {
 // CHECK: } do {
 // CHECK: %[[LIMIT2:.*]] = arith.index_cast {{.*}} : i64 to index
 // CHECK: %[[IOU:.*]] = tensor.extract %arg3[]
-// CHECK: %[[MIN:.*]] = tensor.extract %arg4[]
-// CHECK: %[[SCAN:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] =
-// CHECK: %[[SCORE:.*]] = tensor.extract %arg1[%[[B]], %[[C]], %[[I]]]
-// CHECK: arith.cmpf ogt, %[[SCORE]], %[[MIN]]
+// CHECK: %[[COUNT:.*]] = tensor.extract %[[LIST]]#1[%c0] : tensor<1xindex>
+// CHECK: %[[SCAN:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = %c0 to %[[COUNT]]
+// CHECK: %[[BOX:.*]] = tensor.extract %[[LIST]]#0[%[[I]]] : tensor<5xindex>
+// CHECK: %[[SCORE:.*]] = tensor.extract %arg1[%[[B]], %[[C]], %[[BOX]]]
+// CHECK: arith.cmpf ogt, %[[SCORE]]
+// CHECK: %[[CHOSEN:.*]] = tensor.extract %[[LIST]]#0[%[[SCAN]]#1]
 // CHECK: scf.if %[[SCAN]]#2
 // CHECK: tensor.insert %{{.*}} into %{{.*}}[%{{.*}}, %c0{{.*}}] : tensor<6x3xi64>
-// CHECK: %[[SELF:.*]] = tensor.insert %true into %{{.*}}[%[[SCAN]]#1] : tensor<5xi1>
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[SELF]]) -> (tensor<5xi1>)
+// CHECK: %[[SELF:.*]] = tensor.insert %true{{.*}} into %{{.*}}[%[[SCAN]]#1] : tensor<5xi1>
+// CHECK: scf.for {{.*}} to %[[COUNT]] {{.*}} iter_args(%{{.*}} = %[[SELF]]) -> (tensor<5xi1>)
 // CHECK: %[[RATIO:.*]] = arith.divf
 // CHECK: arith.cmpf ogt, %[[RATIO]], %[[IOU]]
 // CHECK: } else {
