@@ -44,14 +44,20 @@ def ConvertDlcToLinalg : Pass<"convert-dlc-to-linalg", "mlir::ModuleOp"> {
     `dlc.cumsum` walks each row with an `scf.for`; `dlc.scatter_elements` and
     `dlc.scatter_nd` loop over the updates writing into a copy of the data (in
     index order, so the last duplicate wins, or each is combined by the
-    reduction); `dlc.top_k` runs k selection rounds per row, each scanning the row
-    for the best element ranked after the previous round's (by value, then index;
-    NaN above numbers), O(k·n) per row; `dlc.non_max_suppression` loops over
-    batches and classes: it lists the candidates above the score threshold,
-    then an `scf.while` of rounds picks the best candidate not yet selected or
-    suppressed and marks the candidates it suppresses (ONNX's reference IoU
-    test), O(selected·candidates) per class. Shifts by the bit width or more
-    give 0.
+    reduction); `dlc.top_k` runs, for k up to 2·ceil(log2 n), k selection rounds
+    per row, each scanning the row for the best element ranked after the previous
+    round's (by value, then index; NaN above numbers), O(k·n) per row; for larger
+    k it merge-sorts the row's positions by that rank (bottom-up, two passes per
+    round of an `scf.while`, O(n log n); values of 32 bits or fewer as i64 keys,
+    their order-preserving bits above the position) and takes the first k, and
+    for k of at most n/4 it first keeps the best k in a heap while scanning the
+    row;
+    `dlc.non_max_suppression` loops over batches and classes: it lists the
+    candidates above the score threshold (f32 and narrower scores as i64 keys,
+    the score's order-preserving bits above the box index), merge-sorts them by
+    score, then an `scf.while` walks them in that order, selecting each one no
+    selected box suppresses (ONNX's reference IoU test), and returns the rows
+    with their count. Shifts by the bit width or more give 0.
   }];
   let options = [
     Option<"convMicrokernel", "conv-microkernel", "bool", "false",

@@ -26,6 +26,14 @@ Value dlc::buildInferredOp(OpBuilder &builder, Location loc, StringRef name,
   } else {
     types.push_back(operands.front().getType());
   }
+  if (types.size() != 1) {
+    // An op of several results (the first is returned; the others are its
+    // users' to take from the defining op).
+    OperationState full(loc, name, operands, types, attrs);
+    Operation *created = builder.create(full);
+    op->erase();
+    return created->getResult(0);
+  }
   op->getResult(0).setType(types.front());
   return op->getResult(0);
 }

@@ -6,8 +6,10 @@
 
 namespace dlc {
 
-/// Creates op `name` with one result whose type the op infers (ops without
-/// InferTypeOpInterface keep their first operand's type). Returns null when an
+/// Creates op `name` with the result types the op infers (ops without
+/// InferTypeOpInterface get one result of their first operand's type) and
+/// returns its first result (an op's other results are taken from the
+/// defining op). Returns null when an
 /// operand is null or the inference fails; the failure is reported at `loc`.
 /// ODS's inferring builders would abort the process instead, which frontends
 /// fed with user models must never do.

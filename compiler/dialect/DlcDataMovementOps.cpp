@@ -215,6 +215,7 @@ LogicalResult NonMaxSuppressionOp::inferReturnTypes(
   int64_t rows = batches * scores.getDimSize(1) * bound;
   inferred.push_back(
       RankedTensorType::get({rows, 3}, IntegerType::get(context, 64)));
+  inferred.push_back(RankedTensorType::get({}, IntegerType::get(context, 64)));
   return success();
 }
 

@@ -630,14 +630,14 @@ def Dlc_NonMaxSuppressionOp : Dlc_Op<"non_max_suppression", "Opaque",
     IoU above iou_threshold, up to max_per_class; as ONNX's reference
     computes the IoU (corners in any order, or centers and sizes with
     center_point_box). The result, [batches * classes * per_class_bound,
-    3] i64, holds (batch, class, box) rows in selection order, then rows
-    of -1.
+    3] i64, holds (batch, class, box) rows in selection order, as many as
+    `count` (a scalar i64 tensor) says; the rows after them are undefined.
   }];
   let arguments = (ins Dlc_Tensor:$boxes, Dlc_Tensor:$scores,
                    Dlc_Tensor:$max_per_class, Dlc_Tensor:$iou_threshold,
                    Dlc_Tensor:$score_threshold, BoolAttr:$center_point_box,
                    BoolAttr:$has_score_threshold, I64Attr:$per_class_bound);
-  let results = (outs Dlc_Tensor:$result);
+  let results = (outs Dlc_Tensor:$result, Dlc_Tensor:$count);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 

@@ -790,7 +790,8 @@ LogicalResult importUnique(NodeImporter &n) {
 /// NonMaxSuppression: the selected (batch, class, box) rows, computed by
 /// the compiled code at their largest count (every box of every class, or
 /// max_output_boxes_per_class of each when it is a constant) and packed
-/// first; the library allocates the output at the count selected.
+/// first, with their count; the library allocates the output at that
+/// count.
 LogicalResult importNonMaxSuppression(NodeImporter &n) {
   auto boxesType = n.inputType(0), scoresType = n.inputType(1);
   if (boxesType.getRank() != 3 || boxesType.getDimSize(2) != 4 ||
@@ -843,16 +844,9 @@ LogicalResult importNonMaxSuppression(NodeImporter &n) {
               b.getBoolAttr(n.attrInt("center_point_box", 0) != 0)),
        n.attr("has_score_threshold", b.getBoolAttr(given(4))),
        n.attr("per_class_bound", b.getI64IntegerAttr(bound))});
-  int64_t rows = batches * classes * bound;
-  // The rows selected: those whose batch is not -1.
-  Value batchColumn = n.reshape(n.sliceAxis(selected, 1, 0, 1), {rows});
-  Value taken = n.cast(
-      n.build<GreaterEqualOp>(
-          {batchColumn, n.constantOf(RankedTensorType::get({}, i64), {0.0})}),
-      i64);
-  Value selectedCount =
-      n.build<ReduceSumOp>(taken, {n.attr("axes", b.getDenseI64ArrayAttr({0})),
-                                   n.attr("keepdims", b.getBoolAttr(false))});
+  if (!selected)
+    return failure();
+  Value selectedCount = selected.getDefiningOp()->getResult(1);
   if (!n.setBoundedOutput(0, selected, selectedCount, 0))
     return failure();
   return success();

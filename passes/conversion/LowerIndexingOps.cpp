@@ -4,7 +4,8 @@
 // reduction carrying value and index), gather_elements and gather_nd
 // (data-dependent reads), scatter_elements and scatter_nd (data-dependent
 // writes, a loop nest over the updates), cumsum (a running sum, one scf.for
-// per row) and top_k (selection rounds per row).
+// per row), top_k (selection rounds, or a merge sort, per row) and
+// non_max_suppression (a merge sort and a greedy walk per batch and class).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/dialect/DlcDialect.h"
@@ -16,16 +17,22 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cstdint>
+#include <limits>
+
 using namespace mlir;
 using namespace dlc;
 
 namespace {
 
-/// A scf.for nest over `shape` carrying one tensor; `body` gets the loop
-/// indices and the carried tensor and returns its next value.
-Value buildTensorLoopNest(
-    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value init,
-    function_ref<Value(OpBuilder &, Location, ValueRange, Value)> body) {
+/// A scf.for nest over `shape` carrying several tensors; `body` gets the
+/// loop indices and the carried tensors and returns their next values.
+SmallVector<Value>
+buildTensorsLoopNest(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                     ValueRange inits,
+                     function_ref<SmallVector<Value>(OpBuilder &, Location,
+                                                     ValueRange, ValueRange)>
+                         body) {
   SmallVector<Value> lbs, ubs, steps;
   for (int64_t size : shape) {
     lbs.push_back(b.create<arith::ConstantIndexOp>(loc, 0));
@@ -33,12 +40,25 @@ Value buildTensorLoopNest(
     steps.push_back(b.create<arith::ConstantIndexOp>(loc, 1));
   }
   scf::LoopNest nest =
-      scf::buildLoopNest(b, loc, lbs, ubs, steps, init,
+      scf::buildLoopNest(b, loc, lbs, ubs, steps, inits,
                          [&](OpBuilder &inner, Location at, ValueRange ivs,
                              ValueRange carried) -> scf::ValueVector {
-                           return {body(inner, at, ivs, carried[0])};
+                           return body(inner, at, ivs, carried);
                          });
-  return nest.results.empty() ? init : nest.results[0];
+  if (nest.results.empty())
+    return SmallVector<Value>(inits);
+  return SmallVector<Value>(nest.results);
+}
+
+/// As buildTensorsLoopNest, carrying one tensor.
+Value buildTensorLoopNest(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value init,
+    function_ref<Value(OpBuilder &, Location, ValueRange, Value)> body) {
+  return buildTensorsLoopNest(b, loc, shape, init,
+                              [&](OpBuilder &inner, Location at, ValueRange ivs,
+                                  ValueRange carried) -> SmallVector<Value> {
+                                return {body(inner, at, ivs, carried[0])};
+                              })[0];
 }
 
 /// `positions` with the one along `axis` replaced by the clamped `index`
@@ -362,10 +382,166 @@ Value ordersEqual(OpBuilder &b, Location loc, Value x, Value y) {
                                 b.create<arith::AndIOp>(loc, xNaN, yNaN));
 }
 
-/// Per row along `axis`, k selection rounds: round j scans the row for the
-/// best element ranked after the one round j-1 chose (by value, then by
-/// index), so no scratch marks are needed. O(k * n) per row, meant for the
-/// small k of classification heads and beam search.
+/// Whether orderedKey packs values of `type`: floats and integers of 32
+/// bits or fewer.
+bool packsAsKey(Type type) {
+  return isa<FloatType, IntegerType>(type) &&
+         type.getIntOrFloatBitWidth() <= 32;
+}
+
+/// An i64 key of `value` (see packsAsKey) and `position` (below 2^32): the
+/// value's order-preserving bits (flipped when `descending`) above the
+/// position, so one unsigned comparison ranks by value, then by position.
+/// Floats order as ordersAbove does: NaN above every number (a NaN of
+/// either sign), -0 equal to +0; integers are signed.
+Value orderedKey(OpBuilder &b, Location loc, Value value, Value position,
+                 bool descending) {
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  Value ordered;
+  if (isa<FloatType>(value.getType())) {
+    Type f32 = b.getF32Type();
+    if (value.getType() != f32)
+      value = b.create<arith::ExtFOp>(loc, f32, value);
+    value = b.create<arith::AddFOp>(loc, value, scalarConstant(b, loc, f32, 0));
+    Value isNaN =
+        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, value, value);
+    value = b.create<arith::SelectOp>(
+        loc, isNaN,
+        b.create<arith::ConstantOp>(
+            loc, b.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN())),
+        value);
+    Value bits = b.create<arith::BitcastOp>(loc, i32, value);
+    Value negative =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, bits,
+                                b.create<arith::ConstantIntOp>(loc, 0, 32));
+    // Negatives flipped whole, positives with the sign bit set.
+    ordered = b.create<arith::SelectOp>(
+        loc, negative,
+        b.create<arith::XOrIOp>(loc, bits,
+                                b.create<arith::ConstantIntOp>(loc, -1, 32)),
+        b.create<arith::XOrIOp>(
+            loc, bits, b.create<arith::ConstantIntOp>(loc, INT32_MIN, 32)));
+  } else {
+    if (value.getType() != i32)
+      value = b.create<arith::ExtSIOp>(loc, i32, value);
+    ordered = b.create<arith::XOrIOp>(
+        loc, value, b.create<arith::ConstantIntOp>(loc, INT32_MIN, 32));
+  }
+  if (descending)
+    ordered = b.create<arith::XOrIOp>(
+        loc, ordered, b.create<arith::ConstantIntOp>(loc, -1, 32));
+  Value high =
+      b.create<arith::ShLIOp>(loc, b.create<arith::ExtUIOp>(loc, i64, ordered),
+                              b.create<arith::ConstantIntOp>(loc, 32, 64));
+  return b.create<arith::OrIOp>(
+      loc, high, b.create<arith::IndexCastOp>(loc, i64, position));
+}
+
+/// The position held in an orderedKey.
+Value keyPosition(OpBuilder &b, Location loc, Value key) {
+  Value low = b.create<arith::AndIOp>(
+      loc, key, b.create<arith::ConstantIntOp>(loc, 0xffffffffLL, 64));
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), low);
+}
+
+/// Sorts the first `count` entries of `order` (a tensor of index, at least
+/// `count` long) stably: entry y goes before entry x only where
+/// `before(y, x)`. A bottom-up merge sort, O(count log count) comparisons:
+/// each pass merges every pair of sorted runs of one width from one buffer
+/// into the other, and each round of the loop makes two passes (there and
+/// back), so each buffer stays one value of the loop (one-shot
+/// bufferization's in-place rule) and the result ends where it began.
+/// `scratch` (as long as `order`) is the other buffer; both are returned,
+/// the sorted entries first. `count` is read in each loop region (as the
+/// callers' limits: the GPU mapping hands memory between kernels, not
+/// values); entries past it are left undefined.
+std::pair<Value, Value>
+stableSort(OpBuilder &b, Location loc, Value order, Value scratch,
+           function_ref<Value(OpBuilder &)> readCount,
+           function_ref<Value(OpBuilder &, Value, Value)> before) {
+  auto type = cast<RankedTensorType>(order.getType());
+  auto index = [&](OpBuilder &ob, int64_t v) {
+    return ob.create<arith::ConstantIndexOp>(loc, v).getResult();
+  };
+  // One pass: the runs of `width` in `source` merged pairwise into
+  // `target`. A single run (width >= count) is copied.
+  auto mergePass = [&](OpBuilder &wb, Value source, Value target, Value width) {
+    Value count = readCount(wb);
+    Value span = wb.create<arith::AddIOp>(loc, width, width);
+    Value last = wb.create<arith::SubIOp>(loc, count, index(wb, 1));
+    auto runs = wb.create<scf::ForOp>(
+        loc, index(wb, 0), count, span, ValueRange{target},
+        [&](OpBuilder &rb, Location, Value lo, ValueRange into) {
+          Value mid = rb.create<arith::MinUIOp>(
+              loc, rb.create<arith::AddIOp>(loc, lo, width), count);
+          Value hi = rb.create<arith::MinUIOp>(
+              loc, rb.create<arith::AddIOp>(loc, lo, span), count);
+          auto merge = rb.create<scf::ForOp>(
+              loc, lo, hi, index(rb, 1), ValueRange{into[0], lo, mid},
+              [&](OpBuilder &mb, Location, Value k, ValueRange m) {
+                Value i = m[1], j = m[2];
+                // Both heads read at a valid place; a run's end is decided
+                // by the bounds, not by the values read.
+                Value x = mb.create<tensor::ExtractOp>(
+                    loc, source,
+                    ValueRange{mb.create<arith::MinUIOp>(loc, i, last)});
+                Value y = mb.create<tensor::ExtractOp>(
+                    loc, source,
+                    ValueRange{mb.create<arith::MinUIOp>(loc, j, last)});
+                Value leftLeft = mb.create<arith::CmpIOp>(
+                    loc, arith::CmpIPredicate::ult, i, mid);
+                Value rightDone = mb.create<arith::CmpIOp>(
+                    loc, arith::CmpIPredicate::uge, j, hi);
+                Value takeLeft = mb.create<arith::AndIOp>(
+                    loc, leftLeft,
+                    mb.create<arith::OrIOp>(
+                        loc, rightDone,
+                        mb.create<arith::XOrIOp>(
+                            loc, before(mb, y, x),
+                            mb.create<arith::ConstantIntOp>(loc, 1, 1))));
+                Value merged = mb.create<tensor::InsertOp>(
+                    loc, mb.create<arith::SelectOp>(loc, takeLeft, x, y), m[0],
+                    ValueRange{k});
+                Value stepLeft = mb.create<arith::SelectOp>(
+                    loc, takeLeft, index(mb, 1), index(mb, 0));
+                Value stepRight =
+                    mb.create<arith::SubIOp>(loc, index(mb, 1), stepLeft);
+                mb.create<scf::YieldOp>(
+                    loc, ValueRange{
+                             merged, mb.create<arith::AddIOp>(loc, i, stepLeft),
+                             mb.create<arith::AddIOp>(loc, j, stepRight)});
+              });
+          rb.create<scf::YieldOp>(loc, merge.getResult(0));
+        });
+    return runs.getResult(0);
+  };
+  auto rounds = b.create<scf::WhileOp>(
+      loc, TypeRange{type, type, b.getIndexType()},
+      ValueRange{order, scratch, index(b, 1)},
+      [&](OpBuilder &wb, Location, ValueRange args) {
+        Value more = wb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult,
+                                              args[2], readCount(wb));
+        wb.create<scf::ConditionOp>(loc, more, args);
+      },
+      [&](OpBuilder &wb, Location, ValueRange args) {
+        Value width = args[2];
+        Value doubled = wb.create<arith::AddIOp>(loc, width, width);
+        Value there = mergePass(wb, args[0], args[1], width);
+        Value back = mergePass(wb, there, args[0], doubled);
+        wb.create<scf::YieldOp>(
+            loc, ValueRange{back, there,
+                            wb.create<arith::AddIOp>(loc, doubled, doubled)});
+      });
+  return {rounds.getResult(0), rounds.getResult(1)};
+}
+
+/// Per row along `axis`, for small k, k selection rounds: round j scans the
+/// row for the best element ranked after the one round j-1 chose (by value,
+/// then by index), so no scratch marks are needed; O(k * n) per row. For
+/// larger k the row's positions are merge-sorted by rank (value, then
+/// index) and the first k taken, O(n log n); when k is at most a quarter
+/// of the row, only the best k, kept in a heap as the row is scanned, are
+/// sorted.
 struct TopKLowering : OpConversionPattern<TopKOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -380,6 +556,15 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
     auto type = op.getType();
     int64_t axis = normalizeAxis(op.getAxis(), type.getRank());
     int64_t size = inputType.getDimSize(axis);
+    // k rounds of a scan cost k * n comparisons, a merge sort about
+    // n * log2(n): the rounds for the small k of classification heads and
+    // beam search, the sort for large k (argsort, Unique).
+    // A k of a quarter of the row or less keeps the best k in a heap while
+    // the row is scanned (O(n + k log k log(n/k)) on most data, n log k at
+    // worst), then sorts those k.
+    int64_t k = type.getDimSize(axis);
+    bool sortRow = k > 2 * llvm::Log2_64_Ceil(std::max<int64_t>(size, 1));
+    bool heapFirst = sortRow && 4 * k <= size;
     bool largest = op.getLargest();
     // x ranks before y: better value, or equal value and lower index.
     auto better = [&](OpBuilder &b, Location at, Value x, Value y) {
@@ -389,9 +574,24 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
     rowShape.erase(rowShape.begin() + axis);
     Value init = rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
                                                   type.getElementType());
-    Value result = buildTensorLoopNest(
-        rewriter, loc, rowShape, init,
-        [&](OpBuilder &b, Location at, ValueRange row, Value acc) {
+    // The sort's two buffers, carried through the rows (no allocation
+    // inside the loops, which the GPU mapping runs as one kernel).
+    // A whole row of 32-bit or narrower values sorts as orderedKeys: one
+    // comparison, no value read.
+    int64_t listed = heapFirst ? k : size;
+    bool sortKeys = sortRow && !heapFirst && packsAsKey(elementType);
+    Type heldType =
+        sortKeys ? Type(rewriter.getI64Type()) : rewriter.getIndexType();
+    SmallVector<Value> inits = {init};
+    if (sortRow)
+      for (int copy = 0; copy < 2; ++copy)
+        inits.push_back(rewriter.create<tensor::EmptyOp>(
+            loc, ArrayRef<int64_t>{listed}, heldType));
+    SmallVector<Value> results = buildTensorsLoopNest(
+        rewriter, loc, rowShape, inits,
+        [&](OpBuilder &b, Location at, ValueRange row,
+            ValueRange carried) -> SmallVector<Value> {
+          Value acc = carried[0];
           auto coordinates = [&](Value position) {
             SmallVector<Value> where(row);
             where.insert(where.begin() + axis, position);
@@ -399,6 +599,174 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
           };
           Value zero = b.create<arith::ConstantIndexOp>(at, 0);
           Value one = b.create<arith::ConstantIndexOp>(at, 1);
+          if (sortRow) {
+            auto constant = [&](OpBuilder &ob, int64_t v) {
+              return ob.create<arith::ConstantIndexOp>(at, v).getResult();
+            };
+            auto valueAt = [&](OpBuilder &ob, Value position) {
+              return ob.create<tensor::ExtractOp>(at, input,
+                                                  coordinates(position));
+            };
+            // Position y ranks before position x: a better value, or an
+            // equal one at a lower position (a total order).
+            auto ranksBefore = [&](OpBuilder &ob, Value y, Value x) {
+              Value vy = valueAt(ob, y), vx = valueAt(ob, x);
+              return ob
+                  .create<arith::OrIOp>(
+                      at, better(ob, at, vy, vx),
+                      ob.create<arith::AndIOp>(
+                          at, ordersEqual(ob, at, vy, vx),
+                          ob.create<arith::CmpIOp>(
+                              at, arith::CmpIPredicate::ult, y, x)))
+                  .getResult();
+            };
+            // The positions to sort: the whole row, or the best k of it.
+            Value positions =
+                b.create<scf::ForOp>(
+                     at, zero, constant(b, listed), one, ValueRange{carried[1]},
+                     [&](OpBuilder &pb, Location pl, Value i, ValueRange held) {
+                       Value entry =
+                           sortKeys
+                               ? orderedKey(pb, pl, valueAt(pb, i), i, largest)
+                               : i;
+                       pb.create<scf::YieldOp>(
+                           pl, ValueRange{pb.create<tensor::InsertOp>(
+                                   pl, entry, held[0], ValueRange{i})});
+                     })
+                    .getResult(0);
+            if (heapFirst) {
+              // A heap of the best k so far, the one ranked last at its
+              // root: a later position replaces the root when it ranks
+              // before it (strictly better: equals come later in the row).
+              auto siftDown = [&](OpBuilder &ob, Value heap, Value start) {
+                auto sift = ob.create<scf::WhileOp>(
+                    at,
+                    TypeRange{heap.getType(), ob.getIndexType(),
+                              ob.getI1Type()},
+                    ValueRange{heap, start,
+                               ob.create<arith::ConstantIntOp>(at, 1, 1)},
+                    [&](OpBuilder &cb, Location, ValueRange args) {
+                      cb.create<scf::ConditionOp>(at, args[2], args);
+                    },
+                    [&](OpBuilder &sb, Location, ValueRange args) {
+                      Value node = args[1];
+                      Value left = sb.create<arith::AddIOp>(
+                          at, sb.create<arith::AddIOp>(at, node, node),
+                          constant(sb, 1));
+                      Value right =
+                          sb.create<arith::AddIOp>(at, left, constant(sb, 1));
+                      Value last = constant(sb, k - 1);
+                      Value hasLeft = sb.create<arith::CmpIOp>(
+                          at, arith::CmpIPredicate::ult, left, constant(sb, k));
+                      Value hasRight = sb.create<arith::CmpIOp>(
+                          at, arith::CmpIPredicate::ult, right,
+                          constant(sb, k));
+                      auto heldAt = [&](Value place) {
+                        return sb
+                            .create<tensor::ExtractOp>(
+                                at, args[0],
+                                ValueRange{
+                                    sb.create<arith::MinUIOp>(at, place, last)})
+                            .getResult();
+                      };
+                      Value here = heldAt(node), l = heldAt(left),
+                            r = heldAt(right);
+                      // The child ranked last (reads clamped; the flags
+                      // decide).
+                      Value rightLater = sb.create<arith::AndIOp>(
+                          at, hasRight, ranksBefore(sb, l, r));
+                      Value child = sb.create<arith::SelectOp>(at, rightLater,
+                                                               right, left);
+                      Value childPosition =
+                          sb.create<arith::SelectOp>(at, rightLater, r, l);
+                      Value swap = sb.create<arith::AndIOp>(
+                          at, hasLeft, ranksBefore(sb, here, childPosition));
+                      auto step = sb.create<scf::IfOp>(
+                          at, swap,
+                          [&](OpBuilder &tb, Location) {
+                            Value moved = tb.create<tensor::InsertOp>(
+                                at, childPosition, args[0], ValueRange{node});
+                            moved = tb.create<tensor::InsertOp>(
+                                at, here, moved, ValueRange{child});
+                            tb.create<scf::YieldOp>(
+                                at, ValueRange{moved, child, swap});
+                          },
+                          [&](OpBuilder &eb, Location) {
+                            eb.create<scf::YieldOp>(
+                                at, ValueRange{args[0], node, swap});
+                          });
+                      sb.create<scf::YieldOp>(at, step.getResults());
+                    });
+                return sift.getResult(0);
+              };
+              // Heapify the first k positions, then scan the rest.
+              Value heap =
+                  b.create<scf::ForOp>(
+                       at, zero, constant(b, k / 2), one, ValueRange{positions},
+                       [&](OpBuilder &hb, Location, Value j, ValueRange held) {
+                         Value node = hb.create<arith::SubIOp>(
+                             at, constant(hb, k / 2 - 1), j);
+                         hb.create<scf::YieldOp>(
+                             at, ValueRange{siftDown(hb, held[0], node)});
+                       })
+                      .getResult(0);
+              positions =
+                  b.create<scf::ForOp>(
+                       at, constant(b, k), constant(b, size), one,
+                       ValueRange{heap},
+                       [&](OpBuilder &hb, Location, Value i, ValueRange held) {
+                         Value root = hb.create<tensor::ExtractOp>(
+                             at, held[0], ValueRange{zero});
+                         auto enter = hb.create<scf::IfOp>(
+                             at, ranksBefore(hb, i, root),
+                             [&](OpBuilder &tb, Location) {
+                               Value replaced = tb.create<tensor::InsertOp>(
+                                   at, i, held[0], ValueRange{zero});
+                               tb.create<scf::YieldOp>(
+                                   at,
+                                   ValueRange{siftDown(tb, replaced, zero)});
+                             },
+                             [&](OpBuilder &eb, Location) {
+                               eb.create<scf::YieldOp>(at, held[0]);
+                             });
+                         hb.create<scf::YieldOp>(at, enter.getResults());
+                       })
+                      .getResult(0);
+            }
+            // Sorted by rank, the first k written. The whole row sorts
+            // stably by value (equal values keep index order); the heap's k
+            // are out of order, so the index breaks their ties.
+            auto [sorted, scratch] = stableSort(
+                b, at, positions, carried[2],
+                [&](OpBuilder &ob) { return constant(ob, listed); },
+                [&](OpBuilder &ob, Value y, Value x) -> Value {
+                  if (heapFirst)
+                    return ranksBefore(ob, y, x);
+                  if (sortKeys)
+                    return ob.create<arith::CmpIOp>(
+                        at, arith::CmpIPredicate::ult, y, x);
+                  Value vy = valueAt(ob, y), vx = valueAt(ob, x);
+                  return better(ob, at, vy, vx);
+                });
+            Value written =
+                b.create<scf::ForOp>(
+                     at, zero, b.create<arith::ConstantIndexOp>(at, k), one,
+                     ValueRange{acc},
+                     [&](OpBuilder &wb, Location wl, Value r, ValueRange held) {
+                       Value position = wb.create<tensor::ExtractOp>(
+                           wl, sorted, ValueRange{r});
+                       if (sortKeys)
+                         position = keyPosition(wb, wl, position);
+                       wb.create<scf::YieldOp>(
+                           wl, ValueRange{wb.create<tensor::InsertOp>(
+                                   wl,
+                                   wb.create<arith::IndexCastOp>(
+                                       wl, wb.getI64Type(), position),
+                                   held[0], coordinates(r))});
+                     })
+                    .getResult(0);
+            return {written, sorted, scratch};
+          }
           Value noValue = scalarConstant(b, at, elementType, 0);
           auto rounds = b.create<scf::ForOp>(
               at, zero,
@@ -449,19 +817,20 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
                 rb.create<scf::YieldOp>(
                     rl, ValueRange{scan.getResult(0), chosen, written});
               });
-          return rounds.getResult(2);
+          return {rounds.getResult(2)};
         });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, results[0]);
     return success();
   }
 };
 
 /// NonMaxSuppression per batch and class: the candidates (boxes above the
-/// score threshold) are listed once; each round picks the best one not yet
-/// selected or suppressed (highest score, then lowest index: ONNX's
-/// reference order) and marks the candidates it suppresses, until none is
-/// left or max_per_class are selected. O(selected * candidates) per class;
-/// the IoU test is ONNX's reference's, in the boxes' type.
+/// score threshold) are listed and merge-sorted by score (highest first,
+/// equal scores in index order: ONNX's reference order); each in turn is
+/// selected unless a box selected before it suppresses it, until none is
+/// left or max_per_class are selected. O(candidates * (log candidates +
+/// selected)) per class; the IoU test is ONNX's reference's, in the boxes'
+/// type.
 struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -487,8 +856,10 @@ struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
       Value empty = b.create<tensor::EmptyOp>(loc, shape, element);
       return b.create<linalg::FillOp>(loc, value, empty).getResult(0);
     };
-    Value result = filled(op.getType().getShape(), i64,
-                          b.create<arith::ConstantIntOp>(loc, -1, 64));
+    // The rows (those past the count are left undefined) and their count.
+    Value result = b.create<tensor::EmptyOp>(
+        loc, op.getResult().getType().getShape(), i64);
+    Value noRows = filled({}, i64, b.create<arith::ConstantIntOp>(loc, 0, 64));
     // The limits, read in each region of the rounds' loop: no scalar work
     // outside loops, which the GPU mapping would make kernels of their own
     // (the batch and class loops fold away when they run once).
@@ -583,29 +954,39 @@ struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
     };
     Value zero = index(0), one = index(1);
     auto batchLoop = b.create<scf::ForOp>(
-        loc, zero, index(batches), one, ValueRange{result, zero},
+        loc, zero, index(batches), one, ValueRange{result, zero, noRows},
         [&](OpBuilder &bb, Location, Value batch, ValueRange outer) {
           auto classLoop = bb.create<scf::ForOp>(
               loc, zero, index(classes), one, outer,
               [&](OpBuilder &cb, Location, Value cls, ValueRange state) {
                 // The candidates: the boxes above the score threshold, in
-                // index order (the rounds scan only these).
+                // index order. Scores of 32 bits or fewer are listed as
+                // keys, the score's order-preserving bits (flipped: higher
+                // first) above the box index, so one unsigned comparison
+                // orders them as ONNX's reference does (higher score, then
+                // lower index) and the sort reads no score.
                 // Their count is kept in a tensor, read where it is used:
                 // when the batch and class loops fold away, the GPU mapping
                 // makes this loop a kernel of its own, which hands on
                 // memory, not values.
-                // Without a threshold (or with one box, whose loop would
-                // fold away) every box is a candidate.
-                bool compactFirst = scoreThreshold && count > 1;
+                // With one box (whose loop would fold away) or without a
+                // threshold and keys, every box is a candidate.
+                bool packKeys = packsAsKey(floatType) && count > 1;
+                bool listFirst = (scoreThreshold && count > 1) || packKeys;
+                Type heldType = packKeys ? Type(i64) : b.getIndexType();
                 Value candidates, countHeld, candidateCount;
                 auto readCount = [&](OpBuilder &rb) {
-                  candidateCount = compactFirst
-                                       ? rb.create<tensor::ExtractOp>(
-                                               loc, countHeld, ValueRange{zero})
-                                             .getResult()
-                                       : index(count);
+                  candidateCount =
+                      listFirst ? rb.create<tensor::ExtractOp>(loc, countHeld,
+                                                               ValueRange{zero})
+                                      .getResult()
+                                : index(count);
                 };
-                if (!compactFirst) {
+                // The box a listed candidate stands for.
+                auto boxOf = [&](OpBuilder &ob, Value held) -> Value {
+                  return packKeys ? keyPosition(ob, loc, held) : held;
+                };
+                if (!listFirst) {
                   SmallVector<int64_t> all(count);
                   for (int64_t k = 0; k < count; ++k)
                     all[k] = k;
@@ -616,160 +997,182 @@ struct NonMaxSuppressionLowering : OpConversionPattern<NonMaxSuppressionOp> {
                           ArrayRef<int64_t>(all)));
                 } else {
                   Value noCount = filled({1}, cb.getIndexType(), zero);
-                  auto compact = cb.create<scf::ForOp>(
+                  auto list = cb.create<scf::ForOp>(
                       loc, zero, index(count), one,
-                      ValueRange{
-                          cb.create<tensor::EmptyOp>(
-                              loc, ArrayRef<int64_t>{count}, cb.getIndexType()),
-                          noCount, zero},
+                      ValueRange{cb.create<tensor::EmptyOp>(
+                                     loc, ArrayRef<int64_t>{count}, heldType),
+                                 noCount, zero},
                       [&](OpBuilder &pb, Location, Value i, ValueRange kept) {
+                        Value score = pb.create<tensor::ExtractOp>(
+                            loc, scores, ValueRange{batch, cls, i});
                         Value keep = pb.create<arith::ConstantIntOp>(loc, 1, 1);
                         if (scoreThreshold)
-                          keep =
-                              cmp(pb, arith::CmpFPredicate::OGT,
-                                  pb.create<tensor::ExtractOp>(
-                                      loc, scores, ValueRange{batch, cls, i}),
-                                  pb.create<tensor::ExtractOp>(
-                                      loc, adaptor.getScoreThreshold(),
-                                      ValueRange{}));
+                          keep = cmp(pb, arith::CmpFPredicate::OGT, score,
+                                     pb.create<tensor::ExtractOp>(
+                                         loc, adaptor.getScoreThreshold(),
+                                         ValueRange{}));
                         auto add = pb.create<scf::IfOp>(
                             loc, keep,
                             [&](OpBuilder &ab, Location) {
                               Value next =
                                   ab.create<arith::AddIOp>(loc, kept[2], one);
+                              Value held = packKeys
+                                               ? orderedKey(ab, loc, score, i,
+                                                            /*descending=*/true)
+                                               : i;
                               ab.create<scf::YieldOp>(
-                                  loc,
-                                  ValueRange{
-                                      ab.create<tensor::InsertOp>(
-                                          loc, i, kept[0], ValueRange{kept[2]}),
-                                      ab.create<tensor::InsertOp>(
-                                          loc, next, kept[1], ValueRange{zero}),
-                                      next});
+                                  loc, ValueRange{ab.create<tensor::InsertOp>(
+                                                      loc, held, kept[0],
+                                                      ValueRange{kept[2]}),
+                                                  ab.create<tensor::InsertOp>(
+                                                      loc, next, kept[1],
+                                                      ValueRange{zero}),
+                                                  next});
                             },
                             [&](OpBuilder &ab, Location) {
                               ab.create<scf::YieldOp>(loc, kept);
                             });
                         pb.create<scf::YieldOp>(loc, add.getResults());
                       });
-                  candidates = compact.getResult(0);
-                  countHeld = compact.getResult(1);
+                  candidates = list.getResult(0);
+                  countHeld = list.getResult(1);
                 }
-                Value marks = filled(
-                    {count}, i1, cb.create<arith::ConstantIntOp>(loc, 0, 1));
-                // (result, position, marks, rounds: the selected, or the
-                // limit once no candidate is left)
-                SmallVector<Value> inits = {state[0], state[1], marks, zero};
+                // The candidates by score, highest first (stably: equal
+                // scores keep index order).
+                Value ranked =
+                    stableSort(
+                        cb, loc, candidates,
+                        cb.create<tensor::EmptyOp>(
+                            loc, ArrayRef<int64_t>{count},
+                            cast<RankedTensorType>(candidates.getType())
+                                .getElementType()),
+                        [&](OpBuilder &ob) {
+                          readCount(ob);
+                          return candidateCount;
+                        },
+                        [&](OpBuilder &ob, Value y, Value x) -> Value {
+                          if (packKeys)
+                            return ob.create<arith::CmpIOp>(
+                                loc, arith::CmpIPredicate::ult, y, x);
+                          Value sy = ob.create<tensor::ExtractOp>(
+                              loc, scores, ValueRange{batch, cls, y});
+                          Value sx = ob.create<tensor::ExtractOp>(
+                              loc, scores, ValueRange{batch, cls, x});
+                          return cmp(ob, arith::CmpFPredicate::OGT, sy, sx);
+                        })
+                        .first;
+                // The boxes selected in this class, each candidate tested
+                // against them in rank order.
+                int64_t keptBound = std::max<int64_t>(
+                    1, std::min<int64_t>(op.getPerClassBound(), count));
+                Value kept = cb.create<tensor::EmptyOp>(
+                    loc, ArrayRef<int64_t>{keptBound}, cb.getIndexType());
+                // (result, row, kept, selected, next candidate, row count:
+                // held in a tensor, as the candidates' count, and written
+                // with each row: the GPU mapping hands memory between
+                // kernels, not values)
+                SmallVector<Value> inits = {state[0], state[1], kept,
+                                            zero,     zero,     state[2]};
                 SmallVector<Type> types =
                     llvm::to_vector(ValueRange(inits).getTypes());
-                auto rounds = cb.create<scf::WhileOp>(
+                auto walk = cb.create<scf::WhileOp>(
                     loc, types, inits,
                     [&](OpBuilder &wb, Location, ValueRange args) {
                       readLimits();
-                      Value more = wb.create<arith::CmpIOp>(
-                          loc, arith::CmpIPredicate::ult, args[3], limit);
+                      readCount(wb);
+                      Value more = wb.create<arith::AndIOp>(
+                          loc,
+                          wb.create<arith::CmpIOp>(
+                              loc, arith::CmpIPredicate::ult, args[3], limit),
+                          wb.create<arith::CmpIOp>(loc,
+                                                   arith::CmpIPredicate::ult,
+                                                   args[4], candidateCount));
                       wb.create<scf::ConditionOp>(loc, more, args);
                     },
                     [&](OpBuilder &wb, Location, ValueRange args) {
                       readLimits();
-                      readCount(wb);
-                      Value noScore = scalarConstant(wb, loc, floatType, 0);
-                      Value notFound =
-                          wb.create<arith::ConstantIntOp>(loc, 0, 1);
-                      auto scan = wb.create<scf::ForOp>(
-                          loc, zero, candidateCount, one,
-                          ValueRange{noScore, zero, notFound},
-                          [&](OpBuilder &sb, Location, Value i,
-                              ValueRange best) {
-                            Value box = sb.create<tensor::ExtractOp>(
-                                loc, candidates, ValueRange{i});
-                            Value score = sb.create<tensor::ExtractOp>(
-                                loc, scores, ValueRange{batch, cls, box});
-                            Value marked = sb.create<tensor::ExtractOp>(
-                                loc, args[2], ValueRange{i});
-                            Value eligible = sb.create<arith::XOrIOp>(
-                                loc, marked,
-                                sb.create<arith::ConstantIntOp>(loc, 1, 1));
-                            if (scoreThreshold && !compactFirst)
-                              eligible = sb.create<arith::AndIOp>(
-                                  loc, eligible,
-                                  cmp(sb, arith::CmpFPredicate::OGT, score,
-                                      minScore));
-                            // Strictly better: the first of equals stays.
-                            Value better = sb.create<arith::OrIOp>(
+                      Value box =
+                          boxOf(wb, wb.create<tensor::ExtractOp>(
+                                        loc, ranked, ValueRange{args[4]}));
+                      Value keep = wb.create<arith::ConstantIntOp>(loc, 1, 1);
+                      if (scoreThreshold && !listFirst)
+                        keep =
+                            cmp(wb, arith::CmpFPredicate::OGT,
+                                wb.create<tensor::ExtractOp>(
+                                    loc, scores, ValueRange{batch, cls, box}),
+                                minScore);
+                      // Suppressed by a selected box? (stops at the first)
+                      Value no = wb.create<arith::ConstantIntOp>(loc, 0, 1);
+                      auto test = wb.create<scf::WhileOp>(
+                          loc, TypeRange{b.getIndexType(), i1},
+                          ValueRange{zero, no},
+                          [&](OpBuilder &tb, Location, ValueRange t) {
+                            Value more = tb.create<arith::AndIOp>(
                                 loc,
-                                sb.create<arith::XOrIOp>(
-                                    loc, best[2],
-                                    sb.create<arith::ConstantIntOp>(loc, 1, 1)),
-                                cmp(sb, arith::CmpFPredicate::OGT, score,
-                                    best[0]));
-                            Value take =
-                                sb.create<arith::AndIOp>(loc, eligible, better);
-                            sb.create<scf::YieldOp>(
-                                loc, ValueRange{sb.create<arith::SelectOp>(
-                                                    loc, take, score, best[0]),
-                                                sb.create<arith::SelectOp>(
-                                                    loc, take, i, best[1]),
-                                                sb.create<arith::OrIOp>(
-                                                    loc, take, best[2])});
+                                tb.create<arith::CmpIOp>(
+                                    loc, arith::CmpIPredicate::ult, t[0],
+                                    args[3]),
+                                tb.create<arith::XOrIOp>(
+                                    loc, t[1],
+                                    tb.create<arith::ConstantIntOp>(loc, 1,
+                                                                    1)));
+                            tb.create<scf::ConditionOp>(loc, more, t);
+                          },
+                          [&](OpBuilder &tb, Location, ValueRange t) {
+                            Value selected = tb.create<tensor::ExtractOp>(
+                                loc, args[2], ValueRange{t[0]});
+                            tb.create<scf::YieldOp>(
+                                loc,
+                                ValueRange{
+                                    tb.create<arith::AddIOp>(loc, t[0], one),
+                                    suppresses(tb, batch, selected, box)});
                           });
-                      // The candidate's place, and its box.
-                      Value place = scan.getResult(1);
-                      Value chosen = wb.create<tensor::ExtractOp>(
-                          loc, candidates, ValueRange{place});
+                      keep = wb.create<arith::AndIOp>(
+                          loc, keep,
+                          wb.create<arith::XOrIOp>(
+                              loc, test.getResult(1),
+                              wb.create<arith::ConstantIntOp>(loc, 1, 1)));
+                      Value next = wb.create<arith::AddIOp>(loc, args[4], one);
                       auto pick = wb.create<scf::IfOp>(
-                          loc, scan.getResult(2),
+                          loc, keep,
                           [&](OpBuilder &tb, Location) {
                             Value row = args[1];
                             Value written = args[0];
-                            Value fields[3] = {batch, cls, chosen};
+                            Value fields[3] = {batch, cls, box};
                             for (int k = 0; k < 3; ++k)
                               written = tb.create<tensor::InsertOp>(
                                   loc,
                                   tb.create<arith::IndexCastOp>(loc, i64,
                                                                 fields[k]),
                                   written, ValueRange{row, index(k)});
-                            Value chosenMarked = tb.create<tensor::InsertOp>(
-                                loc, tb.create<arith::ConstantIntOp>(loc, 1, 1),
-                                args[2], ValueRange{place});
-                            auto mark = tb.create<scf::ForOp>(
-                                loc, zero, candidateCount, one,
-                                ValueRange{chosenMarked},
-                                [&](OpBuilder &mb, Location, Value q,
-                                    ValueRange current) {
-                                  Value was = mb.create<tensor::ExtractOp>(
-                                      loc, current[0], ValueRange{q});
-                                  Value other = mb.create<tensor::ExtractOp>(
-                                      loc, candidates, ValueRange{q});
-                                  Value now = mb.create<arith::OrIOp>(
-                                      loc, was,
-                                      suppresses(mb, batch, chosen, other));
-                                  mb.create<scf::YieldOp>(
-                                      loc,
-                                      ValueRange{mb.create<tensor::InsertOp>(
-                                          loc, now, current[0],
-                                          ValueRange{q})});
-                                });
+                            Value keptNow = tb.create<tensor::InsertOp>(
+                                loc, box, args[2], ValueRange{args[3]});
+                            Value rows =
+                                tb.create<arith::AddIOp>(loc, row, one);
+                            Value counted = tb.create<tensor::InsertOp>(
+                                loc,
+                                tb.create<arith::IndexCastOp>(loc, i64, rows),
+                                args[5], ValueRange{});
                             tb.create<scf::YieldOp>(
-                                loc, ValueRange{written,
+                                loc, ValueRange{written, rows, keptNow,
                                                 tb.create<arith::AddIOp>(
-                                                    loc, row, one),
-                                                mark.getResult(0),
-                                                tb.create<arith::AddIOp>(
-                                                    loc, args[3], one)});
+                                                    loc, args[3], one),
+                                                next, counted});
                           },
                           [&](OpBuilder &eb, Location) {
                             eb.create<scf::YieldOp>(
-                                loc,
-                                ValueRange{args[0], args[1], args[2], limit});
+                                loc, ValueRange{args[0], args[1], args[2],
+                                                args[3], next, args[5]});
                           });
                       wb.create<scf::YieldOp>(loc, pick.getResults());
                     });
-                cb.create<scf::YieldOp>(
-                    loc, ValueRange{rounds.getResult(0), rounds.getResult(1)});
+                cb.create<scf::YieldOp>(loc, ValueRange{walk.getResult(0),
+                                                        walk.getResult(1),
+                                                        walk.getResult(5)});
               });
           bb.create<scf::YieldOp>(loc, classLoop.getResults());
         });
-    rewriter.replaceOp(op, batchLoop.getResult(0));
+    rewriter.replaceOp(op, {batchLoop.getResult(0), batchLoop.getResult(2)});
     return success();
   }
 };

@@ -183,6 +183,40 @@ def test_emulated_kernels_match_onnxruntime(name):
         assert h.relative_l2(value, actual[output]) < 1e-4, output
 
 
+def test_sorting_top_k_runs_on_the_gpu_mapping():
+    """TopK of long rows with a large k (a merge sort), a k of at most a
+    quarter of the row (a heap, then a sort) and a small k (selection
+    rounds): the PTX assembles for sm_90 and the emulated kernels give
+    onnxruntime's values and indices exactly (ties in index order)."""
+    rng = np.random.RandomState(9)
+    x = np.where(rng.rand(3, 1031) < 0.5, rng.randint(-3, 3, size=(3, 1031)),
+                 rng.randn(3, 1031)).astype(np.float32)
+    nodes, outputs = [], []
+    for k in (1031, 200, 5):
+        nodes.append(helper.make_node("TopK", ["x", "k%d" % k], ["v%d" % k, "i%d" % k],
+                                      largest=int(k != 200)))
+        outputs += [helper.make_tensor_value_info("v%d" % k, TensorProto.FLOAT, [3, k]),
+                    helper.make_tensor_value_info("i%d" % k, TensorProto.INT64, [3, k])]
+    graph = helper.make_graph(
+        nodes, "top_k", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 1031])],
+        outputs, [helper.make_tensor("k%d" % k, TensorProto.INT64, [1], [k])
+                  for k in (1031, 200, 5)])
+    work, path = save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+                      "top_k")
+    out = os.path.join(work, "ptx")
+    h.run_dlc("compile", path, "-o", out, "--name", "top_k", "--target=cuda:sm_90",
+              "--emit=ptx,lib")
+    result = subprocess.run([ptxas(), "-arch=sm_90", os.path.join(out, "top_k.ptx"), "-o",
+                             os.path.join(work, "k.cubin")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    library = h.compile_model(path, os.path.join(work, "lib"), name="top_k",
+                              extra=("--target=cuda-emulate",))
+    actual = h.run_library(library, {"x": x}, work)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for spec, want in zip(session.get_outputs(), session.run(None, {"x": x})):
+        np.testing.assert_array_equal(actual[spec.name], want, err_msg=spec.name)
+
+
 class Tensor(ctypes.Structure):
     _fields_ = [("data", ctypes.c_void_p), ("shape", ctypes.POINTER(ctypes.c_int64)),
                 ("rank", ctypes.c_int32), ("dtype", ctypes.c_int)]

@@ -19,7 +19,9 @@ F32, I64, I32 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32
 
 
 @pytest.mark.parametrize("largest", [1, 0])
-@pytest.mark.parametrize("axis,k", [(-1, 1), (-1, 7), (1, 20), (0, 3)])
+# k up to 2 * ceil(log2(n)) takes selection rounds, larger k a merge sort:
+# (1, 20), (-1, 13) and (-1, 33) sort.
+@pytest.mark.parametrize("axis,k", [(-1, 1), (-1, 7), (1, 20), (0, 3), (-1, 13), (-1, 33)])
 def test_top_k_with_ties(axis, k, largest):
     # Values from a small range: many ties, which must come in index order.
     rng = np.random.RandomState(7)
@@ -37,6 +39,36 @@ def test_top_k_integers():
     check([helper.make_node("TopK", ["x", "k"], ["v", "i"], largest=0)],
           [tensor("x", I32, x.shape)], [tensor("v", I32, [4, 5]), tensor("i", I64, [4, 5])],
           {"x": x}, [numpy_helper.from_array(np.array([5], np.int64), "k")])
+
+
+@pytest.mark.parametrize("largest", [1, 0])
+@pytest.mark.parametrize("k", [4099, 1000, 25])
+def test_top_k_of_long_rows(k, largest):
+    # Rows of a prime length (odd runs in every merge pass), half of them
+    # ties, which go in index order; NaNs of both signs (above every
+    # number) and zeros of both signs (equal). k = 4099 sorts the row as
+    # packed keys, 1000 and 25 keep a heap first.
+    rng = np.random.RandomState(5)
+    x = np.where(rng.rand(3, 4099) < 0.5, rng.randint(-3, 3, size=(3, 4099)),
+                 rng.randn(3, 4099)).astype(np.float32)
+    x[:, ::97] = np.nan
+    x[:, 5::89] = -np.nan
+    x[:, 7::13] = -0.0
+    check([helper.make_node("TopK", ["x", "k"], ["v", "i"], largest=largest)],
+          [tensor("x", F32, x.shape)], [tensor("v", F32, [3, k]), tensor("i", I64, [3, k])],
+          {"x": x}, [numpy_helper.from_array(np.array([k], np.int64), "k")])
+
+
+@pytest.mark.parametrize("largest", [1, 0])
+def test_top_k_of_a_long_integer_row(largest):
+    # int32 keys: signed order, the extremes included.
+    rng = np.random.RandomState(6)
+    x = rng.randint(-50, 50, size=(2, 3001)).astype(np.int32)
+    x[:, ::101] = np.iinfo(np.int32).min
+    x[:, 3::103] = np.iinfo(np.int32).max
+    check([helper.make_node("TopK", ["x", "k"], ["v", "i"], largest=largest)],
+          [tensor("x", I32, x.shape)], [tensor("v", I32, [2, 3001]), tensor("i", I64, [2, 3001])],
+          {"x": x}, [numpy_helper.from_array(np.array([3001], np.int64), "k")])
 
 
 @pytest.mark.parametrize("reduction", ["none", "add", "mul", "max", "min"])

@@ -512,29 +512,49 @@ def test_data_dependent_results_only_as_graph_outputs():
             "the data: dlc supports such a result only as a graph output") in message
 
 
-@pytest.mark.parametrize("sorted_", [1, 0])
-@pytest.mark.parametrize("dtype", [np.float32, np.int64])
-def test_unique_of_run_time_data(sorted_, dtype):
-    onnx_type = TensorProto.FLOAT if dtype == np.float32 else TensorProto.INT64
+def check_unique(onnx_type, shape, sorted_, inputs):
+    """Unique of the flattened input against onnxruntime, all four outputs,
+    for each of `inputs` through one library."""
+    size = int(np.prod(shape))
     model = build([helper.make_node("Unique", ["x"], ["y", "indices", "inverse", "counts"],
                                     sorted=sorted_)],
-                  [helper.make_tensor_value_info("x", onnx_type, [3, 5])],
+                  [helper.make_tensor_value_info("x", onnx_type, shape)],
                   [helper.make_tensor_value_info("y", onnx_type, ["n"]),
                    helper.make_tensor_value_info("indices", TensorProto.INT64, ["n"]),
-                   helper.make_tensor_value_info("inverse", TensorProto.INT64, [15]),
+                   helper.make_tensor_value_info("inverse", TensorProto.INT64, [size]),
                    helper.make_tensor_value_info("counts", TensorProto.INT64, ["n"])])
     work = new_work_dir()
     path = os.path.join(work, "m.onnx")
     onnx.save(model, path)
     library = compile_model(path, os.path.join(work, "out"), "m")
-    rng = np.random.RandomState(3)
-    for x in (rng.randint(-3, 4, size=(3, 5)).astype(dtype),
-              np.full((3, 5), 2, dtype=dtype),
-              np.arange(15, 0, -1).reshape(3, 5).astype(dtype)):
+    for x in inputs:
         got = run_library(library, {"x": x}, new_work_dir())
         want = reference(path, {"x": x})
         for name, expected in zip(["y", "indices", "inverse", "counts"], want):
             np.testing.assert_array_equal(got[name], expected, err_msg=name)
+
+
+@pytest.mark.parametrize("sorted_", [1, 0])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_unique_of_run_time_data(sorted_, dtype):
+    onnx_type = TensorProto.FLOAT if dtype == np.float32 else TensorProto.INT64
+    rng = np.random.RandomState(3)
+    check_unique(onnx_type, [3, 5], sorted_,
+                 (rng.randint(-3, 4, size=(3, 5)).astype(dtype),
+                  np.full((3, 5), 2, dtype=dtype),
+                  np.arange(15, 0, -1).reshape(3, 5).astype(dtype)))
+
+
+@pytest.mark.parametrize("sorted_", [1, 0])
+def test_unique_of_many_elements(sorted_):
+    """Unique of 2^16 elements, 1000 distinct values in random order, and
+    every element distinct, against onnxruntime: the sort is a merge sort
+    (selection rounds would take 2^32 comparisons)."""
+    size = 1 << 16
+    rng = np.random.RandomState(4)
+    check_unique(TensorProto.FLOAT, [size], sorted_,
+                 (rng.randint(-500, 500, size=size).astype(np.float32) / 4,
+                  rng.permutation(size).astype(np.float32)))
 
 
 @pytest.mark.parametrize("sorted_", [1, 0])
@@ -570,6 +590,30 @@ def test_unique_along_an_axis(sorted_, axis):
             np.testing.assert_array_equal(got[name], expected, err_msg=name)
 
 
+def nms_model(onnx_type, batches, classes, count, threshold, center=0):
+    """One NonMaxSuppression with every limit a run-time input (the score
+    threshold only with `threshold`); returns its inputs and the model."""
+    inputs = [helper.make_tensor_value_info("boxes", onnx_type, [batches, count, 4]),
+              helper.make_tensor_value_info("scores", onnx_type, [batches, classes, count]),
+              helper.make_tensor_value_info("max_boxes", TensorProto.INT64, [1]),
+              helper.make_tensor_value_info("iou", TensorProto.FLOAT, [1])]
+    if threshold:
+        inputs.append(helper.make_tensor_value_info("min_score", TensorProto.FLOAT, [1]))
+    model = build([helper.make_node("NonMaxSuppression", [i.name for i in inputs], ["selected"],
+                                    center_point_box=center, name="nms")],
+                  inputs, [helper.make_tensor_value_info("selected", TensorProto.INT64,
+                                                         ["n", 3])], opset=11)
+    return inputs, model
+
+
+def nms_feeds(boxes, scores, max_boxes, iou, min_score=None):
+    feeds = {"boxes": boxes, "scores": scores, "max_boxes": np.array([max_boxes], np.int64),
+             "iou": np.array([iou], np.float32)}
+    if min_score is not None:
+        feeds["min_score"] = np.array([min_score], np.float32)
+    return feeds
+
+
 @pytest.mark.parametrize("center", [0, 1])
 @pytest.mark.parametrize("threshold", [True, False])
 def test_non_max_suppression(center, threshold):
@@ -578,19 +622,7 @@ def test_non_max_suppression(center, threshold):
     onnxruntime and ONNX's reference evaluator: several IoU thresholds and
     per-class limits, one of 0, and a score threshold that leaves none."""
     batches, classes, count = 2, 3, 120
-    inputs = [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [batches, count, 4]),
-              helper.make_tensor_value_info("scores", TensorProto.FLOAT,
-                                            [batches, classes, count]),
-              helper.make_tensor_value_info("max_boxes", TensorProto.INT64, [1]),
-              helper.make_tensor_value_info("iou", TensorProto.FLOAT, [1])]
-    names = ["boxes", "scores", "max_boxes", "iou"]
-    if threshold:
-        inputs.append(helper.make_tensor_value_info("min_score", TensorProto.FLOAT, [1]))
-        names.append("min_score")
-    model = build([helper.make_node("NonMaxSuppression", names, ["selected"],
-                                    center_point_box=center, name="nms")],
-                  inputs, [helper.make_tensor_value_info("selected", TensorProto.INT64,
-                                                         ["n", 3])], opset=11)
+    inputs, model = nms_model(TensorProto.FLOAT, batches, classes, count, threshold, center)
     path, library = compiled(model)
     rng = np.random.RandomState(12)
     corners = rng.uniform(0, 10, size=(batches, count, 2)).astype(np.float32)
@@ -604,11 +636,7 @@ def test_non_max_suppression(center, threshold):
     scores = rng.rand(batches, classes, count).astype(np.float32)
     for max_boxes, iou, min_score in [(200, 0.5, 0.3), (5, 0.2, 0.0), (0, 0.5, 0.1),
                                       (50, 0.7, 1.5), (-3, 0.5, 0.1)]:
-        feeds = {"boxes": boxes, "scores": scores,
-                 "max_boxes": np.array([max_boxes], np.int64),
-                 "iou": np.array([iou], np.float32)}
-        if threshold:
-            feeds["min_score"] = np.array([min_score], np.float32)
+        feeds = nms_feeds(boxes, scores, max_boxes, iou, min_score if threshold else None)
         got = run_library(library, feeds, new_work_dir())["selected"]
         np.testing.assert_array_equal(got, reference(path, feeds)[0])
         if max_boxes >= 0:  # the evaluator fails on a negative limit
@@ -626,6 +654,33 @@ def test_non_max_suppression(center, threshold):
         got = run_library(library, feeds, new_work_dir())["selected"]
         assert got.shape == ((batches * classes * 3, 3) if limit else (0, 3))
         np.testing.assert_array_equal(got, reference(path, feeds)[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.float64])
+@pytest.mark.parametrize("threshold", [True, False])
+def test_non_max_suppression_ties_and_signs(dtype, threshold):
+    """Scores on a few levels (many ties, which go in index order), negative
+    ones, and -0 with +0 (equal, so index order decides): float32 and
+    float16 scores sort as packed keys, float64 ones by reading the scores;
+    against ONNX's reference evaluator (and onnxruntime for float32)."""
+    batches, classes, count = 1, 2, 300
+    onnx_type = {np.float32: TensorProto.FLOAT, np.float16: TensorProto.FLOAT16,
+                 np.float64: TensorProto.DOUBLE}[dtype]
+    _, model = nms_model(onnx_type, batches, classes, count, threshold)
+    path, library = compiled(model)
+    rng = np.random.RandomState(21)
+    corners = rng.uniform(0, 20, size=(batches, count, 2))
+    boxes = np.concatenate([corners, corners + rng.uniform(1, 5, size=(batches, count, 2))],
+                           axis=2).astype(dtype)
+    scores = (rng.randint(-4, 5, size=(batches, classes, count)) / 4).astype(dtype)
+    scores[0, 0, ::7] = -0.0
+    scores[0, 0, 3::7] = 0.0
+    for max_boxes, iou, min_score in [(300, 0.4, -0.5), (20, 0.1, 0.0), (300, 0.9, -2.0)]:
+        feeds = nms_feeds(boxes, scores, max_boxes, iou, min_score if threshold else None)
+        got = run_library(library, feeds, new_work_dir())["selected"]
+        np.testing.assert_array_equal(got, spec_reference(path, feeds)[0])
+        if dtype == np.float32:
+            np.testing.assert_array_equal(got, reference(path, feeds)[0])
 
 
 @pytest.mark.parametrize("declared", [[5, 5], [1 << 40, 1 << 40]])

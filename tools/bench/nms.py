@@ -13,17 +13,16 @@ with one intra-op thread), and prints the medians and their ratio.
 Run it after `tools/bazel.sh build //tools/dlc`, with the venv of
 tools/install.sh (numpy, onnx, onnxruntime).
 """
-import argparse
 import os
-import statistics
 import subprocess
 import tempfile
-import time
 
 import numpy as np
 import onnx
 import onnxruntime
 from onnx import TensorProto, helper
+
+import one_op
 
 BATCHES, CLASSES, BOXES = 1, 80, 5000
 
@@ -42,12 +41,7 @@ def model():
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dlc", default=os.path.join(root, "bazel-bin", "tools", "dlc", "dlc"))
-    parser.add_argument("--blocks", type=int, default=5)
-    parser.add_argument("--iters", type=int, default=10)
-    args = parser.parse_args()
+    args = one_op.parser(__doc__.splitlines()[0]).parse_args()
     work = tempfile.mkdtemp(prefix="dlc-nms-")
     path = os.path.join(work, "nms.onnx")
     onnx.save(model(), path)
@@ -74,20 +68,8 @@ def main():
     if not np.array_equal(got, want):
         raise SystemExit("dlc's selection differs from onnxruntime's")
     print("selected: %d rows, equal to onnxruntime's" % len(want))
-    dlc_ms, ort_ms = [], []
-    for _ in range(args.blocks):
-        out = subprocess.run([args.dlc, "bench", library, *files, "--iters", str(args.iters),
-                              "--warmup", "1", "--threads", "1"],
-                             check=True, capture_output=True, text=True).stdout
-        dlc_ms.append(float(out.split("median:")[1].split()[0]))
-        session.run(None, feeds)
-        times = []
-        for _ in range(args.iters):
-            start = time.perf_counter()
-            session.run(None, feeds)
-            times.append((time.perf_counter() - start) * 1e3)
-        ort_ms.append(statistics.median(times))
-    dlc, ort = statistics.median(dlc_ms), statistics.median(ort_ms)
+    dlc, ort = one_op.time_alternating(args.dlc, library, files, session, feeds, args.blocks,
+                                       args.iters)
     print("dlc %.2f ms, onnxruntime %.2f ms (medians of %d blocks), dlc / ort %.2f"
           % (dlc, ort, args.blocks, dlc / ort))
 

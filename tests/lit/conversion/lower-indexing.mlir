@@ -3,8 +3,9 @@
 // through one reduction generic; gather_elements/gather_nd read the input at
 // computed coordinates (negative wrapped, out of range clamped); cumsum walks
 // each row with an scf.for; reduce_prod multiplies from 1; scatters loop
-// over the updates; top_k runs selection rounds per row; non_max_suppression
-// runs rounds of selection and suppression per batch and class.
+// over the updates; top_k runs selection rounds per row for small k and a
+// merge sort for large k; non_max_suppression sorts the candidates by score
+// and walks them per batch and class.
 
 // The first element always replaces the start value; NaN beats numbers.
 // CHECK-LABEL: func @arg_max
@@ -176,46 +177,163 @@ func.func @top_k_smallest(%x: tensor<5xi32>) -> tensor<3xi64> {
 
 // -----
 
-// non_max_suppression: the result starts as rows of -1; per batch and class,
-// the candidates above the score threshold are listed (their count held in
-// a tensor), then an scf.while of rounds (until the clamped limit is
-// reached, or no candidate is left) scans the candidates for the best
-// unmarked one (strictly better: the lowest index of equals), writes its
-// (batch, class, box) row and marks it and the candidates it overlaps by an
-// IoU above the threshold.
+// A k above 2 * ceil(log2(n)) (here 10 of 12) sorts the row instead: its
+// f32 values are listed as i64 keys (the value's order-preserving bits,
+// -0 made +0 and NaN made +NaN, flipped for largest, above the position)
+// into a buffer carried through the rows (as is the sort's scratch: no
+// allocation inside the loops), merge-sorted by one unsigned comparison
+// (the right head goes first only when its key is lower), and the first k
+// positions (the keys' low 32 bits) written.
+// CHECK-LABEL: func @top_k_sorted
+// CHECK: %[[ACC0:.*]] = tensor.empty() : tensor<3x10xi64>
+// CHECK: %[[BUF:.*]] = tensor.empty() : tensor<12xi64>
+// CHECK: %[[SCRATCH:.*]] = tensor.empty() : tensor<12xi64>
+// CHECK: scf.for %[[ROW:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[ACC0]], %[[HELD:[a-z0-9_]+]] = %[[BUF]], %[[OTHER:[a-z0-9_]+]] = %[[SCRATCH]]) -> (tensor<3x10xi64>, tensor<12xi64>, tensor<12xi64>)
+// CHECK: %[[LISTED:.*]] = scf.for %[[P:[a-z0-9_]+]] = {{.*}} iter_args(%[[INTO:[a-z0-9_]+]] = %[[HELD]]) -> (tensor<12xi64>)
+// CHECK: %[[V:.*]] = tensor.extract %arg0[%[[ROW]], %[[P]]]
+// CHECK: %[[PLUS:.*]] = arith.addf %[[V]], %cst
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[PLUS]], %[[PLUS]]
+// CHECK: %[[CANON:.*]] = arith.select %[[NAN]], %{{.*}}, %[[PLUS]]
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[CANON]] : f32 to i32
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[BITS]], %c0_i32
+// CHECK: %[[POS:.*]] = arith.xori %[[BITS]], %c-2147483648_i32
+// CHECK: %[[FLIP:.*]] = arith.xori %[[BITS]], %c-1_i32
+// CHECK: %[[ORD:.*]] = arith.select %[[NEG]], %[[FLIP]], %[[POS]]
+// CHECK: %[[DESC:.*]] = arith.xori %[[ORD]], %c-1_i32
+// CHECK: %[[WIDE:.*]] = arith.extui %[[DESC]] : i32 to i64
+// CHECK: %[[HIGH:.*]] = arith.shli %[[WIDE]], %c32_i64
+// CHECK: %[[PI:.*]] = arith.index_cast %[[P]] : index to i64
+// CHECK: %[[KEY:.*]] = arith.ori %[[HIGH]], %[[PI]]
+// CHECK: tensor.insert %[[KEY]] into %[[INTO]][%[[P]]]
+// CHECK: %[[SORTED:.*]]:3 = scf.while (%[[HERE:[a-z0-9_]+]] = %[[LISTED]], %{{.*}} = %[[OTHER]], {{.*}}) : (tensor<12xi64>, tensor<12xi64>, index)
+// CHECK: } do {
+// CHECK: %[[LEFT:.*]] = tensor.extract %[[HERE]][
+// CHECK: %[[RIGHT:.*]] = tensor.extract %[[HERE]][
+// CHECK: arith.cmpi ult, %[[RIGHT]], %[[LEFT]] : i64
+// CHECK: %[[WRITTEN:.*]] = scf.for %[[R:[a-z0-9_]+]] = %c0{{.*}} to %c10
+// CHECK: %[[AT:.*]] = tensor.extract %[[SORTED]]#0[%[[R]]]
+// CHECK: %[[LOW:.*]] = arith.andi %[[AT]], %c4294967295_i64
+// CHECK: %[[POSITION:.*]] = arith.index_cast %[[LOW]] : i64 to index
+// CHECK: %[[I:.*]] = arith.index_cast %[[POSITION]] : index to i64
+// CHECK: tensor.insert %[[I]] into %{{.*}}[%[[ROW]], %[[R]]]
+// CHECK: scf.yield %[[WRITTEN]], %[[SORTED]]#0, %[[SORTED]]#1
+func.func @top_k_sorted(%x: tensor<3x12xf32>) -> tensor<3x10xi64> {
+  %0 = dlc.top_k %x {axis = 1 : i64, k = 10 : i64, largest = true} : (tensor<3x12xf32>) -> tensor<3x10xi64>
+  return %0 : tensor<3x10xi64>
+}
+
+// -----
+
+// A k of at most a quarter of the row (16 of 64) keeps the best k in a heap
+// as the row is scanned: the first k positions are listed and heapified
+// (sift-downs from k/2 - 1 to 0), the one ranked last at the root; each
+// later position enters when it ranks before the root (a better value, or
+// an equal one at a lower position: never, for a later position), and
+// sifts down. Then the k are sorted by that rank, the position breaking
+// ties.
+// CHECK-LABEL: func @top_k_heap
+// CHECK: scf.for %[[ROW:[a-z0-9_]+]] = {{.*}} -> (tensor<2x16xi64>, tensor<16xindex>, tensor<16xindex>)
+// CHECK: %[[LISTED:.*]] = scf.for {{.*}} to %c16 {{.*}} -> (tensor<16xindex>)
+// CHECK: %[[HEAP:.*]] = scf.for %[[J:[a-z0-9_]+]] = %c0{{.*}} to %c8 {{.*}} iter_args(%{{.*}} = %[[LISTED]])
+// CHECK: %[[NODE:.*]] = arith.subi %c7, %[[J]]
+// CHECK: scf.while ({{.*}}, %{{.*}} = %[[NODE]], %{{.*}} = %true)
+// CHECK: %[[SCANNED:.*]] = scf.for %[[I:[a-z0-9_]+]] = %c16{{.*}} to %c64 {{.*}} iter_args(%[[H:[a-z0-9_]+]] = %[[HEAP]])
+// CHECK: %[[ROOT:.*]] = tensor.extract %[[H]][%c0
+// CHECK: %[[NEW:.*]] = tensor.extract %arg0[%[[ROW]], %[[I]]]
+// CHECK: %[[WORST:.*]] = tensor.extract %arg0[%[[ROW]], %[[ROOT]]]
+// CHECK: arith.cmpi ult, %[[I]], %[[ROOT]] : index
+// CHECK: arith.cmpf ogt, %[[NEW]], %[[WORST]] : f32
+// CHECK: scf.if
+// CHECK: %[[ENTERED:.*]] = tensor.insert %[[I]] into %[[H]][%c0
+// CHECK: scf.while (%{{.*}} = %[[ENTERED]], %{{.*}} = %c0
+// CHECK: scf.while (%{{.*}} = %[[SCANNED]], {{.*}}) : (tensor<16xindex>, tensor<16xindex>, index)
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : index
+// CHECK: arith.cmpf ogt
+func.func @top_k_heap(%x: tensor<2x64xf32>) -> tensor<2x16xi64> {
+  %0 = dlc.top_k %x {axis = 1 : i64, k = 16 : i64, largest = true} : (tensor<2x64xf32>) -> tensor<2x16xi64>
+  return %0 : tensor<2x16xi64>
+}
+
+// -----
+
+// non_max_suppression: the rows start undefined and their count at 0; per
+// batch and class, the candidates above the score threshold are listed as
+// i64 keys (the score's order-preserving bits, flipped so higher comes
+// first, above the box index; -0 made +0, NaN +NaN) with their count held in a
+// tensor, merge-sorted by one unsigned comparison (an scf.while of widths,
+// two passes each: the keys into the scratch and back), then an scf.while
+// walks them in that order (until the clamped limit is selected, or no
+// candidate is left): each is tested against the boxes selected so far (an
+// inner scf.while that stops at the first IoU above the threshold) and, if
+// none suppresses it, its (batch, class, box) row is written and it joins
+// the selected, and the row count is stored in the count tensor.
 // CHECK-LABEL: func @non_max_suppression
-// CHECK: %[[MINUS:.*]] = arith.constant -1 : i64
-// CHECK: %[[RESULT:.*]] = linalg.fill ins(%[[MINUS]] : i64) outs(%{{.*}} : tensor<6x3xi64>)
-// CHECK: scf.for %[[B:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[RESULT]], %{{.*}} = %c0)
-// CHECK: scf.for %[[C:[a-z0-9_]+]] =
-// CHECK: %[[LIST:.*]]:3 = scf.for %[[K:[a-z0-9_]+]] = {{.*}} -> (tensor<5xindex>, tensor<1xindex>, index)
-// CHECK: %[[FLOOR:.*]] = tensor.extract %arg4[]
+// CHECK: %[[RESULT:.*]] = tensor.empty() : tensor<6x3xi64>
+// CHECK: %[[NONE:.*]] = linalg.fill ins(%c0_i64 : i64) outs(%{{.*}} : tensor<i64>)
+// CHECK: scf.for %[[B:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[RESULT]], %{{.*}} = %c0, %{{.*}} = %[[NONE]])
+// CHECK: scf.for %[[C:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[ROWCOUNT:[a-z0-9_]+]] = %{{.*}}) -> (tensor<6x3xi64>, index, tensor<i64>)
+// CHECK: %[[LIST:.*]]:3 = scf.for %[[K:[a-z0-9_]+]] = {{.*}} -> (tensor<5xi64>, tensor<1xindex>, index)
 // CHECK: %[[S:.*]] = tensor.extract %arg1[%[[B]], %[[C]], %[[K]]]
+// CHECK: %[[FLOOR:.*]] = tensor.extract %arg4[]
 // CHECK: arith.cmpf ogt, %[[S]], %[[FLOOR]]
-// CHECK: %[[MARKS:.*]] = linalg.fill ins(%false : i1) outs(%{{.*}} : tensor<5xi1>)
-// CHECK: scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[MARKS]], %[[ROUND:[a-z0-9_]+]] = %c0)
+// CHECK: %[[PLUS:.*]] = arith.addf %[[S]], %cst
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[PLUS]], %[[PLUS]]
+// CHECK: %[[CANON:.*]] = arith.select %[[NAN]], %{{.*}}, %[[PLUS]]
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[CANON]] : f32 to i32
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[BITS]], %c0_i32
+// CHECK: %[[POS:.*]] = arith.xori %[[BITS]], %c-2147483648_i32
+// CHECK: %[[FLIP:.*]] = arith.xori %[[BITS]], %c-1_i32
+// CHECK: %[[ORD:.*]] = arith.select %[[NEG]], %[[FLIP]], %[[POS]]
+// CHECK: %[[DESC:.*]] = arith.xori %[[ORD]], %c-1_i32
+// CHECK: %[[WIDE:.*]] = arith.extui %[[DESC]] : i32 to i64
+// CHECK: %[[HIGH:.*]] = arith.shli %[[WIDE]], %c32_i64
+// CHECK: %[[BOXNO:.*]] = arith.index_cast %[[K]] : index to i64
+// CHECK: %[[KEY:.*]] = arith.ori %[[HIGH]], %[[BOXNO]]
+// CHECK: tensor.insert %[[KEY]] into
+// CHECK: %[[SCRATCH:.*]] = tensor.empty() : tensor<5xi64>
+// CHECK: %[[SORTED:.*]]:3 = scf.while (%[[HERE:[a-z0-9_]+]] = %[[LIST]]#0, %[[THERE:[a-z0-9_]+]] = %[[SCRATCH]], %[[WIDTH:[a-z0-9_]+]] = %c1{{.*}})
+// CHECK: %[[N:.*]] = tensor.extract %[[LIST]]#1[%c0] : tensor<1xindex>
+// CHECK: arith.cmpi ult, %[[WIDTH]], %[[N]]
+// CHECK: } do {
+// CHECK: %[[PASS:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[THERE]]) -> (tensor<5xi64>)
+// CHECK: scf.for {{.*}} -> (tensor<5xi64>, index, index)
+// CHECK: %[[LEFT:.*]] = tensor.extract %[[HERE]][
+// CHECK: %[[RIGHT:.*]] = tensor.extract %[[HERE]][
+// CHECK: arith.cmpi ult, %[[RIGHT]], %[[LEFT]] : i64
+// CHECK: %[[BACK:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[HERE]]) -> (tensor<5xi64>)
+// CHECK: tensor.extract %[[PASS]][
+// CHECK: scf.yield %[[BACK]], %[[PASS]], %{{.*}} : tensor<5xi64>, tensor<5xi64>, index
+// CHECK: %[[KEPT:.*]] = tensor.empty() : tensor<3xindex>
+// CHECK: %[[WALK:.*]]:6 = scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[KEPT]], %[[SELECTED:[a-z0-9_]+]] = %c0, %[[NEXT:[a-z0-9_]+]] = %c0, %{{.*}} = %[[ROWCOUNT]])
 // CHECK: %[[GIVEN:.*]] = tensor.extract %arg2[] : tensor<i64>
 // CHECK: arith.minsi %[[GIVEN]], %c3_i64
 // CHECK: %[[LIMIT:.*]] = arith.index_cast {{.*}} : i64 to index
-// CHECK: arith.cmpi ult, %[[ROUND]], %[[LIMIT]]
-// CHECK: } do {
-// CHECK: %[[LIMIT2:.*]] = arith.index_cast {{.*}} : i64 to index
-// CHECK: %[[IOU:.*]] = tensor.extract %arg3[]
 // CHECK: %[[COUNT:.*]] = tensor.extract %[[LIST]]#1[%c0] : tensor<1xindex>
-// CHECK: %[[SCAN:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = %c0 to %[[COUNT]]
-// CHECK: %[[BOX:.*]] = tensor.extract %[[LIST]]#0[%[[I]]] : tensor<5xindex>
-// CHECK: %[[SCORE:.*]] = tensor.extract %arg1[%[[B]], %[[C]], %[[BOX]]]
-// CHECK: arith.cmpf ogt, %[[SCORE]]
-// CHECK: %[[CHOSEN:.*]] = tensor.extract %[[LIST]]#0[%[[SCAN]]#1]
-// CHECK: scf.if %[[SCAN]]#2
-// CHECK: tensor.insert %{{.*}} into %{{.*}}[%{{.*}}, %c0{{.*}}] : tensor<6x3xi64>
-// CHECK: %[[SELF:.*]] = tensor.insert %true{{.*}} into %{{.*}}[%[[SCAN]]#1] : tensor<5xi1>
-// CHECK: scf.for {{.*}} to %[[COUNT]] {{.*}} iter_args(%{{.*}} = %[[SELF]]) -> (tensor<5xi1>)
+// CHECK: arith.cmpi ult, %[[NEXT]], %[[COUNT]]
+// CHECK: arith.cmpi ult, %[[SELECTED]], %[[LIMIT]]
+// CHECK: } do {
+// CHECK: ^bb0(%[[ROWS:[a-z0-9_]+]]: tensor<6x3xi64>, %[[ROW:[a-z0-9_]+]]: index, %[[SEL:[a-z0-9_]+]]: tensor<3xindex>, %[[NSEL:[a-z0-9_]+]]: index, %[[AT:[a-z0-9_]+]]: index, %{{.*}}: tensor<i64>):
+// CHECK: %[[IOU:.*]] = tensor.extract %arg3[]
+// CHECK: %[[HELD:.*]] = tensor.extract %[[SORTED]]#0[%[[AT]]] : tensor<5xi64>
+// CHECK: %[[LOW:.*]] = arith.andi %[[HELD]], %c4294967295_i64
+// CHECK: %[[BOX:.*]] = arith.index_cast %[[LOW]] : i64 to index
+// CHECK: %[[TEST:.*]]:2 = scf.while (%[[J:[a-z0-9_]+]] = %c0, %[[HIT:[a-z0-9_]+]] = %false)
+// CHECK: arith.xori %[[HIT]], %true
+// CHECK: arith.cmpi ult, %[[J]], %[[NSEL]]
+// CHECK: } do {
+// CHECK: tensor.extract %[[SEL]][
 // CHECK: %[[RATIO:.*]] = arith.divf
 // CHECK: arith.cmpf ogt, %[[RATIO]], %[[IOU]]
+// CHECK: %[[FREE:.*]] = arith.xori %[[TEST]]#1, %true
+// CHECK: scf.if
+// CHECK: tensor.insert %{{.*}} into %[[ROWS]][%[[ROW]], %c0{{.*}}] : tensor<6x3xi64>
+// CHECK: tensor.insert %[[BOX]] into %[[SEL]][%[[NSEL]]] : tensor<3xindex>
+// CHECK: %[[ROWS1:.*]] = arith.addi %[[ROW]], %c1
+// CHECK: %[[TOTAL:.*]] = arith.index_cast %[[ROWS1]] : index to i64
+// CHECK: tensor.insert %[[TOTAL]] into %[[COUNTED:[a-z0-9_]+]][] : tensor<i64>
 // CHECK: } else {
-// CHECK: scf.yield {{.*}}, %[[LIMIT2]]
-func.func @non_max_suppression(%boxes: tensor<1x5x4xf32>, %scores: tensor<1x2x5xf32>, %max: tensor<i64>, %iou: tensor<f32>, %min: tensor<f32>) -> tensor<6x3xi64> {
-  %0 = dlc.non_max_suppression %boxes, %scores, %max, %iou, %min {center_point_box = false, has_score_threshold = true, per_class_bound = 3 : i64} : (tensor<1x5x4xf32>, tensor<1x2x5xf32>, tensor<i64>, tensor<f32>, tensor<f32>) -> tensor<6x3xi64>
-  return %0 : tensor<6x3xi64>
+// CHECK: scf.yield %[[WALK]]#0, %[[WALK]]#1, %[[WALK]]#5
+func.func @non_max_suppression(%boxes: tensor<1x5x4xf32>, %scores: tensor<1x2x5xf32>, %max: tensor<i64>, %iou: tensor<f32>, %min: tensor<f32>) -> (tensor<6x3xi64>, tensor<i64>) {
+  %0:2 = dlc.non_max_suppression %boxes, %scores, %max, %iou, %min {center_point_box = false, has_score_threshold = true, per_class_bound = 3 : i64} : (tensor<1x5x4xf32>, tensor<1x2x5xf32>, tensor<i64>, tensor<f32>, tensor<f32>) -> (tensor<6x3xi64>, tensor<i64>)
+  return %0#0, %0#1 : tensor<6x3xi64>, tensor<i64>
 }
