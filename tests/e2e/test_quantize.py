@@ -39,8 +39,19 @@ def digits():
     return work
 
 
+def reference_options():
+    """onnxruntime's options for a reference run. On x86 without VNNI its
+    u8 x s8 kernels sum pairs of products with vpmaddubsw, which saturates
+    at 32767 (255 * -128 * 1100 came out as -18022400, not -35904000, on
+    an AVX2 EPYC); "session.x64quantprecision" makes them exact."""
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.x64quantprecision", "1")
+    return options
+
+
 def ort_run(model, images):
-    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model, reference_options(),
+                                   providers=["CPUExecutionProvider"])
     return session.run(None, {"image": images})[0]
 
 
@@ -63,8 +74,8 @@ def ort_and_dlc(model, feeds, compile_args=()):
     work = new_work_dir()
     path = os.path.join(work, "model.onnx")
     onnx.save(model, path)
-    reference = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        None, feeds)[0]
+    reference = ort.InferenceSession(path, reference_options(),
+                                     providers=["CPUExecutionProvider"]).run(None, feeds)[0]
     run_dlc("compile", path, "-o", os.path.join(work, "lib"), *compile_args)
     args = []
     for name, value in feeds.items():
@@ -317,7 +328,7 @@ def test_onnxruntime_quantize_static_bert_matches(quant_format, per_channel, act
                     weight_type=QuantType.QInt8)
     feeds = sample()
     reference, ours = ort_and_dlc(onnx.load(quantized), feeds)
-    literal_options = ort.SessionOptions()
+    literal_options = reference_options()
     literal_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     literal = ort.InferenceSession(quantized, literal_options,
                                    providers=["CPUExecutionProvider"]).run(None, feeds)[0]
@@ -475,8 +486,18 @@ def test_matmul_integer_is_exact(a_shape, b_shape, extreme):
     model.ir_version = 8
     reference, ours = ort_and_dlc(model, {"a": a})
     np.testing.assert_array_equal(ours, reference)
+    np.testing.assert_array_equal(ours, exact_matmul_integer(a, b, a_zero, b_zero))
     if extreme and a_shape[-1] > 258:
         assert reference.min() < -(1 << 24)  # beyond what one f32 sum holds
+
+
+def exact_matmul_integer(a, b, a_zero=None, b_zero=None):
+    """MatMulInteger in int64 numpy: the exact result, independent of
+    onnxruntime (whose u8 x s8 kernels saturate pairs of products on x86
+    without VNNI where a session option cannot reach them: B at run time)."""
+    a = a.astype(np.int64) - (0 if a_zero is None else int(a_zero))
+    b = b.astype(np.int64) - (0 if b_zero is None else int(b_zero))
+    return np.matmul(a, b).astype(np.int32)
 
 
 def host_cpu_flags():
@@ -517,8 +538,9 @@ INT8_DOTS = [
 def test_matmul_integer_microkernel_is_exact(dot, mcpu, flags, a_type, b_type, a_shape,
                                              n, a_zero, b_const, extreme):
     """MatMulInteger with no (or a zero) b_zero_point runs on dlc's 8-bit
-    micro-kernel; its int32 result equals onnxruntime's exactly for every
-    dot product the target may use and every sign combination."""
+    micro-kernel; its int32 result equals numpy's exact one (and
+    onnxruntime's, with constant weights) for every dot product the target
+    may use and every sign combination."""
     from onnx import TensorProto, helper
     if not flags <= host_cpu_flags():
         pytest.skip("this host cannot run %s code" % dot)
@@ -550,7 +572,9 @@ def test_matmul_integer_microkernel_is_exact(dot, mcpu, flags, a_type, b_type, a
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     reference, ours = ort_and_dlc(model, feeds, mcpu)
-    np.testing.assert_array_equal(ours, reference)
+    np.testing.assert_array_equal(ours, exact_matmul_integer(a, b, a_zero))
+    if b_const:  # onnxruntime is exact on constant weights (reference_options)
+        np.testing.assert_array_equal(ours, reference)
 
 
 @pytest.mark.parametrize("channels,kernel,extreme", [
