@@ -5,7 +5,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -412,6 +414,138 @@ static bool writeFile(const std::string &path, const std::string &contents,
   return true;
 }
 
+/// Runs the compiler driver; on failure, `error` gets `what` and its log.
+static bool runCompiler(const std::string &compiler,
+                        const std::string &compilerName,
+                        const std::vector<std::string> &args,
+                        const std::string &logPath, const std::string &what,
+                        std::string &error) {
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath, logPath};
+  std::string execError;
+  int rc = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt, redirects,
+                                     0, 0, &execError);
+  if (rc == 0)
+    return true;
+  auto log = llvm::MemoryBuffer::getFile(logPath);
+  error = what + " failed (" + compilerName + " exit code " +
+          std::to_string(rc) + ")" +
+          (execError.empty() ? "" : ": " + execError) +
+          (log ? ":\n" + (*log)->getBuffer().str() : "");
+  return false;
+}
+
+/// The folder of compiled runtime objects: $DLC_CACHE_DIR, else dlc/ in the
+/// user's cache folder ($XDG_CACHE_HOME or ~/.cache); empty when
+/// DLC_CACHE_DIR is set to "off" or no cache folder is known.
+static std::string runtimeCacheDir() {
+  llvm::SmallString<256> path;
+  if (std::optional<std::string> chosen =
+          llvm::sys::Process::GetEnv("DLC_CACHE_DIR")) {
+    if (chosen->empty() || *chosen == "off")
+      return "";
+    path = *chosen;
+  } else if (llvm::sys::path::cache_directory(path)) {
+    llvm::sys::path::append(path, "dlc");
+  } else {
+    return "";
+  }
+  llvm::sys::path::append(path, "runtime-objects");
+  return std::string(path);
+}
+
+/// Compiles one of the runtime's C sources to a position-independent
+/// object. The runtime is the same for every model, and compiling it took
+/// most of a small model's `dlc compile` (over a second), so the object is
+/// kept in the cache folder under a hash of everything that decides it:
+/// the compiler (its path, size and time), the flags, the source and every
+/// header it may include (`headers`: their paths under `includeDir` and
+/// contents, which are hashed in place of the folder's own path). A new object
+/// is written under a unique name and renamed into place, so concurrent
+/// compiles and interrupted ones never leave a partial object behind. Without a
+/// usable cache folder, or without `useCache`, the object goes to the
+/// scratch folder. `fromCache`: the object was compiled by an earlier run.
+static bool compileRuntimeObject(
+    const std::string &compiler, const std::string &compilerName,
+    const std::vector<std::string> &flags, const std::string &includeDir,
+    const std::string &sourcePath, llvm::StringRef source,
+    llvm::ArrayRef<llvm::StringRef> headers, const std::string &scratchDir,
+    bool useCache, std::string &objectPath, bool &fromCache,
+    std::string &error) {
+  llvm::SHA256 hash;
+  auto add = [&](llvm::StringRef part) {
+    hash.update(std::to_string(part.size()));
+    hash.update(":");
+    hash.update(part);
+  };
+  add(compiler);
+  llvm::sys::fs::file_status compilerStatus;
+  if (!llvm::sys::fs::status(compiler, compilerStatus)) {
+    add(std::to_string(compilerStatus.getSize()));
+    add(std::to_string(
+        compilerStatus.getLastModificationTime().time_since_epoch().count()));
+  }
+  for (const std::string &flag : flags)
+    add(flag);
+  add(llvm::sys::path::filename(sourcePath));
+  add(source);
+  for (llvm::StringRef header : headers)
+    add(header);
+  std::string key = llvm::toHex(hash.final(), /*LowerCase=*/true);
+
+  fromCache = false;
+  std::string cacheDir = useCache ? runtimeCacheDir() : std::string();
+  if (!cacheDir.empty() && llvm::sys::fs::create_directories(cacheDir))
+    cacheDir.clear();
+  llvm::SmallString<256> cached(cacheDir.empty() ? scratchDir : cacheDir);
+  llvm::sys::path::append(cached, key + ".o");
+  uint64_t size = 0;
+  if (!cacheDir.empty() && !llvm::sys::fs::file_size(cached, size) &&
+      size > 0) {
+    objectPath = std::string(cached);
+    fromCache = true;
+    return true;
+  }
+
+  llvm::SmallString<256> fresh;
+  int fd = -1;
+  if (cacheDir.empty() ||
+      llvm::sys::fs::createUniqueFile(cached + ".%%%%%%%%.tmp", fd, fresh)) {
+    // No cache, or the cache folder refuses new files: compile uncached.
+    cacheDir.clear();
+    fresh = scratchDir;
+    llvm::sys::path::append(fresh, key + ".o");
+  } else {
+    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  }
+  std::vector<std::string> args = {compiler, "-c"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  args.insert(args.end(),
+              {"-I" + includeDir, "-o", std::string(fresh), sourcePath});
+  std::string log = (llvm::Twine(scratchDir) + "/" +
+                     llvm::sys::path::stem(sourcePath) + ".log")
+                        .str();
+  if (!runCompiler(compiler, compilerName, args, log,
+                   "compiling the runtime's " +
+                       llvm::sys::path::filename(sourcePath).str(),
+                   error)) {
+    if (!cacheDir.empty())
+      llvm::sys::fs::remove(fresh);
+    return false;
+  }
+  if (cacheDir.empty()) {
+    objectPath = std::string(fresh);
+    return true;
+  }
+  if (llvm::sys::fs::rename(fresh, cached)) {
+    // Another process may have put the same object in place; ours will do.
+    objectPath = std::string(fresh);
+    return true;
+  }
+  objectPath = std::string(cached);
+  return true;
+}
+
 bool linkModelLibrary(const ModelSignature &signature,
                       const LibraryTarget &target,
                       const std::vector<std::string> &objectPaths,
@@ -454,14 +588,11 @@ bool linkModelLibrary(const ModelSignature &signature,
       !writeFile(glueSource, emitModelGlue(signature, target), error) ||
       !writeFile(exportsMap, exports, error))
     return false;
-  std::vector<std::string> targetSources;
   for (const RuntimeFile &file : target.runtimeFiles()) {
     std::string path = file.isHeader ? includeDir + "/" + file.path
                                      : scratch(file.path.c_str());
     if (!writeFile(path, file.contents, error))
       return false;
-    if (!file.isHeader)
-      targetSources.push_back(path);
   }
 
   const char *envCompiler = std::getenv("CC");
@@ -472,40 +603,63 @@ bool linkModelLibrary(const ModelSignature &signature,
             "' used to link the library (install gcc or set CC)";
     return false;
   }
-  std::vector<std::string> args = {*compiler,
-                                   "-shared",
-                                   "-fPIC",
-                                   "-O2",
-                                   "-std=c11",
-                                   "-I" + includeDir,
-                                   "-o",
-                                   libraryPath,
-                                   glueSource,
-                                   runtimeSource,
-                                   parallelSource,
-                                   "-pthread",
-                                   "-Wl,--version-script=" + exportsMap,
-                                   "-Wl,-z,noexecstack",
-                                   "-lm"};
-  args.insert(args.begin() + 8, objectPaths.begin(), objectPaths.end());
-  // The target's runtime sources after the common ones, its libraries last.
-  args.insert(args.end() - 4, targetSources.begin(), targetSources.end());
-  for (const std::string &library : target.systemLibraries())
-    args.push_back("-l" + library);
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, linkLog, linkLog};
-  std::string execError;
-  int rc = llvm::sys::ExecuteAndWait(*compiler, argRefs, std::nullopt,
-                                     redirects, 0, 0, &execError);
-  if (rc != 0) {
-    auto log = llvm::MemoryBuffer::getFile(linkLog);
-    error = "linking the library failed (" + compilerName + " exit code " +
-            std::to_string(rc) + ")" +
-            (execError.empty() ? "" : ": " + execError) +
-            (log ? ":\n" + (*log)->getBuffer().str() : "");
-    return false;
+  // The runtime's sources compile to cached objects (compileRuntimeObject);
+  // the glue, which is the model's own, compiles with the link.
+  std::vector<std::string> runtimeFlags = {"-fPIC", "-O2", "-std=c11",
+                                           "-pthread"};
+  std::vector<llvm::StringRef> headers = {"dlc/runtime.h",
+                                          kRuntimeHeaderSource};
+  std::vector<std::pair<std::string, llvm::StringRef>> runtimeSources = {
+      {runtimeSource, kRuntimeSource},
+      {parallelSource, kRuntimeParallelSource}};
+  for (const RuntimeFile &file : target.runtimeFiles()) {
+    if (file.isHeader)
+      headers.insert(headers.end(), {file.path, file.contents});
+    else
+      runtimeSources.push_back({scratch(file.path.c_str()), file.contents});
   }
-  return true;
+  std::vector<std::string> runtimeObjects, cachedObjects;
+  auto compileRuntime = [&](bool useCache) {
+    runtimeObjects.clear();
+    cachedObjects.clear();
+    for (const auto &[path, contents] : runtimeSources) {
+      std::string object;
+      bool fromCache = false;
+      if (!compileRuntimeObject(*compiler, compilerName, runtimeFlags,
+                                includeDir, path, contents, headers, scratchDir,
+                                useCache, object, fromCache, error))
+        return false;
+      runtimeObjects.push_back(object);
+      if (fromCache)
+        cachedObjects.push_back(object);
+    }
+    return true;
+  };
+  auto link = [&]() {
+    std::vector<std::string> args = {*compiler, "-shared",   "-fPIC",
+                                     "-O2",     "-std=c11",  "-I" + includeDir,
+                                     "-o",      libraryPath, glueSource};
+    args.insert(args.end(), objectPaths.begin(), objectPaths.end());
+    args.insert(args.end(), runtimeObjects.begin(), runtimeObjects.end());
+    args.insert(args.end(), {"-pthread", "-Wl,--version-script=" + exportsMap,
+                             "-Wl,-z,noexecstack", "-lm"});
+    for (const std::string &library : target.systemLibraries())
+      args.push_back("-l" + library);
+    return runCompiler(*compiler, compilerName, args, linkLog,
+                       "linking the library", error);
+  };
+  if (!compileRuntime(/*useCache=*/true))
+    return false;
+  if (link())
+    return true;
+  if (cachedObjects.empty())
+    return false;
+  // A cached object the linker refuses (damaged on disk, say) is removed
+  // and the runtime compiled afresh, uncached, for this library.
+  for (const std::string &object : cachedObjects)
+    llvm::sys::fs::remove(object);
+  error.clear();
+  return compileRuntime(/*useCache=*/false) && link();
 }
 
 } // namespace dlc

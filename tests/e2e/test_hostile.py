@@ -584,3 +584,70 @@ def test_affine_grid_too_large_to_build():
     size = helper.make_tensor("size", TensorProto.INT64, [4], [1, 1, 2**31, 2**31])
     compile_refused(one_node_model([node], [tensor("theta", [1, 2, 3])], [Y], [size], opset=20),
                     "node 'AffineGrid#0'", "2^24 points")
+
+
+def compile_with_cache(work, cache, out):
+    """Compiles a Relu model with DLC_CACHE_DIR=cache; the subprocess result."""
+    node = helper.make_node("Relu", ["x"], ["y"])
+    path = os.path.join(work, "m.onnx")
+    onnx.save(one_node_model([node], [tensor("x", [2, 3])], [tensor("y", [2, 3])]), path)
+    env = dict(os.environ, DLC_CACHE_DIR=cache)
+    return subprocess.run([h.dlc_binary(), "compile", path, "-o", out, "--name", "m"],
+                          capture_output=True, text=True, env=env)
+
+
+def relu_runs(library, work):
+    x = np.array([[-1.5, 0.0, 2.0], [3.0, -0.0, -7.0]], np.float32)
+    os.makedirs(work)
+    out = h.run_library(library, {"x": x}, work)
+    np.testing.assert_array_equal(out["y"], np.maximum(x, 0))
+
+
+def test_runtime_objects_are_cached_and_reused(tmp_path):
+    cache = str(tmp_path / "cache")
+    first = compile_with_cache(str(tmp_path), cache, str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr
+    objects = sorted(os.listdir(os.path.join(cache, "runtime-objects")))
+    assert objects and all(re.fullmatch(r"[0-9a-f]{64}\.o", o) for o in objects), objects
+    stamps = {o: os.stat(os.path.join(cache, "runtime-objects", o)).st_mtime_ns
+              for o in objects}
+    second = compile_with_cache(str(tmp_path), cache, str(tmp_path / "b"))
+    assert second.returncode == 0, second.stderr
+    assert {o: os.stat(os.path.join(cache, "runtime-objects", o)).st_mtime_ns
+            for o in os.listdir(os.path.join(cache, "runtime-objects"))} == stamps
+    relu_runs(str(tmp_path / "b" / "libm.so"), str(tmp_path / "run"))
+
+
+def test_damaged_runtime_object_is_compiled_again(tmp_path):
+    cache = str(tmp_path / "cache")
+    assert compile_with_cache(str(tmp_path), cache, str(tmp_path / "a")).returncode == 0
+    folder = os.path.join(cache, "runtime-objects")
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name), "w") as f:
+            f.write("not an object\n")
+    result = compile_with_cache(str(tmp_path), cache, str(tmp_path / "b"))
+    assert result.returncode == 0, result.stderr
+    relu_runs(str(tmp_path / "b" / "libm.so"), str(tmp_path / "run"))
+    # The damaged objects are gone; the next compile caches good ones.
+    assert not os.listdir(folder)
+    assert compile_with_cache(str(tmp_path), cache, str(tmp_path / "c")).returncode == 0
+    relu_runs(str(tmp_path / "c" / "libm.so"), str(tmp_path / "run2"))
+    assert os.listdir(folder)
+
+
+@pytest.mark.parametrize("kind", ["a file", "off", "unwritable"])
+def test_unusable_runtime_cache_compiles_uncached(tmp_path, kind):
+    cache = str(tmp_path / "cache")
+    if kind == "a file":
+        open(cache, "w").close()
+    elif kind == "off":
+        cache = "off"
+    else:
+        os.makedirs(os.path.join(cache, "runtime-objects"))
+        os.chmod(os.path.join(cache, "runtime-objects"), 0o500)
+    result = compile_with_cache(str(tmp_path), cache, str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(tmp_path / "a")) == ["libm.so", "m.h"]
+    relu_runs(str(tmp_path / "a" / "libm.so"), str(tmp_path / "run"))
+    if kind == "unwritable" and os.geteuid() != 0:
+        assert not os.listdir(os.path.join(cache, "runtime-objects"))
