@@ -652,7 +652,8 @@ def GpuMapKernels : Pass<"dlc-gpu-map-kernels", "mlir::func::FuncOp"> {
   let summary = "Make each kernel of a bufferized function one gpu.launch";
   let description = [{
     `passes/gpu/GpuMapKernels.cpp` · lit: `tests/lit/gpu/map-kernels.mlir`,
-    `tests/lit/gpu/map-kernels-split-k.mlir`
+    `tests/lit/gpu/map-kernels-split-k.mlir`,
+    `tests/lit/gpu/map-kernels-tiles.mlir`
 
     On bufferized linalg, before loops. Every kernel becomes one `gpu.launch`,
     so that host code touches no buffer:
@@ -668,6 +669,15 @@ def GpuMapKernels : Pass<"dlc-gpu-map-kernels", "mlir::func::FuncOp"> {
       operand's indexing map (a convolution is an implicit GEMM: M = batch x
       output pixels, N = filters, K = channels x window); loads and stores are
       guarded only where a tile does not divide M, N or K.
+    - **Large tiles**: a contraction with M, N >= 128 and at least two
+      128 x 128 tiles per multiprocessor (`sm-count`; a 4096^3 matmul has
+      1024) takes 128 x 128 tiles, 8 x 8 outputs per thread: twice the
+      multiply-adds per value read from workgroup memory. Such a block needs
+      about 180 registers a thread, so one runs per multiprocessor; to hide
+      the global reads that other blocks would otherwise overlap, each thread
+      reads the next K step's A and B elements into registers before
+      computing on the staged tiles and stores them after a barrier. With
+      `sm-count=0` every contraction takes the 64 x 64 tile.
     - **Everything else with outputs indexed by its parallel loops**: one
       thread per output element (256 a block, `block-size`), the output's last
       dim fastest; reduction loops run in the thread with the accumulator in a

@@ -2,11 +2,12 @@
 //
 // For checking the GPU mapping where there is no GPU: each gpu.launch
 // becomes loops over its blocks and threads, run one after another, and its
-// workgroup buffers stack buffers. A kernel with barriers must have them at
-// the top level of one scf.for of its body (the shape of the tiled matmul):
-// that loop's body is split at the barriers, each piece runs for every
-// thread of the block in turn, and values that live across a barrier (the
-// loop's iter_args, per-thread results) are kept in per-thread arrays.
+// workgroup buffers stack buffers. A kernel's barriers must be at the top
+// level of its body or of loops there (the shape of the tiled matmul, with
+// its prefetching prologue): the body and those loops' bodies are split at
+// the barriers, each piece runs for every thread of the block in turn, and
+// values that live across a barrier (the loops' iter_args, per-thread
+// results) are kept in per-thread arrays.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -87,71 +88,98 @@ struct Emulator {
       return op->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
           .wasInterrupted();
     };
-    auto withBarrier = llvm::find_if(ops, hasBarrier);
-    if (withBarrier == ops.end()) {
+    if (llvm::none_of(ops, hasBarrier)) {
       forEachThread([&](IRMapping &mapping, Value) {
         for (Operation *op : ops)
           b.clone(*op, mapping);
       });
       return success();
     }
-    auto loop = dyn_cast<scf::ForOp>(*withBarrier);
-    if (!loop || std::any_of(std::next(withBarrier), ops.end(), hasBarrier))
-      return launch.emitError("cannot emulate this kernel: its barriers are "
-                              "not in one loop of its body");
-    ArrayRef<Operation *> before(ops.begin(), withBarrier);
-    ArrayRef<Operation *> after(std::next(withBarrier), ops.end());
-    // Ops before the loop are recomputed for each thread: they must be pure.
-    for (Operation *op : before)
-      if (!isMemoryEffectFree(op))
-        return launch.emitError("cannot emulate this kernel: it touches "
-                                "memory before its barrier loop");
+    // Pure top-level ops that read nothing computed in the body but by
+    // such ops (indices, constants, bounds) are recomputed for each thread
+    // at the start of every piece: the prologue.
+    SmallVector<Operation *> prologueOps;
+    DenseSet<Operation *> inPrologue;
+    for (Operation *op : ops) {
+      bool recomputable =
+          !hasBarrier(op) && isMemoryEffectFree(op) &&
+          llvm::all_of(op->getOperands(), [&](Value operand) {
+            Operation *def = operand.getDefiningOp();
+            // (The body's arguments are the ids and sizes.)
+            return !def || def->getBlock() != &body || inPrologue.count(def);
+          });
+      if (recomputable) {
+        prologueOps.push_back(op);
+        inPrologue.insert(op);
+      }
+    }
     auto prologue = [&](IRMapping &mapping) {
-      for (Operation *op : before)
+      for (Operation *op : prologueOps)
         b.clone(*op, mapping);
     };
-    // The loop's bounds, at block level.
-    IRMapping uniform = blockLevel;
+    IRMapping uniform = blockLevel; // for loop bounds: at block level
     gpu::KernelDim3 threadIds = launch.getThreadIds();
     for (Value id : {threadIds.x, threadIds.y, threadIds.z})
       uniform.map(id, constant(0)); // unused by the bounds
-    for (Operation *op : before)
-      b.clone(*op, uniform);
+    prologue(uniform);
 
-    SmallVector<Value> carried;
-    for (Value init : loop.getInitArgs())
-      carried.push_back(privateArray(init.getType()));
-    forEachThread([&](IRMapping &mapping, Value thread) {
-      prologue(mapping);
-      for (auto [init, array] : llvm::zip(loop.getInitArgs(), carried))
-        b.create<memref::StoreOp>(loc, mapping.lookupOrDefault(init), array,
-                                  thread);
-    });
-
-    // The body's pieces between barriers; values crossing a barrier go
-    // through per-thread arrays.
-    Block *loopBody = loop.getBody();
-    SmallVector<SmallVector<Operation *>> pieces(1);
-    for (Operation &op : *loopBody) {
+    // The rest runs in pieces, split at barriers: the top level at its
+    // barriers, and each loop with barriers at its top level (the tiled
+    // matmul's K loop) at the barriers of its body, every iteration. Each
+    // piece runs for every thread of the block in turn; values that cross
+    // pieces go through per-thread arrays, as do the loops' iter_args.
+    struct Piece {
+      SmallVector<Operation *> ops;
+      scf::ForOp loop; // the loop whose body holds this piece, if any
+    };
+    SmallVector<Piece> pieces(1);
+    SmallVector<std::pair<scf::ForOp, size_t>> loops; // and first piece
+    for (Operation *op : ops) {
+      if (inPrologue.count(op))
+        continue;
       if (isa<gpu::BarrierOp>(op)) {
         pieces.emplace_back();
         continue;
       }
-      if (hasBarrier(&op))
+      if (!hasBarrier(op)) {
+        pieces.back().ops.push_back(op);
+        continue;
+      }
+      auto loop = dyn_cast<scf::ForOp>(op);
+      if (!loop)
         return launch.emitError("cannot emulate this kernel: a barrier is "
-                                "nested in its loop's body");
-      pieces.back().push_back(&op);
+                                "nested in an op other than a loop");
+      for (Value bound :
+           {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
+        Operation *def = bound.getDefiningOp();
+        if (def && def->getBlock() == &body && !inPrologue.count(def))
+          return launch.emitError("cannot emulate this kernel: the bounds "
+                                  "of its barrier loop depend on memory");
+      }
+      loops.push_back({loop, pieces.size()});
+      pieces.push_back({{}, loop});
+      for (Operation &inner : *loop.getBody()) {
+        if (isa<gpu::BarrierOp>(inner)) {
+          pieces.push_back({{}, loop});
+          continue;
+        }
+        if (hasBarrier(&inner))
+          return launch.emitError("cannot emulate this kernel: a barrier is "
+                                  "nested in its loop's body");
+        pieces.back().ops.push_back(&inner);
+      }
+      pieces.emplace_back();
     }
-    DenseMap<Value, int> pieceOf;
+    DenseMap<Value, size_t> pieceOf;
     for (auto [index, piece] : llvm::enumerate(pieces))
-      for (Operation *op : piece)
+      for (Operation *op : piece.ops)
         for (Value result : op->getResults())
           pieceOf[result] = index;
     llvm::MapVector<Value, Value> spilled; // value -> its per-thread array
     for (auto [pieceIndex, piece] : llvm::enumerate(pieces))
-      for (Operation *op : piece)
+      for (Operation *op : piece.ops)
         // (A lambda may not capture a structured binding before C++20.)
-        op->walk([&, index = static_cast<int>(pieceIndex)](Operation *inner) {
+        op->walk([&, index = pieceIndex](Operation *inner) {
           for (Value operand : inner->getOperands()) {
             auto it = pieceOf.find(operand);
             if (it != pieceOf.end() && it->second != index &&
@@ -159,50 +187,85 @@ struct Emulator {
               spilled[operand] = Value();
           }
         });
+    // A loop's start values are read as its first piece starts.
+    for (auto [loop, first] : loops)
+      for (Value init : loop.getInitArgs())
+        if (pieceOf.count(init) && !spilled.count(init))
+          spilled[init] = Value();
+    // Each loop's iter_args, then its results, in per-thread arrays; the
+    // loop's results count as defined by its first piece.
+    DenseMap<Operation *, SmallVector<Value>> carried;
+    for (auto [loop, first] : loops) {
+      for (Value init : loop.getInitArgs())
+        carried[loop].push_back(privateArray(init.getType()));
+      for (Value result : loop.getResults())
+        pieceOf[result] = first;
+    }
     for (auto &[value, array] : spilled)
       array = privateArray(value.getType());
-    auto emulated =
-        b.create<scf::ForOp>(loc, uniform.lookupOrDefault(loop.getLowerBound()),
-                             uniform.lookupOrDefault(loop.getUpperBound()),
-                             uniform.lookupOrDefault(loop.getStep()));
-    {
+
+    // Maps what a piece reads from other pieces and from loop results.
+    auto readOthers = [&](IRMapping &mapping, Value thread, size_t index) {
+      for (auto &[value, array] : spilled)
+        if (pieceOf[value] < index)
+          mapping.map(value, b.create<memref::LoadOp>(loc, array, thread));
+      for (auto [loop, first] : loops)
+        if (first < index && loop != pieces[index].loop)
+          for (auto [result, array] :
+               llvm::zip(loop.getResults(), carried[loop]))
+            mapping.map(result, b.create<memref::LoadOp>(loc, array, thread));
+    };
+    auto runPiece = [&](size_t index, scf::ForOp emulated) {
+      Piece &piece = pieces[index];
+      forEachThread([&](IRMapping &mapping, Value thread) {
+        prologue(mapping);
+        readOthers(mapping, thread, index);
+        if (piece.loop) {
+          mapping.map(piece.loop.getInductionVar(), emulated.getInductionVar());
+          for (auto [arg, array] :
+               llvm::zip(piece.loop.getRegionIterArgs(), carried[piece.loop]))
+            mapping.map(arg, b.create<memref::LoadOp>(loc, array, thread));
+        }
+        for (Operation *op : piece.ops) {
+          if (auto yield = dyn_cast<scf::YieldOp>(op)) {
+            for (auto [value, array] :
+                 llvm::zip(yield.getOperands(), carried[piece.loop]))
+              b.create<memref::StoreOp>(loc, mapping.lookupOrDefault(value),
+                                        array, thread);
+            continue;
+          }
+          Operation *copy = b.clone(*op, mapping);
+          for (auto [result, copied] :
+               llvm::zip(op->getResults(), copy->getResults()))
+            if (spilled.count(result))
+              b.create<memref::StoreOp>(loc, copied, spilled[result], thread);
+        }
+      });
+    };
+    for (size_t index = 0; index < pieces.size();) {
+      scf::ForOp loop = pieces[index].loop;
+      if (!loop) {
+        if (!pieces[index].ops.empty())
+          runPiece(index, nullptr);
+        ++index;
+        continue;
+      }
+      forEachThread([&](IRMapping &mapping, Value thread) {
+        prologue(mapping);
+        readOthers(mapping, thread, index);
+        for (auto [init, array] : llvm::zip(loop.getInitArgs(), carried[loop]))
+          b.create<memref::StoreOp>(loc, mapping.lookupOrDefault(init), array,
+                                    thread);
+      });
+      auto emulated = b.create<scf::ForOp>(
+          loc, uniform.lookupOrDefault(loop.getLowerBound()),
+          uniform.lookupOrDefault(loop.getUpperBound()),
+          uniform.lookupOrDefault(loop.getStep()));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(emulated.getBody());
-      for (auto [pieceIndex, pieceOps] : llvm::enumerate(pieces)) {
-        int index = static_cast<int>(pieceIndex);
-        auto &piece = pieceOps;
-        forEachThread([&](IRMapping &mapping, Value thread) {
-          prologue(mapping);
-          mapping.map(loop.getInductionVar(), emulated.getInductionVar());
-          for (auto [arg, array] : llvm::zip(loop.getRegionIterArgs(), carried))
-            mapping.map(arg, b.create<memref::LoadOp>(loc, array, thread));
-          for (auto &[value, array] : spilled)
-            if (pieceOf[value] < index)
-              mapping.map(value, b.create<memref::LoadOp>(loc, array, thread));
-          for (Operation *op : piece) {
-            if (auto yield = dyn_cast<scf::YieldOp>(op)) {
-              for (auto [value, array] :
-                   llvm::zip(yield.getOperands(), carried))
-                b.create<memref::StoreOp>(loc, mapping.lookupOrDefault(value),
-                                          array, thread);
-              continue;
-            }
-            Operation *copy = b.clone(*op, mapping);
-            for (auto [result, copied] :
-                 llvm::zip(op->getResults(), copy->getResults()))
-              if (spilled.count(result))
-                b.create<memref::StoreOp>(loc, copied, spilled[result], thread);
-          }
-        });
-      }
+      for (; index < pieces.size() && pieces[index].loop == loop; ++index)
+        runPiece(index, emulated);
     }
-    forEachThread([&](IRMapping &mapping, Value thread) {
-      prologue(mapping);
-      for (auto [result, array] : llvm::zip(loop.getResults(), carried))
-        mapping.map(result, b.create<memref::LoadOp>(loc, array, thread));
-      for (Operation *op : after)
-        b.clone(*op, mapping);
-    });
     return success();
   }
 };

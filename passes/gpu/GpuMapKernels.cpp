@@ -495,11 +495,33 @@ static std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   return c;
 }
 
-/// Tiles of the shared-memory kernel: a 16 x 16 thread block computes a
-/// 64 x 64 tile of C, each thread 4 x 4 outputs spaced 16 apart (so that
-/// neighbouring threads touch neighbouring columns), over K in steps of 16.
-constexpr int64_t kTileM = 64, kTileN = 64, kTileK = 16, kThreads = 16;
-constexpr int64_t kPerThread = kTileM / kThreads;
+/// Tiles of the shared-memory kernel: a 16 x 16 thread block computes an
+/// M x N tile of C, each thread (M / 16) x (N / 16) outputs spaced 16 apart
+/// (so that neighbouring threads touch neighbouring columns), over K in
+/// steps of 16.
+constexpr int64_t kTileK = 16, kThreads = 16;
+struct TileShape {
+  int64_t m, n;
+  int64_t perThreadM() const { return m / kThreads; }
+  int64_t perThreadN() const { return n / kThreads; }
+  int64_t count(const Contraction &ct) const {
+    return ((ct.m + m - 1) / m) * ((ct.n + n - 1) / n) * ct.batch;
+  }
+};
+/// 64 x 64 (4 x 4 a thread) by default. 128 x 128 (8 x 8 a thread: twice
+/// the multiply-adds per value read from shared memory, about 130
+/// registers) for contractions with enough such tiles to give each
+/// multiprocessor two blocks, as a large GEMM has (4096^3: 1024 tiles).
+constexpr TileShape kSmallTile = {64, 64}, kLargeTile = {128, 128};
+
+/// The tile for `ct` on a GPU of `smCount` multiprocessors (0: unknown, the
+/// small tile).
+static TileShape chooseTileShape(const Contraction &ct, int64_t smCount) {
+  if (smCount > 0 && ct.m >= kLargeTile.m && ct.n >= kLargeTile.n &&
+      kLargeTile.count(ct) >= 2 * smCount)
+    return kLargeTile;
+  return kSmallTile;
+}
 
 /// How a contraction's K is split across thread blocks (split-K): `splits`
 /// ranges of `kPerSplit` (a multiple of kTileK; the last may be shorter).
@@ -516,11 +538,11 @@ constexpr int64_t kMinStepsPerSplit = 8, kMaxSplits = 32;
 /// tiles for 132 SMs): enough splits to give each of `smCount`
 /// multiprocessors two blocks (a 256-thread block of this kernel takes
 /// about half an SM's registers), if K is long enough. smCount 0: none.
-static KSplit chooseKSplit(const Contraction &ct, int64_t smCount) {
+static KSplit chooseKSplit(const Contraction &ct, TileShape tile,
+                           int64_t smCount) {
   KSplit split;
   split.kPerSplit = ct.k;
-  int64_t tiles = ((ct.m + kTileM - 1) / kTileM) *
-                  ((ct.n + kTileN - 1) / kTileN) * ct.batch;
+  int64_t tiles = tile.count(ct);
   int64_t target = 2 * smCount;
   int64_t steps = (ct.k + kTileK - 1) / kTileK;
   if (smCount <= 0 || tiles >= target)
@@ -587,7 +609,9 @@ static void buildSplitKReduction(OpBuilder &b, KernelGroup &group,
 /// fill folded into the start value and the epilogue applied before the
 /// store.
 static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
-                                        const Contraction &ct, KSplit split) {
+                                        const Contraction &ct, TileShape tile,
+                                        KSplit split) {
+  const int64_t perM = tile.perThreadM(), perN = tile.perThreadN();
   Location loc = group.anchor.getLoc();
   Type f32 = b.getF32Type();
   // With split-K each block sums one range of K into partials[split][batch]
@@ -602,14 +626,14 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
       b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
   // A tile transposed ([k][m], one column of padding against bank
   // conflicts on the transposing store), B tile as is ([k][n]).
-  auto lhsTileType = MemRefType::get({kTileK, kTileM + 1}, f32,
+  auto lhsTileType = MemRefType::get({kTileK, tile.m + 1}, f32,
                                      MemRefLayoutAttrInterface{}, workgroup);
-  auto rhsTileType = MemRefType::get({kTileK, kTileN}, f32,
+  auto rhsTileType = MemRefType::get({kTileK, tile.n}, f32,
                                      MemRefLayoutAttrInterface{}, workgroup);
   OpBuilder::InsertionGuard hostGuard(b);
   gpu::LaunchOp launch =
       createLaunch(b, loc,
-                   {(ct.n + kTileN - 1) / kTileN, (ct.m + kTileM - 1) / kTileM,
+                   {(ct.n + tile.n - 1) / tile.n, (ct.m + tile.m - 1) / tile.m,
                     ct.batch * split.splits},
                    {kThreads, kThreads, 1}, {lhsTileType, rhsTileType});
   Value lhsTile = launch.getWorkgroupAttributions()[0];
@@ -673,53 +697,98 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
     return branch.getResult(0);
   };
 
-  Value rowBase = mul(launch.getBlockIds().y, kTileM);
-  Value colBase = mul(launch.getBlockIds().x, kTileN);
+  Value rowBase = mul(launch.getBlockIds().y, tile.m);
+  Value colBase = mul(launch.getBlockIds().x, tile.n);
   Value linearThread = add(mul(ty, kThreads), tx);
   Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0));
-  SmallVector<Value> initial(kPerThread * kPerThread, zero);
+  SmallVector<Value> initial(perM * perN, zero);
   Value kBegin = c(0), kEnd = c(ct.k);
   if (splitK) {
     kBegin = mul(splitIndex, split.kPerSplit);
     kEnd =
         b.create<arith::MinUIOp>(loc, add(kBegin, c(split.kPerSplit)), c(ct.k));
   }
+  // This thread's elements of the staged tiles, (row, col) each: of A's
+  // [m][k] tile (stored transposed), then of B's [k][n] tile. Consecutive
+  // threads take consecutive cols.
+  constexpr int64_t blockThreads = kThreads * kThreads;
+  const int64_t lhsCount = tile.m * kTileK / blockThreads;
+  const int64_t rhsCount = tile.n * kTileK / blockThreads;
+  SmallVector<std::pair<Value, Value>> positions;
+  for (int64_t r = 0; r < lhsCount + rhsCount; ++r) {
+    int64_t cols = r < lhsCount ? kTileK : tile.n;
+    Value element =
+        add(linearThread, c((r < lhsCount ? r : r - lhsCount) * blockThreads));
+    positions.push_back({b.create<arith::DivUIOp>(loc, element, c(cols)),
+                         b.create<arith::RemUIOp>(loc, element, c(cols))});
+  }
+  // Reads this thread's elements of the tiles at K offset `kBase` (0 past
+  // the operands' ends).
+  auto loadTiles = [&](Value kBase) {
+    SmallVector<Value> values;
+    for (int64_t r = 0; r < lhsCount + rhsCount; ++r) {
+      bool isLhs = r < lhsCount;
+      auto [row, col] = positions[r];
+      Value globalRow = add(isLhs ? rowBase : kBase, row);
+      Value globalCol = add(isLhs ? kBase : colBase, col);
+      int64_t rowBound = isLhs ? ct.m : ct.k, rowTile = isLhs ? tile.m : kTileK;
+      int64_t colBound = isLhs ? ct.k : ct.n, colTile = isLhs ? kTileK : tile.n;
+      values.push_back(loadOrZero(
+          isLhs ? ct.lhs : ct.rhs, isLhs ? ct.lhsMap : ct.rhsMap,
+          both(rowBound % rowTile ? lessThan(globalRow, rowBound) : Value(),
+               colBound % colTile ? lessThan(globalCol, colBound) : Value()),
+          [&] {
+            return loopIvs({{globalRow, isLhs ? ct.mDims : ct.kDims},
+                            {globalCol, isLhs ? ct.kDims : ct.nDims}});
+          }));
+    }
+    return values;
+  };
+  auto storeTiles = [&](ValueRange values) {
+    for (int64_t r = 0; r < lhsCount + rhsCount; ++r) {
+      auto [row, col] = positions[r];
+      if (r < lhsCount)
+        b.create<memref::StoreOp>(loc, values[r], lhsTile,
+                                  ValueRange{col, row});
+      else
+        b.create<memref::StoreOp>(loc, values[r], rhsTile,
+                                  ValueRange{row, col});
+    }
+  };
+  // The large tile runs one block per multiprocessor (its registers), so
+  // no other block's work hides the global reads: it reads the next tiles
+  // into registers before computing on the staged ones, and stores them
+  // after. The small tile's several blocks per multiprocessor overlap
+  // instead.
+  bool prefetch = tile.perThreadM() * tile.perThreadN() > 16;
+  if (prefetch) {
+    storeTiles(loadTiles(kBegin));
+    b.create<gpu::BarrierOp>(loc);
+  }
   auto kLoop = b.create<scf::ForOp>(loc, kBegin, kEnd, c(kTileK), initial);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(kLoop.getBody());
     Value kBase = kLoop.getInductionVar();
-    constexpr int64_t blockThreads = kThreads * kThreads;
-    // Stages operand[row][col] of a tile of `rows` x `cols` (both strides
-    // through the linear index: consecutive threads, consecutive cols).
-    auto stage = [&](Value operand, AffineMap map, Value tile, bool transpose,
-                     Value element, int64_t cols, Value rowBase,
-                     int64_t rowBound, ArrayRef<unsigned> rowDims,
-                     int64_t rowTile, Value colBase, int64_t colBound,
-                     ArrayRef<unsigned> colDims, int64_t colTile) {
-      Value row = b.create<arith::DivUIOp>(loc, element, c(cols));
-      Value col = b.create<arith::RemUIOp>(loc, element, c(cols));
-      Value globalRow = add(rowBase, row), globalCol = add(colBase, col);
-      Value value = loadOrZero(
-          operand, map,
-          both(rowBound % rowTile ? lessThan(globalRow, rowBound) : Value(),
-               colBound % colTile ? lessThan(globalCol, colBound) : Value()),
-          [&] {
-            return loopIvs({{globalRow, rowDims}, {globalCol, colDims}});
-          });
-      b.create<memref::StoreOp>(loc, value, tile,
-                                transpose ? ValueRange{col, row}
-                                          : ValueRange{row, col});
-    };
-    for (int64_t r = 0; r < kTileM * kTileK / blockThreads; ++r) {
-      Value element = add(linearThread, c(r * blockThreads));
-      // A [m][k], stored transposed; B [k][n].
-      stage(ct.lhs, ct.lhsMap, lhsTile, /*transpose=*/true, element, kTileK,
-            rowBase, ct.m, ct.mDims, kTileM, kBase, ct.k, ct.kDims, kTileK);
-      stage(ct.rhs, ct.rhsMap, rhsTile, /*transpose=*/false, element, kTileN,
-            kBase, ct.k, ct.kDims, kTileK, colBase, ct.n, ct.nDims, kTileN);
+    SmallVector<Value> next;
+    if (prefetch) {
+      Value nextBase = add(kBase, c(kTileK));
+      auto hasNext = b.create<scf::IfOp>(
+          loc, SmallVector<Type>(lhsCount + rhsCount, f32),
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, nextBase,
+                                  kEnd),
+          /*addThenBlock=*/true, /*addElseBlock=*/true);
+      OpBuilder::InsertionGuard ifGuard(b);
+      b.setInsertionPointToStart(&hasNext.getThenRegion().front());
+      b.create<scf::YieldOp>(loc, loadTiles(nextBase));
+      b.setInsertionPointToStart(&hasNext.getElseRegion().front());
+      b.create<scf::YieldOp>(loc,
+                             SmallVector<Value>(lhsCount + rhsCount, zero));
+      next = hasNext.getResults();
+    } else {
+      storeTiles(loadTiles(kBase));
+      b.create<gpu::BarrierOp>(loc);
     }
-    b.create<gpu::BarrierOp>(loc);
     auto inner = b.create<scf::ForOp>(loc, c(0), c(kTileK), c(1),
                                       kLoop.getRegionIterArgs());
     {
@@ -727,34 +796,38 @@ static void buildTiledContractionKernel(OpBuilder &b, KernelGroup &group,
       b.setInsertionPointToStart(inner.getBody());
       Value kk = inner.getInductionVar();
       SmallVector<Value> aValues, bValues, sums;
-      for (int64_t i = 0; i < kPerThread; ++i)
+      for (int64_t i = 0; i < perM; ++i)
         aValues.push_back(b.create<memref::LoadOp>(
             loc, lhsTile, ValueRange{kk, add(ty, c(i * kThreads))}));
-      for (int64_t j = 0; j < kPerThread; ++j)
+      for (int64_t j = 0; j < perN; ++j)
         bValues.push_back(b.create<memref::LoadOp>(
             loc, rhsTile, ValueRange{kk, add(tx, c(j * kThreads))}));
-      for (int64_t i = 0; i < kPerThread; ++i)
-        for (int64_t j = 0; j < kPerThread; ++j)
-          sums.push_back(b.create<math::FmaOp>(
-              loc, aValues[i], bValues[j],
-              inner.getRegionIterArgs()[i * kPerThread + j]));
+      for (int64_t i = 0; i < perM; ++i)
+        for (int64_t j = 0; j < perN; ++j)
+          sums.push_back(
+              b.create<math::FmaOp>(loc, aValues[i], bValues[j],
+                                    inner.getRegionIterArgs()[i * perN + j]));
       b.create<scf::YieldOp>(loc, sums);
     }
     // The next tile may be stored only when all threads have read this one.
     b.create<gpu::BarrierOp>(loc);
+    if (prefetch) {
+      storeTiles(next);
+      b.create<gpu::BarrierOp>(loc);
+    }
     b.create<scf::YieldOp>(loc, inner.getResults());
   }
-  for (int64_t i = 0; i < kPerThread; ++i) {
-    for (int64_t j = 0; j < kPerThread; ++j) {
+  for (int64_t i = 0; i < perM; ++i) {
+    for (int64_t j = 0; j < perN; ++j) {
       OpBuilder::InsertionGuard guard(b);
       Value m = add(rowBase, add(ty, c(i * kThreads)));
       Value n = add(colBase, add(tx, c(j * kThreads)));
-      if (Value inside = both(ct.m % kTileM ? lessThan(m, ct.m) : Value(),
-                              ct.n % kTileN ? lessThan(n, ct.n) : Value())) {
+      if (Value inside = both(ct.m % tile.m ? lessThan(m, ct.m) : Value(),
+                              ct.n % tile.n ? lessThan(n, ct.n) : Value())) {
         auto guardIf = b.create<scf::IfOp>(loc, inside, /*withElse=*/false);
         b.setInsertionPointToStart(&guardIf.getThenRegion().front());
       }
-      Value sum = kLoop.getResult(i * kPerThread + j);
+      Value sum = kLoop.getResult(i * perN + j);
       if (splitK) {
         b.create<memref::StoreOp>(loc, sum, partials,
                                   ValueRange{splitIndex, batchIndex, m, n});
@@ -862,10 +935,11 @@ struct GpuMapKernels : dlc::impl::GpuMapKernelsBase<GpuMapKernels> {
       }
       // After the last member: everything the members use is defined.
       b.setInsertionPointAfter(last);
-      if (contraction)
-        buildTiledContractionKernel(b, group, *contraction,
-                                    chooseKSplit(*contraction, smCount));
-      else
+      if (contraction) {
+        TileShape tile = chooseTileShape(*contraction, smCount);
+        buildTiledContractionKernel(b, group, *contraction, tile,
+                                    chooseKSplit(*contraction, tile, smCount));
+      } else
         buildElementwiseKernel(b, group, blockSize, smCount);
       taken.insert(linalgOp);
       for (Operation *member : group.epilogue)

@@ -3,6 +3,7 @@ driver, and (through --target=cuda-emulate, which runs the same kernels as
 loops on the CPU) outputs that match onnxruntime."""
 import ctypes
 import os
+import re
 import shutil
 import sys
 import subprocess
@@ -81,6 +82,67 @@ def test_ptx_assembles(name, chip):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert os.path.exists(os.path.join(out, "lib%s.so" % name))
+
+
+def matmul_model(a_shape, b_shape, epilogue):
+    """MatMul (+ bias and Relu): a contraction with an epilogue."""
+    n = b_shape[-1]
+    out_shape = list(a_shape[:-1]) + [n]
+    nodes = [helper.make_node("MatMul", ["a", "b"], ["c" if epilogue else "y"])]
+    inits = []
+    if epilogue:
+        nodes += [helper.make_node("Add", ["c", "bias"], ["d"]),
+                  helper.make_node("Relu", ["d"], ["y"])]
+        inits = [onnx.numpy_helper.from_array(
+            np.random.RandomState(5).randn(n).astype(np.float32), "bias")]
+    graph = helper.make_graph(
+        nodes, "matmul",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, list(a_shape)),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, list(b_shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+# Contractions with enough 128 x 128 tiles to give each of sm_90's 132
+# multiprocessors two (264): they take the large tile, whose threads read
+# the next K step's tiles into registers before computing on the staged
+# ones. M, N and K not multiples of the tiles: 17 x 18 tiles of
+# 2050 x 2180 (K = 24), and a batch of 66 of 2 x 2 tiles (K = 20).
+LARGE_TILE_CASES = {
+    "plain": ((2050, 24), (24, 2180), True),
+    "batched": ((66, 130, 20), (66, 20, 200), False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LARGE_TILE_CASES))
+def test_large_tile_contractions_match_onnxruntime(case):
+    a_shape, b_shape, epilogue = LARGE_TILE_CASES[case]
+    work, path = save(matmul_model(a_shape, b_shape, epilogue), "mm")
+    result = h.run_dlc("compile", path, "-o", os.path.join(work, "ir"), "--name", "mm",
+                       "--target=cuda-emulate", "--print-ir-after=dlc-gpu-map-kernels")
+    assert "memref<16x129xf32, #gpu.address_space<workgroup>>" in result.stderr
+    feeds, expected = inputs_for(path)
+    library = h.compile_model(path, os.path.join(work, "lib"), name="mm",
+                              extra=("--target=cuda-emulate",))
+    actual = h.run_library(library, feeds, work)
+    assert actual["y"].shape == expected["y"].shape
+    assert h.relative_l2(expected["y"], actual["y"]) < 1e-5
+
+
+def test_large_tile_assembles_without_spills():
+    """The 128 x 128 tile keeps 64 sums a thread and the next tiles in
+    registers: ptxas must fit them without spilling, for both chips."""
+    work, path = save(matmul_model((4096, 4096), (4096, 4096), False), "mm")
+    for chip in ("sm_80", "sm_90"):
+        out = os.path.join(work, chip)
+        h.run_dlc("compile", path, "-o", out, "--name", "mm", "--target=cuda:" + chip,
+                  "--emit=ptx")
+        result = subprocess.run([ptxas(), "-arch=" + chip, "-v", os.path.join(out, "mm.ptx"),
+                                 "-o", os.devnull], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert "16448 bytes smem" in result.stderr, result.stderr  # the large tile's
+        spills = re.findall(r"(\d+) bytes spill stores, (\d+) bytes spill loads", result.stderr)
+        assert spills and all(s == ("0", "0") for s in spills), result.stderr
 
 
 FATBIN_MAGIC = b"\x50\xed\x55\xba"  # the CUDA fatbin header, little-endian

@@ -80,3 +80,57 @@ func.func @reverse_in_shared_memory(%x: memref<2x4xf32>, %y: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// A barrier at the top level too (a prefetching prologue before the loop):
+// the top level is split at it. The value read before it (%first) crosses
+// into the loop's pieces through a per-thread array; the loop's result
+// into the piece after the loop through its carried array.
+// CHECK-LABEL: func @prologue_before_the_barrier_loop
+// CHECK-DAG: %[[SHARED:.*]] = memref.alloca() : memref<4xf32>
+// CHECK-DAG: %[[CARRIED:.*]] = memref.alloca() : memref<4xf32>
+// CHECK-DAG: %[[NEXT:.*]] = memref.alloca() : memref<4xf32>
+// CHECK-DAG: %[[FIRST:.*]] = memref.alloca() : memref<4xf32>
+// First piece, every thread: its element into shared memory, kept.
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}}
+// CHECK: %[[V:.*]] = memref.load %arg0
+// CHECK: memref.store %[[V]], %[[FIRST]]
+// CHECK: memref.store %[[V]], %[[SHARED]]
+// The loop's start value, every thread: %first.
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}}
+// CHECK: %[[START:.*]] = memref.load %[[FIRST]]
+// CHECK: memref.store %[[START]], %[[CARRIED]]
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}}
+// CHECK: memref.load %[[CARRIED]]
+// CHECK: memref.load %[[SHARED]]
+// CHECK: memref.store %{{.*}}, %[[NEXT]]
+// CHECK: memref.load %[[NEXT]]
+// CHECK: memref.store %{{.*}}, %[[CARRIED]]
+// After the loop, every thread: the result, from the carried array.
+// CHECK: %[[R:.*]] = memref.load %[[CARRIED]]
+// CHECK: memref.store %[[R]], %arg1
+func.func @prologue_before_the_barrier_loop(%x: memref<4xf32>, %y: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %mirror = arith.subi %c3, %tx : index
+    %first = memref.load %x[%tx] : memref<4xf32>
+    memref.store %first, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %sum = scf.for %k = %c0 to %c2 step %c1 iter_args(%acc = %first) -> (f32) {
+      %w = memref.load %tile[%mirror] : memref<4xf32, #gpu.address_space<workgroup>>
+      %next = arith.addf %acc, %w : f32
+      gpu.barrier
+      scf.yield %next : f32
+    }
+    memref.store %sum, %y[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
