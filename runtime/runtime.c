@@ -452,6 +452,43 @@ static dlc_status_code check_model(const dlc_model_info *model,
   return DLC_OK;
 }
 
+/* An IEEE half (float16) or bfloat16 bit pattern as a double. */
+static double half_to_double(uint16_t bits) {
+  int sign = bits >> 15, exponent = (bits >> 10) & 0x1f;
+  double magnitude = (double)(bits & 0x3ff);
+  if (exponent == 0x1f)
+    magnitude = magnitude ? NAN : INFINITY;
+  else if (exponent == 0)
+    magnitude = ldexp(magnitude, -24); /* subnormal */
+  else
+    magnitude = ldexp(magnitude + 1024.0, exponent - 25);
+  return sign ? -magnitude : magnitude;
+}
+
+static double bfloat16_to_double(uint16_t bits) {
+  uint32_t wide = (uint32_t)bits << 16;
+  float value;
+  memcpy(&value, &wide, sizeof value);
+  return value;
+}
+
+/* Element k of a float tensor (float16, bfloat16, float32, float64) as a
+   double; 0 for other element types. */
+static double float_value(const dlc_tensor *given, int64_t k) {
+  switch (given->dtype) {
+  case DLC_FLOAT16:
+    return half_to_double(((const uint16_t *)given->data)[k]);
+  case DLC_BFLOAT16:
+    return bfloat16_to_double(((const uint16_t *)given->data)[k]);
+  case DLC_FLOAT32:
+    return ((const float *)given->data)[k];
+  case DLC_FLOAT64:
+    return ((const double *)given->data)[k];
+  default:
+    return 0.0;
+  }
+}
+
 /* Reads up to `max` values of a checked input as integers (floats
    truncated, as ONNX's reference casts a OneHot depth); -1 when there are
    more or its element type holds no numbers. */
@@ -490,15 +527,11 @@ static int32_t read_integers(const dlc_tensor *given, int64_t *values,
     case DLC_BOOL:
       values[k] = ((const uint8_t *)p)[k] != 0;
       break;
-    case DLC_FLOAT32: {
-      float v = ((const float *)p)[k];
-      if (!(v > -9e15f && v < 9e15f))
-        return -1;
-      values[k] = (int64_t)v;
-      break;
-    }
+    case DLC_FLOAT16:
+    case DLC_BFLOAT16:
+    case DLC_FLOAT32:
     case DLC_FLOAT64: {
-      double v = ((const double *)p)[k];
+      double v = float_value(given, k);
       if (!(v > -9e15 && v < 9e15))
         return -1;
       values[k] = (int64_t)v;
@@ -740,9 +773,7 @@ static int32_t resized_shape(const dlc_value_check *check,
 static int floats_are_integers(const dlc_tensor *given) {
   int64_t count = given_num_elements(given);
   for (int64_t k = 0; k < count; ++k) {
-    double v = given->dtype == DLC_FLOAT32   ? ((const float *)given->data)[k]
-               : given->dtype == DLC_FLOAT64 ? ((const double *)given->data)[k]
-                                             : 0.0;
+    double v = float_value(given, k);
     if (v != floor(v))
       return 0;
   }
@@ -816,10 +847,12 @@ static int32_t integer_check_shape(const dlc_model_info *model,
     for (int32_t p = 0; p < 3; ++p) {
       const dlc_value_part *part = &check->parts[p];
       const dlc_tensor *t = part->input >= 0 ? &inputs[part->input] : 0;
-      number[p] = !t                        ? (double)part->values[0]
-                  : t->dtype == DLC_FLOAT64 ? *(const double *)t->data
-                  : t->dtype == DLC_FLOAT32 ? *(const float *)t->data
-                                            : (double)values[p];
+      int is_float =
+          t && (t->dtype == DLC_FLOAT16 || t->dtype == DLC_BFLOAT16 ||
+                t->dtype == DLC_FLOAT32 || t->dtype == DLC_FLOAT64);
+      number[p] = !t         ? (double)part->values[0]
+                  : is_float ? float_value(t, 0)
+                             : (double)values[p];
     }
     double length = ceil((number[1] - number[0]) / number[2]);
     if (!(length < 9e15)) {

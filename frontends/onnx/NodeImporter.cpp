@@ -297,7 +297,8 @@ bool NodeImporter::checkAtRunTime(size_t i, llvm::StringRef kind,
     auto element = inputType(k).getElementType();
     bool readable =
         (element.isInteger() && element.getIntOrFloatBitWidth() <= 64) ||
-        element.isF32() || element.isF64();
+        element.isF16() || element.isBF16() || element.isF32() ||
+        element.isF64();
     return readable && inputType(k).getNumElements() <= 64;
   };
   if (!checkable(i))

@@ -17,6 +17,7 @@
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -175,7 +176,8 @@ private:
   bool checkSingleAssignment(const onnx::GraphProto &graph);
   bool runOnnxChecker();
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
-  std::optional<std::vector<int64_t>> declaredShape(const std::string &name);
+  std::optional<std::vector<int64_t>> declaredShape(const std::string &name,
+                                                    int hops = 0);
 
   MLIRContext &context;
   const onnx::ModelProto &model;
@@ -191,12 +193,31 @@ private:
   /// their largest shape, with their size at run time; only graph outputs.
   llvm::DenseMap<Value, NodeImporter::Bounded> boundedValues;
   llvm::StringMap<std::string> externalFiles; // read once each
+  /// The main graph's nodes reading each value as their first input, built
+  /// on first use (declaredShape).
+  std::optional<llvm::StringMap<SmallVector<const onnx::NodeProto *, 2>>>
+      firstInputReaders;
 };
 
+/// Ops whose output has their first input's shape, whatever the values
+/// (elementwise on one tensor; CastLike's second input gives only a type).
+static bool keepsFirstInputShape(const onnx::NodeProto &node) {
+  static const llvm::StringSet<> ops = {
+      "Abs",        "Acos",     "Acosh", "Asin",    "Asinh", "Atan", "Atanh",
+      "Cast",       "CastLike", "Ceil",  "Cos",     "Cosh",  "Erf",  "Exp",
+      "Floor",      "Identity", "IsInf", "IsNaN",   "Log",   "Neg",  "Not",
+      "Reciprocal", "Relu",     "Round", "Sigmoid", "Sign",  "Sin",  "Sinh",
+      "Softsign",   "Sqrt",     "Tan",   "Tanh"};
+  return isDefaultDomain(node.domain()) && ops.contains(node.op_type());
+}
+
 /// The shape the main graph declares for `name` (an output or value_info
-/// entry), when every dim is a number.
+/// entry), when every dim is a number; else, for a value the model leaves
+/// undeclared (an expanded function's intermediate), the declared shape of
+/// a node that reads it and keeps its shape (a Cast, a Sqrt, ...), a few
+/// such nodes deep.
 std::optional<std::vector<int64_t>>
-GraphImporter::declaredShape(const std::string &name) {
+GraphImporter::declaredShape(const std::string &name, int hops) {
   auto shapeOf = [](const onnx::ValueInfoProto &info)
       -> std::optional<std::vector<int64_t>> {
     if (!info.type().has_tensor_type() ||
@@ -220,6 +241,22 @@ GraphImporter::declaredShape(const std::string &name) {
   for (const onnx::ValueInfoProto &info : model.graph().value_info())
     if (info.name() == name)
       return shapeOf(info);
+  constexpr int kMaxHops = 8;
+  if (hops >= kMaxHops)
+    return std::nullopt;
+  if (!firstInputReaders) {
+    firstInputReaders.emplace();
+    for (const onnx::NodeProto &node : model.graph().node())
+      if (node.input_size() > 0 && !node.input(0).empty())
+        (*firstInputReaders)[node.input(0)].push_back(&node);
+  }
+  auto readers = firstInputReaders->find(name);
+  if (readers == firstInputReaders->end())
+    return std::nullopt;
+  for (const onnx::NodeProto *reader : readers->second)
+    if (keepsFirstInputShape(*reader) && reader->output_size() == 1)
+      if (auto shape = declaredShape(reader->output(0), hops + 1))
+        return shape;
   return std::nullopt;
 }
 

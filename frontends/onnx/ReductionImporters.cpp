@@ -214,20 +214,14 @@ template <typename ArgOp> LogicalResult importArgReduce(NodeImporter &n) {
   return success();
 }
 
-LogicalResult importCumSum(NodeImporter &n) {
-  auto &b = n.builder;
-  auto cumsum = [&](int64_t axis) {
-    return n.build<CumSumOp>(
-        n.input(0),
-        {n.attr("axis", b.getI64IntegerAttr(axis)),
-         n.attr("exclusive", b.getBoolAttr(n.attrInt("exclusive", 0))),
-         n.attr("reverse", b.getBoolAttr(n.attrInt("reverse", 0)))});
-  };
+/// The scans' axis (input 1): given at run time, the scan `along` each
+/// axis, the one it names chosen (the library checks it names one); else
+/// `along` the axis given. `along` returns null after reporting a failure.
+static LogicalResult importScan(NodeImporter &n,
+                                function_ref<Value(int64_t)> along) {
   auto shape = n.inputType(0).getShape();
   int64_t rank = shape.size();
   if (!n.constantInts(1)) {
-    // The axis given at run time: the sum along each axis, the one it
-    // names chosen (the library checks it names one).
     if (n.inputType(1).getNumElements() != 1 || rank > 8 ||
         !n.checkAtRunTime(1, "axis", {}, shape))
       return n.failNotConstant(1, "axis");
@@ -235,7 +229,9 @@ LogicalResult importCumSum(NodeImporter &n) {
     SmallVector<Value> variants;
     for (int64_t a = 0; a < rank; ++a) {
       sets.push_back({a});
-      variants.push_back(cumsum(a));
+      variants.push_back(along(a));
+      if (!variants.back())
+        return failure();
     }
     n.setOutput(0, selectByAxes(n, 1, rank, sets, variants));
     return success();
@@ -248,8 +244,22 @@ LogicalResult importCumSum(NodeImporter &n) {
   auto normalized = normalizedAxis(n, (*axis)[0], rank);
   if (failed(normalized))
     return failure();
-  n.setOutput(0, cumsum(*normalized));
+  Value y = along(*normalized);
+  if (!y)
+    return failure();
+  n.setOutput(0, y);
   return success();
+}
+
+LogicalResult importCumSum(NodeImporter &n) {
+  auto &b = n.builder;
+  return importScan(n, [&](int64_t axis) -> Value {
+    return n.build<CumSumOp>(
+        n.input(0),
+        {n.attr("axis", b.getI64IntegerAttr(axis)),
+         n.attr("exclusive", b.getBoolAttr(n.attrInt("exclusive", 0))),
+         n.attr("reverse", b.getBoolAttr(n.attrInt("reverse", 0)))});
+  });
 }
 
 /// CumProd: the product of the elements each output takes along the axis
@@ -257,38 +267,34 @@ LogicalResult importCumSum(NodeImporter &n) {
 /// written as a [.., L, L, ..] select of x or 1 under a constant triangular
 /// mask and a reduce_prod over the second L.
 LogicalResult importCumProd(NodeImporter &n) {
-  auto axis = n.requireInts(1, "axis");
-  if (!axis)
-    return failure();
-  if (axis->size() != 1)
-    return n.fail("axis must hold one value");
   auto type = n.inputType(0);
   int64_t rank = type.getRank();
-  auto normalized = normalizedAxis(n, (*axis)[0], rank);
-  if (failed(normalized))
-    return failure();
-  int64_t a = *normalized, length = type.getDimSize(a);
-  constexpr int64_t kMaxLength = 4096;
-  if (length > kMaxLength)
-    return n.fail("an axis longer than " + std::to_string(kMaxLength) +
-                  " is not supported");
   bool exclusive = n.attrInt("exclusive", 0), reverse = n.attrInt("reverse", 0);
-  // mask[i][j]: output i takes element j.
-  std::vector<double> mask(length * length);
-  for (int64_t i = 0; i < length; ++i)
-    for (int64_t j = 0; j < length; ++j)
-      mask[i * length + j] =
-          reverse ? (exclusive ? j > i : j >= i) : (exclusive ? j < i : j <= i);
-  ShapeVec maskShape = {length, length};
-  maskShape.append(rank - a - 1, 1);
-  Value taken = n.constantOf(
-      RankedTensorType::get(maskShape, n.builder.getI1Type()), mask);
-  ShapeVec spread(type.getShape());
-  spread.insert(spread.begin() + a, 1); // [.., 1 (i), L (j), ..]
-  Value values = n.reshape(n.input(0), spread);
-  Value factors = n.build<SelectOp>({taken, values, n.scalarLike(values, 1.0)});
-  n.setOutput(0, reduce<ReduceProdOp>(n, factors, {a + 1}, false));
-  return success();
+  constexpr int64_t kMaxLength = 4096;
+  return importScan(n, [&](int64_t a) -> Value {
+    int64_t length = type.getDimSize(a);
+    if (length > kMaxLength) {
+      (void)n.fail("an axis longer than " + std::to_string(kMaxLength) +
+                   " is not supported");
+      return Value();
+    }
+    // mask[i][j]: output i takes element j.
+    std::vector<double> mask(length * length);
+    for (int64_t i = 0; i < length; ++i)
+      for (int64_t j = 0; j < length; ++j)
+        mask[i * length + j] = reverse ? (exclusive ? j > i : j >= i)
+                                       : (exclusive ? j < i : j <= i);
+    ShapeVec maskShape = {length, length};
+    maskShape.append(rank - a - 1, 1);
+    Value taken = n.constantOf(
+        RankedTensorType::get(maskShape, n.builder.getI1Type()), mask);
+    ShapeVec spread(type.getShape());
+    spread.insert(spread.begin() + a, 1); // [.., 1 (i), L (j), ..]
+    Value values = n.reshape(n.input(0), spread);
+    Value factors =
+        n.build<SelectOp>({taken, values, n.scalarLike(values, 1.0)});
+    return reduce<ReduceProdOp>(n, factors, {a + 1}, false);
+  });
 }
 
 //===----------------------------------------------------------------------===//

@@ -654,14 +654,28 @@ LogicalResult importResize(NodeImporter &n) {
 /// size about the centre (the odd element goes after), as a slice or a
 /// concat with zeros.
 LogicalResult importCenterCropPad(NodeImporter &n) {
-  auto sizes = n.requireInts(1, "shape");
-  if (!sizes)
-    return failure();
   int64_t rank = n.inputType(0).getRank();
   std::vector<int64_t> axes = n.attrInts("axes", {});
   if (axes.empty())
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
+  auto sizes = n.constantInts(1);
+  if (!sizes) {
+    // Given at run time: the sizes the declared output has along the axes,
+    // which the library checks the input holds.
+    auto declared = n.declaredOutputShape(0);
+    std::vector<int64_t> wanted;
+    for (int64_t axis : axes)
+      if (declared && int64_t(declared->size()) == rank && axis >= -rank &&
+          axis < rank)
+        wanted.push_back((*declared)[axis < 0 ? axis + rank : axis]);
+    if (wanted.size() == axes.size() &&
+        n.inputType(1).getNumElements() == int64_t(axes.size()) &&
+        n.checkAtRunTime(1, "equal", wanted))
+      sizes = wanted;
+    else
+      return n.failNotConstant(1, "shape");
+  }
   if (axes.size() != sizes->size())
     return n.fail("shape must give one size per axis");
   Value y = n.input(0);

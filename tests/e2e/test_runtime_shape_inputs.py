@@ -194,6 +194,55 @@ def test_cumsum_axis_at_run_time():
     assert "input 1 ('axis') = [3]: not valid for CumSum 'c'" in message
 
 
+def test_cumprod_axis_at_run_time():
+    model = build([helper.make_node("CumProd", ["x", "axis"], ["y"], exclusive=1, name="c")],
+                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 4, 5]),
+                   helper.make_tensor_value_info("axis", TensorProto.INT64, [])],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4, 5])],
+                  opset=26)
+    path, library = compiled(model)
+    x = f32(3, 4, 5)
+    check_runs(path, library, [{"x": x, "axis": np.array(a, dtype=np.int64)}
+                               for a in (0, 1, 2, -1, -3)],
+               exact=False, tolerance=1e-5, against=spec_reference)
+    message = refused(library, {"x": x, "axis": np.array(-4, dtype=np.int64)})
+    assert "input 1 ('axis') = [-4]: not valid for CumProd 'c'" in message
+
+
+def test_center_crop_pad_shape_at_run_time():
+    # Crops axis 0 from 5 to 3 and pads axis 2 from 4 to 7: the declared
+    # output gives the sizes, which the library checks the input holds.
+    model = build([helper.make_node("CenterCropPad", ["x", "shape"], ["y"], axes=[0, -1],
+                                    name="crop")],
+                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 2, 4]),
+                   helper.make_tensor_value_info("shape", TensorProto.INT64, [2])],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 2, 7])])
+    path, library = compiled(model)
+    x = f32(5, 2, 4)
+    check_runs(path, library, [{"x": x, "shape": i64(3, 7)}], against=spec_reference)
+    message = refused(library, {"x": x, "shape": i64(3, 6)})
+    assert "input 1 ('shape')" in message and "CenterCropPad 'crop'" in message
+
+
+def test_reduce_axes_through_shape_keeping_nodes():
+    # An expanded ReduceL2: the ReduceSum's output is not declared, but the
+    # Cast and Sqrt after it keep its shape, and theirs is.
+    model = build([helper.make_node("Mul", ["x", "x"], ["square"]),
+                   helper.make_node("ReduceSum", ["square", "axes"], ["sum"], keepdims=1,
+                                    name="sum"),
+                   helper.make_node("Cast", ["sum"], ["wide"], to=TensorProto.DOUBLE),
+                   helper.make_node("Sqrt", ["wide"], ["root"]),
+                   helper.make_node("CastLike", ["root", "x"], ["y"])],
+                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 2, 2]),
+                   helper.make_tensor_value_info("axes", TensorProto.INT64, [1])],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 1, 2])])
+    path, library = compiled(model)
+    x = f32(3, 2, 2)
+    check_runs(path, library, [{"x": x, "axes": i64(a)} for a in (1, -2)], exact=False)
+    message = refused(library, {"x": x, "axes": i64(2)})
+    assert "ReduceSum 'sum' would have the output shape" in message
+
+
 @pytest.mark.parametrize("keepdims", [0, 1])
 def test_reduce_axes_at_run_time(keepdims):
     # [3, 2, 2] without keepdims gives [3, 2] over axis 1 or axis 2: both
@@ -212,19 +261,26 @@ def test_reduce_axes_at_run_time(keepdims):
     assert "ReduceSum 'sum' would have the output shape" in message
 
 
-@pytest.mark.parametrize("dtype", [np.int32, np.float32])
+@pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float16])
 def test_range_at_run_time(dtype):
-    onnx_type = TensorProto.INT32 if dtype == np.int32 else TensorProto.FLOAT
+    onnx_type = {np.int32: TensorProto.INT32, np.float32: TensorProto.FLOAT,
+                 np.float16: TensorProto.FLOAT16}[dtype]
     model = build([helper.make_node("Range", ["start", "limit", "delta"], ["y"], name="range")],
                   [helper.make_tensor_value_info(n, onnx_type, []) for n in ("start", "limit", "delta")],
                   [helper.make_tensor_value_info("y", onnx_type, [5])])
     path, library = compiled(model)
     scalar = lambda v: np.array(v, dtype=dtype)  # noqa: E731
     runs = [(0, 5, 1), (10, 0, -2), (-3, 7, 2)]
-    if dtype == np.float32:
-        runs.append((0.5, 2.75, 0.5))
+    if dtype != np.int32:
+        runs.append((0.5, 2.75, 0.5))  # 4.5 steps: 5 elements
+    if dtype == np.float16:
+        # The length from the values as given: float16's 0.1 is
+        # 0.0999755859375, so (0.5 - 0.1) / 0.1 is 4.001...: 5 elements.
+        runs.append((0.1, 0.5, 0.1))
+    # onnxruntime has no float16 Range: ONNX's reference evaluator then.
     check_runs(path, library, [{"start": scalar(a), "limit": scalar(b), "delta": scalar(c)}
-                               for a, b, c in runs])
+                               for a, b, c in runs],
+               against=spec_reference if dtype == np.float16 else reference)
     message = refused(library, {"start": scalar(0), "limit": scalar(6), "delta": scalar(1)})
     assert "Range 'range' would have the output shape [6]" in message
 
