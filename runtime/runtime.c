@@ -674,8 +674,13 @@ static int32_t checked_shape(const dlc_value_check *check,
   }
   case DLC_CHECK_RESIZE: /* float scales: resized_shape */
     return -1;
-  case DLC_CHECK_AXIS:
-    return count == 1 && values[0] >= -rank && values[0] < rank ? 0 : -1;
+  case DLC_CHECK_AXIS: {
+    if (count != 1 || values[0] < -rank || values[0] >= rank)
+      return -1;
+    int64_t axis = values[0] < 0 ? values[0] + rank : values[0];
+    return !check->flags || (axis < 63 && ((check->flags >> axis) & 1)) ? 0
+                                                                        : -1;
+  }
   case DLC_CHECK_REDUCE: {
     unsigned char marked[DLC_MAX_CHECKED] = {0};
     int32_t out_rank = 0;

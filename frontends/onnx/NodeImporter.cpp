@@ -471,6 +471,35 @@ Value NodeImporter::sliceAxis(Value value, int64_t axis, int64_t start,
                          attr("steps", builder.getDenseI64ArrayAttr(steps))});
 }
 
+Value NodeImporter::selectByAxes(size_t i, int64_t rank,
+                                 ArrayRef<SmallVector<int64_t>> sets,
+                                 ArrayRef<Value> variants) {
+  if (variants.size() == 1)
+    return variants.front();
+  auto i64 = builder.getI64Type();
+  auto scalar = [&](int64_t value) {
+    return constantOf(RankedTensorType::get({}, i64), {double(value)});
+  };
+  Value axes = cast(input(i), i64);
+  axes = reshape(axes, {inputType(i).getNumElements()});
+  Value wrapped = build<AddOp>({axes, scalar(rank)});
+  Value normalized =
+      build<SelectOp>({build<LessOp>({axes, scalar(0)}), wrapped, axes});
+  Value bits = build<ShiftLeftOp>({scalar(1), normalized});
+  Value code =
+      build<ReduceSumOp>(bits, {attr("axes", builder.getDenseI64ArrayAttr({0})),
+                                attr("keepdims", builder.getBoolAttr(false))});
+  Value result = variants.back();
+  for (size_t k = variants.size() - 1; k-- > 0;) {
+    int64_t setCode = 0;
+    for (int64_t axis : sets[k])
+      setCode += int64_t(1) << axis;
+    Value chosen = build<EqualOp>({code, scalar(setCode)});
+    result = build<SelectOp>({chosen, variants[k], result});
+  }
+  return result;
+}
+
 Value NodeImporter::transpose(Value value, ArrayRef<int64_t> perm) {
   return build<TransposeOp>(value,
                             attr("perm", builder.getDenseI64ArrayAttr(perm)));

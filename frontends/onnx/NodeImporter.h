@@ -166,6 +166,13 @@ public:
   /// A constant of `type` filled from `values` (converted to its elements).
   mlir::Value constantOf(mlir::RankedTensorType type,
                          llvm::ArrayRef<double> values);
+  /// For axes given at run time (input `i`, checked by the library to be
+  /// valid and distinct): `variants[k]`, computed over `sets[k]`, where the
+  /// values name that set (negative axes counted from `rank`). Each set is
+  /// coded as the sum of 2^axis.
+  mlir::Value selectByAxes(size_t i, int64_t rank,
+                           llvm::ArrayRef<llvm::SmallVector<int64_t>> sets,
+                           llvm::ArrayRef<mlir::Value> variants);
 
 private:
   static constexpr int64_t kMaxFoldedElements = 1 << 16;

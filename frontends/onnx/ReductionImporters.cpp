@@ -41,37 +41,6 @@ SmallVector<int64_t> allAxes(int64_t rank) {
 // Reduce*
 //===----------------------------------------------------------------------===//
 
-/// For axes given at run time (input `i`, checked by the library to be
-/// valid and distinct): `variants[k]`, computed over `sets[k]`, where the
-/// values name that set. Each set is coded as the sum of 2^axis.
-Value selectByAxes(NodeImporter &n, size_t i, int64_t rank,
-                   ArrayRef<SmallVector<int64_t>> sets,
-                   ArrayRef<Value> variants) {
-  if (variants.size() == 1)
-    return variants.front();
-  auto i64 = n.builder.getI64Type();
-  auto scalar = [&](int64_t value) {
-    return n.constantOf(RankedTensorType::get({}, i64), {double(value)});
-  };
-  Value axes = n.cast(n.input(i), i64);
-  axes = n.reshape(axes, {n.inputType(i).getNumElements()});
-  Value wrapped = n.build<AddOp>({axes, scalar(rank)});
-  Value normalized =
-      n.build<SelectOp>({n.build<LessOp>({axes, scalar(0)}), wrapped, axes});
-  Value bits = n.build<ShiftLeftOp>({scalar(1), normalized});
-  Value code =
-      n.build<ReduceSumOp>(bits, {axesAttr(n, {0}), keepdimsAttr(n, false)});
-  Value result = variants.back();
-  for (size_t k = variants.size() - 1; k-- > 0;) {
-    int64_t setCode = 0;
-    for (int64_t axis : sets[k])
-      setCode += int64_t(1) << axis;
-    Value chosen = n.build<EqualOp>({code, scalar(setCode)});
-    result = n.build<SelectOp>({chosen, variants[k], result});
-  }
-  return result;
-}
-
 /// The sets of `count` distinct axes over which a reduction of `shape`
 /// gives `declared` (keepdims or not); at most `limit` of them.
 std::vector<SmallVector<int64_t>> axisSetsGiving(ArrayRef<int64_t> shape,
@@ -136,7 +105,7 @@ LogicalResult importReduce(NodeImporter &n) {
         return failure();
       variants.push_back(n.results()[0]);
     }
-    n.setOutput(0, selectByAxes(n, 1, shape.size(), sets, variants));
+    n.setOutput(0, n.selectByAxes(1, shape.size(), sets, variants));
     return success();
   }
   if (axesAsInput && n.hasInput(1)) {
@@ -233,7 +202,7 @@ static LogicalResult importScan(NodeImporter &n,
       if (!variants.back())
         return failure();
     }
-    n.setOutput(0, selectByAxes(n, 1, rank, sets, variants));
+    n.setOutput(0, n.selectByAxes(1, rank, sets, variants));
     return success();
   }
   auto axis = n.requireInts(1, "axis");

@@ -163,7 +163,95 @@ LogicalResult importDFT(NodeImporter &n) {
     return n.fail("the input must be a floating-point tensor");
   if (rank < 2 || (type.getShape().back() != 1 && type.getShape().back() != 2))
     return n.fail("the input's last dim must be 1 (real) or 2 (complex)");
+  bool inverse = n.attrInt("inverse", 0) != 0;
+  bool onesided = n.attrInt("onesided", 0) != 0;
+  if (onesided && !inverse && type.getShape().back() == 2)
+    return n.fail("onesided needs a real input");
+  std::optional<int64_t> givenLength;
+  if (n.hasInput(1)) {
+    auto given = scalarInput(n, 1, "dft_length");
+    if (!given)
+      return failure();
+    givenLength = *given;
+  }
+  // The transform's length along `axis`, and the output's shape.
+  auto lengthAlong = [&](int64_t axis) {
+    int64_t have = type.getDimSize(axis);
+    return givenLength           ? *givenLength
+           : inverse && onesided ? 2 * (have - 1)
+                                 : have;
+  };
+  auto outputShape = [&](int64_t axis) {
+    ShapeVec shape(type.getShape());
+    int64_t length = lengthAlong(axis);
+    shape[axis] = onesided && !inverse ? length / 2 + 1 : length;
+    shape.back() = inverse && onesided ? 1 : 2;
+    return shape;
+  };
+  // The DFT along `axis` (not the last dim), null after a failure.
+  auto dftAlong = [&](int64_t axis) -> Value {
+    int64_t length = lengthAlong(axis);
+    if (length < 1) {
+      (void)n.fail("dft_length must be positive");
+      return Value();
+    }
+    // The transformed dim last, then back.
+    Complex parts = splitParts(n, x);
+    int64_t signalRank = rank - 1;
+    SmallVector<int64_t> toLast, fromLast(signalRank);
+    for (int64_t d = 0; d < signalRank; ++d)
+      if (d != axis)
+        toLast.push_back(d);
+    toLast.push_back(axis);
+    for (int64_t d = 0; d < signalRank; ++d)
+      fromLast[toLast[d]] = d;
+    bool moves = axis != signalRank - 1;
+    if (moves) {
+      parts.re = n.transpose(parts.re, toLast);
+      if (parts.im)
+        parts.im = n.transpose(parts.im, toLast);
+    }
+    Complex result = transformLast(n, parts, length, inverse, onesided);
+    if (moves) {
+      result.re = n.transpose(result.re, fromLast);
+      if (result.im)
+        result.im = n.transpose(result.im, fromLast);
+    }
+    if (!result.re || (!(inverse && onesided) && !result.im))
+      return Value();
+    return joinParts(n, result);
+  };
+
   int64_t axis = n.opset >= 20 ? -2 : 1;
+  if (n.opset >= 20 && n.hasInput(2) && !n.constantInts(2)) {
+    // The axis given at run time: the DFT along each axis that gives the
+    // output shape the model declares (or, undeclared, along every axis
+    // when all give one shape); the library checks the value names one of
+    // them, and it chooses.
+    auto declared = n.declaredOutputShape(0);
+    std::vector<SmallVector<int64_t>> sets;
+    int64_t allowed = 0;
+    for (int64_t a = 0; a + 1 < rank && a < 62; ++a) {
+      ShapeVec shape = outputShape(a);
+      if (declared ? ArrayRef<int64_t>(shape) == ArrayRef<int64_t>(*declared)
+                   : shape == outputShape(0)) {
+        sets.push_back({a});
+        allowed |= int64_t(1) << a;
+      }
+    }
+    if (sets.empty() || (!declared && int64_t(sets.size()) != rank - 1) ||
+        n.inputType(2).getNumElements() != 1 ||
+        !n.checkAtRunTime(2, "axis", {}, type.getShape(), allowed))
+      return n.failNotConstant(2, "DFT's axis");
+    SmallVector<Value> variants;
+    for (const SmallVector<int64_t> &set : sets) {
+      variants.push_back(dftAlong(set[0]));
+      if (!variants.back())
+        return failure();
+    }
+    n.setOutput(0, n.selectByAxes(2, rank, sets, variants));
+    return success();
+  }
   if (n.opset >= 20) {
     if (n.hasInput(2)) {
       auto given = scalarInput(n, 2, "DFT's axis");
@@ -179,46 +267,10 @@ LogicalResult importDFT(NodeImporter &n) {
   axis = (axis + rank) % rank;
   if (axis == rank - 1)
     return n.fail("axis must not be the last (real/imaginary) dim");
-  bool inverse = n.attrInt("inverse", 0) != 0;
-  bool onesided = n.attrInt("onesided", 0) != 0;
-  if (onesided && !inverse && type.getShape().back() == 2)
-    return n.fail("onesided needs a real input");
-  int64_t have = type.getDimSize(axis);
-  int64_t length = inverse && onesided ? 2 * (have - 1) : have;
-  if (n.hasInput(1)) {
-    auto given = scalarInput(n, 1, "dft_length");
-    if (!given)
-      return failure();
-    length = *given;
-  }
-  if (length < 1)
-    return n.fail("dft_length must be positive");
-
-  // The transformed dim last, then back.
-  Complex parts = splitParts(n, x);
-  int64_t signalRank = rank - 1;
-  SmallVector<int64_t> toLast, fromLast(signalRank);
-  for (int64_t d = 0; d < signalRank; ++d)
-    if (d != axis)
-      toLast.push_back(d);
-  toLast.push_back(axis);
-  for (int64_t d = 0; d < signalRank; ++d)
-    fromLast[toLast[d]] = d;
-  bool moves = axis != signalRank - 1;
-  if (moves) {
-    parts.re = n.transpose(parts.re, toLast);
-    if (parts.im)
-      parts.im = n.transpose(parts.im, toLast);
-  }
-  Complex result = transformLast(n, parts, length, inverse, onesided);
-  if (moves) {
-    result.re = n.transpose(result.re, fromLast);
-    if (result.im)
-      result.im = n.transpose(result.im, fromLast);
-  }
-  if (!result.re || (!(inverse && onesided) && !result.im))
+  Value y = dftAlong(axis);
+  if (!y)
     return failure();
-  n.setOutput(0, joinParts(n, result));
+  n.setOutput(0, y);
   return success();
 }
 

@@ -209,6 +209,28 @@ def test_cumprod_axis_at_run_time():
     assert "input 1 ('axis') = [-4]: not valid for CumProd 'c'" in message
 
 
+@pytest.mark.parametrize("onesided", [0, 1])
+def test_dft_axis_at_run_time(onesided):
+    # [2, 6, 8, 1], real. Complex output: every axis but the last gives
+    # [2, 6, 8, 2], so all three are compiled. Onesided: only axis 2 gives
+    # the declared [2, 6, 5, 2], so another axis is refused.
+    declared = [2, 6, 5, 2] if onesided else [2, 6, 8, 2]
+    model = build([helper.make_node("DFT", ["x", "", "axis"], ["y"], onesided=onesided,
+                                    name="dft")],
+                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6, 8, 1]),
+                   helper.make_tensor_value_info("axis", TensorProto.INT64, [])],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, declared)],
+                  opset=20)
+    path, library = compiled(model)
+    x = f32(2, 6, 8, 1)
+    axes = (2, -2) if onesided else (0, 1, 2, -2, -4)
+    check_runs(path, library, [{"x": x, "axis": np.array(a, dtype=np.int64)} for a in axes],
+               exact=False, tolerance=1e-4, against=spec_reference)
+    for bad in ((1, 3, -1) if onesided else (3, -1)):
+        message = refused(library, {"x": x, "axis": np.array(bad, dtype=np.int64)})
+        assert "input 1 ('axis') = [%d]: not valid for DFT 'dft'" % bad in message
+
+
 def test_center_crop_pad_shape_at_run_time():
     # Crops axis 0 from 5 to 3 and pads axis 2 from 4 to 7: the declared
     # output gives the sizes, which the library checks the input holds.

@@ -130,7 +130,8 @@ How dlc treats ONNX models:
   graph *input* stays a run-time input when the model declares the node's
   output shape: the library is compiled for that shape, checks the values
   give it before each run, and reads the values that steer the computation
-  (Slice's starts, Pad's pads, Trilu's k, CumSum's axis, Reduce axes,
+  (Slice's starts, Pad's pads, Trilu's k, CumSum's, CumProd's and DFT's
+  axis, Reduce axes,
   Range's start and delta, Resize's scales and roi) at run time
   (docs/cli.md, "Inputs that decide shapes"). Otherwise it must be known when compiling: bind it with `dlc
   compile --bind-input NAME=FILE` (the error names the graph inputs to

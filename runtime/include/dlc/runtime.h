@@ -81,7 +81,9 @@ typedef enum dlc_value_check_kind {
   DLC_CHECK_UNSQUEEZE = 5, /* Unsqueeze of `operand` at the values */
   DLC_CHECK_REDUCE = 6,    /* a reduction of `operand` over the values as
                               axes (flags: keepdims) */
-  DLC_CHECK_AXIS = 7,      /* one axis of `operand` (expected is empty) */
+  DLC_CHECK_AXIS = 7,      /* one axis of `operand` (expected is empty);
+                              flags: when not 0, the axes (bit d: axis d,
+                              counted from 0) the node was compiled for */
   DLC_CHECK_PAD = 8,       /* Pad of `operand` by the values (every axis) */
   DLC_CHECK_SLICE = 9,     /* Slice of `operand`: parts starts, ends, axes,
                               steps */
