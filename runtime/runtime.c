@@ -897,8 +897,10 @@ static dlc_status_code check_values(const dlc_model_info *model,
       return fail(status, DLC_ERROR_SHAPE_MISMATCH, "%s = %s: not valid for %s",
                   what, given, check->node);
     int same = rank == check->num_expected;
+    int any_below_zero = check->kind == DLC_CHECK_EQUAL && (check->flags & 4);
     for (int32_t i = 0; same && i < rank; ++i)
-      same = shape[i] == check->expected[i];
+      same = shape[i] == check->expected[i] ||
+             (any_below_zero && check->expected[i] < 0);
     if (same)
       continue;
     if (check->kind == DLC_CHECK_EQUAL && (check->flags & 1))

@@ -366,9 +366,23 @@ LogicalResult importAffineGrid(NodeImporter &n) {
   Type elementType = thetaType.getElementType();
   if (!isa<FloatType>(elementType))
     return n.fail("theta must be a floating-point tensor");
-  auto size = n.requireInts(1, "AffineGrid's size");
-  if (!size)
-    return failure();
+  auto size = n.constantInts(1);
+  if (!size) {
+    // Given at run time: N and the spatial sizes from the declared output
+    // ([N, H, W, 2] or [N, D, H, W, 3]), which the library checks the input
+    // holds; C does not change the grid, so any C is taken.
+    auto declared = n.declaredOutputShape(0);
+    int64_t count = n.inputType(1).getNumElements();
+    if (declared && int64_t(declared->size()) == count &&
+        (count == 4 || count == 5) && declared->back() == count - 2) {
+      std::vector<int64_t> wanted = {(*declared)[0], -1};
+      wanted.insert(wanted.end(), declared->begin() + 1, declared->end() - 1);
+      if (n.checkAtRunTime(1, "equal", wanted, {}, /*flags=*/4))
+        size = wanted;
+    }
+    if (!size)
+      return n.failNotConstant(1, "AffineGrid's size");
+  }
   if (size->size() != 4 && size->size() != 5)
     return n.fail("size must be (N, C, H, W) or (N, C, D, H, W)");
   int64_t dims = size->size() - 2, batch = (*size)[0];

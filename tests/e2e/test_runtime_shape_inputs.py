@@ -231,6 +231,23 @@ def test_dft_axis_at_run_time(onesided):
         assert "input 1 ('axis') = [%d]: not valid for DFT 'dft'" % bad in message
 
 
+def test_affine_grid_size_at_run_time():
+    # size = [N, C, H, W]: N, H and W from the declared output [2, 3, 4, 2],
+    # checked; C does not change the grid, so any C is taken.
+    model = build([helper.make_node("AffineGrid", ["theta", "size"], ["grid"], name="g")],
+                  [helper.make_tensor_value_info("theta", TensorProto.FLOAT, [2, 2, 3]),
+                   helper.make_tensor_value_info("size", TensorProto.INT64, [4])],
+                  [helper.make_tensor_value_info("grid", TensorProto.FLOAT, [2, 3, 4, 2])],
+                  opset=20)
+    path, library = compiled(model)
+    theta = f32(2, 2, 3)
+    check_runs(path, library, [{"theta": theta, "size": i64(2, c, 3, 4)} for c in (1, 3, 7)],
+               exact=False, against=spec_reference)
+    message = refused(library, {"theta": theta, "size": i64(2, 1, 4, 4)})
+    assert "input 1 ('size') = [2,1,4,4], but this library was compiled for [2,-1,3,4]" \
+        in message
+
+
 def test_center_crop_pad_shape_at_run_time():
     # Crops axis 0 from 5 to 3 and pads axis 2 from 4 to 7: the declared
     # output gives the sizes, which the library checks the input holds.

@@ -73,7 +73,8 @@ typedef struct dlc_tensor_info {
 typedef enum dlc_value_check_kind {
   DLC_CHECK_EQUAL = 0,     /* the values must be `expected`; flags: 1,
                               they are what the node supports (not an
-                              output shape); 2, floats compared exactly */
+                              output shape); 2, floats compared exactly;
+                              4, an expected value below 0 takes any */
   DLC_CHECK_RESHAPE = 1,   /* Reshape of `operand` (flags: allowzero) */
   DLC_CHECK_EXPAND = 2,    /* Expand of `operand` */
   DLC_CHECK_TILE = 3,      /* Tile of `operand` by the values */
