@@ -18,6 +18,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace dlc {
@@ -101,10 +102,14 @@ struct Emulator {
     SmallVector<Operation *> prologueOps;
     DenseSet<Operation *> inPrologue;
     for (Operation *op : ops) {
+      // What it reads: its operands and what its regions use from above.
+      SetVector<Value> read(op->operand_begin(), op->operand_end());
+      for (Region &region : op->getRegions())
+        getUsedValuesDefinedAbove(region, read);
       bool recomputable =
           !hasBarrier(op) && isMemoryEffectFree(op) &&
-          llvm::all_of(op->getOperands(), [&](Value operand) {
-            Operation *def = operand.getDefiningOp();
+          llvm::all_of(read, [&](Value value) {
+            Operation *def = value.getDefiningOp();
             // (The body's arguments are the ids and sizes.)
             return !def || def->getBlock() != &body || inPrologue.count(def);
           });

@@ -134,3 +134,44 @@ func.func @prologue_before_the_barrier_loop(%x: memref<4xf32>, %y: memref<4xf32>
   }
   return
 }
+
+// -----
+
+// A pure op whose region reads a loaded value (the scf.if) is not
+// recomputed as a prologue op: it runs in its piece, after the load.
+// CHECK-LABEL: func @pure_region_reading_a_load
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}}
+// CHECK: %[[V:.*]] = memref.load %arg0
+// CHECK: scf.if %arg2
+// CHECK: arith.negf %[[V]]
+// CHECK: scf.yield %[[V]]
+func.func @pure_region_reading_a_load(%x: memref<4xf32>, %y: memref<4xf32>, %flip: i1) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %mirror = arith.subi %c3, %tx : index
+    %v = memref.load %x[%tx] : memref<4xf32>
+    %w = scf.if %flip -> (f32) {
+      %n = arith.negf %v : f32
+      scf.yield %n : f32
+    } else {
+      scf.yield %v : f32
+    }
+    memref.store %w, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %sum = scf.for %k = %c0 to %c2 step %c1 iter_args(%acc = %w) -> (f32) {
+      %r = memref.load %tile[%mirror] : memref<4xf32, #gpu.address_space<workgroup>>
+      %next = arith.addf %acc, %r : f32
+      gpu.barrier
+      scf.yield %next : f32
+    }
+    memref.store %sum, %y[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
