@@ -176,8 +176,8 @@ private:
   bool checkSingleAssignment(const onnx::GraphProto &graph);
   bool runOnnxChecker();
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
-  std::optional<std::vector<int64_t>> declaredShape(const std::string &name,
-                                                    int hops = 0);
+  std::optional<std::vector<int64_t>>
+  declaredShape(const std::string &name, int hops = 0, int *budget = nullptr);
 
   MLIRContext &context;
   const onnx::ModelProto &model;
@@ -217,7 +217,7 @@ static bool keepsFirstInputShape(const onnx::NodeProto &node) {
 /// a node that reads it and keeps its shape (a Cast, a Sqrt, ...), a few
 /// such nodes deep.
 std::optional<std::vector<int64_t>>
-GraphImporter::declaredShape(const std::string &name, int hops) {
+GraphImporter::declaredShape(const std::string &name, int hops, int *budget) {
   auto shapeOf = [](const onnx::ValueInfoProto &info)
       -> std::optional<std::vector<int64_t>> {
     if (!info.type().has_tensor_type() ||
@@ -241,7 +241,12 @@ GraphImporter::declaredShape(const std::string &name, int hops) {
   for (const onnx::ValueInfoProto &info : model.graph().value_info())
     if (info.name() == name)
       return shapeOf(info);
-  constexpr int kMaxHops = 8;
+  // At most 8 nodes deep and 32 nodes looked at in all, so that a model of
+  // many readers stays quick to import.
+  constexpr int kMaxHops = 8, kMaxLookedAt = 32;
+  int ownBudget = kMaxLookedAt;
+  if (!budget)
+    budget = &ownBudget;
   if (hops >= kMaxHops)
     return std::nullopt;
   if (!firstInputReaders) {
@@ -253,10 +258,14 @@ GraphImporter::declaredShape(const std::string &name, int hops) {
   auto readers = firstInputReaders->find(name);
   if (readers == firstInputReaders->end())
     return std::nullopt;
-  for (const onnx::NodeProto *reader : readers->second)
-    if (keepsFirstInputShape(*reader) && reader->output_size() == 1)
-      if (auto shape = declaredShape(reader->output(0), hops + 1))
-        return shape;
+  for (const onnx::NodeProto *reader : readers->second) {
+    if (!keepsFirstInputShape(*reader) || reader->output_size() != 1)
+      continue;
+    if (--*budget < 0)
+      return std::nullopt;
+    if (auto shape = declaredShape(reader->output(0), hops + 1, budget))
+      return shape;
+  }
   return std::nullopt;
 }
 
