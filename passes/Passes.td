@@ -733,11 +733,15 @@ def GpuEmulate : Pass<"dlc-gpu-emulate", "mlir::func::FuncOp"> {
     `passes/gpu/GpuEmulate.cpp` · lit: `tests/lit/gpu/emulate.mlir`, `emulate-errors.mlir` · runs: `--target=cuda-emulate`
 
     Each `gpu.launch` with constant sizes becomes loops over blocks and threads,
-    its workgroup buffers stack buffers. Barriers must be at the top level of one
-    `scf.for` of the kernel's body (the tiled kernel's shape): that loop's body
-    is split at them, each piece runs for all threads of the block, and values
-    living across a barrier (iter_args, per-thread results) go through
-    per-thread arrays. Other barrier placements are an error. With it, every
+    its workgroup buffers stack buffers. Barriers must be at the top level of
+    the kernel's body or of an `scf.for` there (the tiled kernel's K loop, and
+    the large tile's prefetching prologue before it): the body and those
+    loops' bodies are split at them, each piece runs for all threads of the
+    block, and values living across a barrier (iter_args, per-thread results)
+    go through per-thread arrays; pure ops that read only ids, sizes and
+    values from outside are recomputed in each piece instead. A barrier in a
+    branch or two loops deep, or a barrier loop whose bounds are read from
+    memory, is an error. With it, every
     ONNX node case dlc passes on the CPU (811 of Debian's 932) also passes
     through the GPU kernels (`tools/conformance/conformance.py --target
     cuda-emulate`), and tests/e2e/test_cuda.py compares the CNN, MLP,
