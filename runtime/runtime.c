@@ -452,7 +452,7 @@ static dlc_status_code check_model(const dlc_model_info *model,
   return DLC_OK;
 }
 
-/* An IEEE half (float16) or bfloat16 bit pattern as a double. */
+/* An IEEE half (float16) bit pattern as a double. */
 static double half_to_double(uint16_t bits) {
   int sign = bits >> 15, exponent = (bits >> 10) & 0x1f;
   double magnitude = (double)(bits & 0x3ff);
